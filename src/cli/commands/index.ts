@@ -1,0 +1,6 @@
+/** Every `sealflow` subcommand, in the order `--help` lists them. One line per command file. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: readonly RegisterCommand[] = [];

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `sealflow` command. Each subcommand lives in `commands/<name>.ts` and is
+ * listed in `commands/index.ts`.
+ *
+ * Exit status, for every command: 0 success; 1 the operation was attempted
+ * and failed; 2 the input or the command line was invalid and nothing was done.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError, OperationError } from '../errors.js';
+import { commands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('sealflow')
+    .description('Confidential workflows: run DAGs of tasks on untrusted machines inside attested TEEs, with age-encrypted data.')
+    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const register of commands) register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // --help and --version arrive here with exit code 0.
+    if (err.exitCode === 0) return 0;
+    return 2; // commander already printed the usage error
+  }
+  if (err instanceof InputError || err instanceof OperationError) {
+    process.stderr.write(`sealflow: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`sealflow: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env['SEALFLOW_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err);
+  },
+);
