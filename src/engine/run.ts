@@ -97,6 +97,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     fs.writeFileSync(runDir.bundle, bundle.code, { mode: 0o600 });
   }
 
+  fs.mkdirSync(path.join(runDir.root, 'scratch'), { recursive: true, mode: 0o700 });
   let pool: WorkerPool | null = null;
   const scheduler = new Scheduler({
     workflow: req.workflow,

@@ -107,7 +107,9 @@ export class Scheduler {
 
   /** Starts scheduling; `done` resolves when the run has finished or stopped. */
   start(): Promise<SchedulerResult> {
-    for (const rec of this.recs.values()) if (rec.waiting === 0) this.activate(rec);
+    // Roots first, collected before any activation: a reused root finishes synchronously and activates its dependents.
+    const roots = [...this.recs.values()].filter((r) => r.waiting === 0);
+    for (const rec of roots) if (!this.stopping) this.activate(rec);
     this.pump();
     return this.done;
   }
@@ -246,7 +248,7 @@ export class Scheduler {
     const b = this.o.bundle;
     const name = b?.tasks.exportNames.get(taskKey(r.module, r.export));
     if (!b || !name) throw new Error(`step ${step.id}: task ${r.export} is not in the run's bundle`);
-    return { kind: 'task', bundle: b.file, export: name };
+    return { kind: 'task', bundle: b.file, export: name, name: r.export };
   }
 
   /** A worker's answer about an attempt. */

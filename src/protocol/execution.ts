@@ -22,6 +22,8 @@ export type ExecSpec =
       readonly bundle: string;
       /** The export of the bundle that is this step's `defineTask` value. */
       readonly export: string;
+      /** The task's name as the workflow spells it (`./tasks/map.ts#map` -> `map`), for messages. */
+      readonly name: string;
     };
 
 export interface AssignMsg {

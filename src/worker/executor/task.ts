@@ -45,7 +45,7 @@ export async function runTask(
   const mod = await loadBundle(exec.bundle);
   const def = mod[exec.export];
   if (!isTaskDefinition(def))
-    return { ok: false, message: `the task bundle has no defineTask export ${exec.export}`, exitStatus: null, signal: null, stderrTail: '' };
+    return { ok: false, message: `task ${exec.name} is not a defineTask(...) value`, exitStatus: null, signal: null, stderrTail: '' };
   const logFd = fs.openSync(io.errLog, 'w');
   const ctx: TaskContext = {
     stepId: msg.label,
@@ -60,7 +60,7 @@ export async function runTask(
     const returned = await (def as TaskDefinition).run(inputs as never, ctx);
     return { ok: true, outputs: convertTaskOutputs(msg, returned), exitStatus: null };
   } catch (e) {
-    const message = `task ${exec.export} failed: ${e instanceof Error ? e.message : String(e)}`;
+    const message = `task ${exec.name} failed: ${e instanceof Error ? e.message : String(e)}`;
     fs.writeSync(logFd, `${errorTail(e)}\n`);
     return { ok: false, message, exitStatus: null, signal: null, stderrTail: errorTail(e) };
   } finally {
