@@ -22,6 +22,8 @@ export interface InstanceSummary {
   readonly message?: string;
   /** Reused from an earlier session of the run (resume). */
   readonly reused: boolean;
+  /** The step is scattered (print the index). */
+  readonly scattered: boolean;
 }
 
 export interface RunSummary {
@@ -50,11 +52,12 @@ function alive(pid: number, host: string): boolean {
 
 export function summarize(id: string, events: readonly RunEvent[], tornTail = false): RunSummary {
   const inst = new Map<string, { -readonly [K in keyof InstanceSummary]: InstanceSummary[K] }>();
+  const scatteredSteps = new Set<string>();
   const get = (step: string, index: number) => {
     const k = `${step}[${index}]`;
     let s = inst.get(k);
     if (!s) {
-      s = { step, index, state: 'pending', attempts: 0, reused: false };
+      s = { step, index, state: 'pending', attempts: 0, reused: false, scattered: scatteredSteps.has(step) };
       inst.set(k, s);
     }
     return s;
@@ -111,8 +114,10 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
         outputs = e.outputs;
         message = e.message;
         break;
-      case 'worker-started':
       case 'step-expanded':
+        scatteredSteps.add(e.step);
+        break;
+      case 'worker-started':
         break;
     }
   }

@@ -25,11 +25,10 @@ export function register(program: Command): void {
       if (s.message) out.push(`message: ${s.message}`);
       if (s.state === 'interrupted' || s.state === 'failed' || s.state === 'cancelled') out.push(`resume with: sealflow run --resume ${s.id}`);
       if (s.tornTail) out.push('note: the journal ends in a torn line (the master was killed mid-write); resume repairs it');
-      const scattered = new Set(s.instances.filter((i) => i.index > 0).map((i) => i.step));
       const rows = [['STEP', 'STATE', 'WORKER@HOST', 'DURATION', 'EXIT', 'ATTEMPTS']];
       for (const i of s.instances) {
         rows.push([
-          scattered.has(i.step) ? `${i.step}[${i.index}]` : i.step,
+          i.scattered ? `${i.step}[${i.index}]` : i.step,
           i.reused ? 'succeeded (reused)' : i.state,
           i.worker ? `${i.worker}@${i.host ?? '?'}` : '-',
           i.durationMs !== undefined ? formatDuration(i.durationMs) : '-',
@@ -39,7 +38,7 @@ export function register(program: Command): void {
       }
       const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
       for (const r of rows) out.push(r.map((x, c) => x.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
-      for (const i of s.instances) if (i.state === 'failed' && i.message) out.push(`${i.step}${scattered.has(i.step) ? `[${i.index}]` : ''}: ${i.message}`);
+      for (const i of s.instances) if (i.state === 'failed' && i.message) out.push(`${i.step}${i.scattered ? `[${i.index}]` : ''}: ${i.message}`);
       if (Object.keys(s.outputs).length > 0) out.push('outputs:', ...formatOutputs(s.outputs));
       process.stdout.write(`${out.join('\n')}\n`);
     });
