@@ -23,7 +23,8 @@ function place(src: string, dest: string, isDir: boolean): void {
   }
 }
 
-export function publishOutputs(outputs: Readonly<Record<string, PortValue>>, outDir: string): Record<string, PortValue> {
+export function publishOutputs(outputs: Readonly<Record<string, PortValue>>, out: string): Record<string, PortValue> {
+  const outDir = path.resolve(out);
   fs.mkdirSync(outDir, { recursive: true });
   const published: Record<string, PortValue> = {};
   /** `target(basename)` says where a file or directory found at this position goes; `dir` is where array elements go. */
