@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
-import { collectCommandOutputs } from './outputs.js';
+import { collectCommandOutputs, type Keeper } from './outputs.js';
 import { expandArgv, expandString, type TemplateScope } from './template.js';
 
 export type RunOutcome =
@@ -22,7 +22,7 @@ const KILL_GRACE_MS = 2000;
 export async function runCommand(
   msg: AssignMsg,
   exec: Extract<ExecSpec, { kind: 'command' }>,
-  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal },
+  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal; keeper: Keeper },
 ): Promise<RunOutcome> {
   const scope: TemplateScope = msg.memory === undefined ? { inputs: msg.inputs, threads: msg.threads } : { inputs: msg.inputs, threads: msg.threads, memory: msg.memory };
   const argv = expandArgv(exec.argv, scope, exec.shell);
@@ -81,5 +81,5 @@ export async function runCommand(
     const message = result.signal ? `${program} was killed by signal ${result.signal}` : `${program} exited with status ${result.code}`;
     return { ok: false, message, exitStatus: result.code, signal: result.signal };
   }
-  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope), exitStatus: 0 };
+  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0 };
 }

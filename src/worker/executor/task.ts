@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
 import { isTaskDefinition, type TaskContext, type TaskDefinition } from '../../task.js';
-import { convertTaskOutputs } from './outputs.js';
+import { convertTaskOutputs, type Keeper } from './outputs.js';
 import type { RunOutcome } from './command.js';
 
 const bundles = new Map<string, Promise<Record<string, unknown>>>();
@@ -40,7 +40,7 @@ function errorTail(e: unknown): string {
 export async function runTask(
   msg: AssignMsg,
   exec: Extract<ExecSpec, { kind: 'task' }>,
-  io: { errLog: string; signal: AbortSignal },
+  io: { errLog: string; signal: AbortSignal; keeper: Keeper },
 ): Promise<RunOutcome> {
   const mod = await loadBundle(exec.bundle);
   const def = mod[exec.export];
@@ -58,7 +58,7 @@ export async function runTask(
   const inputs = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
   try {
     const returned = await (def as TaskDefinition).run(inputs as never, ctx);
-    return { ok: true, outputs: convertTaskOutputs(msg, returned), exitStatus: null };
+    return { ok: true, outputs: convertTaskOutputs(msg, returned, io.keeper), exitStatus: null };
   } catch (e) {
     const message = `task ${exec.name} failed: ${e instanceof Error ? e.message : String(e)}`;
     fs.writeSync(logFd, `${errorTail(e)}\n`);
