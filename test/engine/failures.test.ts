@@ -81,3 +81,23 @@ describe('failures', () => {
     assert.ok(!ev.some((e) => e.type === 'step-started' && e.step === 'down'));
   });
 });
+
+describe('lost workers', () => {
+  test('an attempt whose worker dies fails with a message naming the worker, and a retry runs on a live worker', async () => {
+    const dir = tmpDir();
+    const marker = path.join(dir, 'killed');
+    // The first attempt kills its executor (the command's parent); the retry finds the marker and succeeds.
+    const step = cmd('k', {
+      argv: ['sh', '-c', 'if [ -e "$1" ]; then echo survived; else touch "$1"; kill -9 $PPID; sleep 5; fi', 'sh', '$(m)'],
+      in: { m: { type: 'string', from: 'marker' } },
+      stdout: 'o',
+      out: { o: 'string o' },
+      retries: 1,
+    });
+    const r = await run(workflow([step], { inputs: { marker: 'string' }, outputs: { o: { type: 'string', from: 'k/o' } } }), { inputs: { marker } });
+    assert.equal(r.state, 'succeeded', JSON.stringify(r.failures));
+    assert.equal(r.outputs['o'], 'survived');
+    const failed = events(r.runDir).find((e) => e.type === 'step-failed');
+    assert.match(failed?.type === 'step-failed' ? failed.message : '', /worker local-\d on \S+ exited unexpectedly/);
+  });
+});
