@@ -109,6 +109,11 @@ describe('TypeScript tasks', () => {
     assert.match(fs.readFileSync(`${r.runDir.logBase('up', 0)}.err`, 'utf8'), /upper: 12 chars/);
   });
 
+  test('an optional task input the step does not wire arrives as null', async () => {
+    const r = await run(workflow([task('o', TASKS, 'optional', { out: { got: 'string' } })], { outputs: { got: { type: 'string', from: 'o/got' } } }));
+    assert.equal(r.outputs['got'], 'null');
+  });
+
   test('a task that throws fails its step with the error message and stack', async () => {
     const r = await run(workflow([task('b', TASKS, 'boom', { out: { x: 'string' } })]));
     assert.equal(r.state, 'failed');

@@ -55,7 +55,9 @@ export async function runTask(
     log: (message: string) => fs.writeSync(logFd, message.endsWith('\n') ? message : `${message}\n`),
     signal: io.signal,
   };
-  const inputs = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
+  const inputs: Record<string, unknown> = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
+  // A declared input the step does not wire (only optional ones pass validation) arrives as null, never undefined.
+  for (const k of Object.keys((def as TaskDefinition).inputs)) if (inputs[k] === undefined) inputs[k] = null;
   try {
     const returned = await (def as TaskDefinition).run(inputs as never, ctx);
     return { ok: true, outputs: convertTaskOutputs(msg, returned, io.keeper), exitStatus: null };
