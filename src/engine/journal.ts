@@ -12,6 +12,7 @@
  * appending, so the file is again a sequence of whole lines.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { NewEvent, RunEvent } from './events.js';
 
 export class Journal {
@@ -33,9 +34,16 @@ export class Journal {
     this.fd = fd;
   }
 
-  /** Creates a new journal file (fails if it exists). */
+  /** Creates a new journal file (fails if it exists) and makes its directory entry durable. */
   static create(file: string): Journal {
-    return new Journal(fs.openSync(file, 'wx', 0o600));
+    const journal = new Journal(fs.openSync(file, 'wx', 0o600));
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+    return journal;
   }
 
   /** Opens an existing journal for appending, after cutting off a torn last line. */

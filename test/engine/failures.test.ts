@@ -2,7 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cmd, events, run, tmpDir, workflow } from './build.js';
+import { cmd, events, run, task, tmpDir, workflow } from './build.js';
+import { REPO } from '../helpers/cli.js';
+
+const TASKS = path.join(REPO, 'test', 'fixtures', 'engine', 'tasks.mts');
 
 describe('failures', () => {
   test('a failing step reports its exit status and the tail of its stderr', async () => {
@@ -65,6 +68,14 @@ describe('failures', () => {
     const ev = events(r.runDir);
     assert.ok(ev.some((e) => e.type === 'step-cancelled' && e.step === 'slow'));
     assert.ok(!ev.some((e) => e.type === 'step-started' && e.step === 'later'));
+  });
+
+  test('a task that ignores cancellation is abandoned after a grace period, so fail-fast still ends the run', async () => {
+    const t0 = Date.now();
+    const r = await run(workflow([task('stuck', TASKS, 'stubborn', {}), cmd('bad', { argv: ['sh', '-c', 'sleep 0.3; exit 1'] })]));
+    assert.equal(r.state, 'failed');
+    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+    assert.ok(events(r.runDir).some((e) => e.type === 'step-cancelled' && e.step === 'stuck'));
   });
 
   test('--keep-going finishes independent steps and cancels only those downstream of the failure', async () => {

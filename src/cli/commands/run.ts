@@ -78,7 +78,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       abort.abort();
     } else {
       process.stderr.write(`sealflow: ${sig} again: exiting now; workers stop when they lose the master\n`);
-      process.exit(130);
+      process.exit(1);
     }
   };
   process.on('SIGINT', onSignal);

@@ -41,6 +41,15 @@ export function tailOf(file: string): string {
   }
 }
 
+/** A task that ignores its abort signal this long after a cancel is abandoned (it dies with the executor). */
+const TASK_CANCEL_GRACE_MS = 2000;
+
+function abandonedAfterGrace(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => setTimeout(() => reject(new Error('cancelled')), TASK_CANCEL_GRACE_MS).unref(), { once: true });
+  });
+}
+
 export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
   const started = performance.now();
   const abort = new AbortController();
@@ -65,7 +74,7 @@ export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
       const r =
         msg.exec.kind === 'command'
           ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper })
-          : await runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper });
+          : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
       if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);
       keeper.finish();
