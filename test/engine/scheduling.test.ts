@@ -44,6 +44,19 @@ describe('scheduling', () => {
     assert.equal((await run(workflow([cmd('t', { argv: ['true'] })]))).state, 'succeeded');
   });
 
+  test('commands get a fixed environment, not the master\'s', async () => {
+    process.env['SEALFLOW_TEST_LEAK'] = 'leaked';
+    try {
+      const r = await run(workflow([cmd('e', { argv: ['env'], stdout: 'o', out: { o: 'string o' } })], { outputs: { o: { type: 'string', from: 'e/o' } } }));
+      const env = String(r.outputs['o']);
+      assert.doesNotMatch(env, /SEALFLOW_TEST_LEAK/);
+      assert.match(env, /^TMPDIR=.*\/scratch\/e\.0\.1$/m);
+      assert.match(env, /^SEALFLOW_THREADS=1$/m);
+    } finally {
+      delete process.env['SEALFLOW_TEST_LEAK'];
+    }
+  });
+
   test('argv templating passes values as separate arguments without a shell', async () => {
     const wf = workflow(
       [cmd('p', { argv: ['printf', '%s|', '$(words)', 'x-$(n)'], stdout: 'o', in: { words: { type: 'string[]', from: 'words' }, n: { type: 'number', from: 'n' } }, out: { o: 'string o' } })],
