@@ -84,6 +84,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
       runId: runDir.id,
       workflow: req.workflow.file,
       name: req.workflow.name,
+      steps: req.workflow.steps.map((s) => s.id),
       inputs: req.inputs,
       ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
       concurrency: req.concurrency,

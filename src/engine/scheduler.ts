@@ -271,7 +271,7 @@ export class Scheduler {
       else {
         this.failures.push(ev as StepFailed);
         this.instanceDone(inst, 'failed');
-        if (!this.o.keepGoing) this.stop('fail-fast', `step ${step.id} failed`);
+        if (!this.o.keepGoing) this.stop('fail-fast', `step ${step.id}${step.scatter.length > 0 ? `[${inst.index}]` : ''} failed`);
       }
     }
     this.pump();
