@@ -123,15 +123,6 @@ export class Journal {
     this.closed = true;
     fs.closeSync(this.fd);
   }
-
-  /** Synchronous last-chance flush (process exit paths). */
-  closeSync(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.buffer.length > 0) this.writeBuffer();
-    fs.fdatasyncSync(this.fd);
-    fs.closeSync(this.fd);
-  }
 }
 
 export interface JournalContents {

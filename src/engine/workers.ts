@@ -115,11 +115,6 @@ export class WorkerPool {
     if (!this.stopping || lost.length > 0) this.events.onWorkerLost(live.handle, lost);
   }
 
-  /** Whether the deployment still has a live worker. */
-  hasLive(deployment: string): boolean {
-    return this.workers.some((w) => w.alive && w.deployment === deployment);
-  }
-
   /** Sends the attempt to the least-loaded live worker of the deployment; returns it, or null if none is alive. */
   assign(deployment: string, msg: AssignMsg): WorkerHandle | null {
     let best: Live | null = null;

@@ -16,6 +16,21 @@ export type RunOutcome =
   | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null }
   | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string };
 
+/** Process groups of the commands running now (each command leads its own group). */
+export const liveGroups = new Set<number>();
+
+/** SIGKILLs every running command's group: the executor's last act when it exits for any reason it can observe. */
+export function killAllGroups(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  liveGroups.clear();
+}
+
 /** Grace period between SIGTERM and SIGKILL on cancellation. */
 const KILL_GRACE_MS = 2000;
 
@@ -47,6 +62,8 @@ export async function runCommand(
     fs.closeSync(outFd);
     fs.closeSync(errFd);
   }
+  const pgid = child.pid;
+  if (pgid !== undefined) liveGroups.add(pgid);
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -67,6 +84,7 @@ export async function runCommand(
     io.signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => {
+      if (pgid !== undefined) liveGroups.delete(pgid);
       io.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       resolve({ code, signal });
