@@ -16,7 +16,7 @@ export const recommender = defineTask({
   outputs: { recommended: 'file' },
   async run({ labeled, pseudoLabeled, target, k, seed, threshold }, ctx) {
     const rows: Patient[] = [];
-    for (const f of pseudoLabeled === null ? [labeled] : [labeled, pseudoLabeled]) for (const p of await loadTable(f)) rows.push(p);
+    for (const f of pseudoLabeled == null ? [labeled] : [labeled, pseudoLabeled]) for (const p of await loadTable(f)) rows.push(p);
     const model = train(rows, k, seed, threshold);
     ctx.log(`trained on ${rows.length} patients; clusters recommend ${model.recommendations.map((r) => r.length).join('/')} labels`);
     const out = ctx.path('recommended.csv');
