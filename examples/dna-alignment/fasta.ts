@@ -32,11 +32,3 @@ export async function readFasta(file: string): Promise<Contig[]> {
   if (contigs.length === 0) throw new Error(`${file}: no sequences`);
   return contigs;
 }
-
-const COMPLEMENT: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A', N: 'N' };
-
-export function reverseComplement(seq: string): string {
-  let out = '';
-  for (let i = seq.length - 1; i >= 0; i--) out += COMPLEMENT[seq[i] ?? 'N'] ?? 'N';
-  return out;
-}
