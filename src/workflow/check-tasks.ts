@@ -17,7 +17,6 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { InputError } from '../errors.js';
 import { checkCommands } from './check-commands.js';
@@ -106,6 +105,7 @@ interface Bundle {
 
 async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, ReadonlyArray<Step & { run: TaskRun }>>): Promise<Map<string, Bundle>> {
   const outdir = path.join(os.tmpdir(), 'sealflow-check');
+  const { build } = await import('esbuild');
   let result;
   try {
     result = await build({

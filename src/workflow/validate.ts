@@ -135,13 +135,14 @@ function checkTemplates(step: RawStep, inputs: ReadonlyMap<string, StepInput>): 
   const run = step.run;
   const context = `step "${step.id}"`;
   const loc = run.loc ?? step.loc;
-  const names = [...inputs.keys(), ...COMMAND_BUILTINS];
+  const names = (): string[] => [...inputs.keys(), ...COMMAND_BUILTINS];
   const check = (text: string, where: string, argv: boolean): void => {
+    if (!text.includes('$(')) return;
     for (const m of text.matchAll(TEMPLATE)) {
       const name = m[1] ?? '';
       const input = inputs.get(name);
       if (input === undefined && !(COMMAND_BUILTINS as readonly string[]).includes(name)) {
-        throw inputError(loc, context, `${where} uses $(${name}), which is not an input of this step${didYouMean(name, names) || '.'} Available: ${listOf(names)}.`);
+        throw inputError(loc, context, `${where} uses $(${name}), which is not an input of this step${didYouMean(name, names()) || '.'} Available: ${listOf(names())}.`);
       }
       if (input !== undefined && input.type.kind === 'array' && !(argv && m[0] === text)) {
         throw inputError(loc, context, `${where} uses the array input $(${name}) inside a longer text; an array expands to one argument per element, so it must be a whole argument on its own.`);
