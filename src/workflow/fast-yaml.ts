@@ -54,6 +54,11 @@ export function resolvePlain(s: string): string | number | boolean | null {
   return s;
 }
 
+function plainScalar(raw: string, offset: number): YScalar {
+  const value = resolvePlain(raw);
+  return typeof value === 'number' || typeof value === 'boolean' ? { kind: 'scalar', value, offset, source: raw } : { kind: 'scalar', value, offset };
+}
+
 const FLOW_END = new Set([',', ']', '}', '[', '{']);
 
 class FastParser {
@@ -177,7 +182,7 @@ class FastParser {
     if (c === '"' || c === "'") return this.quoted(pos);
     const raw = this.t.slice(pos, colon).trimEnd();
     if ('&*!|>%@`-?:'.includes(raw[0] ?? '') && !(raw[0] === '-' && raw.length > 1 && raw[1] !== ' ')) bail();
-    return { kind: 'scalar', value: resolvePlain(raw), offset: pos };
+    return plainScalar(raw, pos);
   }
 
   private seq(first: number): YSeq {
@@ -236,7 +241,7 @@ class FastParser {
       p = p < 0 ? end : pos + p + 1;
       const raw = t.slice(pos, p).trimEnd();
       if (raw.includes(': ') || raw.endsWith(':')) bail();
-      node = { kind: 'scalar', value: resolvePlain(raw), offset: pos };
+      node = plainScalar(raw, pos);
       after = p;
     }
     // The rest of the line must be blank or a comment.
@@ -381,6 +386,6 @@ class FastParser {
       const r = this.skipFlowSpace(q, column);
       if (!FLOW_END.has(t[r] ?? '') && t[r] !== ':') bail();
     }
-    return { node: { kind: 'scalar', value: resolvePlain(raw), offset: p }, end: p + raw.length };
+    return { node: plainScalar(raw, p), end: p + raw.length };
   }
 }

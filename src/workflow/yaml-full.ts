@@ -44,6 +44,8 @@ export function fromDocument(doc: Document): YNode {
     if (isSeq(n)) return { kind: 'seq', items: n.items.map((i) => convert(i, offset, depth + 1)), offset };
     if (isScalar(n)) {
       const v = n.value;
+      const source = n.type === 'PLAIN' && typeof n.source === 'string' ? n.source : undefined;
+      if ((typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') && source !== undefined) return { kind: 'scalar', value: typeof v === 'bigint' ? Number(v) : v, offset, source };
       if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return { kind: 'scalar', value: v, offset };
       if (typeof v === 'bigint') return { kind: 'scalar', value: Number(v), offset };
       return { kind: 'scalar', value: String(v), offset };

@@ -9,6 +9,8 @@ export interface YScalar {
   readonly value: string | number | boolean | null;
   /** Offset of the node's first character in the source text. */
   readonly offset: number;
+  /** The source text of a plain scalar read as a number or boolean (`-1`, `08`, `1.0`), for places that want text. */
+  readonly source?: string;
 }
 export interface YPair {
   readonly key: YScalar;

@@ -151,9 +151,9 @@ export class YamlSource {
     throw this.error(node, context, `${what} must be a list ([a, b] or '- a' lines), not ${describe(node)}.`);
   }
 
-  /** A scalar as a string (numbers and booleans are stringified). */
+  /** A scalar as a string (numbers and booleans as written in the source: `-1`, `08`, `1.0`). */
   string(node: YNode | undefined, context: string, what: string): string {
-    if (node !== undefined && node.kind === 'scalar' && node.value !== null) return String(node.value);
+    if (node !== undefined && node.kind === 'scalar' && node.value !== null) return node.source ?? String(node.value);
     throw this.error(node, context, `${what} must be a single value (a string), not ${describe(node)}.`);
   }
 

@@ -151,6 +151,26 @@ describe('loadWorkflow', () => {
     assert.deepEqual(wf.inputs[0]?.default, { class: 'File', path: path.join(dir, 'data', 'ref.fa') });
   });
 
+  test('keeps command arguments as written, also those YAML reads as numbers or booleans', async () => {
+    const file = await flow('steps:\n  a:\n    command: [prog, -1, 08, 1.0, 0x10, true, "-2", $(threads)]\n');
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.equal(run?.kind, 'command');
+    assert.deepEqual(run?.kind === 'command' ? run.argv : [], ['prog', '-1', '08', '1.0', '0x10', 'true', '-2', '$(threads)']);
+  });
+
+  test('keeps command arguments as written through the full YAML parser too', async () => {
+    const file = await flow('steps:\n  a:\n    command: &c [prog, -1, 08, 1.0]\n');
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.deepEqual(run?.kind === 'command' ? run.argv : [], ['prog', '-1', '08', '1.0']);
+  });
+
+  test('rejects an empty command argument', async () => {
+    const file = await flow('steps:\n  a:\n    command: [prog, ~]\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:3:21', 'step "a"', 'each command argument must be a single value');
+  });
+
   test('names the workflow after its directory when it has no name', async () => {
     const dir = await tempDir({ 'flow.yaml': 'steps:\n  a:\n    command: [true]\n' });
     const wf = await loadWorkflow(dir);
