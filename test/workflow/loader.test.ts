@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { formatType, loadWorkflow } from '../../src/workflow/index.js';
+import { REPO } from '../helpers/cli.js';
 import { FIXTURES, rejectsWith, tempDir } from '../helpers/workflow.js';
 
 const flow = async (yaml: string): Promise<string> => path.join(await tempDir({ 'flow.yaml': yaml }), 'flow.yaml');
@@ -26,6 +28,13 @@ describe('loadWorkflow', () => {
     assert.equal(wf.steps.find((s) => s.id === 'round2')?.when, 'notConverged');
     assert.deepEqual(wf.outputs.map((o) => `${o.id}:${formatType(o.type)}`), ['counts:file', 'sam:file', 'centroids:file']);
     assert.equal(wf.steps[0]?.loc.line, 16);
+  });
+
+  test('the example in docs/workflow-format.md is the fixture that loads', async () => {
+    const doc = await readFile(path.join(REPO, 'docs', 'workflow-format.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    const fixture = await readFile(path.join(FIXTURES, 'doc-example', 'flow.yaml'), 'utf8');
+    assert.equal(block, fixture.slice(fixture.indexOf('\n') + 1));
   });
 
   test('accepts a directory or the flow.yaml path itself', async () => {
