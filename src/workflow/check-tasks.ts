@@ -119,6 +119,8 @@ async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, 
       outdir,
       absWorkingDir: '/',
       logLevel: 'silent',
+      // CommonJS dependencies inside an ESM bundle still call require().
+      banner: { js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);" },
       plugins: [sealflowPlugin],
     });
   } catch (e) {
@@ -152,7 +154,8 @@ async function readSpecs(bundles: ReadonlyMap<string, Bundle>, byModule: Readonl
       requests.push({ url: pathToFileURL(file).href, exports: [...new Set((byModule.get(mod) ?? []).map((s) => s.run.export))], module: mod });
     }
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [CHILD, JSON.stringify(requests.map(({ url, exports }) => ({ url, exports })))], { cwd: dir, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, out, errText) => {
+      // Only PATH: the master's environment may hold passphrases, and task code has no business reading them here.
+      execFile(process.execPath, [CHILD, JSON.stringify(requests.map(({ url, exports }) => ({ url, exports })))], { cwd: dir, timeout: timeoutMs, maxBuffer: 64 << 20, env: { PATH: process.env['PATH'] ?? '' } }, (err, out, errText) => {
         if (err === null) return resolve(out);
         const why = err.killed ? `importing them took longer than ${timeoutMs / 1000} s (top-level code of a task module should only define tasks)` : `importing them failed: ${String(errText).trim().split('\n').slice(0, 3).join(' ')}`;
         reject(new InputError(`cannot read the task declarations of ${requests.map((r) => displayPath(r.module)).join(', ')}: ${why}. Fix the module's top-level code.`));

@@ -67,6 +67,16 @@ describe('checkTasks', () => {
     await rejectsWith(checkTasks(wf), 'step "wc"', "input 'txt' is not an input of task 'count'", "did you mean 'text'?");
   });
 
+  test('reports a task module whose top-level code does not finish, without running it in this process', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', "export const count = 1;\nwhile (Date.now() > 0) { /* never ends */ }\n");
+    await rejectsWith(checkTasks(wf, { timeoutMs: 1500 }), 'cannot read the task declarations', 'tasks/count.ts', 'longer than 1.5 s');
+  });
+
+  test('reports a task module that throws at import', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', "export const count = 1;\nthrow new Error('boom at import');\n");
+    await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'boom at import');
+  });
+
   test('reports a command that is not on PATH', async () => {
     const wf = await setup('steps:\n  align:\n    command: [bowtie9-align, -p, $(threads)]\n');
     await rejectsWith(checkTasks(wf, { path: '/usr/bin:/bin' }), 'flow.yaml:3:14', 'step "align"', "command 'bowtie9-align' is not on PATH");

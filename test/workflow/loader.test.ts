@@ -49,7 +49,12 @@ describe('loadWorkflow', () => {
 
   test('reports malformed YAML with file:line', async () => {
     const file = await flow('steps:\n  a:\n    command: [echo, hi\n    out: {}\n');
-    await rejectsWith(loadWorkflow(file), 'flow.yaml:', 'malformed YAML');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:5', 'malformed YAML', 'end with a ]', 'Fix the syntax');
+  });
+
+  test('reports inconsistent indentation as malformed YAML at its line', async () => {
+    const file = await flow('steps:\n  a:\n    command: [true]\n   in: {}\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:1', 'malformed YAML', 'same column');
   });
 
   test('reports a duplicate key as malformed YAML at its line', async () => {
