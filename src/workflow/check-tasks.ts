@@ -11,6 +11,7 @@
  *   thus never runs in the master's process, and the check costs one node
  *   start-up (~50 ms) per workflow, not per step.
  * - Command steps: the program is on PATH or an executable path.
+ * - Step input defaults that are files or directories exist.
  */
 import { execFile } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { InputError } from '../errors.js';
-import { checkCommands } from './check-commands.js';
+import { checkCommands, checkDefaults } from './check-commands.js';
 import type { Step, TaskRun, Workflow } from './model.js';
 import { formatType, sameType } from './model.js';
 import { didYouMean, listOf } from './suggest.js';
@@ -59,6 +60,7 @@ const sealflowPlugin: Plugin = {
 
 export async function checkTasks(workflow: Workflow, opts: CheckOptions = {}): Promise<CheckedTasks> {
   const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '');
+  await checkDefaults(workflow.steps);
   const taskSteps = workflow.steps.filter((s): s is Step & { run: TaskRun } => s.run.kind === 'task');
   const tasks = new Map<string, TaskSpec>();
   if (taskSteps.length === 0) return { tasks, programs };

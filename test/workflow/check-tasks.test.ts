@@ -87,6 +87,11 @@ describe('checkTasks', () => {
     await rejectsWith(checkTasks(wf), 'step "s"', 'is not an executable file');
   });
 
+  test('reports a step input default that names a missing file', async () => {
+    const wf = await setup('steps:\n  s:\n    command: [cat, $(ref)]\n    in:\n      ref: { type: file, default: data/ref.fa }\n');
+    await rejectsWith(checkTasks(wf), 'flow.yaml:5:7', 'step "s"', "the default of input 'ref' names file", 'data/ref.fa, which does not exist');
+  });
+
   test('resolves programs on PATH', async () => {
     const wf = await setup('steps:\n  s:\n    command: [sh, -c, "true"]\n');
     const checked = await checkTasks(wf, { path: '/nonexistent:/bin:/usr/bin' });
