@@ -103,6 +103,50 @@ describe('fast YAML parser', () => {
     assert.deepEqual(fast, full.node);
   });
 
+  test('never disagrees with the full parser on random YAML-like texts (property test)', () => {
+    // mulberry32: a small deterministic PRNG, so a failure reproduces.
+    let state = 0x5eed;
+    const rnd = (): number => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
+    const scalars = ['a', 'b c', '-1', '08', '1.0', 'true', 'null', '~', '', "'q'", '"d"', '"e\\"f"', "'it''s'", 'x#y', 'x #c', '$(t)', './p.ts#e', 'a:b', 'a: b', '-', '- x', '[', ']', '{', '}', ',', '"', "'", '&a', '*a', '!t', '|', '>', '?', ':', '%', '@', '`', '0x1F', '.inf', '1e3', 'http://x', 'k:', ' ', '#c'];
+    const flowNode = (d: number): string => {
+      const r = rnd();
+      if (d > 2 || r < 0.5) return pick(scalars);
+      if (r < 0.75) return `[${Array.from({ length: Math.floor(rnd() * 4) }, () => flowNode(d + 1)).join(pick([', ', ',', ' , ', ',\n   ']))}${pick([']', ', ]', ' ]'])}`;
+      return `{${Array.from({ length: Math.floor(rnd() * 4) }, () => pick(['a', 'b', '"k"']) + pick([': ', ':', ' : ']) + flowNode(d + 1)).join(pick([', ', ',']))}${pick(['}', ' }'])}`;
+    };
+    const block = (indent: number, d: number): string[] => {
+      const lines: string[] = [];
+      const isSeq = rnd() < 0.3;
+      for (let i = 1 + Math.floor(rnd() * 3); i > 0; i--) {
+        const pad = ' '.repeat(Math.max(0, indent + (rnd() < 0.05 ? pick([-1, 1]) : 0)));
+        const head = isSeq ? '- ' : pick(['a', 'b', 'c', '"q"', 'k k', '1']) + pick([':', ': ', ':  ']);
+        const r = rnd();
+        if (d < 3 && r < 0.35) lines.push(pad + head.trimEnd() + pick(['', ' # c', '  ']), ...block(indent + pick([2, 4, 1]), d + 1));
+        else if (r < 0.5) lines.push(pad + head + flowNode(0));
+        else lines.push(pad + head + pick(scalars) + pick(['', ' # c', '#x', '  ']));
+        if (rnd() < 0.1) lines.push(pick(['', '# comment', '   # c', '  ']));
+      }
+      return lines;
+    };
+    let accepted = 0;
+    for (let i = 0; i < 4000; i++) {
+      const text = block(0, 0).join('\n') + pick(['\n', '', '\n\n']);
+      const fast = parseFast(text);
+      if (fast === undefined) continue;
+      accepted++;
+      const full = parseFull(text);
+      assert.ok('node' in full, `the fast parser accepted text the full parser rejects: ${JSON.stringify(text)}`);
+      assert.deepEqual(fast, full.node, JSON.stringify(text));
+    }
+    assert.ok(accepted > 400, `only ${accepted} random texts were in the subset`);
+  });
+
   test('resolves plain scalars as the YAML 1.2 core schema does', () => {
     assert.equal(resolvePlain('~'), null);
     assert.equal(resolvePlain('TRUE'), true);
