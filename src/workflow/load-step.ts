@@ -171,6 +171,9 @@ function parseCommand(src: YamlSource, f: Map<string, { value: YNode | undefined
   const shellEntry = f.get('shell');
   const shell = shellEntry === undefined ? false : src.boolean(shellEntry.value, context, 'shell');
   const cmdNode = cmd?.value;
+  if (!shell && cmdNode?.kind === 'scalar' && typeof cmdNode.value === 'string') {
+    throw src.error(cmdNode, context, `command must be a list of arguments, e.g. [${cmdNode.value.split(/\s+/).join(', ')}] (no shell is involved); to run it through a shell, add 'shell: true'.`);
+  }
   const items = src.items(cmdNode, context, 'command', shell);
   const argv = items.map((n) => src.string(n, context, 'each command argument'));
   if (argv.length === 0 || argv[0] === '') throw src.error(cmdNode ?? cmd?.keyNode, context, `command is empty; write the program and its arguments as a list, e.g. [sort, $(text)].`);

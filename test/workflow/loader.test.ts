@@ -180,6 +180,26 @@ describe('loadWorkflow', () => {
     assert.deepEqual(run?.kind === 'command' ? run.argv : [], ['prog', '-1', '08', '1.0']);
   });
 
+  test('reads shell, stdout, env and output globs of a command step', async () => {
+    const file = await flow(
+      'inputs:\n  ref: file\nsteps:\n  build:\n    command: mkdir index && bowtie2-build $(ref) index/ref\n    shell: true\n    env: { LC_ALL: C, THREADS: $(threads) }\n    stdout: log.txt\n    in: { ref: ref }\n    out:\n      index: { type: directory, glob: index }\n      log: { type: file, glob: log.txt }\n',
+    );
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.deepEqual(run?.kind === 'command' ? { argv: run.argv, shell: run.shell, env: run.env, stdout: run.stdout, outputs: run.outputs } : undefined, {
+      argv: ['mkdir index && bowtie2-build $(ref) index/ref'],
+      shell: true,
+      env: { LC_ALL: 'C', THREADS: '$(threads)' },
+      stdout: 'log.txt',
+      outputs: { index: { glob: 'index' }, log: { glob: 'log.txt' } },
+    });
+  });
+
+  test('requires a list for a command without a shell', async () => {
+    const file = await flow('steps:\n  a:\n    command: echo hi\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:3:14', 'step "a"', 'command must be a list of arguments, e.g. [echo, hi]', "add 'shell: true'");
+  });
+
   test('rejects an empty command argument', async () => {
     const file = await flow('steps:\n  a:\n    command: [prog, ~]\n');
     await rejectsWith(loadWorkflow(file), 'flow.yaml:3:21', 'step "a"', 'each command argument must be a single value');
