@@ -36,21 +36,32 @@ export function parseFast(text: string): YNode | undefined {
 }
 
 /** YAML 1.2 core schema resolution of a plain scalar. */
+const TRUE = /^(?:[Tt]rue|TRUE)$/;
+const FALSE = /^(?:[Ff]alse|FALSE)$/;
+const INT = /^[-+]?[0-9]+$/;
+const OCT = /^0o[0-7]+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
+const NAN = /^\.(?:nan|NaN|NAN)$/;
+
+/** YAML 1.2 core schema resolution of a plain scalar (the `yaml` package's core tags, in its order). */
 export function resolvePlain(s: string): string | number | boolean | null {
   if (s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
   const c = s.charCodeAt(0);
   if (c === 116 || c === 84 || c === 102 || c === 70) {
-    if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
-    if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
+    if (TRUE.test(s)) return true;
+    if (FALSE.test(s)) return false;
     return s;
   }
   if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return s;
-  if (/^[-+]?[0-9]+$/.test(s)) return parseInt(s, 10);
-  if (/^0o[0-7]+$/.test(s)) return parseInt(s.slice(2), 8);
-  if (/^0x[0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)) return parseFloat(s);
-  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-  if (/^\.(?:nan|NaN|NAN)$/.test(s)) return NaN;
+  if (INT.test(s)) return parseInt(s, 10);
+  if (OCT.test(s)) return parseInt(s.slice(2), 8);
+  if (HEX.test(s)) return parseInt(s.slice(2), 16);
+  if (FLOAT_EXP.test(s) || FLOAT.test(s)) return parseFloat(s);
+  if (INF.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  if (NAN.test(s)) return NaN;
   return s;
 }
 
@@ -60,6 +71,8 @@ function plainScalar(raw: string, offset: number): YScalar {
 }
 
 const FLOW_END = new Set([',', ']', '}', '[', '{']);
+/** Characters that may end a plain scalar in flow context (used with lastIndex; not reentrant). */
+const FLOW_SPECIAL = /[\n,[\]{}:#]/g;
 
 class FastParser {
   private readonly lines: Line[] = [];
@@ -122,13 +135,12 @@ class FastParser {
       return t[p] === ':' && (p + 1 >= end || t[p + 1] === ' ') ? p : -1;
     }
     if (c === '[' || c === '{' || c === '?' || c === '#' || c === undefined) return -1;
-    const text = t.slice(pos, end);
-    let comment = text.indexOf(' #');
-    if (comment < 0) comment = text.length;
-    for (let p = text.indexOf(':'); p >= 0 && p < comment; p = text.indexOf(':', p + 1)) {
-      if (p + 1 >= text.length || text[p + 1] === ' ') return pos + p;
-    }
-    return -1;
+    let p = t.indexOf(':', pos);
+    while (p >= 0 && p < end && !(p + 1 >= end || t.charCodeAt(p + 1) === 32)) p = t.indexOf(':', p + 1);
+    if (p < 0 || p >= end) return -1;
+    // A ' #' before the colon starts a comment: then there is no key.
+    for (let q = pos + 1; q < p; q++) if (t.charCodeAt(q) === 35 && t.charCodeAt(q - 1) === 32) return -1;
+    return p;
   }
 
   private map(first: number): YMap {
@@ -366,7 +378,7 @@ class FastParser {
     }
     if (c === '' || '&*!|>%@`?#,]}'.includes(c) || (c === '-' && (t[p + 1] === ' ' || t[p + 1] === '\n')) || (c === ':' && ' \n,[]{}'.includes(t[p + 1] ?? ''))) bail();
     let q = p;
-    const special = /[\n,[\]{}:#]/g;
+    const special = FLOW_SPECIAL;
     for (;;) {
       special.lastIndex = q;
       const m = special.exec(t);

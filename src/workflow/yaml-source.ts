@@ -47,6 +47,7 @@ let full: Promise<typeof import('./yaml-full.js')> | undefined;
 
 export class YamlSource {
   private starts: number[] | undefined;
+  private lastLine = 0;
 
   private constructor(
     /** Absolute path. */
@@ -88,17 +89,23 @@ export class YamlSource {
     return new YamlSource(abs, text, r.node);
   }
 
-  /** The location of a text offset. */
+  /** The location of a text offset. Loaders ask mostly in increasing order, so start from the last answer. */
   at(offset: number): SourceLocation {
     this.starts ??= lineStarts(this.text);
     const s = this.starts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((s[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
+    let lo = this.lastLine;
+    if ((s[lo] as number) <= offset && (lo + 8 >= s.length || (s[lo + 8] as number) > offset)) {
+      while (lo + 1 < s.length && (s[lo + 1] as number) <= offset) lo++;
+    } else {
+      lo = 0;
+      let hi = s.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((s[mid] as number) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
     }
+    this.lastLine = lo;
     return { file: this.file, line: lo + 1, column: offset - (s[lo] as number) + 1 };
   }
 
