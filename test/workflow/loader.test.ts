@@ -37,6 +37,11 @@ describe('loadWorkflow', () => {
     assert.equal(block, fixture.slice(fixture.indexOf('\n') + 1));
   });
 
+  test('loads into plain data that survives JSON (for journals and workers)', async () => {
+    const wf = await loadWorkflow(path.join(FIXTURES, 'doc-example'));
+    assert.deepEqual(JSON.parse(JSON.stringify(wf)), wf);
+  });
+
   test('accepts a directory or the flow.yaml path itself', async () => {
     const a = await loadWorkflow(path.join(FIXTURES, 'doc-example'));
     const b = await loadWorkflow(path.join(FIXTURES, 'doc-example', 'flow.yaml'));
