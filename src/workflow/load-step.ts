@@ -66,7 +66,8 @@ export function parseSource(src: YamlSource, node: YNode, context: string): Sour
   const ok = parts.every((p) => ID_PATTERN.test(p));
   if (ok && parts.length === 1) return { kind: 'workflow-input', input: text, loc };
   if (ok && parts.length === 2) return { kind: 'step-output', step: parts[0] ?? '', output: parts[1] ?? '', loc };
-  throw src.error(node, context, `'${text}' is not a source; write a workflow input id ('corpus') or 'step/output' ('split/chunks').`);
+  const literal = node.kind === 'scalar' && typeof node.value !== 'string' ? ` To give a fixed value write '{ default: ${text} }'.` : '';
+  throw src.error(node, context, `'${text}' is not a source; write a workflow input id ('corpus') or 'step/output' ('split/chunks').${literal}`);
 }
 
 export function parseSources(src: YamlSource, node: YNode | undefined, context: string): SourceRef[] {
@@ -87,12 +88,11 @@ export function parsePickValue(src: YamlSource, node: YNode | undefined, context
 }
 
 function parseInput(src: YamlSource, id: string, node: YNode | undefined, loc: SourceLocation, context: string): RawInput {
-  const n = node;
-  if (n?.kind !== 'map') {
-    if (src.isNull(n)) throw src.error(loc, context, `input '${id}' has no source; write '${id}: <source>' or '${id}: { default: ... }'.`);
-    return { id, sources: parseSources(src, n, context), loc };
+  if (node?.kind !== 'map') {
+    if (src.isNull(node)) throw src.error(loc, context, `input '${id}' has no source; write '${id}: <source>' or '${id}: { default: ... }'.`);
+    return { id, sources: parseSources(src, node, context), loc };
   }
-  const f = src.fields(n, INPUT_KEYS, context, `input '${id}'`);
+  const f = src.fields(node, INPUT_KEYS, context, `input '${id}'`);
   const from = f.get('from');
   const type = f.get('type');
   const pick = f.get('pickValue');
@@ -110,11 +110,10 @@ function parseInput(src: YamlSource, id: string, node: YNode | undefined, loc: S
 }
 
 function parseOutput(src: YamlSource, id: string, node: YNode | undefined, loc: SourceLocation, context: string, isCommand: boolean): { def: PortDef; glob?: string } {
-  const n = node;
-  if (n?.kind === 'map') {
-    const f = src.fields(n, OUTPUT_KEYS, context, `output '${id}'`);
+  if (node?.kind === 'map') {
+    const f = src.fields(node, OUTPUT_KEYS, context, `output '${id}'`);
     const type = f.get('type');
-    if (type === undefined) throw src.error(n, context, `output '${id}' needs a type, e.g. '{ type: file${isCommand ? ', glob: out.txt' : ''} }'.`);
+    if (type === undefined) throw src.error(node, context, `output '${id}' needs a type, e.g. '{ type: file${isCommand ? ', glob: out.txt' : ''} }'.`);
     const spec = parseType(src, type.value, context);
     const glob = f.get('glob');
     const doc = f.get('doc');
@@ -122,7 +121,7 @@ function parseOutput(src: YamlSource, id: string, node: YNode | undefined, loc: 
     const def: PortDef = { id, type: spec.type, optional: spec.optional, loc, ...(doc !== undefined ? { doc: src.string(doc.value, context, 'doc') } : {}) };
     return glob === undefined ? { def } : { def, glob: src.string(glob.value, context, `the glob of output '${id}'`) };
   }
-  const spec = parseType(src, n, context);
+  const spec = parseType(src, node, context);
   return { def: { id, type: spec.type, optional: spec.optional, loc } };
 }
 

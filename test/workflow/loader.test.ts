@@ -129,6 +129,11 @@ describe('loadWorkflow', () => {
     await rejectsWith(loadWorkflow(file), 'step "b"', "'a' is a step", "'a/<output>'");
   });
 
+  test('explains how to give a fixed value where a source is expected', async () => {
+    const file = await flow('steps:\n  a:\n    command: [echo, $(n)]\n    in: { n: 3 }\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:14', 'step "a"', "'3' is not a source", "'{ default: 3 }'");
+  });
+
   test('requires either run or command', async () => {
     const file = await flow('steps:\n  a:\n    in: {}\n');
     await rejectsWith(loadWorkflow(file), 'flow.yaml:2:3', 'step "a"', "needs 'run:", "'command:");
