@@ -6,24 +6,25 @@
  *   exports: fast and without running task code); then the export's
  *   `defineTask({ inputs, outputs })` declaration must agree with the step's
  *   ports. Declarations can be computed (spreads, shared constants), so a
- *   static parse would be guesswork; instead one worker thread imports the
- *   bundles and posts the declarations back, with a timeout (terminate() stops
- *   even a busy loop), a heap limit and only PATH in its environment. Task code
- *   thus never runs on the master's event loop, and the check costs one
- *   worker start-up per workflow (~20 ms idle; a child process costs ~50 ms
- *   idle and several times that on a loaded machine), not one per step.
+ *   static parse would be guesswork; instead one child process imports the
+ *   bundles and writes the declarations to a file, with a timeout (SIGKILL),
+ *   a heap limit and only PATH in its environment. A child process rather
+ *   than a worker thread: a worker shares the master's address space (it
+ *   could read /proc/self/mem, and with it the keys the master holds), a
+ *   child does not and cannot ptrace its parent. The check costs one node
+ *   start-up per workflow (~50 ms idle), not one per step.
  * - Command steps: the program is on PATH or an executable path.
  * - Step input defaults that are files or directories exist.
  */
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { InputError } from '../errors.js';
 import { checkCommands, checkDefaults } from './check-commands.js';
-import type { SpecReply, SpecRequest } from './task-specs-worker.js';
+import type { SpecReply, SpecRequest } from './task-specs-child.js';
 import type { Step, TaskRun, Workflow } from './model.js';
 import { formatType, sameType } from './model.js';
 import { didYouMean, listOf } from './suggest.js';
@@ -34,7 +35,7 @@ import { displayPath, inputError } from './yaml-source.js';
 export interface CheckOptions {
   /** PATH used to find command programs; default process.env.PATH. */
   readonly path?: string;
-  /** Limit for importing the task modules in the worker thread. Default 20 s. */
+  /** Limit for importing the task modules in the child process. Default 20 s. */
   readonly timeoutMs?: number;
 }
 
@@ -52,7 +53,7 @@ export interface CheckedTasks {
 
 /** dist/src/index.js: what `import ... from 'sealflow'` means inside a task. */
 const SEALFLOW_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
-const SPEC_WORKER = fileURLToPath(new URL('./task-specs-worker.js', import.meta.url));
+const SPEC_CHILD = fileURLToPath(new URL('./task-specs-child.js', import.meta.url));
 
 const sealflowPlugin: Plugin = {
   name: 'sealflow-api',
@@ -148,38 +149,30 @@ async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, 
   return out;
 }
 
-/** Runs the worker that imports the bundles; rejects with an InputError when it fails or outlives `timeoutMs`. */
-function runSpecWorker(requests: readonly SpecRequest[], modules: readonly string[], timeoutMs: number): Promise<SpecReply> {
+/** Runs the child that imports the bundles; rejects with an InputError when it fails or outlives `timeoutMs`. */
+function runSpecChild(dir: string, requests: readonly SpecRequest[], modules: readonly string[], timeoutMs: number): Promise<SpecReply> {
   const what = `cannot read the task declarations of ${modules.map(displayPath).join(', ')}`;
+  const resultFile = path.join(dir, 'result.json');
   return new Promise<SpecReply>((resolve, reject) => {
-    // Only PATH: the master's environment may hold passphrases, and task code has no business reading them here.
-    const worker = new Worker(SPEC_WORKER, {
-      workerData: requests,
-      execArgv: [],
-      env: { PATH: process.env['PATH'] ?? '' },
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: 1024 },
-    });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    let reply: SpecReply | undefined;
-    let failure: Error | undefined;
-    const timer = setTimeout(() => {
-      failure = new InputError(`${what}: importing them took longer than ${timeoutMs / 1000} s (top-level code of a task module should only define tasks). Fix the module's top-level code.`);
-      void worker.terminate();
-    }, timeoutMs);
-    worker.on('message', (m: SpecReply) => {
-      reply = m;
-    });
-    worker.on('error', (e: Error) => {
-      failure ??= new InputError(`${what}: importing them failed: ${e.message.split('\n')[0] ?? ''}. Fix the module's top-level code.`);
-    });
-    worker.on('exit', () => {
-      clearTimeout(timer);
-      if (reply !== undefined && failure === undefined) resolve(reply);
-      else reject(failure ?? new InputError(`${what}: the module stopped the import (process.exit?) before its tasks were read. Fix the module's top-level code.`));
-    });
+    // A fresh node without the master's flags; only PATH in its environment (the master's may hold passphrases).
+    execFile(
+      process.execPath,
+      ['--max-old-space-size=1024', SPEC_CHILD, resultFile, JSON.stringify(requests)],
+      { cwd: dir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20, env: { PATH: process.env['PATH'] ?? '' } },
+      (err, _stdout, stderr) => {
+        if (err !== null) {
+          const why = err.killed || err.signal === 'SIGKILL'
+            ? `importing them took longer than ${timeoutMs / 1000} s (top-level code of a task module should only define tasks)`
+            : `importing them failed: ${String(stderr).trim().split('\n')[0] || `exit status ${String(err.code)}`}`;
+          reject(new InputError(`${what}: ${why}. Fix the module's top-level code.`));
+          return;
+        }
+        readFile(resultFile, 'utf8').then(
+          (text) => resolve(JSON.parse(text) as SpecReply),
+          () => reject(new InputError(`${what}: the module ended the import (process.exit?) before its tasks were read. Fix the module's top-level code.`)),
+        );
+      },
+    );
   });
 }
 
@@ -193,7 +186,8 @@ async function readSpecs(bundles: ReadonlyMap<string, Bundle>, byModule: Readonl
       await writeFile(file, b.code, { mode: 0o600 });
       requests.push({ url: pathToFileURL(file).href, exports: [...new Set((byModule.get(mod) ?? []).map((s) => s.run.export))], module: mod });
     }
-    const raw = await runSpecWorker(
+    const raw = await runSpecChild(
+      dir,
       requests.map(({ url, exports }) => ({ url, exports })),
       requests.map((r) => r.module),
       timeoutMs,

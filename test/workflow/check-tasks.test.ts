@@ -77,6 +77,23 @@ describe('checkTasks', () => {
     await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'boom at import');
   });
 
+  test('reads declarations of a module that prints at import and cannot see the master environment', async () => {
+    const task = TASK.replace("export const helper = 42;", "console.log('noise', JSON.stringify(process.env));\nif (process.env['SEALFLOW_SECRET'] !== undefined) throw new Error('saw the secret');\nexport const helper = 42;");
+    const wf = await setup('inputs:\n  t: file\nsteps:\n  wc:\n    run: ./tasks/count.ts#count\n    in: { text: t }\n    out: { counts: file }\n', task);
+    process.env['SEALFLOW_SECRET'] = 'x';
+    try {
+      const checked = await checkTasks(wf);
+      assert.equal(checked.tasks.size, 1);
+    } finally {
+      delete process.env['SEALFLOW_SECRET'];
+    }
+  });
+
+  test('reports a module that exits the process at import', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', 'export const count = 1;\nprocess.exit(0);\n');
+    await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'ended the import');
+  });
+
   test('reports a command that is not on PATH', async () => {
     const wf = await setup('steps:\n  align:\n    command: [bowtie9-align, -p, $(threads)]\n');
     await rejectsWith(checkTasks(wf, { path: '/usr/bin:/bin' }), 'flow.yaml:3:14', 'step "align"', "command 'bowtie9-align' is not on PATH");
