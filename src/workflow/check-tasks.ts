@@ -142,8 +142,10 @@ async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, 
   const out = new Map<string, Bundle>();
   const files = new Map(result.outputFiles.map((f) => [f.path, f.text]));
   for (const [outPath, meta] of Object.entries(result.metafile.outputs)) {
-    if (meta.entryPoint === undefined) continue;
-    const mod = path.resolve('/', meta.entryPoint);
+    // Output m<i>.js belongs to modules[i] (the metafile's entryPoint is the real path, which differs through symlinks).
+    const i = /(?:^|\/)m(\d+)\.js$/.exec(outPath)?.[1];
+    const mod = i === undefined ? undefined : modules[Number(i)];
+    if (meta.entryPoint === undefined || mod === undefined) continue;
     out.set(mod, { code: files.get(path.resolve('/', outPath)) ?? '', exports: meta.exports });
   }
   return out;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { checkTasks, loadWorkflow } from '../../src/workflow/index.js';
@@ -92,6 +93,14 @@ describe('checkTasks', () => {
   test('reports a module that exits the process at import', async () => {
     const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', 'export const count = 1;\nprocess.exit(0);\n');
     await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'ended the import');
+  });
+
+  test('checks a task module reached through a symbolic link', async () => {
+    const real = await tempDir({ 'count.ts': TASK });
+    const dir = await tempDir({ 'flow.yaml': 'inputs:\n  t: file\nsteps:\n  wc:\n    run: ./linked/count.ts#count\n    in: { text: t }\n    out: { counts: file }\n' });
+    await symlink(real, path.join(dir, 'linked'));
+    const checked = await checkTasks(await loadWorkflow(dir));
+    assert.deepEqual([...checked.tasks.keys()], [`${path.join(dir, 'linked', 'count.ts')}#count`]);
   });
 
   test('reports a command that is not on PATH', async () => {
