@@ -151,7 +151,7 @@ export function register(program: Command): void {
     .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
     .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
-    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed')
+    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed (recorded inputs are reused unless -i/--input are given)')
     .option('--keep-going', 'after a step fails, keep running steps that do not depend on it')
     .option('--concurrency <n>', `step instances running at once (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
     .option('--out <dir>', 'where to put the output files (default: <state-dir>/runs/<id>/outputs)')
