@@ -153,7 +153,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
     .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed (recorded inputs are reused unless -i/--input are given)')
     .option('--keep-going', 'after a step fails, keep running steps that do not depend on it')
-    .option('--concurrency <n>', `step instances running at once (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
+    .option('--concurrency <n>', `cores in use at once; each running step counts its threads (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
     .option('--out <dir>', 'where to put the output files (default: <state-dir>/runs/<id>/outputs)')
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'stream events as JSON lines on stdout, then one result line')
