@@ -4,13 +4,14 @@
  * X509Certificate (it handles RSA-PSS and ECDSA); extensions are read with
  * asn1js, since node does not expose private-OID extensions.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AttestationError } from './verifier.js';
 
 export interface ParsedCert {
   readonly der: Uint8Array;
   readonly x509: X509Certificate;
+  readonly publicKey: KeyObject;
   /** SHA-256 of the DER, hex. */
   readonly fingerprint: string;
   readonly subject: string;
@@ -73,6 +74,7 @@ export function parseCert(der: Uint8Array, what: string): ParsedCert {
     cert = {
       der: copy,
       x509,
+      publicKey: x509.publicKey, // throws here, not later, for a key that does not decode (e.g. an EC point off the curve)
       fingerprint,
       subject: x509.subject,
       issuer: x509.issuer,
@@ -103,7 +105,7 @@ export function parseCert(der: Uint8Array, what: string): ParsedCert {
 export function issuedBy(subject: ParsedCert, issuer: ParsedCert): boolean {
   if (subject.issuer !== issuer.subject) return false;
   try {
-    return subject.x509.verify(issuer.x509.publicKey);
+    return subject.x509.verify(issuer.publicKey);
   } catch {
     return false;
   }

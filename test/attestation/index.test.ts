@@ -10,6 +10,8 @@ describe('detecting and verifying evidence of any type', () => {
     assert.equal(detectEvidence(milanVcek.report)?.platform, 'sev-snp');
     assert.equal(detectEvidence(genoaTsm.json)?.platform, 'sev-snp');
     assert.equal(detectEvidence(new Uint8Array(Buffer.from('SEALSIM\0')))?.platform, 'sim');
+    const tdxTsm = new Uint8Array(Buffer.from(JSON.stringify({ outblob: 'AAAA', provider: 'tdx_guest\n' })));
+    assert.equal(detectEvidence(tdxTsm), undefined, 'configfs-tsm JSON of another provider is not SEV-SNP');
   });
 
   test('truncated and random inputs are refused as malformed, never with another error', async () => {
