@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -89,6 +91,38 @@ describe('sealflow attest verify', () => {
     }
     const r = await runCli([...milanArgs, '--policy', bad]);
     assert.match(r.stderr, /bad\.yaml:2:3: unknown key "sev-snp\.allowDebg"; did you mean "allowDebug"\?/);
+  });
+
+  test('--fetch gets a missing VCEK from KDS into the cache; later runs use the cache offline', async () => {
+    const vcek = readFileSync(snp('milan-v2-vcek', 'vcek.der'));
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      const ok = (req.url ?? '').startsWith('/vcek/v1/Milan/3ac3fe21e13fb099') && (req.url ?? '').endsWith('?blSPL=02&teeSPL=00&snpSPL=05&ucodeSPL=68');
+      res.writeHead(ok ? 200 : 404).end(ok ? vcek : undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const env = { SEALFLOW_KDS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    const cache = mkdtempSync(path.join(tmpdir(), 'sealflow-cache-'));
+    const base = ['attest', 'verify', '--evidence', snp('milan-v2-vcek', 'report.bin'), '--at', '2025-01-01', '--cache-dir', cache];
+    try {
+      const first = await runCli([...base, '--fetch'], { env });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /VCEK fetched from http:\/\/127\.0\.0\.1/);
+      assert.equal(paths.length, 1);
+      const second = await runCli(base, { env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /VCEK from cache/);
+      assert.equal(paths.length, 1);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('without the VCEK and without --fetch the report is refused as collateral-missing', async () => {
+    const r = await runCli(['attest', 'verify', '--evidence', snp('milan-v2-vcek', 'report.bin'), '--at', '2025-01-01']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /collateral-missing/);
   });
 
   test('attest verify --help documents the options and exit status', async () => {

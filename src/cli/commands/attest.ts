@@ -4,9 +4,12 @@
  * stderr); 2 usage error or unreadable input.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, OperationError } from '../../errors.js';
 import { AttestationError, loadCollateral, loadPolicy, verifyEvidence, type Collateral } from '../../attestation/index.js';
+import { AmdKdsFetcher } from '../../attestation/sev-snp/kds.js';
 
 interface VerifyFlags {
   readonly evidence: string;
@@ -15,6 +18,13 @@ interface VerifyFlags {
   readonly policy?: string;
   readonly at?: string;
   readonly reportData?: string;
+  readonly fetch?: boolean;
+  readonly cacheDir?: string;
+}
+
+function defaultCacheDir(): string {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return path.join(xdg !== undefined && xdg !== '' ? xdg : path.join(homedir(), '.cache'), 'sealflow', 'collateral');
 }
 
 function readInput(file: string, what: string): Uint8Array {
@@ -48,6 +58,16 @@ export async function attestVerify(flags: VerifyFlags): Promise<void> {
   const policy = flags.policy !== undefined ? loadPolicy(flags.policy) : undefined;
   const now = parseAt(flags.at);
   const expectedReportData = parseReportData(flags.reportData);
+  if (flags.fetch === true || flags.cacheDir !== undefined) {
+    // Only a missing SEV-SNP VCEK is fetched (AMD KDS); without --fetch the cache alone is used.
+    const kdsUrl = process.env['SEALFLOW_KDS_URL'];
+    const fetcher = new AmdKdsFetcher({
+      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      ...(kdsUrl !== undefined && kdsUrl !== '' ? { baseUrl: kdsUrl } : {}),
+      log: (line) => process.stderr.write(`sealflow: ${line}\n`),
+    });
+    Object.assign(collateral, await fetcher.complete(evidence, collateral, { now, offline: flags.fetch !== true }));
+  }
   if (!policy) {
     process.stderr.write(
       'sealflow: warning: no --policy given: only authenticity was checked (signatures, certificate chains, collateral, TCB' +
@@ -78,6 +98,8 @@ export function register(program: Command): void {
     .option('--policy <file>', 'an attestation policy (YAML, docs/attestation-policy.md); without it only authenticity is checked')
     .option('--at <time>', 'verify as of this time (ISO 8601); default now')
     .option('--report-data <hex>', 'the expected report data (hex, up to 64 bytes, zero-padded)')
+    .option('--fetch', 'fetch a missing SEV-SNP VCEK from AMD KDS (network), through the cache')
+    .option('--cache-dir <dir>', 'collateral cache (default $XDG_CACHE_HOME/sealflow/collateral); without --fetch only the cache is read')
     .addHelpText(
       'after',
       '\nExamples:\n  sealflow attest verify --evidence report.bin --vcek vcek.der --policy policy.yaml\n  sealflow attest verify --evidence tsm-report.json --at 2026-01-01\n\nExit status: 0 verified, 1 refused (the reason code is printed), 2 usage error or unreadable file.',
