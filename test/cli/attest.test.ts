@@ -5,7 +5,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { runCli } from '../helpers/cli.js';
+import { createSimEvidence } from '../../src/attestation/sim/index.js';
 import { attestationData } from '../helpers/shared.js';
 
 const snp = (...p: string[]) => attestationData('sev-snp', ...p);
@@ -123,6 +126,24 @@ describe('sealflow attest verify', () => {
     const r = await runCli(['attest', 'verify', '--evidence', snp('milan-v2-vcek', 'report.bin'), '--at', '2025-01-01']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /collateral-missing/);
+  });
+
+  test('sim evidence verifies with the root key from a collateral directory and is refused by a policy without allowSimulated', async () => {
+    const root = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const simDir = path.join(dir, 'sim-collateral');
+    mkdirSync(simDir, { recursive: true });
+    writeFileSync(path.join(simDir, 'sim-root-key.pem'), root.publicKey.export({ type: 'spki', format: 'pem' }));
+    const ev = path.join(dir, 'sim.bin');
+    writeFileSync(ev, createSimEvidence(root.privateKey, { measurement: new Uint8Array(48).fill(1), reportData: new Uint8Array([0xaa]), runId: 'cli' }));
+    const ok = await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--report-data', 'aa']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { platform: string }).platform, 'sim');
+    const p = policyFile('sim.yaml', `sim:\n  measurements: ["${'01'.repeat(48)}"]\n`);
+    const refused = await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--policy', p]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /simulated-not-allowed/);
+    const allowed = policyFile('sim-ok.yaml', `allowSimulated: true\nsim:\n  measurements: ["${'01'.repeat(48)}"]\n`);
+    assert.equal((await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--policy', allowed])).code, 0);
   });
 
   test('attest verify --help documents the options and exit status', async () => {
