@@ -146,6 +146,23 @@ describe('sealflow attest verify', () => {
     assert.equal((await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--policy', allowed])).code, 0);
   });
 
+  test('a copied configfs-tsm report directory (outblob, auxblob, provider) verifies like the JSON form', async () => {
+    const doc = JSON.parse(readFileSync(snp('genoa-v3-configfs-tsm', 'tsm-report.json'), 'utf8')) as Record<string, string>;
+    const tsmDir = path.join(dir, 'tsm-report');
+    mkdirSync(tsmDir, { recursive: true });
+    writeFileSync(path.join(tsmDir, 'outblob'), Buffer.from(doc['outblob'] ?? '', 'base64url'));
+    writeFileSync(path.join(tsmDir, 'auxblob'), Buffer.from(doc['auxblob'] ?? '', 'base64url'));
+    writeFileSync(path.join(tsmDir, 'provider'), 'sev_guest\n');
+    const r = await runCli(['attest', 'verify', '--evidence', tsmDir, '--at', '2026-01-01']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { details: { product: string } }).details.product, 'Genoa');
+    const empty = path.join(dir, 'empty-dir');
+    mkdirSync(empty, { recursive: true });
+    const bad = await runCli(['attest', 'verify', '--evidence', empty]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /without an outblob/);
+  });
+
   test('attest verify --help documents the options and exit status', async () => {
     const r = await runCli(['attest', 'verify', '--help']);
     assert.equal(r.code, 0);

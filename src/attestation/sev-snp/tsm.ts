@@ -100,3 +100,14 @@ export function parseTsmJson(b: Uint8Array): TsmEvidence {
   if (aux === undefined || aux === null || aux === '') return { report, provider };
   return { report, provider, certTable: parseCertTable(decodeBase64(aux, 'auxblob')) };
 }
+
+/**
+ * configfs-tsm JSON from the files of a report directory
+ * (/sys/kernel/config/tsm/report/<name>/{outblob,auxblob,provider}), so that a
+ * copied directory verifies like the JSON form.
+ */
+export function tsmJsonFromParts(outblob: Uint8Array, auxblob: Uint8Array | undefined, provider: string): Uint8Array {
+  const doc: Record<string, string> = { outblob: Buffer.from(outblob).toString('base64'), provider };
+  if (auxblob && auxblob.length > 0) doc['auxblob'] = Buffer.from(auxblob).toString('base64');
+  return new Uint8Array(Buffer.from(JSON.stringify(doc)));
+}

@@ -3,13 +3,14 @@
  * claims. Exit 0 verified (claims JSON on stdout); 1 refused (reason on
  * stderr); 2 usage error or unreadable input.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, OperationError } from '../../errors.js';
 import { AttestationError, loadCollateral, loadPolicy, verifyEvidence, type Collateral } from '../../attestation/index.js';
 import { AmdKdsFetcher } from '../../attestation/sev-snp/kds.js';
+import { tsmJsonFromParts } from '../../attestation/sev-snp/tsm.js';
 
 interface VerifyFlags {
   readonly evidence: string;
@@ -35,6 +36,28 @@ function readInput(file: string, what: string): Uint8Array {
   }
 }
 
+/** The evidence file, or a copied configfs-tsm report directory (outblob, auxblob, provider). */
+function readEvidence(p: string): Uint8Array {
+  let isDir = false;
+  try {
+    isDir = statSync(p).isDirectory();
+  } catch {
+    // readInput reports it
+  }
+  if (!isDir) return readInput(p, 'evidence file');
+  const part = (name: string): Uint8Array | undefined => {
+    try {
+      return new Uint8Array(readFileSync(path.join(p, name)));
+    } catch {
+      return undefined;
+    }
+  };
+  const outblob = part('outblob');
+  if (!outblob) throw new InputError(`${p} is a directory without an outblob file: give an evidence file or a configfs-tsm report directory`);
+  const provider = Buffer.from(part('provider') ?? Buffer.from('sev_guest')).toString('utf8');
+  return tsmJsonFromParts(outblob, part('auxblob'), provider);
+}
+
 function parseAt(at: string | undefined): Date {
   if (at === undefined) return new Date();
   const d = new Date(at);
@@ -52,7 +75,7 @@ function parseReportData(hex: string | undefined): string | undefined {
 }
 
 export async function attestVerify(flags: VerifyFlags): Promise<void> {
-  const evidence = readInput(flags.evidence, 'evidence file');
+  const evidence = readEvidence(flags.evidence);
   const collateral: Collateral = flags.collateral !== undefined ? { ...loadCollateral(flags.collateral) } : {};
   if (flags.vcek !== undefined) collateral.vcek = readInput(flags.vcek, 'VCEK/VLEK certificate');
   const policy = flags.policy !== undefined ? loadPolicy(flags.policy) : undefined;
@@ -92,7 +115,7 @@ export function register(program: Command): void {
       'Verify evidence and print its claims as JSON (exit 0), or print why it was refused (exit 1). ' +
         'Recognises an SEV-SNP report, configfs-tsm JSON, an SGX/TDX quote or sim evidence by itself.',
     )
-    .requiredOption('--evidence <file>', 'the evidence: SNP report (binary), configfs-tsm JSON, SGX/TDX quote, or sim evidence')
+    .requiredOption('--evidence <file>', 'the evidence: SNP report (binary), configfs-tsm JSON or report directory (outblob, auxblob, provider), SGX/TDX quote, or sim evidence')
     .option('--vcek <file>', 'the VCEK or VLEK certificate (DER or PEM) for an SEV-SNP report')
     .option('--collateral <path>', 'a collateral directory (vcek.der, ask_ark.pem, tcb-info-response, pck-crl, …) or a JSON bundle')
     .option('--policy <file>', 'an attestation policy (YAML, docs/attestation-policy.md); without it only authenticity is checked')
