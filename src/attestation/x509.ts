@@ -26,8 +26,9 @@ export interface ParsedCert {
 const MAX_CACHE = 256;
 const cache = new Map<string, ParsedCert>();
 
+/** The CN of node's DN text: one RDN per line; a multi-valued RDN joins its parts with " + ". */
 function commonName(dn: string): string {
-  for (const line of dn.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
+  for (const rdn of dn.split('\n')) for (const part of rdn.split(' + ')) if (part.startsWith('CN=')) return part.slice(3);
   return '';
 }
 

@@ -15,7 +15,7 @@ import { AttestationError, type Claims, type Collateral, type EvidenceVerifier, 
 import { checkValidity, parseCert, type ParsedCert } from '../x509.js';
 import { endorsementInfo, productOfEndorsement, verifyEndorsement, verifyRoots, type EndorsementInfo, type KeyKind } from './chain.js';
 import { decodePlatformInfo, decodePolicy, decodeTcb, looksLikeSnpReport, parseReport, productFromCpuid, type Product, type SnpReport } from './report.js';
-import { PRODUCTS, defaultChain } from './roots.js';
+import { PINNED_ARK_SHA256, PRODUCTS, defaultChain } from './roots.js';
 import { looksLikeTsmJson, parseTsmJson, type CertTable } from './tsm.js';
 
 function signingKind(report: SnpReport): KeyKind {
@@ -61,13 +61,21 @@ function productOf(report: SnpReport, cert: ParsedCert, info: EndorsementInfo): 
   return product;
 }
 
-function rootsFor(product: Product, kind: KeyKind, collateral: Collateral, table: CertTable | undefined) {
+/** Trust anchors: the pinned AMD ARKs and the embedded default chains, unless a test replaces them. */
+export interface SnpTrust {
+  readonly pins: Readonly<Record<Product, string>>;
+  readonly defaultChain: (product: Product, kind: KeyKind) => Uint8Array[];
+}
+
+const AMD_TRUST: SnpTrust = { pins: PINNED_ARK_SHA256, defaultChain };
+
+function rootsFor(product: Product, kind: KeyKind, collateral: Collateral, table: CertTable | undefined, trust: SnpTrust) {
   const given = collateral['ask-ark'];
-  if (given !== undefined) return verifyRoots(certificatesIn(given), product, kind, 'collateral "ask-ark"');
+  if (given !== undefined) return verifyRoots(certificatesIn(given), product, kind, 'collateral "ask-ark"', trust.pins);
   const ask = table?.certs.ask;
   const ark = table?.certs.ark;
-  if (ask && ark) return verifyRoots([ask, ark], product, kind, 'the certificate table');
-  return verifyRoots(defaultChain(product, kind), product, kind, `the embedded AMD ${product} chain`);
+  if (ask && ark) return verifyRoots([ask, ark], product, kind, 'the certificate table', trust.pins);
+  return verifyRoots(trust.defaultChain(product, kind), product, kind, `the embedded AMD ${product} chain`, trust.pins);
 }
 
 export function checkTcb(report: SnpReport, product: Product, kind: KeyKind, info: EndorsementInfo): void {
@@ -116,7 +124,7 @@ function details(report: SnpReport, product: Product, kind: KeyKind, cert: Parse
   };
 }
 
-async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: VerifyOptions): Promise<Claims> {
+async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: VerifyOptions, trust: SnpTrust): Promise<Claims> {
   // A report is binary and starts with its version; configfs-tsm evidence is a JSON object.
   const tsm = Buffer.from(evidence.subarray(0, 16)).toString('latin1').trimStart().startsWith('{') ? parseTsmJson(evidence) : undefined;
   const report = parseReport(tsm ? tsm.report : evidence);
@@ -125,7 +133,7 @@ async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: Ver
   checkSignature(report, cert);
   const info = endorsementInfo(cert);
   const product = productOf(report, cert, info);
-  const chain = rootsFor(product, kind, collateral, tsm?.certTable);
+  const chain = rootsFor(product, kind, collateral, tsm?.certTable, trust);
   verifyEndorsement(cert, chain, kind);
   checkValidity([{ name: kind.toUpperCase(), cert }, { name: kind === 'vcek' ? 'ASK' : 'ASVK', cert: chain.ask }, { name: 'ARK', cert: chain.ark }], opts.now);
   checkTcb(report, product, kind, info);
@@ -140,8 +148,17 @@ async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: Ver
   };
 }
 
-export const snpVerifier: EvidenceVerifier = {
-  platform: 'sev-snp',
-  sniff: (b) => looksLikeSnpReport(b) || looksLikeTsmJson(b),
-  verify: async (evidence, collateral, opts) => verifySnp(evidence, collateral, opts),
-};
+/**
+ * An SEV-SNP verifier. `trust` replaces AMD's pinned roots: for tests that
+ * build their own PKI only — production code uses `snpVerifier`.
+ */
+export function createSnpVerifier(trust: SnpTrust = AMD_TRUST): EvidenceVerifier {
+  return {
+    platform: 'sev-snp',
+    sniff: (b) => looksLikeSnpReport(b) || looksLikeTsmJson(b),
+    verify: async (evidence, collateral, opts) => verifySnp(evidence, collateral, opts, trust),
+  };
+}
+
+/** The SEV-SNP verifier, trusting only AMD's pinned ARKs. */
+export const snpVerifier: EvidenceVerifier = createSnpVerifier();
