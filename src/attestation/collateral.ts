@@ -35,6 +35,7 @@ export const FILE_NAMES: readonly (readonly [RegExp, CollateralName])[] = [
   [/^pck[_-]crl[_-]issuer[_-]chain\.pem$/, 'pck-crl-issuer-chain'],
   [/^root[_-](ca[_-])?crl(\.(der|pem|crl))?$/, 'root-ca-crl'],
   [/^sim[_-]root[_-]key\.pem$/, 'sim-root-key'],
+  [/^(amd|ark)[_-]?crl(\.(der|pem|crl))?$/, 'amd-crl'],
 ];
 
 /** dcap-qvl bundle key → [collateral name, how the value is encoded]. */

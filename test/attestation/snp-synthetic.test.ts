@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createSnpVerifier, snpVerifier } from '../../src/attestation/sev-snp/verifier.js';
 import { REPORT_FIELDS } from '../../src/attestation/sev-snp/index.js';
 import { refusal, runVerifierContract, swapCollateral, type Region } from './contract.js';
-import { CHIP_ID, makeReport, makeWorld, TCB } from './snp-synthetic.js';
+import { CHIP_ID, makeAmdCrl, makeReport, makeWorld, TCB } from './snp-synthetic.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { rd } from './snp-samples.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -37,6 +38,34 @@ runVerifierContract({
   signedRegions: regions,
   signatureRegions: sigRegions,
   certificates: [{ name: 'VLEK', collateral: 'vcek' }],
+});
+
+describe("AMD's CRL (collateral amd-crl), under the synthetic ARK", () => {
+  const w = makeWorld({ product: 'Milan', kind: 'vcek' });
+  const report = makeReport(w, { version: 3, product: 'Milan', kind: 'vcek' });
+  const v = createSnpVerifier(w.trust);
+  const withCrl = (crl: Uint8Array) => ({ evidence: report, collateral: { vcek: w.endorsement, 'amd-crl': crl } });
+
+  test('a CRL that does not list the ASK is accepted, DER or PEM', async () => {
+    const crl = makeAmdCrl(w, { revoked: [7, 9] });
+    await v.verify(report, withCrl(crl).collateral, { now });
+    const pemCrl = `-----BEGIN X509 CRL-----\n${Buffer.from(crl).toString('base64')}\n-----END X509 CRL-----\n`;
+    await v.verify(report, withCrl(new Uint8Array(Buffer.from(pemCrl))).collateral, { now });
+  });
+  test('a CRL that lists the ASK serial refuses the evidence as revoked', async () => {
+    assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [7, 2] })), now), 'revoked');
+  });
+  test('a CRL not signed by the ARK is a bad signature', async () => {
+    const other = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
+    assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [], signer: other })), now), 'bad-signature');
+  });
+  test('a CRL past its next update, or issued after the verification time, is expired collateral', async () => {
+    assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [], nextUpdate: new Date('2025-12-01T00:00:00Z') })), now), 'collateral-expired');
+    assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [], thisUpdate: new Date('2026-02-01T00:00:00Z') })), now), 'collateral-expired');
+  });
+  test('a CRL that is not a CRL is malformed', async () => {
+    assert.equal(await refusal(v, withCrl(new Uint8Array([0x30, 0x03, 1, 2, 3])), now), 'malformed');
+  });
 });
 
 describe('SEV-SNP paths without a real sample (synthetic PKI)', () => {

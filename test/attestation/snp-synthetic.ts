@@ -70,6 +70,8 @@ export interface World {
   readonly ask: Uint8Array;
   readonly endorsement: Uint8Array;
   readonly endorsementKey: KeyObject;
+  readonly arkKey: KeyObject;
+  readonly product: Product;
   readonly chipId: Uint8Array;
 }
 
@@ -106,6 +108,8 @@ export function makeWorld(spec: WorldSpec): World {
     ask,
     endorsement,
     endorsementKey: eKey.privateKey,
+    arkKey: arkKey.privateKey,
+    product: p,
     chipId: CHIP_ID,
   };
 }
@@ -154,4 +158,32 @@ export function makeReport(world: World, spec: ReportSpec): Uint8Array {
   b.set(Uint8Array.from(sig.subarray(0, 48)).reverse(), 0x2a0);
   b.set(Uint8Array.from(sig.subarray(48, 96)).reverse(), 0x2e8);
   return new Uint8Array(b);
+}
+
+export interface CrlSpec {
+  /** Serial numbers to revoke (the synthetic ASK/ASVK has serial 2). */
+  readonly revoked: readonly number[];
+  readonly thisUpdate?: Date;
+  readonly nextUpdate?: Date;
+  /** Sign with this key instead of the ARK's. */
+  readonly signer?: KeyObject;
+}
+
+/** An X.509 CRL issued by `world`'s ARK (ECDSA P-384 / SHA-384). */
+export function makeAmdCrl(world: World, spec: CrlSpec): Uint8Array {
+  const crl = new pkijs.CertificateRevocationList();
+  crl.version = 1;
+  crl.signature = alg();
+  crl.signatureAlgorithm = alg();
+  crl.issuer = name(`ARK-${world.product}`);
+  crl.thisUpdate = time(spec.thisUpdate ?? new Date('2025-01-01T00:00:00Z'));
+  crl.nextUpdate = time(spec.nextUpdate ?? new Date('2030-01-01T00:00:00Z'));
+  if (spec.revoked.length > 0) {
+    crl.revokedCertificates = spec.revoked.map((n) => new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ value: n }), revocationDate: time(new Date('2025-01-01T00:00:00Z')) }));
+  }
+  const tbs = (crl.toSchema(true) as asn1js.Sequence).valueBlock.value[0];
+  if (!tbs) throw new Error('no tbsCertList');
+  crl.tbsView = new Uint8Array(tbs.toBER(false));
+  crl.signatureValue = new asn1js.BitString({ valueHex: sign('sha384', crl.tbsView, spec.signer ?? world.arkKey) });
+  return new Uint8Array(crl.toSchema(false).toBER(false));
 }

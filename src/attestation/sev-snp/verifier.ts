@@ -6,13 +6,16 @@
  * unsupported-version); the endorsement certificate is present
  * (collateral-missing); the report signature with the VCEK/VLEK
  * (bad-signature); the chain to the pinned ARK (chain-untrusted); validity at
- * `now` (cert-expired, cert-not-yet-valid); the certificate's TCB and hwID
+ * `now` (cert-expired, cert-not-yet-valid); with collateral `amd-crl`, the
+ * ARK's CRL (its signature, freshness, and the ASK not revoked: revoked,
+ * collateral-expired); the certificate's TCB and hwID
  * against REPORTED_TCB and CHIP_ID (tcb-mismatch).
  */
 import { verify } from 'node:crypto';
 import { certificatesIn, equalBytes, hex } from '../bytes.js';
 import { AttestationError, type Claims, type Collateral, type EvidenceVerifier, type SnpDetails, type VerifyOptions } from '../verifier.js';
 import { checkValidity, parseCert, type ParsedCert } from '../x509.js';
+import { checkAmdCrl } from './crl.js';
 import { endorsementInfo, productOfEndorsement, verifyEndorsement, verifyRoots, type EndorsementInfo, type KeyKind } from './chain.js';
 import { decodePlatformInfo, decodePolicy, decodeTcb, looksLikeSnpReport, parseReport, productFromCpuid, type Product, type SnpReport } from './report.js';
 import { PINNED_ARK_SHA256, PRODUCTS, defaultChain } from './roots.js';
@@ -136,6 +139,8 @@ async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: Ver
   const chain = rootsFor(product, kind, collateral, tsm?.certTable, trust);
   verifyEndorsement(cert, chain, kind);
   checkValidity([{ name: kind.toUpperCase(), cert }, { name: kind === 'vcek' ? 'ASK' : 'ASVK', cert: chain.ask }, { name: 'ARK', cert: chain.ark }], opts.now);
+  const crl = collateral['amd-crl'];
+  if (crl !== undefined) checkAmdCrl(crl, chain.ark, chain.ask, opts.now);
   checkTcb(report, product, kind, info);
   const policy = decodePolicy(report.policy);
   return {
