@@ -63,6 +63,16 @@ describe("AMD's CRL (collateral amd-crl), under the synthetic ARK", () => {
     assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [], nextUpdate: new Date('2025-12-01T00:00:00Z') })), now), 'collateral-expired');
     assert.equal(await refusal(v, withCrl(makeAmdCrl(w, { revoked: [], thisUpdate: new Date('2026-02-01T00:00:00Z') })), now), 'collateral-expired');
   });
+  test('an RSASSA-PSS (SHA-384, salt 48) CRL from an RSA-PSS ARK, as AMD signs them, is checked', async () => {
+    const rw = makeWorld({ product: 'Genoa', kind: 'vcek', rsaPss: true });
+    const rr = makeReport(rw, { version: 3, product: 'Genoa', kind: 'vcek' });
+    const rv = createSnpVerifier(rw.trust);
+    await rv.verify(rr, { vcek: rw.endorsement, 'amd-crl': makeAmdCrl(rw, { revoked: [5] }) }, { now });
+    assert.equal(await refusal(rv, { evidence: rr, collateral: { vcek: rw.endorsement, 'amd-crl': makeAmdCrl(rw, { revoked: [2] }) } }, now), 'revoked');
+    const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
+    assert.equal(await refusal(rv, { evidence: rr, collateral: { vcek: rw.endorsement, 'amd-crl': makeAmdCrl(rw, { revoked: [], signer: ec }) } }, now), 'bad-signature');
+  });
+
   test('a CRL that is not a CRL is malformed', async () => {
     assert.equal(await refusal(v, withCrl(new Uint8Array([0x30, 0x03, 1, 2, 3])), now), 'malformed');
   });

@@ -3,10 +3,10 @@
  * report v5, MASK_CHIP_KEY, TCB and hwID mismatches): an "ARK", an ASK or
  * ASVK and a VCEK or VLEK with AMD's extensions, built with pkijs from keys of
  * node:crypto, and reports laid out per the SNP ABI and signed with the
- * endorsement key. ECDSA P-384 everywhere (AMD's RSA-PSS is covered by the real
- * samples). Trusted only by `createSnpVerifier({ pins, defaultChain })` in tests.
+ * endorsement key. ARK/ASK keys are ECDSA P-384 by default (fast) or
+ * RSASSA-PSS SHA-384 as AMD's (`rsaPss: true`). Trusted only by `createSnpVerifier({ pins, defaultChain })` in tests.
  */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Product } from '../../src/attestation/sev-snp/index.js';
@@ -15,9 +15,27 @@ import { PINNED_ARK_SHA256 } from '../../src/attestation/sev-snp/roots.js';
 import type { SnpTrust } from '../../src/attestation/sev-snp/verifier.js';
 
 const ECDSA_SHA384 = '1.2.840.10045.4.3.3';
-const alg = () => new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_SHA384 });
+const RSA_PSS = '1.2.840.113549.1.1.10';
+const SHA384 = '2.16.840.1.101.3.4.2.2';
+const MGF1 = '1.2.840.113549.1.1.8';
+
+/** The signature AlgorithmIdentifier for a signing key: ECDSA-SHA384, or RSASSA-PSS SHA-384 / MGF1-SHA-384 / salt 48 as AMD uses. */
+function algFor(signer: KeyObject): pkijs.AlgorithmIdentifier {
+  if (signer.asymmetricKeyType !== 'rsa-pss' && signer.asymmetricKeyType !== 'rsa') return new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_SHA384 });
+  const sha384 = () => new pkijs.AlgorithmIdentifier({ algorithmId: SHA384, algorithmParams: new asn1js.Null() });
+  const params = new pkijs.RSASSAPSSParams({ hashAlgorithm: sha384(), maskGenAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: MGF1, algorithmParams: sha384().toSchema() }), saltLength: 48 });
+  return new pkijs.AlgorithmIdentifier({ algorithmId: RSA_PSS, algorithmParams: params.toSchema() });
+}
+
+function signWith(signer: KeyObject, data: Uint8Array): Uint8Array {
+  if (signer.asymmetricKeyType === 'rsa-pss' || signer.asymmetricKeyType === 'rsa') {
+    return sign('sha384', data, { key: signer, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 });
+  }
+  return sign('sha384', data, signer);
+}
 const time = (d: Date) => new pkijs.Time({ type: 0, value: d });
 const key = () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+const rsaKey = () => generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
 
 function name(cn: string): pkijs.RelativeDistinguishedNames {
   return new pkijs.RelativeDistinguishedNames({
@@ -34,8 +52,8 @@ function certificate(subject: string, issuer: string, subjectKey: KeyObject, iss
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ value: serial });
-  cert.signature = alg();
-  cert.signatureAlgorithm = alg();
+  cert.signature = algFor(issuerKey);
+  cert.signatureAlgorithm = algFor(issuerKey);
   cert.issuer = name(issuer);
   cert.subject = name(subject);
   cert.notBefore = time(new Date('2024-01-01T00:00:00Z'));
@@ -43,7 +61,7 @@ function certificate(subject: string, issuer: string, subjectKey: KeyObject, iss
   cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(subjectKey.export({ type: 'spki', format: 'der' }));
   if (extensions.length > 0) cert.extensions = extensions;
   cert.tbsView = new Uint8Array(cert.encodeTBS().toBER(false));
-  cert.signatureValue = new asn1js.BitString({ valueHex: sign('sha384', cert.tbsView, issuerKey) });
+  cert.signatureValue = new asn1js.BitString({ valueHex: signWith(issuerKey, cert.tbsView) });
   return new Uint8Array(cert.toSchema(false).toBER(false));
 }
 
@@ -62,6 +80,8 @@ export interface WorldSpec {
   readonly certTcb?: Spl;
   /** hwID extension bytes (default: the chip id, 8 bytes of it for Turin); null = none. */
   readonly hwId?: Uint8Array | null;
+  /** ARK and ASK with RSASSA-PSS keys and signatures, as AMD's (default ECDSA P-384, faster). */
+  readonly rsaPss?: boolean;
 }
 
 export interface World {
@@ -81,8 +101,8 @@ export const TCB: Spl = { bootloader: 9, tee: 1, snp: 24, microcode: 219, fmc: 2
 const INT = (n: number) => new asn1js.Integer({ value: n }).toBER(false);
 
 export function makeWorld(spec: WorldSpec): World {
-  const arkKey = key();
-  const askKey = key();
+  const arkKey = spec.rsaPss ? rsaKey() : key();
+  const askKey = spec.rsaPss ? rsaKey() : key();
   const eKey = key();
   const p = spec.product;
   const ark = certificate(`ARK-${p}`, `ARK-${p}`, arkKey.publicKey, arkKey.privateKey, [], 1);
@@ -173,8 +193,8 @@ export interface CrlSpec {
 export function makeAmdCrl(world: World, spec: CrlSpec): Uint8Array {
   const crl = new pkijs.CertificateRevocationList();
   crl.version = 1;
-  crl.signature = alg();
-  crl.signatureAlgorithm = alg();
+  crl.signature = algFor(spec.signer ?? world.arkKey);
+  crl.signatureAlgorithm = algFor(spec.signer ?? world.arkKey);
   crl.issuer = name(`ARK-${world.product}`);
   crl.thisUpdate = time(spec.thisUpdate ?? new Date('2025-01-01T00:00:00Z'));
   crl.nextUpdate = time(spec.nextUpdate ?? new Date('2030-01-01T00:00:00Z'));
@@ -184,6 +204,6 @@ export function makeAmdCrl(world: World, spec: CrlSpec): Uint8Array {
   const tbs = (crl.toSchema(true) as asn1js.Sequence).valueBlock.value[0];
   if (!tbs) throw new Error('no tbsCertList');
   crl.tbsView = new Uint8Array(tbs.toBER(false));
-  crl.signatureValue = new asn1js.BitString({ valueHex: sign('sha384', crl.tbsView, spec.signer ?? world.arkKey) });
+  crl.signatureValue = new asn1js.BitString({ valueHex: signWith(spec.signer ?? world.arkKey, crl.tbsView) });
   return new Uint8Array(crl.toSchema(false).toBER(false));
 }
