@@ -32,7 +32,9 @@ describe('fetching a missing VCEK from AMD KDS through the cache', () => {
     const fetcher = new AmdKdsFetcher({ cacheDir, baseUrl: 'https://kds.test', get: kds.get });
     const c = await fetcher.complete(milanVcek.report, {}, { now: milanVcek.now, offline: false });
     assert.deepEqual(c.vcek, milanVcek.vcek);
-    assert.equal(kds.urls.length, 1);
+    // The v2 report names no product; the VCEK was found as Milan, so Milan's CRL is asked for too (404 here).
+    assert.deepEqual(kds.urls.slice(1), ['https://kds.test/vcek/v1/Milan/crl']);
+    assert.equal(c['amd-crl'], undefined);
     const offline = new AmdKdsFetcher({ cacheDir, baseUrl: 'https://kds.test', get: () => Promise.reject(new Error('no network')) });
     const again = await offline.complete(milanVcek.report, {}, { now: milanVcek.now, offline: true });
     assert.deepEqual(again.vcek, milanVcek.vcek);
@@ -51,7 +53,7 @@ describe('fetching a missing VCEK from AMD KDS through the cache', () => {
 
   test('nothing is fetched when the VCEK is given or carried by the evidence, or for garbage', async () => {
     const kds = stubKds();
-    const fetcher = new AmdKdsFetcher({ cacheDir: mkdtempSync(path.join(tmpdir(), 'sealflow-kds-')), baseUrl: 'https://kds.test', get: kds.get });
+    const fetcher = new AmdKdsFetcher({ cacheDir: mkdtempSync(path.join(tmpdir(), 'sealflow-kds-')), baseUrl: 'https://kds.test', get: kds.get, crl: false });
     const given = { vcek: new Uint8Array([1]) };
     assert.equal(await fetcher.complete(milanVcek.report, given, { now: milanVcek.now, offline: false }), given);
     assert.deepEqual(await fetcher.complete(genoaTsm.json, {}, { now: genoaTsm.now, offline: false }), {});
@@ -59,11 +61,33 @@ describe('fetching a missing VCEK from AMD KDS through the cache', () => {
     assert.equal(kds.urls.length, 0);
   });
 
+  test("the ARK's CRL is fetched into the cache, reused while fresh, refetched when old, and used stale offline", async () => {
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'sealflow-kds-'));
+    let served = 0;
+    const get: HttpGet = (url) => {
+      if (url !== 'https://kds.test/vcek/v1/Genoa/crl') return Promise.resolve({ status: 404, body: new Uint8Array() });
+      served++;
+      return Promise.resolve({ status: 200, body: new Uint8Array([0x30, 0x01, served]) });
+    };
+    const at = { now: genoaTsm.now, offline: false };
+    const fresh = new AmdKdsFetcher({ cacheDir, baseUrl: 'https://kds.test', get });
+    assert.deepEqual((await fresh.complete(genoaTsm.json, {}, at))['amd-crl'], new Uint8Array([0x30, 0x01, 1]));
+    assert.deepEqual((await fresh.complete(genoaTsm.json, {}, at))['amd-crl'], new Uint8Array([0x30, 0x01, 1]));
+    assert.equal(served, 1);
+    const old = new AmdKdsFetcher({ cacheDir, baseUrl: 'https://kds.test', get, crlMaxAgeHours: 0 });
+    assert.deepEqual((await old.complete(genoaTsm.json, {}, at))['amd-crl'], new Uint8Array([0x30, 0x01, 2]));
+    const offline = new AmdKdsFetcher({ cacheDir, baseUrl: 'https://kds.test', get, crlMaxAgeHours: 0 });
+    assert.deepEqual((await offline.complete(genoaTsm.json, {}, { now: genoaTsm.now, offline: true }))['amd-crl'], new Uint8Array([0x30, 0x01, 2]));
+    assert.equal(served, 2);
+    const given = { 'amd-crl': new Uint8Array([9]) };
+    assert.equal(await old.complete(genoaTsm.json, given, at), given);
+  });
+
   test('a KDS failure is logged and leaves the collateral unchanged', async () => {
     const lines: string[] = [];
     const fetcher = new AmdKdsFetcher({ cacheDir: mkdtempSync(path.join(tmpdir(), 'sealflow-kds-')), get: () => Promise.reject(new Error('connect ECONNREFUSED')), log: (l) => lines.push(l) });
     assert.deepEqual(await fetcher.complete(milanVcek.report, {}, { now: milanVcek.now, offline: false }), {});
-    assert.equal(lines.length, 2); // v2 report: Milan, then Genoa
+    assert.equal(lines.length, 2); // v2 report: Milan, then Genoa (no product found, so no CRL)
     assert.match(lines[0] ?? '', /kdsintf\.amd\.com\/vcek\/v1\/Milan\/.*ECONNREFUSED/);
   });
 });

@@ -5,9 +5,12 @@
  *
  * KDS (AMD pub. 57230, VCEK/KDS interface): GET {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=]
  * returns the VCEK as DER. hwid is CHIP_ID in hex (Turin: its first 8 bytes).
- * A VCEK never changes for a (chip, TCB), so cached entries never go stale.
+ * A VCEK never changes for a (chip, TCB), so cached VCEKs never go stale.
+ * The ARK's CRL ({base}/{vcek|vlek}/v1/{product}/crl, DER) does: a cached CRL
+ * older than `crlMaxAgeHours` is refetched when online, and used as it is
+ * offline (the verifier refuses it once past its nextUpdate).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hex } from '../bytes.js';
 import type { CollateralFetcher } from '../collateral.js';
@@ -32,6 +35,10 @@ export interface KdsOptions {
   readonly get?: HttpGet;
   /** Receives one line per fetch, cache hit or failure (for stderr). */
   readonly log?: (line: string) => void;
+  /** Also get the ARK's CRL (default true). */
+  readonly crl?: boolean;
+  /** Refetch a cached CRL older than this when online (default 24). */
+  readonly crlMaxAgeHours?: number;
 }
 
 /** The KDS path (below the base URL) of the VCEK for this report on this product. */
@@ -61,45 +68,86 @@ export class AmdKdsFetcher implements CollateralFetcher {
   }
 
   async complete(evidence: Uint8Array, have: Collateral, opts: { readonly now: Date; readonly offline: boolean }): Promise<Collateral> {
-    if (have.vcek !== undefined) return have;
     let report: SnpReport;
+    let carried = false;
     try {
       const tsm = looksLikeTsmJson(evidence) ? parseTsmJson(evidence) : undefined;
-      if (tsm?.certTable?.certs.vcek || tsm?.certTable?.certs.vlek) return have; // the evidence carries its certificate
+      carried = tsm?.certTable?.certs.vcek !== undefined || tsm?.certTable?.certs.vlek !== undefined;
       report = parseReport(tsm ? tsm.report : evidence);
     } catch {
       return have; // not an SEV-SNP report: nothing to fetch; the verifier will say why
     }
-    if (report.signingKey !== 0 || report.maskChipKey) return have; // VLEKs are not public; a masked CHIP_ID names no chip
-    const known = productFromCpuid(report.cpuid);
+    const kind = report.signingKey === 1 ? 'vlek' : 'vcek';
+    let product = productFromCpuid(report.cpuid);
+    let out = have;
+    // VLEKs are not public; a masked CHIP_ID names no chip; the evidence may carry its certificate.
+    if (have.vcek === undefined && !carried && report.signingKey === 0 && !report.maskChipKey) {
+      const found = await this.vcek(report, product, opts.offline);
+      if (found) {
+        out = { ...out, vcek: found.der };
+        product = found.product;
+      }
+    }
+    if (this.opts.crl !== false && out['amd-crl'] === undefined && product !== undefined) {
+      const crl = await this.crl(product, kind, opts.offline);
+      if (crl) out = { ...out, 'amd-crl': crl };
+    }
+    return out;
+  }
+
+  private async vcek(report: SnpReport, known: Product | undefined, offline: boolean): Promise<{ der: Uint8Array; product: Product } | undefined> {
     // v2 reports do not say which product they come from: ask for each.
     for (const product of known ? [known] : (['Milan', 'Genoa'] as const)) {
       const file = cacheFile(this.opts.cacheDir, report, product);
       try {
         const der = new Uint8Array(readFileSync(file));
         this.log(`VCEK from cache ${file}`);
-        return { ...have, vcek: der };
+        return { der, product };
       } catch {
         // not cached
       }
-      if (opts.offline) continue;
-      const url = this.baseUrl + vcekPath(report, product);
-      try {
-        const res = await this.get(url);
-        if (res.status !== 200 || res.body[0] !== 0x30) {
-          this.log(`KDS ${url}: HTTP ${res.status}`);
-          continue;
-        }
-        mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, res.body);
-        renameSync(tmp, file);
-        this.log(`VCEK fetched from ${url}, cached in ${file}`);
-        return { ...have, vcek: res.body };
-      } catch (e) {
-        this.log(`KDS ${url}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      if (offline) continue;
+      const der = await this.download(this.baseUrl + vcekPath(report, product), file);
+      if (der) return { der, product };
     }
-    return have;
+    return undefined;
+  }
+
+  private async crl(product: Product, kind: 'vcek' | 'vlek', offline: boolean): Promise<Uint8Array | undefined> {
+    const file = path.join(this.opts.cacheDir, 'amd', product, `${kind}-crl.der`);
+    let cached: Uint8Array | undefined;
+    let fresh = false;
+    try {
+      cached = new Uint8Array(readFileSync(file));
+      fresh = Date.now() - statSync(file).mtimeMs < (this.opts.crlMaxAgeHours ?? 24) * 3_600_000;
+    } catch {
+      // not cached
+    }
+    if (cached && (fresh || offline)) {
+      this.log(`AMD CRL from cache ${file}${fresh ? '' : ' (stale: offline)'}`);
+      return cached;
+    }
+    if (offline) return undefined;
+    return (await this.download(`${this.baseUrl}/${kind}/v1/${product}/crl`, file)) ?? cached;
+  }
+
+  /** GET a DER object into the cache; undefined (and a log line) on any failure. */
+  private async download(url: string, file: string): Promise<Uint8Array | undefined> {
+    try {
+      const res = await this.get(url);
+      if (res.status !== 200 || res.body[0] !== 0x30) {
+        this.log(`KDS ${url}: HTTP ${res.status}`);
+        return undefined;
+      }
+      mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, res.body);
+      renameSync(tmp, file);
+      this.log(`fetched ${url}, cached in ${file}`);
+      return res.body;
+    } catch (e) {
+      this.log(`KDS ${url}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
   }
 }
