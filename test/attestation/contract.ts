@@ -8,7 +8,8 @@
  *   that survive a JSON round trip;
  * - one flipped byte in each signed field group (`signedRegions`) and in each
  *   signature (`signatureRegions`) is refused with the region's reason
- *   (default `bad-signature`);
+ *   (default `bad-signature`), and a sweep flipping every 5th byte of all
+ *   those regions is always refused with some reason;
  * - one flipped byte in the signature of each collateral certificate
  *   (`certificates`) is refused (default `chain-untrusted`), and a sweep
  *   flipping every 7th byte of it is always refused with some reason;
@@ -24,7 +25,7 @@
  *     verifier: snpVerifier,
  *     sample: { name: 'milan-v2-vcek', evidence, collateral: { vcek }, now,
  *               expected: { platform: 'sev-snp', measurement, reportData, tcbStatus: 'NotApplicable', debug: true } },
- *     signedRegions: [{ name: 'MEASUREMENT', start: 0x90, end: 0xc0 }, { name: 'VERSION', start: 0, end: 4, reason: 'unsupported-version' }],
+ *     signedRegions: [{ name: 'MEASUREMENT', start: 0x90, end: 0xc0 }, { name: 'VERSION', start: 0, end: 4, reason: 'malformed' }],
  *     signatureRegions: [{ name: 'R', start: 0x2a0, end: 0x2e8 }],
  *     certificates: [{ name: 'VCEK', collateral: 'vcek' }],
  *     mutations: [swapCollateral('Genoa ASK/ARK', 'ask-ark', genoaPem, 'chain-untrusted')],
