@@ -115,7 +115,9 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
     } as SnpPolicy,
     tdx: {
       ...tdx,
-      measurements: (tdx.measurements ?? []).map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v).toLowerCase()])) as unknown as TdxMeasurement),
+      measurements: (tdx.measurements ?? []).map(
+        (m) => Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, (v as string).toLowerCase()])) as unknown as TdxMeasurement,
+      ),
     } as TdxPolicy,
     sgx: {
       ...sgx,
