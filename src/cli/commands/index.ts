@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { register as run } from './run.js';
 import { register as runs } from './runs.js';
 import { register as show } from './show.js';
+import { register as attest } from './attest.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show];
+export const commands: readonly RegisterCommand[] = [run, runs, show, attest];
