@@ -3,12 +3,10 @@
  * maps (names as in COLLATERAL_NAMES), with their pinned verification times.
  * A local stand-in until src/attestation/collateral.ts (the loader) exists.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Collateral } from '../../src/attestation/verifier.js';
-import { ATTESTATION_DATA } from '../helpers/shared.js';
+import { readAttestationData } from '../helpers/shared.js';
 
-const read = (...p: string[]): Buffer => readFileSync(path.join(ATTESTATION_DATA, ...p));
+const read = (...p: string[]): Buffer => Buffer.from(readAttestationData(...p));
 
 export interface Sample {
   readonly name: string;

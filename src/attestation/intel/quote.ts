@@ -89,11 +89,18 @@ function parseHeader(r: Reader): QuoteHeader {
   r.bytes(4, 'reserved / QE SVN, PCE SVN');
   const qeVendorId = r.bytes(16, 'QE vendor id');
   const userData = r.bytes(20, 'user data');
+  // Attestation key types defined by Intel: 2 (ECDSA-256-with-P-256) and 3
+  // (ECDSA-384-with-P-384). Any other value means these bytes are not a DCAP
+  // quote at all (`malformed`); a defined type with a version or key type we do
+  // not handle is `unsupported-version`.
+  if (attestationKeyType !== 2 && attestationKeyType !== 3) {
+    fail('malformed', `not an Intel DCAP quote: attestation key type ${attestationKeyType} is undefined (2 = ECDSA-256, 3 = ECDSA-384)`);
+  }
   if (version !== 3 && version !== 4 && version !== 5) {
     fail('unsupported-version', `quote version ${version} is not supported (3, 4 and 5 are)`);
   }
   if (attestationKeyType !== ATT_KEY_TYPE_ECDSA_P256) {
-    fail('unsupported-version', `attestation key type ${attestationKeyType} is not supported (only 2, ECDSA-256-with-P-256)`);
+    fail('unsupported-version', `attestation key type ${attestationKeyType} (ECDSA-384) is not supported (only 2, ECDSA-256-with-P-256)`);
   }
   let teeType: 'sgx' | 'tdx';
   if (version === 3) teeType = 'sgx'; // v3 is SGX only; bytes 4..8 are reserved
