@@ -111,7 +111,8 @@ function checkFreshness(col: IntelCollateral, now: Date): void {
   if (col.rootCrl) checkCrlFreshness(col.rootCrl, now);
 }
 
-function checkTcb(q: Quote, pckLeaf: X509Certificate, col: IntelCollateral): { pck: PckExtensions; tcb: TcbEvaluation } {
+/** The `tcb-mismatch` class: collateral kind, FMSPC / PCE-ID, identities, TCB level; then the status. */
+export function checkTcb(q: Quote, pckLeaf: X509Certificate, col: IntelCollateral): { pck: PckExtensions; tcb: TcbEvaluation } {
   const pck = parsePckExtensions(pckLeaf);
   const info = col.tcbInfo!.parsed;
   const identity = col.qeIdentity!.parsed;
@@ -124,11 +125,18 @@ function checkTcb(q: Quote, pckLeaf: X509Certificate, col: IntelCollateral): { p
   return { pck, tcb: evaluateTcb(info, identity, pck, q.body, q.qeReport) };
 }
 
+export interface AuthenticatedQuote {
+  readonly quote: Quote;
+  readonly pckChain: readonly X509Certificate[];
+  readonly collateral: IntelCollateral;
+}
+
 /**
- * Verifies `evidence` as a quote of `tee`. Throws AttestationError (reasons
- * `malformed` … `tcb-mismatch`) and nothing else.
+ * Every check up to and including `collateral-expired`: the quote, its PCK
+ * chain and all collateral are authentic, valid at `now`, unrevoked, present
+ * and fresh. What remains is `checkTcb`.
  */
-export function verifyIntelQuote(evidence: Uint8Array, collateral: Collateral, now: Date, tee: 'sgx' | 'tdx'): VerifiedQuote {
+export function authenticateIntelQuote(evidence: Uint8Array, collateral: Collateral, now: Date, tee: 'sgx' | 'tdx'): AuthenticatedQuote {
   const q = parseQuote(evidence);
   if (q.header.teeType !== tee) fail('malformed', `this is an ${q.header.teeType.toUpperCase()} quote, not ${tee.toUpperCase()}`);
   const pckChain = parseChain(q.pckChainPem, 'PCK certificate chain in the quote');
@@ -141,6 +149,15 @@ export function verifyIntelQuote(evidence: Uint8Array, collateral: Collateral, n
   checkRevocation(paths, anchor, col);
   checkPresence(paths, anchor, col);
   checkFreshness(col, now);
-  const { pck, tcb } = checkTcb(q, pckChain[0]!, col);
-  return { quote: q, pck, tcb };
+  return { quote: q, pckChain, collateral: col };
+}
+
+/**
+ * Verifies `evidence` as a quote of `tee`. Throws AttestationError (reasons
+ * `malformed` … `tcb-mismatch`) and nothing else.
+ */
+export function verifyIntelQuote(evidence: Uint8Array, collateral: Collateral, now: Date, tee: 'sgx' | 'tdx'): VerifiedQuote {
+  const a = authenticateIntelQuote(evidence, collateral, now, tee);
+  const { pck, tcb } = checkTcb(a.quote, a.pckChain[0]!, a.collateral);
+  return { quote: a.quote, pck, tcb };
 }
