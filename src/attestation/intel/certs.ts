@@ -9,6 +9,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { fail } from './bytes.js';
+import { keyOf, Memo } from './memo.js';
 import { INTEL_SGX_ROOT_CA_PEM, INTEL_SGX_ROOT_CA_SHA256 } from './root-ca.js';
 
 const PEM_RE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
@@ -36,8 +37,12 @@ export function parseCertificate(der: Uint8Array, what: string): X509Certificate
   }
 }
 
+const chains = new Memo<readonly X509Certificate[]>();
+
+/** The certificates of a PEM chain (memoised by the bytes; the array is a fresh copy). */
 export function parseChain(pem: Uint8Array | string, what: string): X509Certificate[] {
-  return pemCertificates(pem, what).map((der, i) => parseCertificate(der, `${what}, certificate ${i + 1}`));
+  const key = keyOf(typeof pem === 'string' ? Buffer.from(pem, 'latin1') : pem);
+  return [...chains.get(key, () => pemCertificates(pem, what).map((der, i) => parseCertificate(der, `${what}, certificate ${i + 1}`)))];
 }
 
 export function sha256Hex(b: Uint8Array): string {
@@ -62,9 +67,15 @@ export function isPinnedRoot(cert: X509Certificate): boolean {
   return sha256Hex(cert.raw) === INTEL_SGX_ROOT_CA_SHA256;
 }
 
+const issued = new Memo<true>(1024);
+
 function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
   try {
-    return child.checkIssued(parent) && child.verify(parent.publicKey);
+    // Only successes are memoised (see memo.ts).
+    return issued.get(keyOf(child.raw, parent.raw), () => {
+      if (child.checkIssued(parent) && child.verify(parent.publicKey)) return true;
+      throw new Error('not issued');
+    });
   } catch {
     return false;
   }

@@ -9,6 +9,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Collateral } from '../verifier.js';
 import { parseChain } from './certs.js';
+import { keyOf, Memo } from './memo.js';
 import { parseCrl, type Crl } from './crl.js';
 import { parseEnclaveIdentity, parseTcbInfo, type EnclaveIdentity, type TcbInfo } from './pcs-json.js';
 import { readSignedJson, type SignedJson } from './signed-json.js';
@@ -28,19 +29,28 @@ export interface IntelCollateral {
   readonly rootCrl?: Crl;
 }
 
+const tcbInfos = new Memo<Signed<TcbInfo>>(64);
+const identities = new Memo<Signed<EnclaveIdentity>>(64);
+
 export function parseIntelCollateral(c: Collateral): IntelCollateral {
   const out: {
     -readonly [K in keyof IntelCollateral]: IntelCollateral[K];
   } = {};
   const tcbInfo = c['tcb-info'];
   if (tcbInfo) {
-    const doc = readSignedJson(tcbInfo, c['tcb-info-signature'], 'tcbInfo', 'collateral tcb-info');
-    out.tcbInfo = { doc, parsed: parseTcbInfo(doc.value, 'collateral tcb-info') };
+    const sig = c['tcb-info-signature'];
+    out.tcbInfo = tcbInfos.get(keyOf(tcbInfo, sig ?? 'none'), () => {
+      const doc = readSignedJson(tcbInfo, sig, 'tcbInfo', 'collateral tcb-info');
+      return { doc, parsed: parseTcbInfo(doc.value, 'collateral tcb-info') };
+    });
   }
   const qe = c['qe-identity'];
   if (qe) {
-    const doc = readSignedJson(qe, c['qe-identity-signature'], 'enclaveIdentity', 'collateral qe-identity');
-    out.qeIdentity = { doc, parsed: parseEnclaveIdentity(doc.value, 'collateral qe-identity') };
+    const sig = c['qe-identity-signature'];
+    out.qeIdentity = identities.get(keyOf(qe, sig ?? 'none'), () => {
+      const doc = readSignedJson(qe, sig, 'enclaveIdentity', 'collateral qe-identity');
+      return { doc, parsed: parseEnclaveIdentity(doc.value, 'collateral qe-identity') };
+    });
   }
   const chain = (name: 'tcb-info-issuer-chain' | 'qe-identity-issuer-chain' | 'pck-crl-issuer-chain'): X509Certificate[] | undefined => {
     const b = c[name];

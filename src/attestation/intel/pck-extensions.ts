@@ -14,6 +14,8 @@
 import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { fail, hex } from './bytes.js';
+import { certDer, parseDer, seq } from './cert-der.js';
+import { keyOf, Memo } from './memo.js';
 
 export const SGX_EXTENSION_OID = '1.2.840.113741.1.13.1';
 
@@ -28,23 +30,11 @@ export interface PckExtensions {
   readonly sgxType: 'Standard' | 'Scalable' | 'ScalableWithIntegrity';
 }
 
-function der(b: ArrayBufferLike | Uint8Array, what: string): asn1js.AsnType {
-  const view = b instanceof Uint8Array ? b : new Uint8Array(b);
-  const parsed = asn1js.fromBER(view);
-  if (parsed.offset === -1 || parsed.offset !== view.byteLength) fail('malformed', `${what}: invalid DER`);
-  return parsed.result;
-}
-
-function children(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
-  if (!(node instanceof asn1js.Sequence)) fail('malformed', `${what}: expected a SEQUENCE`);
-  return node.valueBlock.value;
-}
-
 /** SEQUENCE OF SEQUENCE { OID, value } → Map oid → value. */
 function oidMap(node: asn1js.AsnType, what: string): Map<string, asn1js.AsnType> {
   const out = new Map<string, asn1js.AsnType>();
-  for (const item of children(node, what)) {
-    const [oid, value] = children(item, what);
+  for (const item of seq(node, what)) {
+    const [oid, value] = seq(item, what);
     if (!(oid instanceof asn1js.ObjectIdentifier) || value === undefined) fail('malformed', `${what}: expected { OID, value }`);
     out.set(oid.valueBlock.toString(), value);
   }
@@ -65,32 +55,18 @@ function integer(m: Map<string, asn1js.AsnType>, oid: string, what: string): num
   return n;
 }
 
-/** Finds the extension in the certificate's DER (tbsCertificate [3] extensions). */
-function findExtensionValue(cert: X509Certificate): Uint8Array | undefined {
-  const certSeq = children(der(cert.raw, 'PCK certificate'), 'PCK certificate');
-  const tbs = children(certSeq[0]!, 'PCK tbsCertificate');
-  for (const field of tbs) {
-    if (field.idBlock.tagClass !== 3 || field.idBlock.tagNumber !== 3) continue;
-    const inner = (field as asn1js.Constructed).valueBlock.value[0];
-    if (!inner) break;
-    for (const ext of children(inner, 'PCK extensions')) {
-      const parts = children(ext, 'PCK extension');
-      const oid = parts[0];
-      const value = parts[parts.length - 1];
-      if (oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === SGX_EXTENSION_OID && value instanceof asn1js.OctetString) {
-        return value.valueBlock.valueHexView;
-      }
-    }
-  }
-  return undefined;
+const parsed = new Memo<PckExtensions>();
+
+/** Reads the SGX extension (memoised by the certificate); `malformed` if it is absent or does not follow the profile. */
+export function parsePckExtensions(cert: X509Certificate): PckExtensions {
+  return parsed.get(keyOf(cert.raw), () => parseUncached(cert));
 }
 
-/** Reads the SGX extension; `malformed` if it is absent or does not follow the profile. */
-export function parsePckExtensions(cert: X509Certificate): PckExtensions {
+function parseUncached(cert: X509Certificate): PckExtensions {
   const what = 'PCK certificate SGX extension';
-  const value = findExtensionValue(cert);
+  const value = certDer(cert).extensions.get(SGX_EXTENSION_OID);
   if (!value) fail('malformed', `the PCK certificate has no Intel SGX extension (${SGX_EXTENSION_OID})`);
-  const top = oidMap(der(value, what), what);
+  const top = oidMap(parseDer(value, what), what);
   const base = SGX_EXTENSION_OID;
   const tcbNode = top.get(`${base}.2`);
   if (!tcbNode) fail('malformed', `${what}: TCB (${base}.2) missing`);

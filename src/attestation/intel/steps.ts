@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { equalBytes, fail, isAllZero } from './bytes.js';
 import { verifyChainToAnchor } from './certs.js';
+import { keyOf, Memo } from './memo.js';
 import type { Quote } from './quote.js';
 import type { SignedJson } from './signed-json.js';
 
@@ -65,10 +66,23 @@ export function verifyPckChain(chain: readonly X509Certificate[], anchor: X509Ce
   return path;
 }
 
-/** A TCB info or QE identity signature with the TCB Signing certificate's key. */
+const collateralSignatures = new Memo<boolean>();
+
+/** A TCB info or QE identity signature with the TCB Signing certificate's key (successes memoised, see memo.ts). */
 export function verifySignedJson(sj: SignedJson, signer: X509Certificate, what: string): void {
   if (!sj.signature) fail('collateral-missing', `${what}: signature missing`);
-  if (!verifyP256(signer.publicKey, sj.signed, sj.signature)) {
+  const sig = sj.signature;
+  const key = keyOf(sj.signed, sig, signer.raw);
+  let ok = false;
+  try {
+    ok = collateralSignatures.get(key, () => {
+      if (verifyP256(signer.publicKey, sj.signed, sig)) return true;
+      throw new Error('bad signature');
+    });
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
     fail('bad-signature', `${what}: the signature over the signed JSON does not verify with the key of "${signer.subject.replace(/\n/g, ', ')}"`);
   }
 }
