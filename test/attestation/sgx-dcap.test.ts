@@ -108,6 +108,8 @@ describe('SGX DCAP quote v3 (dcap-qvl sample) claims', () => {
     assert.equal(d.tcbDate, '2024-03-13T00:00:00Z');
     assert.deepEqual(d.advisoryIds, ['INTEL-SA-00289', 'INTEL-SA-00615']);
     assert.equal(d['qeTcbStatus'], 'UpToDate');
+    // The oldest of the TCB info, QE identity and CRL issue times: the root CA CRL's thisUpdate.
+    assert.equal(d['collateralIssueDate'], '2025-03-20T11:21:57.000Z');
   });
 
   test('accepts the collateral without the optional PCK CRL issuer chain', async () => {

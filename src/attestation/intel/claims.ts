@@ -20,6 +20,7 @@ function tcbDetails(v: VerifiedQuote): Record<string, unknown> & { fmspc: string
     pckCpuSvnComponents: v.pck.cpuSvnComponents,
     sgxType: v.pck.sgxType,
     qeIsvSvn: v.quote.qeReport.isvSvn,
+    collateralIssueDate: v.collateralIssueDate.toISOString(),
   };
 }
 

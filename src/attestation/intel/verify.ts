@@ -32,6 +32,8 @@ export interface VerifiedQuote {
   readonly quote: Quote;
   readonly pck: PckExtensions;
   readonly tcb: TcbEvaluation;
+  /** The oldest issueDate / thisUpdate among TCB info, QE identity and the CRLs (the policy's collateral age). */
+  readonly collateralIssueDate: Date;
 }
 
 interface Paths {
@@ -159,5 +161,8 @@ export function authenticateIntelQuote(evidence: Uint8Array, collateral: Collate
 export function verifyIntelQuote(evidence: Uint8Array, collateral: Collateral, now: Date, tee: 'sgx' | 'tdx'): VerifiedQuote {
   const a = authenticateIntelQuote(evidence, collateral, now, tee);
   const { pck, tcb } = checkTcb(a.quote, a.pckChain[0]!, a.collateral);
-  return { quote: a.quote, pck, tcb };
+  const c = a.collateral;
+  const dates = [c.tcbInfo!.parsed.issueDate, c.qeIdentity!.parsed.issueDate, c.pckCrl!.thisUpdate, c.rootCrl!.thisUpdate];
+  const collateralIssueDate = new Date(Math.min(...dates.map((d) => d.getTime())));
+  return { quote: a.quote, pck, tcb, collateralIssueDate };
 }
