@@ -80,6 +80,8 @@ export interface Requirements {
   readonly memory?: number;
   /** Default `none`. */
   readonly tee: TeeRequirement;
+  /** Where the `requirements:` map is (absent when the step has none). */
+  readonly loc?: SourceLocation;
 }
 
 /** A TypeScript task: `./tasks/map.ts#map` resolved against the workflow file. */
@@ -89,6 +91,8 @@ export interface TaskRun {
   readonly module: string;
   /** The named export (a `defineTask(...)` value). */
   readonly export: string;
+  /** Where `run:` is written. */
+  readonly loc?: SourceLocation;
 }
 
 /** An output of a command: a file or directory it writes, or its stdout. */
@@ -113,6 +117,8 @@ export interface CommandRun {
   readonly outputs: Readonly<Record<string, CommandOutputBinding>>;
   /** Extra environment variables (templated like argv). */
   readonly env: Readonly<Record<string, string>>;
+  /** Where `command:` is written. */
+  readonly loc?: SourceLocation;
 }
 
 export interface Step {
@@ -140,6 +146,7 @@ export interface WorkflowOutput {
   readonly type: PortType;
   readonly sources: readonly SourceRef[];
   readonly pickValue?: PickValue;
+  readonly doc?: string;
   readonly loc: SourceLocation;
 }
 

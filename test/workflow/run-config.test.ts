@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { deploymentFor, loadRunConfig, loadWorkflow } from '../../src/workflow/index.js';
+import { rejectsWith, tempDir } from '../helpers/workflow.js';
+
+const FLOW = [
+  'steps:',
+  '  a:',
+  '    command: [true]',
+  '  b:',
+  '    command: [true]',
+  '  c:',
+  '    command: [true]',
+  '    requirements: { tee: none }',
+  '',
+].join('\n');
+
+async function setup(config?: string, flow = FLOW) {
+  const dir = await tempDir(config === undefined ? { 'flow.yaml': flow } : { 'flow.yaml': flow, 'sealflow.yaml': config });
+  return { dir, wf: await loadWorkflow(dir) };
+}
+
+describe('run configuration', () => {
+  test('defaults to one local deployment without a TEE and a worker per core', async () => {
+    const { wf } = await setup();
+    const cfg = await loadRunConfig(wf);
+    assert.equal(cfg.file, undefined);
+    assert.equal(cfg.defaultDeployment, 'local');
+    assert.equal(cfg.concurrency, os.availableParallelism());
+    assert.deepEqual(cfg.deployments.map((d) => [d.id, d.connector, d.platform, d.workers]), [['local', 'local', 'none', os.availableParallelism()]]);
+  });
+
+  test('reads sealflow.yaml beside the workflow and places steps by binding, first match wins', async () => {
+    const { dir, wf } = await setup(
+      'deployments:\n  small: { connector: local, platform: none, workers: 1 }\n  big:\n    workers: 4\ndefault: small\nbindings:\n  - step: b\n    deployment: big\n  - tee: none\n    deployment: small\n  - step: c\n    deployment: big\nconcurrency: 3\n',
+    );
+    const cfg = await loadRunConfig(wf);
+    assert.equal(cfg.file, path.join(dir, 'sealflow.yaml'));
+    assert.equal(cfg.concurrency, 3);
+    assert.deepEqual(wf.steps.map((s) => deploymentFor(cfg, s).id), ['small', 'big', 'small']);
+    assert.equal(cfg.deployments[1]?.platform, 'none');
+    assert.equal(cfg.bindings[0]?.loc.line, 7);
+  });
+
+  test('reads a configuration given explicitly', async () => {
+    const { wf } = await setup();
+    const other = await tempDir({ 'run.yaml': 'deployments:\n  only: { workers: 2 }\n' });
+    const cfg = await loadRunConfig(wf, path.join(other, 'run.yaml'));
+    assert.equal(cfg.defaultDeployment, 'only');
+    assert.equal(cfg.deployments[0]?.workers, 2);
+  });
+
+  test('reports a missing explicit configuration file', async () => {
+    const { wf } = await setup();
+    await rejectsWith(loadRunConfig(wf, '/nonexistent/sealflow.yaml'), '/nonexistent/sealflow.yaml', 'no such file');
+  });
+
+  test('reports a binding to an undeclared deployment with a suggestion', async () => {
+    const { wf } = await setup('deployments:\n  local: { workers: 1 }\nbindings:\n  - step: a\n    deployment: locl\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:5:17', "names deployment 'locl', which is not declared", "did you mean 'local'?");
+  });
+
+  test('reports a default that names an undeclared deployment', async () => {
+    const { wf } = await setup('deployments:\n  local: { workers: 1 }\ndefault: remote\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:3:10', "default names deployment 'remote'");
+  });
+
+  test('requires a default when there are several deployments', async () => {
+    const { wf } = await setup('deployments:\n  x: { workers: 1 }\n  y: { workers: 1 }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:1:1', "add 'default: <deployment>'");
+  });
+
+  test('reports a binding to a step the workflow does not have', async () => {
+    const { wf } = await setup('deployments:\n  local: { workers: 1 }\nbindings:\n  - { step: aa, deployment: local }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:4:13', "names step 'aa'", "did you mean 'a'?");
+  });
+
+  test('reports a step whose tee requirement its deployment cannot satisfy', async () => {
+    const flow = 'steps:\n  a:\n    command: [true]\n  enc:\n    command: [true]\n    requirements: { tee: sgx }\n';
+    const { wf } = await setup('deployments:\n  local: { workers: 1 }\n', flow);
+    await rejectsWith(loadRunConfig(wf), 'flow.yaml:6:19', 'step "enc"', "requires tee 'sgx'", 'deployment "local" (platform none', 'satisfies only tee none');
+  });
+
+  test('reports an unsatisfiable tee requirement under the built-in default too', async () => {
+    const flow = 'steps:\n  enc:\n    command: [true]\n    requirements: { tee: any }\n';
+    const { wf } = await setup(undefined, flow);
+    await rejectsWith(loadRunConfig(wf), 'step "enc"', "requires tee 'any'", 'there is no sealflow.yaml');
+  });
+
+  test('rejects fewer than one worker', async () => {
+    const { wf } = await setup('deployments:\n  local: { workers: 0 }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "local"', 'workers must be a whole number of at least 1');
+  });
+
+  test('rejects a connector this version does not have', async () => {
+    const { wf } = await setup('deployments:\n  hpc: { connector: slurm }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "hpc"', "unknown connector 'slurm'", "supports 'local'");
+  });
+
+  test('suggests the nearest key for an unknown deployment key', async () => {
+    const { wf } = await setup('deployments:\n  local: { wokers: 2 }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:12', "unknown key 'wokers'", "did you mean 'workers'?");
+  });
+});
