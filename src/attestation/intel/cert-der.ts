@@ -6,7 +6,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 import { keyOf, Memo } from './memo.js';
 
 export interface CertDer {

@@ -8,7 +8,7 @@
  *   CRLs: the PCK CRL by the Platform/Processor CA, the root CA CRL by the root.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 import { keyOf, Memo } from './memo.js';
 import { INTEL_SGX_ROOT_CA_PEM, INTEL_SGX_ROOT_CA_SHA256 } from './root-ca.js';
 

@@ -3,7 +3,7 @@
  * and the `EvidenceVerifier` adapter shared by `tdx/` and `sgx-dcap/`.
  */
 import { AttestationError, type Claims, type Collateral, type EvidenceVerifier, type VerifyOptions } from '../verifier.js';
-import { hex } from './bytes.js';
+import { hex } from '../bytes.js';
 import { sniffQuote } from './quote.js';
 import { hexOf, sgxDebug, tdDebug } from './report-body.js';
 import { verifyIntelQuote, type VerifiedQuote } from './verify.js';

@@ -9,7 +9,7 @@
 import { verify as cryptoVerify, type X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AttestationError } from '../verifier.js';
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 import { certDer, parseDer, seq } from './cert-der.js';
 import { serialHex } from './certs.js';
 import { keyOf, Memo } from './memo.js';

@@ -13,7 +13,8 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { fail, hex } from './bytes.js';
+import { hex } from '../bytes.js';
+import { fail } from './reader.js';
 import { certDer, parseDer, seq } from './cert-der.js';
 import { keyOf, Memo } from './memo.js';
 

@@ -11,7 +11,7 @@
  *   attributes(+Mask), mrsigner, isvprodid, tcbLevels[{ tcb: { isvsvn }, … }].
  */
 import type { TcbStatus } from '../verifier.js';
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 
 export interface TcbLevel {
   readonly sgxComponents: readonly number[];

@@ -20,7 +20,7 @@
  * The quote signature covers the header and the body (for v5 including the body
  * descriptor): every byte before the signature data length.
  */
-import { fail, Reader } from './bytes.js';
+import { fail, Reader } from './reader.js';
 import {
   parseSgxReportBody,
   parseTdReportBody,

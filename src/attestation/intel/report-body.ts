@@ -7,7 +7,7 @@
  * Library API, Appendix A.3.2 "TD Quote Body" (TDX 1.0, 584 bytes) and A.4
  * (TDX 1.5 adds TEE_TCB_SVN_2 and MRSERVICETD, 648 bytes).
  */
-import { hex } from './bytes.js';
+import { hex } from '../bytes.js';
 
 export const SGX_REPORT_BODY_SIZE = 384;
 export const TD10_REPORT_BODY_SIZE = 584;

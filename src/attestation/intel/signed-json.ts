@@ -7,7 +7,7 @@
  * the response text. A bundle may instead carry the bare signed JSON and the
  * signature separately (raw r||s, or its hex).
  */
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 
 export interface SignedJson {
   /** The exact signed bytes. */

@@ -4,7 +4,8 @@
  * Each throws `AttestationError` with the reason of its check class.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
-import { equalBytes, fail, isAllZero } from './bytes.js';
+import { equalBytes, isAllZero } from '../bytes.js';
+import { fail } from './reader.js';
 import { verifyChainToAnchor } from './certs.js';
 import { keyOf, Memo } from './memo.js';
 import type { Quote } from './quote.js';

@@ -22,7 +22,8 @@
  * describe what the quote reports.
  */
 import type { TcbStatus } from '../verifier.js';
-import { fail, hex } from './bytes.js';
+import { hex } from '../bytes.js';
+import { fail } from './reader.js';
 import type { EnclaveIdentity, IsvSvnLevel, TcbInfo, TcbLevel } from './pcs-json.js';
 import type { PckExtensions } from './pck-extensions.js';
 import type { SgxReportBody, TdReportBody } from './report-body.js';

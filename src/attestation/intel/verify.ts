@@ -19,7 +19,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { Collateral } from '../verifier.js';
-import { fail } from './bytes.js';
+import { fail } from './reader.js';
 import { checkValidity, parseChain, trustAnchor, verifyChainToAnchor } from './certs.js';
 import { checkCrlFreshness, checkNotRevoked, crlIssuedBy, verifyCrlSignature, type Crl } from './crl.js';
 import { parseIntelCollateral, type IntelCollateral } from './collateral-set.js';

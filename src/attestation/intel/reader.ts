@@ -1,25 +1,13 @@
 /**
- * Small byte helpers for the Intel parsers: a bounds-checked little-endian
- * reader whose every failure is an `AttestationError('malformed')`, hex, and
- * the one `fail` helper all Intel code throws through.
+ * The bounds-checked little-endian reader of the Intel parsers (every failure
+ * an `AttestationError('malformed')`), and the one `fail` helper all Intel
+ * code throws through. Hex and byte comparisons come from ../bytes.ts.
  */
+import { isAllZero } from '../bytes.js';
 import { AttestationError, type ReasonCode } from '../verifier.js';
 
 export function fail(reason: ReasonCode, message: string): never {
   throw new AttestationError(reason, message);
-}
-
-export function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
-export function isAllZero(b: Uint8Array): boolean {
-  for (const x of b) if (x !== 0) return false;
-  return true;
 }
 
 /** Reads a structure front to back; `what` names it in error messages. */
