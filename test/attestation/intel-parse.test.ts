@@ -184,3 +184,40 @@ describe('PCK certificate chain and SGX extensions', () => {
     assert.deepEqual(Buffer.from(q.qeReport.reportData.subarray(0, 32)), digest);
   });
 });
+
+describe('robustness (the parsers themselves, without the verifier adapter\'s safety net)', () => {
+  const samples = [sgxV3Dcap(), tdxV4Spr()];
+  test('random byte mutations of quotes and collateral only ever raise AttestationError', async () => {
+    const { verifyIntelQuote } = await import('../../src/attestation/intel/verify.js');
+    let seed = 7;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed >>>= 0;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      seed >>>= 0;
+      return seed;
+    };
+    for (const s of samples) {
+      const tee = s.name.startsWith('tdx') ? 'tdx' : 'sgx';
+      const keys = Object.keys(s.collateral) as (keyof typeof s.collateral)[];
+      for (let i = 0; i < 300; i++) {
+        const evidence = new Uint8Array(s.evidence);
+        const collateral = { ...s.collateral };
+        if (i % 2 === 0) {
+          for (let k = 0; k < 1 + (next() % 4); k++) evidence[next() % evidence.length] = next() & 0xff;
+        } else {
+          const key = keys[next() % keys.length]!;
+          const item = new Uint8Array(collateral[key]!);
+          for (let k = 0; k < 1 + (next() % 4); k++) item[next() % item.length] = next() & 0xff;
+          collateral[key] = item;
+        }
+        try {
+          verifyIntelQuote(evidence, collateral, s.now, tee);
+        } catch (e) {
+          assert.ok(e instanceof AttestationError, `${s.name} mutation ${i}: ${(e as Error).stack}`);
+        }
+      }
+    }
+  });
+});

@@ -31,7 +31,9 @@ export function pemCertificates(pem: Uint8Array | string, what: string): Buffer[
 
 export function parseCertificate(der: Uint8Array, what: string): X509Certificate {
   try {
-    return new X509Certificate(der);
+    const cert = new X509Certificate(der);
+    void cert.publicKey; // decoded lazily by node: an undecodable key must fail here, as malformed
+    return cert;
   } catch (e) {
     return fail('malformed', `${what}: not a valid X.509 certificate (${(e as Error).message})`);
   }

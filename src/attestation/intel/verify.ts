@@ -53,10 +53,17 @@ function checkSignatures(q: Quote, pckChain: X509Certificate[], anchor: X509Cert
   if (col.rootCrl && crlIssuedBy(col.rootCrl, anchor)) verifyCrlSignature(col.rootCrl, anchor);
 }
 
+/** Intel PCS: TCB info and QE identity are signed by the Intel SGX TCB Signing certificate, an end-entity issued by the root. */
+function signingPath(chain: X509Certificate[], anchor: X509Certificate, what: string): X509Certificate[] {
+  const path = verifyChainToAnchor(chain, anchor, what);
+  if (path.length !== 2 || path[0]!.ca) fail('chain-untrusted', `${what}: the signer must be an end-entity certificate issued by the Intel SGX Root CA`);
+  return path;
+}
+
 function checkChains(pckChain: X509Certificate[], anchor: X509Certificate, col: IntelCollateral): Paths {
   const paths: Paths = { pck: verifyPckChain(pckChain, anchor) };
-  if (col.tcbInfoChain) paths.tcbInfo = verifyChainToAnchor(col.tcbInfoChain, anchor, 'collateral tcb-info-issuer-chain');
-  if (col.qeIdentityChain) paths.qeIdentity = verifyChainToAnchor(col.qeIdentityChain, anchor, 'collateral qe-identity-issuer-chain');
+  if (col.tcbInfoChain) paths.tcbInfo = signingPath(col.tcbInfoChain, anchor, 'collateral tcb-info-issuer-chain');
+  if (col.qeIdentityChain) paths.qeIdentity = signingPath(col.qeIdentityChain, anchor, 'collateral qe-identity-issuer-chain');
   if (col.pckCrlChain) paths.pckCrl = verifyChainToAnchor(col.pckCrlChain, anchor, 'collateral pck-crl-issuer-chain');
   return paths;
 }
