@@ -10,7 +10,8 @@
  *   signature (`signatureRegions`) is refused with the region's reason
  *   (default `bad-signature`);
  * - one flipped byte in the signature of each collateral certificate
- *   (`certificates`) is refused (default `chain-untrusted`);
+ *   (`certificates`) is refused (default `chain-untrusted`), and a sweep
+ *   flipping every 7th byte of it is always refused with some reason;
  * - extra named `mutations` (swapped vendor certificates, missing collateral,
  *   certificates embedded in the evidence…) are refused with their reason;
  * - the clock moved past expiry / before validity (`clock`) is refused;
@@ -38,6 +39,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AttestationError, type Claims, type Collateral, type CollateralName, type EvidenceVerifier, type Platform, type ReasonCode, type TcbStatus } from '../../src/attestation/verifier.js';
 import { certificatesIn, derToPem } from '../../src/attestation/bytes.js';
+
+/** Stride of the byte-flipping sweep over each collateral certificate. */
+const CERT_STRIDE = 7;
+/** Stride of the byte-flipping sweep over the signed fields and signatures. */
+const BODY_STRIDE = 5;
 
 export interface ContractSample {
   /** Used in test names, e.g. 'milan-v2-vcek'. */
@@ -207,6 +213,14 @@ export function runVerifierContract(opts: ContractOptions): void {
       });
     }
 
+    test(`refuses evidence with any byte of a signed field or signature flipped (every ${BODY_STRIDE}th byte tried), never crashing`, async () => {
+      for (const r of [...opts.signedRegions, ...opts.signatureRegions]) {
+        for (let at = r.start; at < r.end; at += BODY_STRIDE) {
+          await refusal(verifier, { ...base, evidence: withBody(flipByte(bodyBytes, at)) }, sample.now);
+        }
+      }
+    });
+
     for (const r of opts.signatureRegions) {
       test(`refuses evidence with one flipped byte in signature ${r.name}`, async () => {
         for (const at of [r.start, r.end - 1]) {
@@ -222,6 +236,23 @@ export function runVerifierContract(opts: ContractOptions): void {
         assert.ok(item, `collateral "${c.collateral}" is missing from the sample`);
         const collateral: Collateral = { ...sample.collateral, [c.collateral]: breakCertificateSignature(item, c.index ?? 0) };
         assertReason(await refusal(verifier, { ...base, collateral }, sample.now), c.reason ?? 'chain-untrusted', c.name);
+      });
+    }
+
+    for (const c of opts.certificates ?? []) {
+      test(`refuses evidence when any byte of the ${c.name} certificate is flipped (every ${CERT_STRIDE}th byte tried), never crashing`, async () => {
+        const item = sample.collateral[c.collateral];
+        assert.ok(item, `collateral "${c.collateral}" is missing from the sample`);
+        const ders = certificatesIn(item);
+        const der = ders[c.index ?? 0];
+        assert.ok(der, `no certificate #${c.index ?? 0} in collateral "${c.collateral}"`);
+        const isPem = Buffer.from(item).toString('latin1').includes('-----BEGIN CERTIFICATE-----');
+        for (let at = 0; at < der.length; at += CERT_STRIDE) {
+          const copy = ders.slice();
+          copy[c.index ?? 0] = flipByte(der, at);
+          const bytes = isPem ? new Uint8Array(Buffer.from(copy.map((d) => derToPem(d)).join(''), 'latin1')) : (copy[0] as Uint8Array);
+          await refusal(verifier, { ...base, collateral: { ...sample.collateral, [c.collateral]: bytes } }, sample.now);
+        }
       });
     }
 

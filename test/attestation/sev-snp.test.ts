@@ -129,6 +129,13 @@ runVerifierContract({
   },
 });
 
+test('flipping any byte of the VCEK inside the configfs-tsm auxblob is refused, never a crash', async () => {
+  for (let at = 0; at < vcek.length; at += 11) {
+    const evidence = tsmEvidence(genoaTsm.report, certTable([{ name: 'ark', der: ark }, { name: 'ask', der: ask }, { name: 'vcek', der: flipByte(vcek, at) }]));
+    await refusal(snpVerifier, { evidence, collateral: {} }, genoaTsm.now);
+  }
+});
+
 describe('SEV-SNP reports', () => {
   test('a raw report taken from configfs-tsm verifies with the VCEK given separately and the embedded Genoa chain', async () => {
     const claims = await snpVerifier.verify(genoaTsm.report, { vcek: vcek }, { now: genoaTsm.now });

@@ -71,6 +71,11 @@ export interface VerifiedChain {
 
 const verifiedPairs = new Set<string>();
 
+/** Forget verified links (benchmarks measure the cold path with it). */
+export function clearChainCache(): void {
+  verifiedPairs.clear();
+}
+
 /**
  * Check the ASK/ASVK + ARK pair for `product`: the ARK is the pinned one and
  * self-signed, the ASK is signed by it and named for the key kind. Throws

@@ -64,11 +64,22 @@ function decodeBase64(s: unknown, what: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64'));
 }
 
-/** Cheap recognition: JSON text with an "outblob" member. */
+/**
+ * Recognition: JSON text with an "outblob" member whose provider is
+ * `sev_guest` (or absent). configfs-tsm JSON from other providers (e.g.
+ * `tdx_guest`) is left to their verifiers.
+ */
 export function looksLikeTsmJson(b: Uint8Array): boolean {
   if (b.length < 12 || b.length > 1 << 20) return false;
   const head = Buffer.from(b.subarray(0, Math.min(b.length, 64))).toString('latin1').trimStart();
-  return head.startsWith('{') && Buffer.from(b).includes('"outblob"');
+  if (!head.startsWith('{') || !Buffer.from(b).includes('"outblob"')) return false;
+  try {
+    const doc = JSON.parse(Buffer.from(b).toString('utf8')) as unknown;
+    const provider = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['provider'] : undefined;
+    return provider === undefined || (typeof provider === 'string' && provider.trim() === 'sev_guest');
+  } catch {
+    return true; // broken JSON that names an outblob: let the parser say what is wrong
+  }
 }
 
 export function parseTsmJson(b: Uint8Array): TsmEvidence {

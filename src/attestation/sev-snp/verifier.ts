@@ -39,7 +39,7 @@ function endorsementCert(kind: KeyKind, collateral: Collateral, table: CertTable
 }
 
 function checkSignature(report: SnpReport, cert: ParsedCert): void {
-  const key = cert.x509.publicKey;
+  const key = cert.publicKey;
   if (report.signatureP1363 === null) throw new AttestationError('bad-signature', 'the report signature R/S fields do not hold P-384 values');
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'secp384r1') {
     throw new AttestationError('bad-signature', 'the endorsement certificate does not hold an ECDSA P-384 key');
@@ -117,7 +117,8 @@ function details(report: SnpReport, product: Product, kind: KeyKind, cert: Parse
 }
 
 async function verifySnp(evidence: Uint8Array, collateral: Collateral, opts: VerifyOptions): Promise<Claims> {
-  const tsm = looksLikeTsmJson(evidence) ? parseTsmJson(evidence) : undefined;
+  // A report is binary and starts with its version; configfs-tsm evidence is a JSON object.
+  const tsm = Buffer.from(evidence.subarray(0, 16)).toString('latin1').trimStart().startsWith('{') ? parseTsmJson(evidence) : undefined;
   const report = parseReport(tsm ? tsm.report : evidence);
   const kind = signingKind(report);
   const cert = endorsementCert(kind, collateral, tsm?.certTable);
