@@ -1,19 +1,19 @@
 /**
- * What node's X509Certificate does not expose, read from the certificate DER
- * with asn1js (RFC 5280 §4.1): the raw subject and issuer Names (CRL issuer
- * matching compares them byte for byte) and the value of one extension by
- * OID. One parse per certificate, memoised by its DER.
+ * What node's X509Certificate does not expose: the raw subject and issuer
+ * Names (CRL issuer matching compares them byte for byte, RFC 5280 §5.1.2.3)
+ * and extension values by OID. The Names are sliced out of the DER by walking
+ * the tag-length headers of Certificate and TBSCertificate (RFC 5280 §4.1);
+ * extensions come from ../x509.ts (asn1js on the extensions only). Memoised.
  */
 import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { parseCert } from '../x509.js';
 import { fail } from './reader.js';
 import { keyOf, Memo } from './memo.js';
 
 export interface CertDer {
   readonly issuerDer: Uint8Array;
   readonly subjectDer: Uint8Array;
-  /** extnID → the bytes inside the extnValue OCTET STRING. */
-  readonly extensions: ReadonlyMap<string, Uint8Array>;
 }
 
 const memo = new Memo<CertDer>();
@@ -29,25 +29,48 @@ export function parseDer(b: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
+/** The TLV at `off`: tag, content [start, end). `malformed` if out of bounds. */
+function tlv(b: Uint8Array, off: number, what: string): { tag: number; start: number; end: number } {
+  const tag = b[off];
+  const first = b[off + 1];
+  if (tag === undefined || first === undefined || (tag & 0x1f) === 0x1f) fail('malformed', `${what}: bad DER header`);
+  let start = off + 2;
+  let len = first;
+  if (first & 0x80) {
+    const n = first & 0x7f;
+    if (n === 0 || n > 3 || start + n > b.length) fail('malformed', `${what}: bad DER length`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
+    start += n;
+  }
+  if (start + len > b.length) fail('malformed', `${what}: DER length out of bounds`);
+  return { tag, start, end: start + len };
+}
+
 function read(cert: X509Certificate): CertDer {
   const what = `certificate "${cert.subject.replace(/\n/g, ', ')}"`;
-  const tbs = seq(seq(parseDer(cert.raw, what), what)[0], `${what} tbsCertificate`);
-  // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, …, [3] extensions
-  const fields = tbs[0]?.idBlock.tagClass === 3 && tbs[0].idBlock.tagNumber === 0 ? tbs.slice(1) : tbs;
-  const issuer = fields[2];
-  const subject = fields[4];
-  if (!(issuer instanceof asn1js.Sequence) || !(subject instanceof asn1js.Sequence)) fail('malformed', `${what}: no issuer or subject Name`);
-  const extensions = new Map<string, Uint8Array>();
-  for (const field of fields) {
-    if (field.idBlock.tagClass !== 3 || field.idBlock.tagNumber !== 3) continue;
-    for (const ext of seq((field as asn1js.Constructed).valueBlock.value[0], `${what} extensions`)) {
-      const parts = seq(ext, `${what} extension`);
-      const oid = parts[0];
-      const value = parts[parts.length - 1];
-      if (oid instanceof asn1js.ObjectIdentifier && value instanceof asn1js.OctetString) extensions.set(oid.valueBlock.toString(), value.valueBlock.valueHexView);
-    }
+  const der = new Uint8Array(cert.raw);
+  const tbs = tlv(der, tlv(der, 0, what).start, what);
+  // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, …
+  const fields: { tag: number; begin: number; end: number }[] = [];
+  for (let at = tbs.start; at < tbs.end && fields.length < 7; ) {
+    const h = tlv(der, at, what);
+    fields.push({ tag: h.tag, begin: at, end: h.end });
+    at = h.end;
   }
-  return { issuerDer: issuer.valueBeforeDecodeView, subjectDer: subject.valueBeforeDecodeView, extensions };
+  const rest = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
+  const issuer = rest[2];
+  const subject = rest[4];
+  if (issuer?.tag !== 0x30 || subject?.tag !== 0x30) fail('malformed', `${what}: no issuer or subject Name`);
+  return {
+    issuerDer: der.subarray(issuer.begin, issuer.end),
+    subjectDer: der.subarray(subject.begin, subject.end),
+  };
+}
+
+/** The bytes inside an extension's extnValue OCTET STRING, or undefined when absent. */
+export function certExtension(cert: X509Certificate, oid: string): Uint8Array | undefined {
+  return parseCert(new Uint8Array(cert.raw), `certificate "${cert.subject.replace(/\n/g, ', ')}"`).extensions.get(oid);
 }
 
 export function certDer(cert: X509Certificate): CertDer {

@@ -15,7 +15,7 @@ import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { hex } from '../bytes.js';
 import { fail } from './reader.js';
-import { certDer, parseDer, seq } from './cert-der.js';
+import { certExtension, parseDer, seq } from './cert-der.js';
 import { keyOf, Memo } from './memo.js';
 
 export const SGX_EXTENSION_OID = '1.2.840.113741.1.13.1';
@@ -65,7 +65,7 @@ export function parsePckExtensions(cert: X509Certificate): PckExtensions {
 
 function parseUncached(cert: X509Certificate): PckExtensions {
   const what = 'PCK certificate SGX extension';
-  const value = certDer(cert).extensions.get(SGX_EXTENSION_OID);
+  const value = certExtension(cert, SGX_EXTENSION_OID);
   if (!value) fail('malformed', `the PCK certificate has no Intel SGX extension (${SGX_EXTENSION_OID})`);
   const top = oidMap(parseDer(value, what), what);
   const base = SGX_EXTENSION_OID;
