@@ -126,6 +126,43 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
   };
 }
 
+/**
+ * The narrowest policy that accepts exactly these claims (their measurement,
+ * host data / RTMRs / MRCONFIGID, TCB, debug and platform bits). For pinning a
+ * known-good worker image from a first verification, and for tests.
+ */
+export function policyAllowing(claims: Claims): AttestationPolicy {
+  switch (claims.platform) {
+    case 'sev-snp': {
+      const d = claims.details;
+      const { raw: _raw, ...tcb } = d.reportedTcb;
+      return definePolicy({
+        'sev-snp': {
+          measurements: [claims.measurement],
+          hostData: [d.hostData],
+          minTcb: tcb,
+          minGuestSvn: d.guestSvn,
+          allowDebug: claims.debug,
+          allowMigrationAgent: d.policy.migrateMa,
+          allowSmt: d.platformInfo.smtEnabled,
+          maxVmpl: d.vmpl,
+        },
+      });
+    }
+    case 'tdx': {
+      const d = claims.details;
+      const [rtmr0, rtmr1, rtmr2, rtmr3] = d.rtmr;
+      return definePolicy({
+        tdx: { measurements: [{ mrtd: claims.measurement, rtmr0, rtmr1, rtmr2, rtmr3, mrConfigId: d.mrConfigId }], acceptedTcbStatuses: [claims.tcbStatus], allowDebug: claims.debug },
+      });
+    }
+    case 'sgx':
+      return definePolicy({ sgx: { mrEnclaves: [claims.measurement], acceptedTcbStatuses: [claims.tcbStatus], allowDebug: claims.debug } });
+    case 'sim':
+      return definePolicy({ sim: { measurements: [claims.measurement], allowDebug: claims.debug }, allowSimulated: true });
+  }
+}
+
 export interface ApplyOptions {
   /** Expected REPORT_DATA (hex or bytes; shorter values are zero-padded to 64 bytes). */
   readonly expectedReportData?: string | Uint8Array;

@@ -3,7 +3,7 @@
  * or ASVK (for VLEK) → VCEK/VLEK, all RSA-PSS SHA-384 except the ECDSA P-384
  * endorsement key itself (AMD pub. 57230 "Versioned Chip Endorsement Key
  * (VCEK) Certificate and KDS Interface Specification" §2; pub. 58369 for
- * VLEK). Also the VCEK's AMD extensions (57230 Table 8):
+ * VLEK). Also the VCEK's AMD extensions (57230, "VCEK Certificate Extensions"):
  * 1.3.6.1.4.1.3704.1.1 structVersion, .1.2 productName (IA5String, e.g.
  * "Milan-B0"), .1.3.1 blSPL, .1.3.2 teeSPL, .1.3.3 snpSPL, .1.3.8 ucodeSPL,
  * .1.3.9 fmcSPL (Turin) — INTEGERs — and .1.4 hwID (64 raw bytes, the

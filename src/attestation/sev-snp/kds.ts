@@ -3,7 +3,7 @@
  * through an on-disk cache (docs/attestation-collateral.md). Nothing fetched
  * is trusted for where it came from: the verifier checks it like any VCEK.
  *
- * KDS (AMD pub. 57230 §4.1): GET {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=]
+ * KDS (AMD pub. 57230, VCEK/KDS interface): GET {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=]
  * returns the VCEK as DER. hwid is CHIP_ID in hex (Turin: its first 8 bytes).
  * A VCEK never changes for a (chip, TCB), so cached entries never go stale.
  */

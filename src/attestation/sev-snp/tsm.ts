@@ -10,7 +10,7 @@
 import { hex, need, u32le, isAllZero, certificatesIn } from '../bytes.js';
 import { AttestationError } from '../verifier.js';
 
-/** GHCB spec Table "Certificate table GUIDs". */
+/** The GUIDs of the GHCB certificate table entries (GHCB spec §4.1.8.1). */
 export const CERT_TABLE_GUIDS = {
   ark: 'c0b406a4a803495297433fb6014cd0ae',
   ask: '4ab7b379bbac4fe4a02f05aef327c782',

@@ -19,7 +19,7 @@ import { PRODUCTS, defaultChain } from './roots.js';
 import { looksLikeTsmJson, parseTsmJson, type CertTable } from './tsm.js';
 
 function signingKind(report: SnpReport): KeyKind {
-  // Table 23 FLAGS bits 4:2 SIGNING_KEY: 0 VCEK, 1 VLEK, 7 none.
+  // ATTESTATION_REPORT 0x48 bits 4:2 SIGNING_KEY: 0 VCEK, 1 VLEK, 7 none.
   if (report.signingKey === 0) return 'vcek';
   if (report.signingKey === 1) return 'vlek';
   if (report.signingKey === 7) throw new AttestationError('bad-signature', 'the SEV-SNP report is not signed (SIGNING_KEY = 7, none)');
@@ -44,7 +44,7 @@ function checkSignature(report: SnpReport, cert: ParsedCert): void {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'secp384r1') {
     throw new AttestationError('bad-signature', 'the endorsement certificate does not hold an ECDSA P-384 key');
   }
-  // Chapter 10 Table 141: ECDSA P-384 with SHA-384 over bytes 0x000..0x29F.
+  // ATTESTATION_REPORT SIGNATURE (0x2A0) covers bytes 0x000..0x29F; ECDSA P-384 with SHA-384.
   if (!verify('sha384', report.signed, { key, dsaEncoding: 'ieee-p1363' }, report.signatureP1363)) {
     throw new AttestationError('bad-signature', 'the SEV-SNP report signature does not verify with the VCEK/VLEK');
   }
@@ -80,7 +80,7 @@ export function checkTcb(report: SnpReport, product: Product, kind: KeyKind, inf
   }
   if (kind !== 'vcek' || report.maskChipKey) return; // VLEKs carry no hwID; MASK_CHIP_KEY zeroes CHIP_ID.
   const hw = info.hwId;
-  // Turin VCEKs are keyed by the first 8 bytes of CHIP_ID (57230 §3).
+  // Turin VCEKs are keyed by the first 8 bytes of CHIP_ID (KDS uses only those for Turin).
   const ok = hw !== undefined && (equalBytes(hw, report.chipId) || (product === 'Turin' && hw.length === 8 && equalBytes(hw, report.chipId.subarray(0, 8))));
   if (!ok) throw new AttestationError('tcb-mismatch', "the VCEK's hwID does not equal the report's CHIP_ID: it is another chip's certificate");
 }
