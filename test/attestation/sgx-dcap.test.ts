@@ -4,7 +4,7 @@ import { sgxDcapVerifier } from '../../src/attestation/sgx-dcap/index.js';
 import { tdxVerifier } from '../../src/attestation/tdx/index.js';
 import { derToPem, pemToDers } from '../../src/attestation/bytes.js';
 import type { SgxDetails } from '../../src/attestation/verifier.js';
-import { flipByte, refusal, runVerifierContract, swapCollateral, type Mutation } from './contract.js';
+import { flipByte, refusal, runPolicyContract, runVerifierContract, swapCollateral, type Mutation } from './contract.js';
 import { readShared, sgxV3Dcap, tdxV4Spr } from './intel-fixtures.js';
 import { quoteRegions, withPckCertificate } from './intel-quote-edit.js';
 import { forgedCrl } from './intel-test-pki.js';
@@ -91,6 +91,8 @@ runVerifierContract({
   },
   foreignEvidence: [tdxV4Spr().evidence, readShared('sev-snp', 'milan-v2-vcek', 'report.bin')],
 });
+
+runPolicyContract({ name: sample.name, claims: () => sgxDcapVerifier.verify(sample.evidence, sample.collateral, { now: sample.now }) });
 
 describe('SGX DCAP quote v3 (dcap-qvl sample) claims', () => {
   test('reports MRSIGNER, ISV ids, attributes, FMSPC and the advisories of the matched TCB level', async () => {
