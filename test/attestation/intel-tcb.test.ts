@@ -10,7 +10,7 @@ import type { PckExtensions } from '../../src/attestation/intel/pck-extensions.j
 import { parseTcbInfo } from '../../src/attestation/intel/pcs-json.js';
 import { parseQuote } from '../../src/attestation/intel/quote.js';
 import type { SgxReportBody, TdReportBody } from '../../src/attestation/intel/report-body.js';
-import { convergeStatus, evaluateTcb, evaluateTdxModule, matchPlatformLevel, matchQeIdentity } from '../../src/attestation/intel/tcb.js';
+import { convergeStatus, evaluateTcb, evaluateTdxModule, matchPlatformLevel, matchQeIdentity, relaunchAdvised } from '../../src/attestation/intel/tcb.js';
 import { AttestationError, type TcbStatus } from '../../src/attestation/verifier.js';
 import { sgxV3Dcap, tdxV4Spr, tdxV5Sample } from './intel-fixtures.js';
 
@@ -128,5 +128,41 @@ describe('status convergence (platform with QE / TDX module status)', () => {
     const r = evaluateTcb(sgxInfo, sgxQe, pck([11, 11, 2, 2, 255, 1, 0], 13), q.body, qe);
     assert.equal(r.status, 'OutOfDateConfigurationNeeded');
     assert.deepEqual(r.advisoryIds, ['INTEL-SA-00289', 'INTEL-SA-00615', 'INTEL-SA-00477']);
+  });
+});
+
+describe('TDX 1.5: launch TCB (TEE_TCB_SVN) and current TCB (TEE_TCB_SVN_2)', () => {
+  const q = parseQuote(tdxV5Sample().evidence);
+  const body = q.body as TdReportBody;
+  const p = pck([4, 4, 2, 2, 4, 1, 0, 5], 13, v5Info.fmspc);
+  // The v5 sample ships no QE identity; the TD_QE identity of the v4 sample stands in (same TD QE signer).
+  const tdQe = v4Col.qeIdentity!.parsed;
+  const withMinor = (svn: Uint8Array, minor: number): Uint8Array => {
+    const out = new Uint8Array(svn);
+    out[0] = minor;
+    return out;
+  };
+
+  test('the sample is UpToDate at launch and now, with no relaunch advised', () => {
+    const r = evaluateTcb(v5Info, tdQe, p, body, q.qeReport);
+    assert.equal(r.status, 'UpToDate');
+    assert.equal(r.tdxCurrentStatus, 'UpToDate');
+    assert.equal(r.tdxRelaunchAdvised, false);
+  });
+
+  test('a TD launched under an out-of-date module now updated is OutOfDate with a relaunch advised', () => {
+    const r = evaluateTcb(v5Info, tdQe, p, { ...body, teeTcbSvn: withMinor(body.teeTcbSvn, 5) }, q.qeReport);
+    assert.equal(r.status, 'OutOfDate');
+    assert.equal(r.tdxCurrentStatus, 'UpToDate');
+    assert.equal(r.tdxRelaunchAdvised, true);
+    assert.deepEqual(r.advisoryIds, ['INTEL-SA-01036', 'INTEL-SA-01099']);
+  });
+
+  test('relaunch is advised only from an out-of-date launch to a current TCB that is not', () => {
+    assert.equal(relaunchAdvised('OutOfDate', 'UpToDate'), true);
+    assert.equal(relaunchAdvised('OutOfDateConfigurationNeeded', 'ConfigurationNeeded'), true);
+    assert.equal(relaunchAdvised('OutOfDate', 'OutOfDate'), false);
+    assert.equal(relaunchAdvised('UpToDate', 'UpToDate'), false);
+    assert.equal(relaunchAdvised('OutOfDate', 'Revoked'), false);
   });
 });

@@ -53,6 +53,7 @@ export function claimsOf(v: VerifiedQuote): Claims {
     details: {
       ...tcbDetails(v),
       ...(v.tcb.tdxModuleStatus ? { tdxModuleTcbStatus: v.tcb.tdxModuleStatus } : {}),
+      ...(v.tcb.tdxCurrentStatus ? { tdxCurrentTcbStatus: v.tcb.tdxCurrentStatus, tdxRelaunchAdvised: v.tcb.tdxRelaunchAdvised === true } : {}),
       quoteVersion: v.quote.header.version,
       tdReport: b.kind === 'td15' ? 'TDX 1.5' : 'TDX 1.0',
       teeTcbSvn: hex(b.teeTcbSvn),

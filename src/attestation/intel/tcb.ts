@@ -35,6 +35,9 @@ export interface TcbEvaluation {
   readonly platformStatus: TcbStatus;
   readonly qeStatus: TcbStatus;
   readonly tdxModuleStatus?: TcbStatus;
+  /** TDX 1.5: the status of TEE_TCB_SVN_2 (the module running now) and whether a relaunch is advised. */
+  readonly tdxCurrentStatus?: TcbStatus;
+  readonly tdxRelaunchAdvised?: boolean;
 }
 
 export function convergeStatus(platform: TcbStatus, other: TcbStatus): TcbStatus {
@@ -79,10 +82,13 @@ function maskedEqual(value: Uint8Array, expectedHex: string, maskHex: string): b
   return value.every((b, i) => (b & mask[i]!) === expected[i]!);
 }
 
-/** Step 2, TDX only. Returns the module's level, or undefined when the module is judged by `tdxModule` alone. */
-export function evaluateTdxModule(info: TcbInfo, body: TdReportBody): { level?: IsvSvnLevel; skipModuleBytes: boolean } {
-  const major = body.teeTcbSvn[1]!;
-  const minor = body.teeTcbSvn[0]!;
+/**
+ * Step 2, TDX only, for one TEE TCB SVN (TEE_TCB_SVN, or TDX 1.5's TEE_TCB_SVN_2).
+ * Returns the module's level, or none when the module is judged by `tdxModule` alone.
+ */
+export function evaluateTdxModule(info: TcbInfo, body: TdReportBody, teeTcbSvn: Uint8Array = body.teeTcbSvn): { level?: IsvSvnLevel; skipModuleBytes: boolean } {
+  const major = teeTcbSvn[1]!;
+  const minor = teeTcbSvn[0]!;
   if (major === 0 || info.tdxModuleIdentities.length === 0) {
     const m = info.tdxModule;
     if (!m) fail('malformed', 'TDX TCB info has neither tdxModule nor tdxModuleIdentities');
@@ -92,7 +98,7 @@ export function evaluateTdxModule(info: TcbInfo, body: TdReportBody): { level?: 
   }
   const id = `TDX_${major.toString(16).toUpperCase().padStart(2, '0')}`;
   const identity = info.tdxModuleIdentities.find((m) => m.id.toUpperCase() === id);
-  if (!identity) fail('tcb-mismatch', `the TCB info has no TDX module identity ${id} (TEE_TCB_SVN ${hex(body.teeTcbSvn)})`);
+  if (!identity) fail('tcb-mismatch', `the TCB info has no TDX module identity ${id} (TEE TCB SVN ${hex(teeTcbSvn)})`);
   if (hex(body.mrSignerSeam) !== identity.mrSigner) fail('tcb-mismatch', `MRSIGNERSEAM ${hex(body.mrSignerSeam)} is not the signer of TDX module ${id}`);
   if (!maskedEqual(body.seamAttributes, identity.attributes, identity.attributesMask)) fail('tcb-mismatch', `SEAMATTRIBUTES do not match TDX module ${id}`);
   const level = firstIsvLevel(identity.tcbLevels, minor);
@@ -115,27 +121,57 @@ function union(...lists: (readonly string[])[]): string[] {
   return [...new Set(lists.flat())];
 }
 
-/** Steps 1–4 for a quote whose collateral has been authenticated. */
-export function evaluateTcb(info: TcbInfo, identity: EnclaveIdentity, pck: PckExtensions, body: SgxReportBody | TdReportBody, qe: SgxReportBody): TcbEvaluation {
+interface Rated {
+  readonly status: TcbStatus;
+  readonly advisoryIds: readonly string[];
+  readonly platform: TcbLevel;
+  readonly moduleLevel?: IsvSvnLevel;
+}
+
+function rate(info: TcbInfo, pck: PckExtensions, body: SgxReportBody | TdReportBody, qeLevel: IsvSvnLevel, teeTcbSvn?: Uint8Array): Rated {
   let moduleLevel: IsvSvnLevel | undefined;
   let platform: TcbLevel;
-  if (body.kind === 'sgx') {
+  if (body.kind === 'sgx' || !teeTcbSvn) {
     platform = matchPlatformLevel(info, pck);
   } else {
-    const mod = evaluateTdxModule(info, body);
+    const mod = evaluateTdxModule(info, body, teeTcbSvn);
     moduleLevel = mod.level;
-    platform = matchPlatformLevel(info, pck, body.teeTcbSvn, mod.skipModuleBytes);
+    platform = matchPlatformLevel(info, pck, teeTcbSvn, mod.skipModuleBytes);
   }
-  const qeLevel = matchQeIdentity(identity, qe);
   let status = platform.tcbStatus;
   if (moduleLevel) status = convergeStatus(status, moduleLevel.tcbStatus);
   status = convergeStatus(status, qeLevel.tcbStatus);
+  return { status, advisoryIds: union(platform.advisoryIds, moduleLevel?.advisoryIds ?? [], qeLevel.advisoryIds), platform, ...(moduleLevel ? { moduleLevel } : {}) };
+}
+
+/**
+ * Intel QVL "TD relaunch" rule for TDX 1.5 bodies: TEE_TCB_SVN is the TCB the
+ * TD launched under, TEE_TCB_SVN_2 the one running now (after a TD-preserving
+ * module update). A launch status OutOfDate(ConfigurationNeeded) with a current
+ * status that is not out of date advises a relaunch.
+ */
+export function relaunchAdvised(launch: TcbStatus, current: TcbStatus): boolean {
+  const outOfDate = launch === 'OutOfDate' || launch === 'OutOfDateConfigurationNeeded';
+  return outOfDate && ['UpToDate', 'SWHardeningNeeded', 'ConfigurationNeeded', 'ConfigurationAndSWHardeningNeeded'].includes(current);
+}
+
+/**
+ * Steps 1–4 for a quote whose collateral has been authenticated. For TDX 1.5
+ * both TEE TCB SVNs are rated; the status reported is the launch status
+ * (`TcbStatus` has no "TDRelaunchAdvised"), with the current status and the
+ * relaunch advice alongside, and the advisories of both.
+ */
+export function evaluateTcb(info: TcbInfo, identity: EnclaveIdentity, pck: PckExtensions, body: SgxReportBody | TdReportBody, qe: SgxReportBody): TcbEvaluation {
+  const qeLevel = matchQeIdentity(identity, qe);
+  const launch = rate(info, pck, body, qeLevel, body.kind === 'sgx' ? undefined : body.teeTcbSvn);
+  const current = body.kind === 'td15' && body.teeTcbSvn2 ? rate(info, pck, body, qeLevel, body.teeTcbSvn2) : undefined;
   return {
-    status,
-    advisoryIds: union(platform.advisoryIds, moduleLevel?.advisoryIds ?? [], qeLevel.advisoryIds),
-    tcbDate: platform.tcbDate,
-    platformStatus: platform.tcbStatus,
+    status: launch.status,
+    advisoryIds: union(launch.advisoryIds, current?.advisoryIds ?? []),
+    tcbDate: launch.platform.tcbDate,
+    platformStatus: launch.platform.tcbStatus,
     qeStatus: qeLevel.tcbStatus,
-    ...(moduleLevel ? { tdxModuleStatus: moduleLevel.tcbStatus } : {}),
+    ...(launch.moduleLevel ? { tdxModuleStatus: launch.moduleLevel.tcbStatus } : {}),
+    ...(current ? { tdxCurrentStatus: current.status, tdxRelaunchAdvised: relaunchAdvised(launch.status, current.status) } : {}),
   };
 }
