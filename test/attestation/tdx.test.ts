@@ -7,9 +7,10 @@
  *   ("TCB not supported"). The source project says the same of this pair.
  * - tdx/v5-sample: its TCB info's signing certificate expired on 2025-05-21:
  *   `cert-expired`, and it comes without QE identity or CRLs.
- * So the shared contract's acceptance case cannot run on TDX; every other
- * contract check runs below with the contract's own helpers, against the
- * documented baseline refusal, and the authentic parts are verified step by step.
+ * So the shared contract's acceptance case cannot run on real TDX data (it runs
+ * on synthetic evidence in intel-synthetic.test.ts); every other contract
+ * check runs below with the contract's own helpers, against the documented
+ * baseline refusal, and the authentic parts are verified step by step.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
