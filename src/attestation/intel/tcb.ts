@@ -67,7 +67,7 @@ export function matchPlatformLevel(info: TcbInfo, pck: PckExtensions, teeTcbSvn?
   const tee = teeTcbSvn ? `, TEE_TCB_SVN ${hex(teeTcbSvn)}` : '';
   return fail(
     'tcb-mismatch',
-    `the platform's TCB (PCK components ${pck.cpuSvnComponents.join(',')}, PCESVN ${pck.pceSvn}${tee}) is below every TCB level of the TCB info for FMSPC ${info.fmspc}: Intel lists no status for it (TCB not supported)`,
+    `the platform's TCB (PCK components ${pck.cpuSvnComponents.join(',')}, PCESVN ${pck.pceSvn}${tee}) is below every TCB level of the TCB info for FMSPC ${info.fmspc}: Intel lists no status for it (TCB not supported); the platform needs a TCB update (BIOS / microcode / TDX module), or the TCB info is for another platform`,
   );
 }
 
