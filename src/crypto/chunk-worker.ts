@@ -1,5 +1,6 @@
 /** A chunk pool worker: seals or opens batches in place in shared memory. */
 import { parentPort } from 'node:worker_threads';
+import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
 import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
 
@@ -31,4 +32,5 @@ port.on('message', (msg: ToWorker) => {
     reply = { type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) };
   }
   port.postMessage(reply);
+  collectChunkGarbage(msg.inLength);
 });

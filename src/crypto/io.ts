@@ -4,6 +4,7 @@
  * memory); a sink's `write` resolves once it no longer needs `data`, which
  * the pipeline then reuses.
  */
+import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 
@@ -150,4 +151,28 @@ export function readableFrom(run: (sink: ByteSink) => Promise<void>): Readable {
     },
   );
   return readable;
+}
+
+/** A source over a raw file descriptor (standard input redirected from a file). */
+export function fdSource(fd: number): ByteSource {
+  return {
+    read: (into) =>
+      new Promise((resolve, reject) => {
+        fs.read(fd, into, 0, into.length, null, (err, n) => (err ? reject(err) : resolve(n)));
+      }),
+  };
+}
+
+/** A sink over a raw file descriptor (standard output redirected to a file or /dev/null). */
+export function fdSink(fd: number): ByteSink {
+  const once = (data: Uint8Array, off: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+  return {
+    async write(data) {
+      let off = 0;
+      while (off < data.length) off += await once(data, off);
+    },
+  };
 }

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
 import type { BatchJob, FromWorker } from './pool-protocol.js';
 
@@ -24,6 +25,7 @@ export const inlineExecutor: ChunkExecutor = {
         job.type === 'seal'
           ? { ok: true, length: sealBatch(job.key, job.counter, job.final, input, output) }
           : openBatch(job.key, job.counter, job.final, input, output);
+      collectChunkGarbage(job.inLength);
       return Promise.resolve(result);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));

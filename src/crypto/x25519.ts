@@ -79,6 +79,9 @@ export class X25519Recipient implements Recipient {
   /** Parses an `age1…` string; InputError naming it if malformed. */
   static parse(s: string): X25519Recipient {
     const d = bech32Decode(s);
+    if (s.toUpperCase().startsWith('AGE-SECRET-KEY-')) {
+      throw new InputError('a secret key (AGE-SECRET-KEY-1…) was given where a recipient (age1…) is expected; use "sealflow key show" to get its recipient');
+    }
     if (!d || s !== s.toLowerCase() || d.hrp !== RECIPIENT_HRP || d.data.length !== 32) {
       throw new InputError(`malformed recipient "${s}": expected an X25519 recipient "age1…" (as printed by "sealflow keygen" or "age-keygen")`);
     }

@@ -1,6 +1,10 @@
 /** Every `sealflow` subcommand, in the order `--help` lists them. One line per command file. */
 import type { Command } from 'commander';
+import { register as decrypt } from './decrypt.js';
+import { register as encrypt } from './encrypt.js';
+import { register as key } from './key.js';
+import { register as keygen } from './keygen.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [keygen, key, encrypt, decrypt];
