@@ -95,11 +95,12 @@ class ArmorSource implements ByteSource {
     return n;
   }
 
+  readonly #buf = Buffer.alloc(256 * 1024);
+
   async #more(): Promise<void> {
-    const buf = Buffer.alloc(256 * 1024);
-    const n = await this.#src.read(buf);
+    const n = await this.#src.read(this.#buf);
     if (n === 0) this.#eof = true;
-    else this.#text += buf.toString('latin1', 0, n);
+    else this.#text += this.#buf.toString('latin1', 0, n);
   }
 
   /** Consumes the complete lines available (reading more if there are none). */
