@@ -1,6 +1,10 @@
 /** Every `sealflow` subcommand, in the order `--help` lists them. One line per command file. */
 import type { Command } from 'commander';
+import { register as run } from './run.js';
+import { register as runs } from './runs.js';
+import { register as show } from './show.js';
+import { register as attest } from './attest.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [run, runs, show, attest];

@@ -1,0 +1,156 @@
+/**
+ * `sealflow run`: load and validate a workflow, its run configuration and
+ * inputs (exit 2 and nothing written if any is wrong), run it on the
+ * configured workers with a journal, then publish the outputs. `--resume ID`
+ * continues a run that failed, was cancelled or was killed.
+ */
+import os from 'node:os';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import type { RunStarted } from '../../engine/events.js';
+import { formatDuration, summarize } from '../../engine/inspect.js';
+import { readJournal } from '../../engine/journal.js';
+import { formatOutputs, publishOutputs } from '../../engine/publish.js';
+import { DEFAULT_STATE_DIR, RunDir } from '../../engine/run-dir.js';
+import { executeRun, type RunOutcome } from '../../engine/run.js';
+import type { EngineDeployment } from '../../engine/workers.js';
+import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
+import type { PortValue } from '../../workflow/model.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+
+interface RunOpts {
+  inputs?: string;
+  input: Record<string, string>;
+  config?: string;
+  resume?: string;
+  keepGoing?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  concurrency?: string;
+  stateDir: string;
+  out?: string;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} ${text}: expected a whole number of at least 1`);
+  return n;
+}
+
+/** What a resumed run starts from: its journal's first event. */
+function resumeBase(stateDir: string, id: string): RunStarted {
+  const dir = new RunDir(stateDir, id);
+  if (!dir.exists()) throw new InputError(`--resume ${id}: no such run in ${stateDir} (see \`sealflow runs\`; use --state-dir if it lives elsewhere)`);
+  const { events, tornTail } = readJournal(dir.journal);
+  const first = events[0];
+  if (first?.type !== 'run-started') throw new InputError(`--resume ${id}: the journal ${dir.journal} does not start with run-started; it cannot be resumed`);
+  const s = summarize(id, events, tornTail);
+  if (s.state === 'running') throw new InputError(`--resume ${id}: the run is still running (its master is alive); stop it first`);
+  if (s.state === 'succeeded') process.stderr.write(`sealflow: run ${id} already succeeded; re-checking it (unchanged steps are reused)\n`);
+  return first;
+}
+
+async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
+  const base = opts.resume !== undefined ? resumeBase(opts.stateDir, opts.resume) : undefined;
+  const flowPath = flow ?? base?.workflow;
+  if (flowPath === undefined) throw new InputError('run: give a workflow (flow.yaml or its directory), or --resume ID');
+
+  // Validate everything before anything is written.
+  const workflow = await loadWorkflow(flowPath);
+  await checkTasks(workflow);
+  const configFile = opts.config ?? base?.configFile;
+  const config = await loadRunConfig(workflow, configFile);
+  const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
+  const inputs: Record<string, PortValue> =
+    base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
+  const concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.platform, workers: d.workers, options: d.options }));
+  const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
+
+  const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
+  const progress = createProgress(mode, workflow.steps.length);
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      if (mode !== 'json') process.stderr.write(`\nsealflow: ${sig}: cancelling the run (again to force)\n`);
+      abort.abort();
+    } else {
+      process.stderr.write(`sealflow: ${sig} again: exiting now; workers stop when they lose the master\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let outcome: RunOutcome;
+  try {
+    outcome = await executeRun({
+      workflow,
+      inputs,
+      stateDir: opts.stateDir,
+      deployments,
+      deploymentFor: (s) => byStep.get(s.id) ?? config.defaultDeployment,
+      concurrency,
+      keepGoing: opts.keepGoing === true || base?.keepGoing === true,
+      ...(config.file !== undefined ? { configFile: config.file } : {}),
+      ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
+      onEvent: progress.onEvent,
+      signal: abort.signal,
+    });
+  } finally {
+    progress.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  report(outcome, opts, mode, base?.t);
+}
+
+function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined): void {
+  const events = readJournal(o.runDir.journal).events;
+  const t0 = startedAt ?? events[0]?.t ?? Date.now();
+  const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));
+  if (o.state === 'succeeded') {
+    const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published })}\n`);
+    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : [])].join('\n') + '\n');
+    return;
+  }
+  process.exitCode = 1;
+  if (mode === 'json') {
+    process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, failures: o.failures, ...(o.message ? { message: o.message } : {}) })}\n`);
+    return;
+  }
+  const lines = [`run ${o.runId} ${o.state} after ${took}${o.message ? `: ${o.message}` : ''}`];
+  for (const f of o.failures) {
+    const status = f.exitStatus !== null ? `exit status ${f.exitStatus}` : f.signal ? `signal ${f.signal}` : 'no exit status';
+    lines.push(`  step ${f.step}${f.index > 0 || events.some((e) => e.type === 'step-expanded' && e.step === f.step) ? `[${f.index}]` : ''} failed (${status}): ${f.message}`);
+    if (f.stderrTail) lines.push(...f.stderrTail.split('\n').map((l) => `    | ${l}`));
+    lines.push(`    log: ${o.runDir.logBase(f.step, f.index)}.err`);
+  }
+  lines.push(`resume with: sealflow run --resume ${o.runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a workflow on the configured workers, journalled and resumable')
+    .argument('[workflow]', 'flow.yaml, or a directory holding one (optional with --resume)')
+    .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
+    .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
+    .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
+    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed')
+    .option('--keep-going', 'after a step fails, keep running steps that do not depend on it')
+    .option('--concurrency <n>', `step instances running at once (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
+    .option('--out <dir>', 'where to put the output files (default: <state-dir>/runs/<id>/outputs)')
+    .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
+    .option('--json', 'stream events as JSON lines on stdout, then one result line')
+    .option('--quiet', 'no progress output; only the result')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the run succeeded; 1 it failed or was cancelled (resumable); 2 invalid input, nothing ran.\n' +
+        'Examples:\n  sealflow run examples/word-count\n  sealflow run flow.yaml --input corpus=big.txt --concurrency 4\n  sealflow run --resume 20261122-131905-3fa9c1',
+    )
+    .action(action);
+}

@@ -1,0 +1,145 @@
+/**
+ * The events of a run: what the journal (`journal.jsonl`) records, one JSON
+ * object per line, and what `sealflow run --json` streams. A tagged union on
+ * `type`; every event carries `t`, milliseconds since the Unix epoch.
+ *
+ * A step instance is identified by `step` and `index` (0 for a step that is
+ * not scattered). Attempts count from 1.
+ */
+import type { PortValue } from '../workflow/model.js';
+import type { RunState } from './states.js';
+
+export interface RunStarted {
+  readonly type: 'run-started';
+  readonly t: number;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly name: string;
+  /** Step ids in file order (steps that never start still show in `sealflow show`). */
+  readonly steps: readonly string[];
+  readonly inputs: Readonly<Record<string, PortValue>>;
+  readonly configFile?: string;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  readonly pid: number;
+  readonly host: string;
+}
+
+/** A later master process picked the run up (`--resume`). */
+export interface RunResumed {
+  readonly type: 'run-resumed';
+  readonly t: number;
+  readonly workflow: string;
+  readonly pid: number;
+  readonly host: string;
+}
+
+export interface WorkerStarted {
+  readonly type: 'worker-started';
+  readonly t: number;
+  readonly worker: string;
+  readonly deployment: string;
+  readonly connector: string;
+  readonly platform: string;
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** A scattered step was expanded into `count` instances. */
+export interface StepExpanded {
+  readonly type: 'step-expanded';
+  readonly t: number;
+  readonly step: string;
+  readonly count: number;
+}
+
+export interface StepStarted {
+  readonly type: 'step-started';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly worker: string;
+  readonly host: string;
+  /** The instance hash: task code / command and input contents (engine/hash.ts). */
+  readonly hash: string;
+}
+
+export interface StepSucceeded {
+  readonly type: 'step-succeeded';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly hash: string;
+  readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly exitStatus: number | null;
+  readonly durationMs: number;
+}
+
+/** Resume found an earlier success with the same hash and its outputs intact: not executed again. */
+export interface StepReused {
+  readonly type: 'step-reused';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly hash: string;
+}
+
+export interface StepFailed {
+  readonly type: 'step-failed';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly exitStatus: number | null;
+  readonly signal: string | null;
+  readonly message: string;
+  readonly stderrTail: string;
+  readonly willRetry: boolean;
+  readonly durationMs: number;
+}
+
+export interface StepSkipped {
+  readonly type: 'step-skipped';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly reason: string;
+}
+
+export interface StepCancelled {
+  readonly type: 'step-cancelled';
+  readonly t: number;
+  readonly step: string;
+  readonly index: number;
+  readonly reason: string;
+}
+
+export interface RunFinished {
+  readonly type: 'run-finished';
+  readonly t: number;
+  readonly state: Exclude<RunState, 'running' | 'interrupted'>;
+  readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly message?: string;
+}
+
+export type RunEvent =
+  | RunStarted
+  | RunResumed
+  | WorkerStarted
+  | StepExpanded
+  | StepStarted
+  | StepSucceeded
+  | StepReused
+  | StepFailed
+  | StepSkipped
+  | StepCancelled
+  | RunFinished;
+
+/** An event before the engine stamps it. */
+export type NewEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
+
+export function instanceKey(step: string, index: number): string {
+  return `${step}[${index}]`;
+}

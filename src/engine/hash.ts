@@ -1,0 +1,134 @@
+/**
+ * Content hashes that decide, on `--resume`, whether a step instance can be
+ * reused: the hash covers the step's code (the bundled task module and export,
+ * or the command's argv templates and settings) and the contents of its
+ * inputs (for files and directories: SHA-256 of their bytes, never paths).
+ *
+ * This is the one place that hashes for resume. Encrypted runs will pass a
+ * per-run key: then every hash is HMAC-SHA-256 under it, so the journal never
+ * holds a plain hash of guessable content (DESIGN.md, step 6).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PortValue, Step } from '../workflow/model.js';
+
+export interface InstanceHashInput {
+  /** What runs: see `codeIdentity`. */
+  readonly code: string;
+  /** The instance's resolved input values. */
+  readonly inputs: Readonly<Record<string, PortValue>>;
+}
+
+let shared: Buffer | null = null;
+/** One read buffer for all synchronous hashing (allocating 1 MiB per file showed in profiles). */
+function readBuffer(): Buffer {
+  shared ??= Buffer.allocUnsafe(1 << 20);
+  return shared;
+}
+
+export class ContentHasher {
+  /** Digest of file contents by absolute path, computed once per run. */
+  private readonly fileCache = new Map<string, string>();
+
+  /** @param key for encrypted runs: the run's hash key (then HMAC-SHA-256). */
+  constructor(private readonly key?: Buffer) {}
+
+  private h(): crypto.Hash | crypto.Hmac {
+    return this.key ? crypto.createHmac('sha256', this.key) : crypto.createHash('sha256');
+  }
+
+  /** The hash of one step instance: code and the contents of every input. */
+  instance(x: InstanceHashInput): string {
+    const h = this.h();
+    h.update(`code\0${x.code}\0`);
+    for (const id of Object.keys(x.inputs).sort()) {
+      h.update(`in\0${id}\0${this.valueDigest(x.inputs[id] ?? null)}\0`);
+    }
+    return h.digest('hex');
+  }
+
+  /** A digest of a port value in which files and directories stand for their contents. */
+  valueDigest(v: PortValue): string {
+    return JSON.stringify(this.canonical(v));
+  }
+
+  private canonical(v: unknown): unknown {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => this.canonical(x));
+    const o = v as Record<string, unknown>;
+    if (o['class'] === 'File' && typeof o['path'] === 'string') {
+      return { file: typeof o['sha256'] === 'string' && !this.key ? o['sha256'] : this.file(o['path']) };
+    }
+    if (o['class'] === 'Directory' && typeof o['path'] === 'string') return { dir: this.directory(o['path']) };
+    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, this.canonical(o[k])]));
+  }
+
+  /** Digest of a file's bytes (cached by path for this run). */
+  file(p: string): string {
+    const cached = this.fileCache.get(p);
+    if (cached) return cached;
+    const digest = this.digestFile(p);
+    this.fileCache.set(p, digest);
+    return digest;
+  }
+
+  private digestFile(p: string): string {
+    const h = this.h();
+    const fd = fs.openSync(p, 'r');
+    try {
+      const buf = readBuffer();
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        h.update(buf.subarray(0, n));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return h.digest('hex');
+  }
+
+  /** Digest of a directory tree: sorted relative names, kinds and file digests. */
+  directory(root: string): string {
+    const h = this.h();
+    const walk = (rel: string): void => {
+      const entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+      for (const e of entries) {
+        const r = path.join(rel, e.name);
+        if (e.isDirectory()) {
+          h.update(`d\0${r}\0`);
+          walk(r);
+        } else {
+          h.update(`f\0${r}\0${this.digestFile(path.join(root, r))}\0`);
+        }
+      }
+    };
+    walk('');
+    return h.digest('hex');
+  }
+}
+
+/** SHA-256 of a file, plain (what FileValue.sha256 carries for unencrypted runs). */
+export function sha256File(p: string): string {
+  return new ContentHasher().file(p);
+}
+
+/**
+ * What identifies a step's code. A task: the digest of the run's task bundle
+ * and the export; a command: its argv templates and everything else that
+ * shapes the process (shell, stdout, env, output globs, threads).
+ */
+export function codeIdentity(step: Step, bundleDigest: string | null): string {
+  const r = step.run;
+  if (r.kind === 'task') return JSON.stringify({ task: r.export, module: path.basename(r.module), bundle: bundleDigest });
+  return JSON.stringify({
+    argv: r.argv,
+    shell: r.shell,
+    stdout: r.stdout ?? null,
+    env: r.env,
+    outputs: r.outputs,
+    threads: step.requirements.threads,
+    memory: step.requirements.memory ?? null,
+  });
+}

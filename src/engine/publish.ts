@@ -1,0 +1,64 @@
+/**
+ * Puts a run's workflow outputs where the user asked (`--out DIR`, default
+ * `<run>/outputs/`): a file output `counts` becomes `DIR/counts.<ext>`, an
+ * array of files `DIR/counts/<i>-<name>`, a directory `DIR/<id>/`. Files are
+ * hard-linked from the run directory when possible, copied otherwise.
+ * `DIR/outputs.json` holds every value with the published paths.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PortValue } from '../workflow/model.js';
+
+function place(src: string, dest: string, isDir: boolean): void {
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  if (isDir) {
+    fs.cpSync(src, dest, { recursive: true });
+    return;
+  }
+  try {
+    fs.linkSync(src, dest);
+  } catch {
+    fs.copyFileSync(src, dest);
+  }
+}
+
+export function publishOutputs(outputs: Readonly<Record<string, PortValue>>, out: string): Record<string, PortValue> {
+  const outDir = path.resolve(out);
+  fs.mkdirSync(outDir, { recursive: true });
+  const published: Record<string, PortValue> = {};
+  /** `target(basename)` says where a file or directory found at this position goes; `dir` is where array elements go. */
+  const pub = (v: PortValue, target: (basename: string) => string, dir: string): PortValue => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v))
+      return (v as readonly PortValue[]).map((x, i) => pub(x, (b) => path.join(dir, `${i}-${b}`), path.join(dir, String(i))));
+    const o = v as { class?: unknown; path?: unknown };
+    if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
+      const dest = target(path.basename(o.path));
+      place(o.path, dest, o.class === 'Directory');
+      return { ...(v as object), path: dest } as PortValue;
+    }
+    return v;
+  };
+  for (const [id, v] of Object.entries(outputs)) {
+    const isDir = typeof v === 'object' && v !== null && (v as { class?: unknown }).class === 'Directory';
+    published[id] = pub(v, (b) => path.join(outDir, isDir ? id : `${id}${path.extname(b)}`), path.join(outDir, id));
+  }
+  fs.writeFileSync(path.join(outDir, 'outputs.json'), `${JSON.stringify(published, null, 2)}\n`);
+  return published;
+}
+
+/** One line per output for the terminal: files and directories by path, other values as JSON. */
+export function formatOutputs(values: Readonly<Record<string, PortValue>>, cwd = process.cwd()): string[] {
+  const show = (v: PortValue): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${(v as readonly PortValue[]).map(show).join(', ')}]`;
+    const o = v as { class?: unknown; path?: unknown };
+    if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
+      const rel = path.relative(cwd, o.path);
+      return rel.startsWith('..') ? o.path : rel;
+    }
+    return JSON.stringify(v);
+  };
+  return Object.entries(values).map(([id, v]) => `  ${id}: ${show(v)}`);
+}

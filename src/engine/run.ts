@@ -1,0 +1,152 @@
+/**
+ * One run from start (or resume) to finish: bundle the tasks, create or
+ * reopen the run directory and journal, start the workers, schedule, shut the
+ * workers down, journal the end. Everything that can be wrong with the input
+ * is checked before the run directory exists, so an invalid run leaves
+ * nothing behind.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import { bundleTasks } from './bundle.js';
+import type { RunEvent, StepFailed } from './events.js';
+import { ContentHasher } from './hash.js';
+import { Journal, readJournal } from './journal.js';
+import { newRunId, RunDir } from './run-dir.js';
+import { Scheduler, type PriorSuccess } from './scheduler.js';
+import type { RunState } from './states.js';
+import { WorkerPool, type EngineDeployment } from './workers.js';
+
+export interface RunRequest {
+  readonly workflow: Workflow;
+  readonly inputs: Readonly<Record<string, PortValue>>;
+  readonly stateDir: string;
+  readonly deployments: readonly EngineDeployment[];
+  readonly deploymentFor: (step: Step) => string;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  readonly configFile?: string;
+  /** Resume this run: reuse instances whose hash is unchanged and whose outputs are intact. */
+  readonly resumeId?: string;
+  /** Every event, as it is journalled (progress display, --json). */
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Aborting cancels the run (SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  readonly runId: string;
+  readonly runDir: RunDir;
+  readonly state: Exclude<RunState, 'running' | 'interrupted'>;
+  readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly failures: readonly StepFailed[];
+  readonly message?: string;
+}
+
+/** After a cancel, how long running attempts get to stop before their workers are killed. */
+const CANCEL_DEADLINE_MS = 10_000;
+
+/** Successes recorded in a journal, by `step[index]`, minus those a later attempt may have overwritten. */
+export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSuccess> {
+  const prior = new Map<string, PriorSuccess>();
+  for (const e of events) {
+    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs });
+    else if (e.type === 'step-started') prior.delete(`${e.step}[${e.index}]`);
+  }
+  return prior;
+}
+
+export async function executeRun(req: RunRequest): Promise<RunOutcome> {
+  const bundle = await bundleTasks(req.workflow);
+  WorkerPool.check(req.deployments);
+  const used = new Set(req.workflow.steps.map((s) => req.deploymentFor(s)));
+  for (const id of used) if (!req.deployments.some((d) => d.id === id)) throw new InputError(`no deployment named ${id} in the run configuration`);
+
+  let runDir: RunDir;
+  let journal: Journal;
+  let prior = new Map<string, PriorSuccess>();
+  if (req.resumeId !== undefined) {
+    runDir = new RunDir(req.stateDir, req.resumeId);
+    if (!runDir.exists()) throw new InputError(`no run ${req.resumeId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
+    prior = priorSuccesses(readJournal(runDir.journal).events);
+    journal = Journal.openForAppend(runDir.journal);
+    if (req.onEvent) journal.onEvent(req.onEvent);
+    journal.append({ type: 'run-resumed', workflow: req.workflow.file, pid: process.pid, host: os.hostname() });
+  } else {
+    runDir = new RunDir(req.stateDir, newRunId());
+    runDir.create();
+    journal = Journal.create(runDir.journal);
+    if (req.onEvent) journal.onEvent(req.onEvent);
+    journal.append({
+      type: 'run-started',
+      runId: runDir.id,
+      workflow: req.workflow.file,
+      name: req.workflow.name,
+      steps: req.workflow.steps.map((s) => s.id),
+      inputs: req.inputs,
+      ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
+      concurrency: req.concurrency,
+      keepGoing: req.keepGoing,
+      pid: process.pid,
+      host: os.hostname(),
+    });
+  }
+  if (bundle) {
+    fs.mkdirSync(path.dirname(runDir.bundle), { recursive: true });
+    fs.writeFileSync(runDir.bundle, bundle.code, { mode: 0o600 });
+  }
+
+  fs.mkdirSync(path.join(runDir.root, 'scratch'), { recursive: true, mode: 0o700 });
+  let pool: WorkerPool | null = null;
+  const scheduler = new Scheduler({
+    workflow: req.workflow,
+    inputs: req.inputs,
+    concurrency: Math.max(1, req.concurrency),
+    keepGoing: req.keepGoing,
+    deploymentFor: req.deploymentFor,
+    runDir,
+    bundle: bundle ? { file: runDir.bundle, tasks: bundle } : null,
+    prior,
+    hasher: new ContentHasher(),
+    journal,
+    dispatcher: {
+      assign: (d, m) => pool?.assign(d, m) ?? null,
+      cancel: (id) => pool?.cancel(id),
+    },
+  });
+
+  let deadline: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    scheduler.cancel('cancelled by signal');
+    deadline ??= setTimeout(() => pool?.killAll(), CANCEL_DEADLINE_MS);
+  };
+  try {
+    pool = await WorkerPool.start(
+      runDir.id,
+      path.join(runDir.root, 'scratch'),
+      req.deployments.filter((d) => used.has(d.id)),
+      {
+        onWorkerStarted: (w, d) =>
+          journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid }),
+        onResult: (m) => scheduler.onResult(m),
+        onWorkerLost: (w, ids) => scheduler.onWorkerLost(w, ids),
+      },
+    );
+  } catch (e) {
+    journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });
+    await journal.close();
+    throw e;
+  }
+  if (req.signal?.aborted) onAbort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const result = await scheduler.start();
+  req.signal?.removeEventListener('abort', onAbort);
+  if (deadline) clearTimeout(deadline);
+  await pool.shutdown();
+  fs.rmSync(path.join(runDir.root, 'scratch'), { recursive: true, force: true });
+  journal.append({ type: 'run-finished', state: result.state, outputs: result.outputs, ...(result.message ? { message: result.message } : {}) });
+  await journal.close();
+  return { runId: runDir.id, runDir, ...result };
+}

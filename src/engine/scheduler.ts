@@ -1,0 +1,361 @@
+/**
+ * The run state machine. Steps become `ready` when every step they read from
+ * has finished; a ready step is expanded into instances (scatter), each
+ * instance is skipped (`when`), reused (resume: same hash, outputs intact) or
+ * queued; queued instances are sent to workers while fewer than
+ * `concurrency` run. A failure is retried up to the step's `retries`; after
+ * that the run stops (fail-fast: running attempts are cancelled) unless
+ * `keepGoing`, in which case only the steps downstream of it are cancelled.
+ *
+ * Every transition is journalled; the journal is what `show` and `--resume` read.
+ */
+import fs from 'node:fs';
+import type { PortValue, SourceRef, Step, Workflow } from '../workflow/model.js';
+import type { AssignMsg, ExecSpec } from '../protocol/execution.js';
+import type { WorkerHandle } from '../connectors/connector.js';
+import type { StepFailed } from './events.js';
+import { codeIdentity, type ContentHasher } from './hash.js';
+import type { Journal } from './journal.js';
+import type { RunDir } from './run-dir.js';
+import type { RunState, StepState } from './states.js';
+import { expandScatter, gatherOutputs, resolveStepInputs, resolveWorkflowOutput, ValueError, whenHolds } from './values.js';
+import type { AttemptResultMsg } from './workers.js';
+import { taskKey, type TaskBundle } from './bundle.js';
+
+/** What the scheduler needs from the worker pool. */
+export interface Dispatcher {
+  assign(deployment: string, msg: AssignMsg): WorkerHandle | null;
+  cancel(id: string): void;
+}
+
+/** An earlier success of an instance (from the journal being resumed). */
+export interface PriorSuccess {
+  readonly hash: string;
+  readonly outputs: Readonly<Record<string, PortValue>>;
+}
+
+export interface SchedulerOptions {
+  readonly workflow: Workflow;
+  readonly inputs: Readonly<Record<string, PortValue>>;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  readonly deploymentFor: (step: Step) => string;
+  readonly runDir: RunDir;
+  readonly bundle: { readonly file: string; readonly tasks: TaskBundle } | null;
+  readonly prior: ReadonlyMap<string, PriorSuccess>;
+  readonly hasher: ContentHasher;
+  readonly journal: Journal;
+  readonly dispatcher: Dispatcher;
+}
+
+export interface SchedulerResult {
+  readonly state: Exclude<RunState, 'running' | 'interrupted'>;
+  readonly outputs: Record<string, PortValue>;
+  readonly failures: readonly StepFailed[];
+  readonly message?: string;
+}
+
+interface StepRec {
+  readonly step: Step;
+  state: StepState;
+  waiting: number;
+  readonly upstream: StepRec[];
+  readonly dependents: StepRec[];
+  instances: Inst[];
+  finished: number;
+  outputs: Record<string, PortValue> | null;
+}
+
+interface Inst {
+  readonly rec: StepRec;
+  readonly index: number;
+  readonly inputs: Record<string, PortValue>;
+  state: StepState;
+  attempt: number;
+  hash: string;
+  outputs: Record<string, PortValue> | null;
+}
+
+export class Scheduler {
+  private readonly recs = new Map<string, StepRec>();
+  private readonly ready: Inst[] = [];
+  private readyHead = 0;
+  private readonly inFlight = new Map<string, Inst>();
+  private readonly failures: StepFailed[] = [];
+  private stopping: 'fail-fast' | 'cancelled' | null = null;
+  private stopMessage: string | undefined;
+  private finishedSteps = 0;
+  private resolveDone!: (r: SchedulerResult) => void;
+  readonly done = new Promise<SchedulerResult>((r) => (this.resolveDone = r));
+
+  constructor(private readonly o: SchedulerOptions) {
+    for (const step of o.workflow.steps) {
+      this.recs.set(step.id, { step, state: 'pending', waiting: 0, upstream: [], dependents: [], instances: [], finished: 0, outputs: null });
+    }
+    for (const rec of this.recs.values()) {
+      const ups = new Set<string>();
+      for (const input of rec.step.inputs) for (const s of input.sources) if (s.kind === 'step-output') ups.add(s.step);
+      for (const id of ups) {
+        const up = this.recs.get(id);
+        if (!up) throw new Error(`step ${rec.step.id} reads from unknown step ${id}`);
+        rec.upstream.push(up);
+        up.dependents.push(rec);
+      }
+      rec.waiting = rec.upstream.length;
+    }
+  }
+
+  /** Starts scheduling; `done` resolves when the run has finished or stopped. */
+  start(): Promise<SchedulerResult> {
+    // Roots first, collected before any activation: a reused root finishes synchronously and activates its dependents.
+    const roots = [...this.recs.values()].filter((r) => r.waiting === 0);
+    for (const rec of roots) if (!this.stopping) this.activate(rec);
+    this.pump();
+    return this.done;
+  }
+
+  /** Stops the run: no new attempts; running ones are cancelled (Ctrl-C, SIGTERM). */
+  cancel(reason: string): void {
+    if (this.stopping === 'cancelled') return;
+    this.stop('cancelled', reason);
+    this.pump();
+  }
+
+  private get activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  private lookup = (src: SourceRef): PortValue => {
+    if (src.kind === 'workflow-input') {
+      const v = this.o.inputs[src.input];
+      if (v !== undefined && v !== null) return v;
+      return this.o.workflow.inputs.find((p) => p.id === src.input)?.default ?? null;
+    }
+    return this.recs.get(src.step)?.outputs?.[src.output] ?? null;
+  };
+
+  private activate(rec: StepRec): void {
+    const bad = rec.upstream.find((u) => u.state === 'failed' || u.state === 'cancelled');
+    if (bad) {
+      this.o.journal.append({ type: 'step-cancelled', step: rec.step.id, index: 0, reason: `step ${bad.step.id} it reads from ${bad.state === 'failed' ? 'failed' : 'did not finish'}` });
+      this.finishStep(rec, 'cancelled');
+      return;
+    }
+    rec.state = 'ready';
+    let perInstance: Record<string, PortValue>[];
+    try {
+      perInstance = expandScatter(rec.step, resolveStepInputs(rec.step, this.lookup));
+    } catch (e) {
+      this.failWithoutRunning(rec, 0, e);
+      this.finishStep(rec, 'failed');
+      return;
+    }
+    if (rec.step.scatter.length > 0) this.o.journal.append({ type: 'step-expanded', step: rec.step.id, count: perInstance.length });
+    rec.instances = perInstance.map((inputs, index) => ({ rec, index, inputs, state: 'ready', attempt: 0, hash: '', outputs: null }));
+    if (rec.instances.length === 0) {
+      this.finishStep(rec, 'succeeded');
+      return;
+    }
+    for (const inst of rec.instances) this.prepare(inst);
+  }
+
+  /** Skip, reuse or queue one instance. */
+  private prepare(inst: Inst): void {
+    const step = inst.rec.step;
+    try {
+      if (!whenHolds(step, inst.inputs)) {
+        this.o.journal.append({ type: 'step-skipped', step: step.id, index: inst.index, reason: `when: ${step.when} is false` });
+        this.instanceDone(inst, 'skipped');
+        return;
+      }
+      inst.hash = this.o.hasher.instance({ code: this.codeOf(step), inputs: inst.inputs });
+    } catch (e) {
+      this.failWithoutRunning(inst.rec, inst.index, e);
+      this.instanceDone(inst, 'failed');
+      return;
+    }
+    const prior = this.o.prior.get(`${step.id}[${inst.index}]`);
+    if (prior && prior.hash === inst.hash && outputsIntact(prior.outputs)) {
+      inst.outputs = { ...prior.outputs };
+      this.o.journal.append({ type: 'step-reused', step: step.id, index: inst.index, hash: inst.hash });
+      this.instanceDone(inst, 'succeeded');
+      return;
+    }
+    this.ready.push(inst);
+  }
+
+  private codeOf(step: Step): string {
+    if (step.run.kind !== 'task') return codeIdentity(step, null);
+    const digest = this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null;
+    return codeIdentity(step, digest);
+  }
+
+  private failWithoutRunning(rec: StepRec, index: number, e: unknown): void {
+    const message = e instanceof ValueError ? e.message : `step ${rec.step.id}: ${e instanceof Error ? e.message : String(e)}`;
+    const ev = this.o.journal.append({ type: 'step-failed', step: rec.step.id, index, attempt: 0, exitStatus: null, signal: null, message, stderrTail: '', willRetry: false, durationMs: 0 });
+    this.failures.push(ev as StepFailed);
+    if (!this.o.keepGoing) this.stop('fail-fast', message);
+  }
+
+  /** Sends queued instances to workers while there is room; finishes the run when nothing is left. */
+  private pump(): void {
+    while (!this.stopping && this.activeCount < this.o.concurrency && this.readyHead < this.ready.length) {
+      const inst = this.ready[this.readyHead++] as Inst;
+      this.launch(inst);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+    if (this.activeCount === 0 && (this.stopping || this.readyHead >= this.ready.length)) this.finishRun();
+  }
+
+  private launch(inst: Inst): void {
+    const step = inst.rec.step;
+    inst.attempt++;
+    inst.state = 'running';
+    const id = `${step.id}[${inst.index}]#${inst.attempt}`;
+    const msg: AssignMsg = {
+      type: 'assign',
+      id,
+      label: step.scatter.length > 0 ? `${step.id}[${inst.index}]` : step.id,
+      exec: this.execOf(step),
+      inputs: inst.inputs,
+      outputs: step.outputs.map((p) => ({ id: p.id, type: p.type, optional: p.optional })),
+      threads: step.requirements.threads,
+      ...(step.requirements.memory !== undefined ? { memory: step.requirements.memory } : {}),
+      scratchDir: this.o.runDir.scratch(step.id, inst.index, inst.attempt),
+      outDir: this.o.runDir.stepOut(step.id, inst.index),
+      logBase: this.o.runDir.logBase(step.id, inst.index),
+    };
+    const deployment = this.o.deploymentFor(step);
+    const worker = this.o.dispatcher.assign(deployment, msg);
+    if (!worker) {
+      this.failWithoutRunning(inst.rec, inst.index, new Error(`no live worker in deployment ${deployment}`));
+      this.instanceDone(inst, 'failed');
+      return;
+    }
+    this.inFlight.set(id, inst);
+    this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash });
+  }
+
+  private execOf(step: Step): ExecSpec {
+    const r = step.run;
+    if (r.kind === 'command') {
+      const globs = Object.fromEntries(Object.entries(r.outputs).map(([k, b]) => [k, b.glob]));
+      return { kind: 'command', argv: r.argv, shell: r.shell, env: r.env, globs, ...(r.stdout !== undefined ? { stdout: r.stdout } : {}) };
+    }
+    const b = this.o.bundle;
+    const name = b?.tasks.exportNames.get(taskKey(r.module, r.export));
+    if (!b || !name) throw new Error(`step ${step.id}: task ${r.export} is not in the run's bundle`);
+    return { kind: 'task', bundle: b.file, export: name, name: r.export };
+  }
+
+  /** A worker's answer about an attempt. */
+  onResult(msg: AttemptResultMsg): void {
+    const inst = this.inFlight.get(msg.id);
+    if (!inst) return;
+    this.inFlight.delete(msg.id);
+    const step = inst.rec.step;
+    if (msg.type === 'succeeded') {
+      inst.outputs = { ...msg.outputs };
+      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, exitStatus: msg.exitStatus, durationMs: msg.durationMs });
+      this.instanceDone(inst, 'succeeded');
+    } else if (msg.type === 'cancelled' || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
+      this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });
+      this.instanceDone(inst, 'cancelled');
+    } else {
+      const willRetry = !this.stopping && inst.attempt <= step.retries;
+      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs });
+      if (willRetry) this.ready.push(inst);
+      else {
+        this.failures.push(ev as StepFailed);
+        this.instanceDone(inst, 'failed');
+        if (!this.o.keepGoing) this.stop('fail-fast', `step ${step.id}${step.scatter.length > 0 ? `[${inst.index}]` : ''} failed`);
+      }
+    }
+    this.pump();
+  }
+
+  /** A worker died: its attempts count as failed (or cancelled, when stopping). */
+  onWorkerLost(worker: WorkerHandle, ids: readonly string[]): void {
+    for (const id of ids) {
+      this.onResult({ type: 'failed', id, exitStatus: null, signal: null, message: `worker ${worker.id} on ${worker.host} exited unexpectedly`, stderrTail: '', durationMs: 0 });
+    }
+  }
+
+  private stop(kind: 'fail-fast' | 'cancelled', message: string): void {
+    if (this.stopping === 'cancelled') return;
+    this.stopping = kind;
+    this.stopMessage ??= message;
+    for (const id of this.inFlight.keys()) this.o.dispatcher.cancel(id);
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const inst = this.ready[i] as Inst;
+      this.o.journal.append({ type: 'step-cancelled', step: inst.rec.step.id, index: inst.index, reason: message });
+      inst.state = 'cancelled';
+    }
+    this.readyHead = this.ready.length;
+  }
+
+  private instanceDone(inst: Inst, state: StepState): void {
+    inst.state = state;
+    const rec = inst.rec;
+    rec.finished++;
+    if (rec.finished < rec.instances.length) return;
+    const states = rec.instances.map((i) => i.state);
+    const agg: StepState = states.includes('failed')
+      ? 'failed'
+      : states.includes('cancelled')
+        ? 'cancelled'
+        : states.every((s) => s === 'skipped')
+          ? 'skipped'
+          : 'succeeded';
+    this.finishStep(rec, agg);
+  }
+
+  private finishStep(rec: StepRec, state: StepState): void {
+    rec.state = state;
+    this.finishedSteps++;
+    if (state === 'succeeded' || state === 'skipped') rec.outputs = gatherOutputs(rec.step, rec.instances.map((i) => i.outputs));
+    for (const d of rec.dependents) {
+      d.waiting--;
+      if (d.waiting === 0 && !this.stopping) this.activate(d);
+    }
+  }
+
+  private finished = false;
+  private finishRun(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const outputs: Record<string, PortValue> = {};
+    if (this.stopping === 'cancelled') return this.resolveDone({ state: 'cancelled', outputs, failures: this.failures, message: this.stopMessage ?? 'cancelled' });
+    if (this.failures.length > 0 || this.stopping) return this.resolveDone({ state: 'failed', outputs, failures: this.failures, ...(this.stopMessage ? { message: this.stopMessage } : {}) });
+    if (this.finishedSteps < this.recs.size) return this.resolveDone({ state: 'failed', outputs, failures: this.failures, message: 'internal error: steps left unscheduled' });
+    try {
+      for (const o of this.o.workflow.outputs) outputs[o.id] = resolveWorkflowOutput(o, this.lookup);
+    } catch (e) {
+      return this.resolveDone({ state: 'failed', outputs, failures: this.failures, message: (e as Error).message });
+    }
+    this.resolveDone({ state: 'succeeded', outputs, failures: this.failures });
+  }
+}
+
+/** Whether every file and directory an earlier success produced is still there (files: with the same size). */
+export function outputsIntact(values: Readonly<Record<string, PortValue>>): boolean {
+  const ok = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') return true;
+    if (Array.isArray(v)) return v.every(ok);
+    const o = v as { class?: unknown; path?: unknown; size?: unknown };
+    if (o.class === 'File' && typeof o.path === 'string') {
+      try {
+        const st = fs.statSync(o.path);
+        return st.isFile() && (typeof o.size !== 'number' || st.size === o.size);
+      } catch {
+        return false;
+      }
+    }
+    if (o.class === 'Directory' && typeof o.path === 'string') return fs.existsSync(o.path);
+    return true;
+  };
+  return Object.values(values).every(ok);
+}

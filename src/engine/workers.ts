@@ -1,0 +1,150 @@
+/**
+ * The master's view of its workers: starts each used deployment's workers
+ * through its connector and platform, assigns attempts to the least-loaded
+ * live worker of a deployment, routes results back, and notices workers that
+ * die with attempts in flight.
+ */
+import { fileURLToPath } from 'node:url';
+import { connectorByName } from '../connectors/index.js';
+import type { ConnectorName, WorkerHandle } from '../connectors/connector.js';
+import { InputError, OperationError } from '../errors.js';
+import { dispatch, type Handlers } from '../protocol/dispatch.js';
+import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
+import { platformByName } from '../tee/index.js';
+import type { PlatformName } from '../tee/platform.js';
+
+/** A deployment as the engine needs it (compiled from the run configuration). */
+export interface EngineDeployment {
+  readonly id: string;
+  readonly connector: ConnectorName;
+  readonly platform: PlatformName;
+  readonly workers: number;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type AttemptResultMsg = SucceededMsg | FailedMsg | CancelledMsg;
+
+export interface PoolEvents {
+  onWorkerStarted(w: WorkerHandle, d: EngineDeployment): void;
+  onResult(msg: AttemptResultMsg): void;
+  /** A worker went away; its attempts in flight are lost. */
+  onWorkerLost(w: WorkerHandle, lostAttempts: readonly string[]): void;
+}
+
+const EXECUTOR = fileURLToPath(new URL('../worker/executor/main.js', import.meta.url));
+const SHUTDOWN_GRACE_MS = 5000;
+
+interface Live {
+  readonly handle: WorkerHandle;
+  readonly deployment: string;
+  readonly inFlight: Set<string>;
+  alive: boolean;
+}
+
+export class WorkerPool {
+  private readonly workers: Live[] = [];
+  private stopping = false;
+
+  private constructor(private readonly events: PoolEvents) {}
+
+  /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
+  static check(deployments: readonly EngineDeployment[]): void {
+    for (const d of deployments) {
+      if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: local)`);
+      if (!platformByName(d.platform)) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: none)`);
+    }
+  }
+
+  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], events: PoolEvents): Promise<WorkerPool> {
+    WorkerPool.check(deployments);
+    const pool = new WorkerPool(events);
+    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+    if (process.env['HOME']) env['HOME'] = process.env['HOME'];
+    if (process.env['SEALFLOW_DEBUG']) env['SEALFLOW_DEBUG'] = process.env['SEALFLOW_DEBUG'];
+    try {
+      const started = await Promise.all(
+        deployments.map(async (d) => {
+          const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
+          const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
+          const handles = await connector.start({
+            runId,
+            deployment: d.id,
+            count: Math.max(1, d.workers),
+            platform,
+            program: { entry: EXECUTOR, files: [], args: [] },
+            options: d.options,
+            env,
+            workDir,
+          });
+          return handles.map((h) => ({ h, d }));
+        }),
+      );
+      for (const { h, d } of started.flat()) pool.adopt(h, d);
+    } catch (e) {
+      pool.killAll();
+      throw new OperationError(`could not start workers: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return pool;
+  }
+
+  private adopt(handle: WorkerHandle, d: EngineDeployment): void {
+    const live: Live = { handle, deployment: d.id, inFlight: new Set(), alive: true };
+    this.workers.push(live);
+    const handlers: Handlers<WorkerToMaster> = {
+      ready: () => undefined,
+      succeeded: (m) => this.result(live, m),
+      failed: (m) => this.result(live, m),
+      cancelled: (m) => this.result(live, m),
+    };
+    handle.channel.onMessage((m) => dispatch(handlers, m, () => this.lose(live)));
+    handle.channel.onClose(() => this.lose(live));
+    void handle.exited.then(() => this.lose(live));
+    this.events.onWorkerStarted(handle, d);
+  }
+
+  private result(live: Live, m: AttemptResultMsg): void {
+    if (!live.inFlight.delete(m.id)) return;
+    this.events.onResult(m);
+  }
+
+  private lose(live: Live): void {
+    if (!live.alive) return;
+    live.alive = false;
+    const lost = [...live.inFlight];
+    live.inFlight.clear();
+    if (!this.stopping || lost.length > 0) this.events.onWorkerLost(live.handle, lost);
+  }
+
+  /** Sends the attempt to the least-loaded live worker of the deployment; returns it, or null if none is alive. */
+  assign(deployment: string, msg: AssignMsg): WorkerHandle | null {
+    let best: Live | null = null;
+    for (const w of this.workers) {
+      if (!w.alive || w.deployment !== deployment) continue;
+      if (!best || w.inFlight.size < best.inFlight.size) best = w;
+    }
+    if (!best) return null;
+    best.inFlight.add(msg.id);
+    best.handle.channel.send(msg);
+    return best.handle;
+  }
+
+  cancel(id: string): void {
+    for (const w of this.workers) if (w.inFlight.has(id)) w.handle.channel.send({ type: 'cancel', id });
+  }
+
+  /** Asks every worker to exit; kills those still there after a grace period. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.workers) if (w.alive) w.handle.channel.send({ type: 'shutdown' });
+    const all = Promise.all(this.workers.map((w) => w.handle.exited));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_GRACE_MS)))]);
+    if (timer) clearTimeout(timer);
+    this.killAll();
+  }
+
+  killAll(): void {
+    this.stopping = true;
+    for (const w of this.workers) w.handle.kill();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The execution channel (docs/protocol.md §1): how the master hands step
+ * attempts to an executor and how the executor reports back. One attempt is
+ * identified by `id` (`step[index]#attempt`).
+ */
+import type { PortType, PortValue } from '../workflow/model.js';
+
+/** What an attempt runs. */
+export type ExecSpec =
+  | {
+      readonly kind: 'command';
+      readonly argv: readonly string[];
+      readonly shell: boolean;
+      readonly stdout?: string;
+      readonly env: Readonly<Record<string, string>>;
+      /** Output id -> glob relative to the scratch directory (may contain `$(...)`). */
+      readonly globs: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'task';
+      /** Absolute path of the run's task bundle (one ESM file). */
+      readonly bundle: string;
+      /** The export of the bundle that is this step's `defineTask` value. */
+      readonly export: string;
+      /** The task's name as the workflow spells it (`./tasks/map.ts#map` -> `map`), for messages. */
+      readonly name: string;
+    };
+
+export interface AssignMsg {
+  readonly type: 'assign';
+  readonly id: string;
+  /** `step` or `step[index]` for a scatter instance: for messages and ctx.stepId. */
+  readonly label: string;
+  readonly exec: ExecSpec;
+  readonly inputs: Readonly<Record<string, PortValue>>;
+  readonly outputs: readonly { readonly id: string; readonly type: PortType; readonly optional: boolean }[];
+  readonly threads: number;
+  readonly memory?: number;
+  /** Private working directory of this attempt; the executor creates it and removes it afterwards. */
+  readonly scratchDir: string;
+  /** Where the attempt's file outputs are moved to (created, emptied first). */
+  readonly outDir: string;
+  /** Log file base: `<logBase>.out` (stdout), `<logBase>.err` (stderr and task log lines). */
+  readonly logBase: string;
+}
+
+/** Stop an attempt: its process group gets SIGTERM, then SIGKILL after a grace period; a task's signal aborts. */
+export interface CancelMsg {
+  readonly type: 'cancel';
+  readonly id: string;
+}
+
+/** Finish the running attempts' cancellation, then exit. */
+export interface ShutdownMsg {
+  readonly type: 'shutdown';
+}
+
+export type MasterToWorker = AssignMsg | CancelMsg | ShutdownMsg;
+
+/** First message of an executor: it is up and accepts assignments. */
+export interface ReadyMsg {
+  readonly type: 'ready';
+  readonly pid: number;
+  readonly host: string;
+}
+
+export interface SucceededMsg {
+  readonly type: 'succeeded';
+  readonly id: string;
+  readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly exitStatus: number | null;
+  readonly durationMs: number;
+}
+
+export interface FailedMsg {
+  readonly type: 'failed';
+  readonly id: string;
+  readonly exitStatus: number | null;
+  readonly signal: string | null;
+  /** One line: what failed. */
+  readonly message: string;
+  /** The last lines of the attempt's stderr (or a task's error stack). */
+  readonly stderrTail: string;
+  readonly durationMs: number;
+}
+
+export interface CancelledMsg {
+  readonly type: 'cancelled';
+  readonly id: string;
+}
+
+export type WorkerToMaster = ReadyMsg | SucceededMsg | FailedMsg | CancelledMsg;

@@ -1,0 +1,10 @@
+/** The registry of TEE platforms by name. Later platforms add one line each. */
+import type { PlatformName, TeePlatform } from './platform.js';
+import { nonePlatform } from './none/index.js';
+
+const PLATFORMS: Partial<Record<PlatformName, TeePlatform>> = { none: nonePlatform };
+
+/** The platform, or null if this build does not implement it yet. */
+export function platformByName(name: PlatformName): TeePlatform | null {
+  return PLATFORMS[name] ?? null;
+}

@@ -1,0 +1,19 @@
+/**
+ * Platform `none`: no TEE. The program runs as a plain Node.js process. Used
+ * for `local` deployments (the trusted master's own machine) and, only under a
+ * policy with `allowUnattested: true`, elsewhere. Produces no evidence;
+ * satisfies only `tee: none`.
+ */
+import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
+
+export const nonePlatform: TeePlatform = {
+  name: 'none',
+  isTee: false,
+  evidence: null,
+  satisfies(req) {
+    return req === 'none';
+  },
+  launch(spec: LaunchSpec): LaunchCommand {
+    return { command: process.execPath, args: [spec.program, ...spec.args], env: { ...spec.env }, cwd: spec.workDir };
+  },
+};

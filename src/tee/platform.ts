@@ -1,0 +1,52 @@
+/**
+ * A TEE platform: how a worker program is launched, and what the launched
+ * worker can prove about itself. One folder per platform: `none/` (no TEE;
+ * the master's own machine), later `sim/`, `gramine/`, `occlum/`, `cvm/`.
+ *
+ * The connector decides *where* a worker runs (local, ssh, slurm); the
+ * platform decides *how* it starts there (plain `node`, `gramine-sgx`,
+ * `occlum run`, inside a confidential VM) and which evidence it yields. For
+ * attested platforms the launched program is the provisioner, and its launch
+ * configuration (master address, master-key pin) must be part of what the
+ * platform measures (DESIGN.md, "What the measurement covers").
+ */
+import type { Platform as EvidencePlatform } from '../attestation/verifier.js';
+import type { TeeRequirement } from '../workflow/model.js';
+
+export type PlatformName = 'none' | 'sim' | 'gramine' | 'occlum' | 'cvm';
+
+/** What to start: a Node.js program (the executor for `none`, the provisioner for attested platforms). */
+export interface LaunchSpec {
+  /** Absolute path of the program's entry file on the worker host. */
+  readonly program: string;
+  readonly args: readonly string[];
+  /** The environment the program gets (nothing else is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The worker's working directory (its scratch root). */
+  readonly workDir: string;
+}
+
+/** The concrete process a connector starts on the worker host. */
+export interface LaunchCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+export interface SatisfyOptions {
+  /** The policy allows simulated evidence (`sim`) to stand for a TEE. */
+  readonly allowSimulation: boolean;
+}
+
+export interface TeePlatform {
+  readonly name: PlatformName;
+  /** True only for hardware TEEs; `none` and `sim` are not. */
+  readonly isTee: boolean;
+  /** The evidence its workers produce, or null (`none`: keys are released without evidence, where the policy allows). */
+  readonly evidence: EvidencePlatform | null;
+  /** Whether a worker on this platform may run a step with this `tee` requirement. */
+  satisfies(req: TeeRequirement, opts: SatisfyOptions): boolean;
+  /** How to start `spec` under this platform. Pure: the connector runs the result. */
+  launch(spec: LaunchSpec): LaunchCommand;
+}

@@ -1,0 +1,91 @@
+/**
+ * One attempt of a step instance inside the executor: prepare the private
+ * scratch directory and logs, run the command or task, collect its outputs
+ * (on success scratch becomes the instance's output directory, otherwise it
+ * is removed), and say how it went.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AssignMsg, FailedMsg, SucceededMsg } from '../../protocol/execution.js';
+import { runCommand } from './command.js';
+import { runTask } from './task.js';
+import { ensureDir, Keeper } from './outputs.js';
+
+export type AttemptResult = Omit<SucceededMsg, 'id'> | Omit<FailedMsg, 'id'> | { readonly type: 'cancelled' };
+
+export interface Attempt {
+  readonly done: Promise<AttemptResult>;
+  cancel(): void;
+}
+
+const TAIL_BYTES = 4096;
+const TAIL_LINES = 20;
+
+/** The last lines of a log file (at most ~4 KiB). */
+export function tailOf(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const n = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(n);
+    fs.readSync(fd, buf, 0, n, size - n);
+    const lines = buf.toString('utf8').replace(/\s+$/, '').split('\n');
+    return lines.slice(-TAIL_LINES).join('\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A task that ignores its abort signal this long after a cancel is abandoned (it dies with the executor). */
+const TASK_CANCEL_GRACE_MS = 2000;
+
+function abandonedAfterGrace(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => setTimeout(() => reject(new Error('cancelled')), TASK_CANCEL_GRACE_MS).unref(), { once: true });
+  });
+}
+
+export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
+  const started = performance.now();
+  const abort = new AbortController();
+  const duration = () => Math.round(performance.now() - started);
+  const failed = (message: string, stderrTail: string, exitStatus: number | null = null, signal: string | null = null): AttemptResult => ({
+    type: 'failed',
+    exitStatus,
+    signal,
+    message,
+    stderrTail,
+    durationMs: duration(),
+  });
+
+  const run = async (): Promise<AttemptResult> => {
+    ensureDir(path.dirname(msg.scratchDir));
+    if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
+    fs.mkdirSync(msg.scratchDir, { mode: 0o700 });
+    ensureDir(path.dirname(msg.logBase));
+    const errLog = `${msg.logBase}.err`;
+    const keeper = new Keeper(msg.scratchDir, msg.outDir);
+    try {
+      const r =
+        msg.exec.kind === 'command'
+          ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper })
+          : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
+      if (abort.signal.aborted) return { type: 'cancelled' };
+      if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);
+      keeper.finish();
+      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration() };
+    } catch (e) {
+      if (abort.signal.aborted) return { type: 'cancelled' };
+      return failed(e instanceof Error ? e.message : String(e), tailOf(errLog));
+    } finally {
+      // After success scratch has become the output directory; otherwise it goes.
+      if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
+    }
+  };
+  return { done: run(), cancel: () => abort.abort() };
+}
