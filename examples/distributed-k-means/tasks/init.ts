@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { defineTask } from 'sealflow';
+import { countLines } from '../../_lib/lines.js';
 import { InitialCentroids, parsePoint } from '../points.js';
 
 export const init = defineTask({
@@ -69,17 +70,3 @@ function lines(file: string): AsyncIterable<string> {
   return createInterface({ input: createReadStream(file), crlfDelay: Infinity });
 }
 
-/** Non-empty lines, counted on bytes. */
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  let prev = 0x0a;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
-      const before = i > 0 ? buf[i - 1] : prev;
-      if (before !== 0x0a) n++;
-    }
-    if (buf.length > 0) prev = buf[buf.length - 1]!;
-  }
-  return prev !== 0x0a ? n + 1 : n;
-}
