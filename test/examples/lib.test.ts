@@ -7,10 +7,11 @@ import { countLines } from '../../examples/_lib/lines.js';
 import { parseCount, parseSize } from '../../examples/_lib/cli.js';
 import { Random, ZipfSampler } from '../../examples/_lib/random.js';
 
-test('countLines counts non-empty lines, with or without a final newline', async () => {
+test('countLines counts non-blank lines, LF or CRLF, with or without a final newline', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'sealflow-lines-'));
   try {
-    const cases: [string, number][] = [['', 0], ['a', 1], ['a\n', 1], ['a\n\nb', 2], ['\n\n', 0], ['a\nb\n\n', 2], ['\na', 1]];
+    const cases: [string, number][] = [['', 0], ['a', 1], ['a\n', 1], ['a\n\nb', 2], ['\n\n', 0], ['a\nb\n\n', 2], ['\na', 1],
+      ['a\r\n\r\nb\r\n', 2], ['\r\n', 0], ['\r', 0], ['a\r', 1], ['\rx\n', 1]];
     for (const [text, n] of cases) {
       const f = path.join(dir, 'f');
       await writeFile(f, text);
