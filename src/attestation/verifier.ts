@@ -83,7 +83,7 @@ export interface SnpDetails {
   readonly signingKey: 'vcek' | 'vlek';
   readonly guestSvn: number;
   /** Guest policy (hex) and its decoded bits. */
-  readonly policy: { readonly raw: string; readonly debug: boolean; readonly migrateMa: boolean; readonly smt: boolean; readonly abiMajor: number; readonly abiMinor: number; readonly singleSocket: boolean };
+  readonly policy: { readonly raw: string; readonly debug: boolean; readonly migrateMa: boolean; readonly smt: boolean; readonly abiMajor: number; readonly abiMinor: number; readonly singleSocket: boolean; readonly [bit: string]: unknown };
   readonly vmpl: number;
   readonly hostData: string;
   readonly familyId: string;
@@ -92,7 +92,7 @@ export interface SnpDetails {
   readonly authorKeyDigest: string;
   readonly reportId: string;
   readonly chipId: string;
-  readonly platformInfo: { readonly raw: string; readonly smtEnabled: boolean; readonly tsmeEnabled: boolean };
+  readonly platformInfo: { readonly raw: string; readonly smtEnabled: boolean; readonly tsmeEnabled: boolean; readonly [bit: string]: unknown };
   readonly currentTcb: SnpTcb;
   readonly reportedTcb: SnpTcb;
   readonly committedTcb: SnpTcb;

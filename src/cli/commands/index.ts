@@ -7,7 +7,8 @@ import { register as decrypt } from './decrypt.js';
 import { register as encrypt } from './encrypt.js';
 import { register as key } from './key.js';
 import { register as keygen } from './keygen.js';
+import { register as attest } from './attest.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt];
+export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest];
