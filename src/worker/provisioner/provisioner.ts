@@ -5,6 +5,9 @@
  *
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
+ * (or only `<launch.json>`, with SEALFLOW_MASTER_ADDRESS, SEALFLOW_SLOT and
+ * SEALFLOW_BUNDLE in the environment, where argv is fixed by a manifest).
+ *
  * It generates its keys inside the TEE, authenticates the master by the pin
  * in its (measured) launch configuration before sending anything, obtains
  * evidence binding its keys to the master's challenge, and starts the
@@ -314,7 +317,10 @@ export function parseLaunchConfig(text: string): LaunchConfig {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [configPath, address, slot, bundlePath] = argv;
+  // Under Gramine/Occlum argv is fixed in the measured manifest: the unmeasured
+  // values then come from the environment variables the manifest passes through.
+  const env = process.env;
+  const [configPath, address = env['SEALFLOW_MASTER_ADDRESS'], slot = env['SEALFLOW_SLOT'], bundlePath = env['SEALFLOW_BUNDLE']] = argv;
   const m = /^(.*):(\d+)$/.exec(address ?? '');
   if (!configPath || !m || !slot || !bundlePath) {
     process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>\n');
