@@ -104,3 +104,22 @@ describe('§2 run CA', () => {
     assert.equal(new X509Certificate(Buffer.from(mine)).subject, 'CN=run-a/dep-1');
   });
 });
+
+describe('§3 policy init', () => {
+  test('policy init writes a loadable policy with the reference sim measurement for this master', async () => {
+    const { loadPolicy } = await import('../../src/attestation/policy-load.js');
+    const { referenceSimMeasurement } = await import('../../src/tee/sim/measure.js');
+    const dir = await tmp();
+    const m = path.join(dir, 'm');
+    await initMaster(m, { insecurePlaintext: true });
+    const out = path.join(dir, 'policy.yaml');
+    const r = await runCli(['policy', 'init', '--dir', m, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const p = loadPolicy(out);
+    assert.equal(p.allowSimulated, true);
+    assert.deepEqual(p.sim.measurements, [referenceSimMeasurement((await readMasterPublic(m)).pin)]);
+    assert.deepEqual(p.sgx.mrEnclaves, []);
+    const again = await runCli(['policy', 'init', '--dir', m, '-o', out]);
+    assert.equal(again.code, 2);
+  });
+});

@@ -9,7 +9,8 @@ import { register as key } from './key.js';
 import { register as keygen } from './keygen.js';
 import { register as attest } from './attest.js';
 import { register as master } from './master.js';
+import { register as policy } from './policy.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, master];
+export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, master, policy];
