@@ -41,7 +41,7 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
     lastDraw = Date.now();
     const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : '');
     const line = `${stamp()} ${done}/${total()} done, ${running.size} running, ${failed} failed${names ? ` — ${names}` : ''}`;
-    out.write(`\r\x1b[K${line.slice(0, (out.columns ?? 100) - 1)}`);
+    out.write(`\r\x1b[K${line.slice(0, (out.columns || 100) - 1)}`);
   };
   const scheduleDraw = () => {
     if (timer) return;
@@ -115,8 +115,9 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
         line = `run ${e.state}${e.message ? `: ${e.message}` : ''}`;
         break;
     }
-    if (mode === 'plain' && line) print(line);
-    else if (mode === 'tty') scheduleDraw();
+    const keep = e.type === 'run-started' || e.type === 'run-resumed';
+    if (line && (mode === 'plain' || (mode === 'tty' && keep))) print(line);
+    if (mode === 'tty') scheduleDraw();
   };
   return {
     onEvent,

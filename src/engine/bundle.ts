@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 import { InputError } from '../errors.js';
 import type { Step, Workflow } from '../workflow/model.js';
 
@@ -45,6 +45,7 @@ export async function bundleTasks(workflow: Workflow): Promise<TaskBundle | null
     lines.push(`export { ${JSON.stringify(t.export).slice(1, -1)} as ${name} } from ${JSON.stringify(t.module)};`);
   }
   const resolveDir = path.dirname(workflow.file);
+  const esbuild = await import('esbuild'); // loaded only for workflows with tasks
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({

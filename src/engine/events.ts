@@ -15,6 +15,8 @@ export interface RunStarted {
   readonly runId: string;
   readonly workflow: string;
   readonly name: string;
+  /** Step ids in file order (steps that never start still show in `sealflow show`). */
+  readonly steps: readonly string[];
   readonly inputs: Readonly<Record<string, PortValue>>;
   readonly configFile?: string;
   readonly concurrency: number;

@@ -71,10 +71,12 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
   let outputs: Readonly<Record<string, PortValue>> = {};
   let message: string | undefined;
   let owner = { pid: -1, host: '' };
+  let stepIds: readonly string[] = [];
   for (const e of events) {
     switch (e.type) {
       case 'run-started':
         ({ name, workflow } = e);
+        stepIds = e.steps ?? [];
         startedAt = e.t;
         sessions = 1;
         owner = { pid: e.pid, host: e.host };
@@ -122,6 +124,10 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
     }
   }
   if (state === 'running' && !alive(owner.pid, owner.host)) state = 'interrupted';
+  // Steps with no event yet (never reached), in file order.
+  const seen = new Set([...inst.values()].map((i) => i.step));
+  for (const id of stepIds) if (!seen.has(id)) get(id, 0);
+  const order = new Map(stepIds.map((id, i) => [id, i]));
   if (state !== 'running') for (const s of inst.values()) if (s.state === 'running' || s.state === 'pending') s.state = 'cancelled';
   return {
     id,
@@ -131,7 +137,7 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
     startedAt,
     ...(endedAt !== undefined ? { endedAt } : {}),
     sessions,
-    instances: [...inst.values()],
+    instances: [...inst.values()].sort((a, b) => (order.get(a.step) ?? 0) - (order.get(b.step) ?? 0) || a.index - b.index),
     outputs,
     ...(message !== undefined ? { message } : {}),
     tornTail,

@@ -12,24 +12,38 @@
  * appending, so the file is again a sequence of whole lines.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { NewEvent, RunEvent } from './events.js';
 
 export class Journal {
   private readonly fd: number;
   private buffer: string[] = [];
+  private pendingEvents: RunEvent[] = [];
   private scheduled = false;
   private syncing: Promise<void> | null = null;
+  /** Written but not yet covered by a completed sync. */
+  private dirty = false;
   private closed = false;
-  /** Called with each event as it is appended (progress display, --json). */
+  /**
+   * Called with each event once it has been written to the file (before the
+   * sync): whatever a listener shows survives a kill of this process.
+   */
   private readonly listeners: ((e: RunEvent) => void)[] = [];
 
   private constructor(fd: number) {
     this.fd = fd;
   }
 
-  /** Creates a new journal file (fails if it exists). */
+  /** Creates a new journal file (fails if it exists) and makes its directory entry durable. */
   static create(file: string): Journal {
-    return new Journal(fs.openSync(file, 'wx', 0o600));
+    const journal = new Journal(fs.openSync(file, 'wx', 0o600));
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+    return journal;
   }
 
   /** Opens an existing journal for appending, after cutting off a torn last line. */
@@ -50,24 +64,30 @@ export class Journal {
     if (this.closed) throw new Error('journal is closed');
     const stamped = { ...event, t: Date.now() } as RunEvent;
     this.buffer.push(JSON.stringify(stamped) + '\n');
+    this.pendingEvents.push(stamped);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    for (const l of this.listeners) l(stamped);
     return stamped;
   }
 
-  /** Writes the buffer and starts one sync for it, unless one is in flight (then the next flush takes it). */
+  /** Writes the buffer now; syncs it with the next fdatasync (one at a time: those written meanwhile share the next). */
   private flush(): void {
     this.scheduled = false;
-    if (this.syncing || this.buffer.length === 0 || this.closed) return;
+    if (this.closed || this.buffer.length === 0) return;
     this.writeBuffer();
+    this.startSync();
+  }
+
+  private startSync(): void {
+    if (this.syncing) return;
+    this.dirty = false;
     this.syncing = new Promise<void>((resolve) => {
       fs.fdatasync(this.fd, () => {
         this.syncing = null;
         resolve();
-        if (this.buffer.length > 0 && !this.closed) this.flush();
+        if (this.dirty && !this.closed) this.startSync();
       });
     });
   }
@@ -80,13 +100,18 @@ export class Journal {
       const n = fs.writeSync(this.fd, buf);
       buf = buf.subarray(n);
     }
+    this.dirty = true;
+    const written = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const e of written) for (const l of this.listeners) l(e);
   }
 
   /** Resolves when everything appended so far is on disk. */
   async sync(): Promise<void> {
     while (this.syncing) await this.syncing;
-    if (this.buffer.length > 0) {
-      this.writeBuffer();
+    if (this.buffer.length > 0) this.writeBuffer();
+    if (this.dirty) {
+      this.dirty = false;
       fs.fdatasyncSync(this.fd);
     }
   }
@@ -96,15 +121,6 @@ export class Journal {
     if (this.closed) return;
     await this.sync();
     this.closed = true;
-    fs.closeSync(this.fd);
-  }
-
-  /** Synchronous last-chance flush (process exit paths). */
-  closeSync(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.buffer.length > 0) this.writeBuffer();
-    fs.fdatasyncSync(this.fd);
     fs.closeSync(this.fd);
   }
 }

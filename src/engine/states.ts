@@ -32,5 +32,3 @@ export type RunState =
   | 'cancelled'
   /** The journal has no end and its master is gone (crash, SIGKILL, power loss). Resumable. */
   | 'interrupted';
-
-export const FINISHED_STEP_STATES: ReadonlySet<StepState> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);

@@ -44,8 +44,24 @@ interface Live {
 export class WorkerPool {
   private readonly workers: Live[] = [];
   private stopping = false;
+  private events: PoolEvents | null = null;
+  /** What happened before `attach` (workers starting while the run is still being validated). */
+  private queued: ((e: PoolEvents) => void)[] = [];
 
-  private constructor(private readonly events: PoolEvents) {}
+  private constructor() {}
+
+  private emit(f: (e: PoolEvents) => void): void {
+    if (this.events) f(this.events);
+    else this.queued.push(f);
+  }
+
+  /** Connects the pool to a run; replays what happened before. */
+  attach(events: PoolEvents): void {
+    this.events = events;
+    const q = this.queued;
+    this.queued = [];
+    for (const f of q) f(events);
+  }
 
   /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
   static check(deployments: readonly EngineDeployment[]): void {
@@ -55,9 +71,14 @@ export class WorkerPool {
     }
   }
 
-  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], events: PoolEvents): Promise<WorkerPool> {
+  /**
+   * Starts the workers of the given deployments. May begin while the run is
+   * still being validated (workers start in parallel with it); nothing is
+   * assigned before `attach`.
+   */
+  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
     WorkerPool.check(deployments);
-    const pool = new WorkerPool(events);
+    const pool = new WorkerPool();
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
     if (process.env['SEALFLOW_DEBUG']) env['SEALFLOW_DEBUG'] = process.env['SEALFLOW_DEBUG'];
@@ -99,12 +120,12 @@ export class WorkerPool {
     handle.channel.onMessage((m) => dispatch(handlers, m, () => this.lose(live)));
     handle.channel.onClose(() => this.lose(live));
     void handle.exited.then(() => this.lose(live));
-    this.events.onWorkerStarted(handle, d);
+    this.emit((e) => e.onWorkerStarted(handle, d));
   }
 
   private result(live: Live, m: AttemptResultMsg): void {
     if (!live.inFlight.delete(m.id)) return;
-    this.events.onResult(m);
+    this.emit((e) => e.onResult(m));
   }
 
   private lose(live: Live): void {
@@ -112,12 +133,7 @@ export class WorkerPool {
     live.alive = false;
     const lost = [...live.inFlight];
     live.inFlight.clear();
-    if (!this.stopping || lost.length > 0) this.events.onWorkerLost(live.handle, lost);
-  }
-
-  /** Whether the deployment still has a live worker. */
-  hasLive(deployment: string): boolean {
-    return this.workers.some((w) => w.alive && w.deployment === deployment);
+    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost));
   }
 
   /** Sends the attempt to the least-loaded live worker of the deployment; returns it, or null if none is alive. */

@@ -1,9 +1,11 @@
-/** Load-time check that every command step's program exists and is executable. */
+/** Load-time file-system checks of steps: command programs exist and are executable; default paths exist. */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from './model.js';
-import { inputError } from './yaml-source.js';
+import { baseOf, isFileLike } from './types.js';
+import { pathsIn } from './values.js';
+import { displayPath, inputError } from './yaml-source.js';
 
 async function isExecutable(file: string): Promise<boolean> {
   try {
@@ -55,4 +57,29 @@ export async function checkCommands(steps: readonly Step[], searchPath: string):
     }),
   );
   return found;
+}
+
+/** Every file or directory a step input's `default:` names must exist (relative paths were resolved against flow.yaml). */
+export async function checkDefaults(steps: readonly Step[]): Promise<void> {
+  const checks: Promise<void>[] = [];
+  for (const step of steps) {
+    for (const input of step.inputs) {
+      if (input.default === undefined || !isFileLike({ kind: baseOf(input.type) })) continue;
+      for (const p of pathsIn(input.default)) {
+        checks.push(
+          stat(p.path).then(
+            (st) => {
+              if (p.class === 'File' ? !st.isFile() : !st.isDirectory()) {
+                throw inputError(input.loc, `step "${step.id}"`, `the default of input '${input.id}' is ${displayPath(p.path)}, which is not a ${p.class === 'File' ? 'regular file' : 'directory'}.`);
+              }
+            },
+            () => {
+              throw inputError(input.loc, `step "${step.id}"`, `the default of input '${input.id}' names ${p.class === 'File' ? 'file' : 'directory'} ${displayPath(p.path)}, which does not exist; default paths are relative to the workflow file.`);
+            },
+          ),
+        );
+      }
+    }
+  }
+  await Promise.all(checks);
 }

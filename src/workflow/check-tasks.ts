@@ -7,20 +7,24 @@
  *   `defineTask({ inputs, outputs })` declaration must agree with the step's
  *   ports. Declarations can be computed (spreads, shared constants), so a
  *   static parse would be guesswork; instead one child process imports the
- *   bundles and prints the declarations as JSON, with a timeout. Task code
- *   thus never runs in the master's process, and the check costs one node
- *   start-up (~50 ms) per workflow, not per step.
+ *   bundles and writes the declarations to a file, with a timeout (SIGKILL),
+ *   a heap limit and only PATH in its environment. A child process rather
+ *   than a worker thread: a worker shares the master's address space (it
+ *   could read /proc/self/mem, and with it the keys the master holds), a
+ *   child does not and cannot ptrace its parent. The check costs one node
+ *   start-up per workflow (~50 ms idle), not one per step.
  * - Command steps: the program is on PATH or an executable path.
+ * - Step input defaults that are files or directories exist.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { InputError } from '../errors.js';
-import { checkCommands } from './check-commands.js';
+import { checkCommands, checkDefaults } from './check-commands.js';
+import type { SpecReply, SpecRequest } from './task-specs-child.js';
 import type { Step, TaskRun, Workflow } from './model.js';
 import { formatType, sameType } from './model.js';
 import { didYouMean, listOf } from './suggest.js';
@@ -49,7 +53,7 @@ export interface CheckedTasks {
 
 /** dist/src/index.js: what `import ... from 'sealflow'` means inside a task. */
 const SEALFLOW_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
-const CHILD = fileURLToPath(new URL('./task-specs-child.js', import.meta.url));
+const SPEC_CHILD = fileURLToPath(new URL('./task-specs-child.js', import.meta.url));
 
 const sealflowPlugin: Plugin = {
   name: 'sealflow-api',
@@ -60,6 +64,7 @@ const sealflowPlugin: Plugin = {
 
 export async function checkTasks(workflow: Workflow, opts: CheckOptions = {}): Promise<CheckedTasks> {
   const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '');
+  await checkDefaults(workflow.steps);
   const taskSteps = workflow.steps.filter((s): s is Step & { run: TaskRun } => s.run.kind === 'task');
   const tasks = new Map<string, TaskSpec>();
   if (taskSteps.length === 0) return { tasks, programs };
@@ -106,6 +111,7 @@ interface Bundle {
 
 async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, ReadonlyArray<Step & { run: TaskRun }>>): Promise<Map<string, Bundle>> {
   const outdir = path.join(os.tmpdir(), 'sealflow-check');
+  const { build } = await import('esbuild');
   let result;
   try {
     result = await build({
@@ -119,6 +125,8 @@ async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, 
       outdir,
       absWorkingDir: '/',
       logLevel: 'silent',
+      // CommonJS dependencies inside an ESM bundle still call require().
+      banner: { js: "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);" },
       plugins: [sealflowPlugin],
     });
   } catch (e) {
@@ -134,31 +142,58 @@ async function bundle(modules: readonly string[], byModule: ReadonlyMap<string, 
   const out = new Map<string, Bundle>();
   const files = new Map(result.outputFiles.map((f) => [f.path, f.text]));
   for (const [outPath, meta] of Object.entries(result.metafile.outputs)) {
-    if (meta.entryPoint === undefined) continue;
-    const mod = path.resolve('/', meta.entryPoint);
+    // Output m<i>.js belongs to modules[i] (the metafile's entryPoint is the real path, which differs through symlinks).
+    const i = /(?:^|\/)m(\d+)\.js$/.exec(outPath)?.[1];
+    const mod = i === undefined ? undefined : modules[Number(i)];
+    if (meta.entryPoint === undefined || mod === undefined) continue;
     out.set(mod, { code: files.get(path.resolve('/', outPath)) ?? '', exports: meta.exports });
   }
   return out;
 }
 
+/** Runs the child that imports the bundles; rejects with an InputError when it fails or outlives `timeoutMs`. */
+function runSpecChild(dir: string, requests: readonly SpecRequest[], modules: readonly string[], timeoutMs: number): Promise<SpecReply> {
+  const what = `cannot read the task declarations of ${modules.map(displayPath).join(', ')}`;
+  const resultFile = path.join(dir, 'result.json');
+  return new Promise<SpecReply>((resolve, reject) => {
+    // A fresh node without the master's flags; only PATH in its environment (the master's may hold passphrases).
+    execFile(
+      process.execPath,
+      ['--max-old-space-size=1024', SPEC_CHILD, resultFile, JSON.stringify(requests)],
+      { cwd: dir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20, env: { PATH: process.env['PATH'] ?? '' } },
+      (err, _stdout, stderr) => {
+        if (err !== null) {
+          const why = err.killed || err.signal === 'SIGKILL'
+            ? `importing them took longer than ${timeoutMs / 1000} s (top-level code of a task module should only define tasks)`
+            : `importing them failed: ${String(stderr).trim().split('\n')[0] || `exit status ${String(err.code)}`}`;
+          reject(new InputError(`${what}: ${why}. Fix the module's top-level code.`));
+          return;
+        }
+        readFile(resultFile, 'utf8').then(
+          (text) => resolve(JSON.parse(text) as SpecReply),
+          () => reject(new InputError(`${what}: the module ended the import (process.exit?) before its tasks were read. Fix the module's top-level code.`)),
+        );
+      },
+    );
+  });
+}
+
 async function readSpecs(bundles: ReadonlyMap<string, Bundle>, byModule: ReadonlyMap<string, ReadonlyArray<Step & { run: TaskRun }>>, timeoutMs: number): Promise<Map<string, TaskSpec>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sealflow-check-'));
   try {
-    const requests: Array<{ url: string; exports: string[]; module: string }> = [];
+    const requests: Array<SpecRequest & { module: string }> = [];
     let i = 0;
     for (const [mod, b] of bundles) {
       const file = path.join(dir, `m${i++}.mjs`);
       await writeFile(file, b.code, { mode: 0o600 });
       requests.push({ url: pathToFileURL(file).href, exports: [...new Set((byModule.get(mod) ?? []).map((s) => s.run.export))], module: mod });
     }
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [CHILD, JSON.stringify(requests.map(({ url, exports }) => ({ url, exports })))], { cwd: dir, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, out, errText) => {
-        if (err === null) return resolve(out);
-        const why = err.killed ? `importing them took longer than ${timeoutMs / 1000} s (top-level code of a task module should only define tasks)` : `importing them failed: ${String(errText).trim().split('\n').slice(0, 3).join(' ')}`;
-        reject(new InputError(`cannot read the task declarations of ${requests.map((r) => displayPath(r.module)).join(', ')}: ${why}. Fix the module's top-level code.`));
-      });
-    });
-    const raw = JSON.parse(stdout) as Record<string, Record<string, { inputs: unknown; outputs: unknown } | null>>;
+    const raw = await runSpecChild(
+      dir,
+      requests.map(({ url, exports }) => ({ url, exports })),
+      requests.map((r) => r.module),
+      timeoutMs,
+    );
     const specs = new Map<string, TaskSpec>();
     for (const r of requests) {
       for (const [name, spec] of Object.entries(raw[r.url] ?? {})) {

@@ -6,7 +6,6 @@
  */
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
 import type { SourceLocation } from '../errors.js';
 import type { PortDef, PortValue, Workflow } from './model.js';
@@ -41,7 +40,7 @@ export function parseInputFlag(flag: string, into: Record<string, string> = {}):
 }
 
 /** An override's text as the plain value its port type calls for. */
-function parseOverride(port: PortDef, text: string, flag: string): unknown {
+async function parseOverride(port: PortDef, text: string, flag: string): Promise<unknown> {
   const t = port.type;
   if (port.optional && text === '') return null;
   switch (t.kind) {
@@ -66,7 +65,8 @@ function parseOverride(port: PortDef, text: string, flag: string): unknown {
     case 'array': {
       let v: unknown;
       try {
-        v = parseYaml(text);
+        const doc = await YamlSource.parse(path.resolve('--input'), text);
+        v = doc.toJS(doc.root);
       } catch {
         v = undefined;
       }
@@ -114,7 +114,7 @@ export async function loadInputs(workflow: Workflow, opts: InputOptions = {}): P
         throw src.error(e.keyNode, '', `'${e.key}' is not an input of workflow ${workflow.name}${didYouMean(e.key, ids) || '.'} Its inputs: ${ids.length === 0 ? 'none' : listOf(ids)}.`);
       }
       const c = coerceValue(src.toJS(e.value), port.type, port.optional, dir);
-      const loc = src.loc(e.value, src.loc(e.keyNode));
+      const loc = src.loc(e.value);
       if ('error' in c) throw inputError(loc, '', `input '${e.key}' is ${formatType(port.type)}${port.optional ? '?' : ''}: ${c.error}.`);
       given.set(e.key, { value: c.value, origin: { loc } });
     }
@@ -123,7 +123,7 @@ export async function loadInputs(workflow: Workflow, opts: InputOptions = {}): P
     const flag = `--input ${name}=${text}`;
     const port = ports.get(name);
     if (port === undefined) throw new InputError(`${flag}: workflow ${workflow.name} has no input '${name}'${didYouMean(name, ids) || '.'} Its inputs: ${ids.length === 0 ? 'none' : listOf(ids)}.`);
-    const c = coerceValue(parseOverride(port, text, flag), port.type, port.optional, process.cwd());
+    const c = coerceValue(await parseOverride(port, text, flag), port.type, port.optional, process.cwd());
     if ('error' in c) throw new InputError(`${flag}: input '${name}' is ${formatType(port.type)}: ${c.error}.`);
     given.set(name, { value: c.value, origin: { flag } });
   }

@@ -6,8 +6,7 @@
 import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Node } from 'yaml';
-import { isMap } from 'yaml';
+import type { YNode } from './yaml-nodes.js';
 import type { SourceLocation } from '../errors.js';
 import { TEE_REQUIREMENTS, checkId } from './load-step.js';
 import type { TeeRequirement, Workflow } from './model.js';
@@ -41,30 +40,30 @@ export async function loadRunConfig(workflow: Workflow, configFile?: string): Pr
   return config;
 }
 
-function oneOf<T extends string>(src: YamlSource, node: Node | null, allowed: readonly T[], context: string, what: string, later: string): T {
+function oneOf<T extends string>(src: YamlSource, node: YNode | undefined, allowed: readonly T[], context: string, what: string, later: string): T {
   const v = src.string(node, context, what);
   if ((allowed as readonly string[]).includes(v)) return v as T;
   throw src.error(node, context, `unknown ${what} '${v}'${didYouMean(v, allowed) || '.'} This version supports ${listOf(allowed)}${later}.`);
 }
 
-function parseDeployment(src: YamlSource, id: string, node: Node | null, loc: SourceLocation): Deployment {
+function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, loc: SourceLocation): Deployment {
   const context = `deployment "${id}"`;
   const es = src.entries(node, context, 'a deployment');
-  const get = (k: string): Node | null | undefined => es.find((e) => e.key === k)?.value;
-  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') ?? null, CONNECTORS, context, 'connector', ' (ssh and slurm come later)');
-  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') ?? null, PLATFORMS, context, 'platform', ' (sim, gramine, occlum and cvm come later)');
+  const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
+  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (ssh and slurm come later)');
+  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', ' (sim, gramine, occlum and cvm come later)');
   const optionKeys = [...CONNECTOR_OPTION_KEYS[connector], ...PLATFORM_OPTION_KEYS[platform]];
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
   const workers = get('workers');
-  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers ?? null, 1, context, 'workers'), options, loc };
+  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }
 
-function parseBinding(src: YamlSource, node: Node, deployments: ReadonlyMap<string, Deployment>, workflow: Workflow): Binding {
+function parseBinding(src: YamlSource, node: YNode, deployments: ReadonlyMap<string, Deployment>, workflow: Workflow): Binding {
   const context = 'binding';
   const loc = src.loc(node);
-  if (!isMap(node)) throw src.error(node, context, `each binding is a map such as '{ step: align, deployment: local }' or '{ tee: sgx, deployment: enclaves }'.`);
+  if (node?.kind !== 'map') throw src.error(node, context, `each binding is a map such as '{ step: align, deployment: local }' or '{ tee: sgx, deployment: enclaves }'.`);
   const f = src.fields(node, ['step', 'tee', 'deployment'], context, 'a binding');
   const step = f.get('step');
   const tee = f.get('tee');
@@ -81,17 +80,17 @@ function parseBinding(src: YamlSource, node: Node, deployments: ReadonlyMap<stri
     if (!ids.includes(id)) throw src.error(step.value, context, `names step '${id}', which is not a step of the workflow${didYouMean(id, ids) || '.'} Bindings name step ids of ${displayPath(workflow.file)}.`);
     return { match: { step: id }, deployment, loc };
   }
-  const t = oneOf<TeeRequirement>(src, tee?.value ?? null, TEE_REQUIREMENTS, context, 'tee requirement', '');
+  const t = oneOf<TeeRequirement>(src, tee?.value, TEE_REQUIREMENTS, context, 'tee requirement', '');
   return { match: { tee: t }, deployment, loc };
 }
 
 export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
   const root = src.root;
-  if (root !== null && !isMap(root)) throw src.error(root, '', `a run configuration must be a map with 'deployments:'; see docs/workflow-format.md.`);
+  if (!src.isNull(root) && root.kind !== 'map') throw src.error(root, '', `a run configuration must be a map with 'deployments:'; see docs/workflow-format.md.`);
   const f = src.fields(root, TOP_KEYS, '', 'a run configuration');
   const deployments = new Map<string, Deployment>();
   const depEntry = f.get('deployments');
-  for (const e of src.entries(depEntry?.value ?? null, '', 'deployments')) {
+  for (const e of src.entries(depEntry?.value, '', 'deployments')) {
     checkId(src, e.key, e.keyNode, '', 'deployment');
     deployments.set(e.key, parseDeployment(src, e.key, e.value, src.loc(e.keyNode)));
   }
@@ -107,7 +106,7 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
       throw src.error(defEntry.value, '', `default names deployment '${defaultDeployment}', which is not declared${didYouMean(defaultDeployment, deployments.keys()) || '.'} Declared deployments: ${listOf([...deployments.keys()])}.`);
     }
   }
-  const bindings = src.items(f.get('bindings')?.value ?? null, '', 'bindings').map((n) => parseBinding(src, n, deployments, workflow));
+  const bindings = src.items(f.get('bindings')?.value, '', 'bindings').map((n) => parseBinding(src, n, deployments, workflow));
   const conc = f.get('concurrency');
   return {
     file: src.file,

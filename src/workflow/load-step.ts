@@ -4,8 +4,7 @@
  * (`validate.ts` settles them once every step is known).
  */
 import path from 'node:path';
-import { isMap } from 'yaml';
-import type { Node } from 'yaml';
+import type { YNode } from './yaml-nodes.js';
 import type { SourceLocation } from '../errors.js';
 import type { CommandOutputBinding, CommandRun, PickValue, PortDef, Requirements, SourceRef, TaskRun, TeeRequirement } from './model.js';
 import { didYouMean, listOf } from './suggest.js';
@@ -53,47 +52,47 @@ export interface RawStep {
   readonly loc: SourceLocation;
 }
 
-export function checkId(src: YamlSource, id: string, at: Node, context: string, what: string): void {
+export function checkId(src: YamlSource, id: string, at: YNode, context: string, what: string): void {
   if (!ID_PATTERN.test(id)) {
     throw src.error(at, context, `'${id}' is not a valid ${what} id; ids start with a letter or '_' and contain only letters, digits, '_' and '-'.`);
   }
 }
 
 /** `corpus` or `split/chunks`. */
-export function parseSource(src: YamlSource, node: Node, context: string): SourceRef {
+export function parseSource(src: YamlSource, node: YNode, context: string): SourceRef {
   const text = src.string(node, context, 'a source');
   const loc = src.loc(node);
   const parts = text.split('/');
   const ok = parts.every((p) => ID_PATTERN.test(p));
   if (ok && parts.length === 1) return { kind: 'workflow-input', input: text, loc };
   if (ok && parts.length === 2) return { kind: 'step-output', step: parts[0] ?? '', output: parts[1] ?? '', loc };
-  throw src.error(node, context, `'${text}' is not a source; write a workflow input id ('corpus') or 'step/output' ('split/chunks').`);
+  const literal = node.kind === 'scalar' && typeof node.value !== 'string' ? ` To give a fixed value write '{ default: ${text} }'.` : '';
+  throw src.error(node, context, `'${text}' is not a source; write a workflow input id ('corpus') or 'step/output' ('split/chunks').${literal}`);
 }
 
-export function parseSources(src: YamlSource, node: Node | null, context: string): SourceRef[] {
+export function parseSources(src: YamlSource, node: YNode | undefined, context: string): SourceRef[] {
   return src.items(node, context, 'from', true).map((n) => parseSource(src, n, context));
 }
 
-export function parseType(src: YamlSource, node: Node | null, context: string): TypeSpec {
+export function parseType(src: YamlSource, node: YNode | undefined, context: string): TypeSpec {
   const text = src.string(node, context, 'a type');
   const t = parseTypeSpec(text);
   if (typeof t === 'string') throw src.error(node, context, `${t}.`);
   return t;
 }
 
-export function parsePickValue(src: YamlSource, node: Node | null, context: string): PickValue {
+export function parsePickValue(src: YamlSource, node: YNode | undefined, context: string): PickValue {
   const v = src.string(node, context, 'pickValue');
   if ((PICK_VALUES as readonly string[]).includes(v)) return v as PickValue;
   throw src.error(node, context, `unknown pickValue '${v}'${didYouMean(v, PICK_VALUES) || '.'} Use one of ${listOf(PICK_VALUES)}.`);
 }
 
-function parseInput(src: YamlSource, id: string, node: Node | null, loc: SourceLocation, context: string): RawInput {
-  const n = src.deref(node);
-  if (!isMap(n)) {
-    if (src.isNull(n)) throw src.error(loc, context, `input '${id}' has no source; write '${id}: <source>' or '${id}: { default: ... }'.`);
-    return { id, sources: parseSources(src, n, context), loc };
+function parseInput(src: YamlSource, id: string, node: YNode | undefined, loc: SourceLocation, context: string): RawInput {
+  if (node?.kind !== 'map') {
+    if (src.isNull(node)) throw src.error(loc, context, `input '${id}' has no source; write '${id}: <source>' or '${id}: { default: ... }'.`);
+    return { id, sources: parseSources(src, node, context), loc };
   }
-  const f = src.fields(n, INPUT_KEYS, context, `input '${id}'`);
+  const f = src.fields(node, INPUT_KEYS, context, `input '${id}'`);
   const from = f.get('from');
   const type = f.get('type');
   const pick = f.get('pickValue');
@@ -106,16 +105,15 @@ function parseInput(src: YamlSource, id: string, node: Node | null, loc: SourceL
     loc,
     ...(type !== undefined ? { declared: parseType(src, type.value, context) } : {}),
     ...(pick !== undefined ? { pickValue: parsePickValue(src, pick.value, context) } : {}),
-    ...(def !== undefined ? { rawDefault: src.toJS(def.value), defaultLoc: src.loc(def.value, src.loc(def.keyNode)) } : {}),
+    ...(def !== undefined ? { rawDefault: src.toJS(def.value), defaultLoc: src.loc(def.value) } : {}),
   };
 }
 
-function parseOutput(src: YamlSource, id: string, node: Node | null, loc: SourceLocation, context: string, isCommand: boolean): { def: PortDef; glob?: string } {
-  const n = src.deref(node);
-  if (isMap(n)) {
-    const f = src.fields(n, OUTPUT_KEYS, context, `output '${id}'`);
+function parseOutput(src: YamlSource, id: string, node: YNode | undefined, loc: SourceLocation, context: string, isCommand: boolean): { def: PortDef; glob?: string } {
+  if (node?.kind === 'map') {
+    const f = src.fields(node, OUTPUT_KEYS, context, `output '${id}'`);
     const type = f.get('type');
-    if (type === undefined) throw src.error(n, context, `output '${id}' needs a type, e.g. '{ type: file${isCommand ? ', glob: out.txt' : ''} }'.`);
+    if (type === undefined) throw src.error(node, context, `output '${id}' needs a type, e.g. '{ type: file${isCommand ? ', glob: out.txt' : ''} }'.`);
     const spec = parseType(src, type.value, context);
     const glob = f.get('glob');
     const doc = f.get('doc');
@@ -123,12 +121,12 @@ function parseOutput(src: YamlSource, id: string, node: Node | null, loc: Source
     const def: PortDef = { id, type: spec.type, optional: spec.optional, loc, ...(doc !== undefined ? { doc: src.string(doc.value, context, 'doc') } : {}) };
     return glob === undefined ? { def } : { def, glob: src.string(glob.value, context, `the glob of output '${id}'`) };
   }
-  const spec = parseType(src, n, context);
+  const spec = parseType(src, node, context);
   return { def: { id, type: spec.type, optional: spec.optional, loc } };
 }
 
-function parseRequirements(src: YamlSource, node: Node | null, context: string): Requirements {
-  if (node === null) return { threads: 1, tee: 'none' };
+function parseRequirements(src: YamlSource, node: YNode | undefined, context: string): Requirements {
+  if (node === undefined) return { threads: 1, tee: 'none' };
   const f = src.fields(node, REQUIREMENT_KEYS, context, 'requirements');
   const threads = f.get('threads');
   const memory = f.get('memory');
@@ -156,7 +154,7 @@ function parseRequirements(src: YamlSource, node: Node | null, context: string):
   };
 }
 
-function parseRun(src: YamlSource, node: Node | null, context: string): TaskRun {
+function parseRun(src: YamlSource, node: YNode | undefined, context: string): TaskRun {
   const text = src.string(node, context, 'run');
   const hash = text.lastIndexOf('#');
   const modulePath = hash < 0 ? text : text.slice(0, hash);
@@ -167,11 +165,14 @@ function parseRun(src: YamlSource, node: Node | null, context: string): TaskRun 
   return { kind: 'task', module: path.resolve(path.dirname(src.file), modulePath), export: exportName, loc: src.loc(node) };
 }
 
-function parseCommand(src: YamlSource, f: Map<string, { value: Node | null; keyNode: Node }>, context: string, globs: Record<string, CommandOutputBinding>): CommandRun {
+function parseCommand(src: YamlSource, f: Map<string, { value: YNode | undefined; keyNode: YNode }>, context: string, globs: Record<string, CommandOutputBinding>): CommandRun {
   const cmd = f.get('command');
   const shellEntry = f.get('shell');
   const shell = shellEntry === undefined ? false : src.boolean(shellEntry.value, context, 'shell');
-  const cmdNode = src.deref(cmd?.value);
+  const cmdNode = cmd?.value;
+  if (!shell && cmdNode?.kind === 'scalar' && typeof cmdNode.value === 'string') {
+    throw src.error(cmdNode, context, `command must be a list of arguments, e.g. [${cmdNode.value.split(/\s+/).join(', ')}] (no shell is involved); to run it through a shell, add 'shell: true'.`);
+  }
   const items = src.items(cmdNode, context, 'command', shell);
   const argv = items.map((n) => src.string(n, context, 'each command argument'));
   if (argv.length === 0 || argv[0] === '') throw src.error(cmdNode ?? cmd?.keyNode, context, `command is empty; write the program and its arguments as a list, e.g. [sort, $(text)].`);
@@ -194,7 +195,7 @@ function parseCommand(src: YamlSource, f: Map<string, { value: Node | null; keyN
   };
 }
 
-export function parseStep(src: YamlSource, id: string, keyNode: Node, node: Node | null): RawStep {
+export function parseStep(src: YamlSource, id: string, keyNode: YNode, node: YNode | undefined): RawStep {
   const context = `step "${id}"`;
   checkId(src, id, keyNode, 'step', 'step');
   const loc = src.loc(keyNode);
@@ -210,13 +211,13 @@ export function parseStep(src: YamlSource, id: string, keyNode: Node, node: Node
     }
   }
   const inputs: RawInput[] = [];
-  for (const e of src.entries(f.get('in')?.value ?? null, context, 'in')) {
+  for (const e of src.entries(f.get('in')?.value, context, 'in')) {
     checkId(src, e.key, e.keyNode, context, 'input');
     inputs.push(parseInput(src, e.key, e.value, src.loc(e.keyNode), context));
   }
   const outputs: PortDef[] = [];
   const globs: Record<string, CommandOutputBinding> = {};
-  for (const e of src.entries(f.get('out')?.value ?? null, context, 'out')) {
+  for (const e of src.entries(f.get('out')?.value, context, 'out')) {
     checkId(src, e.key, e.keyNode, context, 'output');
     const o = parseOutput(src, e.key, e.value, src.loc(e.keyNode), context, isCommand);
     if (isCommand) {
@@ -232,11 +233,11 @@ export function parseStep(src: YamlSource, id: string, keyNode: Node, node: Node
   const docEntry = f.get('doc');
   return {
     id,
-    run: isCommand ? parseCommand(src, f, context, globs) : parseRun(src, f.get('run')?.value ?? null, context),
+    run: isCommand ? parseCommand(src, f, context, globs) : parseRun(src, f.get('run')?.value, context),
     inputs,
     outputs,
     scatter,
-    requirements: parseRequirements(src, f.get('requirements')?.value ?? null, context),
+    requirements: parseRequirements(src, f.get('requirements')?.value, context),
     retries: retriesEntry === undefined ? 0 : src.integer(retriesEntry.value, 0, context, 'retries'),
     loc,
     ...(whenEntry !== undefined ? { when: { id: src.string(whenEntry.value, context, 'when'), loc: src.loc(whenEntry.value) } } : {}),

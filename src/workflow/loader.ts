@@ -5,8 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Node } from 'yaml';
-import { isMap } from 'yaml';
+import type { YNode } from './yaml-nodes.js';
 import { InputError } from '../errors.js';
 import { findCycle } from './dag.js';
 import { checkId, parsePickValue, parseSources, parseStep, parseType } from './load-step.js';
@@ -43,17 +42,17 @@ export async function loadWorkflow(fileOrDir: string): Promise<Workflow> {
 /** Builds and validates the model from a parsed flow.yaml. */
 export function parseWorkflow(src: YamlSource): Workflow {
   const root = src.root;
-  if (!isMap(root)) throw src.error(root, '', `a workflow must be a map with 'steps:' (and usually 'inputs:' and 'outputs:'); see docs/workflow-format.md.`);
+  if (root?.kind !== 'map') throw src.error(root, '', `a workflow must be a map with 'steps:' (and usually 'inputs:' and 'outputs:'); see docs/workflow-format.md.`);
   const f = src.fields(root, TOP_KEYS, '', 'a workflow');
   const baseDir = path.dirname(src.file);
-  const inputs = parseInputs(src, f.get('inputs')?.value ?? null, baseDir);
+  const inputs = parseInputs(src, f.get('inputs')?.value, baseDir);
   const stepsEntry = f.get('steps');
   if (stepsEntry === undefined || src.entries(stepsEntry.value, '', 'steps').length === 0) {
     throw src.error(stepsEntry?.keyNode ?? root, '', `the workflow has no steps; add 'steps:' with at least one step.`);
   }
   const raws: RawStep[] = [];
   for (const e of src.entries(stepsEntry.value, '', 'steps')) raws.push(parseStep(src, e.key, e.keyNode, e.value));
-  const rawOutputs = parseOutputs(src, f.get('outputs')?.value ?? null);
+  const rawOutputs = parseOutputs(src, f.get('outputs')?.value);
   const scope = buildScope(inputs, raws, baseDir);
   const steps: Step[] = raws.map((r) => resolveStep(scope, r));
   const outputs: WorkflowOutput[] = rawOutputs.map((o) => resolveOutput(scope, o));
@@ -76,13 +75,13 @@ export function parseWorkflow(src: YamlSource): Workflow {
   return workflow;
 }
 
-function parseInputs(src: YamlSource, node: Node | null, baseDir: string): PortDef[] {
+function parseInputs(src: YamlSource, node: YNode | undefined, baseDir: string): PortDef[] {
   const out: PortDef[] = [];
   for (const e of src.entries(node, '', 'inputs')) {
     const context = `workflow input "${e.key}"`;
     checkId(src, e.key, e.keyNode, '', 'workflow input');
     const loc = src.loc(e.keyNode);
-    if (!isMap(src.deref(e.value))) {
+    if (e.value?.kind !== 'map') {
       const spec = parseType(src, e.value, context);
       out.push({ id: e.key, type: spec.type, optional: spec.optional, loc });
       continue;
@@ -111,13 +110,13 @@ function parseInputs(src: YamlSource, node: Node | null, baseDir: string): PortD
   return out;
 }
 
-function parseOutputs(src: YamlSource, node: Node | null): RawOutput[] {
+function parseOutputs(src: YamlSource, node: YNode | undefined): RawOutput[] {
   const out: RawOutput[] = [];
   for (const e of src.entries(node, '', 'outputs')) {
     const context = `workflow output "${e.key}"`;
     checkId(src, e.key, e.keyNode, '', 'workflow output');
     const loc = src.loc(e.keyNode);
-    if (!isMap(src.deref(e.value))) {
+    if (e.value?.kind !== 'map') {
       out.push({ id: e.key, sources: parseSources(src, e.value, context), loc });
       continue;
     }

@@ -105,15 +105,24 @@ function resolveInput(scope: Scope, step: RawStep, raw: RawInput, scattered: boo
     throw inputError(raw.loc, context, `type mismatch: input '${raw.id}' is declared ${formatType(declared.type)} but receives ${formatType(delivered as PortType)} from ${sourcesText(raw.sources)}${via} so the types do not agree. Change the declared type or connect a source of type ${scattered ? `${formatType(declared.type)}[]` : formatType(declared.type)}.`);
   }
   let type = declared?.type ?? perInstance;
-  if (type === undefined && raw.rawDefault !== undefined) type = typeOfValue(raw.rawDefault as never);
+  if (type === undefined && raw.rawDefault !== undefined) {
+    // Only a default: its type is the input's (for a scattered input, the default is the array scattered over).
+    const t = typeOfValue(raw.rawDefault as never);
+    if (scattered && t.kind !== 'array') {
+      throw inputError(raw.loc, context, `scatter over input '${raw.id}', but its default is ${formatType(t)}, not an array; scatter only over lists.`);
+    }
+    type = scattered && t.kind === 'array' ? t.items : t;
+  }
   if (type === undefined) {
     throw inputError(raw.loc, context, `input '${raw.id}' has no source, default or type; give it 'from:' (a source), 'default:' or 'type:'.`);
   }
   const optional = declared?.optional ?? false;
   let def: StepInput['default'];
   if (raw.rawDefault !== undefined) {
-    const c = coerceValue(raw.rawDefault, type, true, scope.baseDir);
-    if ('error' in c) throw inputError(raw.defaultLoc ?? raw.loc, context, `the default of input '${raw.id}' does not fit its type ${formatType(type)}: ${c.error}.`);
+    // A scattered input's default stands for its source, so it is the whole array.
+    const whole = scattered ? arrayOf(type) : type;
+    const c = coerceValue(raw.rawDefault, whole, true, scope.baseDir);
+    if ('error' in c) throw inputError(raw.defaultLoc ?? raw.loc, context, `the default of input '${raw.id}' does not fit its type ${formatType(whole)}: ${c.error}.`);
     def = c.value;
   }
   return {
@@ -135,13 +144,14 @@ function checkTemplates(step: RawStep, inputs: ReadonlyMap<string, StepInput>): 
   const run = step.run;
   const context = `step "${step.id}"`;
   const loc = run.loc ?? step.loc;
-  const names = [...inputs.keys(), ...COMMAND_BUILTINS];
+  const names = (): string[] => [...inputs.keys(), ...COMMAND_BUILTINS];
   const check = (text: string, where: string, argv: boolean): void => {
+    if (!text.includes('$(')) return;
     for (const m of text.matchAll(TEMPLATE)) {
       const name = m[1] ?? '';
       const input = inputs.get(name);
       if (input === undefined && !(COMMAND_BUILTINS as readonly string[]).includes(name)) {
-        throw inputError(loc, context, `${where} uses $(${name}), which is not an input of this step${didYouMean(name, names) || '.'} Available: ${listOf(names)}.`);
+        throw inputError(loc, context, `${where} uses $(${name}), which is not an input of this step${didYouMean(name, names()) || '.'} Available: ${listOf(names())}.`);
       }
       if (input !== undefined && input.type.kind === 'array' && !(argv && m[0] === text)) {
         throw inputError(loc, context, `${where} uses the array input $(${name}) inside a longer text; an array expands to one argument per element, so it must be a whole argument on its own.`);

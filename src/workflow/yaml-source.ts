@@ -2,14 +2,16 @@
  * A YAML file parsed with positions, and the helpers every loader here uses
  * to read it: typed access to maps, sequences and scalars that fails with an
  * `InputError` naming `file:line:column`, the context (`step "map"`) and what
- * to do.
+ * to do. Files in the plain subset go through `fast-yaml.ts`; anything else
+ * (and every malformed file) through the full `yaml` parser.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Document, Node, Scalar } from 'yaml';
 import { InputError } from '../errors.js';
 import type { SourceLocation } from '../errors.js';
+import { parseFast } from './fast-yaml.js';
+import { UnsupportedYaml, toJS } from './yaml-nodes.js';
+import type { YNode, YScalar } from './yaml-nodes.js';
 import { didYouMean, listOf } from './suggest.js';
 
 /** A path as the user should see it: relative to the working directory when it is below it. */
@@ -30,17 +32,29 @@ export function inputError(loc: SourceLocation, context: string, message: string
 
 export interface MapEntry {
   readonly key: string;
-  readonly keyNode: Scalar;
-  /** Null for `key:` with nothing after it only when the parser gave no node. */
-  readonly value: Node | null;
+  readonly keyNode: YScalar;
+  readonly value: YNode;
 }
 
+/** Offsets of line starts, for offset -> line:column. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+let full: Promise<typeof import('./yaml-full.js')> | undefined;
+
 export class YamlSource {
+  private starts: number[] | undefined;
+  private lastLine = 0;
+
   private constructor(
     /** Absolute path. */
     readonly file: string,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly text: string,
+    /** The document's top-level node (a null scalar for an empty file). */
+    readonly root: YNode,
   ) {}
 
   /** Reads and parses `file`; a missing file or malformed YAML is an InputError. */
@@ -57,71 +71,67 @@ export class YamlSource {
     return YamlSource.parse(abs, text);
   }
 
-  static parse(abs: string, text: string): YamlSource {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const first = doc.errors[0];
-    if (first !== undefined) {
-      const pos = lines.linePos(first.pos[0]);
-      const msg = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? first.message;
-      throw inputError(
-        { file: abs, line: pos.line, column: pos.col },
-        '',
-        `malformed YAML: ${msg}. Fix the syntax at this position (indentation, a missing ':' or closing bracket, a duplicate key).`,
-      );
+  static async parse(abs: string, text: string): Promise<YamlSource> {
+    const fast = parseFast(text);
+    if (fast !== undefined) return new YamlSource(abs, text, fast);
+    full ??= import('./yaml-full.js');
+    const probe = new YamlSource(abs, text, { kind: 'scalar', value: null, offset: 0 });
+    let r;
+    try {
+      r = (await full).parseFull(text);
+    } catch (e) {
+      if (e instanceof UnsupportedYaml) throw probe.error(probe.at(e.offset), '', `${e.message}; simplify the YAML here.`);
+      throw e;
     }
-    return new YamlSource(abs, doc, lines);
+    if ('error' in r) {
+      throw probe.error(probe.at(r.offset), '', `malformed YAML: ${r.error}. Fix the syntax at this position (indentation, a missing ':' or closing bracket, a duplicate key).`);
+    }
+    return new YamlSource(abs, text, r.node);
   }
 
-  /** The document's top-level node (null for an empty file). */
-  get root(): Node | null {
-    return this.deref(this.doc.contents as Node | null);
+  /** The location of a text offset. Loaders ask mostly in increasing order, so start from the last answer. */
+  at(offset: number): SourceLocation {
+    this.starts ??= lineStarts(this.text);
+    const s = this.starts;
+    let lo = this.lastLine;
+    if ((s[lo] as number) <= offset && (lo + 8 >= s.length || (s[lo + 8] as number) > offset)) {
+      while (lo + 1 < s.length && (s[lo + 1] as number) <= offset) lo++;
+    } else {
+      lo = 0;
+      let hi = s.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((s[mid] as number) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+    }
+    this.lastLine = lo;
+    return { file: this.file, line: lo + 1, column: offset - (s[lo] as number) + 1 };
   }
 
-  /** Follows an alias (`*x`) to its anchor. */
-  deref(node: Node | null | undefined): Node | null {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    return node;
+  loc(node: YNode | undefined): SourceLocation {
+    return this.at(node?.offset ?? 0);
   }
 
-  loc(node: Node | null | undefined, fallback?: SourceLocation): SourceLocation {
-    const range = node?.range;
-    if (range === undefined || range === null) return fallback ?? { file: this.file, line: 1, column: 1 };
-    const pos = this.lines.linePos(range[0]);
-    return { file: this.file, line: pos.line, column: pos.col };
-  }
-
-  error(at: Node | SourceLocation | null | undefined, context: string, message: string): InputError {
-    const loc = at !== null && at !== undefined && 'file' in at ? at : this.loc(at);
+  error(at: YNode | SourceLocation | undefined, context: string, message: string): InputError {
+    const loc = at !== undefined && 'file' in at ? at : this.loc(at);
     return inputError(loc, context, message);
   }
 
-  /** Plain JS value of a node (aliases resolved). */
-  toJS(node: Node | null): unknown {
-    const n = this.deref(node);
-    return n === null ? null : n.toJS(this.doc);
+  /** Plain JS value of a node. */
+  toJS(node: YNode): unknown {
+    return toJS(node);
   }
 
-  isNull(node: Node | null): boolean {
-    const n = this.deref(node);
-    return n === null || (isScalar(n) && n.value === null);
+  isNull(node: YNode | undefined): boolean {
+    return node === undefined || (node.kind === 'scalar' && node.value === null);
   }
 
-  /** The entries of a map node, in order; anything else is an error. */
-  entries(node: Node | null, context: string, what: string): MapEntry[] {
-    const n = this.deref(node);
-    if (n === null || (isScalar(n) && n.value === null)) return [];
-    if (!isMap(n)) throw this.error(n, context, `${what} must be a map of 'key: value' lines, not ${describe(n)}.`);
-    const out: MapEntry[] = [];
-    for (const pair of n.items) {
-      const k = this.deref(pair.key as Node | null);
-      if (k === null || !isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) {
-        throw this.error(k ?? n, context, `${what} has a key that is not a plain name; use 'name: value'.`);
-      }
-      out.push({ key: String(k.value), keyNode: k, value: (pair.value as Node | null) ?? null });
-    }
-    return out;
+  /** The entries of a map node, in order; null is an empty map; anything else is an error. */
+  entries(node: YNode | undefined, context: string, what: string): MapEntry[] {
+    if (node === undefined || this.isNull(node)) return [];
+    if (node.kind !== 'map') throw this.error(node, context, `${what} must be a map of 'key: value' lines, not ${describe(node)}.`);
+    return node.pairs.map((p) => ({ key: String(p.key.value), keyNode: p.key, value: p.value }));
   }
 
   /** Fails on the first key not in `allowed`, suggesting the nearest valid one. */
@@ -129,62 +139,51 @@ export class YamlSource {
     for (const e of entries) {
       if (allowed.includes(e.key)) continue;
       const hint = didYouMean(e.key, allowed);
-      throw this.error(
-        e.keyNode,
-        context,
-        `unknown key '${e.key}'${hint === '' ? '.' : hint} Valid keys of ${what} are ${listOf(allowed)}.`,
-      );
+      throw this.error(e.keyNode, context, `unknown key '${e.key}'${hint === '' ? '.' : hint} Valid keys of ${what} are ${listOf(allowed)}.`);
     }
   }
 
-  /** Entries as a record, after checking keys. */
-  fields(node: Node | null, allowed: readonly string[], context: string, what: string): Map<string, MapEntry> {
+  /** Entries by key, after checking keys. */
+  fields(node: YNode | undefined, allowed: readonly string[], context: string, what: string): Map<string, MapEntry> {
     const es = this.entries(node, context, what);
     this.checkKeys(es, allowed, context, what);
     return new Map(es.map((e) => [e.key, e]));
   }
 
-  /** A sequence's items, or the node itself as a one-element list when `single` allows it. */
-  items(node: Node | null, context: string, what: string, single = false): Node[] {
-    const n = this.deref(node);
-    if (n === null) return [];
-    if (isSeq(n)) return n.items.map((i) => this.deref(i as Node) ?? n);
-    if (single) return [n];
-    throw this.error(n, context, `${what} must be a list ([a, b] or '- a' lines), not ${describe(n)}.`);
+  /** A sequence's items (null: none), or the node itself as a one-element list when `single` allows it. */
+  items(node: YNode | undefined, context: string, what: string, single = false): YNode[] {
+    if (node === undefined || this.isNull(node)) return [];
+    if (node.kind === 'seq') return [...node.items];
+    if (single) return [node];
+    throw this.error(node, context, `${what} must be a list ([a, b] or '- a' lines), not ${describe(node)}.`);
   }
 
-  /** A scalar as a string (numbers and booleans are stringified). */
-  string(node: Node | null, context: string, what: string): string {
-    const n = this.deref(node);
-    if (n !== null && isScalar(n) && n.value !== null && typeof n.value !== 'object') return String(n.value);
-    throw this.error(n, context, `${what} must be a single value (a string), not ${describe(n)}.`);
+  /** A scalar as a string (numbers and booleans as written in the source: `-1`, `08`, `1.0`). */
+  string(node: YNode | undefined, context: string, what: string): string {
+    if (node !== undefined && node.kind === 'scalar' && node.value !== null) return node.source ?? String(node.value);
+    throw this.error(node, context, `${what} must be a single value (a string), not ${describe(node)}.`);
   }
 
   /** An integer no smaller than `min`. */
-  integer(node: Node | null, min: number, context: string, what: string): number {
-    const n = this.deref(node);
-    const v = n !== null && isScalar(n) ? n.value : undefined;
+  integer(node: YNode | undefined, min: number, context: string, what: string): number {
+    const v = node?.kind === 'scalar' ? node.value : undefined;
     if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    throw this.error(n, context, `${what} must be a whole number of at least ${min}, not ${describe(n)}.`);
+    throw this.error(node, context, `${what} must be a whole number of at least ${min}, not ${describe(node)}.`);
   }
 
-  boolean(node: Node | null, context: string, what: string): boolean {
-    const n = this.deref(node);
-    const v = n !== null && isScalar(n) ? n.value : undefined;
+  boolean(node: YNode | undefined, context: string, what: string): boolean {
+    const v = node?.kind === 'scalar' ? node.value : undefined;
     if (typeof v === 'boolean') return v;
-    throw this.error(n, context, `${what} must be true or false, not ${describe(n)}.`);
+    throw this.error(node, context, `${what} must be true or false, not ${describe(node)}.`);
   }
 }
 
 /** A short description of a node for messages: `a list`, `the number 3`, `'abc'`. */
-export function describe(n: Node | null): string {
-  if (n === null) return 'nothing';
-  if (isMap(n)) return 'a map';
-  if (isSeq(n)) return 'a list';
-  if (isScalar(n)) {
-    if (n.value === null) return 'nothing (null)';
-    if (typeof n.value === 'string') return `'${n.value}'`;
-    return `${typeof n.value} ${String(n.value)}`;
-  }
-  return 'an unsupported YAML value';
+export function describe(n: YNode | undefined): string {
+  if (n === undefined) return 'nothing';
+  if (n.kind === 'map') return 'a map';
+  if (n.kind === 'seq') return 'a list';
+  if (n.value === null) return 'nothing (null)';
+  if (typeof n.value === 'string') return `'${n.value}'`;
+  return `${typeof n.value} ${String(n.value)}`;
 }

@@ -2,7 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cmd, events, run, tmpDir, workflow } from './build.js';
+import { cmd, events, run, task, tmpDir, workflow } from './build.js';
+import { REPO } from '../helpers/cli.js';
+
+const TASKS = path.join(REPO, 'test', 'fixtures', 'engine', 'tasks.mts');
 
 describe('failures', () => {
   test('a failing step reports its exit status and the tail of its stderr', async () => {
@@ -67,6 +70,14 @@ describe('failures', () => {
     assert.ok(!ev.some((e) => e.type === 'step-started' && e.step === 'later'));
   });
 
+  test('a task that ignores cancellation is abandoned after a grace period, so fail-fast still ends the run', async () => {
+    const t0 = Date.now();
+    const r = await run(workflow([task('stuck', TASKS, 'stubborn', {}), cmd('bad', { argv: ['sh', '-c', 'sleep 0.3; exit 1'] })]));
+    assert.equal(r.state, 'failed');
+    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+    assert.ok(events(r.runDir).some((e) => e.type === 'step-cancelled' && e.step === 'stuck'));
+  });
+
   test('--keep-going finishes independent steps and cancels only those downstream of the failure', async () => {
     const wf = workflow([
       cmd('bad', { argv: ['false'], stdout: 'o', out: { o: 'file o' } }),
@@ -79,5 +90,25 @@ describe('failures', () => {
     assert.ok(ev.some((e) => e.type === 'step-succeeded' && e.step === 'indep'));
     assert.ok(ev.some((e) => e.type === 'step-cancelled' && e.step === 'down' && /bad it reads from failed/.test(e.reason)));
     assert.ok(!ev.some((e) => e.type === 'step-started' && e.step === 'down'));
+  });
+});
+
+describe('lost workers', () => {
+  test('an attempt whose worker dies fails with a message naming the worker, and a retry runs on a live worker', async () => {
+    const dir = tmpDir();
+    const marker = path.join(dir, 'killed');
+    // The first attempt kills its executor (the command's parent); the retry finds the marker and succeeds.
+    const step = cmd('k', {
+      argv: ['sh', '-c', 'if [ -e "$1" ]; then echo survived; else touch "$1"; kill -9 $PPID; sleep 5; fi', 'sh', '$(m)'],
+      in: { m: { type: 'string', from: 'marker' } },
+      stdout: 'o',
+      out: { o: 'string o' },
+      retries: 1,
+    });
+    const r = await run(workflow([step], { inputs: { marker: 'string' }, outputs: { o: { type: 'string', from: 'k/o' } } }), { inputs: { marker } });
+    assert.equal(r.state, 'succeeded', JSON.stringify(r.failures));
+    assert.equal(r.outputs['o'], 'survived');
+    const failed = events(r.runDir).find((e) => e.type === 'step-failed');
+    assert.match(failed?.type === 'step-failed' ? failed.message : '', /worker local-\d on \S+ exited unexpectedly/);
   });
 });

@@ -39,9 +39,34 @@ describe('scheduling', () => {
     assert.equal(peak, 2);
   });
 
+  test('a step counts its threads against the limit: two 2-thread steps under a limit of 2 run one at a time', async () => {
+    const wide = (id: string) => ({ ...cmd(id, { argv: ['sleep', '0.1'] }), requirements: { threads: 2, tee: 'none' as const } });
+    const r = await run(workflow([wide('w1'), wide('w2'), cmd('n1', { argv: ['true'] })]), { concurrency: 2 });
+    assert.equal(r.state, 'succeeded');
+    let running = 0;
+    for (const e of events(r.runDir)) {
+      if (e.type === 'step-started') running++;
+      if (e.type === 'step-succeeded') running--;
+      assert.ok(running <= 1, 'a 2-thread step ran beside another step');
+    }
+  });
+
   test('a step with no outputs and a workflow with no steps both succeed', async () => {
     assert.equal((await run(workflow([]))).state, 'succeeded');
     assert.equal((await run(workflow([cmd('t', { argv: ['true'] })]))).state, 'succeeded');
+  });
+
+  test('commands get a fixed environment, not the master\'s', async () => {
+    process.env['SEALFLOW_TEST_LEAK'] = 'leaked';
+    try {
+      const r = await run(workflow([cmd('e', { argv: ['env'], stdout: 'o', out: { o: 'string o' } })], { outputs: { o: { type: 'string', from: 'e/o' } } }));
+      const env = String(r.outputs['o']);
+      assert.doesNotMatch(env, /SEALFLOW_TEST_LEAK/);
+      assert.match(env, /^TMPDIR=.*\/scratch\/e\.0\.1$/m);
+      assert.match(env, /^SEALFLOW_THREADS=1$/m);
+    } finally {
+      delete process.env['SEALFLOW_TEST_LEAK'];
+    }
   });
 
   test('argv templating passes values as separate arguments without a shell', async () => {

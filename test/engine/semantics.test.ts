@@ -109,6 +109,44 @@ describe('TypeScript tasks', () => {
     assert.match(fs.readFileSync(`${r.runDir.logBase('up', 0)}.err`, 'utf8'), /upper: 12 chars/);
   });
 
+  test('an optional task input the step does not wire arrives as null', async () => {
+    const r = await run(workflow([task('o', TASKS, 'optional', { out: { got: 'string' } })], { outputs: { got: { type: 'string', from: 'o/got' } } }));
+    assert.equal(r.outputs['got'], 'null');
+  });
+
+  test('runs in an executor process, not in the master', async () => {
+    const r = await run(workflow([task('w', TASKS, 'whoami', { out: { pid: 'number' } })], { outputs: { pid: { type: 'number', from: 'w/pid' } } }));
+    assert.equal(typeof r.outputs['pid'], 'number');
+    assert.notEqual(r.outputs['pid'], process.pid);
+  });
+
+  test('on resume, only steps whose task code (or a module it imports) changed run again', async () => {
+    const dir = tmpDir();
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'engine', 'versioned'), path.join(dir, 'tasks'), { recursive: true });
+    const wf = workflow(
+      [
+        task('a', path.join(dir, 'tasks', 'a.mts'), 'a', { in: { x: { type: 'string', from: 'x' } }, out: { y: 'string' } }),
+        task('b', path.join(dir, 'tasks', 'b.mts'), 'b', { in: { y: { type: 'string', from: 'a/y' } }, out: { z: 'string' } }),
+      ],
+      { inputs: { x: 'string' }, outputs: { z: { type: 'string', from: 'b/z' } } },
+    );
+    const stateDir = path.join(dir, 'state');
+    const first = await run(wf, { stateDir, inputs: { x: 'in' } });
+    assert.equal(first.outputs['z'], 'in-a1-b1');
+    const started = () => {
+      const ev = events(first.runDir);
+      return ev.slice(ev.map((e) => e.type).lastIndexOf('run-resumed')).filter((e) => e.type === 'step-started').map((e) => ('step' in e ? e.step : ''));
+    };
+    fs.writeFileSync(path.join(dir, 'tasks', 'b.mts'), fs.readFileSync(path.join(dir, 'tasks', 'b.mts'), 'utf8').replace('-b1', '-b2'));
+    const second = await run(wf, { stateDir, inputs: { x: 'in' }, resumeId: first.runId });
+    assert.equal(second.outputs['z'], 'in-a1-b2');
+    assert.deepEqual(started(), ['b']);
+    fs.writeFileSync(path.join(dir, 'tasks', 'shared.mjs'), "export const suffix = '2';\n");
+    const third = await run(wf, { stateDir, inputs: { x: 'in' }, resumeId: first.runId });
+    assert.equal(third.outputs['z'], 'in-a2-b2');
+    assert.deepEqual(started(), ['a', 'b']);
+  });
+
   test('a task that throws fails its step with the error message and stack', async () => {
     const r = await run(workflow([task('b', TASKS, 'boom', { out: { x: 'string' } })]));
     assert.equal(r.state, 'failed');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { checkTasks, loadWorkflow } from '../../src/workflow/index.js';
@@ -67,6 +68,41 @@ describe('checkTasks', () => {
     await rejectsWith(checkTasks(wf), 'step "wc"', "input 'txt' is not an input of task 'count'", "did you mean 'text'?");
   });
 
+  test('reports a task module whose top-level code does not finish, without running it in this process', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', "export const count = 1;\nwhile (Date.now() > 0) { /* never ends */ }\n");
+    await rejectsWith(checkTasks(wf, { timeoutMs: 1500 }), 'cannot read the task declarations', 'tasks/count.ts', 'longer than 1.5 s');
+  });
+
+  test('reports a task module that throws at import', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', "export const count = 1;\nthrow new Error('boom at import');\n");
+    await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'boom at import');
+  });
+
+  test('reads declarations of a module that prints at import and cannot see the master environment', async () => {
+    const task = TASK.replace("export const helper = 42;", "console.log('noise', JSON.stringify(process.env));\nif (process.env['SEALFLOW_SECRET'] !== undefined) throw new Error('saw the secret');\nexport const helper = 42;");
+    const wf = await setup('inputs:\n  t: file\nsteps:\n  wc:\n    run: ./tasks/count.ts#count\n    in: { text: t }\n    out: { counts: file }\n', task);
+    process.env['SEALFLOW_SECRET'] = 'x';
+    try {
+      const checked = await checkTasks(wf);
+      assert.equal(checked.tasks.size, 1);
+    } finally {
+      delete process.env['SEALFLOW_SECRET'];
+    }
+  });
+
+  test('reports a module that exits the process at import', async () => {
+    const wf = await setup('steps:\n  wc:\n    run: ./tasks/count.ts#count\n', 'export const count = 1;\nprocess.exit(0);\n');
+    await rejectsWith(checkTasks(wf), 'cannot read the task declarations', 'ended the import');
+  });
+
+  test('checks a task module reached through a symbolic link', async () => {
+    const real = await tempDir({ 'count.ts': TASK });
+    const dir = await tempDir({ 'flow.yaml': 'inputs:\n  t: file\nsteps:\n  wc:\n    run: ./linked/count.ts#count\n    in: { text: t }\n    out: { counts: file }\n' });
+    await symlink(real, path.join(dir, 'linked'));
+    const checked = await checkTasks(await loadWorkflow(dir));
+    assert.deepEqual([...checked.tasks.keys()], [`${path.join(dir, 'linked', 'count.ts')}#count`]);
+  });
+
   test('reports a command that is not on PATH', async () => {
     const wf = await setup('steps:\n  align:\n    command: [bowtie9-align, -p, $(threads)]\n');
     await rejectsWith(checkTasks(wf, { path: '/usr/bin:/bin' }), 'flow.yaml:3:14', 'step "align"', "command 'bowtie9-align' is not on PATH");
@@ -75,6 +111,11 @@ describe('checkTasks', () => {
   test('reports a command path that is not executable', async () => {
     const wf = await setup('steps:\n  s:\n    command: [./tasks/count.ts]\n');
     await rejectsWith(checkTasks(wf), 'step "s"', 'is not an executable file');
+  });
+
+  test('reports a step input default that names a missing file', async () => {
+    const wf = await setup('steps:\n  s:\n    command: [cat, $(ref)]\n    in:\n      ref: { type: file, default: data/ref.fa }\n');
+    await rejectsWith(checkTasks(wf), 'flow.yaml:5:7', 'step "s"', "the default of input 'ref' names file", 'data/ref.fa, which does not exist');
   });
 
   test('resolves programs on PATH', async () => {

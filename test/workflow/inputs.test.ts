@@ -54,6 +54,19 @@ describe('workflow inputs', () => {
     assert.deepEqual(v['reads'], [{ class: 'File', path: path.join(dir, 'data/b.txt') }]);
   });
 
+  test('accepts CWL-style File and Directory objects and any YAML value for json', async () => {
+    const flow = 'inputs:\n  f: file\n  d: directory\n  opts: json\nsteps:\n  s:\n    command: [cat, $(f)]\n    in: { f: f, d: d, o: opts }\n';
+    const dir = await tempDir({ 'flow.yaml': flow, 'x.txt': 'x', 'sub/y': 'y', 'inputs.yaml': 'f: { class: File, path: x.txt }\nd: { class: Directory, path: sub }\nopts: { mode: fast, k: [1, 2] }\n' });
+    const v = await loadInputs(await loadWorkflow(dir));
+    assert.deepEqual(v, { f: { class: 'File', path: path.join(dir, 'x.txt') }, d: { class: 'Directory', path: path.join(dir, 'sub') }, opts: { mode: 'fast', k: [1, 2] } });
+  });
+
+  test('rejects a File object given for a directory input', async () => {
+    const flow = 'inputs:\n  d: directory\nsteps:\n  s:\n    command: [ls, $(d)]\n    in: { d: d }\n';
+    const dir = await tempDir({ 'flow.yaml': flow, 'inputs.yaml': 'd: { class: File, path: x }\n' });
+    await rejectsWith(loadInputs(await loadWorkflow(dir)), 'inputs.yaml:1:4', "input 'd' is directory", "got class 'File'");
+  });
+
   test('reads an inputs file given explicitly', async () => {
     const { dir, wf } = await setup();
     const other = await tempDir({ 'my.yaml': `corpus: ${dir}/data/a.txt\nindex: ${dir}/data/idx\nreads: []\n` });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { formatType, loadWorkflow } from '../../src/workflow/index.js';
+import { REPO } from '../helpers/cli.js';
 import { FIXTURES, rejectsWith, tempDir } from '../helpers/workflow.js';
 
 const flow = async (yaml: string): Promise<string> => path.join(await tempDir({ 'flow.yaml': yaml }), 'flow.yaml');
@@ -28,6 +30,18 @@ describe('loadWorkflow', () => {
     assert.equal(wf.steps[0]?.loc.line, 16);
   });
 
+  test('the example in docs/workflow-format.md is the fixture that loads', async () => {
+    const doc = await readFile(path.join(REPO, 'docs', 'workflow-format.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    const fixture = await readFile(path.join(FIXTURES, 'doc-example', 'flow.yaml'), 'utf8');
+    assert.equal(block, fixture.slice(fixture.indexOf('\n') + 1));
+  });
+
+  test('loads into plain data that survives JSON (for journals and workers)', async () => {
+    const wf = await loadWorkflow(path.join(FIXTURES, 'doc-example'));
+    assert.deepEqual(JSON.parse(JSON.stringify(wf)), wf);
+  });
+
   test('accepts a directory or the flow.yaml path itself', async () => {
     const a = await loadWorkflow(path.join(FIXTURES, 'doc-example'));
     const b = await loadWorkflow(path.join(FIXTURES, 'doc-example', 'flow.yaml'));
@@ -40,7 +54,12 @@ describe('loadWorkflow', () => {
 
   test('reports malformed YAML with file:line', async () => {
     const file = await flow('steps:\n  a:\n    command: [echo, hi\n    out: {}\n');
-    await rejectsWith(loadWorkflow(file), 'flow.yaml:', 'malformed YAML');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:5', 'malformed YAML', 'end with a ]', 'Fix the syntax');
+  });
+
+  test('reports inconsistent indentation as malformed YAML at its line', async () => {
+    const file = await flow('steps:\n  a:\n    command: [true]\n   in: {}\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:1', 'malformed YAML', 'same column');
   });
 
   test('reports a duplicate key as malformed YAML at its line', async () => {
@@ -110,6 +129,11 @@ describe('loadWorkflow', () => {
     await rejectsWith(loadWorkflow(file), 'step "b"', "'a' is a step", "'a/<output>'");
   });
 
+  test('explains how to give a fixed value where a source is expected', async () => {
+    const file = await flow('steps:\n  a:\n    command: [echo, $(n)]\n    in: { n: 3 }\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:4:14', 'step "a"', "'3' is not a source", "'{ default: 3 }'");
+  });
+
   test('requires either run or command', async () => {
     const file = await flow('steps:\n  a:\n    in: {}\n');
     await rejectsWith(loadWorkflow(file), 'flow.yaml:2:3', 'step "a"', "needs 'run:", "'command:");
@@ -149,6 +173,46 @@ describe('loadWorkflow', () => {
     const dir = await tempDir({ 'flow.yaml': 'inputs:\n  ref: { type: file, default: data/ref.fa }\nsteps:\n  a:\n    command: [cat, $(x)]\n    in: { x: ref }\n' });
     const wf = await loadWorkflow(dir);
     assert.deepEqual(wf.inputs[0]?.default, { class: 'File', path: path.join(dir, 'data', 'ref.fa') });
+  });
+
+  test('keeps command arguments as written, also those YAML reads as numbers or booleans', async () => {
+    const file = await flow('steps:\n  a:\n    command: [prog, -1, 08, 1.0, 0x10, true, "-2", $(threads)]\n');
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.equal(run?.kind, 'command');
+    assert.deepEqual(run?.kind === 'command' ? run.argv : [], ['prog', '-1', '08', '1.0', '0x10', 'true', '-2', '$(threads)']);
+  });
+
+  test('keeps command arguments as written through the full YAML parser too', async () => {
+    const file = await flow('steps:\n  a:\n    command: &c [prog, -1, 08, 1.0]\n');
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.deepEqual(run?.kind === 'command' ? run.argv : [], ['prog', '-1', '08', '1.0']);
+  });
+
+  test('reads shell, stdout, env and output globs of a command step', async () => {
+    const file = await flow(
+      'inputs:\n  ref: file\nsteps:\n  build:\n    command: mkdir index && bowtie2-build $(ref) index/ref\n    shell: true\n    env: { LC_ALL: C, THREADS: $(threads) }\n    stdout: log.txt\n    in: { ref: ref }\n    out:\n      index: { type: directory, glob: index }\n      log: { type: file, glob: log.txt }\n',
+    );
+    const wf = await loadWorkflow(file);
+    const run = wf.steps[0]?.run;
+    assert.deepEqual(run?.kind === 'command' ? { argv: run.argv, shell: run.shell, env: run.env, stdout: run.stdout, outputs: run.outputs } : undefined, {
+      argv: ['mkdir index && bowtie2-build $(ref) index/ref'],
+      shell: true,
+      env: { LC_ALL: 'C', THREADS: '$(threads)' },
+      stdout: 'log.txt',
+      outputs: { index: { glob: 'index' }, log: { glob: 'log.txt' } },
+    });
+  });
+
+  test('requires a list for a command without a shell', async () => {
+    const file = await flow('steps:\n  a:\n    command: echo hi\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:3:14', 'step "a"', 'command must be a list of arguments, e.g. [echo, hi]', "add 'shell: true'");
+  });
+
+  test('rejects an empty command argument', async () => {
+    const file = await flow('steps:\n  a:\n    command: [prog, ~]\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:3:21', 'step "a"', 'each command argument must be a single value');
   });
 
   test('names the workflow after its directory when it has no name', async () => {

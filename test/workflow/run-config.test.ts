@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { deploymentFor, loadRunConfig, loadWorkflow } from '../../src/workflow/index.js';
+import { REPO } from '../helpers/cli.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 
 const FLOW = [
@@ -42,6 +44,16 @@ describe('run configuration', () => {
     assert.deepEqual(wf.steps.map((s) => deploymentFor(cfg, s).id), ['small', 'big', 'small']);
     assert.equal(cfg.deployments[1]?.platform, 'none');
     assert.equal(cfg.bindings[0]?.loc.line, 7);
+  });
+
+  test('accepts the sealflow.yaml example of docs/workflow-format.md', async () => {
+    const doc = await readFile(path.join(REPO, 'docs', 'workflow-format.md'), 'utf8');
+    const example = /## sealflow\.yaml[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const { wf } = await setup(example, 'steps:\n  align:\n    command: [true]\n  other:\n    command: [true]\n');
+    const cfg = await loadRunConfig(wf);
+    assert.deepEqual(cfg.deployments.map((d) => [d.id, d.workers]), [['local', 2]]);
+    assert.equal(cfg.bindings.length, 2);
+    assert.equal(cfg.concurrency, 2);
   });
 
   test('reads a configuration given explicitly', async () => {

@@ -39,6 +39,20 @@ describe('port types', () => {
     await rejectsWith(loadWorkflow(file), 'flow.yaml:8:7', 'step "map"', "scatter over input 'chunk'", 'receives file', 'not an array');
   });
 
+  test('scatters over a default array: each instance gets one element', async () => {
+    const file = await flow('steps:\n  s:\n    command: [echo, $(x), $(y)]\n    scatter: [x, y]\n    in:\n      x: { default: [1, 2, 3] }\n      y: { type: string, default: [a, b, c] }\n');
+    const wf = await loadWorkflow(file);
+    assert.deepEqual(wf.steps[0]?.inputs.map((i) => [typeOf(i.type), i.default]), [
+      ['number', [1, 2, 3]],
+      ['string', ['a', 'b', 'c']],
+    ]);
+  });
+
+  test('reports scatter over a default that is not an array', async () => {
+    const file = await flow('steps:\n  s:\n    command: [echo, $(x)]\n    scatter: x\n    in:\n      x: { default: 3 }\n');
+    await rejectsWith(loadWorkflow(file), 'flow.yaml:6:7', 'step "s"', "scatter over input 'x', but its default is number, not an array");
+  });
+
   test('reports scatter naming a missing input', async () => {
     const file = await flow('inputs:\n  xs: file[]\nsteps:\n  map:\n    command: [cat, $(chunk)]\n    scatter: chunks\n    in:\n      chunk: xs\n');
     await rejectsWith(loadWorkflow(file), 'flow.yaml:6:14', 'step "map"', "scatter names 'chunks'", "did you mean 'chunk'?");

@@ -1,13 +1,15 @@
 /**
  * One attempt of a step instance inside the executor: prepare the private
- * scratch directory and logs, run the command or task, collect outputs into
- * the instance's output directory, remove scratch, and say how it went.
+ * scratch directory and logs, run the command or task, collect its outputs
+ * (on success scratch becomes the instance's output directory, otherwise it
+ * is removed), and say how it went.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AssignMsg, FailedMsg, SucceededMsg } from '../../protocol/execution.js';
 import { runCommand } from './command.js';
 import { runTask } from './task.js';
+import { ensureDir, Keeper } from './outputs.js';
 
 export type AttemptResult = Omit<SucceededMsg, 'id'> | Omit<FailedMsg, 'id'> | { readonly type: 'cancelled' };
 
@@ -39,6 +41,15 @@ export function tailOf(file: string): string {
   }
 }
 
+/** A task that ignores its abort signal this long after a cancel is abandoned (it dies with the executor). */
+const TASK_CANCEL_GRACE_MS = 2000;
+
+function abandonedAfterGrace(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => setTimeout(() => reject(new Error('cancelled')), TASK_CANCEL_GRACE_MS).unref(), { once: true });
+  });
+}
+
 export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
   const started = performance.now();
   const abort = new AbortController();
@@ -53,24 +64,27 @@ export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
   });
 
   const run = async (): Promise<AttemptResult> => {
-    fs.mkdirSync(msg.scratchDir, { recursive: true, mode: 0o700 });
-    fs.rmSync(msg.outDir, { recursive: true, force: true });
-    fs.mkdirSync(msg.outDir, { recursive: true });
-    fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
+    ensureDir(path.dirname(msg.scratchDir));
+    if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
+    fs.mkdirSync(msg.scratchDir, { mode: 0o700 });
+    ensureDir(path.dirname(msg.logBase));
     const errLog = `${msg.logBase}.err`;
+    const keeper = new Keeper(msg.scratchDir, msg.outDir);
     try {
       const r =
         msg.exec.kind === 'command'
-          ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal })
-          : await runTask(msg, msg.exec, { errLog, signal: abort.signal });
+          ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper })
+          : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
-      if (r.ok) return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration() };
-      return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);
+      if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);
+      keeper.finish();
+      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration() };
     } catch (e) {
       if (abort.signal.aborted) return { type: 'cancelled' };
       return failed(e instanceof Error ? e.message : String(e), tailOf(errLog));
     } finally {
-      fs.rmSync(msg.scratchDir, { recursive: true, force: true });
+      // After success scratch has become the output directory; otherwise it goes.
+      if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
     }
   };
   return { done: run(), cancel: () => abort.abort() };

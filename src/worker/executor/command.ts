@@ -9,12 +9,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
-import { collectCommandOutputs } from './outputs.js';
+import { collectCommandOutputs, type Keeper } from './outputs.js';
 import { expandArgv, expandString, type TemplateScope } from './template.js';
 
 export type RunOutcome =
   | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null }
   | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string };
+
+/** Process groups of the commands running now (each command leads its own group). */
+export const liveGroups = new Set<number>();
+
+/** SIGKILLs every running command's group: the executor's last act when it exits for any reason it can observe. */
+export function killAllGroups(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  liveGroups.clear();
+}
 
 /** Grace period between SIGTERM and SIGKILL on cancellation. */
 const KILL_GRACE_MS = 2000;
@@ -22,7 +37,7 @@ const KILL_GRACE_MS = 2000;
 export async function runCommand(
   msg: AssignMsg,
   exec: Extract<ExecSpec, { kind: 'command' }>,
-  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal },
+  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal; keeper: Keeper },
 ): Promise<RunOutcome> {
   const scope: TemplateScope = msg.memory === undefined ? { inputs: msg.inputs, threads: msg.threads } : { inputs: msg.inputs, threads: msg.threads, memory: msg.memory };
   const argv = expandArgv(exec.argv, scope, exec.shell);
@@ -47,6 +62,8 @@ export async function runCommand(
     fs.closeSync(outFd);
     fs.closeSync(errFd);
   }
+  const pgid = child.pid;
+  if (pgid !== undefined) liveGroups.add(pgid);
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -67,6 +84,7 @@ export async function runCommand(
     io.signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
     child.on('exit', (code, signal) => {
+      if (pgid !== undefined) liveGroups.delete(pgid);
       io.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       resolve({ code, signal });
@@ -81,5 +99,5 @@ export async function runCommand(
     const message = result.signal ? `${program} was killed by signal ${result.signal}` : `${program} exited with status ${result.code}`;
     return { ok: false, message, exitStatus: result.code, signal: result.signal };
   }
-  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope), exitStatus: 0 };
+  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0 };
 }

@@ -13,6 +13,7 @@ import { ipcChannel } from '../../protocol/channel.js';
 import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { startAttempt, type Attempt } from './attempt.js';
+import { killAllGroups } from './command.js';
 
 const workerId = process.argv[2] ?? 'worker';
 const channel = ipcChannel<WorkerToMaster, MasterToWorker>(process);
@@ -47,6 +48,8 @@ const handlers: Handlers<MasterToWorker> = {
 
 channel.onMessage((m) => dispatch(handlers, m, (bad) => process.stderr.write(`executor ${workerId}: unknown message ${JSON.stringify(bad)}\n`)));
 channel.onClose(() => void stopAll(0));
+// Whatever ends this process (shutdown, lost master, an uncaught error), its commands do not outlive it.
+process.on('exit', killAllGroups);
 // The master owns cancellation; a terminal's Ctrl-C reaching this group is left to it.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void stopAll(143));

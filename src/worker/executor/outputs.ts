@@ -1,9 +1,8 @@
 /**
  * Turning what an attempt left in its scratch directory into port values:
- * command outputs by glob, task outputs from the returned object. Files and
- * directories are moved out of scratch into the instance's output directory
- * (copied if they live elsewhere), so scratch can be removed; each file value
- * carries its size and SHA-256.
+ * command outputs by glob, task outputs from the returned object; each file
+ * value carries its size and SHA-256 and its path in the instance's output
+ * directory.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,31 +25,64 @@ function baseKind(t: PortType): { base: string; depth: number } {
   return { base: t.kind, depth };
 }
 
-class Mover {
-  private readonly moved = new Map<string, string>();
+const ensured = new Set<string>();
+/** mkdir -p, remembered: each step's parent directories are created once per executor. */
+export function ensureDir(dir: string): void {
+  if (ensured.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  ensured.add(dir);
+}
+
+/**
+ * Collects an attempt's outputs. When the attempt is done, its scratch
+ * directory *becomes* the instance's output directory (one rename), and
+ * whatever in it is not an output is deleted. Renaming instead of creating,
+ * moving into and removing directories keeps the per-step path lean: on some
+ * file systems (ext4 here) each rmdir costs milliseconds.
+ */
+export class Keeper {
+  private readonly kept = new Map<string, { now: string; final: string }>();
+  private readonly topLevel = new Set<string>();
   constructor(
     private readonly scratch: string,
     private readonly outDir: string,
   ) {}
 
-  /** Moves (or copies, if outside scratch) a file or directory into outDir; returns the new absolute path. */
-  place(p: string): string {
+  /** Marks a file or directory as an output (copying it into scratch if it lives elsewhere). */
+  keep(p: string): { now: string; final: string } {
     const abs = path.resolve(this.scratch, p);
-    const done = this.moved.get(abs);
+    const done = this.kept.get(abs);
     if (done) return done;
-    const rel = path.relative(this.scratch, abs);
-    const inside = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-    const dest = path.join(this.outDir, inside ? rel : path.join('_external', String(this.moved.size), path.basename(abs)));
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    if (inside) fs.renameSync(abs, dest);
-    else fs.cpSync(abs, dest, { recursive: true });
-    this.moved.set(abs, dest);
-    return dest;
+    let rel = path.relative(this.scratch, abs);
+    if (rel === '') throw new OutputError('an output cannot be the whole scratch directory; write it into a subdirectory');
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      rel = path.join('_external', String(this.kept.size), path.basename(abs));
+      fs.mkdirSync(path.dirname(path.join(this.scratch, rel)), { recursive: true });
+      fs.cpSync(abs, path.join(this.scratch, rel), { recursive: true });
+    }
+    this.topLevel.add(rel.split(path.sep)[0] as string);
+    const r = { now: path.join(this.scratch, rel), final: path.join(this.outDir, rel) };
+    this.kept.set(abs, r);
+    return r;
+  }
+
+  /** Turns scratch into the output directory; the scratch path no longer exists afterwards. */
+  finish(): void {
+    ensureDir(path.dirname(this.outDir));
+    if (fs.existsSync(this.outDir)) fs.rmSync(this.outDir, { recursive: true, force: true });
+    fs.renameSync(this.scratch, this.outDir);
+    for (const name of fs.readdirSync(this.outDir)) {
+      if (!this.topLevel.has(name)) fs.rmSync(path.join(this.outDir, name), { recursive: true, force: true });
+    }
   }
 }
 
-function fileValue(p: string): PortValue {
-  return { class: 'File', path: p, size: fs.statSync(p).size, sha256: sha256File(p) };
+/** SHA-256 of zero bytes (FIPS 180-4 test vector); saves an open+read for empty outputs. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+function fileValue(at: { now: string; final: string }): PortValue {
+  const size = fs.statSync(at.now).size;
+  return { class: 'File', path: at.final, size, sha256: size === 0 ? EMPTY_SHA256 : sha256File(at.now) };
 }
 
 function scalarFromFile(base: string, file: string, what: string): PortValue {
@@ -82,8 +114,8 @@ export function collectCommandOutputs(
   msg: AssignMsg,
   globs: Readonly<Record<string, string>>,
   scope: TemplateScope,
+  keeper: Keeper,
 ): Record<string, PortValue> {
-  const mover = new Mover(msg.scratchDir, msg.outDir);
   const out: Record<string, PortValue> = {};
   for (const port of msg.outputs) {
     const g = globs[port.id];
@@ -94,8 +126,8 @@ export function collectCommandOutputs(
     const what = `output ${port.id} (glob ${JSON.stringify(pattern)})`;
     const one = (rel: string): PortValue => {
       const abs = path.join(msg.scratchDir, rel);
-      if (base === 'file') return fileValue(mover.place(abs));
-      if (base === 'directory') return { class: 'Directory', path: mover.place(abs) };
+      if (base === 'file') return fileValue(keeper.keep(abs));
+      if (base === 'directory') return { class: 'Directory', path: keeper.keep(abs).final };
       return scalarFromFile(base, abs, what);
     };
     if (depth > 0) out[port.id] = matches.map(one);
@@ -109,10 +141,9 @@ export function collectCommandOutputs(
 }
 
 /** Converts a task's returned values (paths for files/directories) to port values, checking types. */
-export function convertTaskOutputs(msg: AssignMsg, returned: unknown): Record<string, PortValue> {
+export function convertTaskOutputs(msg: AssignMsg, returned: unknown, keeper: Keeper): Record<string, PortValue> {
   if (typeof returned !== 'object' || returned === null) throw new OutputError(`the task returned ${JSON.stringify(returned)}, not an object of outputs`);
   const r = returned as Record<string, unknown>;
-  const mover = new Mover(msg.scratchDir, msg.outDir);
   const out: Record<string, PortValue> = {};
   const conv = (t: PortType, v: unknown, what: string): PortValue => {
     if (v === null || v === undefined) return null;
@@ -126,8 +157,8 @@ export function convertTaskOutputs(msg: AssignMsg, returned: unknown): Record<st
         if (typeof v !== 'string') throw new OutputError(`${what}: expected a path (string), got ${typeof v}`);
         const abs = path.resolve(msg.scratchDir, v);
         if (!fs.existsSync(abs)) throw new OutputError(`${what}: ${v} does not exist`);
-        const placed = mover.place(abs);
-        return t.kind === 'file' ? fileValue(placed) : { class: 'Directory', path: placed };
+        const at = keeper.keep(abs);
+        return t.kind === 'file' ? fileValue(at) : { class: 'Directory', path: at.final };
       }
       case 'string':
       case 'number':

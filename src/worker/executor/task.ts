@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
 import { isTaskDefinition, type TaskContext, type TaskDefinition } from '../../task.js';
-import { convertTaskOutputs } from './outputs.js';
+import { convertTaskOutputs, type Keeper } from './outputs.js';
 import type { RunOutcome } from './command.js';
 
 const bundles = new Map<string, Promise<Record<string, unknown>>>();
@@ -40,7 +40,7 @@ function errorTail(e: unknown): string {
 export async function runTask(
   msg: AssignMsg,
   exec: Extract<ExecSpec, { kind: 'task' }>,
-  io: { errLog: string; signal: AbortSignal },
+  io: { errLog: string; signal: AbortSignal; keeper: Keeper },
 ): Promise<RunOutcome> {
   const mod = await loadBundle(exec.bundle);
   const def = mod[exec.export];
@@ -55,10 +55,12 @@ export async function runTask(
     log: (message: string) => fs.writeSync(logFd, message.endsWith('\n') ? message : `${message}\n`),
     signal: io.signal,
   };
-  const inputs = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
+  const inputs: Record<string, unknown> = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
+  // A declared input the step does not wire (only optional ones pass validation) arrives as null, never undefined.
+  for (const k of Object.keys((def as TaskDefinition).inputs)) if (inputs[k] === undefined) inputs[k] = null;
   try {
     const returned = await (def as TaskDefinition).run(inputs as never, ctx);
-    return { ok: true, outputs: convertTaskOutputs(msg, returned), exitStatus: null };
+    return { ok: true, outputs: convertTaskOutputs(msg, returned, io.keeper), exitStatus: null };
   } catch (e) {
     const message = `task ${exec.name} failed: ${e instanceof Error ? e.message : String(e)}`;
     fs.writeSync(logFd, `${errorTail(e)}\n`);

@@ -1,0 +1,112 @@
+/**
+ * bench/overhead: engine overhead per step. Runs the workloads of
+ * workloads.ts for each N and prints total seconds and ms/step for sealflow
+ * (journal on, local workers) next to cwltool --no-container and
+ * snakemake -j 2 when they are installed, all in the same run.
+ *
+ *   node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers]
+ *
+ * Each figure is the best of --reps runs (wall clock of the whole command,
+ * process start included). Fixed cost and per-step cost come from a line
+ * through the smallest and largest N.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeCwl, writeSealflowScatter, writeSealflowSteps, writeSnakefile } from './workloads.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
+}
+const NS = arg('--n', '100,1000').split(',').map(Number);
+const REPS = Number(arg('--reps', '3'));
+const PEERS = !process.argv.includes('--no-peers');
+
+function installed(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Wall seconds of the best of REPS runs; `prepare` runs untimed before each. */
+function time(label: string, cmd: string, args: string[], cwd: string, prepare: () => void = () => undefined): number {
+  let best = Infinity;
+  for (let r = 0; r < REPS; r++) {
+    prepare();
+    const t0 = performance.now();
+    const p = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
+    const s = (performance.now() - t0) / 1000;
+    if (p.status !== 0) throw new Error(`${label} failed (status ${p.status}): ${p.stderr.toString().slice(-2000)}`);
+    best = Math.min(best, s);
+  }
+  return best;
+}
+
+interface Row {
+  readonly tool: string;
+  readonly n: number;
+  readonly seconds: number;
+}
+
+const rows: Row[] = [];
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bench-overhead-'));
+for (const n of NS) {
+  const dir = path.join(root, `n${n}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const steps = writeSealflowSteps(dir, n);
+  const scatter = writeSealflowScatter(dir, n);
+  const state = path.join(dir, 'state');
+  const clean = () => fs.rmSync(state, { recursive: true, force: true });
+  rows.push({ tool: 'sealflow (N steps)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
+  rows.push({ tool: 'sealflow (scatter)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--quiet', '--state-dir', state], dir, clean) });
+  if (PEERS && installed('cwltool')) {
+    const cwl = writeCwl(dir, n);
+    const out = path.join(dir, 'cwl-out');
+    rows.push({ tool: 'cwltool --no-container', n, seconds: time('cwltool', 'cwltool', ['--no-container', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
+    rows.push({ tool: 'cwltool --no-container --parallel', n, seconds: time('cwltool', 'cwltool', ['--no-container', '--parallel', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
+  }
+  if (PEERS && installed('snakemake')) {
+    const snakefile = writeSnakefile(dir, n);
+    const wd = path.dirname(snakefile);
+    const cleanSm = () => {
+      fs.rmSync(path.join(wd, 's'), { recursive: true, force: true });
+      fs.rmSync(path.join(wd, 'gather.o'), { force: true });
+      fs.rmSync(path.join(wd, '.snakemake'), { recursive: true, force: true });
+    };
+    rows.push({ tool: 'snakemake -j 2', n, seconds: time('snakemake', 'snakemake', ['-j', '2', '-q', '-s', snakefile, '-d', wd], wd, cleanSm) });
+  }
+}
+fs.rmSync(root, { recursive: true, force: true });
+
+const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const out: string[] = [];
+out.push(`overhead: N trivial \`true\` steps + 1 gather; best of ${REPS}; ${os.availableParallelism()} cores; load average ${load}`);
+out.push('');
+out.push('| tool | N | total s | ms/step |');
+out.push('|---|---:|---:|---:|');
+for (const r of rows) out.push(`| ${r.tool} | ${r.n} | ${r.seconds.toFixed(2)} | ${((r.seconds * 1000) / r.n).toFixed(2)} |`);
+const tools = [...new Set(rows.map((r) => r.tool))];
+const lo = Math.min(...NS);
+const hi = Math.max(...NS);
+if (lo !== hi) {
+  out.push('');
+  out.push('| tool | fixed s | marginal ms/step |');
+  out.push('|---|---:|---:|');
+  for (const t of tools) {
+    const a = rows.find((r) => r.tool === t && r.n === lo);
+    const b = rows.find((r) => r.tool === t && r.n === hi);
+    if (!a || !b) continue;
+    const per = (b.seconds - a.seconds) / (hi - lo);
+    out.push(`| ${t} | ${(a.seconds - per * lo).toFixed(2)} | ${(per * 1000).toFixed(2)} |`);
+  }
+  const sf = rows.find((r) => r.tool === 'sealflow (scatter)' && r.n === hi);
+  const cwls = rows.filter((r) => r.tool.startsWith('cwltool') && r.n === hi);
+  if (sf && cwls.length > 0) {
+    const fastest = Math.min(...cwls.map((r) => r.seconds));
+    out.push('', `N=${hi}: sealflow (scatter) is ${(fastest / sf.seconds).toFixed(1)}x faster than cwltool's fastest form`);
+  }
+}
+process.stdout.write(`${out.join('\n')}\n`);
