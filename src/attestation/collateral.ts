@@ -4,8 +4,9 @@
  * offline; `CollateralFetcher` is the design for fetching from AMD KDS and
  * Intel PCS into an on-disk cache (docs/attestation-collateral.md).
  *
- * Directory: known file names map to names (see FILE_NAMES); other files are
- * ignored. JSON bundle, either
+ * Directory: known file names map to names (see FILE_NAMES); separate
+ * `ask.pem` (or `asvk.pem`) and `ark.pem`, as snpguest writes them, make
+ * `ask-ark`; other files are ignored. JSON bundle, either
  * - ours: `{ "<collateral name>": "<PEM text or base64>" }`, or
  * - the dcap-qvl shape: `tcb_info` / `qe_identity` (the exact signed JSON
  *   string), `tcb_info_signature` / `qe_identity_signature` (hex r‖s),
@@ -34,6 +35,7 @@ export const FILE_NAMES: readonly (readonly [RegExp, CollateralName])[] = [
   [/^pck[_-]crl[_-]issuer[_-]chain\.pem$/, 'pck-crl-issuer-chain'],
   [/^root[_-](ca[_-])?crl(\.(der|pem|crl))?$/, 'root-ca-crl'],
   [/^sim[_-]root[_-]key\.pem$/, 'sim-root-key'],
+  [/^(amd|ark)[_-]?crl(\.(der|pem|crl))?$/, 'amd-crl'],
 ];
 
 /** dcap-qvl bundle key → [collateral name, how the value is encoded]. */
@@ -59,10 +61,25 @@ export function collateralNameOfFile(file: string): CollateralName | undefined {
   return FILE_NAMES.find(([re]) => re.test(lower))?.[1];
 }
 
+/** snpguest / KDS style separate files: ask.pem (or asvk.pem) and ark.pem make `ask-ark`. */
+function separateRoots(dir: string, entries: readonly string[]): Uint8Array | undefined {
+  const lower = new Map(entries.map((e) => [e.toLowerCase(), e]));
+  const ask = lower.get('ask.pem') ?? lower.get('asvk.pem');
+  const ark = lower.get('ark.pem');
+  if (ask === undefined || ark === undefined) return undefined;
+  return new Uint8Array(Buffer.concat([readFileSync(path.join(dir, ask)), Buffer.from('\n'), readFileSync(path.join(dir, ark))]));
+}
+
 function readDirectory(dir: string): Collateral {
   const out: Collateral = {};
   const origin: Partial<Record<CollateralName, string>> = {};
-  for (const entry of readdirSync(dir).sort()) {
+  const entries = readdirSync(dir).sort();
+  const roots = separateRoots(dir, entries);
+  if (roots) {
+    out['ask-ark'] = roots;
+    origin['ask-ark'] = 'ask.pem + ark.pem';
+  }
+  for (const entry of entries) {
     const name = collateralNameOfFile(entry);
     if (!name || !statSync(path.join(dir, entry)).isFile()) continue;
     if (origin[name]) throw new InputError(`${dir}: both ${origin[name]} and ${entry} are collateral "${name}"; keep one`);

@@ -83,6 +83,8 @@ class Walker {
   walk(node: Node | null | undefined, f: Field, path: string): unknown {
     switch (f.kind) {
       case 'map': {
+        // An empty section (`sev-snp:` with nothing under it) is that section's defaults.
+        if (path !== '' && (node === null || node === undefined || (isScalar(node) && node.value === null)) && !f.required) return {};
         if (!isMap(node)) return this.fail(node, `${path || 'the policy'} must be a mapping of keys to values`);
         const out: Record<string, unknown> = {};
         const names = Object.keys(f.fields);

@@ -115,7 +115,9 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
     } as SnpPolicy,
     tdx: {
       ...tdx,
-      measurements: (tdx.measurements ?? []).map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v).toLowerCase()])) as unknown as TdxMeasurement),
+      measurements: (tdx.measurements ?? []).map(
+        (m) => Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, (v as string).toLowerCase()])) as unknown as TdxMeasurement,
+      ),
     } as TdxPolicy,
     sgx: {
       ...sgx,
@@ -124,6 +126,43 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
     } as SgxPolicy,
     sim: { ...sim, measurements: lower(sim.measurements) ?? [] } as SimPolicy,
   };
+}
+
+/**
+ * The narrowest policy that accepts exactly these claims (their measurement,
+ * host data / RTMRs / MRCONFIGID, TCB, debug and platform bits). For pinning a
+ * known-good worker image from a first verification, and for tests.
+ */
+export function policyAllowing(claims: Claims): AttestationPolicy {
+  switch (claims.platform) {
+    case 'sev-snp': {
+      const d = claims.details;
+      const { raw: _raw, ...tcb } = d.reportedTcb;
+      return definePolicy({
+        'sev-snp': {
+          measurements: [claims.measurement],
+          hostData: [d.hostData],
+          minTcb: tcb,
+          minGuestSvn: d.guestSvn,
+          allowDebug: claims.debug,
+          allowMigrationAgent: d.policy.migrateMa,
+          allowSmt: d.platformInfo.smtEnabled,
+          maxVmpl: d.vmpl,
+        },
+      });
+    }
+    case 'tdx': {
+      const d = claims.details;
+      const [rtmr0, rtmr1, rtmr2, rtmr3] = d.rtmr;
+      return definePolicy({
+        tdx: { measurements: [{ mrtd: claims.measurement, rtmr0, rtmr1, rtmr2, rtmr3, mrConfigId: d.mrConfigId }], acceptedTcbStatuses: [claims.tcbStatus], allowDebug: claims.debug },
+      });
+    }
+    case 'sgx':
+      return definePolicy({ sgx: { mrEnclaves: [claims.measurement], acceptedTcbStatuses: [claims.tcbStatus], allowDebug: claims.debug } });
+    case 'sim':
+      return definePolicy({ sim: { measurements: [claims.measurement], allowDebug: claims.debug }, allowSimulated: true });
+  }
 }
 
 export interface ApplyOptions {

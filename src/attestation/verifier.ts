@@ -162,6 +162,7 @@ export const COLLATERAL_NAMES = [
   'root-ca-crl', // DER (or PEM)
   'intel-root-ca', // PEM; overrides the pinned Intel SGX Root CA only in tests that say so
   'sim-root-key', // SPKI PEM of the per-run simulation root key
+  'amd-crl', // SNP: AMD KDS CRL of the ARK (revoked ASKs/ASVKs), DER or PEM; optional
 ] as const;
 export type CollateralName = (typeof COLLATERAL_NAMES)[number];
 export type Collateral = Partial<Record<CollateralName, Uint8Array>>;

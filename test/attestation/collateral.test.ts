@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadCollateral, parseCollateralBundle, collateralNameOfFile } from '../../src/attestation/collateral.js';
 import { InputError } from '../../src/errors.js';
 import { attestationData } from '../helpers/shared.js';
+import { snpVerifier } from '../../src/attestation/sev-snp/index.js';
 
 describe('loading collateral', () => {
   test('a directory of PCS files maps known file names to collateral names', () => {
@@ -21,6 +22,19 @@ describe('loading collateral', () => {
     assert.equal(collateralNameOfFile('report.bin'), undefined);
     const c = loadCollateral(attestationData('sev-snp', 'milan-v2-virtee'));
     assert.deepEqual(Object.keys(c).sort(), ['ask-ark', 'vcek']);
+  });
+
+  test('separate ask.pem and ark.pem (as snpguest writes them) make ask-ark, and the chain verifies', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'sealflow-coll-'));
+    const pems = readFileSync(attestationData('sev-snp', 'milan-v2-virtee', 'ask_ark.pem'), 'latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+    writeFileSync(path.join(d, 'ask.pem'), pems[0] ?? '');
+    writeFileSync(path.join(d, 'ark.pem'), pems[1] ?? '');
+    writeFileSync(path.join(d, 'vcek.der'), readFileSync(attestationData('sev-snp', 'milan-v2-virtee', 'vcek.der')));
+    const c = loadCollateral(d);
+    assert.deepEqual(Object.keys(c).sort(), ['ask-ark', 'vcek']);
+    const report = new Uint8Array(readFileSync(attestationData('sev-snp', 'milan-v2-virtee', 'report.bin')));
+    const claims = await snpVerifier.verify(report, c, { now: new Date('2025-01-01T00:00:00Z') });
+    assert.equal(claims.platform, 'sev-snp');
   });
 
   test('the dcap-qvl JSON bundle decodes hex CRLs and signatures and keeps the signed JSON exact', () => {

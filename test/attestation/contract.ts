@@ -8,7 +8,8 @@
  *   that survive a JSON round trip;
  * - one flipped byte in each signed field group (`signedRegions`) and in each
  *   signature (`signatureRegions`) is refused with the region's reason
- *   (default `bad-signature`);
+ *   (default `bad-signature`), and a sweep flipping every 5th byte of all
+ *   those regions is always refused with some reason;
  * - one flipped byte in the signature of each collateral certificate
  *   (`certificates`) is refused (default `chain-untrusted`), and a sweep
  *   flipping every 7th byte of it is always refused with some reason;
@@ -24,12 +25,16 @@
  *     verifier: snpVerifier,
  *     sample: { name: 'milan-v2-vcek', evidence, collateral: { vcek }, now,
  *               expected: { platform: 'sev-snp', measurement, reportData, tcbStatus: 'NotApplicable', debug: true } },
- *     signedRegions: [{ name: 'MEASUREMENT', start: 0x90, end: 0xc0 }, { name: 'VERSION', start: 0, end: 4, reason: 'unsupported-version' }],
+ *     signedRegions: [{ name: 'MEASUREMENT', start: 0x90, end: 0xc0 }, { name: 'VERSION', start: 0, end: 4, reason: 'malformed' }],
  *     signatureRegions: [{ name: 'R', start: 0x2a0, end: 0x2e8 }],
  *     certificates: [{ name: 'VCEK', collateral: 'vcek' }],
  *     mutations: [swapCollateral('Genoa ASK/ARK', 'ask-ark', genoaPem, 'chain-untrusted')],
  *     clock: { expired: { at: new Date('2031-01-01'), reason: 'cert-expired' } },
  *   });
+ *
+ * `runPolicyContract({ name, claims: () => verifier.verify(...) })` is the
+ * policy half (see its doc below): the narrowest policy accepts, a wrong report
+ * data, the default policy, a forbidden measurement and debug are refused.
  *
  * When the signed bytes sit inside an encoding (base64 in JSON, say), pass
  * `body: { bytes, wrap }`: region offsets then index `bytes`, and each mutated
@@ -39,6 +44,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AttestationError, type Claims, type Collateral, type CollateralName, type EvidenceVerifier, type Platform, type ReasonCode, type TcbStatus } from '../../src/attestation/verifier.js';
 import { certificatesIn, derToPem } from '../../src/attestation/bytes.js';
+import { applyPolicy, DEFAULT_POLICY, definePolicy, policyAllowing } from '../../src/attestation/policy.js';
 
 /** Stride of the byte-flipping sweep over each collateral certificate. */
 const CERT_STRIDE = 7;
@@ -78,6 +84,12 @@ export interface CertificateTarget {
   readonly index?: number;
   /** Default `chain-untrusted`. */
   readonly reason?: ReasonCode;
+  /**
+   * Also flip every 7th byte and expect a refusal each time (default true).
+   * Set false for a certificate the verifier may legitimately ignore, e.g. a
+   * copy of a pinned root at the end of an issuer chain — and say why.
+   */
+  readonly sweep?: boolean;
 }
 
 export interface SampleInput {
@@ -239,7 +251,7 @@ export function runVerifierContract(opts: ContractOptions): void {
       });
     }
 
-    for (const c of opts.certificates ?? []) {
+    for (const c of (opts.certificates ?? []).filter((t) => t.sweep !== false)) {
       test(`refuses evidence when any byte of the ${c.name} certificate is flipped (every ${CERT_STRIDE}th byte tried), never crashing`, async () => {
         const item = sample.collateral[c.collateral];
         assert.ok(item, `collateral "${c.collateral}" is missing from the sample`);
@@ -291,6 +303,77 @@ export function runVerifierContract(opts: ContractOptions): void {
         const got = await refusal(verifier, { ...base, evidence: pseudoRandomBytes(len, seed++) }, sample.now);
         assertReason(got, 'malformed', `${len} random bytes`);
       }
+    });
+  });
+}
+
+/**
+ * The policy side of the contract, for one verified sample's claims:
+ * - the narrowest policy allowing these claims (`policyAllowing`) accepts them,
+ *   with the right report data, and refuses a wrong one (`report-data-mismatch`);
+ * - the default policy refuses them (`measurement-not-allowed`, or
+ *   `tcb-not-accepted` when the TCB status is not UpToDate);
+ * - a policy that forbids the measurement refuses them;
+ * - debug evidence is refused (`debug-not-allowed`) when only debug is not allowed;
+ * - sim claims are refused (`simulated-not-allowed`) without `allowSimulated`.
+ *
+ *   runPolicyContract({ name: 'tdx v4-spr', claims: () => tdxVerifier.verify(quote, collateral, { now }) });
+ */
+export function runPolicyContract(opts: { readonly name: string; claims(): Promise<Claims> }): void {
+  const reason = (f: () => unknown): ReasonCode | 'accepted' => {
+    try {
+      f();
+      return 'accepted';
+    } catch (e) {
+      if (e instanceof AttestationError) return e.reason;
+      throw e;
+    }
+  };
+  describe(`policy contract: ${opts.name}`, () => {
+    test('the policy allowing exactly these claims accepts them, with their report data', async () => {
+      const c = await opts.claims();
+      assert.equal(reason(() => applyPolicy(c, policyAllowing(c), { expectedReportData: c.reportData })), 'accepted');
+    });
+
+    test('a wrong expected report data is refused with report-data-mismatch', async () => {
+      const c = await opts.claims();
+      const wrong = flipByte(new Uint8Array(Buffer.from(c.reportData, 'hex')), 0);
+      assert.equal(reason(() => applyPolicy(c, policyAllowing(c), { expectedReportData: wrong })), 'report-data-mismatch');
+    });
+
+    test('the default policy refuses them', async () => {
+      const c = await opts.claims();
+      const want: ReasonCode = c.tcbStatus === 'UpToDate' || c.tcbStatus === 'NotApplicable' ? 'measurement-not-allowed' : 'tcb-not-accepted';
+      assert.equal(reason(() => applyPolicy(c, DEFAULT_POLICY)), want);
+    });
+
+    test('a policy that forbids the measurement refuses them', async () => {
+      const c = await opts.claims();
+      const p = policyAllowing(c);
+      const other = 'ff'.repeat(c.measurement.length / 2);
+      const forbid = definePolicy({
+        ...p,
+        'sev-snp': { ...p['sev-snp'], measurements: [other] },
+        tdx: { ...p.tdx, measurements: p.tdx.measurements.map((m) => ({ ...m, mrtd: other })) },
+        sgx: { ...p.sgx, mrEnclaves: [other] },
+        sim: { ...p.sim, measurements: [other] },
+      });
+      assert.equal(reason(() => applyPolicy(c, forbid)), 'measurement-not-allowed');
+    });
+
+    test('debug evidence is refused when the policy does not allow debug; sim needs allowSimulated', async () => {
+      const c = await opts.claims();
+      const p = policyAllowing(c);
+      const noDebug = definePolicy({
+        ...p,
+        'sev-snp': { ...p['sev-snp'], allowDebug: false },
+        tdx: { ...p.tdx, allowDebug: false },
+        sgx: { ...p.sgx, allowDebug: false },
+        sim: { ...p.sim, allowDebug: false },
+      });
+      const want = c.debug ? 'debug-not-allowed' : 'accepted';
+      assert.equal(reason(() => applyPolicy(c, noDebug)), want);
+      if (c.platform === 'sim') assert.equal(reason(() => applyPolicy(c, { ...p, allowSimulated: false })), 'simulated-not-allowed');
     });
   });
 }

@@ -52,6 +52,11 @@ describe('loading an attestation policy from YAML', () => {
     assert.deepEqual(p.sim.measurements, ['00'.repeat(48)]);
   });
 
+  test('an empty section is that section with its defaults', () => {
+    const p = parsePolicy('allowSimulated: false\nsev-snp:\ntdx:\n', 'p.yaml');
+    assert.deepEqual(p['sev-snp'], DEFAULT_POLICY['sev-snp']);
+  });
+
   test('hex written with digits only keeps its leading zeros', () => {
     const p = parsePolicy(`sim:\n  measurements: [${'01'.repeat(48)}]\n`, 'p.yaml');
     assert.deepEqual(p.sim.measurements, ['01'.repeat(48)]);

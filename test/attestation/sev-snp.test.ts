@@ -4,7 +4,7 @@ import { snpVerifier, parseReport, REPORT_FIELDS, type SnpReport } from '../../s
 import { checkTcb } from '../../src/attestation/sev-snp/verifier.js';
 import { decodeTcb } from '../../src/attestation/sev-snp/report.js';
 import { AttestationError, type ReasonCode } from '../../src/attestation/verifier.js';
-import { breakCertificateSignature, flipByte, refusal, runVerifierContract, swapCollateral, type Mutation, type Region } from './contract.js';
+import { breakCertificateSignature, flipByte, refusal, runPolicyContract, runVerifierContract, swapCollateral, type Mutation, type Region } from './contract.js';
 import { certTable, genoaTsm, milanVcek, milanVirtee, roots, tsmEvidence } from './snp-samples.js';
 
 /** Every field group of the signed body (0x000..0x29F), with the reason a flipped middle byte gets. */
@@ -128,6 +128,10 @@ runVerifierContract({
     notYetValid: { at: new Date('2025-04-19T00:00:00Z'), reason: 'cert-not-yet-valid' },
   },
 });
+
+runPolicyContract({ name: 'milan-v2-vcek (debug)', claims: () => snpVerifier.verify(milanVcek.report, { vcek: milanVcek.vcek }, { now: milanVcek.now }) });
+runPolicyContract({ name: 'milan-v2-virtee', claims: () => snpVerifier.verify(milanVirtee.report, { vcek: milanVirtee.vcek }, { now: milanVirtee.now }) });
+runPolicyContract({ name: 'genoa-v3-configfs-tsm', claims: () => snpVerifier.verify(genoaTsm.json, {}, { now: genoaTsm.now }) });
 
 test('flipping any byte of the VCEK inside the configfs-tsm auxblob is refused, never a crash', async () => {
   for (let at = 0; at < vcek.length; at += 11) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createSimEvidence, SIM_FIELDS, simVerifier } from '../../src/attestation/sim/index.js';
 import type { Collateral } from '../../src/attestation/verifier.js';
-import { flipByte, refusal, runVerifierContract, swapCollateral } from './contract.js';
+import { flipByte, refusal, runPolicyContract, runVerifierContract, swapCollateral } from './contract.js';
 
 const root = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
 const other = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
@@ -48,6 +48,12 @@ runVerifierContract({
       apply: (s) => ({ ...s, evidence: flipByte(s.evidence, 8) }),
     },
   ],
+});
+
+runPolicyContract({ name: 'sim', claims: () => simVerifier.verify(evidence, collateral, { now }) });
+runPolicyContract({
+  name: 'sim with debug',
+  claims: () => simVerifier.verify(createSimEvidence(root.privateKey, { measurement, reportData, runId: 'd', debug: true }), collateral, { now }),
 });
 
 test('sim evidence carries the debug flag, run id and timestamp it was created with', async () => {

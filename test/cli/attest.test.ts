@@ -1,9 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { runCli } from '../helpers/cli.js';
+import { createSimEvidence } from '../../src/attestation/sim/index.js';
 import { attestationData } from '../helpers/shared.js';
 
 const snp = (...p: string[]) => attestationData('sev-snp', ...p);
@@ -89,6 +94,73 @@ describe('sealflow attest verify', () => {
     }
     const r = await runCli([...milanArgs, '--policy', bad]);
     assert.match(r.stderr, /bad\.yaml:2:3: unknown key "sev-snp\.allowDebg"; did you mean "allowDebug"\?/);
+  });
+
+  test('--fetch gets a missing VCEK from KDS into the cache; later runs use the cache offline', async () => {
+    const vcek = readFileSync(snp('milan-v2-vcek', 'vcek.der'));
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      const ok = (req.url ?? '').startsWith('/vcek/v1/Milan/3ac3fe21e13fb099') && (req.url ?? '').endsWith('?blSPL=02&teeSPL=00&snpSPL=05&ucodeSPL=68');
+      res.writeHead(ok ? 200 : 404).end(ok ? vcek : undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const env = { SEALFLOW_KDS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    const cache = mkdtempSync(path.join(tmpdir(), 'sealflow-cache-'));
+    const base = ['attest', 'verify', '--evidence', snp('milan-v2-vcek', 'report.bin'), '--at', '2025-01-01', '--cache-dir', cache];
+    try {
+      const first = await runCli([...base, '--fetch'], { env });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /fetched http:\/\/127\.0\.0\.1:\d+\/vcek\/v1\/Milan\/3ac3/);
+      assert.deepEqual(paths.slice(1), ['/vcek/v1/Milan/crl']); // no CRL served here: verification goes on without one
+      const second = await runCli(base, { env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /VCEK from cache/);
+      assert.equal(paths.length, 2);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('without the VCEK and without --fetch the report is refused as collateral-missing', async () => {
+    const r = await runCli(['attest', 'verify', '--evidence', snp('milan-v2-vcek', 'report.bin'), '--at', '2025-01-01']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /collateral-missing/);
+  });
+
+  test('sim evidence verifies with the root key from a collateral directory and is refused by a policy without allowSimulated', async () => {
+    const root = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const simDir = path.join(dir, 'sim-collateral');
+    mkdirSync(simDir, { recursive: true });
+    writeFileSync(path.join(simDir, 'sim-root-key.pem'), root.publicKey.export({ type: 'spki', format: 'pem' }));
+    const ev = path.join(dir, 'sim.bin');
+    writeFileSync(ev, createSimEvidence(root.privateKey, { measurement: new Uint8Array(48).fill(1), reportData: new Uint8Array([0xaa]), runId: 'cli' }));
+    const ok = await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--report-data', 'aa']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { platform: string }).platform, 'sim');
+    const p = policyFile('sim.yaml', `sim:\n  measurements: ["${'01'.repeat(48)}"]\n`);
+    const refused = await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--policy', p]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /simulated-not-allowed/);
+    const allowed = policyFile('sim-ok.yaml', `allowSimulated: true\nsim:\n  measurements: ["${'01'.repeat(48)}"]\n`);
+    assert.equal((await runCli(['attest', 'verify', '--evidence', ev, '--collateral', simDir, '--policy', allowed])).code, 0);
+  });
+
+  test('a copied configfs-tsm report directory (outblob, auxblob, provider) verifies like the JSON form', async () => {
+    const doc = JSON.parse(readFileSync(snp('genoa-v3-configfs-tsm', 'tsm-report.json'), 'utf8')) as Record<string, string>;
+    const tsmDir = path.join(dir, 'tsm-report');
+    mkdirSync(tsmDir, { recursive: true });
+    writeFileSync(path.join(tsmDir, 'outblob'), Buffer.from(doc['outblob'] ?? '', 'base64url'));
+    writeFileSync(path.join(tsmDir, 'auxblob'), Buffer.from(doc['auxblob'] ?? '', 'base64url'));
+    writeFileSync(path.join(tsmDir, 'provider'), 'sev_guest\n');
+    const r = await runCli(['attest', 'verify', '--evidence', tsmDir, '--at', '2026-01-01']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { details: { product: string } }).details.product, 'Genoa');
+    const empty = path.join(dir, 'empty-dir');
+    mkdirSync(empty, { recursive: true });
+    const bad = await runCli(['attest', 'verify', '--evidence', empty]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /without an outblob/);
   });
 
   test('attest verify --help documents the options and exit status', async () => {

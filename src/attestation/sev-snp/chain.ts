@@ -3,7 +3,7 @@
  * or ASVK (for VLEK) → VCEK/VLEK, all RSA-PSS SHA-384 except the ECDSA P-384
  * endorsement key itself (AMD pub. 57230 "Versioned Chip Endorsement Key
  * (VCEK) Certificate and KDS Interface Specification" §2; pub. 58369 for
- * VLEK). Also the VCEK's AMD extensions (57230 Table 8):
+ * VLEK). Also the VCEK's AMD extensions (57230, "VCEK Certificate Extensions"):
  * 1.3.6.1.4.1.3704.1.1 structVersion, .1.2 productName (IA5String, e.g.
  * "Milan-B0"), .1.3.1 blSPL, .1.3.2 teeSPL, .1.3.3 snpSPL, .1.3.8 ucodeSPL,
  * .1.3.9 fmcSPL (Turin) — INTEGERs — and .1.4 hwID (64 raw bytes, the
@@ -81,7 +81,13 @@ export function clearChainCache(): void {
  * self-signed, the ASK is signed by it and named for the key kind. Throws
  * `chain-untrusted`. Successful checks are remembered (they do not depend on time).
  */
-export function verifyRoots(ders: readonly Uint8Array[], product: Product, kind: KeyKind, source: string): VerifiedChain {
+export function verifyRoots(
+  ders: readonly Uint8Array[],
+  product: Product,
+  kind: KeyKind,
+  source: string,
+  pins: Readonly<Record<Product, string>> = PINNED_ARK_SHA256,
+): VerifiedChain {
   const certs = ders.map((d, i) => parseCert(d, `${source} certificate #${i + 1}`));
   const arks = certs.filter((c) => c.subject === c.issuer);
   const asks = certs.filter((c) => c.subject !== c.issuer);
@@ -90,12 +96,13 @@ export function verifyRoots(ders: readonly Uint8Array[], product: Product, kind:
   }
   const ark = arks[0] as ParsedCert;
   const ask = asks[0] as ParsedCert;
-  const key = `${ask.fingerprint}:${ark.fingerprint}:${product}:${kind}`;
-  if (verifiedPairs.has(key)) return { ark, ask };
-  if (ark.fingerprint !== PINNED_ARK_SHA256[product]) {
+  // The pin is checked before the cache, so a chain remembered under other pins (tests) is never trusted here.
+  if (ark.fingerprint !== pins[product]) {
     const other = productOfArk(ark.fingerprint);
     throw new AttestationError('chain-untrusted', other ? `${source}: the ARK is AMD's ${other} root, but the report is from ${product}` : `${source}: the ARK is not AMD's pinned ${product} root (SHA-256 ${ark.fingerprint})`);
   }
+  const key = `${ask.fingerprint}:${ark.fingerprint}:${product}:${kind}`;
+  if (verifiedPairs.has(key)) return { ark, ask };
   if (!issuedBy(ark, ark)) throw new AttestationError('chain-untrusted', `${source}: the ARK's self-signature does not verify`);
   const askName = kind === 'vcek' ? `SEV-${product}` : `SEV-VLEK-${product}`;
   if (ask.subjectCN !== askName) throw new AttestationError('chain-untrusted', `${source}: expected the ${kind === 'vcek' ? 'ASK' : 'ASVK'} "${askName}", found "${ask.subjectCN}"`);

@@ -2,11 +2,12 @@
  * The SEV-SNP ATTESTATION_REPORT, parsed from bytes.
  *
  * Source: AMD "SEV Secure Nested Paging Firmware ABI Specification" (pub.
- * 56860), §7.3 Attestation, Table 22 in rev 1.55 / Table 23 in rev 1.57+
- * ("ATTESTATION_REPORT Structure"); TCB_VERSION in Table 3 (Turin layout
- * added in rev 1.57); GUEST_POLICY in §4.3 Table 9/10; PLATFORM_INFO in
- * Table 23/24; the signature format in Chapter 10, Table 139/141 "ECDSA
- * P-384 with SHA-384 Signature". Report versions: 2 (rev 1.54+), 3 adds
+ * 56860), §7.3 Attestation, table "ATTESTATION_REPORT Structure" (Table 22
+ * in rev 1.55); the tables "TCB_VERSION Structure" (Turin layout added in
+ * later revisions), "Guest Policy Structure" (§4.3), "PLATFORM_INFO", and, in
+ * the chapter on digital signatures, "ECDSA P-384 with SHA-384 Signature"
+ * (table numbers shift between revisions, so tables are cited by name below).
+ * Report versions: 2 (rev 1.54+), 3 adds
  * CPUID_FAM_ID/MOD_ID/STEP at 0x188 (rev 1.55), 5 adds LAUNCH_MIT_VECTOR and
  * CURRENT_MIT_VECTOR at 0x1F8/0x200 (rev 1.58). Everything is little-endian.
  */
@@ -95,7 +96,7 @@ export function looksLikeSnpReport(b: Uint8Array): boolean {
 }
 
 function littleEndianScalar(field: Uint8Array): Uint8Array | null {
-  // Table 141: R and S are 72-byte little-endian; a P-384 scalar fits in 48.
+  // "ECDSA P-384 with SHA-384 Signature": R and S are 72-byte little-endian; a P-384 scalar fits in 48.
   if (!isAllZero(field.subarray(48))) return null;
   return Uint8Array.from(field.subarray(0, 48)).reverse();
 }
@@ -114,7 +115,7 @@ export function parseReport(b: Uint8Array): SnpReport {
   if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new AttestationError('unsupported-version', `SEV-SNP report version ${version} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`);
   }
-  // Table 23 SIGNATURE_ALGO / Chapter 10 Table 139: 1 = ECDSA P-384 with SHA-384, the only one defined.
+  // ATTESTATION_REPORT SIGNATURE_ALGO, "Signature Algorithm Encodings": 1 = ECDSA P-384 with SHA-384, the only one defined.
   if (signatureAlgo !== 1) throw new AttestationError('unsupported-version', `SEV-SNP signature algorithm ${signatureAlgo} is not supported (only 1, ECDSA P-384/SHA-384)`);
   const flags = u32le(b, 0x48);
   const r = littleEndianScalar(b.subarray(0x2a0, 0x2e8));
@@ -154,7 +155,7 @@ export function parseReport(b: Uint8Array): SnpReport {
 }
 
 /**
- * The product from CPUID (v3+; "Table 23: CPUID_FAM_ID/CPUID_MOD_ID"):
+ * The product from CPUID (v3+; ATTESTATION_REPORT CPUID_FAM_ID/CPUID_MOD_ID at 0x188/0x189):
  * family 19h models 00h–0Fh Milan, 10h–1Fh and A0h–AFh Genoa (incl. Bergamo,
  * Siena); family 1Ah models 00h–1Fh Turin. Undefined when unknown or v2.
  */
@@ -167,7 +168,7 @@ export function productFromCpuid(cpuid: SnpReport['cpuid']): Product | undefined
 }
 
 /**
- * TCB_VERSION (SNP ABI Table 3). Milan/Genoa: byte 0 BOOT_LOADER, 1 TEE,
+ * TCB_VERSION (SNP ABI "TCB_VERSION Structure"). Milan/Genoa: byte 0 BOOT_LOADER, 1 TEE,
  * 2–5 reserved, 6 SNP, 7 MICROCODE. Turin: byte 0 FMC, 1 BOOT_LOADER, 2 TEE,
  * 3 SNP, 4–6 reserved, 7 MICROCODE.
  */
@@ -179,7 +180,7 @@ export function decodeTcb(raw: Uint8Array, product: Product | 'unknown'): SnpTcb
   return { bootloader: raw[0] ?? 0, tee: raw[1] ?? 0, snp: raw[6] ?? 0, microcode: raw[7] ?? 0, raw: rawHex };
 }
 
-/** GUEST_POLICY (SNP ABI §4.3, Table 9): bit 16 SMT, 17 reserved (1), 18 MIGRATE_MA, 19 DEBUG, 20 SINGLE_SOCKET. */
+/** GUEST_POLICY (SNP ABI §4.3 "Guest Policy Structure"): bit 16 SMT, 17 reserved (1), 18 MIGRATE_MA, 19 DEBUG, 20 SINGLE_SOCKET. */
 export function decodePolicy(policy: bigint) {
   const bit = (n: number) => ((policy >> BigInt(n)) & 1n) === 1n;
   return {

@@ -10,7 +10,7 @@
 import { hex, need, u32le, isAllZero, certificatesIn } from '../bytes.js';
 import { AttestationError } from '../verifier.js';
 
-/** GHCB spec Table "Certificate table GUIDs". */
+/** The GUIDs of the GHCB certificate table entries (GHCB spec §4.1.8.1). */
 export const CERT_TABLE_GUIDS = {
   ark: 'c0b406a4a803495297433fb6014cd0ae',
   ask: '4ab7b379bbac4fe4a02f05aef327c782',
@@ -99,4 +99,15 @@ export function parseTsmJson(b: Uint8Array): TsmEvidence {
   const aux = o['auxblob'];
   if (aux === undefined || aux === null || aux === '') return { report, provider };
   return { report, provider, certTable: parseCertTable(decodeBase64(aux, 'auxblob')) };
+}
+
+/**
+ * configfs-tsm JSON from the files of a report directory
+ * (/sys/kernel/config/tsm/report/<name>/{outblob,auxblob,provider}), so that a
+ * copied directory verifies like the JSON form.
+ */
+export function tsmJsonFromParts(outblob: Uint8Array, auxblob: Uint8Array | undefined, provider: string): Uint8Array {
+  const doc: Record<string, string> = { outblob: Buffer.from(outblob).toString('base64'), provider };
+  if (auxblob && auxblob.length > 0) doc['auxblob'] = Buffer.from(auxblob).toString('base64');
+  return new Uint8Array(Buffer.from(JSON.stringify(doc)));
 }
