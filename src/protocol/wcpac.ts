@@ -22,6 +22,8 @@ export interface ProvisionedMsg {
   readonly bundleSha256: string;
   readonly wrappedKey: string;
   readonly signature: string;
+  /** The executor port (§9) on the same host, when there is one. */
+  readonly execPort?: number;
 }
 
 /** §6: no evidence, no keys. */

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   readonly policy?: (measurement: string) => AttestationPolicy;
   /** Sign bundle-key messages with this key instead of the master's (an impostor). */
   readonly signingKeyOverride?: ReturnType<typeof generateKeyPairSync>['privateKey'];
+  /** The executor bundle's plaintext code (default: a marker that prints BUNDLE-STARTED). */
+  readonly bundleCode?: string;
 }
 
 export async function setup(o: HarnessOptions = {}): Promise<Harness> {
@@ -49,7 +51,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
   const root = new SimRoot();
   const sim = new SimPlatform(runId, root);
   const bundleKey = randomBytes(32);
-  const sealed = sealBundle(bundleKey, Buffer.from(BUNDLE_SOURCE));
+  const sealed = sealBundle(bundleKey, Buffer.from(o.bundleCode ?? BUNDLE_SOURCE));
   const bundlePath = path.join(dir, 'executor.bundle');
   await writeFile(bundlePath, sealed);
   const configPath = path.join(dir, 'launch.json');
@@ -160,7 +162,7 @@ export function forgeAttest(h: Harness, c: RawConnection, slot: string, o: { roo
     x25519: sentX.toString('base64'),
     identity: spki.toString('base64'),
   };
-  return { msg, keyReceivingKey: kr.privateKey };
+  return { msg, keyReceivingKey: kr.privateKey, identityKey: id.privateKey };
 }
 
 export { PROVISIONER_PATH };

@@ -55,6 +55,8 @@ export class KeyBroker {
   /** Worker slot -> step attempts assigned to it. */
   readonly assignments = new Map<string, Set<string>>();
   epoch = 1;
+  /** The executor port (§9) sent to provisioned workers; set once the ExecServer listens. */
+  execPort: number | undefined = undefined;
   readonly #challenges: Challenges;
   readonly #waiters = new Map<string, { resolve: (w: AttestedWorker) => void; reject: (e: Error) => void }[]>();
   #server: tls.Server | null = null;
@@ -176,6 +178,7 @@ export class KeyBroker {
         bundleSha256: Buffer.from(this.opts.bundle.sha256).toString('hex'),
         wrappedKey: wrapped.toString('base64'),
         signature: signature.toString('base64'),
+        ...(this.execPort !== undefined ? { execPort: this.execPort } : {}),
       };
     } catch (err) {
       if (!(err instanceof BrokerRefusal)) throw err;

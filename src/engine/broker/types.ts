@@ -61,7 +61,8 @@ export type BrokerDecision =
       readonly files?: readonly { readonly id: string; readonly sha256: string }[];
       readonly simulated?: boolean;
     }
-  | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string };
+  | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
 
 export type DecisionSink = (d: BrokerDecision) => void;
 

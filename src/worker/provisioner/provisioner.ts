@@ -247,6 +247,8 @@ export interface ExecutorContext {
   readonly runId: string;
   readonly slot: string;
   readonly master: { readonly host: string; readonly port: number; readonly pin: string; readonly publicKeySpki: Buffer };
+  /** The master's executor port (§9), from the provisioned message (not security-relevant: the pin is checked again). */
+  readonly exec: { readonly host: string; readonly port: number };
   readonly clientCertDer: Buffer;
   readonly runCaDer: Buffer;
   readonly identityKey: KeyObject;
@@ -295,6 +297,7 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
       runId,
       slot: o.slot,
       master: { host: o.host, port: o.port, pin: o.config.pin, publicKeySpki: masterSpki },
+      exec: typeof reply['execPort'] === 'number' ? { host: o.host, port: reply['execPort'] } : { host: o.host, port: o.port },
       clientCertDer: b64(reply, 'clientCert'),
       runCaDer: Buffer.from(issuer as Buffer),
       identityKey: id.privateKey,
