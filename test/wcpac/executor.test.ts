@@ -64,6 +64,8 @@ describe('§9 executor connection', () => {
         inputs: {}, outputs: [{ id: 'greeting', type: { kind: 'file' }, optional: false }],
         threads: 1, scratchDir: scratch, outDir, logBase: path.join(h.dir, 'hello'),
       });
+      const started = await next();
+      assert.equal(started.type, 'started', JSON.stringify(started));
       const done = await next();
       assert.equal(done.type, 'succeeded', JSON.stringify(done));
       const out = done.type === 'succeeded' ? (done.outputs['greeting'] as { path: string }) : undefined;
