@@ -7,7 +7,8 @@
  *   node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers]
  *
  * Each figure is the best of --reps runs (wall clock of the whole command,
- * process start included). Fixed cost and per-step cost come from a line
+ * process start included). The "floor" row is a bare Node process spawning
+ * the same N `true`s two at a time: what the machine allows at that moment. Fixed cost and per-step cost come from a line
  * through the smallest and largest N.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,6 +52,11 @@ interface Row {
   readonly seconds: number;
 }
 
+/** The machine's floor: one Node process spawning `true` N times, two at a time (no engine, no journal). */
+const FLOOR = `import { spawn } from 'node:child_process';
+const n = Number(process.argv[1]); let next = 0;
+await Promise.all([0, 1].map(async () => { while (next < n) { next++; await new Promise((r) => spawn('true', [], { stdio: 'ignore' }).on('exit', r)); } }));`;
+
 const rows: Row[] = [];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bench-overhead-'));
 for (const n of NS) {
@@ -60,6 +66,7 @@ for (const n of NS) {
   const scatter = writeSealflowScatter(dir, n);
   const state = path.join(dir, 'state');
   const clean = () => fs.rmSync(state, { recursive: true, force: true });
+  rows.push({ tool: 'floor: node spawn true, 2 at a time', n, seconds: time('floor', process.execPath, ['--input-type=module', '-e', FLOOR, String(n)], dir) });
   rows.push({ tool: 'sealflow (N steps)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
   rows.push({ tool: 'sealflow (scatter)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--quiet', '--state-dir', state], dir, clean) });
   if (PEERS && installed('cwltool')) {

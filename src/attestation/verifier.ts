@@ -83,7 +83,7 @@ export interface SnpDetails {
   readonly signingKey: 'vcek' | 'vlek';
   readonly guestSvn: number;
   /** Guest policy (hex) and its decoded bits. */
-  readonly policy: { readonly raw: string; readonly debug: boolean; readonly migrateMa: boolean; readonly smt: boolean; readonly abiMajor: number; readonly abiMinor: number; readonly singleSocket: boolean };
+  readonly policy: { readonly raw: string; readonly debug: boolean; readonly migrateMa: boolean; readonly smt: boolean; readonly abiMajor: number; readonly abiMinor: number; readonly singleSocket: boolean; readonly [bit: string]: unknown };
   readonly vmpl: number;
   readonly hostData: string;
   readonly familyId: string;
@@ -92,7 +92,7 @@ export interface SnpDetails {
   readonly authorKeyDigest: string;
   readonly reportId: string;
   readonly chipId: string;
-  readonly platformInfo: { readonly raw: string; readonly smtEnabled: boolean; readonly tsmeEnabled: boolean };
+  readonly platformInfo: { readonly raw: string; readonly smtEnabled: boolean; readonly tsmeEnabled: boolean; readonly [bit: string]: unknown };
   readonly currentTcb: SnpTcb;
   readonly reportedTcb: SnpTcb;
   readonly committedTcb: SnpTcb;
@@ -162,6 +162,7 @@ export const COLLATERAL_NAMES = [
   'root-ca-crl', // DER (or PEM)
   'intel-root-ca', // PEM; overrides the pinned Intel SGX Root CA only in tests that say so
   'sim-root-key', // SPKI PEM of the per-run simulation root key
+  'amd-crl', // SNP: AMD KDS CRL of the ARK (revoked ASKs/ASVKs), DER or PEM; optional
 ] as const;
 export type CollateralName = (typeof COLLATERAL_NAMES)[number];
 export type Collateral = Partial<Record<CollateralName, Uint8Array>>;

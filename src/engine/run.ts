@@ -30,6 +30,10 @@ export interface RunRequest {
   readonly configFile?: string;
   /** Resume this run: reuse instances whose hash is unchanged and whose outputs are intact. */
   readonly resumeId?: string;
+  /** The id of a new run (default: a fresh one). */
+  readonly runId?: string;
+  /** Workers already starting (`startWorkers`), so that their start overlaps validation. */
+  readonly workers?: Promise<WorkerPool>;
   /** Every event, as it is journalled (progress display, --json). */
   readonly onEvent?: (e: RunEvent) => void;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
@@ -58,24 +62,55 @@ export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSu
   return prior;
 }
 
+/** The deployments a workflow's steps are placed on. */
+export function usedDeployments(workflow: Workflow, deployments: readonly EngineDeployment[], deploymentFor: (step: Step) => string): EngineDeployment[] {
+  const used = new Set(workflow.steps.map((s) => deploymentFor(s)));
+  for (const id of used) if (!deployments.some((d) => d.id === id)) throw new InputError(`no deployment named ${id} in the run configuration`);
+  return deployments.filter((d) => used.has(d.id));
+}
+
+/**
+ * Starts the workers a run will need, before the rest of the run is set up.
+ * If the run does not go ahead, call `abandonWorkers` on the result.
+ */
+export function startWorkers(runId: string, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
+  WorkerPool.check(deployments); // throws InputError now, before any process starts
+  const p = WorkerPool.start(runId, os.tmpdir(), deployments);
+  p.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection meanwhile
+  return p;
+}
+
+export function abandonWorkers(p: Promise<WorkerPool>): void {
+  p.then((pool) => pool.killAll(), () => undefined);
+}
+
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
+  const deployments = usedDeployments(req.workflow, req.deployments, req.deploymentFor);
+  const runId = req.resumeId ?? req.runId ?? newRunId();
+  const starting = req.workers ?? startWorkers(runId, deployments);
+  try {
+    return await execute(req, runId, starting);
+  } catch (e) {
+    abandonWorkers(starting);
+    throw e;
+  }
+}
+
+async function execute(req: RunRequest, runId: string, starting: Promise<WorkerPool>): Promise<RunOutcome> {
   const bundle = await bundleTasks(req.workflow);
-  WorkerPool.check(req.deployments);
-  const used = new Set(req.workflow.steps.map((s) => req.deploymentFor(s)));
-  for (const id of used) if (!req.deployments.some((d) => d.id === id)) throw new InputError(`no deployment named ${id} in the run configuration`);
 
   let runDir: RunDir;
   let journal: Journal;
   let prior = new Map<string, PriorSuccess>();
   if (req.resumeId !== undefined) {
-    runDir = new RunDir(req.stateDir, req.resumeId);
-    if (!runDir.exists()) throw new InputError(`no run ${req.resumeId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
+    runDir = new RunDir(req.stateDir, runId);
+    if (!runDir.exists()) throw new InputError(`no run ${runId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
     prior = priorSuccesses(readJournal(runDir.journal).events);
     journal = Journal.openForAppend(runDir.journal);
     if (req.onEvent) journal.onEvent(req.onEvent);
     journal.append({ type: 'run-resumed', workflow: req.workflow.file, pid: process.pid, host: os.hostname() });
   } else {
-    runDir = new RunDir(req.stateDir, newRunId());
+    runDir = new RunDir(req.stateDir, runId);
     runDir.create();
     journal = Journal.create(runDir.journal);
     if (req.onEvent) journal.onEvent(req.onEvent);
@@ -123,17 +158,13 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     deadline ??= setTimeout(() => pool?.killAll(), CANCEL_DEADLINE_MS);
   };
   try {
-    pool = await WorkerPool.start(
-      runDir.id,
-      path.join(runDir.root, 'scratch'),
-      req.deployments.filter((d) => used.has(d.id)),
-      {
-        onWorkerStarted: (w, d) =>
-          journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid }),
-        onResult: (m) => scheduler.onResult(m),
-        onWorkerLost: (w, ids) => scheduler.onWorkerLost(w, ids),
-      },
-    );
+    pool = await starting;
+    pool.attach({
+      onWorkerStarted: (w, d) =>
+        journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid }),
+      onResult: (m) => scheduler.onResult(m),
+      onWorkerLost: (w, ids) => scheduler.onWorkerLost(w, ids),
+    });
   } catch (e) {
     journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });
     await journal.close();

@@ -2,8 +2,8 @@
  * The run state machine. Steps become `ready` when every step they read from
  * has finished; a ready step is expanded into instances (scatter), each
  * instance is skipped (`when`), reused (resume: same hash, outputs intact) or
- * queued; queued instances are sent to workers while fewer than
- * `concurrency` run. A failure is retried up to the step's `retries`; after
+ * queued; queued instances are sent to workers while the cores they use
+ * (each counts its `threads`) stay within `concurrency`. A failure is retried up to the step's `retries`; after
  * that the run stops (fail-fast: running attempts are cancelled) unless
  * `keepGoing`, in which case only the steps downstream of it are cancelled.
  *
@@ -125,6 +125,12 @@ export class Scheduler {
     return this.inFlight.size;
   }
 
+  /** Cores in use: each running instance counts its `threads` (at most the whole limit). */
+  private slotsInUse = 0;
+  private slotsOf(inst: Inst): number {
+    return Math.min(Math.max(1, inst.rec.step.requirements.threads), this.o.concurrency);
+  }
+
   private lookup = (src: SourceRef): PortValue => {
     if (src.kind === 'workflow-input') {
       const v = this.o.inputs[src.input];
@@ -199,8 +205,11 @@ export class Scheduler {
 
   /** Sends queued instances to workers while there is room; finishes the run when nothing is left. */
   private pump(): void {
-    while (!this.stopping && this.activeCount < this.o.concurrency && this.readyHead < this.ready.length) {
-      const inst = this.ready[this.readyHead++] as Inst;
+    // FIFO: a wide step at the head waits for enough free cores rather than being overtaken forever.
+    while (!this.stopping && this.readyHead < this.ready.length) {
+      const inst = this.ready[this.readyHead] as Inst;
+      if (this.slotsInUse + this.slotsOf(inst) > this.o.concurrency) break;
+      this.readyHead++;
       this.launch(inst);
     }
     if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
@@ -236,6 +245,7 @@ export class Scheduler {
       return;
     }
     this.inFlight.set(id, inst);
+    this.slotsInUse += this.slotsOf(inst);
     this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash });
   }
 
@@ -256,6 +266,7 @@ export class Scheduler {
     const inst = this.inFlight.get(msg.id);
     if (!inst) return;
     this.inFlight.delete(msg.id);
+    this.slotsInUse -= this.slotsOf(inst);
     const step = inst.rec.step;
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };

@@ -37,15 +37,34 @@ const SHUTDOWN_GRACE_MS = 5000;
 interface Live {
   readonly handle: WorkerHandle;
   readonly deployment: string;
-  readonly inFlight: Set<string>;
+  /** Attempt id -> process group of its command (0 until `started`). */
+  readonly inFlight: Map<string, number>;
   alive: boolean;
+  /** Resolves when the channel has closed (every message the worker sent has been read). */
+  readonly closed: Promise<void>;
 }
 
 export class WorkerPool {
   private readonly workers: Live[] = [];
   private stopping = false;
+  private events: PoolEvents | null = null;
+  /** What happened before `attach` (workers starting while the run is still being validated). */
+  private queued: ((e: PoolEvents) => void)[] = [];
 
-  private constructor(private readonly events: PoolEvents) {}
+  private constructor() {}
+
+  private emit(f: (e: PoolEvents) => void): void {
+    if (this.events) f(this.events);
+    else this.queued.push(f);
+  }
+
+  /** Connects the pool to a run; replays what happened before. */
+  attach(events: PoolEvents): void {
+    this.events = events;
+    const q = this.queued;
+    this.queued = [];
+    for (const f of q) f(events);
+  }
 
   /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
   static check(deployments: readonly EngineDeployment[]): void {
@@ -55,9 +74,14 @@ export class WorkerPool {
     }
   }
 
-  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], events: PoolEvents): Promise<WorkerPool> {
+  /**
+   * Starts the workers of the given deployments. May begin while the run is
+   * still being validated (workers start in parallel with it); nothing is
+   * assigned before `attach`.
+   */
+  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
     WorkerPool.check(deployments);
-    const pool = new WorkerPool(events);
+    const pool = new WorkerPool();
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
     if (process.env['SEALFLOW_DEBUG']) env['SEALFLOW_DEBUG'] = process.env['SEALFLOW_DEBUG'];
@@ -88,10 +112,13 @@ export class WorkerPool {
   }
 
   private adopt(handle: WorkerHandle, d: EngineDeployment): void {
-    const live: Live = { handle, deployment: d.id, inFlight: new Set(), alive: true };
+    const live: Live = { handle, deployment: d.id, inFlight: new Map(), alive: true, closed: new Promise((r) => handle.channel.onClose(() => r())) };
     this.workers.push(live);
     const handlers: Handlers<WorkerToMaster> = {
       ready: () => undefined,
+      started: (m) => {
+        if (live.inFlight.has(m.id)) live.inFlight.set(m.id, m.pgid);
+      },
       succeeded: (m) => this.result(live, m),
       failed: (m) => this.result(live, m),
       cancelled: (m) => this.result(live, m),
@@ -99,20 +126,28 @@ export class WorkerPool {
     handle.channel.onMessage((m) => dispatch(handlers, m, () => this.lose(live)));
     handle.channel.onClose(() => this.lose(live));
     void handle.exited.then(() => this.lose(live));
-    this.events.onWorkerStarted(handle, d);
+    this.emit((e) => e.onWorkerStarted(handle, d));
   }
 
   private result(live: Live, m: AttemptResultMsg): void {
     if (!live.inFlight.delete(m.id)) return;
-    this.events.onResult(m);
+    this.emit((e) => e.onResult(m));
   }
 
   private lose(live: Live): void {
     if (!live.alive) return;
     live.alive = false;
-    const lost = [...live.inFlight];
-    live.inFlight.clear();
-    if (!this.stopping || lost.length > 0) this.events.onWorkerLost(live.handle, lost);
+    const lost = [...live.inFlight.keys()];
+    // A worker that lost its channel is of no further use.
+    if (!this.stopping) live.handle.kill();
+    // Whatever it was running must not outlive it: once it is gone and its last messages are read
+    // (a `started` can arrive after the exit is noticed), stop the process groups it reported.
+    void Promise.all([live.handle.exited, live.closed]).then(() => {
+      const groups = [...live.inFlight.values()].filter((g) => g > 0);
+      live.inFlight.clear();
+      if (groups.length > 0) live.handle.reap(groups);
+    });
+    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost));
   }
 
   /** Sends the attempt to the least-loaded live worker of the deployment; returns it, or null if none is alive. */
@@ -123,7 +158,7 @@ export class WorkerPool {
       if (!best || w.inFlight.size < best.inFlight.size) best = w;
     }
     if (!best) return null;
-    best.inFlight.add(msg.id);
+    best.inFlight.set(msg.id, 0);
     best.handle.channel.send(msg);
     return best.handle;
   }

@@ -21,6 +21,33 @@ describe('journal', () => {
     assert.ok(events.every((e) => typeof e.t === 'number'));
   });
 
+  test('group commit: a burst of events in one turn costs one write and one sync, not one each', async () => {
+    const file = path.join(tmpDir(), 'journal.jsonl');
+    const j = Journal.create(file);
+    const calls = { sync: 0, write: 0 };
+    const realSync = fs.fdatasync;
+    const realWrite = fs.writeSync;
+    fs.fdatasync = ((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      calls.sync++;
+      return realSync(fd, cb);
+    }) as typeof fs.fdatasync;
+    fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+      calls.write++;
+      return realWrite(...args);
+    }) as typeof fs.writeSync;
+    try {
+      for (let i = 0; i < 1000; i++) j.append({ type: 'step-skipped', step: `s${i}`, index: 0, reason: 'r' });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      fs.fdatasync = realSync;
+      fs.writeSync = realWrite;
+    }
+    await j.close();
+    assert.equal(calls.write, 1);
+    assert.equal(calls.sync, 1);
+    assert.equal(readJournal(file).events.length, 1000);
+  });
+
   test('a torn last line is ignored on read and cut off before appending', async () => {
     const file = path.join(tmpDir(), 'journal.jsonl');
     const j = Journal.create(file);

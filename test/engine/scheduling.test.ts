@@ -39,6 +39,18 @@ describe('scheduling', () => {
     assert.equal(peak, 2);
   });
 
+  test('a step counts its threads against the limit: two 2-thread steps under a limit of 2 run one at a time', async () => {
+    const wide = (id: string) => ({ ...cmd(id, { argv: ['sleep', '0.1'] }), requirements: { threads: 2, tee: 'none' as const } });
+    const r = await run(workflow([wide('w1'), wide('w2'), cmd('n1', { argv: ['true'] })]), { concurrency: 2 });
+    assert.equal(r.state, 'succeeded');
+    let running = 0;
+    for (const e of events(r.runDir)) {
+      if (e.type === 'step-started') running++;
+      if (e.type === 'step-succeeded') running--;
+      assert.ok(running <= 1, 'a 2-thread step ran beside another step');
+    }
+  });
+
   test('a step with no outputs and a workflow with no steps both succeed', async () => {
     assert.equal((await run(workflow([]))).state, 'succeeded');
     assert.equal((await run(workflow([cmd('t', { argv: ['true'] })]))).state, 'succeeded');

@@ -12,6 +12,8 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Standard output as bytes (for binary output). */
+  readonly stdoutBytes: Buffer;
 }
 
 export function runCli(
@@ -33,6 +35,7 @@ export function runCli(
       resolve({
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString('utf8'),
+        stdoutBytes: Buffer.concat(out),
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );

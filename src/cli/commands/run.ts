@@ -11,11 +11,11 @@ import type { RunStarted } from '../../engine/events.js';
 import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
-import { DEFAULT_STATE_DIR, RunDir } from '../../engine/run-dir.js';
-import { executeRun, type RunOutcome } from '../../engine/run.js';
+import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
+import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import type { EngineDeployment } from '../../engine/workers.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
-import type { PortValue } from '../../workflow/model.js';
+import type { PortValue, Step } from '../../workflow/model.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface RunOpts {
@@ -55,17 +55,26 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const flowPath = flow ?? base?.workflow;
   if (flowPath === undefined) throw new InputError('run: give a workflow (flow.yaml or its directory), or --resume ID');
 
-  // Validate everything before anything is written.
+  // Validate everything before anything is written; the workers start meanwhile (and are stopped if it fails).
   const workflow = await loadWorkflow(flowPath);
-  await checkTasks(workflow);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
-  const inputs: Record<string, PortValue> =
-    base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
-  const concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.platform, workers: d.workers, options: d.options }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
+  const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
+  const runId = opts.resume ?? newRunId();
+  const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
+  let inputs: Record<string, PortValue>;
+  let concurrency: number;
+  try {
+    await checkTasks(workflow);
+    const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
+    inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
+    concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+  } catch (e) {
+    abandonWorkers(workers);
+    throw e;
+  }
 
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
   const progress = createProgress(mode, workflow.steps.length);
@@ -90,7 +99,9 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       inputs,
       stateDir: opts.stateDir,
       deployments,
-      deploymentFor: (s) => byStep.get(s.id) ?? config.defaultDeployment,
+      deploymentFor: placement,
+      runId,
+      workers,
       concurrency,
       keepGoing: opts.keepGoing === true || base?.keepGoing === true,
       ...(config.file !== undefined ? { configFile: config.file } : {}),
@@ -140,9 +151,9 @@ export function register(program: Command): void {
     .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
     .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
-    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed')
+    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed (recorded inputs are reused unless -i/--input are given)')
     .option('--keep-going', 'after a step fails, keep running steps that do not depend on it')
-    .option('--concurrency <n>', `step instances running at once (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
+    .option('--concurrency <n>', `cores in use at once; each running step counts its threads (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
     .option('--out <dir>', 'where to put the output files (default: <state-dir>/runs/<id>/outputs)')
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'stream events as JSON lines on stdout, then one result line')

@@ -1,0 +1,46 @@
+/** `sealflow decrypt`: age v1 decryption, like `age -d`; no unauthenticated plaintext is left behind. */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { decryptTo } from '../../crypto/index.js';
+import { readIdentityFile } from '../../crypto/keyfile.js';
+import { ScryptIdentity } from '../../crypto/scrypt.js';
+import type { Identity } from '../../crypto/types.js';
+import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor } from '../crypto-io.js';
+
+interface Options {
+  identity: string[];
+  passphrase?: boolean;
+  output?: string;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+async function identitiesFrom(opts: Options): Promise<Identity[]> {
+  const ids: Identity[] = [];
+  for (const f of opts.identity) {
+    ids.push(...(await readIdentityFile(f, (w) => process.stderr.write(`sealflow: warning: ${w}\n`))));
+  }
+  if (opts.passphrase) ids.push(new ScryptIdentity(await getPassphrase(false)));
+  if (ids.length === 0) throw new InputError('no identity: give -i FILE (an identity file) or -p for a passphrase');
+  return ids;
+}
+
+export function register(program: Command): void {
+  program
+    .command('decrypt')
+    .description(
+      'Decrypt an age file (binary or armored, detected) from FILE or standard input.\n' +
+        'With -o, the plaintext appears only once the whole file authenticated; to standard output,\n' +
+        'each chunk is written only after it authenticated and a later failure exits 1.',
+    )
+    .argument('[input]', 'age file to decrypt (default: standard input)')
+    .option('-i, --identity <file>', 'identity file, as written by "sealflow keygen" or "age-keygen" (repeatable)', collect, [])
+    .option('-p, --passphrase', 'decrypt a passphrase-encrypted file; passphrase from $SEALFLOW_PASSPHRASE or a terminal prompt')
+    .option('-o, --output <file>', 'write the plaintext to FILE (default: standard output)')
+    .action(async (input: string | undefined, opts: Options) => {
+      const identities = await identitiesFrom(opts);
+      const src = await openInput(input);
+      const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
+      await finishOutput(out, src, () => decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) }));
+    });
+}

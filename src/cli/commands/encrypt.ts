@@ -1,0 +1,55 @@
+/** `sealflow encrypt`: age v1 encryption, like `age -e`. */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { encryptTo } from '../../crypto/index.js';
+import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
+import { ScryptRecipient } from '../../crypto/scrypt.js';
+import type { Recipient } from '../../crypto/types.js';
+import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor } from '../crypto-io.js';
+
+interface Options {
+  recipient: string[];
+  recipientsFile: string[];
+  passphrase?: boolean;
+  armor?: boolean;
+  output?: string;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+async function recipientsFrom(opts: Options): Promise<Recipient[]> {
+  const keys = opts.recipient.length + opts.recipientsFile.length;
+  if (opts.passphrase) {
+    if (keys > 0) throw new InputError('-p/--passphrase cannot be combined with -r or -R (an scrypt recipient must be alone)');
+    return [new ScryptRecipient(await getPassphrase(true))];
+  }
+  if (keys === 0) throw new InputError('no recipients: give -r age1…, -R FILE, or -p for a passphrase');
+  const out: Recipient[] = opts.recipient.map(parseRecipient);
+  for (const f of opts.recipientsFile) out.push(...(await readRecipientsFile(f)));
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('encrypt')
+    .description(
+      'Encrypt a file (or standard input) to age recipients, in the age v1 format: the output decrypts\n' +
+        'with "sealflow decrypt" or the standard "age -d".',
+    )
+    .argument('[input]', 'file to encrypt (default: standard input)')
+    .option('-r, --recipient <age1…>', 'encrypt to this recipient (repeatable)', collect, [])
+    .option('-R, --recipients-file <file>', 'encrypt to every recipient listed in FILE (repeatable)', collect, [])
+    .option('-p, --passphrase', 'encrypt with a passphrase (scrypt), from $SEALFLOW_PASSPHRASE or a terminal prompt')
+    .option('-a, --armor', 'write ASCII-armored (PEM-like) text instead of binary')
+    .option('-o, --output <file>', 'write to FILE (default: standard output)')
+    .action(async (input: string | undefined, opts: Options) => {
+      const recipients = await recipientsFrom(opts);
+      const src = await openInput(input);
+      const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });
+      await finishOutput(out, src, () =>
+        encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) }),
+      );
+    });
+}
+
+

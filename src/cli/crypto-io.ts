@@ -1,0 +1,170 @@
+/**
+ * Input, output and passphrase handling shared by `sealflow encrypt` and
+ * `sealflow decrypt`. Output to a file goes to a temporary file in the same
+ * directory, renamed over the target only on success and removed on failure,
+ * so a failed decryption never leaves plaintext behind.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import tty from 'node:tty';
+import { InputError, OperationError } from '../errors.js';
+import { sharedPool } from '../crypto/pool.js';
+import type { PipelineOptions } from '../crypto/pipeline.js';
+import { fdSink, fdSource, fileSink, fileSource, iterableSource, writableSink } from '../crypto/io.js';
+import type { ByteSink, ByteSource } from '../crypto/io.js';
+
+export interface Input {
+  readonly source: ByteSource;
+  /** Size in bytes when the input is a regular file (lets the caller start the worker pool early). */
+  readonly size: number | null;
+  close(): Promise<void>;
+}
+
+export async function openInput(file: string | undefined): Promise<Input> {
+  if (file === undefined || file === '-') {
+    const st = fs.fstatSync(0);
+    if (st.isFile()) return { source: fdSource(0), size: st.size, close: async () => undefined };
+    return { source: iterableSource(process.stdin), size: null, close: async () => undefined };
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    throw new InputError(`cannot read input file ${file}: ${(err as Error).message}`);
+  }
+  const st = await fh.stat();
+  return { source: fileSource(fh), size: st.isFile() ? st.size : null, close: () => fh.close() };
+}
+
+/** Inputs at least this large (known size) start the worker pool right away. */
+const EARLY_POOL_BYTES = 8 * 1024 * 1024;
+
+/** Pipeline options for an input of known size: start the pool at once for large files. */
+export function pipelineFor(size: number | null): PipelineOptions {
+  if (size !== null && size >= EARLY_POOL_BYTES && sharedPool()) return { parallelThreshold: 0 };
+  return {};
+}
+
+/** Runs `work`, then commits the output; on any failure removes partial output and rethrows. */
+export async function finishOutput(out: Output, input: Input, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+    await out.commit();
+  } catch (err) {
+    await out.abort();
+    if (err instanceof InputError || err instanceof OperationError) throw err;
+    throw new OperationError(err instanceof Error ? err.message : String(err));
+  } finally {
+    await input.close();
+  }
+}
+
+export interface Output {
+  readonly sink: ByteSink;
+  /** Makes the output visible (renames the temporary file); call after the last byte authenticated. */
+  commit(): Promise<void>;
+  /** Removes any partial output. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens the output: `file`, or standard output when undefined or "-".
+ * `binary` output is refused on a terminal; `mode` is for a created file.
+ */
+export async function openOutput(file: string | undefined, opts: { binary: boolean; mode: number }): Promise<Output> {
+  if (file === undefined || file === '-') {
+    if (opts.binary && tty.isatty(1)) {
+      throw new InputError('refusing to write binary output to a terminal; use -o FILE, redirect it, or -a for armored text');
+    }
+    const st = fs.fstatSync(1);
+    const sink = st.isFile() || st.isCharacterDevice() ? fdSink(1) : writableSink(process.stdout);
+    return { sink, commit: async () => undefined, abort: async () => undefined };
+  }
+  const existing = await stat(file).catch(() => null);
+  if (existing && !existing.isFile()) {
+    // A device or pipe (e.g. /dev/null): nothing to rename; write in place.
+    const fh = await openOrFail(file, 'w', opts.mode);
+    return { sink: fileSink(fh), commit: () => fh.close(), abort: () => fh.close() };
+  }
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.sealflow-tmp`);
+  const fh = await openOrFail(tmp, 'wx', opts.mode, file);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await fh.close();
+    }
+  };
+  return {
+    sink: fileSink(fh),
+    async commit() {
+      await close();
+      await rename(tmp, file);
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    },
+  };
+}
+
+async function openOrFail(p: string, flags: string, mode: number, shown = p): Promise<FileHandle> {
+  try {
+    return await open(p, flags, mode);
+  } catch (err) {
+    throw new InputError(`cannot write output file ${shown}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The passphrase: $SEALFLOW_PASSPHRASE if set, else typed on the terminal
+ * (asked twice when `confirm`). InputError when neither is available.
+ */
+export async function getPassphrase(confirm: boolean): Promise<string> {
+  const env = process.env['SEALFLOW_PASSPHRASE'];
+  if (env !== undefined) {
+    if (env === '') throw new InputError('SEALFLOW_PASSPHRASE is set but empty');
+    return env;
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync('/dev/tty', 'r+');
+  } catch {
+    throw new InputError('no passphrase: set SEALFLOW_PASSPHRASE or run on a terminal');
+  }
+  try {
+    const first = await prompt(fd, 'Enter passphrase: ');
+    if (first === '') throw new InputError('the passphrase is empty');
+    if (confirm && (await prompt(fd, 'Confirm passphrase: ')) !== first) throw new InputError('the passphrases do not match');
+    return first;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function prompt(fd: number, text: string): Promise<string> {
+  fs.writeSync(fd, text);
+  const input = new tty.ReadStream(fd);
+  input.setRawMode(true);
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (err: Error | null): void => {
+      input.setRawMode(false);
+      input.removeAllListeners('data');
+      input.pause();
+      fs.writeSync(fd, '\n');
+      if (err) reject(err);
+      else resolve(typed);
+    };
+    input.on('data', (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003') return done(new InputError('interrupted'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Executors for chunk batches: `inlineExecutor` runs a batch on the calling
+ * thread; `ChunkPool` spreads batches over worker threads (one per core by
+ * default). The pool is shared by every pipeline in the process, created on
+ * first use, and keeps the process alive only while it has work.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { collectChunkGarbage } from './gc.js';
+import { openBatch, sealBatch, type BatchResult } from './stream.js';
+import type { BatchJob, FromWorker } from './pool-protocol.js';
+
+export type JobSpec = Omit<BatchJob, 'id'>;
+
+export interface ChunkExecutor {
+  run(job: JobSpec): Promise<BatchResult>;
+}
+
+export const inlineExecutor: ChunkExecutor = {
+  run(job) {
+    const input = new Uint8Array(job.buffer, job.inOffset, job.inLength);
+    const output = new Uint8Array(job.buffer, job.outOffset, job.outCapacity);
+    try {
+      const result: BatchResult =
+        job.type === 'seal'
+          ? { ok: true, length: sealBatch(job.key, job.counter, job.final, input, output) }
+          : openBatch(job.key, job.counter, job.final, input, output);
+      collectChunkGarbage(job.inLength);
+      return Promise.resolve(result);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  },
+};
+
+interface Pending {
+  readonly resolve: (r: BatchResult) => void;
+  readonly reject: (e: Error) => void;
+  readonly worker: PoolWorker;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  busy: number;
+}
+
+export class ChunkPool implements ChunkExecutor {
+  readonly size: number;
+  readonly #workers: PoolWorker[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+
+  constructor(size: number) {
+    this.size = size;
+    for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
+  }
+
+  #spawn(): PoolWorker {
+    const worker = new Worker(new URL('./chunk-worker.js', import.meta.url));
+    const pw: PoolWorker = { worker, busy: 0 };
+    worker.unref();
+    worker.on('message', (msg: FromWorker) => {
+      const p = this.#pending.get(msg.id);
+      if (!p) return;
+      this.#settle(msg.id, p);
+      if (msg.type === 'result') p.resolve(msg.result);
+      else p.reject(new Error(`chunk worker: ${msg.message}`));
+    });
+    worker.on('error', (err) => this.#failWorker(pw, err));
+    worker.on('exit', (code) => this.#failWorker(pw, new Error(`chunk worker exited with code ${code}`)));
+    return pw;
+  }
+
+  #settle(id: number, p: Pending): void {
+    this.#pending.delete(id);
+    if (--p.worker.busy === 0) p.worker.worker.unref();
+  }
+
+  #failWorker(pw: PoolWorker, err: Error): void {
+    for (const [id, p] of this.#pending) {
+      if (p.worker !== pw) continue;
+      this.#settle(id, p);
+      p.reject(err);
+    }
+    const i = this.#workers.indexOf(pw);
+    if (i >= 0) this.#workers.splice(i, 1, this.#spawn());
+  }
+
+  run(job: JobSpec): Promise<BatchResult> {
+    let pw = this.#workers[0]!;
+    for (const w of this.#workers) if (w.busy < pw.busy) pw = w;
+    const id = this.#nextId++;
+    return new Promise<BatchResult>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, worker: pw });
+      if (pw.busy++ === 0) pw.worker.ref();
+      pw.worker.postMessage({ ...job, id } satisfies BatchJob);
+    });
+  }
+
+  /** Stops the workers (tests; a CLI process simply exits). */
+  async close(): Promise<void> {
+    const ws = this.#workers.splice(0);
+    for (const w of ws) w.worker.removeAllListeners('exit');
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+}
+
+let shared: ChunkPool | undefined;
+
+/** Worker count: $SEALFLOW_CRYPTO_THREADS, else one per available core (at most 8). */
+export function defaultPoolSize(): number {
+  const env = Number(process.env['SEALFLOW_CRYPTO_THREADS']);
+  if (Number.isInteger(env) && env >= 0) return env;
+  return Math.min(8, os.availableParallelism());
+}
+
+/** The process-wide pool, or null when parallelism is off (0 threads). */
+export function sharedPool(): ChunkPool | null {
+  const size = defaultPoolSize();
+  if (size === 0) return null;
+  shared ??= new ChunkPool(size);
+  return shared;
+}

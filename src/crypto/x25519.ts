@@ -1,0 +1,153 @@
+/**
+ * The X25519 recipient type (age v1 spec, "X25519 recipient stanza"):
+ *
+ *     -> X25519 <base64(ephemeral share)>
+ *     <base64(ChaCha20-Poly1305(wrap key, zero nonce, file key))>
+ *
+ * wrap key = HKDF-SHA-256(ikm = shared secret,
+ *                         salt = ephemeral share || recipient,
+ *                         info = "age-encryption.org/v1/X25519").
+ * Recipients are bech32 "age1…", identities bech32 "AGE-SECRET-KEY-1…".
+ */
+import crypto from 'node:crypto';
+import { decodeUnpadded, encodeUnpadded } from './base64.js';
+import { bech32Decode, bech32Encode } from './bech32.js';
+import { InputError } from '../errors.js';
+import { CorruptFileError } from './errors.js';
+import { hkdf } from './format.js';
+import { FILE_KEY_SIZE, type Identity, type Recipient, type Stanza } from './types.js';
+
+const INFO = 'age-encryption.org/v1/X25519';
+const RECIPIENT_HRP = 'age';
+const IDENTITY_HRP = 'age-secret-key-';
+// DER prefixes of SubjectPublicKeyInfo / PKCS#8 for OID 1.3.101.110 (X25519), RFC 8410.
+const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const ZERO_NONCE = Buffer.alloc(12);
+
+function publicKeyObject(raw: Uint8Array): crypto.KeyObject {
+  return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+function privateKeyObject(raw: Uint8Array): crypto.KeyObject {
+  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublic(key: crypto.KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
+}
+
+/** X25519 shared secret; null for a low-order share (all-zero result, which age forbids). */
+function sharedSecret(priv: crypto.KeyObject, pubRaw: Uint8Array): Buffer | null {
+  try {
+    const s = crypto.diffieHellman({ privateKey: priv, publicKey: publicKeyObject(pubRaw) });
+    return s.every((b) => b === 0) ? null : s;
+  } catch {
+    return null; // OpenSSL refuses to return an all-zero secret
+  }
+}
+
+/** ChaCha20-Poly1305 under a zero nonce (each wrap key is used once). */
+export function aeadSeal(key: Uint8Array, plaintext: Uint8Array): Buffer {
+  const c = crypto.createCipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: 16 });
+  return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+}
+
+/** Opens an `aeadSeal` box; null if it does not authenticate. */
+export function aeadOpen(key: Uint8Array, box: Uint8Array): Buffer | null {
+  if (box.length < 16) return null;
+  const d = crypto.createDecipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: 16 });
+  d.setAuthTag(box.subarray(box.length - 16));
+  const out = d.update(box.subarray(0, box.length - 16));
+  try {
+    d.final();
+  } catch {
+    return null;
+  }
+  return out;
+}
+
+export class X25519Recipient implements Recipient {
+  /** The 32-byte Montgomery u-coordinate. */
+  readonly publicKey: Buffer;
+
+  constructor(publicKey: Uint8Array) {
+    if (publicKey.length !== 32) throw new Error('an X25519 public key is 32 bytes');
+    this.publicKey = Buffer.from(publicKey);
+  }
+
+  /** Parses an `age1…` string; InputError naming it if malformed. */
+  static parse(s: string): X25519Recipient {
+    const d = bech32Decode(s);
+    if (s.toUpperCase().startsWith('AGE-SECRET-KEY-')) {
+      throw new InputError('a secret key (AGE-SECRET-KEY-1…) was given where a recipient (age1…) is expected; use "sealflow key show" to get its recipient');
+    }
+    if (!d || s !== s.toLowerCase() || d.hrp !== RECIPIENT_HRP || d.data.length !== 32) {
+      throw new InputError(`malformed recipient "${s}": expected an X25519 recipient "age1…" (as printed by "sealflow keygen" or "age-keygen")`);
+    }
+    return new X25519Recipient(d.data);
+  }
+
+  toString(): string {
+    return bech32Encode(RECIPIENT_HRP, this.publicKey);
+  }
+
+  wrapFileKey(fileKey: Uint8Array): Stanza[] {
+    const eph = crypto.generateKeyPairSync('x25519');
+    const share = rawPublic(eph.publicKey);
+    const secret = sharedSecret(eph.privateKey, this.publicKey);
+    if (!secret) throw new InputError(`recipient ${this.toString()} is a low-order point and cannot be encrypted to`);
+    const wrapKey = hkdf(secret, Buffer.concat([share, this.publicKey]), INFO);
+    return [{ type: 'X25519', args: [encodeUnpadded(share)], body: aeadSeal(wrapKey, fileKey) }];
+  }
+}
+
+export class X25519Identity implements Identity {
+  readonly #privateKey: crypto.KeyObject;
+  readonly #publicKey: Buffer;
+  readonly #scalar: Buffer;
+
+  constructor(scalar: Uint8Array) {
+    if (scalar.length !== 32) throw new Error('an X25519 secret key is 32 bytes');
+    this.#scalar = Buffer.from(scalar);
+    this.#privateKey = privateKeyObject(scalar);
+    this.#publicKey = rawPublic(crypto.createPublicKey(this.#privateKey));
+  }
+
+  /** A fresh identity from the CSPRNG. */
+  static generate(): X25519Identity {
+    const { privateKey } = crypto.generateKeyPairSync('x25519');
+    return new X25519Identity(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length));
+  }
+
+  /** Parses an `AGE-SECRET-KEY-1…` string; null if it is not one (never echoes key material). */
+  static tryParse(s: string): X25519Identity | null {
+    const d = bech32Decode(s);
+    if (!d || s !== s.toUpperCase() || d.hrp !== IDENTITY_HRP || d.data.length !== 32) return null;
+    return new X25519Identity(d.data);
+  }
+
+  /** The `AGE-SECRET-KEY-1…` encoding. Secret: never log it. */
+  toString(): string {
+    return bech32Encode(IDENTITY_HRP, this.#scalar).toUpperCase();
+  }
+
+  recipient(): X25519Recipient {
+    return new X25519Recipient(this.#publicKey);
+  }
+
+  unwrapFileKey(stanzas: readonly Stanza[]): Uint8Array | null {
+    for (const s of stanzas) {
+      if (s.type !== 'X25519') continue;
+      const share = s.args.length === 1 ? decodeUnpadded(s.args[0]!) : null;
+      if (!share || share.length !== 32) throw new CorruptFileError('header', 'malformed X25519 stanza arguments');
+      if (s.body.length !== FILE_KEY_SIZE + 16) throw new CorruptFileError('header', 'malformed X25519 stanza body');
+      const secret = sharedSecret(this.#privateKey, share);
+      if (!secret) throw new CorruptFileError('header', 'X25519 stanza with a low-order ephemeral share');
+      const wrapKey = hkdf(secret, Buffer.concat([share, this.#publicKey]), INFO);
+      const fileKey = aeadOpen(wrapKey, s.body);
+      if (fileKey) return fileKey;
+    }
+    return null;
+  }
+}

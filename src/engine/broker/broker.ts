@@ -1,0 +1,209 @@
+/**
+ * The key broker: the master side of WCPAC (docs/protocol.md §4–§8). It
+ * lives in the engine because it holds run state — expected slots,
+ * challenges, attested workers, epochs, recorded hashes — and the run's
+ * keys; src/attestation stays a pure verifier it calls.
+ *
+ * A TLS 1.3 server with the run CA's server certificate. Per connection: a
+ * hello with a fresh challenge; one attest message; then either a refusal
+ * (and nothing else) or the client certificate and the signed bundle-key
+ * message. Every decision goes to the decision sink (the journal).
+ */
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import tls from 'node:tls';
+import type { AttestationPolicy } from '../../attestation/policy.js';
+import type { Claims, Collateral } from '../../attestation/verifier.js';
+import type { Identity } from '../../crypto/types.js';
+import { masterSign } from '../../crypto/master-key.js';
+import type { RunCa } from '../../crypto/run-ca.js';
+import { streamChannel } from '../../protocol/channel.js';
+import { dispatch, type Handlers } from '../../protocol/dispatch.js';
+import type { AttestMsg, BrokerToProvisioner, ProvisionerToBroker } from '../../protocol/wcpac.js';
+import { SIM_WARNING } from '../../tee/sim/index.js';
+import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
+import { Challenges } from './challenges.js';
+import { judge } from './judge.js';
+import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
+
+export interface BrokerOptions {
+  readonly runId: string;
+  readonly master: { readonly signingKey: KeyObject; readonly signingPublicKey: KeyObject };
+  readonly runCa: RunCa;
+  readonly policy: AttestationPolicy;
+  /** E.g. the sim root key of the run; vendor collateral. */
+  readonly collateral: Collateral;
+  /** The encrypted executor bundle's SHA-256 and its 32-byte key. */
+  readonly bundle: { readonly sha256: Uint8Array; readonly key: Uint8Array };
+  /** Identities that unwrap file keys: the broker identity (inputs), the run identity (intermediates). */
+  readonly identities: readonly Identity[];
+  readonly record: DecisionSink;
+  readonly challengeTtlMs?: number;
+  readonly now?: () => Date;
+}
+
+export const fingerprint = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+export function summarise(c: Claims): ClaimsSummary {
+  return { platform: c.platform, measurement: c.measurement, debug: c.debug, tcbStatus: c.tcbStatus, simulated: c.platform === 'sim' };
+}
+
+export class KeyBroker {
+  readonly expected = new Map<string, ExpectedSlot>();
+  readonly workers = new Map<string, AttestedWorker>();
+  /** File id -> recorded ciphertext SHA-256 (hex). */
+  readonly hashes = new Map<string, string>();
+  /** Worker slot -> step attempts assigned to it. */
+  readonly assignments = new Map<string, Set<string>>();
+  epoch = 1;
+  /** The executor port (§9) sent to provisioned workers; set once the ExecServer listens. */
+  execPort: number | undefined = undefined;
+  readonly #challenges: Challenges;
+  readonly #waiters = new Map<string, { resolve: (w: AttestedWorker) => void; reject: (e: Error) => void }[]>();
+  #server: tls.Server | null = null;
+  #connections = 0;
+  readonly #sockets = new Set<tls.TLSSocket>();
+
+  private constructor(readonly opts: BrokerOptions) {
+    this.#challenges = new Challenges(opts.challengeTtlMs ?? 60_000, () => this.now().getTime());
+  }
+
+  now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  /** Starts the TLS server on `host` (default loopback) and an ephemeral port unless given. */
+  static async start(opts: BrokerOptions, host = '127.0.0.1', port = 0): Promise<KeyBroker> {
+    const b = new KeyBroker(opts);
+    const creds = await opts.runCa.serverCredentials();
+    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3' }, (s) => b.#onConnection(s));
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    b.#server = server;
+    return b;
+  }
+
+  get address(): { readonly host: string; readonly port: number } {
+    const a = this.#server?.address();
+    if (!a || typeof a === 'string') throw new Error('the broker is not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /** A slot the master launched (before its provisioner connects). */
+  expect(slot: ExpectedSlot): void {
+    this.expected.set(slot.slot, slot);
+  }
+
+  /** Resolves when `slot` is attested and provisioned; rejects when its attestation is refused. */
+  waitAttested(slot: string): Promise<AttestedWorker> {
+    const w = this.workers.get(slot);
+    if (w) return Promise.resolve(w);
+    return new Promise((resolve, reject) => {
+      const list = this.#waiters.get(slot) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(slot, list);
+    });
+  }
+
+  #settle(slot: string | undefined, w: AttestedWorker | Error): void {
+    if (slot === undefined || !this.expected.has(slot)) return;
+    for (const x of this.#waiters.get(slot) ?? []) (w instanceof Error ? x.reject(w) : x.resolve(w));
+    this.#waiters.delete(slot);
+  }
+
+  #onConnection(socket: tls.TLSSocket): void {
+    const connection = ++this.#connections;
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    const channel = streamChannel<BrokerToProvisioner, ProvisionerToBroker>(socket, socket);
+    socket.on('error', () => undefined);
+    let used = false;
+    const challenge = this.#challenges.issue(connection);
+    channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64') });
+    const handlers: Handlers<ProvisionerToBroker> = {
+      attest: (msg) => {
+        if (used) return void channel.close();
+        used = true;
+        void this.#attest(msg, connection).then(
+          (reply) => {
+            channel.send(reply);
+            socket.end();
+          },
+          () => socket.destroy(),
+        );
+      },
+    };
+    channel.onMessage((m) => dispatch(handlers, m, () => channel.close()));
+  }
+
+  async #attest(msg: AttestMsg, connection: number): Promise<BrokerToProvisioner> {
+    const slotName = typeof msg.slot === 'string' ? msg.slot : undefined;
+    const deployment = slotName !== undefined ? this.expected.get(slotName)?.deployment : undefined;
+    try {
+      const v = await judge(
+        {
+          runId: this.opts.runId,
+          policy: this.opts.policy,
+          collateral: this.opts.collateral,
+          challenges: this.#challenges,
+          expected: this.expected,
+          attested: new Set(this.workers.keys()),
+          now: () => this.now(),
+        },
+        msg,
+        connection,
+      );
+      const clientCertDer = await this.opts.runCa.issueClientCert(v.identitySpki, v.slot.slot, this.now());
+      const wrapped = wrapKey(v.x25519, LABEL_BUNDLE_KEY, this.opts.bundle.key);
+      const signature = masterSign(this.opts.master.signingKey, bundleKeyMessage(this.opts.runId, v.slot.slot, v.challenge, this.opts.bundle.sha256, wrapped));
+      const worker: AttestedWorker = { ...v.slot, claims: v.claims, x25519: v.x25519, identitySpki: v.identitySpki, clientCertDer, epoch: this.epoch, alive: true };
+      this.workers.set(v.slot.slot, worker);
+      this.opts.record({
+        type: 'attestation',
+        decision: 'accepted',
+        slot: v.slot.slot,
+        deployment: v.slot.deployment,
+        claims: summarise(v.claims),
+        keys: { x25519: fingerprint(v.x25519), identity: fingerprint(v.identitySpki) },
+        clientCertSerial: new X509Certificate(Buffer.from(clientCertDer)).serialNumber,
+        bundleSha256: Buffer.from(this.opts.bundle.sha256).toString('hex'),
+        ...(v.claims.platform === 'sim' ? { warning: SIM_WARNING } : {}),
+      });
+      this.#settle(v.slot.slot, worker);
+      return {
+        type: 'provisioned',
+        clientCert: Buffer.from(clientCertDer).toString('base64'),
+        bundleSha256: Buffer.from(this.opts.bundle.sha256).toString('hex'),
+        wrappedKey: wrapped.toString('base64'),
+        signature: signature.toString('base64'),
+        ...(this.execPort !== undefined ? { execPort: this.execPort } : {}),
+      };
+    } catch (err) {
+      if (!(err instanceof BrokerRefusal)) throw err;
+      this.opts.record({ type: 'attestation', decision: 'refused', ...(slotName !== undefined ? { slot: slotName } : {}), ...(deployment !== undefined ? { deployment } : {}), reason: err.reason, message: err.message });
+      this.#settle(slotName, err);
+      return { type: 'refused', reason: err.reason };
+    }
+  }
+
+  /** A worker declared dead: its certificate is revoked and its epoch closed; it gets no more keys. */
+  revoke(slot: string, reason: string): void {
+    const w = this.workers.get(slot);
+    if (!w) return;
+    w.alive = false;
+    this.opts.runCa.revoke(w.clientCertDer);
+    this.epoch += 1;
+    this.opts.record({ type: 'worker-revoked', worker: slot, epoch: w.epoch, reason });
+  }
+
+  async close(): Promise<void> {
+    const s = this.#server;
+    this.#server = null;
+    for (const sock of this.#sockets) sock.destroy();
+    for (const [slot, list] of this.#waiters) for (const w of list) w.reject(new Error(`the key broker closed before slot ${slot} was attested`));
+    this.#waiters.clear();
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+}

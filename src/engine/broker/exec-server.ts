@@ -1,0 +1,84 @@
+/**
+ * The executor port (docs/protocol.md §9): mutual TLS 1.3 with the run CA's
+ * server certificate. A client is accepted only with a certificate issued by
+ * this run's CA, valid now, not revoked, and belonging to an attested, live
+ * worker; TLS itself proves it holds the certificate's key (generated in
+ * its TEE). The execution channel (§1) then runs over the connection.
+ */
+import tls from 'node:tls';
+import { streamChannel, type Channel } from '../../protocol/channel.js';
+import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import type { KeyBroker } from './broker.js';
+import type { AttestedWorker } from './types.js';
+
+export type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
+
+export class ExecServer {
+  readonly #server: tls.Server;
+  readonly #sockets = new Set<tls.TLSSocket>();
+  readonly #waiters = new Map<string, (c: WorkerChannel) => void>();
+  readonly #channels = new Map<string, WorkerChannel>();
+
+  private constructor(
+    private readonly broker: KeyBroker,
+    server: tls.Server,
+  ) {
+    this.#server = server;
+  }
+
+  static async start(broker: KeyBroker, host = '127.0.0.1', port = 0): Promise<ExecServer> {
+    const creds = await broker.opts.runCa.serverCredentials();
+    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false });
+    const es = new ExecServer(broker, server);
+    server.on('secureConnection', (s) => es.#onConnection(s));
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return es;
+  }
+
+  get address(): { readonly host: string; readonly port: number } {
+    const a = this.#server.address();
+    if (!a || typeof a === 'string') throw new Error('the executor port is not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /** Resolves with the channel of `slot` once its executor has connected. */
+  channel(slot: string): Promise<WorkerChannel> {
+    const c = this.#channels.get(slot);
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => this.#waiters.set(slot, resolve));
+  }
+
+  #refuse(socket: tls.TLSSocket, reason: string, message: string, worker?: string): void {
+    this.broker.opts.record({ type: 'exec-connection', decision: 'refused', reason, message, ...(worker !== undefined ? { worker } : {}) });
+    socket.destroy();
+  }
+
+  #onConnection(socket: tls.TLSSocket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const peer = socket.getPeerCertificate();
+    if (!peer || !peer.raw) return this.#refuse(socket, 'no-client-cert', 'the client presented no certificate');
+    const problem = this.broker.opts.runCa.checkClientCert(peer.raw, this.broker.now());
+    if (problem) return this.#refuse(socket, 'bad-client-cert', problem);
+    let worker: AttestedWorker | undefined;
+    for (const w of this.broker.workers.values()) if (Buffer.from(w.clientCertDer).equals(peer.raw)) worker = w;
+    if (!worker) return this.#refuse(socket, 'unknown-worker', 'the certificate belongs to no attested worker');
+    if (!worker.alive) return this.#refuse(socket, 'worker-dead', `worker ${worker.slot} was declared dead`, worker.slot);
+    if (this.#channels.has(worker.slot)) return this.#refuse(socket, 'duplicate', `worker ${worker.slot} is already connected`, worker.slot);
+    const channel: WorkerChannel = streamChannel(socket, socket);
+    this.#channels.set(worker.slot, channel);
+    this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
+    this.#waiters.get(worker.slot)?.(channel);
+    this.#waiters.delete(worker.slot);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((r) => this.#server.close(() => r()));
+  }
+}

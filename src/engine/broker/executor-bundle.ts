@@ -1,0 +1,35 @@
+/**
+ * The encrypted executor bundle (docs/protocol.md §6–§7): the attested
+ * executor (src/worker/attested/main.ts) bundled with esbuild into one ESM
+ * file, sealed with a fresh 32-byte key. Only its SHA-256 and the key (in
+ * master memory) are kept; the sealed file is what connectors ship.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { sealBundle } from '../../worker/provisioner/provisioner.js';
+
+const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
+
+export interface SealedBundle {
+  readonly path: string;
+  readonly sha256: Buffer;
+  readonly key: Buffer;
+}
+
+/** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
+export async function buildExecutorCode(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const out = await esbuild.build({ entryPoints: [ENTRY], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent' });
+  const file = out.outputFiles[0];
+  if (!file) throw new Error('esbuild produced no executor bundle');
+  return file.text;
+}
+
+/** Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). */
+export async function sealExecutorBundle(code: string, path: string): Promise<SealedBundle> {
+  const key = randomBytes(32);
+  const sealed = sealBundle(key, Buffer.from(code, 'utf8'));
+  await writeFile(path, sealed, { mode: 0o644 });
+  return { path, sha256: createHash('sha256').update(sealed).digest(), key };
+}

@@ -1,0 +1,78 @@
+/**
+ * The key broker's records (docs/protocol.md §6, §8): slots it expects,
+ * workers it attested, and the decisions it journals. Decisions carry ids,
+ * fingerprints and claims — never key bytes.
+ */
+import type { Claims } from '../../attestation/verifier.js';
+import type { ConnectorName } from '../../connectors/connector.js';
+import type { PlatformName } from '../../tee/platform.js';
+
+/** A worker slot the master launched and expects to attest. */
+export interface ExpectedSlot {
+  readonly slot: string;
+  readonly deployment: string;
+  readonly connector: ConnectorName | (string & {});
+  readonly platform: PlatformName;
+}
+
+export interface AttestedWorker extends ExpectedSlot {
+  readonly claims: Claims;
+  /** The key-receiving key, 32 raw bytes. */
+  readonly x25519: Buffer;
+  readonly identitySpki: Buffer;
+  readonly clientCertDer: Uint8Array;
+  /** The epoch in which it was attested; a dead worker's epoch is closed. */
+  readonly epoch: number;
+  alive: boolean;
+}
+
+/** The claims as journalled (no report data bytes beyond their hex, no keys). */
+export interface ClaimsSummary {
+  readonly platform: string;
+  readonly measurement: string;
+  readonly debug: boolean;
+  readonly tcbStatus: string;
+  readonly simulated: boolean;
+}
+
+export type BrokerDecision =
+  | {
+      readonly type: 'attestation';
+      readonly decision: 'accepted' | 'refused';
+      readonly slot?: string;
+      readonly deployment?: string;
+      readonly reason?: string;
+      readonly message?: string;
+      readonly claims?: ClaimsSummary;
+      /** SHA-256 fingerprints (hex) of the worker's public keys. */
+      readonly keys?: { readonly x25519: string; readonly identity: string };
+      readonly clientCertSerial?: string;
+      readonly bundleSha256?: string;
+      readonly warning?: string;
+    }
+  | {
+      readonly type: 'key-release';
+      readonly decision: 'released' | 'refused';
+      readonly worker: string;
+      readonly step: string;
+      readonly reason?: string;
+      readonly message?: string;
+      /** File ids and their ciphertext SHA-256: which keys went where, never the keys. */
+      readonly files?: readonly { readonly id: string; readonly sha256: string }[];
+      readonly simulated?: boolean;
+    }
+  | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
+
+export type DecisionSink = (d: BrokerDecision) => void;
+
+/** A stable refusal reason with a message for people. */
+export class BrokerRefusal extends Error {
+  override readonly name = 'BrokerRefusal';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The WCPAC provisioning messages (docs/protocol.md §4–§6), master side.
+ * The provisioner speaks the same JSON lines without importing this file
+ * (it must stay built-ins only); byte fields are base64, hashes hex.
+ */
+
+/** §4: the master's first message on every provisioning connection. */
+export interface HelloMsg {
+  readonly type: 'hello';
+  readonly version: 1;
+  readonly runId: string;
+  /** 32 random bytes, base64. */
+  readonly challenge: string;
+  /** SPKI DER of the master signing key, base64. */
+  readonly masterKey: string;
+}
+
+/** §6: the bundle key and client certificate, only after the evidence verified. */
+export interface ProvisionedMsg {
+  readonly type: 'provisioned';
+  readonly clientCert: string;
+  readonly bundleSha256: string;
+  readonly wrappedKey: string;
+  readonly signature: string;
+  /** The executor port (§9) on the same host, when there is one. */
+  readonly execPort?: number;
+}
+
+/** §6: no evidence, no keys. */
+export interface RefusedMsg {
+  readonly type: 'refused';
+  readonly reason: string;
+}
+
+export type BrokerToProvisioner = HelloMsg | ProvisionedMsg | RefusedMsg;
+
+/** §5: evidence and the public keys it binds. */
+export interface AttestMsg {
+  readonly type: 'attest';
+  readonly slot: string;
+  readonly challenge: string;
+  readonly evidence: string;
+  /** 32 raw bytes, base64. */
+  readonly x25519: string;
+  /** SPKI DER, base64. */
+  readonly identity: string;
+}
+
+export type ProvisionerToBroker = AttestMsg;

@@ -1,0 +1,76 @@
+/**
+ * The attested executor (docs/protocol.md §9): the entry of the executor
+ * bundle the provisioner decrypts in memory and starts with `start(ctx)`.
+ * It connects to the master's executor port with mutual TLS — its client
+ * certificate from the run CA, its identity key generated in the TEE —
+ * authenticates the master as the provisioner did (the pin), and runs the
+ * execution channel (§1) over that connection. When the connection to the
+ * master is lost it cancels what it runs and exits.
+ */
+import os from 'node:os';
+import tls from 'node:tls';
+import { streamChannel } from '../../protocol/channel.js';
+import { dispatch, type Handlers } from '../../protocol/dispatch.js';
+import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import { startAttempt, type Attempt } from '../executor/attempt.js';
+import { killAllGroups } from '../executor/command.js';
+import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
+
+function pem(der: Uint8Array): string {
+  return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
+
+export async function start(ctx: ExecutorContext): Promise<void> {
+  const { host, port } = ctx.exec;
+  const socket = tls.connect({
+    host,
+    port,
+    minVersion: 'TLSv1.3',
+    rejectUnauthorized: false,
+    servername: 'sealflow-master',
+    cert: pem(ctx.clientCertDer),
+    key: ctx.identityKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  const peer = socket.getPeerCertificate(true);
+  const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
+  const problem = checkMasterChain(ctx.master.pin, ctx.runId, ctx.master.publicKeySpki, issuer, peer.raw);
+  if (problem) {
+    socket.destroy();
+    throw new ProvisionError('master-not-pinned', `executor: refusing the master at ${host}:${port}: ${problem}`);
+  }
+  const channel = streamChannel<WorkerToMaster, MasterToWorker>(socket, socket);
+  const running = new Map<string, Attempt>();
+  const pathEnv = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+  let stopping = false;
+  const stopAll = async (code: number): Promise<void> => {
+    stopping = true;
+    for (const a of running.values()) a.cancel();
+    await Promise.race([Promise.allSettled([...running.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 5000))]);
+    process.exit(code);
+  };
+  const handlers: Handlers<MasterToWorker> = {
+    assign(msg) {
+      if (stopping) return;
+      const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
+      running.set(msg.id, attempt);
+      void attempt.done.then((r) => {
+        running.delete(msg.id);
+        channel.send({ ...r, id: msg.id } as WorkerToMaster);
+      });
+    },
+    cancel(msg) {
+      running.get(msg.id)?.cancel();
+    },
+    shutdown() {
+      void stopAll(0);
+    },
+  };
+  channel.onMessage((m) => dispatch(handlers, m, (bad) => process.stderr.write(`executor ${ctx.slot}: unknown message ${JSON.stringify(bad)}\n`)));
+  channel.onClose(() => void stopAll(0));
+  process.on('exit', killAllGroups);
+  channel.send({ type: 'ready', pid: process.pid, host: os.hostname() });
+}

@@ -1,0 +1,347 @@
+/**
+ * The sealflow provisioner (docs/protocol.md §3–§7): the one program a TEE
+ * measures. Node built-ins only, no imports from the rest of sealflow, so
+ * that what is measured is this file, `node` and the launch configuration.
+ *
+ *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
+ *
+ * (or only `<launch.json>`, with SEALFLOW_MASTER_ADDRESS, SEALFLOW_SLOT and
+ * SEALFLOW_BUNDLE in the environment, where argv is fixed by a manifest).
+ *
+ * It generates its keys inside the TEE, authenticates the master by the pin
+ * in its (measured) launch configuration before sending anything, obtains
+ * evidence binding its keys to the master's challenge, and starts the
+ * executor bundle — decrypted in memory — only after checking the master's
+ * signature and the bundle's hash. Exit status 3 = refused (reason on stderr).
+ */
+import { X509Certificate, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { pathToFileURL } from 'node:url';
+
+export const PROTOCOL = 'sealflow-wcpac-v1';
+export const LABEL_BUNDLE_KEY = 'sealflow-wcpac-v1/bundle-key';
+export const LABEL_FILE_KEY = 'sealflow-wcpac-v1/file-key';
+export const BUNDLE_AAD = 'sealflow-bundle-v1';
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+export type EvidenceSource =
+  | { readonly kind: 'sim'; readonly socket: string }
+  | { readonly kind: 'configfs-tsm' }
+  | { readonly kind: 'gramine' };
+
+export interface LaunchConfig {
+  readonly version: 1;
+  /** SHA-256 of the master signing key's SPKI DER, hex. */
+  readonly pin: string;
+  readonly evidence: EvidenceSource;
+}
+
+/** A refusal: `reason` is stable (docs/protocol.md), the message is for people. */
+export class ProvisionError extends Error {
+  override readonly name = 'ProvisionError';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `lp(x)`: 4-byte big-endian length, then the bytes. */
+export function lengthPrefixed(fields: readonly (string | Uint8Array)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const f of fields) {
+    const b = typeof f === 'string' ? Buffer.from(f, 'utf8') : Buffer.from(f);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    parts.push(len, b);
+  }
+  return Buffer.concat(parts);
+}
+
+/** §5: the 64-byte report data binding run, slot, challenge and both public keys. */
+export function reportData(runId: string, slot: string, challenge: Uint8Array, x25519: Uint8Array, identitySpki: Uint8Array): Buffer {
+  return createHash('sha512').update(lengthPrefixed([PROTOCOL, runId, slot, challenge, x25519, identitySpki])).digest();
+}
+
+/** §6: the bytes the master signs in the bundle-key message. */
+export function bundleKeyMessage(runId: string, slot: string, challenge: Uint8Array, bundleSha256: Uint8Array, wrappedKey: Uint8Array): Buffer {
+  return lengthPrefixed([LABEL_BUNDLE_KEY, runId, slot, challenge, bundleSha256, wrappedKey]);
+}
+
+function x25519Public(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+export function x25519Raw(key: KeyObject): Buffer {
+  const pub = key.type === 'public' ? key : createPublicKey(key);
+  return pub.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI_PREFIX.length);
+}
+
+function aead(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, open: boolean, aad?: string): Buffer {
+  if (!open) {
+    const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    if (aad !== undefined) c.setAAD(Buffer.from(aad), { plaintextLength: data.length });
+    return Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
+  }
+  if (data.length < 16) throw new ProvisionError('bad-ciphertext', 'ciphertext too short');
+  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  if (aad !== undefined) d.setAAD(Buffer.from(aad), { plaintextLength: data.length - 16 });
+  d.setAuthTag(data.subarray(data.length - 16));
+  try {
+    return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]);
+  } catch {
+    throw new ProvisionError('bad-ciphertext', 'ciphertext does not authenticate');
+  }
+}
+
+/** §7: wrap `secret` to an X25519 public key (age's X25519 stanza construction, sealflow label). */
+export function wrapKey(recipient: Uint8Array, label: string, secret: Uint8Array): Buffer {
+  const eph = generateKeyPairSync('x25519');
+  const share = x25519Raw(eph.publicKey);
+  const s = diffieHellman({ privateKey: eph.privateKey, publicKey: x25519Public(recipient) });
+  if (s.every((b) => b === 0)) throw new ProvisionError('bad-public-key', 'low-order X25519 key');
+  const k = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, recipient]), label, 32));
+  return Buffer.concat([share, aead(k, Buffer.alloc(12), secret, false)]);
+}
+
+/** §7: unwrap with the private key; throws `bad-ciphertext` if it does not authenticate. */
+export function unwrapKey(privateKey: KeyObject, label: string, wrapped: Uint8Array): Buffer {
+  if (wrapped.length < 32 + 16) throw new ProvisionError('bad-ciphertext', 'wrapped key too short');
+  const share = wrapped.subarray(0, 32);
+  const s = diffieHellman({ privateKey, publicKey: x25519Public(share) });
+  if (s.every((b) => b === 0)) throw new ProvisionError('bad-ciphertext', 'low-order share');
+  const k = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, x25519Raw(privateKey)]), label, 32));
+  return aead(k, Buffer.alloc(12), wrapped.subarray(32), true);
+}
+
+/** §7: the encrypted bundle is nonce(12) ‖ ChaCha20-Poly1305(key, nonce, bundle, aad). */
+export function sealBundle(key: Uint8Array, plaintext: Uint8Array): Buffer {
+  const nonce = randomBytes(12);
+  return Buffer.concat([nonce, aead(key, nonce, plaintext, false, BUNDLE_AAD)]);
+}
+
+export function openBundle(key: Uint8Array, sealed: Uint8Array): Buffer {
+  if (sealed.length < 12 + 16) throw new ProvisionError('bad-ciphertext', 'bundle too short');
+  return aead(key, sealed.subarray(0, 12), sealed.subarray(12), true, BUNDLE_AAD);
+}
+
+/** §4: why the server is not the pinned master, or null. Pure, for tests. */
+export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint8Array, runCaDer: Uint8Array | undefined, leafDer: Uint8Array, now = new Date()): string | null {
+  if (createHash('sha256').update(masterKeySpki).digest('hex') !== pin.toLowerCase()) return 'the master key does not match the pinned fingerprint';
+  if (!runCaDer) return 'the server sent no run CA certificate';
+  let master: KeyObject, ca: X509Certificate, leaf: X509Certificate;
+  try {
+    master = createPublicKey({ key: Buffer.from(masterKeySpki), format: 'der', type: 'spki' });
+    ca = new X509Certificate(Buffer.from(runCaDer));
+    leaf = new X509Certificate(Buffer.from(leafDer));
+  } catch {
+    return 'the server certificates cannot be parsed';
+  }
+  const valid = (c: X509Certificate) => now >= new Date(c.validFrom) && now <= new Date(c.validTo);
+  if (!ca.ca || !ca.verify(master)) return 'the run CA certificate is not signed by the pinned master key';
+  if (ca.subject !== `CN=sealflow run CA ${runId}`) return `the run CA certificate is not for run ${runId}`;
+  if (!leaf.verify(ca.publicKey)) return 'the TLS certificate is not issued by the run CA';
+  if (!valid(ca) || !valid(leaf)) return 'a server certificate is not valid now';
+  return null;
+}
+
+/** §5: evidence over `rd` from the platform's guest evidence provider. */
+async function obtainEvidence(src: EvidenceSource, rd: Buffer, cwd: string): Promise<Buffer> {
+  if (src.kind === 'sim') {
+    const socketPath = path.resolve(cwd, src.socket);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const s = net.connect(socketPath, () => s.end(rd));
+          s.on('data', (c: Buffer) => chunks.push(c));
+          s.on('end', () => resolve(Buffer.concat(chunks)));
+          s.on('error', reject);
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (attempt >= 50 || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) throw new ProvisionError('no-evidence', `the sim evidence socket ${socketPath} failed: ${code ?? String(err)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  if (src.kind === 'gramine') {
+    await writeFile('/dev/attestation/user_report_data', rd);
+    return readFile('/dev/attestation/quote');
+  }
+  const dir = `/sys/kernel/config/tsm/report/sealflow-${randomBytes(8).toString('hex')}`;
+  await mkdir(dir);
+  try {
+    await writeFile(path.join(dir, 'inblob'), rd);
+    return await readFile(path.join(dir, 'outblob'));
+  } finally {
+    await rmdir(dir).catch(() => undefined);
+  }
+}
+
+type Msg = { readonly type: string; readonly [k: string]: unknown };
+
+function lineReader(socket: tls.TLSSocket): () => Promise<Msg> {
+  let buf = '';
+  const queue: Msg[] = [];
+  let waiter: { resolve: (m: Msg) => void; reject: (e: Error) => void } | null = null;
+  let failure: Error | null = null;
+  const fail = (e: Error) => {
+    failure ??= e;
+    waiter?.reject(failure);
+    waiter = null;
+  };
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buf += chunk;
+    if (buf.length > 1 << 20) return fail(new ProvisionError('protocol', 'message too long'));
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      let m: unknown;
+      try {
+        m = JSON.parse(buf.slice(0, nl));
+      } catch {
+        return fail(new ProvisionError('protocol', 'malformed message from the master'));
+      }
+      buf = buf.slice(nl + 1);
+      if (typeof m !== 'object' || m === null || typeof (m as Msg).type !== 'string') return fail(new ProvisionError('protocol', 'malformed message from the master'));
+      if (waiter) {
+        waiter.resolve(m as Msg);
+        waiter = null;
+      } else queue.push(m as Msg);
+    }
+  });
+  socket.on('close', () => fail(new ProvisionError('connection-lost', 'the master closed the connection')));
+  socket.on('error', (e) => fail(new ProvisionError('connection-lost', `connection to the master failed: ${e.message}`)));
+  return () => {
+    const m = queue.shift();
+    if (m) return Promise.resolve(m);
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+  };
+}
+
+const str = (m: Msg, k: string): string => {
+  const v = m[k];
+  if (typeof v !== 'string') throw new ProvisionError('protocol', `message ${m.type} lacks ${k}`);
+  return v;
+};
+const b64 = (m: Msg, k: string): Buffer => Buffer.from(str(m, k), 'base64');
+
+export interface ProvisionOptions {
+  readonly config: LaunchConfig;
+  readonly host: string;
+  readonly port: number;
+  readonly slot: string;
+  readonly bundlePath: string;
+  readonly cwd: string;
+  readonly timeoutMs?: number;
+}
+
+/** What the started bundle's `start(ctx)` receives: everything stays in this process's memory. */
+export interface ExecutorContext {
+  readonly runId: string;
+  readonly slot: string;
+  readonly master: { readonly host: string; readonly port: number; readonly pin: string; readonly publicKeySpki: Buffer };
+  /** The master's executor port (§9), from the provisioned message (not security-relevant: the pin is checked again). */
+  readonly exec: { readonly host: string; readonly port: number };
+  readonly clientCertDer: Buffer;
+  readonly runCaDer: Buffer;
+  readonly identityKey: KeyObject;
+  readonly keyReceivingKey: KeyObject;
+}
+
+/** §4–§6. Resolves with the started bundle's module; rejects with a ProvisionError. */
+export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: ExecutorContext; readonly module: unknown }> {
+  const kr = generateKeyPairSync('x25519');
+  const id = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const xPub = x25519Raw(kr.publicKey);
+  const idSpki = id.publicKey.export({ type: 'spki', format: 'der' });
+  const socket = tls.connect({ host: o.host, port: o.port, minVersion: 'TLSv1.3', rejectUnauthorized: false, servername: 'sealflow-master' });
+  const timer = setTimeout(() => socket.destroy(new Error('timed out')), o.timeoutMs ?? 30_000);
+  try {
+    const next = lineReader(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', (e) => reject(new ProvisionError('connection-lost', `cannot connect to the master at ${o.host}:${o.port}: ${e.message}`)));
+    });
+    const peer = socket.getPeerCertificate(true);
+    const hello = await next();
+    if (hello.type !== 'hello' || hello['version'] !== 1) throw new ProvisionError('protocol', `expected hello, got ${hello.type}`);
+    const runId = str(hello, 'runId');
+    const challenge = b64(hello, 'challenge');
+    const masterSpki = b64(hello, 'masterKey');
+    const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
+    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw);
+    if (chainProblem) throw new ProvisionError('master-not-pinned', `refusing the master at ${o.host}:${o.port}: ${chainProblem}`);
+    const masterKey = createPublicKey({ key: masterSpki, format: 'der', type: 'spki' });
+    const evidence = await obtainEvidence(o.config.evidence, reportData(runId, o.slot, challenge, xPub, idSpki), o.cwd);
+    socket.write(JSON.stringify({ type: 'attest', slot: o.slot, challenge: challenge.toString('base64'), evidence: evidence.toString('base64'), x25519: xPub.toString('base64'), identity: idSpki.toString('base64') }) + '\n');
+    const reply = await next();
+    if (reply.type === 'refused') throw new ProvisionError('refused', `the master refused this worker: ${str(reply, 'reason')}`);
+    if (reply.type !== 'provisioned') throw new ProvisionError('protocol', `expected provisioned, got ${reply.type}`);
+    const bundleSha = Buffer.from(str(reply, 'bundleSha256'), 'hex');
+    const wrapped = b64(reply, 'wrappedKey');
+    if (!verify('sha256', bundleKeyMessage(runId, o.slot, challenge, bundleSha, wrapped), { key: masterKey, dsaEncoding: 'ieee-p1363' }, b64(reply, 'signature'))) {
+      throw new ProvisionError('bad-master-signature', 'the bundle-key message is not signed by the pinned master key');
+    }
+    const sealed = await readFile(o.bundlePath);
+    if (!createHash('sha256').update(sealed).digest().equals(bundleSha)) throw new ProvisionError('bundle-hash-mismatch', `the executor bundle ${o.bundlePath} does not have the SHA-256 the master signed`);
+    const code = openBundle(unwrapKey(kr.privateKey, LABEL_BUNDLE_KEY, wrapped), sealed);
+    socket.end();
+    const ctx: ExecutorContext = {
+      runId,
+      slot: o.slot,
+      master: { host: o.host, port: o.port, pin: o.config.pin, publicKeySpki: masterSpki },
+      exec: typeof reply['execPort'] === 'number' ? { host: o.host, port: reply['execPort'] } : { host: o.host, port: o.port },
+      clientCertDer: b64(reply, 'clientCert'),
+      runCaDer: Buffer.from(issuer as Buffer),
+      identityKey: id.privateKey,
+      keyReceivingKey: kr.privateKey,
+    };
+    const mod = (await import(`data:text/javascript;base64,${code.toString('base64')}`)) as { start?: (c: ExecutorContext) => unknown };
+    if (typeof mod.start !== 'function') throw new ProvisionError('bad-bundle', 'the executor bundle exports no start function');
+    await mod.start(ctx);
+    return { ctx, module: mod };
+  } finally {
+    clearTimeout(timer);
+    socket.destroy();
+  }
+}
+
+export function parseLaunchConfig(text: string): LaunchConfig {
+  const c = JSON.parse(text) as LaunchConfig;
+  if (c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string') throw new Error('invalid launch configuration');
+  return c;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  // Under Gramine/Occlum argv is fixed in the measured manifest: the unmeasured
+  // values then come from the environment variables the manifest passes through.
+  const env = process.env;
+  const [configPath, address = env['SEALFLOW_MASTER_ADDRESS'], slot = env['SEALFLOW_SLOT'], bundlePath = env['SEALFLOW_BUNDLE']] = argv;
+  const m = /^(.*):(\d+)$/.exec(address ?? '');
+  if (!configPath || !m || !slot || !bundlePath) {
+    process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>\n');
+    return 2;
+  }
+  try {
+    const config = parseLaunchConfig(await readFile(configPath, 'utf8'));
+    await provision({ config, host: m[1] as string, port: Number(m[2]), slot, bundlePath, cwd: process.cwd() });
+    return 0;
+  } catch (err) {
+    const reason = err instanceof ProvisionError ? err.reason : 'error';
+    process.stderr.write(`sealflow provisioner: ${reason}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 3;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}

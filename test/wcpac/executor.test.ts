@@ -1,0 +1,111 @@
+/**
+ * docs/protocol.md §9: the attested executor. A real provisioner under sim
+ * decrypts the esbuild-bundled executor in memory; it connects to the
+ * executor port with mutual TLS on its run-CA certificate and runs a step
+ * over the execution channel (§1). Clients without a certificate of this
+ * run's CA, or with a revoked one, are refused.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import tls from 'node:tls';
+import { ephemeralMaster } from '../../src/crypto/master-key.js';
+import { RunCa } from '../../src/crypto/run-ca.js';
+import { derToPem } from '../../src/crypto/x509-issue.js';
+import { ExecServer } from '../../src/engine/broker/exec-server.js';
+import { buildExecutorCode } from '../../src/engine/broker/executor-bundle.js';
+import type { WorkerToMaster } from '../../src/protocol/execution.js';
+import { connectRaw, expectSlot, forgeAttest, launchWorker, setup, type Harness } from './harness.js';
+
+function execRefusals(h: Harness): string[] {
+  return h.decisions.flatMap((d) => (d.type === 'exec-connection' && d.decision === 'refused' ? [d.reason ?? ''] : []));
+}
+
+/** Connects to the executor port with an optional client certificate; resolves when the master closes or after 1.5 s. */
+function tryConnect(es: ExecServer, cred?: { cert: string; key: string }): Promise<{ closedByMaster: boolean }> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ ...es.address, rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(cred ?? {}) });
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ closedByMaster: false });
+    }, 1500);
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve({ closedByMaster: true });
+    });
+  });
+}
+
+describe('§9 executor connection', () => {
+  test('§9 an attested sim worker starts the decrypted executor, connects with mTLS and runs a step', async () => {
+    const h = await setup({ bundleCode: await buildExecutorCode() });
+    const es = await ExecServer.start(h.broker);
+    h.broker.execPort = es.address.port;
+    try {
+      expectSlot(h, 'local-1');
+      const run = launchWorker(h, 'local-1');
+      const channel = await es.channel('local-1');
+      const got: WorkerToMaster[] = [];
+      const next = () => new Promise<WorkerToMaster>((resolve) => {
+        const poll = () => (got.length > 0 ? resolve(got.shift() as WorkerToMaster) : setTimeout(poll, 10));
+        poll();
+      });
+      channel.onMessage((m) => got.push(m));
+      assert.equal((await next()).type, 'ready');
+      const scratch = path.join(h.dir, 'scratch');
+      const outDir = path.join(h.dir, 'out');
+      await mkdir(outDir, { recursive: true });
+      channel.send({
+        type: 'assign', id: 'hello[0]#1', label: 'hello',
+        exec: { kind: 'command', argv: ['sh', '-c', 'echo attested > greeting.txt'], shell: false, env: {}, globs: { greeting: 'greeting.txt' } },
+        inputs: {}, outputs: [{ id: 'greeting', type: { kind: 'file' }, optional: false }],
+        threads: 1, scratchDir: scratch, outDir, logBase: path.join(h.dir, 'hello'),
+      });
+      const started = await next();
+      assert.equal(started.type, 'started', JSON.stringify(started));
+      const done = await next();
+      assert.equal(done.type, 'succeeded', JSON.stringify(done));
+      const out = done.type === 'succeeded' ? (done.outputs['greeting'] as { path: string }) : undefined;
+      assert.equal((await readFile(out?.path ?? '', 'utf8')).trim(), 'attested');
+      channel.send({ type: 'shutdown' });
+      const r = await run;
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted' && d.worker === 'local-1'));
+    } finally {
+      await es.close();
+      await h.close();
+    }
+  });
+
+  test('§9 a client without a run certificate, with another run CA\'s certificate, or with a revoked one is refused', async () => {
+    const h = await setup();
+    const es = await ExecServer.start(h.broker);
+    try {
+      expectSlot(h, 'local-1');
+      const c = await connectRaw(h);
+      const forged = forgeAttest(h, c, 'local-1');
+      c.send(forged.msg);
+      await c.closed();
+      const worker = h.broker.workers.get('local-1');
+      assert.ok(worker);
+      const key = forged.identityKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+
+      assert.deepEqual(await tryConnect(es), { closedByMaster: true });
+      const otherRun = await RunCa.create(ephemeralMaster(), 'run-other', 3_600_000);
+      const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const foreign = await otherRun.issueClientCert(spki.publicKey.export({ type: 'spki', format: 'der' }), 'local-1');
+      assert.deepEqual(await tryConnect(es, { cert: derToPem(foreign), key: spki.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }), { closedByMaster: true });
+
+      h.broker.revoke('local-1', 'declared dead by the test');
+      assert.deepEqual(await tryConnect(es, { cert: derToPem(worker.clientCertDer), key }), { closedByMaster: true });
+      assert.deepEqual(execRefusals(h), ['no-client-cert', 'bad-client-cert', 'bad-client-cert']);
+      assert.ok(!h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted'));
+    } finally {
+      await es.close();
+      await h.close();
+    }
+  });
+});
