@@ -8,7 +8,7 @@
  */
 import { CorruptFileError } from './errors.js';
 import { readFull, type ByteSink, type ByteSource } from './io.js';
-import { inlineExecutor, sharedPool, type ChunkExecutor } from './pool.js';
+import { ChunkPool, inlineExecutor, sharedPool, type ChunkExecutor } from './pool.js';
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, chunkCount, type BatchResult } from './stream.js';
 
 export interface PipelineOptions {
@@ -61,6 +61,13 @@ class Queue<T> {
 
 const END = Symbol('end');
 
+/** Mix inline work with the pool (SEALFLOW_CRYPTO_HYBRID=0 turns it off, for measurement). */
+const hybrid = process.env['SEALFLOW_CRYPTO_HYBRID'] !== '0';
+
+function poolBusy(pool: ChunkExecutor): boolean {
+  return pool instanceof ChunkPool && pool.pending >= 2 * pool.size;
+}
+
 /**
  * Seals (`op = 'seal'`) or opens (`'open'`) the chunk stream read from
  * `source` with the 32-byte payload `key`, writing the result to `sink`.
@@ -112,7 +119,8 @@ export async function runPayload(
         else final = true;
       }
       if (processed >= threshold) pool ??= options.executor ?? sharedPool();
-      const executor = pool ?? inlineExecutor;
+      // The calling thread works too, whenever the pool already has a queue.
+      const executor = pool && !(hybrid && poolBusy(pool)) ? pool : inlineExecutor;
       const result = executor.run({
         type: op,
         key,

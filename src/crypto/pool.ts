@@ -86,6 +86,11 @@ export class ChunkPool implements ChunkExecutor {
     if (i >= 0) this.#workers.splice(i, 1, this.#spawn());
   }
 
+  /** Batches submitted and not yet finished. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   run(job: JobSpec): Promise<BatchResult> {
     let pw = this.#workers[0]!;
     for (const w of this.#workers) if (w.busy < pw.busy) pw = w;
