@@ -85,6 +85,7 @@ export async function runPayload(
   const threshold = options.parallelThreshold ?? 4 * 1024 * 1024;
   const inCap = perBatch * (op === 'seal' ? CHUNK_SIZE : ENCRYPTED_CHUNK_SIZE);
   const outCap = perBatch * (op === 'seal' ? ENCRYPTED_CHUNK_SIZE : CHUNK_SIZE);
+  const outOffset = inCap + 64; // past the read-ahead byte, aligned
 
   const free = new Queue<Slot>();
   const ready = new Queue<InFlight | typeof END>();
@@ -92,7 +93,7 @@ export async function runPayload(
   const acquire = (): Promise<Slot> => {
     if (free.length === 0 && allocated < maxSlots) {
       allocated++;
-      return Promise.resolve({ buffer: new SharedArrayBuffer(inCap + outCap) });
+      return Promise.resolve({ buffer: new SharedArrayBuffer(outOffset + outCap) });
     }
     return free.shift();
   };
@@ -100,24 +101,22 @@ export async function runPayload(
   const produce = async (): Promise<void> => {
     let counter = 0;
     let processed = 0;
-    let carry: number | null = null; // one byte read ahead to tell whether a full batch is the last
-    const peek = new Uint8Array(1);
+    let carry: number | null = null; // the byte read ahead past the previous batch
     let pool: ChunkExecutor | null = null;
     for (;;) {
       const slot = await acquire();
-      const input = new Uint8Array(slot.buffer, 0, inCap);
+      // Read one byte past the batch: it tells whether this batch is the last
+      // (and starts the next one) without a separate read.
+      const input = new Uint8Array(slot.buffer, 0, inCap + 1);
       let n = 0;
       if (carry !== null) {
         input[0] = carry;
         n = 1;
       }
       n += await readFull(source, input.subarray(n));
-      let final = n < inCap;
-      carry = null;
-      if (!final) {
-        if ((await readFull(source, peek)) === 1) carry = peek[0]!;
-        else final = true;
-      }
+      const final = n <= inCap;
+      carry = final ? null : input[inCap]!;
+      if (!final) n = inCap;
       if (processed >= threshold) pool ??= options.executor ?? sharedPool();
       // The calling thread works too, whenever the pool already has a queue.
       const executor = pool && !(hybrid && poolBusy(pool)) ? pool : inlineExecutor;
@@ -129,7 +128,7 @@ export async function runPayload(
         buffer: slot.buffer,
         inOffset: 0,
         inLength: n,
-        outOffset: inCap,
+        outOffset,
         outCapacity: outCap,
       });
       result.catch(() => undefined); // observed by the consumer; never unhandled
@@ -149,7 +148,7 @@ export async function runPayload(
       if (item === END) return;
       const r = await item.result;
       if (!r.ok) throw new CorruptFileError({ chunk: r.chunk }, r.reason);
-      await sink.write(new Uint8Array(item.slot.buffer, inCap, r.length));
+      await sink.write(new Uint8Array(item.slot.buffer, outOffset, r.length));
       free.push(item.slot);
     }
   };

@@ -112,11 +112,16 @@ export class ChunkPool implements ChunkExecutor {
 
 let shared: ChunkPool | undefined;
 
-/** Worker count: $SEALFLOW_CRYPTO_THREADS, else one per available core (at most 8). */
+/**
+ * Worker count: $SEALFLOW_CRYPTO_THREADS, else one per available core but
+ * one (at most 7): the pipeline's own thread also seals and opens batches
+ * whenever the pool has a queue, so every core works without paying for an
+ * extra worker's startup and memory.
+ */
 export function defaultPoolSize(): number {
-  const env = Number(process.env['SEALFLOW_CRYPTO_THREADS']);
-  if (Number.isInteger(env) && env >= 0) return env;
-  return Math.min(8, os.availableParallelism());
+  const env = process.env['SEALFLOW_CRYPTO_THREADS'];
+  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
+  return Math.max(1, Math.min(7, os.availableParallelism() - 1));
 }
 
 /** The process-wide pool, or null when parallelism is off (0 threads). */
