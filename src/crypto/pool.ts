@@ -8,7 +8,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
-import type { BatchJob, FromWorker } from './pool-protocol.js';
+import type { FileJob, FileJobFailure } from './filemode.js';
+import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -34,7 +35,7 @@ export const inlineExecutor: ChunkExecutor = {
 };
 
 interface Pending {
-  readonly resolve: (r: BatchResult) => void;
+  readonly resolve: (msg: FromWorker) => void;
   readonly reject: (e: Error) => void;
   readonly worker: PoolWorker;
 }
@@ -63,8 +64,8 @@ export class ChunkPool implements ChunkExecutor {
       const p = this.#pending.get(msg.id);
       if (!p) return;
       this.#settle(msg.id, p);
-      if (msg.type === 'result') p.resolve(msg.result);
-      else p.reject(new Error(`chunk worker: ${msg.message}`));
+      if (msg.type === 'error') p.reject(new Error(`chunk worker: ${msg.message}`));
+      else p.resolve(msg);
     });
     worker.on('error', (err) => this.#failWorker(pw, err));
     worker.on('exit', (code) => this.#failWorker(pw, new Error(`chunk worker exited with code ${code}`)));
@@ -91,15 +92,31 @@ export class ChunkPool implements ChunkExecutor {
     return this.#pending.size;
   }
 
-  run(job: JobSpec): Promise<BatchResult> {
+  #post(pw: PoolWorker, msg: ToWorker): Promise<FromWorker> {
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.#pending.set(msg.id, { resolve, reject, worker: pw });
+      if (pw.busy++ === 0) pw.worker.ref();
+      pw.worker.postMessage(msg);
+    });
+  }
+
+  async run(job: JobSpec): Promise<BatchResult> {
     let pw = this.#workers[0]!;
     for (const w of this.#workers) if (w.busy < pw.busy) pw = w;
-    const id = this.#nextId++;
-    return new Promise<BatchResult>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, worker: pw });
-      if (pw.busy++ === 0) pw.worker.ref();
-      pw.worker.postMessage({ ...job, id } satisfies BatchJob);
-    });
+    const reply = await this.#post(pw, { ...job, id: this.#nextId++ });
+    if (reply.type !== 'result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
+    return reply.result;
+  }
+
+  /** Has every worker take part in a file job; resolves when all of them stopped. */
+  runFileJob(job: FileJob): Promise<FileJobFailure[]> {
+    return Promise.all(
+      this.#workers.map(async (pw) => {
+        const reply = await this.#post(pw, { ...job, type: 'file', id: this.#nextId++ });
+        if (reply.type !== 'file-result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
+        return reply.failure;
+      }),
+    );
   }
 
   /** Stops the workers (tests; a CLI process simply exits). */
