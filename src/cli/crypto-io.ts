@@ -143,20 +143,22 @@ export async function getPassphrase(confirm: boolean): Promise<string> {
   } catch {
     throw new InputError('no passphrase: set SEALFLOW_PASSPHRASE or run on a terminal');
   }
+  const input = new tty.ReadStream(fd);
   try {
-    const first = await prompt(fd, 'Enter passphrase: ');
+    const first = await prompt(input, fd, 'Enter passphrase: ');
     if (first === '') throw new InputError('the passphrase is empty');
-    if (confirm && (await prompt(fd, 'Confirm passphrase: ')) !== first) throw new InputError('the passphrases do not match');
+    if (confirm && (await prompt(input, fd, 'Confirm passphrase: ')) !== first) throw new InputError('the passphrases do not match');
     return first;
   } finally {
-    fs.closeSync(fd);
+    input.destroy(); // closes the terminal descriptor
   }
 }
 
-function prompt(fd: number, text: string): Promise<string> {
+/** Reads one line from the terminal with echo off (raw mode). */
+function prompt(input: tty.ReadStream, fd: number, text: string): Promise<string> {
   fs.writeSync(fd, text);
-  const input = new tty.ReadStream(fd);
   input.setRawMode(true);
+  input.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
     const done = (err: Error | null): void => {

@@ -108,15 +108,27 @@ export class ChunkPool implements ChunkExecutor {
     return reply.result;
   }
 
-  /** Has every worker take part in a file job; resolves when all of them stopped. */
-  runFileJob(job: FileJob): Promise<FileJobFailure[]> {
-    return Promise.all(
+  /**
+   * Has every worker take part in a file job. Resolves only when all of them
+   * have stopped (they write to the caller's file descriptors), rejecting
+   * then with the first error.
+   */
+  async runFileJob(job: FileJob): Promise<FileJobFailure[]> {
+    const settled = await Promise.allSettled(
       this.#workers.map(async (pw) => {
-        const reply = await this.#post(pw, { ...job, type: 'file', id: this.#nextId++ });
-        if (reply.type !== 'file-result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
-        return reply.failure;
+        try {
+          const reply = await this.#post(pw, { ...job, type: 'file', id: this.#nextId++ });
+          if (reply.type !== 'file-result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
+          return reply.failure;
+        } catch (err) {
+          Atomics.store(new Int32Array(job.control), 1, 1); // stop the other threads
+          throw err;
+        }
       }),
     );
+    const rejected = settled.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    return settled.map((r) => (r.status === 'fulfilled' ? r.value : null));
   }
 
   /** Stops the workers (tests; a CLI process simply exits). */
