@@ -94,7 +94,9 @@ export async function openOutput(file: string | undefined, opts: { binary: boole
   if (existing && !existing.isFile()) {
     // A device or pipe (e.g. /dev/null): nothing to rename; write in place.
     const fh = await openOrFail(file, 'w', opts.mode);
-    return { sink: fileSink(fh), fd: fh.fd, commit: () => fh.close(), abort: () => fh.close() };
+    // Positional writes only where they mean something: /dev/null, not a pipe or terminal.
+    const positional = fs.realpathSync(file) === '/dev/null';
+    return { sink: fileSink(fh), fd: positional ? fh.fd : null, commit: () => fh.close(), abort: () => fh.close() };
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.sealflow-tmp`);
   const fh = await openOrFail(tmp, 'wx', opts.mode, file);
