@@ -34,16 +34,18 @@ function parseSize(s: string): number {
 
 interface Measure {
   readonly seconds: number;
+  /** User + system CPU seconds: less sensitive than wall time to other load on the machine. */
+  readonly cpu: number;
   readonly rssMiB: number;
 }
 
 /** Runs a command under GNU time; wall seconds and peak RSS. */
 function timed(cmd: string, args: readonly string[]): Measure {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [secs, kb] = last.split(' ').map(Number);
-  return { seconds: secs!, rssMiB: kb! / 1024 };
+  const [secs, kb, user, sys] = last.split(' ').map(Number);
+  return { seconds: secs!, cpu: user! + sys!, rssMiB: kb! / 1024 };
 }
 
 function median(xs: number[]): number {
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
 
   console.log(`bench/encryption: ${(size / 1024 ** 2).toFixed(0)} MiB, median of ${runs} runs, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`age: ${execFileSync('age', ['--version']).toString().trim()}, node ${process.version}`);
-  console.log('case                     sealflow MiB/s  age MiB/s  ratio   sealflow RSS  age RSS');
+  console.log('case                     sealflow MiB/s  age MiB/s  ratio   sealflow RSS  age RSS   CPU-s sealflow/age');
   const mib = size / 1024 ** 2;
   for (const op of ['encrypt', 'decrypt'] as const) {
     for (const dest of ['/dev/null', out]) {
@@ -101,10 +103,12 @@ async function main(): Promise<void> {
       }
       const speed = (t: Tool): number => mib / median(m[t].map((x) => x.seconds));
       const rss = (t: Tool): number => Math.max(...m[t].map((x) => x.rssMiB));
+      const cpu = (t: Tool): string => median(m[t].map((x) => x.cpu)).toFixed(2);
       const name = `${op} → ${dest === '/dev/null' ? '/dev/null' : 'file'}`;
       console.log(
         `${name.padEnd(24)} ${speed('sealflow').toFixed(0).padStart(14)} ${speed('age').toFixed(0).padStart(10)} ` +
-          `${(speed('sealflow') / speed('age')).toFixed(2).padStart(6)}× ${rss('sealflow').toFixed(0).padStart(9)} MiB ${rss('age').toFixed(0).padStart(4)} MiB`,
+          `${(speed('sealflow') / speed('age')).toFixed(2).padStart(6)}× ${rss('sealflow').toFixed(0).padStart(9)} MiB ${rss('age').toFixed(0).padStart(4)} MiB` +
+          `   ${cpu('sealflow')} / ${cpu('age')}`,
       );
     }
   }

@@ -19,14 +19,16 @@ export interface Input {
   readonly source: ByteSource;
   /** Size in bytes when the input is a regular file (lets the caller start the worker pool early). */
   readonly size: number | null;
+  /** The descriptor of a named regular input file, for positional reads (else null). */
+  readonly fd: number | null;
   close(): Promise<void>;
 }
 
 export async function openInput(file: string | undefined): Promise<Input> {
   if (file === undefined || file === '-') {
     const st = fs.fstatSync(0);
-    if (st.isFile()) return { source: fdSource(0), size: st.size, close: async () => undefined };
-    return { source: iterableSource(process.stdin), size: null, close: async () => undefined };
+    if (st.isFile()) return { source: fdSource(0), size: st.size, fd: null, close: async () => undefined };
+    return { source: iterableSource(process.stdin), size: null, fd: null, close: async () => undefined };
   }
   let fh: FileHandle;
   try {
@@ -35,7 +37,8 @@ export async function openInput(file: string | undefined): Promise<Input> {
     throw new InputError(`cannot read input file ${file}: ${(err as Error).message}`);
   }
   const st = await fh.stat();
-  return { source: fileSource(fh), size: st.isFile() ? st.size : null, close: () => fh.close() };
+  const regular = st.isFile();
+  return { source: fileSource(fh), size: regular ? st.size : null, fd: regular ? fh.fd : null, close: () => fh.close() };
 }
 
 /** Inputs at least this large (known size) start the worker pool right away. */
@@ -63,6 +66,11 @@ export async function finishOutput(out: Output, input: Input, work: () => Promis
 
 export interface Output {
   readonly sink: ByteSink;
+  /**
+   * A descriptor that takes positional writes (a fresh temporary file, or a
+   * device such as /dev/null), else null (standard output).
+   */
+  readonly fd: number | null;
   /** Makes the output visible (renames the temporary file); call after the last byte authenticated. */
   commit(): Promise<void>;
   /** Removes any partial output. */
@@ -80,13 +88,15 @@ export async function openOutput(file: string | undefined, opts: { binary: boole
     }
     const st = fs.fstatSync(1);
     const sink = st.isFile() || st.isCharacterDevice() ? fdSink(1) : writableSink(process.stdout);
-    return { sink, commit: async () => undefined, abort: async () => undefined };
+    return { sink, fd: null, commit: async () => undefined, abort: async () => undefined };
   }
   const existing = await stat(file).catch(() => null);
   if (existing && !existing.isFile()) {
     // A device or pipe (e.g. /dev/null): nothing to rename; write in place.
     const fh = await openOrFail(file, 'w', opts.mode);
-    return { sink: fileSink(fh), commit: () => fh.close(), abort: () => fh.close() };
+    // Positional writes only where they mean something: /dev/null, not a pipe or terminal.
+    const positional = fs.realpathSync(file) === '/dev/null';
+    return { sink: fileSink(fh), fd: positional ? fh.fd : null, commit: () => fh.close(), abort: () => fh.close() };
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.sealflow-tmp`);
   const fh = await openOrFail(tmp, 'wx', opts.mode, file);
@@ -99,6 +109,7 @@ export async function openOutput(file: string | undefined, opts: { binary: boole
   };
   return {
     sink: fileSink(fh),
+    fd: fh.fd,
     async commit() {
       await close();
       await rename(tmp, file);
@@ -134,20 +145,22 @@ export async function getPassphrase(confirm: boolean): Promise<string> {
   } catch {
     throw new InputError('no passphrase: set SEALFLOW_PASSPHRASE or run on a terminal');
   }
+  const input = new tty.ReadStream(fd);
   try {
-    const first = await prompt(fd, 'Enter passphrase: ');
+    const first = await prompt(input, fd, 'Enter passphrase: ');
     if (first === '') throw new InputError('the passphrase is empty');
-    if (confirm && (await prompt(fd, 'Confirm passphrase: ')) !== first) throw new InputError('the passphrases do not match');
+    if (confirm && (await prompt(input, fd, 'Confirm passphrase: ')) !== first) throw new InputError('the passphrases do not match');
     return first;
   } finally {
-    fs.closeSync(fd);
+    input.destroy(); // closes the terminal descriptor
   }
 }
 
-function prompt(fd: number, text: string): Promise<string> {
+/** Reads one line from the terminal with echo off (raw mode). */
+function prompt(input: tty.ReadStream, fd: number, text: string): Promise<string> {
   fs.writeSync(fd, text);
-  const input = new tty.ReadStream(fd);
   input.setRawMode(true);
+  input.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
     const done = (err: Error | null): void => {

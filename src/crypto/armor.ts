@@ -63,7 +63,10 @@ export async function dearmorIfArmored(source: ByteSource): Promise<{ armored: b
   const got = head.subarray(0, n);
   let i = 0;
   while (i < got.length && isSpace(got[i]!)) i++;
-  if (!got.subarray(i, i + BEGIN.length).equals(Buffer.from(BEGIN))) {
+  // A binary age file starts with its version line; anything else that
+  // mentions a PEM boundary is (possibly malformed) armor, and gets armor errors.
+  const binary = got.subarray(i, i + 19).toString('latin1') === 'age-encryption.org/';
+  if (binary || (got[i] !== 0x2d && got.indexOf('-----BEGIN') < 0)) {
     return { armored: false, source: new PrefixedSource(got, source) };
   }
   return { armored: true, source: new ArmorSource(new PrefixedSource(got.subarray(i), source)) };
@@ -127,7 +130,6 @@ class ArmorSource implements ByteSource {
       } else if (this.#state === 'after') {
         if (line.trim() !== '') throw armorError(`unexpected data after "${END}" (line ${this.#line})`);
       } else if (line === END) {
-        if (this.#line === 2) throw armorError('the armor is empty');
         this.#state = 'after';
       } else if (this.#state === 'end') {
         throw armorError(`line ${this.#line}: expected "${END}" after a short or padded line`);

@@ -73,7 +73,7 @@ export async function decryptPayload(
   }
   const nonce = Buffer.alloc(PAYLOAD_NONCE_SIZE);
   if ((await readFull(rest, nonce)) !== PAYLOAD_NONCE_SIZE) {
-    throw new CorruptFileError({ chunk: 0 }, 'the file is truncated before the payload nonce ends');
+    throw new CorruptFileError('header', 'the file ends before the 16-byte payload nonce');
   }
   await runPayload('open', payloadKey(fileKey, nonce), rest, sink, options);
 }

@@ -4,15 +4,14 @@
  * bounded whatever the input size; `encryptTo` / `decryptTo` are the same
  * over a source and a sink (what the CLI uses for files).
  */
-import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { armorSink } from './armor.js';
-import { encodeHeader } from './format.js';
+import { startEncryption } from './files.js';
 import { decryptPayload, readFileHeader, toSource, unwrapFileKey, type ByteInput } from './filekey.js';
 import { readableFrom, type ByteSink, type ByteSource } from './io.js';
 import { runPayload, type PipelineOptions } from './pipeline.js';
-import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
-import { FILE_KEY_SIZE, type Identity, type Recipient } from './types.js';
+import { payloadKey } from './stream.js';
+import type { Identity, Recipient } from './types.js';
 
 export interface EncryptOptions {
   /** Write the ASCII-armored form. */
@@ -31,16 +30,7 @@ export async function encryptTo(
   sink: ByteSink,
   options: EncryptOptions = {},
 ): Promise<void> {
-  if (recipients.length === 0) throw new TypeError('encrypt needs at least one recipient');
-  if (recipients.length > 1 && recipients.some((r) => r.mustBeAlone)) {
-    throw new TypeError('a passphrase (scrypt) recipient cannot be combined with other recipients');
-  }
-  const fileKey = crypto.randomBytes(FILE_KEY_SIZE);
-  const header = encodeHeader(
-    recipients.flatMap((r) => r.wrapFileKey(fileKey)),
-    fileKey,
-  );
-  const nonce = crypto.randomBytes(PAYLOAD_NONCE_SIZE);
+  const { fileKey, header, nonce } = startEncryption(recipients);
   const armored = options.armor ? armorSink(sink) : null;
   const out = armored?.sink ?? sink;
   await out.write(Buffer.concat([header, nonce]));
@@ -79,6 +69,7 @@ export function decrypt(identities: readonly Identity[], input: ByteInput, optio
 export { X25519Identity, X25519Recipient } from './x25519.js';
 export { ScryptIdentity, ScryptRecipient } from './scrypt.js';
 export { CorruptFileError, NoIdentityMatchError, type CorruptLocation } from './errors.js';
+export { decryptFileToFile, encryptFileToFile, isBinaryAgeFile } from './files.js';
 export { unwrapFileKey, decryptWithFileKey, decryptWithFileKeyTo, readFileHeader, readHeaderOfFile } from './filekey.js';
 export type { Identity, Recipient, Stanza } from './types.js';
 export type { ByteSink, ByteSource } from './io.js';

@@ -8,7 +8,7 @@
  */
 import { CorruptFileError } from './errors.js';
 import { readFull, type ByteSink, type ByteSource } from './io.js';
-import { inlineExecutor, sharedPool, type ChunkExecutor } from './pool.js';
+import { ChunkPool, inlineExecutor, sharedPool, type ChunkExecutor } from './pool.js';
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, chunkCount, type BatchResult } from './stream.js';
 
 export interface PipelineOptions {
@@ -61,6 +61,13 @@ class Queue<T> {
 
 const END = Symbol('end');
 
+/** Mix inline work with the pool (SEALFLOW_CRYPTO_HYBRID=0 turns it off, for measurement). */
+const hybrid = process.env['SEALFLOW_CRYPTO_HYBRID'] !== '0';
+
+function poolBusy(pool: ChunkExecutor): boolean {
+  return pool instanceof ChunkPool && pool.pending >= 2 * pool.size;
+}
+
 /**
  * Seals (`op = 'seal'`) or opens (`'open'`) the chunk stream read from
  * `source` with the 32-byte payload `key`, writing the result to `sink`.
@@ -78,6 +85,7 @@ export async function runPayload(
   const threshold = options.parallelThreshold ?? 4 * 1024 * 1024;
   const inCap = perBatch * (op === 'seal' ? CHUNK_SIZE : ENCRYPTED_CHUNK_SIZE);
   const outCap = perBatch * (op === 'seal' ? ENCRYPTED_CHUNK_SIZE : CHUNK_SIZE);
+  const outOffset = inCap + 64; // past the read-ahead byte, aligned
 
   const free = new Queue<Slot>();
   const ready = new Queue<InFlight | typeof END>();
@@ -85,7 +93,7 @@ export async function runPayload(
   const acquire = (): Promise<Slot> => {
     if (free.length === 0 && allocated < maxSlots) {
       allocated++;
-      return Promise.resolve({ buffer: new SharedArrayBuffer(inCap + outCap) });
+      return Promise.resolve({ buffer: new SharedArrayBuffer(outOffset + outCap) });
     }
     return free.shift();
   };
@@ -93,26 +101,25 @@ export async function runPayload(
   const produce = async (): Promise<void> => {
     let counter = 0;
     let processed = 0;
-    let carry: number | null = null; // one byte read ahead to tell whether a full batch is the last
-    const peek = new Uint8Array(1);
+    let carry: number | null = null; // the byte read ahead past the previous batch
     let pool: ChunkExecutor | null = null;
     for (;;) {
       const slot = await acquire();
-      const input = new Uint8Array(slot.buffer, 0, inCap);
+      // Read one byte past the batch: it tells whether this batch is the last
+      // (and starts the next one) without a separate read.
+      const input = new Uint8Array(slot.buffer, 0, inCap + 1);
       let n = 0;
       if (carry !== null) {
         input[0] = carry;
         n = 1;
       }
       n += await readFull(source, input.subarray(n));
-      let final = n < inCap;
-      carry = null;
-      if (!final) {
-        if ((await readFull(source, peek)) === 1) carry = peek[0]!;
-        else final = true;
-      }
+      const final = n <= inCap;
+      carry = final ? null : input[inCap]!;
+      if (!final) n = inCap;
       if (processed >= threshold) pool ??= options.executor ?? sharedPool();
-      const executor = pool ?? inlineExecutor;
+      // The calling thread works too, whenever the pool already has a queue.
+      const executor = pool && !(hybrid && poolBusy(pool)) ? pool : inlineExecutor;
       const result = executor.run({
         type: op,
         key,
@@ -121,7 +128,7 @@ export async function runPayload(
         buffer: slot.buffer,
         inOffset: 0,
         inLength: n,
-        outOffset: inCap,
+        outOffset,
         outCapacity: outCap,
       });
       result.catch(() => undefined); // observed by the consumer; never unhandled
@@ -141,7 +148,7 @@ export async function runPayload(
       if (item === END) return;
       const r = await item.result;
       if (!r.ok) throw new CorruptFileError({ chunk: r.chunk }, r.reason);
-      await sink.write(new Uint8Array(item.slot.buffer, inCap, r.length));
+      await sink.write(new Uint8Array(item.slot.buffer, outOffset, r.length));
       free.push(item.slot);
     }
   };

@@ -3,6 +3,7 @@
  * input and output live in one SharedArrayBuffer slot owned by the pipeline,
  * so only offsets cross the channel, never payload bytes.
  */
+import type { FileJob, FileJobFailure } from './filemode.js';
 import type { BatchResult } from './stream.js';
 
 /** Main → worker: seal or open one batch of consecutive chunks. */
@@ -22,9 +23,16 @@ export interface BatchJob {
   readonly outCapacity: number;
 }
 
-export type ToWorker = BatchJob;
+/** Main → worker: take part in a file job (see filemode.ts) until its batches run out. */
+export interface FileJobMsg extends FileJob {
+  readonly type: 'file';
+  readonly id: number;
+}
+
+export type ToWorker = BatchJob | FileJobMsg;
 
 /** Worker → main. */
 export type FromWorker =
   | { readonly type: 'result'; readonly id: number; readonly result: BatchResult }
+  | { readonly type: 'file-result'; readonly id: number; readonly failure: FileJobFailure }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -8,7 +8,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
-import type { BatchJob, FromWorker } from './pool-protocol.js';
+import type { FileJob, FileJobFailure } from './filemode.js';
+import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -34,7 +35,7 @@ export const inlineExecutor: ChunkExecutor = {
 };
 
 interface Pending {
-  readonly resolve: (r: BatchResult) => void;
+  readonly resolve: (msg: FromWorker) => void;
   readonly reject: (e: Error) => void;
   readonly worker: PoolWorker;
 }
@@ -63,8 +64,8 @@ export class ChunkPool implements ChunkExecutor {
       const p = this.#pending.get(msg.id);
       if (!p) return;
       this.#settle(msg.id, p);
-      if (msg.type === 'result') p.resolve(msg.result);
-      else p.reject(new Error(`chunk worker: ${msg.message}`));
+      if (msg.type === 'error') p.reject(new Error(`chunk worker: ${msg.message}`));
+      else p.resolve(msg);
     });
     worker.on('error', (err) => this.#failWorker(pw, err));
     worker.on('exit', (code) => this.#failWorker(pw, new Error(`chunk worker exited with code ${code}`)));
@@ -86,15 +87,48 @@ export class ChunkPool implements ChunkExecutor {
     if (i >= 0) this.#workers.splice(i, 1, this.#spawn());
   }
 
-  run(job: JobSpec): Promise<BatchResult> {
+  /** Batches submitted and not yet finished. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  #post(pw: PoolWorker, msg: ToWorker): Promise<FromWorker> {
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.#pending.set(msg.id, { resolve, reject, worker: pw });
+      if (pw.busy++ === 0) pw.worker.ref();
+      pw.worker.postMessage(msg);
+    });
+  }
+
+  async run(job: JobSpec): Promise<BatchResult> {
     let pw = this.#workers[0]!;
     for (const w of this.#workers) if (w.busy < pw.busy) pw = w;
-    const id = this.#nextId++;
-    return new Promise<BatchResult>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, worker: pw });
-      if (pw.busy++ === 0) pw.worker.ref();
-      pw.worker.postMessage({ ...job, id } satisfies BatchJob);
-    });
+    const reply = await this.#post(pw, { ...job, id: this.#nextId++ });
+    if (reply.type !== 'result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
+    return reply.result;
+  }
+
+  /**
+   * Has every worker take part in a file job. Resolves only when all of them
+   * have stopped (they write to the caller's file descriptors), rejecting
+   * then with the first error.
+   */
+  async runFileJob(job: FileJob): Promise<FileJobFailure[]> {
+    const settled = await Promise.allSettled(
+      this.#workers.map(async (pw) => {
+        try {
+          const reply = await this.#post(pw, { ...job, type: 'file', id: this.#nextId++ });
+          if (reply.type !== 'file-result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
+          return reply.failure;
+        } catch (err) {
+          Atomics.store(new Int32Array(job.control), 1, 1); // stop the other threads
+          throw err;
+        }
+      }),
+    );
+    const rejected = settled.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    return settled.map((r) => (r.status === 'fulfilled' ? r.value : null));
   }
 
   /** Stops the workers (tests; a CLI process simply exits). */
@@ -107,11 +141,16 @@ export class ChunkPool implements ChunkExecutor {
 
 let shared: ChunkPool | undefined;
 
-/** Worker count: $SEALFLOW_CRYPTO_THREADS, else one per available core (at most 8). */
+/**
+ * Worker count: $SEALFLOW_CRYPTO_THREADS, else one per available core but
+ * one (at most 7): the pipeline's own thread also seals and opens batches
+ * whenever the pool has a queue, so every core works without paying for an
+ * extra worker's startup and memory.
+ */
 export function defaultPoolSize(): number {
-  const env = Number(process.env['SEALFLOW_CRYPTO_THREADS']);
-  if (Number.isInteger(env) && env >= 0) return env;
-  return Math.min(8, os.availableParallelism());
+  const env = process.env['SEALFLOW_CRYPTO_THREADS'];
+  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
+  return Math.max(1, Math.min(7, os.availableParallelism() - 1));
 }
 
 /** The process-wide pool, or null when parallelism is off (0 threads). */

@@ -41,30 +41,44 @@ export function chunkCount(op: 'seal' | 'open', inputLength: number): number {
   return Math.max(1, Math.ceil(inputLength / size));
 }
 
+/** Seals one chunk: its ciphertext and its 16-byte tag. `nonce` is scratch space. */
+export function sealChunk(key: Uint8Array, nonce: Buffer, counter: number, last: boolean, input: Uint8Array): [Buffer, Buffer] {
+  setNonce(nonce, counter, last);
+  const c = crypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
+  const ct = c.update(input);
+  c.final();
+  return [ct, c.getAuthTag()];
+}
+
 /**
  * Seals the plaintext chunks in `input` (full 64 KiB chunks, except a shorter
  * last one when `final`) as chunks `counter`, `counter + 1`, … into `output`.
  * Returns the ciphertext length.
  */
 export function sealBatch(key: Uint8Array, counter: number, final: boolean, input: Uint8Array, output: Uint8Array): number {
-  if (!final && input.length % CHUNK_SIZE !== 0) throw new Error('only the final batch may end with a partial chunk');
-  if (input.length === 0 && (!final || counter !== 0)) throw new Error('an empty chunk is only valid as the whole payload');
-  const n = chunkCount('seal', input.length);
-  const nonce = Buffer.alloc(12);
+  const parts = sealBatchParts(key, counter, final, input);
   let out = 0;
-  for (let i = 0; i < n; i++) {
-    setNonce(nonce, counter + i, final && i === n - 1);
-    const c = crypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
-    const ct = c.update(input.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE));
-    c.final();
-    output.set(ct, out);
-    output.set(c.getAuthTag(), out + ct.length);
-    out += ct.length + TAG_SIZE;
+  for (const p of parts) {
+    output.set(p, out);
+    out += p.length;
   }
   return out;
 }
 
-function tryOpen(key: Uint8Array, nonce: Buffer, chunk: Uint8Array, output: Uint8Array, at: number): number | null {
+/** `sealBatch` without the copy: ciphertext and tag of each chunk, in order. */
+export function sealBatchParts(key: Uint8Array, counter: number, final: boolean, input: Uint8Array): Buffer[] {
+  if (!final && input.length % CHUNK_SIZE !== 0) throw new Error('only the final batch may end with a partial chunk');
+  if (input.length === 0 && (!final || counter !== 0)) throw new Error('an empty chunk is only valid as the whole payload');
+  const n = chunkCount('seal', input.length);
+  const nonce = Buffer.alloc(12);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    parts.push(...sealChunk(key, nonce, counter + i, final && i === n - 1, input.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)));
+  }
+  return parts;
+}
+
+function tryOpen(key: Uint8Array, nonce: Buffer, chunk: Uint8Array): Buffer | null {
   const d = crypto.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
   d.setAuthTag(chunk.subarray(chunk.length - TAG_SIZE));
   const pt = d.update(chunk.subarray(0, chunk.length - TAG_SIZE));
@@ -73,42 +87,58 @@ function tryOpen(key: Uint8Array, nonce: Buffer, chunk: Uint8Array, output: Uint
   } catch {
     return null;
   }
-  output.set(pt, at);
-  return pt.length;
+  return pt;
+}
+
+/**
+ * Opens one encrypted chunk: its plaintext, or why it fails. Never returns
+ * plaintext that did not authenticate.
+ */
+export function openChunk(key: Uint8Array, nonce: Buffer, c: number, last: boolean, chunk: Uint8Array): Buffer | { reason: string } {
+  if (chunk.length < TAG_SIZE) {
+    return { reason: c === 0 && chunk.length === 0 ? 'the payload is missing' : 'the file is truncated' };
+  }
+  if (last && chunk.length === TAG_SIZE && c !== 0) return { reason: 'the final chunk is empty' };
+  setNonce(nonce, c, last);
+  const pt = tryOpen(key, nonce, chunk);
+  if (pt) return pt;
+  // Diagnose with the other flag: it tells a truncation from trailing data.
+  setNonce(nonce, c, !last);
+  const other = tryOpen(key, nonce, chunk) !== null;
+  const reason = !other
+    ? 'the chunk does not authenticate'
+    : last
+      ? 'the file is truncated (it ends on a chunk boundary before the final chunk)'
+      : 'there is data after the final chunk';
+  return { reason };
 }
 
 /**
  * Opens the encrypted chunks in `input` (each 64 KiB + 16, except a shorter
- * last one when `final`) into `output`. Plaintext of a failed batch must not
- * be released: on failure the caller discards `output`.
+ * last one when `final`). Returns the plaintext of each chunk in order, or
+ * the first chunk that failed.
  */
-export function openBatch(key: Uint8Array, counter: number, final: boolean, input: Uint8Array, output: Uint8Array): BatchResult {
+export function openBatchParts(key: Uint8Array, counter: number, final: boolean, input: Uint8Array): Buffer[] | { chunk: number; reason: string } {
   const n = chunkCount('open', input.length);
   const nonce = Buffer.alloc(12);
-  let out = 0;
+  const parts: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const c = counter + i;
-    const last = final && i === n - 1;
     const chunk = input.subarray(i * ENCRYPTED_CHUNK_SIZE, (i + 1) * ENCRYPTED_CHUNK_SIZE);
-    if (chunk.length < TAG_SIZE) {
-      return { ok: false, chunk: c, reason: c === 0 && chunk.length === 0 ? 'the payload is missing' : 'the file is truncated' };
-    }
-    if (last && chunk.length === TAG_SIZE && c !== 0) return { ok: false, chunk: c, reason: 'the final chunk is empty' };
-    setNonce(nonce, c, last);
-    const got = tryOpen(key, nonce, chunk, output, out);
-    if (got !== null) {
-      out += got;
-      continue;
-    }
-    // Diagnose with the other flag: it tells a truncation from trailing data.
-    setNonce(nonce, c, !last);
-    const other = tryOpen(key, nonce, chunk, output, out) !== null;
-    const reason = !other
-      ? 'the chunk does not authenticate'
-      : last
-        ? 'the file is truncated (it ends on a chunk boundary before the final chunk)'
-        : 'there is data after the final chunk';
-    return { ok: false, chunk: c, reason };
+    const r = openChunk(key, nonce, counter + i, final && i === n - 1, chunk);
+    if (!Buffer.isBuffer(r)) return { chunk: counter + i, reason: r.reason };
+    parts.push(r);
+  }
+  return parts;
+}
+
+/** `openBatchParts` into `output`; on failure the caller must discard `output`. */
+export function openBatch(key: Uint8Array, counter: number, final: boolean, input: Uint8Array, output: Uint8Array): BatchResult {
+  const parts = openBatchParts(key, counter, final, input);
+  if (!Array.isArray(parts)) return { ok: false, ...parts };
+  let out = 0;
+  for (const p of parts) {
+    output.set(p, out);
+    out += p.length;
   }
   return { ok: true, length: out };
 }

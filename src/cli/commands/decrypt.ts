@@ -1,7 +1,7 @@
 /** `sealflow decrypt`: age v1 decryption, like `age -d`; no unauthenticated plaintext is left behind. */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { decryptTo } from '../../crypto/index.js';
+import { decryptFileToFile, decryptTo, isBinaryAgeFile } from '../../crypto/index.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import { ScryptIdentity } from '../../crypto/scrypt.js';
 import type { Identity } from '../../crypto/types.js';
@@ -41,6 +41,11 @@ export function register(program: Command): void {
       const identities = await identitiesFrom(opts);
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
-      await finishOutput(out, src, () => decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) }));
+      await finishOutput(out, src, () =>
+        // A binary age file to a temporary file (or /dev/null): the positional fast path.
+        src.fd !== null && src.size !== null && out.fd !== null && isBinaryAgeFile(src.fd)
+          ? decryptFileToFile(identities, src.fd, src.size, out.fd)
+          : decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) }),
+      );
     });
 }

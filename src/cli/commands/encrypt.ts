@@ -1,7 +1,7 @@
 /** `sealflow encrypt`: age v1 encryption, like `age -e`. */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { encryptTo } from '../../crypto/index.js';
+import { encryptFileToFile, encryptTo } from '../../crypto/index.js';
 import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
 import { ScryptRecipient } from '../../crypto/scrypt.js';
 import type { Recipient } from '../../crypto/types.js';
@@ -47,7 +47,10 @@ export function register(program: Command): void {
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });
       await finishOutput(out, src, () =>
-        encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) }),
+        // File to file (or /dev/null): the positional fast path; otherwise streams.
+        src.fd !== null && src.size !== null && out.fd !== null && !opts.armor
+          ? encryptFileToFile(recipients, src.fd, src.size, out.fd)
+          : encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) }),
       );
     });
 }
