@@ -11,6 +11,7 @@ import type { RunStarted } from '../../engine/events.js';
 import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
+import { configureAttested } from '../../engine/attested/session.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import type { EngineDeployment } from '../../engine/workers.js';
@@ -29,6 +30,7 @@ interface RunOpts {
   concurrency?: string;
   stateDir: string;
   out?: string;
+  owner?: string;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -63,6 +65,9 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
   const runId = opts.resume ?? newRunId();
+  // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
+  const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
+  configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
@@ -158,6 +163,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'stream events as JSON lines on stdout, then one result line')
     .option('--quiet', 'no progress output; only the result')
+    .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',
       '\nExit status: 0 the run succeeded; 1 it failed or was cancelled (resumable); 2 invalid input, nothing ran.\n' +

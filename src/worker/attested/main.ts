@@ -14,6 +14,8 @@ import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { startAttempt, type Attempt } from '../executor/attempt.js';
 import { killAllGroups } from '../executor/command.js';
+import { isSealed } from '../../protocol/sealed.js';
+import { prepareSealed } from './sealed.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
@@ -55,12 +57,25 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   const handlers: Handlers<MasterToWorker> = {
     assign(msg) {
       if (stopping) return;
-      const attempt = startAttempt(msg, pathEnv);
-      running.set(msg.id, attempt);
-      void attempt.done.then((r) => {
-        running.delete(msg.id);
-        channel.send({ ...r, id: msg.id } as WorkerToMaster);
-      });
+      if (!isSealed(msg)) {
+        // An attested worker only handles encrypted data (docs/protocol.md §10).
+        channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'this attested worker accepts only sealed assignments', stderrTail: '', durationMs: 0 });
+        return;
+      }
+      void prepareSealed(msg, ctx.keyReceivingKey).then(
+        (prep) => {
+          if (stopping) return;
+          const attempt = startAttempt(prep.msg, pathEnv);
+          running.set(msg.id, attempt);
+          void attempt.done
+            .then((r) => prep.finish(r))
+            .then((r) => {
+              running.delete(msg.id);
+              channel.send({ ...r, id: msg.id } as WorkerToMaster);
+            });
+        },
+        (err: unknown) => channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: err instanceof Error ? err.message : String(err), stderrTail: '', durationMs: 0 }),
+      );
     },
     cancel(msg) {
       running.get(msg.id)?.cancel();
