@@ -8,6 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { definePolicy } from '../../src/attestation/policy.js';
 import { SimRoot } from '../../src/tee/sim/index.js';
@@ -85,6 +86,34 @@ describe('§4–§6 provisioning handshake', () => {
     } finally {
       await h.close();
       await mitm.close();
+    }
+  });
+
+  test('§4 a relay that forwards the bytes lets the worker provision but learns no key', async () => {
+    const h = await setup();
+    const captured: Buffer[] = [];
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(h.broker.address.port, h.broker.address.host);
+      client.on('data', (b: Buffer) => (captured.push(b), upstream.write(b)));
+      upstream.on('data', (b: Buffer) => (captured.push(b), client.write(b)));
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      expectSlot(h, 'local-1');
+      const run = await launchWorker(h, 'local-1', { port: (relay.address() as net.AddressInfo).port });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /BUNDLE-STARTED/);
+      const wire = Buffer.concat(captured);
+      assert.ok(wire.length > 0);
+      for (const form of [h.bundleKey, Buffer.from(h.bundleKey.toString('hex')), Buffer.from(h.bundleKey.toString('base64'))]) assert.ok(!wire.includes(form), 'the bundle key is not on the wire');
+      for (const text of ['"wrappedKey"', '"challenge"', 'BUNDLE-STARTED']) assert.ok(!wire.includes(Buffer.from(text)), `${text} is not readable on the wire`);
+    } finally {
+      relay.close();
+      await h.close();
     }
   });
 

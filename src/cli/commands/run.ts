@@ -17,6 +17,7 @@ import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutc
 import type { EngineDeployment } from '../../engine/workers.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
+import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface RunOpts {
@@ -31,6 +32,14 @@ interface RunOpts {
   stateDir: string;
   out?: string;
   owner?: string;
+  platform?: string;
+}
+
+/** `--platform none|sim`: overrides the platform of local deployments only. */
+function platformFlag(v: string | undefined): PlatformKind | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'none' && v !== 'sim') throw new InputError(`--platform ${v}: expected none or sim (it overrides local deployments only)`);
+  return v;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -61,8 +70,15 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.platform, workers: d.workers, options: d.options }));
+  const platformOverride = platformFlag(opts.platform);
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: d.options }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
+  if (platformOverride !== undefined) {
+    for (const s of workflow.steps) {
+      const d = deployments.find((x) => x.id === byStep.get(s.id));
+      if (d && !platformSatisfies(d.platform as PlatformKind, s.requirements.tee)) throw new InputError(`--platform ${platformOverride}: step ${s.id} requires tee: ${s.requirements.tee}, which platform ${d.platform} of deployment ${d.id} does not satisfy`);
+    }
+  }
   const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
   const runId = opts.resume ?? newRunId();
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
@@ -163,6 +179,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'stream events as JSON lines on stdout, then one result line')
     .option('--quiet', 'no progress output; only the result')
+    .option('--platform <name>', 'none or sim: the platform of every local deployment (sim: attested, encrypted; not a TEE)')
     .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',

@@ -67,6 +67,7 @@ export class AttestedSession {
     readonly configPath: string,
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
+    private readonly warn: (m: string) => void,
   ) {}
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
@@ -97,7 +98,7 @@ export class AttestedSession {
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
     warn(`sealflow: ${SIM_WARNING}\n`);
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient());
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -155,7 +156,8 @@ export class AttestedSession {
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
-        await this.broker.waitAttested(slot);
+        const attested = await this.broker.waitAttested(slot);
+        this.warn(`sealflow: worker ${slot} attested: ${attested.claims.platform} evidence (NOT a TEE), measurement ${attested.claims.measurement.slice(0, 16)}…\n`);
         const inner = await this.exec.channel(slot);
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
