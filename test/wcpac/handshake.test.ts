@@ -33,6 +33,16 @@ function noKeyOnWire(wire: { messages: { type: string }[]; raw: string }, reason
   for (const field of ['"wrappedKey"', '"clientCert"', '"signature"', '"provisioned"']) assert.ok(!wire.raw.includes(field), `no ${field} on the wire`);
 }
 
+describe('§3 the measured provisioner', () => {
+  test('§3 the provisioner is one file that imports only Node built-ins', async () => {
+    const code = await readFile(PROVISIONER_PATH, 'utf8');
+    const specifiers = [...code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]);
+    assert.ok(specifiers.length > 0);
+    assert.deepEqual(specifiers.filter((s) => !s?.startsWith('node:')), []);
+    assert.ok(code.split('\n').length < 400, 'small enough to review');
+  });
+});
+
 describe('§4–§6 provisioning handshake', () => {
   test('§6 an attested sim worker gets its certificate and bundle key and starts the decrypted bundle', async () => {
     const h = await setup();
