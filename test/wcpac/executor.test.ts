@@ -84,6 +84,36 @@ describe('§9 executor connection', () => {
     }
   });
 
+  test('§9 an attested executor that loses the master stops its step, wipes its scratch and exits', async () => {
+    const h = await setup({ bundleCode: await buildExecutorCode() });
+    const es = await ExecServer.start(h.broker);
+    h.broker.execPort = es.address.port;
+    try {
+      expectSlot(h, 'local-1');
+      const run = launchWorker(h, 'local-1');
+      const channel = await es.channel('local-1');
+      await new Promise<void>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve() : undefined)));
+      const scratch = path.join(h.dir, 'scratch-long');
+      channel.send({
+        type: 'assign', id: 'long[0]#1', label: 'long',
+        exec: { kind: 'command', argv: ['sh', '-c', 'echo partial > partial.txt; sleep 60'], shell: false, env: {}, globs: {} },
+        inputs: {}, outputs: [], threads: 1, scratchDir: scratch, outDir: path.join(h.dir, 'out-long'), logBase: path.join(h.dir, 'long'),
+        sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
+      } as AssignMsg);
+      const fs = await import('node:fs');
+      for (let i = 0; i < 100 && !fs.existsSync(path.join(scratch, 'partial.txt')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(fs.existsSync(path.join(scratch, 'partial.txt')), 'the step is running');
+      const lost = Date.now();
+      await es.close(); // the master goes away
+      const r = await run;
+      assert.ok(Date.now() - lost < 8000, 'exits within a bounded time');
+      assert.equal(r.code, 0);
+      assert.ok(!fs.existsSync(scratch) && !fs.existsSync(`${scratch}.in`), 'scratch and decrypted inputs are wiped');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('§9 a client without a run certificate, with another run CA\'s certificate, or with a revoked one is refused', async () => {
     const h = await setup();
     const es = await ExecServer.start(h.broker);

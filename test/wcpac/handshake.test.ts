@@ -251,6 +251,24 @@ describe('§5–§6 refusals seen from an attacker on the wire', () => {
     }
   });
 
+  test('§6 real SEV-SNP evidence for a deployment configured for gramine is refused (platform-mismatch), and for cvm it must still verify', async () => {
+    const { milanVcek } = await import('../attestation/snp-samples.js');
+    const h = await setup();
+    try {
+      expectSlot(h, 'sgx-1', 'gramine');
+      expectSlot(h, 'cvm-1', 'cvm');
+      for (const [slot, reason] of [['sgx-1', 'platform-mismatch'], ['cvm-1', 'collateral-missing']] as const) {
+        const c = await connectRaw(h);
+        const { msg } = forgeAttest(h, c, slot);
+        c.send({ ...msg, evidence: Buffer.from(milanVcek.report).toString('base64') });
+        noKeyOnWire(await c.closed(), reason);
+      }
+      assert.equal(accepted(h).length, 0);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('§6 a challenge issued on another connection is refused and burned', async () => {
     const h = await setup();
     try {

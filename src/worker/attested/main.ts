@@ -7,6 +7,7 @@
  * execution channel (§1) over that connection. When the connection to the
  * master is lost it cancels what it runs and exits.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
@@ -48,10 +49,13 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   const running = new Map<string, Attempt>();
   const pathEnv = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   let stopping = false;
+  const plaintextDirs = new Set<string>();
   const stopAll = async (code: number): Promise<void> => {
     stopping = true;
     for (const a of running.values()) a.cancel();
     await Promise.race([Promise.allSettled([...running.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 5000))]);
+    // Lost master or shutdown: no decrypted input or scratch outlives this process.
+    for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
     process.exit(code);
   };
   const handlers: Handlers<MasterToWorker> = {
@@ -62,6 +66,8 @@ export async function start(ctx: ExecutorContext): Promise<void> {
         channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'this attested worker accepts only sealed assignments', stderrTail: '', durationMs: 0 });
         return;
       }
+      const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
+      for (const d of dirs) plaintextDirs.add(d);
       void prepareSealed(msg, ctx.keyReceivingKey).then(
         (prep) => {
           if (stopping) return;
@@ -71,6 +77,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
             .then((r) => prep.finish(r))
             .then((r) => {
               running.delete(msg.id);
+              for (const d of dirs) plaintextDirs.delete(d);
               channel.send({ ...r, id: msg.id } as WorkerToMaster);
             });
         },
