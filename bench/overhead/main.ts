@@ -7,7 +7,8 @@
  *   node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers]
  *
  * Each figure is the best of --reps runs (wall clock of the whole command,
- * process start included). Fixed cost and per-step cost come from a line
+ * process start included). The "floor" row is a bare Node process spawning
+ * the same N `true`s two at a time: what the machine allows at that moment. Fixed cost and per-step cost come from a line
  * through the smallest and largest N.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,16 +32,29 @@ function installed(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Wall seconds of the best of REPS runs; `prepare` runs untimed before each. */
-function time(label: string, cmd: string, args: string[], cwd: string, prepare: () => void = () => undefined): number {
-  let best = Infinity;
+function seconds(bashTime: string): number {
+  const m = /(\d+)m([\d.]+)s/.exec(bashTime);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+}
+
+/**
+ * Wall seconds of the best of REPS runs, and the CPU seconds (user + system,
+ * the command and all its descendants, from bash's `times`) of that run;
+ * `prepare` runs untimed before each. CPU time is far less sensitive to the
+ * machine's load than wall time.
+ */
+function time(label: string, cmd: string, args: string[], cwd: string, prepare: () => void = () => undefined): { seconds: number; cpu: number } {
+  let best = { seconds: Infinity, cpu: NaN };
   for (let r = 0; r < REPS; r++) {
     prepare();
     const t0 = performance.now();
-    const p = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
-    const s = (performance.now() - t0) / 1000;
-    if (p.status !== 0) throw new Error(`${label} failed (status ${p.status}): ${p.stderr.toString().slice(-2000)}`);
-    best = Math.min(best, s);
+    const p = spawnSync('bash', ['-c', '"$@" >/dev/null || exit; times >&2', 'bash', cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
+    const wall = (performance.now() - t0) / 1000;
+    const err = p.stderr.toString();
+    if (p.status !== 0) throw new Error(`${label} failed (status ${p.status}): ${err.slice(-2000)}`);
+    const children = err.trim().split('\n').at(-1) ?? '';
+    const [user, sys] = children.split(/\s+/).map(seconds);
+    if (wall < best.seconds) best = { seconds: wall, cpu: (user ?? NaN) + (sys ?? NaN) };
   }
   return best;
 }
@@ -49,7 +63,13 @@ interface Row {
   readonly tool: string;
   readonly n: number;
   readonly seconds: number;
+  readonly cpu: number;
 }
+
+/** The machine's floor: one Node process spawning `true` N times, two at a time (no engine, no journal). */
+const FLOOR = `import { spawn } from 'node:child_process';
+const n = Number(process.argv[1]); let next = 0;
+await Promise.all([0, 1].map(async () => { while (next < n) { next++; await new Promise((r) => spawn('true', [], { stdio: 'ignore' }).on('exit', r)); } }));`;
 
 const rows: Row[] = [];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bench-overhead-'));
@@ -60,13 +80,14 @@ for (const n of NS) {
   const scatter = writeSealflowScatter(dir, n);
   const state = path.join(dir, 'state');
   const clean = () => fs.rmSync(state, { recursive: true, force: true });
-  rows.push({ tool: 'sealflow (N steps)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
-  rows.push({ tool: 'sealflow (scatter)', n, seconds: time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--quiet', '--state-dir', state], dir, clean) });
+  rows.push({ tool: 'floor: node spawn true, 2 at a time', n, ...time('floor', process.execPath, ['--input-type=module', '-e', FLOOR, String(n)], dir) });
+  rows.push({ tool: 'sealflow (N steps)', n, ...time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
+  rows.push({ tool: 'sealflow (scatter)', n, ...time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--quiet', '--state-dir', state], dir, clean) });
   if (PEERS && installed('cwltool')) {
     const cwl = writeCwl(dir, n);
     const out = path.join(dir, 'cwl-out');
-    rows.push({ tool: 'cwltool --no-container', n, seconds: time('cwltool', 'cwltool', ['--no-container', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
-    rows.push({ tool: 'cwltool --no-container --parallel', n, seconds: time('cwltool', 'cwltool', ['--no-container', '--parallel', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
+    rows.push({ tool: 'cwltool --no-container', n, ...time('cwltool', 'cwltool', ['--no-container', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
+    rows.push({ tool: 'cwltool --no-container --parallel', n, ...time('cwltool', 'cwltool', ['--no-container', '--parallel', '--quiet', '--outdir', out, cwl.workflow, cwl.job], dir) });
   }
   if (PEERS && installed('snakemake')) {
     const snakefile = writeSnakefile(dir, n);
@@ -76,7 +97,7 @@ for (const n of NS) {
       fs.rmSync(path.join(wd, 'gather.o'), { force: true });
       fs.rmSync(path.join(wd, '.snakemake'), { recursive: true, force: true });
     };
-    rows.push({ tool: 'snakemake -j 2', n, seconds: time('snakemake', 'snakemake', ['-j', '2', '-q', '-s', snakefile, '-d', wd], wd, cleanSm) });
+    rows.push({ tool: 'snakemake -j 2', n, ...time('snakemake', 'snakemake', ['-j', '2', '-q', '-s', snakefile, '-d', wd], wd, cleanSm) });
   }
 }
 fs.rmSync(root, { recursive: true, force: true });
@@ -85,22 +106,24 @@ const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const out: string[] = [];
 out.push(`overhead: N trivial \`true\` steps + 1 gather; best of ${REPS}; ${os.availableParallelism()} cores; load average ${load}`);
 out.push('');
-out.push('| tool | N | total s | ms/step |');
-out.push('|---|---:|---:|---:|');
-for (const r of rows) out.push(`| ${r.tool} | ${r.n} | ${r.seconds.toFixed(2)} | ${((r.seconds * 1000) / r.n).toFixed(2)} |`);
+out.push('| tool | N | total s | ms/step | CPU s | CPU ms/step |');
+out.push('|---|---:|---:|---:|---:|---:|');
+for (const r of rows)
+  out.push(`| ${r.tool} | ${r.n} | ${r.seconds.toFixed(2)} | ${((r.seconds * 1000) / r.n).toFixed(2)} | ${r.cpu.toFixed(2)} | ${((r.cpu * 1000) / r.n).toFixed(2)} |`);
 const tools = [...new Set(rows.map((r) => r.tool))];
 const lo = Math.min(...NS);
 const hi = Math.max(...NS);
 if (lo !== hi) {
   out.push('');
-  out.push('| tool | fixed s | marginal ms/step |');
-  out.push('|---|---:|---:|');
+  out.push('| tool | fixed s | marginal ms/step | fixed CPU s | marginal CPU ms/step |');
+  out.push('|---|---:|---:|---:|---:|');
   for (const t of tools) {
     const a = rows.find((r) => r.tool === t && r.n === lo);
     const b = rows.find((r) => r.tool === t && r.n === hi);
     if (!a || !b) continue;
     const per = (b.seconds - a.seconds) / (hi - lo);
-    out.push(`| ${t} | ${(a.seconds - per * lo).toFixed(2)} | ${(per * 1000).toFixed(2)} |`);
+    const cpuPer = (b.cpu - a.cpu) / (hi - lo);
+    out.push(`| ${t} | ${(a.seconds - per * lo).toFixed(2)} | ${(per * 1000).toFixed(2)} | ${(a.cpu - cpuPer * lo).toFixed(2)} | ${(cpuPer * 1000).toFixed(2)} |`);
   }
   const sf = rows.find((r) => r.tool === 'sealflow (scatter)' && r.n === hi);
   const cwls = rows.filter((r) => r.tool.startsWith('cwltool') && r.n === hi);

@@ -8,12 +8,11 @@
  *
  * Prints the result JSON (the workflow's `result` output).
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, isMain, runMain } from '../_lib/cli.js';
-import { InitialCentroids, parsePoint } from './points.js';
+import { InitialCentroids } from './points.js';
+import { forEachPoint } from './parse.js';
 
 export interface DirectOptions {
   readonly k: number;
@@ -35,20 +34,16 @@ export interface DirectResult {
 export async function readPoints(file: string): Promise<Float64Array> {
   let xy = new Float64Array(1 << 16);
   let n = 0;
-  let lineNo = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    lineNo++;
-    if (line === '') continue;
+  await forEachPoint(file, (x, y) => {
     if (2 * n + 2 > xy.length) {
       const bigger = new Float64Array(xy.length * 2);
       bigger.set(xy);
       xy = bigger;
     }
-    const [x, y] = parsePoint(line, `${file}:${lineNo}`);
     xy[2 * n] = x;
     xy[2 * n + 1] = y;
     n++;
-  }
+  });
   return xy.subarray(0, 2 * n);
 }
 

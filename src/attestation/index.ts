@@ -4,12 +4,16 @@
  */
 import { snpVerifier } from './sev-snp/index.js';
 import { simVerifier } from './sim/index.js';
+import { tdxVerifier } from './tdx/index.js';
+import { sgxDcapVerifier } from './sgx-dcap/index.js';
 import { applyPolicy, checkReportData, type AttestationPolicy } from './policy.js';
 import { AttestationError, REASON_CODES, type Claims, type Collateral, type EvidenceVerifier, type Platform } from './verifier.js';
 
 /** Every evidence verifier, by platform. Detection tries them in this order. */
 export const verifiers: Partial<Record<Platform, EvidenceVerifier>> = {
   'sev-snp': snpVerifier,
+  tdx: tdxVerifier,
+  sgx: sgxDcapVerifier,
   sim: simVerifier,
 };
 

@@ -53,6 +53,11 @@ export interface WorkerHandle {
   readonly exited: Promise<WorkerExit>;
   /** Forcefully stops the worker (SIGKILL of its process group where possible). */
   kill(): void;
+  /**
+   * Stops process groups the worker reported (`started` messages) and may
+   * have left behind when it died. Called only after the worker is gone.
+   */
+  reap(pgids: readonly number[]): void;
 }
 
 export interface Connector {

@@ -190,10 +190,15 @@ export class Scheduler {
     this.ready.push(inst);
   }
 
+  private readonly codeCache = new Map<string, string>();
   private codeOf(step: Step): string {
-    if (step.run.kind !== 'task') return codeIdentity(step, null);
-    const digest = this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null;
-    return codeIdentity(step, digest);
+    let code = this.codeCache.get(step.id);
+    if (code === undefined) {
+      const digest = step.run.kind === 'task' ? (this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null) : null;
+      code = codeIdentity(step, digest);
+      this.codeCache.set(step.id, code);
+    }
+    return code;
   }
 
   private failWithoutRunning(rec: StepRec, index: number, e: unknown): void {

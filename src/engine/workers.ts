@@ -38,8 +38,11 @@ const SHUTDOWN_GRACE_MS = 5000;
 interface Live {
   readonly handle: WorkerHandle;
   readonly deployment: string;
-  readonly inFlight: Set<string>;
+  /** Attempt id -> process group of its command (0 until `started`). */
+  readonly inFlight: Map<string, number>;
   alive: boolean;
+  /** Resolves when the channel has closed (every message the worker sent has been read). */
+  readonly closed: Promise<void>;
 }
 
 export class WorkerPool {
@@ -112,10 +115,13 @@ export class WorkerPool {
   }
 
   private adopt(handle: WorkerHandle, d: EngineDeployment): void {
-    const live: Live = { handle, deployment: d.id, inFlight: new Set(), alive: true };
+    const live: Live = { handle, deployment: d.id, inFlight: new Map(), alive: true, closed: new Promise((r) => handle.channel.onClose(() => r())) };
     this.workers.push(live);
     const handlers: Handlers<WorkerToMaster> = {
       ready: () => undefined,
+      started: (m) => {
+        if (live.inFlight.has(m.id)) live.inFlight.set(m.id, m.pgid);
+      },
       succeeded: (m) => this.result(live, m),
       failed: (m) => this.result(live, m),
       cancelled: (m) => this.result(live, m),
@@ -134,8 +140,16 @@ export class WorkerPool {
   private lose(live: Live): void {
     if (!live.alive) return;
     live.alive = false;
-    const lost = [...live.inFlight];
-    live.inFlight.clear();
+    const lost = [...live.inFlight.keys()];
+    // A worker that lost its channel is of no further use.
+    if (!this.stopping) live.handle.kill();
+    // Whatever it was running must not outlive it: once it is gone and its last messages are read
+    // (a `started` can arrive after the exit is noticed), stop the process groups it reported.
+    void Promise.all([live.handle.exited, live.closed]).then(() => {
+      const groups = [...live.inFlight.values()].filter((g) => g > 0);
+      live.inFlight.clear();
+      if (groups.length > 0) live.handle.reap(groups);
+    });
     if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost));
   }
 
@@ -147,7 +161,7 @@ export class WorkerPool {
       if (!best || w.inFlight.size < best.inFlight.size) best = w;
     }
     if (!best) return null;
-    best.inFlight.add(msg.id);
+    best.inFlight.set(msg.id, 0);
     best.handle.channel.send(msg);
     return best.handle;
   }

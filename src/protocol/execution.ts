@@ -64,6 +64,17 @@ export interface ReadyMsg {
   readonly host: string;
 }
 
+/**
+ * A command attempt's process started; `pgid` is its process group (the
+ * command leads its own). The master keeps it to stop what a worker that died
+ * (e.g. killed by the OOM killer) left behind. Task attempts send none.
+ */
+export interface StartedMsg {
+  readonly type: 'started';
+  readonly id: string;
+  readonly pgid: number;
+}
+
 export interface SucceededMsg {
   readonly type: 'succeeded';
   readonly id: string;
@@ -89,4 +100,4 @@ export interface CancelledMsg {
   readonly id: string;
 }
 
-export type WorkerToMaster = ReadyMsg | SucceededMsg | FailedMsg | CancelledMsg;
+export type WorkerToMaster = ReadyMsg | StartedMsg | SucceededMsg | FailedMsg | CancelledMsg;

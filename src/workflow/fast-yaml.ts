@@ -70,6 +70,27 @@ function plainScalar(raw: string, offset: number): YScalar {
   return typeof value === 'number' || typeof value === 'boolean' ? { kind: 'scalar', value, offset, source: raw } : { kind: 'scalar', value, offset };
 }
 
+/**
+ * Duplicate-key detection (duplicates go to the full parser, which reports
+ * them): a linear scan while a map is small, a Set once it is large.
+ */
+class KeySet {
+  private set: Set<string> | undefined;
+  constructor(private readonly pairs: readonly YPair[]) {}
+  /** True if `k` is already a key; otherwise remembers it (the caller then appends the pair). */
+  seen(k: string): boolean {
+    const pairs = this.pairs;
+    if (this.set === undefined && pairs.length < 16) {
+      for (let i = 0; i < pairs.length; i++) if (String((pairs[i] as YPair).key.value) === k) return true;
+      return false;
+    }
+    this.set ??= new Set(pairs.map((p) => String(p.key.value)));
+    if (this.set.has(k)) return true;
+    this.set.add(k);
+    return false;
+  }
+}
+
 const FLOW_END = new Set([',', ']', '}', '[', '{']);
 /** Characters that may end a plain scalar in flow context (used with lastIndex; not reentrant). */
 const FLOW_SPECIAL = /[\n,[\]{}:#]/g;
@@ -146,15 +167,14 @@ class FastParser {
   private map(first: number): YMap {
     const column = this.col(first);
     const pairs: YPair[] = [];
-    const seen = new Set<string>();
+    const keys = new KeySet(pairs);
     let pos = first;
     for (;;) {
       const colon = this.keyEnd(pos);
       if (colon < 0) bail();
       const key = this.mapKey(pos, colon);
       const k = String(key.value);
-      if (seen.has(k) || key.value === null || typeof key.value === 'boolean' || colon - pos > 1000) bail();
-      seen.add(k);
+      if (key.value === null || typeof key.value === 'boolean' || colon - pos > 1000 || keys.seen(k)) bail();
       let v = colon + 1;
       const line = this.line();
       while (v < line.end && this.t[v] === ' ') v++;
@@ -333,7 +353,7 @@ class FastParser {
     const close = t[pos] === '[' ? ']' : '}';
     const items: YNode[] = [];
     const pairs: YPair[] = [];
-    const seen = new Set<string>();
+    const keys = new KeySet(pairs);
     let p = this.skipFlowSpace(pos + 1, column);
     while (t[p] !== close) {
       if (close === ']') {
@@ -346,8 +366,7 @@ class FastParser {
         if (k.node.kind !== 'scalar' || k.node.value === null || typeof k.node.value === 'boolean') bail();
         const key = k.node as YScalar;
         const name = String(key.value);
-        if (seen.has(name)) bail();
-        seen.add(name);
+        if (keys.seen(name)) bail();
         p = this.skipFlowSpace(k.end, column);
         if (t[p] !== ':') bail();
         p = this.skipFlowSpace(p + 1, column);

@@ -10,7 +10,7 @@ import type { CommandOutputBinding, CommandRun, PickValue, PortDef, Requirements
 import { didYouMean, listOf } from './suggest.js';
 import { parseMemory, parseTypeSpec } from './types.js';
 import type { TypeSpec } from './types.js';
-import type { YamlSource } from './yaml-source.js';
+import type { Fields, YamlSource } from './yaml-source.js';
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const STEP_KEYS = ['run', 'command', 'shell', 'stdout', 'env', 'in', 'out', 'scatter', 'when', 'requirements', 'retries', 'doc'] as const;
@@ -165,7 +165,7 @@ function parseRun(src: YamlSource, node: YNode | undefined, context: string): Ta
   return { kind: 'task', module: path.resolve(path.dirname(src.file), modulePath), export: exportName, loc: src.loc(node) };
 }
 
-function parseCommand(src: YamlSource, f: Map<string, { value: YNode | undefined; keyNode: YNode }>, context: string, globs: Record<string, CommandOutputBinding>): CommandRun {
+function parseCommand(src: YamlSource, f: Fields, context: string, globs: Record<string, CommandOutputBinding>): CommandRun {
   const cmd = f.get('command');
   const shellEntry = f.get('shell');
   const shell = shellEntry === undefined ? false : src.boolean(shellEntry.value, context, 'shell');

@@ -59,7 +59,7 @@ export interface RunConfig {
   readonly defaultDeployment: string;
   /** First match wins. */
   readonly bindings: readonly Binding[];
-  /** Step instances running at once across all deployments. At least 1. */
+  /** Cores in use at once across all deployments (a running step counts its `requirements.threads`). At least 1. */
   readonly concurrency: number;
 }
 

@@ -1,7 +1,8 @@
 /**
  * A small, position-carrying YAML tree: what the loaders read. Both parsers
- * produce it — `fast-yaml.ts` for the plain subset workflow files use, and the
- * `yaml` package (converted here) for everything else and for error messages.
+ * produce it — `fast-yaml.ts` for the plain subset workflow files use, and
+ * `yaml-full.ts` (the `yaml` package, converted) for everything else and for
+ * error messages.
  */
 
 export interface YScalar {

@@ -45,6 +45,18 @@ function lineStarts(text: string): number[] {
 
 let full: Promise<typeof import('./yaml-full.js')> | undefined;
 
+/** The entries of a small map by key (a linear scan: maps with fixed keys have a handful). */
+export class Fields {
+  constructor(readonly entries: readonly MapEntry[]) {}
+  get(key: string): MapEntry | undefined {
+    for (let i = 0; i < this.entries.length; i++) if ((this.entries[i] as MapEntry).key === key) return this.entries[i];
+    return undefined;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
+
 export class YamlSource {
   private starts: number[] | undefined;
   private lastLine = 0;
@@ -144,10 +156,10 @@ export class YamlSource {
   }
 
   /** Entries by key, after checking keys. */
-  fields(node: YNode | undefined, allowed: readonly string[], context: string, what: string): Map<string, MapEntry> {
+  fields(node: YNode | undefined, allowed: readonly string[], context: string, what: string): Fields {
     const es = this.entries(node, context, what);
     this.checkKeys(es, allowed, context, what);
-    return new Map(es.map((e) => [e.key, e]));
+    return new Fields(es);
   }
 
   /** A sequence's items (null: none), or the node itself as a one-element list when `single` allows it. */

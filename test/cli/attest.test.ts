@@ -163,6 +163,18 @@ describe('sealflow attest verify', () => {
     assert.match(bad.stderr, /without an outblob/);
   });
 
+  test('an SGX quote verifies with the dcap-qvl collateral bundle; a TDX quote reads a PCS collateral directory', async () => {
+    const sgx = await runCli(['attest', 'verify', '--evidence', attestationData('sgx', 'v3-dcap', 'quote.dat'), '--collateral', attestationData('sgx', 'v3-dcap', 'collateral.json'), '--at', '2025-07-01']);
+    assert.equal(sgx.code, 0, sgx.stderr);
+    const claims = JSON.parse(sgx.stdout) as { platform: string; reportData: string };
+    assert.equal(claims.platform, 'sgx');
+    assert.match(claims.reportData, /^48656c6c6f2c20776f726c6421/); // "Hello, world!"
+    // tdx/v4-spr: its README-documented outcome (PCK TCB below every TCB level) through the CLI.
+    const tdx = await runCli(['attest', 'verify', '--evidence', attestationData('tdx', 'v4-spr', 'quote.dat'), '--collateral', attestationData('tdx', 'v4-spr'), '--at', '2023-07-01']);
+    assert.equal(tdx.code, 1);
+    assert.match(tdx.stderr, /evidence refused: tcb-mismatch/);
+  });
+
   test('attest verify --help documents the options and exit status', async () => {
     const r = await runCli(['attest', 'verify', '--help']);
     assert.equal(r.code, 0);

@@ -50,8 +50,15 @@ function assign(dir: string, id: string, argv: string[], outputs: AssignMsg['out
   };
 }
 
-function next(w: WorkerHandle, id: string): Promise<WorkerToMaster> {
-  return new Promise((resolve) => w.channel.onMessage((m) => 'id' in m && m.id === id && resolve(m)));
+/** The attempt's final answer (succeeded, failed or cancelled); `started` messages are collected in `seen`. */
+function next(w: WorkerHandle, id: string, seen: WorkerToMaster[] = []): Promise<WorkerToMaster> {
+  return new Promise((resolve) =>
+    w.channel.onMessage((m) => {
+      if (!('id' in m) || m.id !== id) return;
+      if (m.type === 'started') seen.push(m);
+      else resolve(m);
+    }),
+  );
 }
 
 const alive = (pid: number) => {
@@ -88,16 +95,19 @@ export function runConnectorContract(c: ConnectorContract): void {
       }
     });
 
-    test('a worker runs an assigned command in its scratch directory and returns its outputs', async () => {
+    test('a worker runs an assigned command in its scratch directory, reports its process group, and returns its outputs', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-conn-'));
       const [w] = await c.connector.start(request(c, dir, 1));
       assert.ok(w);
       try {
         const a = assign(dir, 'a1', ['sh', '-c', 'pwd; echo "$HOME"'], [{ id: 'out', type: { kind: 'file' }, optional: false }]);
-        const reply = next(w, 'a1');
+        const seen: WorkerToMaster[] = [];
+        const reply = next(w, 'a1', seen);
         w.channel.send(a);
         const r = await reply;
         assert.equal(r.type, 'succeeded', JSON.stringify(r));
+        assert.equal(seen.length, 1);
+        assert.ok(seen[0]?.type === 'started' && seen[0].pgid > 0);
         const out = r.type === 'succeeded' ? (r.outputs['out'] as { path: string }) : { path: '' };
         assert.equal(fs.readFileSync(out.path, 'utf8'), `${a.scratchDir}\n${a.scratchDir}\n`);
         assert.equal(path.dirname(out.path), a.outDir);

@@ -97,9 +97,9 @@ describe('lost workers', () => {
   test('an attempt whose worker dies fails with a message naming the worker, and a retry runs on a live worker', async () => {
     const dir = tmpDir();
     const marker = path.join(dir, 'killed');
-    // The first attempt kills its executor (the command's parent); the retry finds the marker and succeeds.
+    // The first attempt, once under way, kills its executor (its parent) and lingers; the retry finds the marker and succeeds.
     const step = cmd('k', {
-      argv: ['sh', '-c', 'if [ -e "$1" ]; then echo survived; else touch "$1"; kill -9 $PPID; sleep 5; fi', 'sh', '$(m)'],
+      argv: ['sh', '-c', 'if [ -e "$1" ]; then echo survived; else echo $$ > "$1"; sleep 0.5; kill -9 $PPID; exec sleep 30; fi', 'sh', '$(m)'],
       in: { m: { type: 'string', from: 'marker' } },
       stdout: 'o',
       out: { o: 'string o' },
@@ -110,5 +110,17 @@ describe('lost workers', () => {
     assert.equal(r.outputs['o'], 'survived');
     const failed = events(r.runDir).find((e) => e.type === 'step-failed');
     assert.match(failed?.type === 'step-failed' ? failed.message : '', /worker local-\d on \S+ exited unexpectedly/);
+    const orphan = Number(fs.readFileSync(marker, 'utf8'));
+    const end = Date.now() + 8000;
+    const alive = () => {
+      try {
+        process.kill(orphan, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(alive(), false, 'the command the dead worker left behind was stopped');
   });
 });

@@ -14,6 +14,8 @@ import { summarize, type KMeansResult } from '../../examples/distributed-k-means
 import { generatePoints } from '../../examples/distributed-k-means/generate-points.js';
 import { kmeansDirect, type DirectResult } from '../../examples/distributed-k-means/kmeans-direct.js';
 import { makeFlow } from '../../examples/distributed-k-means/make-flow.js';
+import { forEachPoint } from '../../examples/distributed-k-means/parse.js';
+import { Random } from '../../examples/_lib/random.js';
 
 const EXAMPLE = path.join(REPO, 'examples', 'distributed-k-means');
 
@@ -109,6 +111,23 @@ describe('distributed-k-means example', () => {
     const wf = await runWorkflow(few, root, p);
     assertSame(wf, await kmeansDirect(few, p));
     assert.deepEqual([...wf.result.sizes].sort(), [2, 2]);
+  });
+
+  test('the byte-level point parser gives exactly the doubles Number() gives, for every form', async () => {
+    const rng = new Random(5);
+    const texts: string[] = ['1e3,-2.5E-2', ' 3.25 , 4', '+7,.5', '0.1,-0', '123456789012345678,0.30000000000000004', '-0.0000,5.', '1,2\r'];
+    for (let i = 0; i < 5000; i++) {
+      const digits = rng.range(0, 6);
+      const v = (rng.float() - 0.5) * 10 ** rng.range(0, 9);
+      texts.push(`${v.toFixed(digits)},${(-v / 3).toFixed(rng.range(0, 6))}`);
+    }
+    const file = path.join(root, 'forms.csv');
+    await writeFile(file, `${texts.join('\n')}\n\n`);
+    const got: number[] = [];
+    const n = await forEachPoint(file, (x, y) => got.push(x, y));
+    assert.equal(n, texts.length);
+    const want = texts.flatMap((t) => t.trim().split(',').map((s) => Number(s)));
+    got.forEach((x, i) => assert.ok(Object.is(x, want[i]), `${texts[i >> 1]}: ${x} vs ${want[i]}`));
   });
 
   test('a malformed point names its file and line', async () => {

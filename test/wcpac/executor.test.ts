@@ -66,6 +66,8 @@ describe('§9 executor connection', () => {
         threads: 1, scratchDir: scratch, outDir, logBase: path.join(h.dir, 'hello'),
         sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
       } as AssignMsg);
+      const started = await next();
+      assert.equal(started.type, 'started', JSON.stringify(started));
       const done = await next();
       assert.equal(done.type, 'succeeded', JSON.stringify(done));
       const out = done.type === 'succeeded' ? (done.outputs['greeting'] as { path: string }) : undefined;

@@ -50,6 +50,8 @@ const OUTSIDE = [
   'a: {b: c, b: d}\n',
   'a:\n  b\n',
   'a: [x\ny]\n',
+  `${Array.from({ length: 40 }, (_, i) => `k${i}: 1`).join('\n')}\nk7: 2\n`,
+  `a: { ${Array.from({ length: 40 }, (_, i) => `k${i}: 1`).join(', ')}, k30: 1 }\n`,
 ];
 
 describe('fast YAML parser', () => {

@@ -3,16 +3,12 @@
  * ("SplitDataOnePort"): `partition` puts the first 2/3 of the patients into
  * the training set and the rest into the test set; `split` cuts the training
  * set in half — a labelled half, and an unlabelled half whose labels are
- * removed (the first recommender labels it). Both stream: a first pass counts.
+ * removed (the first recommender labels it). Both stream: a first pass counts
+ * lines (on bytes), a second one copies.
  */
 import { defineTask } from 'sealflow';
+import { countLines } from '../../_lib/lines.js';
 import { readTable, writeTable, type Patient } from '../table.js';
-
-async function countRows(file: string): Promise<number> {
-  let n = 0;
-  for await (const _ of readTable(file)) n++;
-  return n;
-}
 
 /** Writes rows [0, cut) to `first` and [cut, n) to `second` (through `map`). */
 async function cutTable(file: string, cut: number, first: string, second: string, map: (p: Patient) => Patient): Promise<void> {
@@ -33,7 +29,7 @@ export const partition = defineTask({
   inputs: { table: 'file' },
   outputs: { train: 'file', test: 'file' },
   async run({ table }, ctx) {
-    const n = await countRows(table);
+    const n = await countLines(table);
     const cut = Math.floor((n * 2) / 3);
     const train = ctx.path('train.csv');
     const test = ctx.path('test.csv');
@@ -47,7 +43,7 @@ export const split = defineTask({
   inputs: { train: 'file' },
   outputs: { labeled: 'file', unlabeled: 'file' },
   async run({ train }, ctx) {
-    const n = await countRows(train);
+    const n = await countLines(train);
     const labeled = ctx.path('labeled.csv');
     const unlabeled = ctx.path('unlabeled.csv');
     await cutTable(train, Math.floor(n / 2), labeled, unlabeled, (p) => ({ ...p, labels: [] }));

@@ -1,5 +1,5 @@
 /** Nearest-centroid assignment over a binary partition, shared by `partial` and `reassign`. */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Centroids } from '../points.js';
 
 /** The index of the nearest centroid (squared Euclidean distance; the lowest index on a tie). */
@@ -18,7 +18,11 @@ export function nearest(cx: Float64Array, cy: Float64Array, x: number, y: number
   return best;
 }
 
-/** Streams a partition file, calling `visit(x, y, cluster)` for every point, in order. */
+/**
+ * Streams a partition file, calling `visit(x, y, cluster)` for every point,
+ * in order. Reads 1 MiB at a time into an aligned buffer viewed as float64
+ * pairs (the files are little-endian, as `init` checked the platform is).
+ */
 export async function forEachAssigned(
   file: string,
   centroids: Centroids,
@@ -29,20 +33,31 @@ export async function forEachAssigned(
 ): Promise<void> {
   const cx = Float64Array.from(centroids, (c) => c[0]);
   const cy = Float64Array.from(centroids, (c) => c[1]);
-  let rest: Buffer | undefined;
-  const opts = signal ? { highWaterMark: 1 << 20, signal } : { highWaterMark: 1 << 20 };
-  for await (const chunk of createReadStream(file, opts)) {
-    let buf = chunk as Buffer;
-    if (rest) buf = Buffer.concat([rest, buf]);
-    const whole = buf.length - (buf.length % 16);
-    for (let o = 0; o < whole; o += 16) {
-      const x = buf.readDoubleLE(o);
-      const y = buf.readDoubleLE(o + 8);
-      visit(x, y, nearest(cx, cy, x, y));
+  const CHUNK = 1 << 20;
+  const ab = new ArrayBuffer(CHUNK);
+  const bytes = new Uint8Array(ab);
+  const fh = await open(file, 'r');
+  try {
+    let held = 0; // bytes of an incomplete point carried to the front of the buffer
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(bytes, held, CHUNK - held, null);
+      const total = held + bytesRead;
+      const whole = total - (total % 16);
+      const xy = new Float64Array(ab, 0, whole / 8);
+      for (let o = 0; o < xy.length; o += 2) {
+        const x = xy[o]!;
+        const y = xy[o + 1]!;
+        visit(x, y, nearest(cx, cy, x, y));
+      }
+      held = total - whole;
+      if (held > 0) bytes.copyWithin(0, whole, total);
+      if (bytesRead === 0) break;
+      const p = afterChunk?.();
+      if (p) await p;
     }
-    rest = whole < buf.length ? Buffer.from(buf.subarray(whole)) : undefined;
-    const p = afterChunk?.();
-    if (p) await p;
+    if (held > 0) throw new Error(`${file}: truncated (${held} stray bytes)`);
+  } finally {
+    await fh.close();
   }
-  if (rest) throw new Error(`${file}: truncated (${rest.length} stray bytes)`);
 }

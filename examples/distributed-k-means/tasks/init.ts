@@ -1,14 +1,16 @@
 /**
  * Step `init`: parses the points (streaming), splits them into M contiguous
  * partitions of binary float64 pairs, and picks the K initial centroids
- * (`InitialCentroids`: k-means++ on a reservoir sample). Two passes over the
- * input: one counts lines (bytes only), one parses and writes.
+ * (`InitialCentroids`: greedy k-means++ on a reservoir sample). Two passes
+ * over the input: one counts lines (bytes only), one parses and writes.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import os from 'node:os';
 import { once } from 'node:events';
 import { defineTask } from 'sealflow';
-import { InitialCentroids, parsePoint } from '../points.js';
+import { countLines } from '../../_lib/lines.js';
+import { InitialCentroids } from '../points.js';
+import { forEachPoint } from '../parse.js';
 
 export const init = defineTask({
   inputs: { points: 'file', k: 'number', m: 'number', seed: 'number' },
@@ -19,45 +21,13 @@ export const init = defineTask({
     const n = await countLines(points);
     const initial = new InitialCentroids(seed);
     const partitions = Array.from({ length: m }, (_, p) => ctx.path(`partition-${p}.f64`));
-    let p = 0;
-    let out = createWriteStream(partitions[0]!);
-    let end = Math.floor(n / m);
-    const buf = Buffer.alloc(16 * 4096);
-    let used = 0;
-    const flush = async (s: WriteStream): Promise<void> => {
-      if (used > 0 && !s.write(Buffer.from(buf.subarray(0, used)))) await once(s, 'drain');
-      used = 0;
-    };
+    const writer = new PartitionWriter(partitions, n);
     let i = 0;
-    let lineNo = 0;
-    for await (const line of lines(points)) {
-      lineNo++;
-      if (line === '') continue;
-      while (i >= end && p < m - 1) {
-        await flush(out);
-        out.end();
-        await once(out, 'finish');
-        p++;
-        out = createWriteStream(partitions[p]!);
-        end = Math.floor((n * (p + 1)) / m);
-      }
-      const [x, y] = parsePoint(line, `${points}:${lineNo}`);
+    await forEachPoint(points, (x, y) => {
       initial.offer(x, y);
-      buf.writeDoubleLE(x, used);
-      buf.writeDoubleLE(y, used + 8);
-      used += 16;
-      if (used === buf.length) await flush(out);
-      i++;
-    }
-    await flush(out);
-    out.end();
-    await once(out, 'finish');
-    // Partitions past the last point (m > n) are empty files.
-    for (p++; p < m; p++) {
-      const s = createWriteStream(partitions[p]!);
-      s.end();
-      await once(s, 'finish');
-    }
+      writer.add(i++, x, y);
+    }, () => writer.drained());
+    await writer.close();
     if (i !== n) throw new Error(`${points}: changed while being read (${n} then ${i} points)`);
     const centroids = initial.choose(k);
     ctx.log(`${n} points in ${m} partitions; initial centroids ${JSON.stringify(centroids)}`);
@@ -65,21 +35,54 @@ export const init = defineTask({
   },
 });
 
-function lines(file: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-}
+/**
+ * Writes point i to partition ⌊i·m/n⌋'s file (contiguous ranges), as
+ * float64 pairs in the platform's byte order — little-endian on every
+ * platform Node supports here (checked). `add` is synchronous; the caller
+ * awaits `drained()` between chunks of input.
+ */
+class PartitionWriter {
+  private static readonly CHUNK = 1 << 16;
+  private readonly streams: WriteStream[];
+  private readonly bounds: number[];
+  private part = 0;
+  private buf = new Float64Array(PartitionWriter.CHUNK * 2);
+  private used = 0;
 
-/** Non-empty lines, counted on bytes. */
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  let prev = 0x0a;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
-      const before = i > 0 ? buf[i - 1] : prev;
-      if (before !== 0x0a) n++;
-    }
-    if (buf.length > 0) prev = buf[buf.length - 1]!;
+  constructor(files: readonly string[], n: number) {
+    if (os.endianness() !== 'LE') throw new Error('partition files are little-endian; this platform is big-endian');
+    this.streams = files.map((f) => createWriteStream(f));
+    this.bounds = files.map((_, p) => Math.floor((n * (p + 1)) / files.length));
   }
-  return prev !== 0x0a ? n + 1 : n;
+
+  add(i: number, x: number, y: number): void {
+    while (i >= (this.bounds[this.part] ?? Infinity) && this.part < this.streams.length - 1) {
+      this.flush();
+      this.part++;
+    }
+    this.buf[this.used++] = x;
+    this.buf[this.used++] = y;
+    if (this.used === this.buf.length) this.flush();
+  }
+
+  /** Resolves when the stream being written has room again (undefined if it has now). */
+  drained(): Promise<void> | undefined {
+    const s = this.streams[this.part]!;
+    return s.writableNeedDrain ? once(s, 'drain').then(() => undefined) : undefined;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.streams[this.part]!.write(Buffer.from(this.buf.buffer, 0, this.used * 8));
+    this.buf = new Float64Array(PartitionWriter.CHUNK * 2);
+    this.used = 0;
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await Promise.all(this.streams.map(async (s) => {
+      s.end();
+      await once(s, 'finish');
+    }));
+  }
 }

@@ -48,6 +48,15 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
       child.kill('SIGKILL');
     }
   };
+  const reap = (pgids: readonly number[]) => {
+    for (const g of pgids) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
   return new Promise<WorkerHandle>((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => fail(`did not report ready within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
@@ -65,7 +74,7 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
       done = true;
       clearTimeout(timer);
       const ready = m as ReadyMsg;
-      resolve({ id, host: ready.host, pid: ready.pid, channel, exited, kill });
+      resolve({ id, host: ready.host, pid: ready.pid, channel, exited, kill, reap });
     });
   });
 }

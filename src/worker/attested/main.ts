@@ -71,7 +71,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       void prepareSealed(msg, ctx.keyReceivingKey).then(
         (prep) => {
           if (stopping) return;
-          const attempt = startAttempt(prep.msg, pathEnv);
+          const attempt = startAttempt(prep.msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
           running.set(msg.id, attempt);
           void attempt.done
             .then((r) => prep.finish(r))

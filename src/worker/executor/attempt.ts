@@ -50,7 +50,7 @@ function abandonedAfterGrace(signal: AbortSignal): Promise<never> {
   });
 }
 
-export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
+export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: number) => void): Attempt {
   const started = performance.now();
   const abort = new AbortController();
   const duration = () => Math.round(performance.now() - started);
@@ -73,7 +73,7 @@ export function startAttempt(msg: AssignMsg, pathEnv: string): Attempt {
     try {
       const r =
         msg.exec.kind === 'command'
-          ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper })
+          ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper, onStarted })
           : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
       if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);

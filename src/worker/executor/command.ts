@@ -37,7 +37,7 @@ const KILL_GRACE_MS = 2000;
 export async function runCommand(
   msg: AssignMsg,
   exec: Extract<ExecSpec, { kind: 'command' }>,
-  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal; keeper: Keeper },
+  io: { pathEnv: string; errLog: string; outLog: string; signal: AbortSignal; keeper: Keeper; onStarted: (pgid: number) => void },
 ): Promise<RunOutcome> {
   const scope: TemplateScope = msg.memory === undefined ? { inputs: msg.inputs, threads: msg.threads } : { inputs: msg.inputs, threads: msg.threads, memory: msg.memory };
   const argv = expandArgv(exec.argv, scope, exec.shell);
@@ -63,7 +63,10 @@ export async function runCommand(
     fs.closeSync(errFd);
   }
   const pgid = child.pid;
-  if (pgid !== undefined) liveGroups.add(pgid);
+  if (pgid !== undefined) {
+    liveGroups.add(pgid);
+    io.onStarted(pgid);
+  }
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {

@@ -31,7 +31,7 @@ async function stopAll(exitCode: number): Promise<never> {
 const handlers: Handlers<MasterToWorker> = {
   assign(msg) {
     if (stopping) return;
-    const attempt = startAttempt(msg, pathEnv);
+    const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
     running.set(msg.id, attempt);
     void attempt.done.then((r) => {
       running.delete(msg.id);

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EXAMPLES } from '../../examples/catalog.js';
+import { loadWorkflow } from '../../src/workflow/index.js';
+
+test('the catalog prepares each example\'s quick inputs, which the workflow declares, and runs its native baseline', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'sealflow-catalog-'));
+  try {
+    assert.deepEqual(Object.keys(EXAMPLES).sort(), ['diagnosis-recommendation', 'distributed-k-means', 'dna-alignment', 'word-count']);
+    for (const ex of Object.values(EXAMPLES)) {
+      const wf = await loadWorkflow(ex.dir);
+      const size = ex.sizes.quick[0]!;
+      const inputs = await ex.prepare(size, path.join(root, 'data'));
+      const declared = new Set(wf.inputs.map((p) => p.id));
+      for (const [id, value] of Object.entries(inputs)) {
+        assert.ok(declared.has(id), `${ex.name}: ${id} is not an input of flow.yaml`);
+        assert.ok((await stat(value)).size > 0, `${ex.name}: ${value} is empty`);
+      }
+      const again = await ex.prepare(size, path.join(root, 'data'));
+      assert.deepEqual(again, inputs, `${ex.name}: prepared inputs are reused`);
+      await ex.native(inputs, { threads: 1, workDir: await mkdtemp(path.join(root, `${ex.name}-`)) });
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
