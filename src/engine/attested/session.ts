@@ -153,6 +153,16 @@ export class AttestedSession {
         child.kill('SIGKILL');
       }
     };
+    // Process groups the executor reported (`started`) and may have left behind when it died.
+    const reap = (pgids: readonly number[]) => {
+      for (const g of pgids) {
+        try {
+          process.kill(-g, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
@@ -161,7 +171,7 @@ export class AttestedSession {
         const inner = await this.exec.channel(slot);
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
-        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill } satisfies WorkerHandle;
+        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap } satisfies WorkerHandle;
       })();
       return await Promise.race([
         ready,
