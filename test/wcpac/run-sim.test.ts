@@ -50,12 +50,17 @@ describe('§10 sealflow run --platform sim', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('§10 --platform none is refused for a step that requires a TEE, and an unknown platform is an input error', async () => {
+  test('§10 --platform none is refused for a step that requires a TEE, mixing none and sim is refused, and an unknown platform is an input error', async () => {
     const { root, env } = home();
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');
     const none = await runCli(['run', flow, '--platform', 'none', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /step join requires tee: sgx/);
+    const mixed = path.join(root, 'mixed.yaml');
+    fs.writeFileSync(mixed, 'deployments:\n  plain: { connector: local, platform: none, workers: 1 }\n  enclaves: { connector: local, platform: sim, workers: 1 }\ndefault: plain\nbindings:\n  - step: join\n    deployment: enclaves\n');
+    const mix = await runCli(['run', flow, '--config', mixed, '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
+    assert.equal(mix.code, 2, mix.stderr);
+    assert.match(mix.stderr, /both platform none and platform sim/);
     const bad = await runCli(['run', flow, '--platform', 'gramine', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(bad.code, 2);
     fs.rmSync(root, { recursive: true, force: true });
