@@ -22,6 +22,11 @@ describe('§10 sealflow run --platform sim', () => {
     const sim = await runCli(['run', wc, '--platform', 'sim', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'sim'), '--quiet'], { env });
     assert.equal(sim.code, 0, sim.stderr);
     assert.match(sim.stderr, /worker local-\d+ attested: sim evidence \(NOT a TEE\), measurement [0-9a-f]{16}/);
+    const simRun = fs.readdirSync(path.join(root, 'state', 'runs'))[0] ?? '';
+    const events = fs.readFileSync(path.join(root, 'state', 'runs', simRun, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; decision?: { type: string; files?: { id: string }[] } });
+    const releases = events.filter((e) => e.type === 'wcpac' && e.decision?.type === 'key-release');
+    assert.ok(releases.length >= 16, 'every step got its keys');
+    assert.ok(releases.every((e) => e.decision?.files?.some((f) => /tasks\.mjs\.age$/.test(f.id))), 'the task code travels sealed, its key released per step');
     const plain = await runCli(['run', wc, '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
     const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv'));
