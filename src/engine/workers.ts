@@ -11,6 +11,7 @@ import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
+import { startAttested } from './attested/start.js';
 import type { PlatformName } from '../tee/platform.js';
 
 /** A deployment as the engine needs it (compiled from the run configuration). */
@@ -70,7 +71,7 @@ export class WorkerPool {
   static check(deployments: readonly EngineDeployment[]): void {
     for (const d of deployments) {
       if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: local)`);
-      if (!platformByName(d.platform)) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: none)`);
+      if (!platformByName(d.platform)) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: none, sim)`);
     }
   }
 
@@ -90,6 +91,8 @@ export class WorkerPool {
         deployments.map(async (d) => {
           const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
           const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
+          // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
+          if (platform.evidence !== null) return (await startAttested(runId, d, Math.max(1, d.workers), env)).map((h) => ({ h, d }));
           const handles = await connector.start({
             runId,
             deployment: d.id,

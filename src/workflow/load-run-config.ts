@@ -51,7 +51,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const es = src.entries(node, context, 'a deployment');
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
   const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (ssh and slurm come later)');
-  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', ' (sim, gramine, occlum and cvm come later)');
+  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', ' (gramine, occlum and cvm come later)');
   const optionKeys = [...CONNECTOR_OPTION_KEYS[connector], ...PLATFORM_OPTION_KEYS[platform]];
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};

@@ -10,21 +10,22 @@ import type { Step, TeeRequirement } from './model.js';
 /** Where workers run. Later: 'ssh' | 'slurm'. */
 export type ConnectorKind = 'local';
 /** The TEE the workers run in. Later: 'sim' | 'gramine' | 'occlum' | 'cvm'. */
-export type PlatformKind = 'none';
+export type PlatformKind = 'none' | 'sim';
 
 export const CONNECTORS: readonly ConnectorKind[] = ['local'];
-export const PLATFORMS: readonly PlatformKind[] = ['none'];
+export const PLATFORMS: readonly PlatformKind[] = ['none', 'sim'];
 
 /** Connector-specific keys a deployment may carry (they land in `Deployment.options`). */
 export const CONNECTOR_OPTION_KEYS: Readonly<Record<ConnectorKind, readonly string[]>> = { local: [] };
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: [] };
+export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: [], sim: [] };
 
 /**
  * The `tee` requirements each platform satisfies. `none` (no TEE, the
  * master's own machine) satisfies only `tee: none`.
  */
-export const PLATFORM_SATISFIES: Readonly<Record<PlatformKind, readonly TeeRequirement[]>> = { none: ['none'] };
+/** `sim` stands for any TEE only because the local policy allows simulation (and every run says so). */
+export const PLATFORM_SATISFIES: Readonly<Record<PlatformKind, readonly TeeRequirement[]>> = { none: ['none'], sim: ['none', 'any', 'sgx', 'sev-snp', 'tdx'] };
 
 export function platformSatisfies(platform: PlatformKind, tee: TeeRequirement): boolean {
   return PLATFORM_SATISFIES[platform].includes(tee);

@@ -16,7 +16,8 @@ import { RunCa } from '../../src/crypto/run-ca.js';
 import { derToPem } from '../../src/crypto/x509-issue.js';
 import { ExecServer } from '../../src/engine/broker/exec-server.js';
 import { buildExecutorCode } from '../../src/engine/broker/executor-bundle.js';
-import type { WorkerToMaster } from '../../src/protocol/execution.js';
+import type { AssignMsg, WorkerToMaster } from '../../src/protocol/execution.js';
+import { decrypt } from '../../src/crypto/index.js';
 import { connectRaw, expectSlot, forgeAttest, launchWorker, setup, type Harness } from './harness.js';
 
 function execRefusals(h: Harness): string[] {
@@ -40,7 +41,7 @@ function tryConnect(es: ExecServer, cred?: { cert: string; key: string }): Promi
 }
 
 describe('§9 executor connection', () => {
-  test('§9 an attested sim worker starts the decrypted executor, connects with mTLS and runs a step', async () => {
+  test('§9 an attested sim worker starts the decrypted executor, connects with mTLS and runs a step, encrypting its output', async () => {
     const h = await setup({ bundleCode: await buildExecutorCode() });
     const es = await ExecServer.start(h.broker);
     h.broker.execPort = es.address.port;
@@ -63,19 +64,54 @@ describe('§9 executor connection', () => {
         exec: { kind: 'command', argv: ['sh', '-c', 'echo attested > greeting.txt'], shell: false, env: {}, globs: { greeting: 'greeting.txt' } },
         inputs: {}, outputs: [{ id: 'greeting', type: { kind: 'file' }, optional: false }],
         threads: 1, scratchDir: scratch, outDir, logBase: path.join(h.dir, 'hello'),
-      });
+        sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
+      } as AssignMsg);
       const started = await next();
       assert.equal(started.type, 'started', JSON.stringify(started));
       const done = await next();
       assert.equal(done.type, 'succeeded', JSON.stringify(done));
       const out = done.type === 'succeeded' ? (done.outputs['greeting'] as { path: string }) : undefined;
-      assert.equal((await readFile(out?.path ?? '', 'utf8')).trim(), 'attested');
+      const sealedOut = await readFile(out?.path ?? '');
+      assert.ok(!sealedOut.includes('attested'), 'the output is encrypted');
+      const plain: Buffer[] = [];
+      for await (const c of decrypt([h.runIdentity], sealedOut)) plain.push(Buffer.from(c as Uint8Array));
+      assert.equal(Buffer.concat(plain).toString().trim(), 'attested');
       channel.send({ type: 'shutdown' });
       const r = await run;
       assert.equal(r.code, 0, r.stderr);
       assert.ok(h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted' && d.worker === 'local-1'));
     } finally {
       await es.close();
+      await h.close();
+    }
+  });
+
+  test('§9 an attested executor that loses the master stops its step, wipes its scratch and exits', async () => {
+    const h = await setup({ bundleCode: await buildExecutorCode() });
+    const es = await ExecServer.start(h.broker);
+    h.broker.execPort = es.address.port;
+    try {
+      expectSlot(h, 'local-1');
+      const run = launchWorker(h, 'local-1');
+      const channel = await es.channel('local-1');
+      await new Promise<void>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve() : undefined)));
+      const scratch = path.join(h.dir, 'scratch-long');
+      channel.send({
+        type: 'assign', id: 'long[0]#1', label: 'long',
+        exec: { kind: 'command', argv: ['sh', '-c', 'echo partial > partial.txt; sleep 60'], shell: false, env: {}, globs: {} },
+        inputs: {}, outputs: [], threads: 1, scratchDir: scratch, outDir: path.join(h.dir, 'out-long'), logBase: path.join(h.dir, 'long'),
+        sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
+      } as AssignMsg);
+      const fs = await import('node:fs');
+      for (let i = 0; i < 100 && !fs.existsSync(path.join(scratch, 'partial.txt')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(fs.existsSync(path.join(scratch, 'partial.txt')), 'the step is running');
+      const lost = Date.now();
+      await es.close(); // the master goes away
+      const r = await run;
+      assert.ok(Date.now() - lost < 8000, 'exits within a bounded time');
+      assert.equal(r.code, 0);
+      assert.ok(!fs.existsSync(scratch) && !fs.existsSync(`${scratch}.in`), 'scratch and decrypted inputs are wiped');
+    } finally {
       await h.close();
     }
   });
@@ -105,6 +141,37 @@ describe('§9 executor connection', () => {
       assert.ok(!h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted'));
     } finally {
       await es.close();
+      await h.close();
+    }
+  });
+});
+
+describe('§10 worker-side ciphertext check', () => {
+  test('§10 a tampered or substituted input ciphertext is refused by the worker before decryption', async () => {
+    const { prepareSealed } = await import('../../src/worker/attested/sealed.js');
+    const { encrypt: enc } = await import('../../src/crypto/index.js');
+    const { createHash, generateKeyPairSync: gen } = await import('node:crypto');
+    const { writeFile } = await import('node:fs/promises');
+    const h = await setup();
+    try {
+      const kr = gen('x25519');
+      const parts: Buffer[] = [];
+      for await (const c of enc([h.runIdentity.recipient()], Buffer.from('secret intermediate'))) parts.push(Buffer.from(c as Uint8Array));
+      const file = path.join(h.dir, 'mid.txt');
+      await writeFile(file, Buffer.concat(parts));
+      const recorded = createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+      const substituted: Buffer[] = [];
+      for await (const c of enc([h.runIdentity.recipient()], Buffer.from('attacker data'))) substituted.push(Buffer.from(c as Uint8Array));
+      await writeFile(file, Buffer.concat(substituted));
+      const msg = {
+        type: 'assign', id: 'use[0]#1', label: 'use', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
+        inputs: { x: { class: 'File', path: file } }, outputs: [], threads: 1,
+        scratchDir: path.join(h.dir, 's'), outDir: path.join(h.dir, 'o'), logBase: path.join(h.dir, 'l'),
+        sealed: { files: { [file]: { sha256: recorded, wrappedKey: 'AAAA' } }, recipients: [h.runIdentity.recipient().toString()] },
+      } as const;
+      await assert.rejects(prepareSealed(msg as unknown as Parameters<typeof prepareSealed>[0], kr.privateKey), /not the one the master recorded/);
+      assert.ok(!(await import('node:fs')).existsSync(path.join(h.dir, 's.in', '0', 'mid.txt')), 'nothing was decrypted');
+    } finally {
       await h.close();
     }
   });

@@ -8,6 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { definePolicy } from '../../src/attestation/policy.js';
 import { SimRoot } from '../../src/tee/sim/index.js';
@@ -31,6 +32,16 @@ function noKeyOnWire(wire: { messages: { type: string }[]; raw: string }, reason
   assert.equal((wire.messages[1] as { reason?: string }).reason, reason);
   for (const field of ['"wrappedKey"', '"clientCert"', '"signature"', '"provisioned"']) assert.ok(!wire.raw.includes(field), `no ${field} on the wire`);
 }
+
+describe('§3 the measured provisioner', () => {
+  test('§3 the provisioner is one file that imports only Node built-ins', async () => {
+    const code = await readFile(PROVISIONER_PATH, 'utf8');
+    const specifiers = [...code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]);
+    assert.ok(specifiers.length > 0);
+    assert.deepEqual(specifiers.filter((s) => !s?.startsWith('node:')), []);
+    assert.ok(code.split('\n').length < 400, 'small enough to review');
+  });
+});
 
 describe('§4–§6 provisioning handshake', () => {
   test('§6 an attested sim worker gets its certificate and bundle key and starts the decrypted bundle', async () => {
@@ -85,6 +96,34 @@ describe('§4–§6 provisioning handshake', () => {
     } finally {
       await h.close();
       await mitm.close();
+    }
+  });
+
+  test('§4 a relay that forwards the bytes lets the worker provision but learns no key', async () => {
+    const h = await setup();
+    const captured: Buffer[] = [];
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(h.broker.address.port, h.broker.address.host);
+      client.on('data', (b: Buffer) => (captured.push(b), upstream.write(b)));
+      upstream.on('data', (b: Buffer) => (captured.push(b), client.write(b)));
+      client.on('end', () => upstream.end());
+      upstream.on('end', () => client.end());
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      expectSlot(h, 'local-1');
+      const run = await launchWorker(h, 'local-1', { port: (relay.address() as net.AddressInfo).port });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /BUNDLE-STARTED/);
+      const wire = Buffer.concat(captured);
+      assert.ok(wire.length > 0);
+      for (const form of [h.bundleKey, Buffer.from(h.bundleKey.toString('hex')), Buffer.from(h.bundleKey.toString('base64'))]) assert.ok(!wire.includes(form), 'the bundle key is not on the wire');
+      for (const text of ['"wrappedKey"', '"challenge"', 'BUNDLE-STARTED']) assert.ok(!wire.includes(Buffer.from(text)), `${text} is not readable on the wire`);
+    } finally {
+      relay.close();
+      await h.close();
     }
   });
 
@@ -207,6 +246,24 @@ describe('§5–§6 refusals seen from an attacker on the wire', () => {
       noKeyOnWire(await replay.closed(), 'challenge-burned');
       assert.equal(h.broker.workers.size, 1);
       assert.ok(!h.broker.workers.has('local-2'));
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('§6 real SEV-SNP evidence for a deployment configured for gramine is refused (platform-mismatch), and for cvm it must still verify', async () => {
+    const { milanVcek } = await import('../attestation/snp-samples.js');
+    const h = await setup();
+    try {
+      expectSlot(h, 'sgx-1', 'gramine');
+      expectSlot(h, 'cvm-1', 'cvm');
+      for (const [slot, reason] of [['sgx-1', 'platform-mismatch'], ['cvm-1', 'collateral-missing']] as const) {
+        const c = await connectRaw(h);
+        const { msg } = forgeAttest(h, c, slot);
+        c.send({ ...msg, evidence: Buffer.from(milanVcek.report).toString('base64') });
+        noKeyOnWire(await c.closed(), reason);
+      }
+      assert.equal(accepted(h).length, 0);
     } finally {
       await h.close();
     }

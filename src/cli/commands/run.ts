@@ -11,11 +11,13 @@ import type { RunStarted } from '../../engine/events.js';
 import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
+import { configureAttested } from '../../engine/attested/session.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import type { EngineDeployment } from '../../engine/workers.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
+import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface RunOpts {
@@ -29,6 +31,15 @@ interface RunOpts {
   concurrency?: string;
   stateDir: string;
   out?: string;
+  owner?: string;
+  platform?: string;
+}
+
+/** `--platform none|sim`: overrides the platform of local deployments only. */
+function platformFlag(v: string | undefined): PlatformKind | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'none' && v !== 'sim') throw new InputError(`--platform ${v}: expected none or sim (it overrides local deployments only)`);
+  return v;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -59,10 +70,24 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.platform, workers: d.workers, options: d.options }));
+  const platformOverride = platformFlag(opts.platform);
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: d.options }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
+  const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
+  if (platformsUsed.has('none') && platformsUsed.has('sim')) {
+    throw new InputError('this run places steps on both platform none and platform sim deployments; encrypted (sim) and unencrypted (none) steps cannot exchange files yet — use one platform (e.g. --platform sim)');
+  }
+  if (platformOverride !== undefined) {
+    for (const s of workflow.steps) {
+      const d = deployments.find((x) => x.id === byStep.get(s.id));
+      if (d && !platformSatisfies(d.platform as PlatformKind, s.requirements.tee)) throw new InputError(`--platform ${platformOverride}: step ${s.id} requires tee: ${s.requirements.tee}, which platform ${d.platform} of deployment ${d.id} does not satisfy`);
+    }
+  }
   const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
   const runId = opts.resume ?? newRunId();
+  // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
+  const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
+  configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
@@ -158,6 +183,8 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'stream events as JSON lines on stdout, then one result line')
     .option('--quiet', 'no progress output; only the result')
+    .option('--platform <name>', 'none or sim: the platform of every local deployment (sim: attested, encrypted; not a TEE)')
+    .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',
       '\nExit status: 0 the run succeeded; 1 it failed or was cancelled (resumable); 2 invalid input, nothing ran.\n' +

@@ -7,13 +7,17 @@
  * execution channel (§1) over that connection. When the connection to the
  * master is lost it cancels what it runs and exits.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
 import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { startAttempt, type Attempt } from '../executor/attempt.js';
 import { killAllGroups } from '../executor/command.js';
+import { isSealed } from '../../protocol/sealed.js';
+import { prepareSealed } from './sealed.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
@@ -46,21 +50,44 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   const running = new Map<string, Attempt>();
   const pathEnv = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   let stopping = false;
+  const plaintextDirs = new Set<string>();
+  // Decrypted task code of this executor; wiped when it exits (and by the launcher if it is killed).
+  const codeDir = fs.mkdtempSync(path.join(process.cwd(), 'code-')); // the launcher's work directory, removed when this worker is gone
+  fs.chmodSync(codeDir, 0o700);
+  plaintextDirs.add(codeDir);
   const stopAll = async (code: number): Promise<void> => {
     stopping = true;
     for (const a of running.values()) a.cancel();
     await Promise.race([Promise.allSettled([...running.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 5000))]);
+    // Lost master or shutdown: no decrypted input or scratch outlives this process.
+    for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
     process.exit(code);
   };
   const handlers: Handlers<MasterToWorker> = {
     assign(msg) {
       if (stopping) return;
-      const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
-      running.set(msg.id, attempt);
-      void attempt.done.then((r) => {
-        running.delete(msg.id);
-        channel.send({ ...r, id: msg.id } as WorkerToMaster);
-      });
+      if (!isSealed(msg)) {
+        // An attested worker only handles encrypted data (docs/protocol.md §10).
+        channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'this attested worker accepts only sealed assignments', stderrTail: '', durationMs: 0 });
+        return;
+      }
+      const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
+      for (const d of dirs) plaintextDirs.add(d);
+      void prepareSealed(msg, ctx.keyReceivingKey, codeDir).then(
+        (prep) => {
+          if (stopping) return;
+          const attempt = startAttempt(prep.msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
+          running.set(msg.id, attempt);
+          void attempt.done
+            .then((r) => prep.finish(r))
+            .then((r) => {
+              running.delete(msg.id);
+              for (const d of dirs) plaintextDirs.delete(d);
+              channel.send({ ...r, id: msg.id } as WorkerToMaster);
+            });
+        },
+        (err: unknown) => channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: err instanceof Error ? err.message : String(err), stderrTail: '', durationMs: 0 }),
+      );
     },
     cancel(msg) {
       running.get(msg.id)?.cancel();

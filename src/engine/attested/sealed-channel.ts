@@ -1,0 +1,118 @@
+/**
+ * The master side of the encrypted data flow (docs/protocol.md §10): wraps
+ * an attested worker's execution channel. On `assign` it admits the step's
+ * input files (a plaintext owner input is encrypted to the broker recipient
+ * first; an age file's ciphertext hash is recorded), releases their file
+ * keys to this worker (§8) and sends the sealed assignment. On `succeeded`
+ * it hashes each output ciphertext itself and records it, so the next
+ * consumer's check is against what the master saw when it was produced.
+ * Messages keep their order; a refusal becomes the attempt's failure.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Channel } from '../../protocol/channel.js';
+import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import { filePaths, mapFiles, type SealedFile } from '../../protocol/sealed.js';
+import type { TeeRequirement } from '../../workflow/model.js';
+import type { KeyBroker } from '../broker/broker.js';
+import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
+
+export interface SealedChannelOptions {
+  readonly broker: KeyBroker;
+  readonly slot: string;
+  /** age recipients for outputs and logs (the run recipient, the owner). */
+  readonly recipients: readonly string[];
+  /** The ciphertext path of an input file, admitting it (encrypting a plaintext input) on first use. */
+  readonly admit: (path: string) => Promise<string>;
+  readonly teeOf: (label: string) => TeeRequirement;
+}
+
+type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): WorkerChannel {
+  const handlers: ((m: WorkerToMaster) => void)[] = [];
+  const deliver = (m: WorkerToMaster) => {
+    for (const h of handlers) h(m);
+  };
+  let outgoing: Promise<void> = Promise.resolve();
+  let incoming: Promise<void> = Promise.resolve();
+
+  const fail = (id: string, message: string): WorkerToMaster => ({ type: 'failed', id, exitStatus: null, signal: null, message, stderrTail: '', durationMs: 0 });
+
+  const sealAssign = async (msg: AssignMsg): Promise<void> => {
+    const worker = o.broker.workers.get(o.slot);
+    if (!worker) return deliver(fail(msg.id, `worker ${o.slot} is not attested`));
+    try {
+      const admitted = new Map<string, string>();
+      for (const p of filePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
+      const inputs = mapFiles(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
+      // Task code travels like data: the bundled tasks are sealed to the broker and released per step.
+      let exec = msg.exec;
+      if (exec.kind === 'task') {
+        const sealedBundle = await o.admit(exec.bundle);
+        admitted.set(exec.bundle, sealedBundle);
+        exec = { ...exec, bundle: sealedBundle };
+      }
+      assignStep(o.broker, o.slot, msg.id);
+      const keys = await releaseFileKeys(o.broker, o.slot, {
+        step: msg.id,
+        tee: o.teeOf(msg.label),
+        inputs: [...new Set(admitted.values())].map((p) => ({ id: p, path: p })),
+        epoch: worker.epoch,
+      });
+      const files: Record<string, SealedFile> = {};
+      for (const k of keys) files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64') };
+      inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
+    } catch (err) {
+      deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  };
+
+  const recordOutputs = (m: WorkerToMaster): WorkerToMaster => {
+    if (m.type !== 'succeeded') return m;
+    for (const p of new Set(filePaths(m.outputs))) {
+      let actual: string;
+      try {
+        actual = sha256(p);
+      } catch {
+        return fail(m.id, `output ${p} is missing on the master`);
+      }
+      const claimed = findSha(m.outputs, p);
+      if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
+      recordCiphertext(o.broker, p, actual);
+    }
+    return m;
+  };
+
+  inner.onMessage((m) => {
+    incoming = incoming.then(() => deliver(recordOutputs(m)));
+  });
+
+  return {
+    send(msg) {
+      outgoing = outgoing.then(() => (msg.type === 'assign' ? sealAssign(msg) : inner.send(msg)));
+    },
+    onMessage(h) {
+      handlers.push(h);
+    },
+    onClose(h) {
+      inner.onClose(h);
+    },
+    close() {
+      inner.close();
+    },
+  };
+}
+
+function findSha(v: unknown, p: string): string | undefined {
+  let found: string | undefined;
+  mapFiles(v, (f) => {
+    if (f.path === p && typeof f['sha256'] === 'string') found = f['sha256'] as string;
+    return f;
+  });
+  return found;
+}

@@ -1,0 +1,242 @@
+/**
+ * One run's attested workers (DESIGN.md steps 3–5) for deployments whose
+ * platform produces evidence (`sim` here): the run CA, the sim root, the key
+ * broker and executor port, the sealed executor bundle, the run identity;
+ * it launches each worker's provisioner under the platform, waits until the
+ * worker is attested and its executor connected over mTLS, and hands the
+ * engine a WorkerHandle whose channel carries sealed assignments.
+ *
+ * Broker decisions go to the run journal as `wcpac` events; those made
+ * before the journal exists (workers start while the run is validated) are
+ * buffered until `attachAttestedJournal`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { definePolicy } from '../../attestation/policy.js';
+import { encrypt } from '../../crypto/index.js';
+import { RunCa } from '../../crypto/run-ca.js';
+import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
+import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
+import type { TeeRequirement } from '../../workflow/model.js';
+import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
+import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../../tee/sim/measure.js';
+import { KeyBroker } from '../broker/broker.js';
+import { ExecServer } from '../broker/exec-server.js';
+import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle.js';
+import { recordCiphertext } from '../broker/release.js';
+import type { BrokerDecision } from '../broker/types.js';
+import { localMaster, ownerRecipient } from './local-master.js';
+import { sealedChannel } from './sealed-channel.js';
+
+const READY_TIMEOUT_MS = 20_000;
+const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
+
+export interface AttestedSettings {
+  /** The owner's recipient (`age1…`); default: the local owner identity. */
+  readonly owner?: string;
+  /** Step `label` -> its tee requirement (default: none). */
+  readonly teeOf?: (label: string) => TeeRequirement;
+}
+
+let settings: AttestedSettings = {};
+/** Set by `sealflow run` before the run starts. */
+export function configureAttested(s: AttestedSettings): void {
+  settings = s;
+}
+
+export interface AttestedDeployment {
+  readonly id: string;
+  readonly connector: string;
+  readonly platform: 'sim';
+}
+
+export class AttestedSession {
+  #admitted = new Map<string, string>();
+  #live = 0;
+  #closed = false;
+
+  private constructor(
+    readonly runId: string,
+    readonly dir: string,
+    readonly broker: KeyBroker,
+    readonly exec: ExecServer,
+    readonly sim: SimPlatform,
+    readonly bundlePath: string,
+    readonly configPath: string,
+    readonly recipients: readonly string[],
+    readonly brokerRecipient: X25519Recipient,
+    private readonly warn: (m: string) => void,
+  ) {}
+
+  static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
+    const master = await localMaster(warn);
+    const owner = await ownerRecipient(settings.owner, warn);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealflow-attested-${runId}-`));
+    const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
+    const root = new SimRoot();
+    const sim = new SimPlatform(runId, root);
+    const bundle = await sealExecutorBundle(await buildExecutorCode(), path.join(dir, 'executor.bundle'));
+    const configPath = path.join(dir, 'launch.json');
+    writeSimLaunchConfig(configPath, master.pin);
+    const runIdentity = X25519Identity.generate();
+    const record = (d: BrokerDecision) => journalOf(runId).record(d);
+    const broker = await KeyBroker.start({
+      runId,
+      master,
+      runCa,
+      policy: definePolicy({ allowSimulated: true, sim: { measurements: [referenceSimMeasurement(master.pin)] } }),
+      collateral: root.collateral(),
+      bundle,
+      identities: [master.brokerIdentity, runIdentity],
+      record,
+    });
+    const exec = await ExecServer.start(broker);
+    broker.execPort = exec.address.port;
+    warn(`sealflow: ${SIM_WARNING}\n`);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
+  }
+
+  /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
+  async admit(file: string): Promise<string> {
+    const known = this.#admitted.get(file);
+    if (known !== undefined) return known;
+    if (this.broker.hashes.has(file)) return file;
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(AGE_MAGIC.length);
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    let sealed = file;
+    if (!head.equals(AGE_MAGIC)) {
+      const d = fs.mkdtempSync(path.join(this.dir, 'input-'));
+      sealed = path.join(d, `${path.basename(file)}.age`);
+      const out = fs.createWriteStream(sealed, { mode: 0o600 });
+      await new Promise<void>((resolve, reject) => {
+        encrypt([this.brokerRecipient], fs.createReadStream(file), { pipeline: { parallelThreshold: Infinity } }).on('error', reject).pipe(out).on('finish', resolve).on('error', reject);
+      });
+    }
+    const { createHash } = await import('node:crypto');
+    recordCiphertext(this.broker, sealed, createHash('sha256').update(fs.readFileSync(sealed)).digest('hex'));
+    this.#admitted.set(file, sealed);
+    return sealed;
+  }
+
+  /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
+  async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>): Promise<WorkerHandle[]> {
+    return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + 1}`, env)));
+  }
+
+  async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
+    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform });
+    const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
+    const { host, port } = this.broker.address;
+    const cmd = this.sim.launch({ program: PROVISIONER_PATH, args: [this.configPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
+    const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    this.#live++;
+    const exited = new Promise<WorkerExit>((resolve) => {
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('error', () => resolve({ code: null, signal: null }));
+    });
+    void exited.then(() => {
+      fs.rmSync(workDir, { recursive: true, force: true });
+      if (--this.#live === 0) void this.close();
+    });
+    const kill = () => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    // Process groups the executor reported (`started`) and may have left behind when it died.
+    const reap = (pgids: readonly number[]) => {
+      for (const g of pgids) {
+        try {
+          process.kill(-g, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ready = (async () => {
+        const attested = await this.broker.waitAttested(slot);
+        this.warn(`sealflow: worker ${slot} attested: ${attested.claims.platform} evidence (NOT a TEE), measurement ${attested.claims.measurement.slice(0, 16)}…\n`);
+        const inner = await this.exec.channel(slot);
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
+        const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
+        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap } satisfies WorkerHandle;
+      })();
+      return await Promise.race([
+        ready,
+        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform sim) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform sim) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
+      ]);
+    } catch (e) {
+      kill();
+      throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    sessions.delete(this.runId);
+    await this.exec.close();
+    await this.broker.close();
+    await this.sim.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const sessions = new Map<string, Promise<AttestedSession>>();
+
+/** The run's session, opened on first use. */
+export function attestedSession(runId: string, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<AttestedSession> {
+  let s = sessions.get(runId);
+  if (!s) {
+    s = AttestedSession.open(runId, warn);
+    sessions.set(runId, s);
+  }
+  return s;
+}
+
+/** Decisions of a run, buffered until its journal is attached. */
+class DecisionBuffer {
+  #pending: BrokerDecision[] = [];
+  #sink: ((d: BrokerDecision) => void) | null = null;
+  record(d: BrokerDecision): void {
+    if (!this.#sink) return void this.#pending.push(d);
+    try {
+      this.#sink(d);
+    } catch {
+      // the journal is closed (the run has finished); nothing is released after that
+    }
+  }
+  attach(sink: (d: BrokerDecision) => void): void {
+    this.#sink = sink;
+    const p = this.#pending;
+    this.#pending = [];
+    for (const d of p) this.record(d);
+  }
+}
+
+const journals = new Map<string, DecisionBuffer>();
+function journalOf(runId: string): DecisionBuffer {
+  let j = journals.get(runId);
+  if (!j) {
+    j = new DecisionBuffer();
+    journals.set(runId, j);
+  }
+  return j;
+}
+
+/** Called by the engine once the run's journal exists. */
+export function attachAttestedJournal(runId: string, sink: (d: BrokerDecision) => void): void {
+  journalOf(runId).attach(sink);
+}

@@ -1,0 +1,133 @@
+/**
+ * The worker side of the encrypted data flow (docs/protocol.md §10). Before
+ * an attempt: check each input ciphertext's SHA-256 against the hash the
+ * master recorded (age does not authenticate the writer), unwrap its file
+ * key with the key-receiving key, decrypt it into the attempt's private
+ * input directory, and point the step at the plaintext. Logs go to that
+ * private directory. After the attempt: encrypt every output file in place
+ * (same path) to the given recipients, report the ciphertext's size and
+ * SHA-256, encrypt the logs beside `logBase` (`.out.age`, `.err.age`), and
+ * remove every plaintext the attempt left.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
+import { X25519Recipient } from '../../crypto/x25519.js';
+import type { AssignMsg, SucceededMsg } from '../../protocol/execution.js';
+import { filePaths, hasDirectory, mapFiles, type SealedAssignMsg } from '../../protocol/sealed.js';
+import type { AttemptResult } from '../executor/attempt.js';
+import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
+
+const INLINE = { parallelThreshold: Infinity };
+
+async function writeStream(r: Readable, file: string): Promise<void> {
+  const fh = await fs.promises.open(file, 'wx', 0o600);
+  try {
+    for await (const c of r) await fh.write(c as Uint8Array);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
+  const tmp = `${file}.sealing`;
+  await writeStream(encrypt(recipients, fs.createReadStream(file), { pipeline: INLINE }), tmp);
+  await fs.promises.rename(tmp, file);
+  const bytes = await fs.promises.readFile(file);
+  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+export interface Prepared {
+  readonly msg: AssignMsg;
+  finish(r: AttemptResult): Promise<AttemptResult>;
+}
+
+/** Decrypted task bundles of this executor, by ciphertext SHA-256 (imported once each). */
+const taskBundles = new Map<string, Promise<string>>();
+
+async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: string }, keyReceivingKey: KeyObject, codeDir: string): Promise<string> {
+  let p = taskBundles.get(f.sha256);
+  if (!p) {
+    p = (async () => {
+      const bytes = await fs.promises.readFile(src);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== f.sha256) throw new Error(`the task bundle's SHA-256 ${sha} is not the one the master recorded; refusing to run it`);
+      const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+      fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
+      const dest = path.join(codeDir, `${f.sha256}.mjs`);
+      await writeStream(decryptWithFileKey(key, bytes, INLINE), dest);
+      key.fill(0);
+      return dest;
+    })();
+    taskBundles.set(f.sha256, p);
+    p.catch(() => taskBundles.delete(f.sha256));
+  }
+  return p;
+}
+
+/**
+ * Decrypts the inputs of `msg` into `<scratchDir>.in/` (and its task bundle,
+ * once per executor, into `codeDir`); throws (the attempt fails) on a hash
+ * mismatch.
+ */
+export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`): Promise<Prepared> {
+  if (hasDirectory(msg.inputs)) throw new Error('directory inputs are not supported in encrypted runs yet');
+  const inDir = `${msg.scratchDir}.in`;
+  fs.rmSync(inDir, { recursive: true, force: true });
+  fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
+  const recipients = msg.sealed.recipients.map((r) => X25519Recipient.parse(r));
+  const plain = new Map<string, string>();
+  let exec = msg.exec;
+  if (exec.kind === 'task') {
+    const f = msg.sealed.files[exec.bundle];
+    if (!f) throw new Error('no key was released for the task bundle');
+    exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyReceivingKey, codeDir) };
+  }
+  let n = 0;
+  for (const [src, f] of Object.entries(msg.sealed.files)) {
+    if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
+    const bytes = await fs.promises.readFile(src);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
+    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+    const dir = path.join(inDir, String(n++));
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const dest = path.join(dir, path.basename(src).replace(/\.age$/, ''));
+    await writeStream(decryptWithFileKey(key, bytes, INLINE), dest);
+    key.fill(0);
+    plain.set(src, dest);
+  }
+  const inputs = mapFiles(msg.inputs, (file) => {
+    const p = plain.get(file.path);
+    if (p === undefined) throw new Error(`no file key was released for input ${file.path}`);
+    const { sha256: _s, size: _z, ...rest } = file;
+    return { ...rest, path: p };
+  });
+  const logBase = path.join(inDir, 'log');
+  const { sealed: _sealed, ...plainMsg } = msg;
+  return {
+    msg: { ...plainMsg, exec, inputs, logBase },
+    async finish(r) {
+      try {
+        for (const ext of ['out', 'err']) {
+          const log = `${logBase}.${ext}`;
+          if (fs.existsSync(log)) {
+            await encryptFileInPlace(log, recipients);
+            fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
+            fs.copyFileSync(log, `${msg.logBase}.${ext}.age`);
+          }
+        }
+        if (r.type !== 'succeeded') return r.type === 'failed' ? { ...r, stderrTail: '(encrypted: see the step log)' } : r;
+        if (hasDirectory(r.outputs)) return { type: 'failed', exitStatus: null, signal: null, message: 'directory outputs are not supported in encrypted runs yet', stderrTail: '', durationMs: r.durationMs };
+        const sealedFiles = new Map<string, { size: number; sha256: string }>();
+        for (const p of filePaths(r.outputs)) if (!sealedFiles.has(p)) sealedFiles.set(p, await encryptFileInPlace(p, recipients));
+        const sealedOut = mapFiles(r.outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
+        return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };
+      } finally {
+        fs.rmSync(inDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
