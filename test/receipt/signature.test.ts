@@ -5,7 +5,7 @@ import { NO_TEE, SIM_NOT_A_TEE } from '../../src/engine/receipt/model.js';
 import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/engine/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
-describe('§10.2 canonical JSON', () => {
+describe('§11.2 canonical JSON', () => {
   test('serialises the RFC 8785 sample exactly as the RFC does', () => {
     // RFC 8785 §3.2.2 / Appendix: numbers, string escapes and literals, members sorted.
     const input = JSON.parse('{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}') as unknown;
@@ -18,7 +18,7 @@ describe('§10.2 canonical JSON', () => {
   });
 });
 
-describe('§10.3 signature', () => {
+describe('§11.3 signature', () => {
   test('a valid receipt verifies and reads back unchanged', () => {
     const m = masterSigner();
     const r = sampleReceipt(m.pin);
@@ -68,7 +68,7 @@ describe('§10.3 signature', () => {
   });
 });
 
-describe('§10.1 contents', () => {
+describe('§11.1 contents', () => {
   test('states "no TEE" for platform none and "simulated, not a TEE" for sim, with the sim claims', () => {
     const r = sampleReceipt(masterSigner().pin);
     const sim = r.workers.find((w) => w.id === 'sim-1');

@@ -1,4 +1,4 @@
-/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §10). */
+/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §11). */
 import type { Command } from 'commander';
 import { checkOutputs, describeProblem, readVerifiedReceipt, trustedMaster } from '../../engine/receipt/check.js';
 import type { Receipt } from '../../engine/receipt/model.js';

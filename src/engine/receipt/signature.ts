@@ -1,5 +1,5 @@
 /**
- * Signing and verifying a receipt (docs/protocol.md §10.3–§10.4).
+ * Signing and verifying a receipt (docs/protocol.md §11.3–§11.4).
  *
  * The signature is embedded: `receipt.json` is the canonical JSON of
  * `{receipt, signature}` plus one newline, so the receipt cannot be separated
@@ -83,6 +83,9 @@ export function verifyReceiptBytes(bytes: Uint8Array, expected: ExpectedMaster, 
   }
   if (sig.algorithm !== 'ECDSA-P256-SHA256' || sig.encoding !== 'ieee-p1363' || typeof sig.publicKey !== 'string' || typeof sig.value !== 'string') {
     throw new ReceiptError(`${where}: unsupported signature (algorithm ${JSON.stringify(sig.algorithm)}, encoding ${JSON.stringify(sig.encoding)})`);
+  }
+  for (const [name, b64] of [['public key', sig.publicKey], ['signature value', sig.value]] as const) {
+    if (Buffer.from(b64, 'base64').toString('base64') !== b64) throw new ReceiptError(`${where}: the ${name} is not canonical base64: it was modified`);
   }
   let signer: KeyObject;
   try {
