@@ -34,6 +34,8 @@ export interface ReceiptFacts {
   readonly values: readonly string[];
   /** The end of the run when the journal has no run-finished yet (ms). */
   readonly now: number;
+  /** How a file id of the key-release log is written (default: as journalled). */
+  readonly fileId?: (id: string) => string;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -84,7 +86,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
         worker: d.worker,
         step: d.step,
         decision: d.decision,
-        ...(d.files ? { files: d.files.map((x) => ({ id: x.id, sha256: x.sha256 })) } : {}),
+        ...(d.files ? { files: d.files.map((x) => ({ id: f.fileId?.(x.id) ?? x.id, sha256: x.sha256 })) } : {}),
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.simulated === true ? { simulated: true } : {}),
       });

@@ -33,6 +33,18 @@ export interface PrepareOptions {
   readonly signer?: ReceiptSigner;
 }
 
+/**
+ * A key-release file id without the master's directory layout: `run:<path>`
+ * inside the run directory, `input:<name>` for an input the master
+ * encrypted to the broker, else the base name.
+ */
+export function locationFree(id: string, runRoot: string): string {
+  if (!path.isAbsolute(id)) return id;
+  const rel = path.relative(runRoot, id);
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) return `run:${rel.split(path.sep).join('/')}`;
+  return path.basename(path.dirname(id)).startsWith('input-') ? `input:${path.basename(id)}` : path.basename(id);
+}
+
 export async function prepareReceipt(o: PrepareOptions): Promise<PendingReceipt> {
   const signer = o.signer ?? (await loadReceiptSigner({ passphrase: o.passphrase, warn: o.warn, ...(o.env ? { env: o.env } : {}) }));
   const workflow = sha256File(o.workflowFile);
@@ -58,6 +70,7 @@ export async function prepareReceipt(o: PrepareOptions): Promise<PendingReceipt>
         outputs,
         values,
         now: Date.now(),
+        fileId: (id) => locationFree(id, runDir.root),
       });
       const text = signReceipt(receipt, signer.signingKey, signer.publicKey);
       const file = path.join(outDir, RECEIPT_FILE);
