@@ -1,5 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { receiptInputs, scanInputs } from '../../src/engine/receipt/collect.js';
 import { locationFree } from '../../src/engine/receipt/emit.js';
 import { NO_TEE, SIM_NOT_A_TEE } from '../../src/engine/receipt/model.js';
 import { signReceipt } from '../../src/engine/receipt/signature.js';
@@ -34,5 +39,27 @@ describe('§11.1 contents', () => {
     assert.equal(locationFree('/s/.sealflow/runs/r1/steps/copy/0/twice.txt', '/s/.sealflow/runs/r1'), 'run:steps/copy/0/twice.txt');
     assert.equal(locationFree('/tmp/sealflow-attested-r1-x/input-AbC/in.txt.age', '/s/.sealflow/runs/r1'), 'input:in.txt.age');
     assert.equal(locationFree('/home/owner/data/a.txt.age', '/s/.sealflow/runs/r1'), 'a.txt.age');
+  });
+
+  test('lists an age input by its ciphertext hash and a plaintext input without any hash of its plaintext', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-inputs-'));
+    const age = path.join(dir, 'a.age');
+    const unread = path.join(dir, 'b.age');
+    const plain = path.join(dir, 'secret.txt');
+    const sealed = path.join(dir, 'plain.txt');
+    fs.writeFileSync(age, 'age-encryption.org/v1\n-> X25519 recorded\n');
+    fs.writeFileSync(unread, 'age-encryption.org/v1\n-> X25519 never read\n');
+    fs.writeFileSync(plain, 'canary-plaintext');
+    fs.writeFileSync(sealed, 'other plaintext');
+    const refs = scanInputs({ a: { class: 'File', path: age }, b: [{ class: 'File', path: unread }], s: { class: 'File', path: plain }, p: { class: 'File', path: sealed }, n: 3 });
+    const got = await receiptInputs(refs, [{ type: 'key-release', decision: 'released', worker: 'w', step: 's[0]#1', files: [{ id: age, sha256: 'f'.repeat(64) }, { id: '/tmp/x/input-Q/plain.txt.age', sha256: 'e'.repeat(64) }] }]);
+    assert.deepEqual(got.map((i) => [i.name, i.encrypted, i.ciphertextSha256 ?? null]), [
+      ['a', true, 'f'.repeat(64)],
+      ['b[0]', true, createHash('sha256').update(fs.readFileSync(unread)).digest('hex')],
+      ['s', false, null],
+      ['p', true, 'e'.repeat(64)],
+    ]);
+    const plainHash = createHash('sha256').update('canary-plaintext').digest('hex');
+    assert.ok(!JSON.stringify(got).includes(plainHash) && !JSON.stringify(got).includes('canary'));
   });
 });

@@ -43,42 +43,48 @@ function refs(name: string, v: PortValue | unknown, out: { name: string; ref: { 
   else if (Array.isArray(v)) v.forEach((x, i) => refs(`${name}[${i}]`, x, out));
 }
 
-/**
- * The inputs as the receipt states them: an age file by its ciphertext's
- * SHA-256; a plaintext file by name only (DESIGN.md: never a plain hash of
- * guessable content); `withEncryptedCopies` adds the hash of the copy the
- * master encrypted for the broker, when the key-release log shows one.
- */
-export async function receiptInputs(inputs: Readonly<Record<string, PortValue>>): Promise<ReceiptInput[]> {
+export interface InputRef {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: 'age' | 'plain' | 'directory';
+}
+
+/** The input files and directories of a run, and which are age files (read before the run starts). */
+export function scanInputs(inputs: Readonly<Record<string, PortValue>>): InputRef[] {
   const found: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[] = [];
   for (const [k, v] of Object.entries(inputs)) refs(k, v, found);
-  const out: ReceiptInput[] = [];
-  for (const { name, ref } of found) {
-    const file = path.basename(ref.path);
-    if (ref.class === 'Directory') {
-      out.push({ name, file, encrypted: false, note: 'a directory: its files are not listed' });
-      continue;
-    }
+  return found.map(({ name, ref }) => {
+    if (ref.class === 'Directory') return { name, path: ref.path, kind: 'directory' };
     const fd = fs.openSync(ref.path, 'r');
     const head = Buffer.alloc(AGE_ARMOR.length);
     const n = fs.readSync(fd, head, 0, head.length, 0);
     fs.closeSync(fd);
-    if (isAgeHead(head.subarray(0, n))) out.push({ name, file, encrypted: true, ciphertextSha256: (await sha256File(ref.path)).sha256 });
-    else out.push({ name, file, encrypted: false, note: PLAIN_INPUT });
-  }
-  return out;
+    return { name, path: ref.path, kind: isAgeHead(head.subarray(0, n)) ? 'age' : 'plain' };
+  });
 }
 
-/** For plaintext inputs of an encrypted run: the copy the master encrypted to the broker, seen in the key-release log. */
-export function withEncryptedCopies(inputs: readonly ReceiptInput[], decisions: readonly BrokerDecision[]): ReceiptInput[] {
+/**
+ * The inputs as the receipt states them: an age file by its ciphertext's
+ * SHA-256 as the key broker recorded it (hashed here only if no step read
+ * it); a plaintext file the master encrypted to the broker by that
+ * ciphertext's hash, from the key-release log; any other plaintext file by
+ * name only (DESIGN.md: never a plain hash of guessable content).
+ */
+export async function receiptInputs(refs: readonly InputRef[], decisions: readonly BrokerDecision[]): Promise<ReceiptInput[]> {
   const released = new Map<string, string>();
   for (const d of decisions) if (d.type === 'key-release' && d.files) for (const f of d.files) released.set(f.id, f.sha256);
-  return inputs.map((i) => {
-    if (i.encrypted) return i;
-    const copy = [...released].find(([id]) => path.basename(id) === `${i.file}.age` && path.basename(path.dirname(id)).startsWith('input-'));
-    if (!copy) return i;
-    return { name: i.name, file: i.file, encrypted: true, ciphertextSha256: copy[1], note: 'plaintext given; the master encrypted it to the broker recipient before any worker saw it (the hash is of that ciphertext)' };
-  });
+  const out: ReceiptInput[] = [];
+  for (const r of refs) {
+    const file = path.basename(r.path);
+    if (r.kind === 'directory') out.push({ name: r.name, file, encrypted: false, note: 'a directory: its files are not listed' });
+    else if (r.kind === 'age') out.push({ name: r.name, file, encrypted: true, ciphertextSha256: released.get(r.path) ?? (await sha256File(r.path)).sha256 });
+    else {
+      const copy = [...released].find(([id]) => path.basename(id) === `${file}.age` && path.basename(path.dirname(id)).startsWith('input-'));
+      if (copy) out.push({ name: r.name, file, encrypted: true, ciphertextSha256: copy[1], note: 'plaintext given; the master encrypted it to the broker recipient before any worker saw it (the hash is of that ciphertext)' });
+      else out.push({ name: r.name, file, encrypted: false, note: PLAIN_INPUT });
+    }
+  }
+  return out;
 }
 
 function posix(rel: string): string {

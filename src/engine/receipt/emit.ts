@@ -1,7 +1,7 @@
 /**
  * The receipt at the end of a successful run (DESIGN.md step 6): prepared
- * before the run starts (signing key loaded, workflow and input ciphertexts
- * hashed meanwhile), written once the outputs are published, as
+ * before the run starts (signing key loaded, the workflow hashed and the
+ * inputs looked at), written once the outputs are published, as
  * `<output dir>/receipt.json`, mode 0644 — it holds ids, hashes, claims and
  * statements, no secret.
  */
@@ -11,7 +11,7 @@ import type { PortValue } from '../../workflow/model.js';
 import { readJournal } from '../journal.js';
 import type { RunDir } from '../run-dir.js';
 import { buildReceipt } from './build.js';
-import { brokerDecisions, receiptInputs, receiptOutputs, sha256File, withEncryptedCopies } from './collect.js';
+import { brokerDecisions, receiptInputs, receiptOutputs, scanInputs, sha256File } from './collect.js';
 import { RECEIPT_FILE, type ReceiptInput } from './model.js';
 import { signReceipt } from './signature.js';
 import { loadReceiptSigner, type ReceiptSigner } from './signer.js';
@@ -49,15 +49,15 @@ export async function prepareReceipt(o: PrepareOptions): Promise<PendingReceipt>
   const signer = o.signer ?? (await loadReceiptSigner({ passphrase: o.passphrase, warn: o.warn, ...(o.env ? { env: o.env } : {}) }));
   const workflow = sha256File(o.workflowFile);
   const policy = o.policyFile !== undefined ? sha256File(o.policyFile) : Promise.resolve(null);
-  const inputs = receiptInputs(o.inputs);
-  for (const p of [workflow, policy, inputs]) p.catch(() => undefined); // awaited in write()
+  const inputs = scanInputs(o.inputs);
+  for (const p of [workflow, policy]) p.catch(() => undefined); // awaited in write()
   return {
     async write({ runDir, outDir, published }) {
       const events = readJournal(runDir.journal).events;
       const decisions = brokerDecisions(runDir.id, events, o.env);
       const tasks = fs.existsSync(runDir.bundle) ? (await sha256File(runDir.bundle)).sha256 : null;
       const { outputs, values } = await receiptOutputs(published, outDir);
-      const ins: ReceiptInput[] = withEncryptedCopies(await inputs, decisions);
+      const ins: ReceiptInput[] = await receiptInputs(inputs, decisions);
       const receipt = buildReceipt({
         runId: runDir.id,
         events,
