@@ -124,6 +124,7 @@ describe('§11.4 sealflow receipt verify refuses', () => {
       ['receipt', 'verify'],
       ['receipt', 'verify', path.join(cwd, 'no-such-receipt.json'), '--master-key', masterPub],
       ['receipt', 'verify', receipt, '--master-key', path.join(cwd, 'no-such-key.pem')],
+      ['receipt', 'verify', receipt, '--master-key', masterPub, '--outputs', path.join(cwd, 'no-such-dir')],
       ['receipt', 'verify', receipt, '--master-key', path.join(env['SEALFLOW_HOME'] as string, 'master', 'signing-key.pem')],
     ]) {
       const r = await runCli(args, { cwd, env });

@@ -1,5 +1,7 @@
 /** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §11). */
+import fs from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
 import { checkOutputs, describeProblem, readVerifiedReceipt, trustedMaster } from '../../engine/receipt/check.js';
 import type { Receipt } from '../../engine/receipt/model.js';
 import { ReceiptError } from '../../engine/receipt/signature.js';
@@ -36,6 +38,7 @@ export function register(program: Command): void {
       const r = readVerifiedReceipt(file, await trustedMaster(opts.masterKey));
       let outputsLine = `outputs: ${r.outputs.length} file${r.outputs.length === 1 ? '' : 's'} listed (not checked: give --outputs DIR)`;
       if (opts.outputs !== undefined) {
+        if (!fs.statSync(opts.outputs, { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`--outputs ${opts.outputs}: not a directory (give the directory the receipt was written in)`);
         const problems = await checkOutputs(r, opts.outputs);
         if (problems.length > 0) {
           throw new ReceiptError(`the signature is valid, but ${problems.length} of ${r.outputs.length} output${r.outputs.length === 1 ? '' : 's'} do not match the receipt:\n${problems.map((p) => `  ${describeProblem(p, opts.outputs as string)}`).join('\n')}`);
