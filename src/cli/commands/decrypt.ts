@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { decryptFileToFile, decryptTo, isBinaryAgeFile } from '../../crypto/index.js';
+import { checkCiphertextAgainstReceipt } from '../../engine/receipt/check.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import { ScryptIdentity } from '../../crypto/scrypt.js';
 import type { Identity } from '../../crypto/types.js';
@@ -11,6 +12,8 @@ interface Options {
   identity: string[];
   passphrase?: boolean;
   output?: string;
+  receipt?: string;
+  masterKey?: string;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -37,7 +40,10 @@ export function register(program: Command): void {
     .option('-i, --identity <file>', 'identity file, as written by "sealflow keygen" or "age-keygen" (repeatable)', collect, [])
     .option('-p, --passphrase', 'decrypt a passphrase-encrypted file; passphrase from $SEALFLOW_PASSPHRASE or a terminal prompt')
     .option('-o, --output <file>', 'write the plaintext to FILE (default: standard output)')
+    .option('--receipt <file>', "first check the file's SHA-256 against this run receipt (signature verified); refuse if it does not match")
+    .option('--master-key <key>', 'with --receipt: the master you trust, pin or public key file (default: the local master)')
     .action(async (input: string | undefined, opts: Options) => {
+      if (opts.receipt !== undefined) await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
       const identities = await identitiesFrom(opts);
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: false, mode: 0o600 });

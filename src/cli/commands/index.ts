@@ -11,7 +11,8 @@ import { register as attest } from './attest.js';
 import { register as master } from './master.js';
 import { register as policy } from './policy.js';
 import { register as broker } from './broker.js';
+import { register as receipt } from './receipt.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, master, policy, broker];
+export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, master, policy, broker, receipt];

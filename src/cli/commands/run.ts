@@ -5,6 +5,7 @@
  * continues a run that failed, was cancelled or was killed.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { RunStarted } from '../../engine/events.js';
@@ -14,6 +15,8 @@ import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
+import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
+import { masterPassphrase } from '../passphrase.js';
 import type { EngineDeployment } from '../../engine/workers.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
@@ -91,11 +94,14 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
+  let receipt: PendingReceipt;
   try {
     await checkTasks(workflow);
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+    // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
+    receipt = await prepareReceipt({ workflowFile: workflow.file, inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
   } catch (e) {
     abandonWorkers(workers);
     throw e;
@@ -139,17 +145,18 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  report(outcome, opts, mode, base?.t);
+  await report(outcome, opts, mode, base?.t, receipt);
 }
 
-function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined): void {
+async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined, receipt: PendingReceipt): Promise<void> {
   const events = readJournal(o.runDir.journal).events;
   const t0 = startedAt ?? events[0]?.t ?? Date.now();
   const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));
   if (o.state === 'succeeded') {
     const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
-    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published })}\n`);
-    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : [])].join('\n') + '\n');
+    const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published, receipt: signed })}\n`);
+    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : []), `receipt: ${path.relative(process.cwd(), signed)}`].join('\n') + '\n');
     return;
   }
   process.exitCode = 1;

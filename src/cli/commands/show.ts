@@ -1,8 +1,11 @@
 /** `sealflow show <id>`: a run's steps with state, worker and host, duration and exit status. */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { formatDuration, summarizeRun } from '../../engine/inspect.js';
-import { DEFAULT_STATE_DIR } from '../../engine/run-dir.js';
+import { DEFAULT_STATE_DIR, RunDir } from '../../engine/run-dir.js';
+import { RECEIPT_FILE } from '../../engine/receipt/model.js';
 import { formatOutputs } from '../../engine/publish.js';
 
 export function register(program: Command): void {
@@ -40,6 +43,8 @@ export function register(program: Command): void {
       for (const r of rows) out.push(r.map((x, c) => x.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
       for (const i of s.instances) if (i.state === 'failed' && i.message) out.push(`${i.step}${i.scattered ? `[${i.index}]` : ''}: ${i.message}`);
       if (Object.keys(s.outputs).length > 0) out.push('outputs:', ...formatOutputs(s.outputs));
+      const receipt = path.join(new RunDir(opts.stateDir, id).outputs, RECEIPT_FILE);
+      if (fs.existsSync(receipt)) out.push(`receipt: ${path.relative(process.cwd(), receipt)} (check it: sealflow receipt verify ${path.relative(process.cwd(), receipt)})`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
 }

@@ -21,6 +21,7 @@ import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { AttestMsg, BrokerToProvisioner, ProvisionerToBroker } from '../../protocol/wcpac.js';
 import { SIM_WARNING } from '../../tee/sim/index.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
+import { claimsDetails } from '../receipt/claims.js';
 import { Challenges } from './challenges.js';
 import { judge } from './judge.js';
 import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
@@ -44,7 +45,7 @@ export interface BrokerOptions {
 export const fingerprint = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 export function summarise(c: Claims): ClaimsSummary {
-  return { platform: c.platform, measurement: c.measurement, debug: c.debug, tcbStatus: c.tcbStatus, simulated: c.platform === 'sim' };
+  return { platform: c.platform, measurement: c.measurement, debug: c.debug, tcbStatus: c.tcbStatus, simulated: c.platform === 'sim', details: claimsDetails(c) };
 }
 
 export class KeyBroker {

@@ -33,6 +33,8 @@ export interface ClaimsSummary {
   readonly debug: boolean;
   readonly tcbStatus: string;
   readonly simulated: boolean;
+  /** Identifying evidence fields for the receipt (receipt/claims.ts). */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type BrokerDecision =

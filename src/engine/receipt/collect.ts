@@ -1,0 +1,144 @@
+/**
+ * What the receipt needs from disk: SHA-256 of files (streamed), whether a
+ * file is an age file, the inputs and the published outputs as receipt
+ * entries, and the key broker's decisions for a run.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultMasterDir } from '../../crypto/master-key.js';
+import type { PortValue } from '../../workflow/model.js';
+import type { BrokerDecision } from '../broker/types.js';
+import type { RunEvent } from '../events.js';
+import { PLAIN_INPUT, type ReceiptInput, type ReceiptOutput } from './model.js';
+
+const AGE_BINARY = Buffer.from('age-encryption.org/v1\n');
+const AGE_ARMOR = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----');
+
+export async function sha256File(file: string): Promise<{ sha256: string; size: number; encrypted: boolean }> {
+  const h = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    if (head.length < AGE_ARMOR.length) head = Buffer.concat([head, b.subarray(0, AGE_ARMOR.length - head.length)]);
+    h.update(b);
+    size += b.length;
+  }
+  return { sha256: h.digest('hex'), size, encrypted: isAgeHead(head) };
+}
+
+export function isAgeHead(head: Buffer): boolean {
+  return head.subarray(0, AGE_BINARY.length).equals(AGE_BINARY) || head.subarray(0, AGE_ARMOR.length).equals(AGE_ARMOR);
+}
+
+function isFileRef(v: unknown): v is { class: 'File' | 'Directory'; path: string } {
+  const o = v as { class?: unknown; path?: unknown } | null;
+  return typeof o === 'object' && o !== null && (o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string';
+}
+
+/** Every file or directory in a value, with its port name (`name`, `name[i]`). */
+function refs(name: string, v: PortValue | unknown, out: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[]): void {
+  if (isFileRef(v)) out.push({ name, ref: v });
+  else if (Array.isArray(v)) v.forEach((x, i) => refs(`${name}[${i}]`, x, out));
+}
+
+export interface InputRef {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: 'age' | 'plain' | 'directory';
+}
+
+/** The input files and directories of a run, and which are age files (read before the run starts). */
+export function scanInputs(inputs: Readonly<Record<string, PortValue>>): InputRef[] {
+  const found: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[] = [];
+  for (const [k, v] of Object.entries(inputs)) refs(k, v, found);
+  return found.map(({ name, ref }) => {
+    if (ref.class === 'Directory') return { name, path: ref.path, kind: 'directory' };
+    const fd = fs.openSync(ref.path, 'r');
+    const head = Buffer.alloc(AGE_ARMOR.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    return { name, path: ref.path, kind: isAgeHead(head.subarray(0, n)) ? 'age' : 'plain' };
+  });
+}
+
+/**
+ * The inputs as the receipt states them: an age file by its ciphertext's
+ * SHA-256 as the key broker recorded it (hashed here only if no step read
+ * it); a plaintext file the master encrypted to the broker by that
+ * ciphertext's hash, from the key-release log; any other plaintext file by
+ * name only (DESIGN.md: never a plain hash of guessable content).
+ */
+export async function receiptInputs(refs: readonly InputRef[], decisions: readonly BrokerDecision[]): Promise<ReceiptInput[]> {
+  const released = new Map<string, string>();
+  for (const d of decisions) if (d.type === 'key-release' && d.files) for (const f of d.files) released.set(f.id, f.sha256);
+  const out: ReceiptInput[] = [];
+  for (const r of refs) {
+    const file = path.basename(r.path);
+    if (r.kind === 'directory') out.push({ name: r.name, file, encrypted: false, note: 'a directory: its files are not listed' });
+    else if (r.kind === 'age') out.push({ name: r.name, file, encrypted: true, ciphertextSha256: released.get(r.path) ?? (await sha256File(r.path)).sha256 });
+    else {
+      const copy = [...released].find(([id]) => path.basename(id) === `${file}.age` && path.basename(path.dirname(id)).startsWith('input-'));
+      if (copy) out.push({ name: r.name, file, encrypted: true, ciphertextSha256: copy[1], note: 'plaintext given; the master encrypted it to the broker recipient before any worker saw it (the hash is of that ciphertext)' });
+      else out.push({ name: r.name, file, encrypted: false, note: PLAIN_INPUT });
+    }
+  }
+  return out;
+}
+
+function posix(rel: string): string {
+  return rel.split(path.sep).join('/');
+}
+
+/** The published outputs: each file (and each file inside a directory output) with its SHA-256; other values by name. */
+export async function receiptOutputs(published: Readonly<Record<string, PortValue>>, outDir: string): Promise<{ outputs: ReceiptOutput[]; values: string[] }> {
+  const outputs: ReceiptOutput[] = [];
+  const values: string[] = [];
+  const add = async (port: string, file: string) => {
+    const h = await sha256File(file);
+    outputs.push({ port, path: posix(path.relative(outDir, file)), sha256: h.sha256, size: h.size, encrypted: h.encrypted });
+  };
+  const walk = async (port: string, dir: string): Promise<void> => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(`${port}/${e.name}`, p);
+      else if (e.isFile()) await add(`${port}/${e.name}`, p);
+    }
+  };
+  for (const [k, v] of Object.entries(published)) {
+    const found: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[] = [];
+    refs(k, v, found);
+    if (found.length === 0 && v !== null) values.push(k);
+    for (const { name, ref } of found) {
+      if (ref.class === 'File') await add(name, ref.path);
+      else await walk(name, ref.path);
+    }
+  }
+  return { outputs, values };
+}
+
+const DECISION_TYPES = new Set(['attestation', 'key-release', 'worker-revoked', 'exec-connection']);
+
+/**
+ * The key broker's decisions for a run: from the journal when the engine
+ * journals them, else from the broker's own log
+ * (`<SEALFLOW_HOME>/attestation/<run id>.jsonl`, src/engine/attested/session.ts).
+ */
+export function brokerDecisions(runId: string, events: readonly RunEvent[], env: NodeJS.ProcessEnv = process.env): BrokerDecision[] {
+  const inJournal = (events as readonly { type: string }[]).filter((e) => DECISION_TYPES.has(e.type)) as unknown as BrokerDecision[];
+  if (inJournal.length > 0) return inJournal;
+  const file = path.join(path.dirname(defaultMasterDir(env)), 'attestation', `${runId}.jsonl`);
+  if (!fs.existsSync(file)) return [];
+  const out: BrokerDecision[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const d = JSON.parse(line) as { type?: unknown };
+      if (typeof d.type === 'string' && DECISION_TYPES.has(d.type)) out.push(d as BrokerDecision);
+    } catch {
+      break; // a torn last line
+    }
+  }
+  return out;
+}
