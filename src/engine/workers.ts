@@ -206,8 +206,9 @@ export class WorkerPool {
       const scratch = inFlight.flatMap((f) => f.scratch);
       if (scratch.length > 0) live.handle.wipe(scratch);
     });
-    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost, reason));
+    // Before the scheduler hears of it: its re-runs must find the replacement already coming.
     if (!this.stopping) this.replaceIfNone(live.deployment);
+    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost, reason));
   }
 
   /** At most this many replacements per deployment and run (a crash loop ends the run rather than spinning). */
