@@ -95,7 +95,6 @@ describe('§12 lost workers', () => {
             } catch {
               /* already gone */
             }
-            // (the executor only: its command lives on in its own process group): its command lives on in its own process group
           });
         }
         if (e.type === 'worker-lost') wiped = until(() => !fs.existsSync(scratch), 3000);
