@@ -25,7 +25,7 @@ export interface FaultRunOptions {
 export async function faultRun(wf: Workflow, o: FaultRunOptions = {}): Promise<{ outcome: RunOutcome; pool: WorkerPool }> {
   const runId = newRunId();
   const deployments: EngineDeployment[] = [{ id: 'local', connector: 'local', platform: o.platform ?? 'none', workers: o.workers ?? 2, options: {} }];
-  const pool = await WorkerPool.start(runId, os.tmpdir(), deployments, o.heartbeat ?? { intervalMs: 200, timeoutMs: 1000 });
+  const pool = await WorkerPool.start(runId, os.tmpdir(), deployments, o.heartbeat);
   const outcome = await executeRun({
     workflow: wf,
     inputs: o.inputs ?? {},
