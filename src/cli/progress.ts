@@ -72,6 +72,9 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
       case 'worker-started':
         line = `worker ${e.worker} ready (${e.connector} on ${e.host}, platform ${e.platform})`;
         break;
+      case 'worker-lost':
+        line = `worker ${e.worker} on ${e.host} lost: ${e.reason}${e.attempts.length > 0 ? `; re-running ${e.attempts.join(', ')}` : ''}`;
+        break;
       case 'step-expanded':
         scattered.set(e.step, e.count);
         line = `step ${e.step} scattered into ${e.count} instances`;

@@ -27,6 +27,8 @@ export interface StartRequest {
   readonly deployment: string;
   /** How many workers to start. */
   readonly count: number;
+  /** Number of the first worker (ids `<deployment>-<n>`); default 1. Replacements for dead workers continue the numbering. */
+  readonly firstIndex?: number;
   readonly platform: TeePlatform;
   readonly program: WorkerProgram;
   /** Connector-specific options from the run configuration (e.g. ssh host); already validated. */
@@ -58,6 +60,18 @@ export interface WorkerHandle {
    * have left behind when it died. Called only after the worker is gone.
    */
   reap(pgids: readonly number[]): void;
+  /**
+   * Deletes scratch directories of attempts the worker had in flight when it
+   * died (on the worker's host). A worker killed with SIGKILL cannot clean up
+   * after itself (docs/protocol.md §12.3). Called only after the worker is gone.
+   */
+  wipe(dirs: readonly string[]): void;
+  /**
+   * Revokes the worker's credentials (attested workers: its run-CA
+   * certificate and its epoch, docs/protocol.md §12); absent where a worker
+   * holds none (platform `none`).
+   */
+  revoke?(reason: string): void;
 }
 
 export interface Connector {

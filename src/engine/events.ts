@@ -46,6 +46,19 @@ export interface WorkerStarted {
   readonly pid: number;
 }
 
+/**
+ * A worker went away or was declared dead (docs/protocol.md §12): revoked,
+ * killed, its scratch deleted; `attempts` were in flight on it and run again.
+ */
+export interface WorkerLost {
+  readonly type: 'worker-lost';
+  readonly t: number;
+  readonly worker: string;
+  readonly host: string;
+  readonly reason: string;
+  readonly attempts: readonly string[];
+}
+
 /** A scattered step was expanded into `count` instances. */
 export interface StepExpanded {
   readonly type: 'step-expanded';
@@ -99,6 +112,8 @@ export interface StepFailed {
   readonly stderrTail: string;
   readonly willRetry: boolean;
   readonly durationMs: number;
+  /** The attempt was lost with its worker (not a failure of the step; does not use up its retries). */
+  readonly workerLost?: boolean;
 }
 
 export interface StepSkipped {
@@ -141,6 +156,7 @@ export type RunEvent =
   | RunStarted
   | RunResumed
   | WorkerStarted
+  | WorkerLost
   | StepExpanded
   | StepStarted
   | StepSucceeded

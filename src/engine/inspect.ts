@@ -120,6 +120,7 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
         scatteredSteps.add(e.step);
         break;
       case 'worker-started':
+      case 'worker-lost':
         break;
     }
   }

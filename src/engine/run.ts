@@ -166,7 +166,11 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       onWorkerStarted: (w, d) =>
         journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid }),
       onResult: (m) => scheduler.onResult(m),
-      onWorkerLost: (w, ids) => scheduler.onWorkerLost(w, ids),
+      onWorkerLost: (w, ids, reason) => {
+        journal.append({ type: 'worker-lost', worker: w.id, host: w.host, reason, attempts: ids });
+        scheduler.onWorkerLost(w, ids, reason);
+      },
+      onCapacity: () => scheduler.poke(),
     });
   } catch (e) {
     journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });

@@ -20,11 +20,15 @@ import type { RunDir } from './run-dir.js';
 import type { RunState, StepState } from './states.js';
 import { expandScatter, gatherOutputs, resolveStepInputs, resolveWorkflowOutput, ValueError, whenHolds } from './values.js';
 import type { AttemptResultMsg } from './workers.js';
+
+/** How often one instance may lose its worker before the run gives up on it (a step that kills every worker it runs on). */
+const MAX_WORKER_LOSSES = 3;
 import { taskKey, type TaskBundle } from './bundle.js';
 
 /** What the scheduler needs from the worker pool. */
 export interface Dispatcher {
-  assign(deployment: string, msg: AssignMsg): WorkerHandle | null;
+  /** The worker the attempt went to; 'wait' when a replacement worker is starting (then `poke` follows); null if there is none. */
+  assign(deployment: string, msg: AssignMsg): WorkerHandle | 'wait' | null;
   cancel(id: string): void;
 }
 
@@ -72,6 +76,8 @@ interface Inst {
   readonly inputs: Record<string, PortValue>;
   state: StepState;
   attempt: number;
+  /** Attempts lost with their worker: they do not count against `retries`. */
+  losses: number;
   hash: string;
   outputs: Record<string, PortValue> | null;
 }
@@ -157,7 +163,7 @@ export class Scheduler {
       return;
     }
     if (rec.step.scatter.length > 0) this.o.journal.append({ type: 'step-expanded', step: rec.step.id, count: perInstance.length });
-    rec.instances = perInstance.map((inputs, index) => ({ rec, index, inputs, state: 'ready', attempt: 0, hash: '', outputs: null }));
+    rec.instances = perInstance.map((inputs, index) => ({ rec, index, inputs, state: 'ready', attempt: 0, losses: 0, hash: '', outputs: null }));
     if (rec.instances.length === 0) {
       this.finishStep(rec, 'succeeded');
       return;
@@ -211,7 +217,7 @@ export class Scheduler {
   /** Sends queued instances to workers while there is room; finishes the run when nothing is left. */
   private pump(): void {
     // FIFO: a wide step at the head waits for enough free cores rather than being overtaken forever.
-    while (!this.stopping && this.readyHead < this.ready.length) {
+    while (!this.stopping && !this.waitingForWorker && this.readyHead < this.ready.length) {
       const inst = this.ready[this.readyHead] as Inst;
       if (this.slotsInUse + this.slotsOf(inst) > this.o.concurrency) break;
       this.readyHead++;
@@ -221,7 +227,17 @@ export class Scheduler {
       this.ready.splice(0, this.readyHead);
       this.readyHead = 0;
     }
-    if (this.activeCount === 0 && (this.stopping || this.readyHead >= this.ready.length)) this.finishRun();
+    if (this.activeCount === 0 && !this.waitingForWorker && (this.stopping || this.readyHead >= this.ready.length)) this.finishRun();
+  }
+
+  /** Set while the head of the queue waits for a replacement worker. */
+  private waitingForWorker = false;
+
+  /** A worker was started (or could not be): retry what was waiting for one. */
+  poke(): void {
+    if (!this.waitingForWorker) return;
+    this.waitingForWorker = false;
+    this.pump();
   }
 
   private launch(inst: Inst): void {
@@ -244,6 +260,14 @@ export class Scheduler {
     };
     const deployment = this.o.deploymentFor(step);
     const worker = this.o.dispatcher.assign(deployment, msg);
+    if (worker === 'wait') {
+      // No live worker; a replacement is starting. Put the instance back at the head of the queue.
+      inst.attempt--;
+      inst.state = 'ready';
+      this.readyHead--;
+      this.waitingForWorker = true;
+      return;
+    }
     if (!worker) {
       this.failWithoutRunning(inst.rec, inst.index, new Error(`no live worker in deployment ${deployment}`));
       this.instanceDone(inst, 'failed');
@@ -281,8 +305,10 @@ export class Scheduler {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });
       this.instanceDone(inst, 'cancelled');
     } else {
-      const willRetry = !this.stopping && inst.attempt <= step.retries;
-      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs });
+      const lost = this.lostIds.delete(msg.id);
+      if (lost) inst.losses++;
+      const willRetry = !this.stopping && (lost ? inst.losses <= MAX_WORKER_LOSSES : inst.attempt - inst.losses <= step.retries);
+      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}) });
       if (willRetry) this.ready.push(inst);
       else {
         this.failures.push(ev as StepFailed);
@@ -293,10 +319,19 @@ export class Scheduler {
     this.pump();
   }
 
-  /** A worker died: its attempts count as failed (or cancelled, when stopping). */
-  onWorkerLost(worker: WorkerHandle, ids: readonly string[]): void {
+  private readonly lostIds = new Set<string>();
+
+  /**
+   * A worker died or was declared dead (docs/protocol.md §12): its attempts
+   * are re-run on another worker (or cancelled, when stopping), without using
+   * up the step's retries. Outputs of finished steps live in the run
+   * directory, not on the worker, so no producer has to run again.
+   */
+  onWorkerLost(worker: WorkerHandle, ids: readonly string[], reason = 'it exited'): void {
     for (const id of ids) {
-      this.onResult({ type: 'failed', id, exitStatus: null, signal: null, message: `worker ${worker.id} on ${worker.host} exited unexpectedly`, stderrTail: '', durationMs: 0 });
+      if (!this.inFlight.has(id)) continue;
+      this.lostIds.add(id);
+      this.onResult({ type: 'failed', id, exitStatus: null, signal: null, message: `worker ${worker.id} on ${worker.host} exited unexpectedly (${reason})`, stderrTail: '', durationMs: 0 });
     }
   }
 

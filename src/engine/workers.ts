@@ -11,7 +11,9 @@ import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
-import { startAttested } from './attested/start.js';
+import { closeAttested, startAttested } from './attested/start.js';
+import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
+import { heartbeatSettings, type HeartbeatSettings } from '../protocol/heartbeat.js';
 import type { PlatformName } from '../tee/platform.js';
 
 /** A deployment as the engine needs it (compiled from the run configuration). */
@@ -28,9 +30,14 @@ export type AttemptResultMsg = SucceededMsg | FailedMsg | CancelledMsg;
 export interface PoolEvents {
   onWorkerStarted(w: WorkerHandle, d: EngineDeployment): void;
   onResult(msg: AttemptResultMsg): void;
-  /** A worker went away; its attempts in flight are lost. */
-  onWorkerLost(w: WorkerHandle, lostAttempts: readonly string[]): void;
+  /** A worker went away (or was declared dead, `reason`); its attempts in flight are lost. */
+  onWorkerLost(w: WorkerHandle, lostAttempts: readonly string[], reason: string): void;
+  /** A replacement worker is ready, or could not be started: assignments that had to wait may go ahead (or fail). */
+  onCapacity(): void;
 }
+
+/** What `assign` does when a deployment has no live worker but a replacement is starting. */
+export const WAIT = 'wait' as const;
 
 const EXECUTOR = fileURLToPath(new URL('../worker/executor/main.js', import.meta.url));
 const SHUTDOWN_GRACE_MS = 5000;
@@ -38,9 +45,10 @@ const SHUTDOWN_GRACE_MS = 5000;
 interface Live {
   readonly handle: WorkerHandle;
   readonly deployment: string;
-  /** Attempt id -> process group of its command (0 until `started`). */
-  readonly inFlight: Map<string, number>;
+  /** Attempt id -> process group of its command (0 until `started`) and the scratch directories it may leave. */
+  readonly inFlight: Map<string, { pgid: number; scratch: readonly string[] }>;
   alive: boolean;
+  monitor: WorkerMonitor | null;
   /** Resolves when the channel has closed (every message the worker sent has been read). */
   readonly closed: Promise<void>;
 }
@@ -52,7 +60,17 @@ export class WorkerPool {
   /** What happened before `attach` (workers starting while the run is still being validated). */
   private queued: ((e: PoolEvents) => void)[] = [];
 
-  private constructor() {}
+  /** Deployment id -> how to start more of its workers, and how many were started so far. */
+  private readonly plans = new Map<string, { d: EngineDeployment; started: number; replacing: boolean; replacements: number }>();
+  private runId = '';
+  private workDir = '';
+  private env: Readonly<Record<string, string>> = {};
+  private attested = false;
+  readonly heartbeat: HeartbeatSettings;
+
+  private constructor(heartbeat?: HeartbeatSettings) {
+    this.heartbeat = heartbeat ?? heartbeatSettings();
+  }
 
   private emit(f: (e: PoolEvents) => void): void {
     if (this.events) f(this.events);
@@ -80,30 +98,20 @@ export class WorkerPool {
    * still being validated (workers start in parallel with it); nothing is
    * assigned before `attach`.
    */
-  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
+  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
     WorkerPool.check(deployments);
-    const pool = new WorkerPool();
+    const pool = new WorkerPool(heartbeat);
+    pool.runId = runId;
+    pool.workDir = workDir;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
     if (process.env['SEALFLOW_DEBUG']) env['SEALFLOW_DEBUG'] = process.env['SEALFLOW_DEBUG'];
+    pool.env = env;
     try {
       const started = await Promise.all(
         deployments.map(async (d) => {
-          const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
-          const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
-          // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
-          if (platform.evidence !== null) return (await startAttested(runId, d, Math.max(1, d.workers), env)).map((h) => ({ h, d }));
-          const handles = await connector.start({
-            runId,
-            deployment: d.id,
-            count: Math.max(1, d.workers),
-            platform,
-            program: { entry: EXECUTOR, files: [], args: [] },
-            options: d.options,
-            env,
-            workDir,
-          });
-          return handles.map((h) => ({ h, d }));
+          pool.plans.set(d.id, { d, started: 0, replacing: false, replacements: 0 });
+          return (await pool.launch(d, Math.max(1, d.workers))).map((h) => ({ h, d }));
         }),
       );
       for (const { h, d } of started.flat()) pool.adopt(h, d);
@@ -114,21 +122,57 @@ export class WorkerPool {
     return pool;
   }
 
+  /** Starts `count` workers of `d` through its connector (or WCPAC for platforms with evidence), numbering on. */
+  private async launch(d: EngineDeployment, count: number): Promise<WorkerHandle[]> {
+    const plan = this.plans.get(d.id) as NonNullable<ReturnType<typeof this.plans.get>>;
+    const firstIndex = plan.started + 1;
+    plan.started += count;
+    const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
+    const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
+    // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
+    if (platform.evidence !== null) {
+      this.attested = true;
+      return startAttested(this.runId, d, count, this.env, firstIndex);
+    }
+    return connector.start({
+      runId: this.runId,
+      deployment: d.id,
+      count,
+      firstIndex,
+      platform,
+      program: { entry: EXECUTOR, files: [], args: [] },
+      options: d.options,
+      env: this.env,
+      workDir: this.workDir,
+    });
+  }
+
+  /** The live workers (for status displays and fault-injection tests). */
+  liveWorkers(): WorkerHandle[] {
+    return this.workers.filter((w) => w.alive).map((w) => w.handle);
+  }
+
   private adopt(handle: WorkerHandle, d: EngineDeployment): void {
-    const live: Live = { handle, deployment: d.id, inFlight: new Map(), alive: true, closed: new Promise((r) => handle.channel.onClose(() => r())) };
+    const live: Live = { handle, deployment: d.id, inFlight: new Map(), alive: true, monitor: null, closed: new Promise((r) => handle.channel.onClose(() => r())) };
     this.workers.push(live);
     const handlers: Handlers<WorkerToMaster> = {
       ready: () => undefined,
+      heartbeat: () => undefined,
       started: (m) => {
-        if (live.inFlight.has(m.id)) live.inFlight.set(m.id, m.pgid);
+        const f = live.inFlight.get(m.id);
+        if (f) f.pgid = m.pgid;
       },
       succeeded: (m) => this.result(live, m),
       failed: (m) => this.result(live, m),
       cancelled: (m) => this.result(live, m),
     };
-    handle.channel.onMessage((m) => dispatch(handlers, m, () => this.lose(live)));
-    handle.channel.onClose(() => this.lose(live));
-    void handle.exited.then(() => this.lose(live));
+    handle.channel.onMessage((m) => {
+      live.monitor?.seen();
+      dispatch(handlers, m, () => this.lose(live, `worker ${handle.id} sent a message of unknown type`));
+    });
+    handle.channel.onClose((why) => this.lose(live, `its connection closed (${why})`));
+    void handle.exited.then((x) => this.lose(live, `it exited (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`));
+    if (live.alive) live.monitor = monitorWorker(handle.channel, this.heartbeat, (why) => this.lose(live, `declared dead: ${why}`));
     this.emit((e) => e.onWorkerStarted(handle, d));
   }
 
@@ -137,31 +181,76 @@ export class WorkerPool {
     this.emit((e) => e.onResult(m));
   }
 
-  private lose(live: Live): void {
+  /**
+   * A worker is gone or declared dead (docs/protocol.md §12): revoke it, kill
+   * it, and once it is gone stop the process groups it reported and delete
+   * the scratch of its attempts; its attempts are lost (the scheduler
+   * re-runs them), and if its deployment has no live worker left a
+   * replacement is started.
+   */
+  private lose(live: Live, reason: string): void {
     if (!live.alive) return;
     live.alive = false;
+    live.monitor?.stop();
     const lost = [...live.inFlight.keys()];
+    if (!this.stopping) live.handle.revoke?.(reason);
     // A worker that lost its channel is of no further use.
     if (!this.stopping) live.handle.kill();
     // Whatever it was running must not outlive it: once it is gone and its last messages are read
-    // (a `started` can arrive after the exit is noticed), stop the process groups it reported.
+    // (a `started` can arrive after the exit is noticed), stop the process groups it reported and delete its scratch.
     void Promise.all([live.handle.exited, live.closed]).then(() => {
-      const groups = [...live.inFlight.values()].filter((g) => g > 0);
+      const inFlight = [...live.inFlight.values()];
       live.inFlight.clear();
+      const groups = inFlight.map((f) => f.pgid).filter((g) => g > 0);
       if (groups.length > 0) live.handle.reap(groups);
+      const scratch = inFlight.flatMap((f) => f.scratch);
+      if (scratch.length > 0) live.handle.wipe(scratch);
     });
-    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost));
+    // Before the scheduler hears of it: its re-runs must find the replacement already coming.
+    if (!this.stopping) this.replaceIfNone(live.deployment);
+    if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost, reason));
   }
 
-  /** Sends the attempt to the least-loaded live worker of the deployment; returns it, or null if none is alive. */
-  assign(deployment: string, msg: AssignMsg): WorkerHandle | null {
+  /** At most this many replacements per deployment and run (a crash loop ends the run rather than spinning). */
+  private static readonly MAX_REPLACEMENTS_PER_WORKER = 3;
+
+  private replaceIfNone(deployment: string): void {
+    const plan = this.plans.get(deployment);
+    if (!plan || plan.replacing || this.workers.some((w) => w.alive && w.deployment === deployment)) return;
+    if (plan.replacements >= WorkerPool.MAX_REPLACEMENTS_PER_WORKER * Math.max(1, plan.d.workers)) return;
+    plan.replacing = true;
+    plan.replacements++;
+    void this.launch(plan.d, 1).then(
+      (hs) => {
+        plan.replacing = false;
+        if (this.stopping) {
+          for (const h of hs) h.kill();
+          return;
+        }
+        for (const h of hs) this.adopt(h, plan.d);
+        this.emit((e) => e.onCapacity());
+      },
+      (err: unknown) => {
+        plan.replacing = false;
+        process.stderr.write(`sealflow: could not start a replacement worker for deployment ${deployment}: ${err instanceof Error ? err.message : String(err)}\n`);
+        this.emit((e) => e.onCapacity());
+      },
+    );
+  }
+
+  /**
+   * Sends the attempt to the least-loaded live worker of the deployment and
+   * returns it; `WAIT` if none is alive but a replacement is starting
+   * (`onCapacity` follows); null if none is alive and none is coming.
+   */
+  assign(deployment: string, msg: AssignMsg): WorkerHandle | typeof WAIT | null {
     let best: Live | null = null;
     for (const w of this.workers) {
       if (!w.alive || w.deployment !== deployment) continue;
       if (!best || w.inFlight.size < best.inFlight.size) best = w;
     }
-    if (!best) return null;
-    best.inFlight.set(msg.id, 0);
+    if (!best) return this.plans.get(deployment)?.replacing ? WAIT : null;
+    best.inFlight.set(msg.id, { pgid: 0, scratch: [msg.scratchDir, `${msg.scratchDir}.in`] });
     best.handle.channel.send(msg);
     return best.handle;
   }
@@ -183,6 +272,11 @@ export class WorkerPool {
 
   killAll(): void {
     this.stopping = true;
-    for (const w of this.workers) w.handle.kill();
+    for (const w of this.workers) {
+      w.monitor?.stop();
+      w.handle.kill();
+    }
+    // The attested session (key broker, executor port) outlives single workers; it ends with the pool.
+    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => closeAttested(this.runId));
   }
 }

@@ -4,6 +4,9 @@
  * identified by `id` (`step[index]#attempt`).
  */
 import type { PortType, PortValue } from '../workflow/model.js';
+import type { HeartbeatMsg } from './heartbeat.js';
+
+export type { HeartbeatMsg } from './heartbeat.js';
 
 /** What an attempt runs. */
 export type ExecSpec =
@@ -55,7 +58,7 @@ export interface ShutdownMsg {
   readonly type: 'shutdown';
 }
 
-export type MasterToWorker = AssignMsg | CancelMsg | ShutdownMsg;
+export type MasterToWorker = AssignMsg | CancelMsg | ShutdownMsg | HeartbeatMsg;
 
 /** First message of an executor: it is up and accepts assignments. */
 export interface ReadyMsg {
@@ -100,4 +103,4 @@ export interface CancelledMsg {
   readonly id: string;
 }
 
-export type WorkerToMaster = ReadyMsg | StartedMsg | SucceededMsg | FailedMsg | CancelledMsg;
+export type WorkerToMaster = ReadyMsg | StartedMsg | SucceededMsg | FailedMsg | CancelledMsg | HeartbeatMsg;

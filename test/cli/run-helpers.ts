@@ -26,8 +26,8 @@ export interface Streaming {
 }
 
 /** Starts `sealflow run ... --json` and parses its event stream as it comes. */
-export function startCli(args: readonly string[], cwd: string): Streaming {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Streaming {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   const events: RunEvent[] = [];
   const waiters: { pred: (e: RunEvent, all: readonly RunEvent[]) => boolean; resolve: (e: RunEvent) => void }[] = [];
   let buf = '';

@@ -16,6 +16,7 @@ describe('protocol §1 execution channel', () => {
       assign: (m) => seen.push(`assign ${m.id}`),
       cancel: (m) => seen.push(`cancel ${m.id}`),
       shutdown: () => seen.push('shutdown'),
+      heartbeat: (m) => seen.push(`heartbeat ${m.seq}`),
     };
     const got = new Promise<void>((resolve) =>
       worker.onMessage((m) => {
@@ -33,7 +34,7 @@ describe('protocol §1 execution channel', () => {
   });
 
   test('a message of an unknown type is reported, not ignored', () => {
-    const handlers: Handlers<MasterToWorker> = { assign: () => undefined, cancel: () => undefined, shutdown: () => undefined };
+    const handlers: Handlers<MasterToWorker> = { assign: () => undefined, cancel: () => undefined, shutdown: () => undefined, heartbeat: () => undefined };
     let unknown: unknown = null;
     dispatch(handlers, { type: 'launch-missiles' } as unknown as MasterToWorker, (m) => (unknown = m));
     assert.deepEqual(unknown, { type: 'launch-missiles' });

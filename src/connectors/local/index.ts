@@ -6,6 +6,7 @@
  * (the master died). Local workers read shipped files in place.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import type { Connector, StartRequest, WorkerExit, WorkerHandle } from '../connector.js';
 import { ipcChannel } from '../../protocol/channel.js';
 import type { MasterToWorker, ReadyMsg, WorkerToMaster } from '../../protocol/execution.js';
@@ -15,7 +16,7 @@ const READY_TIMEOUT_MS = 20_000;
 export const localConnector: Connector = {
   name: 'local',
   async start(req: StartRequest): Promise<WorkerHandle[]> {
-    const started = Array.from({ length: req.count }, (_, i) => startOne(req, `${req.deployment}-${i + 1}`));
+    const started = Array.from({ length: req.count }, (_, i) => startOne(req, `${req.deployment}-${i + (req.firstIndex ?? 1)}`));
     const results = await Promise.allSettled(started);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
@@ -57,6 +58,10 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
       }
     }
   };
+  // Local workers' scratch lives on this machine: delete what a killed worker left.
+  const wipe = (dirs: readonly string[]) => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  };
   return new Promise<WorkerHandle>((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => fail(`did not report ready within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
@@ -74,7 +79,7 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
       done = true;
       clearTimeout(timer);
       const ready = m as ReadyMsg;
-      resolve({ id, host: ready.host, pid: ready.pid, channel, exited, kill, reap });
+      resolve({ id, host: ready.host, pid: ready.pid, channel, exited, kill, reap, wipe });
     });
   });
 }

@@ -56,6 +56,12 @@ export class AttestedSession {
   #admitted = new Map<string, string>();
   #live = 0;
   #closed = false;
+  /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
+  #held = false;
+
+  hold(): void {
+    this.#held = true;
+  }
 
   private constructor(
     readonly runId: string,
@@ -123,8 +129,8 @@ export class AttestedSession {
   }
 
   /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
-  async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>): Promise<WorkerHandle[]> {
-    return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + 1}`, env)));
+  async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
+    return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
 
   async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
@@ -140,7 +146,8 @@ export class AttestedSession {
     });
     void exited.then(() => {
       fs.rmSync(workDir, { recursive: true, force: true });
-      if (--this.#live === 0) void this.close();
+      // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
+      if (--this.#live === 0 && !this.#held) void this.close();
     });
     const kill = () => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
@@ -168,7 +175,11 @@ export class AttestedSession {
         const inner = await this.exec.channel(slot);
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
-        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap } satisfies WorkerHandle;
+        const wipe = (dirs: readonly string[]) => {
+          for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+        };
+        const revoke = (reason: string) => this.broker.revoke(slot, reason);
+        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
       })();
       return await Promise.race([
         ready,
@@ -195,6 +206,12 @@ export class AttestedSession {
 }
 
 const sessions = new Map<string, Promise<AttestedSession>>();
+
+/** Closes the run's session if one is open (the worker pool, once every worker is gone). */
+export async function closeAttested(runId: string): Promise<void> {
+  const s = sessions.get(runId);
+  if (s) await (await s.catch(() => null))?.close();
+}
 
 /** The run's session, opened on first use. */
 export function attestedSession(runId: string, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<AttestedSession> {

@@ -2,10 +2,13 @@
 import type { WorkerHandle } from '../../connectors/connector.js';
 import { OperationError } from '../../errors.js';
 import type { EngineDeployment } from '../workers.js';
-import { attestedSession } from './session.js';
+import { attestedSession, closeAttested } from './session.js';
 
-export async function startAttested(runId: string, d: EngineDeployment, count: number, env: Readonly<Record<string, string>>): Promise<WorkerHandle[]> {
+export { closeAttested };
+
+export async function startAttested(runId: string, d: EngineDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
   if (d.platform !== 'sim') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
   const session = await attestedSession(runId);
-  return session.start({ id: d.id, connector: d.connector, platform: 'sim' }, count, env);
+  session.hold();
+  return session.start({ id: d.id, connector: d.connector, platform: 'sim' }, count, env, firstIndex);
 }

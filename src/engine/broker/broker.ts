@@ -197,6 +197,7 @@ export class KeyBroker {
     if (!w) return;
     w.alive = false;
     this.opts.runCa.revoke(w.clientCertDer);
+    this.assignments.delete(slot);
     this.epoch += 1;
     this.opts.record({ type: 'worker-revoked', worker: slot, epoch: w.epoch, reason });
   }

@@ -16,6 +16,7 @@ import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { startAttempt, type Attempt } from '../executor/attempt.js';
 import { killAllGroups } from '../executor/command.js';
+import { workerHeartbeat } from '../heartbeat.js';
 import { isSealed } from '../../protocol/sealed.js';
 import { prepareSealed } from './sealed.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
@@ -63,7 +64,13 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
     process.exit(code);
   };
+  // §11: a master silent for its heartbeat timeout is as gone as a closed connection.
+  const heartbeat = workerHeartbeat(
+    (m) => channel.send(m),
+    () => void stopAll(0),
+  );
   const handlers: Handlers<MasterToWorker> = {
+    heartbeat: (msg) => heartbeat.onHeartbeat(msg),
     assign(msg) {
       if (stopping) return;
       if (!isSealed(msg)) {
@@ -96,7 +103,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       void stopAll(0);
     },
   };
-  channel.onMessage((m) => dispatch(handlers, m, (bad) => process.stderr.write(`executor ${ctx.slot}: unknown message ${JSON.stringify(bad)}\n`)));
+  channel.onMessage((m) => (heartbeat.seen(), dispatch(handlers, m, (bad) => process.stderr.write(`executor ${ctx.slot}: unknown message ${JSON.stringify(bad)}\n`))));
   channel.onClose(() => void stopAll(0));
   process.on('exit', killAllGroups);
   channel.send({ type: 'ready', pid: process.pid, host: os.hostname() });

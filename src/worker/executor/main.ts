@@ -14,6 +14,7 @@ import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { startAttempt, type Attempt } from './attempt.js';
 import { killAllGroups } from './command.js';
+import { workerHeartbeat } from '../heartbeat.js';
 
 const workerId = process.argv[2] ?? 'worker';
 const channel = ipcChannel<WorkerToMaster, MasterToWorker>(process);
@@ -28,7 +29,17 @@ async function stopAll(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
+// §11: answer the master's beats; a master silent for its timeout is as gone as a closed channel.
+const heartbeat = workerHeartbeat(
+  (m) => channel.send(m),
+  (silentMs) => {
+    process.stderr.write(`executor ${workerId}: no word from the master for ${(silentMs / 1000).toFixed(1)} s; stopping\n`);
+    void stopAll(0);
+  },
+);
+
 const handlers: Handlers<MasterToWorker> = {
+  heartbeat: (msg) => heartbeat.onHeartbeat(msg),
   assign(msg) {
     if (stopping) return;
     const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
@@ -46,7 +57,7 @@ const handlers: Handlers<MasterToWorker> = {
   },
 };
 
-channel.onMessage((m) => dispatch(handlers, m, (bad) => process.stderr.write(`executor ${workerId}: unknown message ${JSON.stringify(bad)}\n`)));
+channel.onMessage((m) => (heartbeat.seen(), dispatch(handlers, m, (bad) => process.stderr.write(`executor ${workerId}: unknown message ${JSON.stringify(bad)}\n`))));
 channel.onClose(() => void stopAll(0));
 // Whatever ends this process (shutdown, lost master, an uncaught error), its commands do not outlive it.
 process.on('exit', killAllGroups);

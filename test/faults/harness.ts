@@ -1,0 +1,60 @@
+/** Runs workflows in-process with a handle on the worker pool, so tests can kill or disconnect workers mid-step. */
+import os from 'node:os';
+import type { RunEvent } from '../../src/engine/events.js';
+import { executeRun, type RunOutcome } from '../../src/engine/run.js';
+import { newRunId } from '../../src/engine/run-dir.js';
+import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
+import type { HeartbeatSettings } from '../../src/protocol/heartbeat.js';
+import type { PortValue, Workflow } from '../../src/workflow/model.js';
+import { tmpDir } from '../engine/build.js';
+
+/** How many times each fault-injection loop runs: 2 in `npm test`, 10 in `npm run test:faults`. */
+export const FAULT_RUNS = Math.max(1, Number(process.env['SEALFLOW_FAULT_RUNS'] ?? '2') || 2);
+
+export interface FaultRunOptions {
+  readonly workers?: number;
+  readonly platform?: 'none' | 'sim';
+  readonly heartbeat?: HeartbeatSettings;
+  readonly inputs?: Readonly<Record<string, PortValue>>;
+  readonly stateDir?: string;
+  readonly concurrency?: number;
+  /** Called for every journalled event, with the pool (to find and disturb the worker of a step). */
+  readonly onEvent?: (e: RunEvent, pool: WorkerPool) => void;
+}
+
+export async function faultRun(wf: Workflow, o: FaultRunOptions = {}): Promise<{ outcome: RunOutcome; pool: WorkerPool }> {
+  const runId = newRunId();
+  const deployments: EngineDeployment[] = [{ id: 'local', connector: 'local', platform: o.platform ?? 'none', workers: o.workers ?? 2, options: {} }];
+  const pool = await WorkerPool.start(runId, os.tmpdir(), deployments, o.heartbeat);
+  const outcome = await executeRun({
+    workflow: wf,
+    inputs: o.inputs ?? {},
+    stateDir: o.stateDir ?? tmpDir('sealflow-faults-'),
+    deployments,
+    deploymentFor: () => 'local',
+    concurrency: o.concurrency ?? 2,
+    keepGoing: false,
+    runId,
+    workers: Promise.resolve(pool),
+    ...(o.onEvent ? { onEvent: (e: RunEvent) => o.onEvent?.(e, pool) } : {}),
+  });
+  return { outcome, pool };
+}
+
+/** The handle of worker `id` among the pool's live workers. */
+export function workerOf(pool: WorkerPool, id: string) {
+  const w = pool.liveWorkers().find((h) => h.id === id);
+  if (!w) throw new Error(`no live worker ${id}`);
+  return w;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(pred: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await sleep(25);
+  }
+  return true;
+}
