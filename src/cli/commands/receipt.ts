@@ -1,4 +1,4 @@
-/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §11). */
+/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §14). */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
