@@ -8,7 +8,8 @@ import { register as key } from './key.js';
 import { register as encrypt } from './encrypt.js';
 import { register as decrypt } from './decrypt.js';
 import { register as attest } from './attest.js';
+import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest];
+export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, bench];
