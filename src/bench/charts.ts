@@ -3,6 +3,12 @@ import { median, representative, scaling } from './analysis.js';
 import type { BenchResults } from './results.js';
 import { barChart, lineChart } from './svg.js';
 
+/** Legend text: id and what it means. */
+const legendName = (results: BenchResults, id: string) => {
+  const m = results.matrix.find((x) => x.id === id);
+  return m ? `${id}: ${m.label}` : id;
+};
+
 function notRunNote(results: BenchResults): string[] {
   const skipped = results.matrix.filter((m) => m.notRun !== null);
   if (skipped.length === 0) return [];
@@ -25,7 +31,7 @@ export function overheadChart(results: BenchResults): string {
       if (nat === null || !r?.wall) return { v: null, lo: null, hi: null };
       return { v: r.wall.median / nat, lo: r.wall.min / nat, hi: r.wall.max / nat };
     });
-    return { name: id, values: per.map((p) => p.v), lo: per.map((p) => p.lo), hi: per.map((p) => p.hi) };
+    return { name: legendName(results, id), values: per.map((p) => p.v), lo: per.map((p) => p.lo), hi: per.map((p) => p.hi) };
   });
   return barChart({
     title: 'sealflow wall time / native wall time (median; whiskers: min–max run)',
@@ -49,7 +55,7 @@ export function scalingCharts(results: BenchResults): { size: string; svg: strin
         xLabel: 'threads (-p of bowtie2-align-s, bowtie2-build, samtools)',
         yLabel: 'wall time (s)',
         x: s.threads,
-        series: s.series.map((x) => ({ name: x.id, values: x.values })),
+        series: s.series.map((x) => ({ name: legendName(results, x.id), values: x.values })),
         notes: [s.series.some((x) => x.teeActive) ? 'includes TEE runs' : 'no TEE runs: this machine has no SGX / SEV-SNP / TDX', ...notRunNote(results)],
       }),
     }));

@@ -20,6 +20,23 @@ export function niceScale(max: number, ticks = 5): { top: number; step: number }
 }
 
 const n = (x: number) => +x.toFixed(1);
+
+/** Splits `text` into lines of at most `max` characters, at spaces. */
+export function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur.length > 0 && cur.length + 1 + word.length > max) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur.length > 0 ? `${cur} ${word}` : word;
+  }
+  if (cur.length > 0) lines.push(cur);
+  return lines;
+}
+
+/** Notes wrapped to the chart's width (11 px text, about 6 px a character). */
+const wrapNotes = (notes: readonly string[] | undefined, width: number) => (notes ?? []).flatMap((t) => wrap(t, Math.floor((width - 80) / 6)));
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 interface Frame { width: number; height: number; left: number; right: number; top: number; bottom: number }
@@ -76,10 +93,11 @@ export interface BarChart {
 }
 
 export function barChart(c: BarChart): string {
-  const groupW = Math.max(70, 26 * c.series.length + 30);
-  const f: Frame = { width: Math.max(520, 80 + groupW * c.groups.length + 40), height: 0, left: 64, right: 24, top: 40 + 18 * c.series.length + 10, bottom: 70 };
-  f.height = f.top + 260 + f.bottom + 16 * (c.notes?.length ?? 0);
-  f.bottom += 16 * (c.notes?.length ?? 0);
+  const groupW = Math.max(90, 26 * c.series.length + 30);
+  const width = Math.max(560, 80 + groupW * c.groups.length + 40);
+  const notes = wrapNotes(c.notes, width);
+  const f: Frame = { width, height: 0, left: 64, right: 24, top: 40 + 18 * c.series.length + 10, bottom: 40 + 16 * notes.length };
+  f.height = f.top + 260 + f.bottom;
   const vals = c.series.flatMap((s) => [...s.values, ...(s.hi ?? [])]).filter((v): v is number => v !== null && Number.isFinite(v));
   const { top, step } = niceScale(Math.max(c.refLine?.value ?? 0, ...vals, 0) * 1.05);
   const fmt = c.fmt ?? ((v: number) => String(+v.toFixed(2)));
@@ -115,7 +133,7 @@ export function barChart(c: BarChart): string {
     out.push(`<line x1="${f.left}" y1="${ry}" x2="${f.width - f.right}" y2="${ry}" stroke="#c00" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${f.width - f.right}" y="${ry - 4}" text-anchor="end" font-size="11" fill="#c00" ${FONT}>${esc(c.refLine.label)}</text>`);
   }
-  (c.notes ?? []).forEach((t, i) => out.push(`<text x="${f.left}" y="${f.height - 16 * ((c.notes?.length ?? 0) - i) + 4}" font-size="11" fill="#555" ${FONT}>${esc(t)}</text>`));
+  notes.forEach((t, i) => out.push(`<text x="${f.left}" y="${f.height - 16 * (notes.length - i) + 4}" font-size="11" fill="#555" ${FONT}>${esc(t)}</text>`));
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
@@ -130,8 +148,8 @@ export interface LineChart {
 }
 
 export function lineChart(c: LineChart): string {
-  const notes = c.notes?.length ?? 0;
-  const f: Frame = { width: 620, height: 0, left: 64, right: 30, top: 40 + 18 * c.series.length + 10, bottom: 56 + 16 * notes };
+  const notes = wrapNotes(c.notes, 620);
+  const f: Frame = { width: 620, height: 0, left: 64, right: 30, top: 40 + 18 * c.series.length + 10, bottom: 56 + 16 * notes.length };
   f.height = f.top + 280 + f.bottom;
   const vals = c.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const { top, step } = niceScale(Math.max(0, ...vals) * 1.05);
@@ -152,7 +170,7 @@ export function lineChart(c: LineChart): string {
     for (const [px, py] of pts) out.push(`<circle cx="${px}" cy="${py}" r="4"/>`);
     out.push('</g>');
   });
-  (c.notes ?? []).forEach((t, i) => out.push(`<text x="${f.left}" y="${f.height - 16 * (notes - i) + 4}" font-size="11" fill="#555" ${FONT}>${esc(t)}</text>`));
+  notes.forEach((t, i) => out.push(`<text x="${f.left}" y="${f.height - 16 * (notes.length - i) + 4}" font-size="11" fill="#555" ${FONT}>${esc(t)}</text>`));
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
