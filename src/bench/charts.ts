@@ -23,7 +23,7 @@ function notRunNote(results: BenchResults): string[] {
 export function overheadChart(results: BenchResults): string {
   const cases = representative(results);
   const ids = results.matrix.filter((m) => m.kind === 'sealflow' && m.notRun === null).map((m) => m.id);
-  const groups = cases.map((c) => `${c.example.replace('distributed-', '').replace('-recommendation', '')} ${c.size}${c.threads !== null ? ` p${c.threads}` : ''}`);
+  const groups = cases.map((c) => `${c.example.replace('distributed-', '').replace('-recommendation', '')}\n${c.size}${c.threads !== null ? ` -p ${c.threads}` : ''}`);
   const series = ids.map((id) => {
     const per = cases.map((c) => {
       const nat = median(c, 'native');

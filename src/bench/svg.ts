@@ -93,10 +93,11 @@ export interface BarChart {
 }
 
 export function barChart(c: BarChart): string {
-  const groupW = Math.max(90, 26 * c.series.length + 30);
+  const longest = Math.max(0, ...c.groups.flatMap((g) => g.split('\n').map((l) => l.length)));
+  const groupW = Math.max(90, 26 * c.series.length + 30, 7 * longest + 16);
   const width = Math.max(560, 80 + groupW * c.groups.length + 40);
   const notes = wrapNotes(c.notes, width);
-  const f: Frame = { width, height: 0, left: 64, right: 24, top: 40 + 18 * c.series.length + 10, bottom: 40 + 16 * notes.length };
+  const f: Frame = { width, height: 0, left: 64, right: 24, top: 40 + 18 * c.series.length + 10, bottom: 50 + 16 * notes.length };
   f.height = f.top + 260 + f.bottom;
   const vals = c.series.flatMap((s) => [...s.values, ...(s.hi ?? [])]).filter((v): v is number => v !== null && Number.isFinite(v));
   const { top, step } = niceScale(Math.max(c.refLine?.value ?? 0, ...vals, 0) * 1.05);
@@ -109,7 +110,9 @@ export function barChart(c: BarChart): string {
   const barW = Math.min(24, (groupW - 20) / Math.max(1, c.series.length));
   c.groups.forEach((g, gi) => {
     const gx = f.left + 20 + gi * groupW;
-    out.push(`<text x="${n(gx + (barW * c.series.length) / 2)}" y="${f.height - f.bottom + 16}" text-anchor="middle" font-size="11" ${FONT}>${esc(g)}</text>`);
+    const cx = n(gx + (barW * c.series.length) / 2);
+    const lines = g.split('\n').map((l, i) => `<tspan x="${cx}" dy="${i === 0 ? 0 : 13}">${esc(l)}</tspan>`).join('');
+    out.push(`<text x="${cx}" y="${f.height - f.bottom + 16}" text-anchor="middle" font-size="11" ${FONT}>${lines}</text>`);
   });
   c.series.forEach((s, si) => {
     const colour = PALETTE[si % PALETTE.length];
@@ -124,7 +127,7 @@ export function barChart(c: BarChart): string {
         const cx = n(x + (barW - 2) / 2);
         out.push(`<path d="M${cx} ${y(lo)}V${y(hi)}M${cx - 4} ${y(lo)}h8M${cx - 4} ${y(hi)}h8" stroke="#222" fill="none"/>`);
       }
-      out.push(`<text x="${n(x + (barW - 2) / 2)}" y="${y(v) - 4}" text-anchor="middle" font-size="9" fill="#222" ${FONT}>${esc(fmt(v))}</text>`);
+      out.push(`<text x="${n(x + (barW - 2) / 2)}" y="${y(Math.max(v, hi ?? v)) - 4}" text-anchor="middle" font-size="9" fill="#222" ${FONT}>${esc(fmt(v))}</text>`);
     });
     out.push('</g>');
   });
