@@ -36,6 +36,11 @@ describe('sealflow bench', () => {
       assert.match(md, /## Seed workflows/);
       assert.ok(md.includes(`results/${json}`));
       assert.ok(!existsSync(path.join(tmp, 'work', `scratch-${process.pid}`)));
+
+      await rm(path.join(tmp, 'results', files.find((f) => f.endsWith('.md'))!));
+      const again = await runCli(['bench', '--report', path.join(tmp, 'results', json), '--no-results-md']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.ok((await readdir(path.join(tmp, 'results'))).some((f) => f.endsWith('.md')), '--report writes the report again from the JSON');
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
  * baselines, in every configuration of the SecDATAVIEW / Bowtie2-study
  * matrix this machine can run; the rest are listed as not run, with why.
  */
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -10,6 +11,7 @@ import { InputError } from '../../errors.js';
 import { runBench } from '../../bench/run-bench.js';
 import { createBenchProgress } from '../../bench/progress.js';
 import { writeResults } from '../../bench/write.js';
+import type { BenchResults } from '../../bench/results.js';
 
 interface BenchOpts {
   quick?: boolean;
@@ -22,6 +24,7 @@ interface BenchOpts {
   workDir: string;
   resultsMd?: string | false;
   quiet?: boolean;
+  report?: string;
 }
 
 const list = (v: string | undefined) => (v === undefined ? null : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
@@ -32,7 +35,23 @@ function positiveInts(text: string, flag: string): number[] {
   return out;
 }
 
+/** `--report FILE.json`: the Markdown and charts again from recorded raw results, without running anything. */
+async function rewrite(file: string, opts: BenchOpts): Promise<void> {
+  let results: BenchResults;
+  try {
+    results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  } catch (e) {
+    throw new InputError(`--report ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (results.version !== 1 || !Array.isArray(results.cases)) throw new InputError(`--report ${file}: not a sealflow bench results file (version 1)`);
+  const outDir = opts.out === 'bench/results' ? path.dirname(path.resolve(file)) : path.resolve(opts.out);
+  const resultsMd = opts.resultsMd === false ? null : path.resolve(opts.resultsMd ?? path.join(outDir, '..', 'RESULTS.md'));
+  const w = await writeResults(results, outDir, resultsMd);
+  process.stdout.write([`report:  ${w.markdown}`, ...w.svgs.map((s) => `chart:   ${s}`), ...(w.resultsMd ? [`linked from ${w.resultsMd}`] : [])].join('\n') + '\n');
+}
+
 async function action(opts: BenchOpts, cmd: Command): Promise<void> {
+  if (opts.report !== undefined) return rewrite(opts.report, opts);
   if (opts.quick && opts.full) throw new InputError('bench: give --quick or --full, not both');
   const mode = opts.full ? 'full' : 'quick';
   const runs = opts.runs !== undefined ? positiveInts(opts.runs, '--runs')[0]! : mode === 'quick' ? 3 : 5;
@@ -75,6 +94,7 @@ export function register(program: Command): void {
     .option('--results-md <file>', "file whose '## Seed workflows' section links the latest results (default: RESULTS.md beside --out, if it exists)")
     .option('--no-results-md', 'do not update any RESULTS.md')
     .option('--quiet', 'no progress output')
+    .option('--report <results.json>', 'run nothing: write the report and charts again from recorded raw results (beside it, or in --out)')
     .addHelpText(
       'after',
       '\nFor every example and size: the native baseline (a direct single-process computation, or bowtie2 run\n' +
