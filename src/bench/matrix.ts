@@ -1,0 +1,136 @@
+/**
+ * The benchmark's configuration matrix, as data: the native baseline, the
+ * software configurations this build can run (platform `none`, `sim`), and
+ * SecDATAVIEW's eight (SGX / SEV / hybrid × TEE active or inactive ×
+ * encryption on or off), plus TDX and both SGX runtimes of the Bowtie2 study.
+ *
+ * Whether a configuration runs is decided here and only here: hardware is
+ * detected from its device files, software support from what this build of
+ * sealflow actually registers (platforms, the `run --no-encrypt` flag).
+ * Nothing is ever estimated: a configuration that cannot run says why.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { register as registerRun } from '../cli/commands/run.js';
+import { platformByName } from '../tee/index.js';
+import type { PlatformName } from '../tee/platform.js';
+import { PLATFORMS } from '../workflow/run-config.js';
+
+export type BenchPlatform = 'none' | 'sim' | 'sgx-gramine' | 'sgx-occlum' | 'sev-snp' | 'tdx' | 'hybrid';
+export type Hardware = 'sgx' | 'sev-snp' | 'tdx';
+
+export interface Configuration {
+  readonly id: string;
+  readonly label: string;
+  /** `native` is the baseline without sealflow; every other one is a `sealflow run`. */
+  readonly kind: 'native' | 'sealflow';
+  readonly platform: BenchPlatform;
+  readonly encryption: boolean;
+  /** Whether the workers run inside an active hardware TEE (never true for none/sim). */
+  readonly teeActive: boolean;
+  /** The paper configuration it corresponds to, if any. */
+  readonly paper?: string;
+}
+
+const sf = (id: string, label: string, platform: BenchPlatform, encryption: boolean, teeActive: boolean, paper?: string): Configuration => ({
+  id, label, kind: 'sealflow', platform, encryption, teeActive, ...(paper !== undefined ? { paper } : {}),
+});
+
+export const MATRIX: readonly Configuration[] = [
+  { id: 'native', label: 'native (no sealflow)', kind: 'native', platform: 'none', encryption: false, teeActive: false },
+  sf('none-plain', 'sealflow, no TEE, no encryption', 'none', false, false),
+  sf('none-enc', 'sealflow, no TEE, encryption', 'none', true, false),
+  sf('sim-enc', 'sealflow, sim (not a TEE), encryption', 'sim', true, false),
+  sf('sgx-inactive-plain', 'SGX machine, TEE inactive, no encryption', 'sgx-gramine', false, false, 'SGX Inactive without Data Encryption'),
+  sf('sgx-inactive-enc', 'SGX machine, TEE inactive, encryption', 'sgx-gramine', true, false, 'SGX Inactive with Data Encryption'),
+  sf('sgx-gramine-enc', 'SGX (Gramine) active, encryption', 'sgx-gramine', true, true, 'SGX Active with Data Encryption'),
+  sf('sgx-occlum-enc', 'SGX (Occlum) active, encryption', 'sgx-occlum', true, true, 'SGX Active with Data Encryption'),
+  sf('sev-inactive-plain', 'SEV-SNP machine, TEE inactive, no encryption', 'sev-snp', false, false, 'SEV Inactive without Data Encryption'),
+  sf('sev-inactive-enc', 'SEV-SNP machine, TEE inactive, encryption', 'sev-snp', true, false, 'SEV Inactive with Data Encryption'),
+  sf('sev-enc', 'SEV-SNP active, encryption', 'sev-snp', true, true, 'SEV Active with Data Encryption'),
+  sf('tdx-enc', 'TDX active, encryption', 'tdx', true, true),
+  sf('hybrid-inactive-enc', 'hybrid SGX + SEV-SNP, TEE inactive, encryption', 'hybrid', true, false, 'Hybrid Inactive with Data Encryption'),
+  sf('hybrid-enc', 'hybrid SGX + SEV-SNP active, encryption', 'hybrid', true, true, 'Hybrid Active with Data Encryption'),
+];
+
+/** What this machine and this build offer; probed once, injectable for tests. */
+export interface Capabilities {
+  readonly hardware: Readonly<Record<Hardware, boolean>>;
+  /** sealflow platforms this build implements (registered and accepted in run configurations). */
+  readonly platforms: ReadonlySet<PlatformName>;
+  /** `sealflow run` can encrypt (it then has `--no-encrypt` for the plain baseline). */
+  readonly encryption: boolean;
+}
+
+/** CPU flags of this machine (a TDX guest shows `tdx_guest`, an SEV-SNP guest `sev_snp`). */
+function cpuFlags(): Set<string> {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
+}
+
+/** configfs-tsm (Linux 6.7+) serves SEV-SNP and TDX reports alike; the CPU flag says which. */
+const TSM = '/sys/kernel/config/tsm/report';
+
+export function detectCapabilities(): Capabilities {
+  const run = new Command('sealflow');
+  registerRun(run);
+  const runCmd = run.commands.find((c) => c.name() === 'run');
+  const encryption = runCmd?.options.some((o) => o.long === '--no-encrypt') ?? false;
+  const names: PlatformName[] = ['none', 'sim', 'gramine', 'occlum', 'cvm'];
+  const accepted = new Set<string>(PLATFORMS);
+  const flags = cpuFlags();
+  return {
+    hardware: {
+      sgx: existsSync('/dev/sgx_enclave'),
+      'sev-snp': existsSync('/dev/sev-guest') || (existsSync(TSM) && flags.has('sev_snp')),
+      tdx: existsSync('/dev/tdx_guest') || (existsSync(TSM) && flags.has('tdx_guest')),
+    },
+    platforms: new Set(names.filter((n) => platformByName(n) !== null && accepted.has(n))),
+    encryption,
+  };
+}
+
+/** The sealflow platform a configuration launches its workers with. */
+export function launchPlatform(c: Configuration): PlatformName | 'hybrid' {
+  if (!c.teeActive) return c.platform === 'sim' ? 'sim' : 'none';
+  switch (c.platform) {
+    case 'sgx-gramine': return 'gramine';
+    case 'sgx-occlum': return 'occlum';
+    case 'sev-snp': case 'tdx': return 'cvm';
+    case 'hybrid': return 'hybrid';
+    default: return c.platform;
+  }
+}
+
+const NEEDS: Readonly<Record<BenchPlatform, readonly Hardware[]>> = {
+  none: [], sim: [], 'sgx-gramine': ['sgx'], 'sgx-occlum': ['sgx'], 'sev-snp': ['sev-snp'], tdx: ['tdx'], hybrid: ['sgx', 'sev-snp'],
+};
+const DEVICE: Readonly<Record<Hardware, string>> = {
+  sgx: 'SGX (/dev/sgx_enclave absent)', 'sev-snp': 'SEV-SNP (/dev/sev-guest absent, no sev_snp CPU flag)', tdx: 'TDX (/dev/tdx_guest absent, no tdx_guest CPU flag)',
+};
+
+/** Why `c` cannot run here, or null if it can. */
+export function notRunReason(c: Configuration, caps: Capabilities): string | null {
+  if (c.kind === 'native') return null;
+  const missing = NEEDS[c.platform].filter((h) => !caps.hardware[h]);
+  if (missing.length > 0) return `not run: no ${missing.map((h) => DEVICE[h]).join(', no ')}`;
+  const why: string[] = [];
+  if (c.encryption && !caps.encryption) why.push('this build of sealflow runs without encryption (`sealflow run` has no --no-encrypt yet)');
+  const p = launchPlatform(c);
+  for (const q of p === 'hybrid' ? (['gramine', 'cvm'] as const) : [p]) if (!caps.platforms.has(q)) why.push(`platform ${q} is not implemented in this build`);
+  return why.length > 0 ? `not run: ${why.join('; ')}` : null;
+}
+
+export interface PlannedConfiguration {
+  readonly config: Configuration;
+  /** null: it runs. */
+  readonly notRun: string | null;
+}
+
+export function planMatrix(caps: Capabilities, matrix: readonly Configuration[] = MATRIX): PlannedConfiguration[] {
+  return matrix.map((config) => ({ config, notRun: notRunReason(config, caps) }));
+}

@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { detectCapabilities, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
+
+const noHardware = { sgx: false, 'sev-snp': false, tdx: false };
+
+describe('the benchmark configuration matrix', () => {
+  test('holds the native baseline, none, sim, and SecDATAVIEW’s eight SGX / SEV / hybrid configurations', () => {
+    const ids = MATRIX.map((c) => c.id);
+    assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+    for (const id of ['native', 'none-plain', 'none-enc', 'sim-enc']) assert.ok(ids.includes(id), id);
+    const paper = new Set(MATRIX.flatMap((c) => (c.paper ? [c.paper] : [])));
+    assert.equal(paper.size, 8);
+    assert.ok(MATRIX.every((c) => !c.teeActive || ['sgx-gramine', 'sgx-occlum', 'sev-snp', 'tdx', 'hybrid'].includes(c.platform)), 'only hardware platforms are TEE-active');
+  });
+
+  test('marks every configuration that needs hardware this machine lacks as not run, naming the hardware', () => {
+    const planned = planMatrix(detectCapabilities());
+    const hasSgx = existsSync('/dev/sgx_enclave');
+    const hasSev = existsSync('/dev/sev-guest');
+    for (const p of planned) {
+      if (['sgx-gramine', 'sgx-occlum'].includes(p.config.platform) && !hasSgx) assert.match(p.notRun ?? '', /^not run: no SGX/, p.config.id);
+      if (p.config.platform === 'sev-snp' && !hasSev) assert.match(p.notRun ?? '', /no SEV-SNP/, p.config.id);
+      if (p.config.platform === 'hybrid' && !(hasSgx && hasSev)) assert.match(p.notRun ?? '', /^not run: no /, p.config.id);
+    }
+    const byId = new Map(planned.map((p) => [p.config.id, p.notRun]));
+    assert.equal(byId.get('native'), null);
+    assert.equal(byId.get('none-plain'), null, 'this build runs sealflow on platform none without encryption');
+  });
+
+  test('runs a software configuration only when the build supports it, and says what is missing otherwise', () => {
+    const bare: Capabilities = { hardware: noHardware, platforms: new Set(['none']), encryption: false };
+    const byId = new Map(planMatrix(bare).map((p) => [p.config.id, p.notRun]));
+    assert.match(byId.get('none-enc') ?? '', /without encryption/);
+    assert.match(byId.get('sim-enc') ?? '', /without encryption.*platform sim is not implemented/);
+    const full: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), encryption: true };
+    const ran = planMatrix(full).filter((p) => p.notRun === null).map((p) => p.config.id);
+    assert.deepEqual(ran, ['native', 'none-plain', 'none-enc', 'sim-enc']);
+  });
+
+  test('with hardware present but no launcher for it, a TEE configuration is not run for want of the platform', () => {
+    const caps: Capabilities = { hardware: { sgx: true, 'sev-snp': true, tdx: true }, platforms: new Set(['none', 'sim']), encryption: true };
+    const byId = new Map(planMatrix(caps).map((p) => [p.config.id, p.notRun]));
+    assert.equal(byId.get('sgx-inactive-enc'), null, 'TEE inactive on SGX hardware runs with platform none');
+    assert.match(byId.get('sgx-gramine-enc') ?? '', /platform gramine is not implemented/);
+    assert.match(byId.get('sev-enc') ?? '', /platform cvm is not implemented/);
+    assert.match(byId.get('hybrid-enc') ?? '', /platform gramine is not implemented in this build; platform cvm is not implemented/);
+  });
+});
