@@ -8,6 +8,8 @@ import { register as key } from './key.js';
 import { register as encrypt } from './encrypt.js';
 import { register as decrypt } from './decrypt.js';
 import { register as attest } from './attest.js';
+import { register as master } from './master.js';
+import { register as policy } from './policy.js';
 import { register as broker } from './broker.js';
 import { register as receipt } from './receipt.js';
 import { register as bench } from './bench.js';
