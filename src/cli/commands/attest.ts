@@ -108,7 +108,7 @@ export async function attestVerify(flags: VerifyFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const attest = program.command('attest').description('Verify TEE attestation evidence (SEV-SNP, TDX, SGX DCAP, sim) offline against the vendors\' roots.');
+  const attest = program.command('attest').description('verify TEE attestation evidence (SEV-SNP, TDX, SGX DCAP, sim) offline against the vendors\' roots.');
   attest
     .command('verify')
     .description(

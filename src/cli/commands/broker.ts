@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { defaultMasterDir, readMasterPublic } from '../../crypto/master-key.js';
 
 export function register(program: Command): void {
-  const broker = program.command('broker').description("The master's key broker");
+  const broker = program.command('broker').description("the master's key broker");
   broker
     .command('recipient')
     .description('Print the broker recipient ("age1…"): encrypt inputs to it with "sealflow encrypt -r" or the age tool')

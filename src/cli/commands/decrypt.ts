@@ -31,6 +31,7 @@ async function identitiesFrom(opts: Options): Promise<Identity[]> {
 export function register(program: Command): void {
   program
     .command('decrypt')
+    .summary('decrypt an age file; no unauthenticated plaintext is left behind')
     .description(
       'Decrypt an age file (binary or armored, detected) from FILE or standard input.\n' +
         'With -o, the plaintext appears only once the whole file authenticated; to standard output,\n' +

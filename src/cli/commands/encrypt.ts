@@ -32,6 +32,7 @@ async function recipientsFrom(opts: Options): Promise<Recipient[]> {
 export function register(program: Command): void {
   program
     .command('encrypt')
+    .summary('encrypt a file to age recipients (readable with the age tool)')
     .description(
       'Encrypt a file (or standard input) to age recipients, in the age v1 format: the output decrypts\n' +
         'with "sealflow decrypt" or the standard "age -d".',

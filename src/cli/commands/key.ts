@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 
 export function register(program: Command): void {
-  const key = program.command('key').description('Inspect age identity (key) files');
+  const key = program.command('key').description('inspect age identity (key) files');
   key
     .command('show')
     .description('Print the recipient ("age1…") of each identity in an identity file, one per line')

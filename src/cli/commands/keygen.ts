@@ -6,6 +6,7 @@ import { identityFileText, writeIdentityFile } from '../../crypto/keyfile.js';
 export function register(program: Command): void {
   program
     .command('keygen')
+    .summary('generate an age identity (0600 key file) and print its recipient')
     .description(
       'Generate an age X25519 identity (secret key) and print its recipient (public key, "age1…").\n' +
         'With -o, the identity goes to FILE (mode 0600, never overwritten) and the recipient to standard output;\n' +

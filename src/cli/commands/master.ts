@@ -10,7 +10,7 @@ const PLAINTEXT_WARNING =
   'Use this only on a single-user development machine; run "sealflow master init" with a passphrase otherwise.\n';
 
 export function register(program: Command): void {
-  const master = program.command('master').description("Manage this machine's sealflow master: its signing key (the pin workers and owners trust) and broker identity");
+  const master = program.command('master').description("manage this machine's sealflow master: its signing key (the pin workers and owners trust) and broker identity");
   master
     .command('init')
     .description(

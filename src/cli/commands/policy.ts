@@ -31,7 +31,7 @@ export function policyText(pin: string, measurement: string, allowSimulated: boo
 }
 
 export function register(program: Command): void {
-  const policy = program.command('policy').description('Attestation policies for deployments');
+  const policy = program.command('policy').description('attestation policies for deployments');
   policy
     .command('init')
     .description('Write a policy file listing the reference sim measurement of this sealflow\'s provisioner for this master\n(and documented placeholders for gramine, occlum and cvm). Refuses to overwrite a file.')

@@ -23,7 +23,7 @@ function summary(r: Receipt, outputsLine: string): string {
 }
 
 export function register(program: Command): void {
-  const receipt = program.command('receipt').description('Check a run receipt signed by the master (receipt.json beside the results)');
+  const receipt = program.command('receipt').description('check a run receipt signed by the master (receipt.json beside the results)');
   receipt
     .command('verify')
     .description(
