@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { definePolicy } from '../../attestation/policy.js';
+import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
 import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
 import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
@@ -50,6 +50,8 @@ export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
   readonly platform: 'sim';
+  /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
+  readonly policy?: AttestationPolicy;
 }
 
 export class AttestedSession {
@@ -127,7 +129,7 @@ export class AttestedSession {
   }
 
   async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
-    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform });
+    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
     const cmd = this.sim.launch({ program: PROVISIONER_PATH, args: [this.configPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
