@@ -55,7 +55,7 @@ export interface AttestedDeployment {
 }
 
 export class AttestedSession {
-  #admitted = new Map<string, string>();
+  #admitted = new Map<string, Promise<string>>();
   #live = 0;
   #closed = false;
 
@@ -101,10 +101,19 @@ export class AttestedSession {
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
-  async admit(file: string): Promise<string> {
-    const known = this.#admitted.get(file);
-    if (known !== undefined) return known;
-    if (this.broker.hashes.has(file)) return file;
+  admit(file: string): Promise<string> {
+    if (this.broker.hashes.has(file)) return Promise.resolve(file);
+    let p = this.#admitted.get(file);
+    if (!p) {
+      // One admission per file, however many steps read it at once.
+      p = this.#admit(file);
+      this.#admitted.set(file, p);
+      p.catch(() => this.#admitted.delete(file));
+    }
+    return p;
+  }
+
+  async #admit(file: string): Promise<string> {
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
@@ -119,7 +128,6 @@ export class AttestedSession {
       });
     }
     recordCiphertext(this.broker, sealed, await sha256Of(sealed));
-    this.#admitted.set(file, sealed);
     return sealed;
   }
 
