@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../../src/engine/receipt/canonical.js';
 
-describe('§11.2 canonical JSON', () => {
+describe('§14.2 canonical JSON', () => {
   test('serialises the RFC 8785 sample exactly as the RFC does', () => {
     // RFC 8785 §3.2.2 / Appendix: numbers, string escapes and literals, members sorted.
     const input = JSON.parse('{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}') as unknown;

@@ -35,7 +35,7 @@ function copyOf(file: string, edit: (b: Buffer) => Buffer): string {
   return p;
 }
 
-describe('§11 sealflow run writes a signed receipt', () => {
+describe('§14 sealflow run writes a signed receipt', () => {
   test('a real run of a small workflow produces a receipt that verifies, outputs included', async () => {
     assert.equal(fs.statSync(receipt).mode & 0o777, 0o644, 'the receipt holds no secret and is 0644');
     const r = await runCli(['receipt', 'verify', receipt, '--master-key', masterPub, '--outputs', outDir], { cwd, env });
@@ -95,7 +95,7 @@ describe('§11 sealflow run writes a signed receipt', () => {
   });
 });
 
-describe('§11.4 sealflow receipt verify refuses', () => {
+describe('§14.4 sealflow receipt verify refuses', () => {
   test('one changed byte: exit 1, the signature is invalid', async () => {
     const text = fs.readFileSync(receipt, 'utf8');
     const i = text.indexOf('"sha256":"') + 10;

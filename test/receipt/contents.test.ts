@@ -10,7 +10,7 @@ import { NO_TEE, SIM_NOT_A_TEE } from '../../src/engine/receipt/model.js';
 import { signReceipt } from '../../src/engine/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
-describe('§11.1 contents', () => {
+describe('§14.1 contents', () => {
   test('states "no TEE" for platform none and "simulated, not a TEE" for sim, with the sim claims', () => {
     const r = sampleReceipt(masterSigner().pin);
     const sim = r.workers.find((w) => w.id === 'sim-1');

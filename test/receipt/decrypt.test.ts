@@ -55,7 +55,7 @@ before(async () => {
   fs.writeFileSync(path.join(out, 'receipt.json'), signReceipt(receipt, m.signingKey, m.signingPublicKey));
 });
 
-describe('§11.5 sealflow decrypt --receipt', () => {
+describe('§14.5 sealflow decrypt --receipt', () => {
   test('decrypts an output whose ciphertext matches the receipt', async () => {
     const plain = path.join(dir, 'plain.txt');
     const r = await runCli(['decrypt', '--receipt', path.join(dir, 'out', 'receipt.json'), '-i', owner, '-o', plain, genuine], { env });

@@ -4,7 +4,7 @@ import { canonicalJson } from '../../src/engine/receipt/canonical.js';
 import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/engine/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
-describe('§11.3 signature', () => {
+describe('§14.3 signature', () => {
   test('a valid receipt verifies and reads back unchanged', () => {
     const m = masterSigner();
     const r = sampleReceipt(m.pin);

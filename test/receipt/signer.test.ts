@@ -7,7 +7,7 @@ import { loadReceiptSigner } from '../../src/engine/receipt/signer.js';
 import { runCli } from '../helpers/cli.js';
 import { workdirWith } from '../cli/run-helpers.js';
 
-describe('§11 the receipt signing key', () => {
+describe('§14 the receipt signing key', () => {
   test('concurrent first runs on a fresh machine agree on one master, with 0600 key files and one warning', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-signer-'));
     const warnings: string[] = [];

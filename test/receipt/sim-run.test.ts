@@ -11,7 +11,7 @@ const simMissing = (PLATFORMS as readonly string[]).includes('sim')
   ? false
   : 'SKIPPED: platform sim is not integrated in `sealflow run` on this branch (it comes with the wcpac branch); this test runs once it is';
 
-describe('§11 an encrypted run on sim workers', () => {
+describe('§14 an encrypted run on sim workers', () => {
   test('produces a receipt that verifies, says "simulated, not a TEE", lists ciphertext hashes, and decrypt --receipt decrypts its result', { skip: simMissing }, async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-receipt-sim-'));
     fs.cpSync(path.join(REPO, 'test', 'fixtures', 'receipt', 'sim'), path.join(cwd, 'flow'), { recursive: true });

@@ -1,4 +1,4 @@
-/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §11). */
+/** `sealflow receipt verify`: the owner's check of a run receipt (docs/protocol.md §14). */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
@@ -23,7 +23,7 @@ function summary(r: Receipt, outputsLine: string): string {
 }
 
 export function register(program: Command): void {
-  const receipt = program.command('receipt').description('Check a run receipt signed by the master (receipt.json beside the results)');
+  const receipt = program.command('receipt').description('check a run receipt signed by the master (receipt.json beside the results)');
   receipt
     .command('verify')
     .description(

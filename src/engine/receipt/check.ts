@@ -1,5 +1,5 @@
 /**
- * The owner's checks (docs/protocol.md §11.4–§11.5): read and verify a
+ * The owner's checks (docs/protocol.md §14.4–§14.5): read and verify a
  * receipt file; check an output directory against it; check one ciphertext
  * before `sealflow decrypt` touches it.
  */

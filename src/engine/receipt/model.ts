@@ -1,5 +1,5 @@
 /**
- * The signed run receipt (docs/protocol.md §11): what the master attests to
+ * The signed run receipt (docs/protocol.md §14): what the master attests to
  * the data owner about one successful run. Version 1. Everything in it is
  * public to whoever holds the results: ids, hashes, claims and statements —
  * never a key, an identity, or a plain hash of plaintext input.

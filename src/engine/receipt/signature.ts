@@ -1,5 +1,5 @@
 /**
- * Signing and verifying a receipt (docs/protocol.md §11.3–§11.4).
+ * Signing and verifying a receipt (docs/protocol.md §14.3–§14.4).
  *
  * The signature is embedded: `receipt.json` is the canonical JSON of
  * `{receipt, signature}` plus one newline, so the receipt cannot be separated
