@@ -69,6 +69,20 @@ describe('§14 sealflow run writes a signed receipt', () => {
     assert.match(show.stdout, new RegExp(`receipt: \\.sealflow/runs/${id}/outputs/receipt\\.json`));
   });
 
+  test('a failed run writes no receipt; its resumed, successful run does, counting both sessions', async () => {
+    const w = workdirWith('chain');
+    const e = { SEALFLOW_HOME: path.join(w.cwd, 'home') };
+    const failed = await runCli(['run', w.flow, '--input', 'pause=-1', '--out', 'out'], { cwd: w.cwd, env: e });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(fs.existsSync(path.join(w.cwd, 'out', 'receipt.json')), false);
+    const id = /--resume (\S+)/.exec(failed.stderr)?.[1] ?? '';
+    const resumed = await runCli(['run', '--resume', id, '--input', 'pause=0', '--out', 'out'], { cwd: w.cwd, env: e });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const v = await runCli(['receipt', 'verify', path.join(w.cwd, 'out', 'receipt.json'), '--outputs', path.join(w.cwd, 'out')], { cwd: w.cwd, env: e });
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, new RegExp(`run ${id} \\(chain\\) succeeded: .*, 2 sessions`));
+  });
+
   test('a receipt contains no key material', () => {
     const text = fs.readFileSync(receipt, 'utf8');
     const master = path.join(env['SEALFLOW_HOME'] as string, 'master');

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { receiptInputs, scanInputs } from '../../src/engine/receipt/collect.js';
+import { brokerDecisions, receiptInputs, scanInputs } from '../../src/engine/receipt/collect.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import { DECISIONS, EVENTS } from './sample.js';
 import { locationFree } from '../../src/engine/receipt/emit.js';
 import { NO_TEE, SIM_NOT_A_TEE } from '../../src/engine/receipt/model.js';
 import { signReceipt } from '../../src/engine/receipt/signature.js';
@@ -61,5 +63,11 @@ describe('§14.1 contents', () => {
     ]);
     const plainHash = createHash('sha256').update('canary-plaintext').digest('hex');
     assert.ok(!JSON.stringify(got).includes(plainHash) && !JSON.stringify(got).includes('canary'));
+  });
+
+  test('reads the broker decisions the journal holds as wcpac events', () => {
+    const journal = [...EVENTS, ...DECISIONS.map((decision, i) => ({ type: 'wcpac', t: i, decision }) as unknown as RunEvent)];
+    assert.deepEqual(brokerDecisions('r1', journal, { SEALFLOW_HOME: '/nonexistent' }), DECISIONS);
+    assert.deepEqual(brokerDecisions('r1', EVENTS, { SEALFLOW_HOME: '/nonexistent' }), []);
   });
 });

@@ -43,7 +43,7 @@ const iso = (t: number) => new Date(t).toISOString();
 type Accepted = Extract<BrokerDecision, { type: 'attestation' }>;
 
 function worker(w: Pick<WorkerStarted, 'worker' | 'deployment' | 'connector' | 'platform' | 'host'>, accepted: Accepted | undefined, revoked: string | undefined): ReceiptWorker {
-  const c = accepted?.claims as (Accepted['claims'] & { details?: Record<string, string | number | boolean> }) | undefined;
+  const c = accepted?.claims;
   const claims = c ? { platform: c.platform, measurement: c.measurement, tcbStatus: c.tcbStatus, debug: c.debug, ...(c.details !== undefined ? { details: { ...c.details } } : {}) } : undefined;
   let tee: ReceiptWorker['tee'];
   let statement: string;
@@ -125,7 +125,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
     run: { id: f.runId, name: first.name, state: 'succeeded', startedAt: iso(first.t), finishedAt: iso(finished?.t ?? f.now), sessions },
     master: { pin: f.pin },
     workflow: { file: f.workflow.file, sha256: f.workflow.sha256 },
-    policy: f.policySha256 !== null ? { sha256: f.policySha256 } : { sha256: null, note: accepted.size > 0 ? 'no policy file: the built-in local policy (sim allowed, the reference measurement of this provisioner)' : 'no attestation in this run' },
+    policy: f.policySha256 !== null ? { sha256: f.policySha256 } : { sha256: null, note: accepted.size > 0 ? 'no policy file: the built-in local policy, which allows sim and the reference measurement of this provisioner' : 'no attestation in this run' },
     bundle: { tasksSha256: f.tasksSha256, executorSha256: executor },
     encrypted,
     inputs: f.inputs.map((i) => ({ ...i })),

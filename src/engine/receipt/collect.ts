@@ -120,13 +120,21 @@ export async function receiptOutputs(published: Readonly<Record<string, PortValu
 
 const DECISION_TYPES = new Set(['attestation', 'key-release', 'worker-revoked', 'exec-connection']);
 
+const isDecision = (d: unknown): d is BrokerDecision => typeof d === 'object' && d !== null && DECISION_TYPES.has(String((d as { type?: unknown }).type));
+
 /**
- * The key broker's decisions for a run: from the journal when the engine
- * journals them, else from the broker's own log
- * (`<SEALFLOW_HOME>/attestation/<run id>.jsonl`, src/engine/attested/session.ts).
+ * The key broker's decisions for a run: from the journal, where the engine
+ * records each as a `{"type":"wcpac","decision":…}` event (docs/protocol.md
+ * §10); else from the broker's own log of earlier versions
+ * (`<SEALFLOW_HOME>/attestation/<run id>.jsonl`).
  */
 export function brokerDecisions(runId: string, events: readonly RunEvent[], env: NodeJS.ProcessEnv = process.env): BrokerDecision[] {
-  const inJournal = (events as readonly { type: string }[]).filter((e) => DECISION_TYPES.has(e.type)) as unknown as BrokerDecision[];
+  const inJournal: BrokerDecision[] = [];
+  for (const e of events as readonly unknown[]) {
+    const w = e as { type?: unknown; decision?: unknown };
+    if (w.type === 'wcpac' && isDecision(w.decision)) inJournal.push(w.decision);
+    else if (isDecision(e)) inJournal.push(e);
+  }
   if (inJournal.length > 0) return inJournal;
   const file = path.join(path.dirname(defaultMasterDir(env)), 'attestation', `${runId}.jsonl`);
   if (!fs.existsSync(file)) return [];
@@ -134,8 +142,8 @@ export function brokerDecisions(runId: string, events: readonly RunEvent[], env:
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const d = JSON.parse(line) as { type?: unknown };
-      if (typeof d.type === 'string' && DECISION_TYPES.has(d.type)) out.push(d as BrokerDecision);
+      const d = JSON.parse(line) as unknown;
+      if (isDecision(d)) out.push(d);
     } catch {
       break; // a torn last line
     }
