@@ -8,6 +8,7 @@
  */
 import type { PortValue } from '../workflow/model.js';
 import type { RunState } from './states.js';
+import type { BrokerDecision } from './broker/types.js';
 
 export interface RunStarted {
   readonly type: 'run-started';
@@ -139,7 +140,19 @@ export interface RunFinished {
   readonly message?: string;
 }
 
+/**
+ * A key-broker decision of the WCPAC protocol (docs/protocol.md §6, §8, §9):
+ * attestation accepted/refused with reason and claims, file-key release (ids
+ * and ciphertext hashes, never keys), revocation, executor connection.
+ */
+export interface Wcpac {
+  readonly type: 'wcpac';
+  readonly t: number;
+  readonly decision: BrokerDecision;
+}
+
 export type RunEvent =
+  | Wcpac
   | RunStarted
   | RunResumed
   | WorkerStarted

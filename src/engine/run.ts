@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import { attachAttestedJournal } from './attested/session.js';
 import { bundleTasks } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -128,6 +129,8 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       host: os.hostname(),
     });
   }
+  // Key-broker decisions of attested workers go to this journal (buffered until now).
+  attachAttestedJournal(runId, (d) => journal.append({ type: 'wcpac', decision: d }));
   if (bundle) {
     fs.mkdirSync(path.dirname(runDir.bundle), { recursive: true });
     fs.writeFileSync(runDir.bundle, bundle.code, { mode: 0o600 });

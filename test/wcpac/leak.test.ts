@@ -63,7 +63,8 @@ describe('§10 encrypted data flow on attested sim workers', () => {
     const plain = (await collect(decrypt([owner], sealed))).toString();
     assert.equal(plain.split(canary).length - 1, 2, 'the owner reads the canary (twice: the step doubled the text)');
 
-    const decisions = fs.readFileSync(path.join(root, 'home', 'attestation', `${runs[0]}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; decision: string; step?: string; simulated?: boolean });
+    const journal = fs.readFileSync(path.join(root, 'state', 'runs', runs[0] ?? '', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; decision?: unknown });
+    const decisions = journal.filter((e) => e.type === 'wcpac').map((e) => e.decision as { type: string; decision: string; step?: string; simulated?: boolean });
     assert.equal(decisions.filter((d) => d.type === 'attestation' && d.decision === 'accepted').length, 2);
     const join = decisions.find((d) => d.type === 'key-release' && d.step?.startsWith('join'));
     assert.equal(join?.decision, 'released');

@@ -22,6 +22,11 @@ describe('§10 sealflow run --platform sim', () => {
     const sim = await runCli(['run', wc, '--platform', 'sim', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'sim'), '--quiet'], { env });
     assert.equal(sim.code, 0, sim.stderr);
     assert.match(sim.stderr, /worker local-\d+ attested: sim evidence \(NOT a TEE\), measurement [0-9a-f]{16}/);
+    const simRun = fs.readdirSync(path.join(root, 'state', 'runs'))[0] ?? '';
+    const events = fs.readFileSync(path.join(root, 'state', 'runs', simRun, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; decision?: { type: string; files?: { id: string }[] } });
+    const releases = events.filter((e) => e.type === 'wcpac' && e.decision?.type === 'key-release');
+    assert.ok(releases.length >= 16, 'every step got its keys');
+    assert.ok(releases.every((e) => e.decision?.files?.some((f) => /tasks\.mjs\.age$/.test(f.id))), 'the task code travels sealed, its key released per step');
     const plain = await runCli(['run', wc, '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
     const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv'));
@@ -50,12 +55,17 @@ describe('§10 sealflow run --platform sim', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('§10 --platform none is refused for a step that requires a TEE, and an unknown platform is an input error', async () => {
+  test('§10 --platform none is refused for a step that requires a TEE, mixing none and sim is refused, and an unknown platform is an input error', async () => {
     const { root, env } = home();
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');
     const none = await runCli(['run', flow, '--platform', 'none', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /step join requires tee: sgx/);
+    const mixed = path.join(root, 'mixed.yaml');
+    fs.writeFileSync(mixed, 'deployments:\n  plain: { connector: local, platform: none, workers: 1 }\n  enclaves: { connector: local, platform: sim, workers: 1 }\ndefault: plain\nbindings:\n  - step: join\n    deployment: enclaves\n');
+    const mix = await runCli(['run', flow, '--config', mixed, '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
+    assert.equal(mix.code, 2, mix.stderr);
+    assert.match(mix.stderr, /both platform none and platform sim/);
     const bad = await runCli(['run', flow, '--platform', 'gramine', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(bad.code, 2);
     fs.rmSync(root, { recursive: true, force: true });

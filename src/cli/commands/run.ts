@@ -73,6 +73,10 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const platformOverride = platformFlag(opts.platform);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: d.options }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
+  const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
+  if (platformsUsed.has('none') && platformsUsed.has('sim')) {
+    throw new InputError('this run places steps on both platform none and platform sim deployments; encrypted (sim) and unencrypted (none) steps cannot exchange files yet — use one platform (e.g. --platform sim)');
+  }
   if (platformOverride !== undefined) {
     for (const s of workflow.steps) {
       const d = deployments.find((x) => x.id === byStep.get(s.id));

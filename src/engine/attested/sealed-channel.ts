@@ -50,6 +50,13 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       const admitted = new Map<string, string>();
       for (const p of filePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
       const inputs = mapFiles(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
+      // Task code travels like data: the bundled tasks are sealed to the broker and released per step.
+      let exec = msg.exec;
+      if (exec.kind === 'task') {
+        const sealedBundle = await o.admit(exec.bundle);
+        admitted.set(exec.bundle, sealedBundle);
+        exec = { ...exec, bundle: sealedBundle };
+      }
       assignStep(o.broker, o.slot, msg.id);
       const keys = await releaseFileKeys(o.broker, o.slot, {
         step: msg.id,
@@ -59,7 +66,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       });
       const files: Record<string, SealedFile> = {};
       for (const k of keys) files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64') };
-      inner.send({ ...msg, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
+      inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
     }

@@ -6,8 +6,9 @@
  * worker is attested and its executor connected over mTLS, and hands the
  * engine a WorkerHandle whose channel carries sealed assignments.
  *
- * Broker decisions go to `<SEALFLOW_HOME>/attestation/<run id>.jsonl`
- * (0600) until the engine's journal takes them (events.ts is the engine's).
+ * Broker decisions go to the run journal as `wcpac` events; those made
+ * before the journal exists (workers start while the run is validated) are
+ * buffered until `attachAttestedJournal`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +18,6 @@ import { definePolicy } from '../../attestation/policy.js';
 import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
 import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
-import { defaultMasterDir } from '../../crypto/master-key.js';
 import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
@@ -87,10 +87,7 @@ export class AttestedSession {
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const runIdentity = X25519Identity.generate();
-    const journalDir = path.join(path.dirname(defaultMasterDir()), 'attestation');
-    fs.mkdirSync(journalDir, { recursive: true, mode: 0o700 });
-    const journal = fs.openSync(path.join(journalDir, `${runId}.jsonl`), 'a', 0o600);
-    const record = (d: BrokerDecision) => fs.writeSync(journal, `${JSON.stringify({ ...d, t: Date.now() })}\n`);
+    const record = (d: BrokerDecision) => journalOf(runId).record(d);
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -224,4 +221,39 @@ export function attestedSession(runId: string, warn: (m: string) => void = (m) =
     sessions.set(runId, s);
   }
   return s;
+}
+
+/** Decisions of a run, buffered until its journal is attached. */
+class DecisionBuffer {
+  #pending: BrokerDecision[] = [];
+  #sink: ((d: BrokerDecision) => void) | null = null;
+  record(d: BrokerDecision): void {
+    if (!this.#sink) return void this.#pending.push(d);
+    try {
+      this.#sink(d);
+    } catch {
+      // the journal is closed (the run has finished); nothing is released after that
+    }
+  }
+  attach(sink: (d: BrokerDecision) => void): void {
+    this.#sink = sink;
+    const p = this.#pending;
+    this.#pending = [];
+    for (const d of p) this.record(d);
+  }
+}
+
+const journals = new Map<string, DecisionBuffer>();
+function journalOf(runId: string): DecisionBuffer {
+  let j = journals.get(runId);
+  if (!j) {
+    j = new DecisionBuffer();
+    journals.set(runId, j);
+  }
+  return j;
+}
+
+/** Called by the engine once the run's journal exists. */
+export function attachAttestedJournal(runId: string, sink: (d: BrokerDecision) => void): void {
+  journalOf(runId).attach(sink);
 }

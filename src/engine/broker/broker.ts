@@ -119,6 +119,8 @@ export class KeyBroker {
     socket.on('close', () => this.#sockets.delete(socket));
     const channel = streamChannel<BrokerToProvisioner, ProvisionerToBroker>(socket, socket);
     socket.on('error', () => undefined);
+    // A provisioner has the challenge's lifetime to send its evidence; an idle connection is dropped.
+    socket.setTimeout(this.opts.challengeTtlMs ?? 60_000, () => socket.destroy());
     let used = false;
     const challenge = this.#challenges.issue(connection);
     channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64') });

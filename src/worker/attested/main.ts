@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
 import { dispatch, type Handlers } from '../../protocol/dispatch.js';
@@ -51,6 +52,10 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   const pathEnv = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   let stopping = false;
   const plaintextDirs = new Set<string>();
+  // Decrypted task code of this executor; wiped when it exits (and by the launcher if it is killed).
+  const codeDir = fs.mkdtempSync(path.join(process.cwd(), 'code-')); // the launcher's work directory, removed when this worker is gone
+  fs.chmodSync(codeDir, 0o700);
+  plaintextDirs.add(codeDir);
   const stopAll = async (code: number): Promise<void> => {
     stopping = true;
     for (const a of running.values()) a.cancel();
@@ -75,7 +80,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       }
       const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
       for (const d of dirs) plaintextDirs.add(d);
-      void prepareSealed(msg, ctx.keyReceivingKey).then(
+      void prepareSealed(msg, ctx.keyReceivingKey, codeDir).then(
         (prep) => {
           if (stopping) return;
           const attempt = startAttempt(prep.msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));

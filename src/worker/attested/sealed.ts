@@ -44,16 +44,50 @@ export interface Prepared {
   finish(r: AttemptResult): Promise<AttemptResult>;
 }
 
-/** Decrypts the inputs of `msg` into `<scratchDir>.in/`; throws (the attempt fails) on a hash mismatch. */
-export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject): Promise<Prepared> {
+/** Decrypted task bundles of this executor, by ciphertext SHA-256 (imported once each). */
+const taskBundles = new Map<string, Promise<string>>();
+
+async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: string }, keyReceivingKey: KeyObject, codeDir: string): Promise<string> {
+  let p = taskBundles.get(f.sha256);
+  if (!p) {
+    p = (async () => {
+      const bytes = await fs.promises.readFile(src);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== f.sha256) throw new Error(`the task bundle's SHA-256 ${sha} is not the one the master recorded; refusing to run it`);
+      const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+      fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
+      const dest = path.join(codeDir, `${f.sha256}.mjs`);
+      await writeStream(decryptWithFileKey(key, bytes, INLINE), dest);
+      key.fill(0);
+      return dest;
+    })();
+    taskBundles.set(f.sha256, p);
+    p.catch(() => taskBundles.delete(f.sha256));
+  }
+  return p;
+}
+
+/**
+ * Decrypts the inputs of `msg` into `<scratchDir>.in/` (and its task bundle,
+ * once per executor, into `codeDir`); throws (the attempt fails) on a hash
+ * mismatch.
+ */
+export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`): Promise<Prepared> {
   if (hasDirectory(msg.inputs)) throw new Error('directory inputs are not supported in encrypted runs yet');
   const inDir = `${msg.scratchDir}.in`;
   fs.rmSync(inDir, { recursive: true, force: true });
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
   const recipients = msg.sealed.recipients.map((r) => X25519Recipient.parse(r));
   const plain = new Map<string, string>();
+  let exec = msg.exec;
+  if (exec.kind === 'task') {
+    const f = msg.sealed.files[exec.bundle];
+    if (!f) throw new Error('no key was released for the task bundle');
+    exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyReceivingKey, codeDir) };
+  }
   let n = 0;
   for (const [src, f] of Object.entries(msg.sealed.files)) {
+    if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
     const bytes = await fs.promises.readFile(src);
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
@@ -74,7 +108,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   const logBase = path.join(inDir, 'log');
   const { sealed: _sealed, ...plainMsg } = msg;
   return {
-    msg: { ...plainMsg, inputs, logBase },
+    msg: { ...plainMsg, exec, inputs, logBase },
     async finish(r) {
       try {
         for (const ext of ['out', 'err']) {
