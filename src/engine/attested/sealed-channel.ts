@@ -29,8 +29,11 @@ export interface SealedChannelOptions {
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
 
-function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/** Streams the file through SHA-256 (never blocks the master's event loop on a large file). */
+export async function sha256Of(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  return h.digest('hex');
 }
 
 export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): WorkerChannel {
@@ -72,12 +75,12 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     }
   };
 
-  const recordOutputs = (m: WorkerToMaster): WorkerToMaster => {
+  const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
     if (m.type !== 'succeeded') return m;
     for (const p of new Set(filePaths(m.outputs))) {
       let actual: string;
       try {
-        actual = sha256(p);
+        actual = await sha256Of(p);
       } catch {
         return fail(m.id, `output ${p} is missing on the master`);
       }
@@ -89,7 +92,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
   };
 
   inner.onMessage((m) => {
-    incoming = incoming.then(() => deliver(recordOutputs(m)));
+    incoming = incoming.then(async () => deliver(await recordOutputs(m)));
   });
 
   return {

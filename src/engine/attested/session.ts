@@ -28,7 +28,7 @@ import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle
 import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
-import { sealedChannel } from './sealed-channel.js';
+import { sealedChannel, sha256Of } from './sealed-channel.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
@@ -122,8 +122,7 @@ export class AttestedSession {
         encrypt([this.brokerRecipient], fs.createReadStream(file), { pipeline: { parallelThreshold: Infinity } }).on('error', reject).pipe(out).on('finish', resolve).on('error', reject);
       });
     }
-    const { createHash } = await import('node:crypto');
-    recordCiphertext(this.broker, sealed, createHash('sha256').update(fs.readFileSync(sealed)).digest('hex'));
+    recordCiphertext(this.broker, sealed, await sha256Of(sealed));
     this.#admitted.set(file, sealed);
     return sealed;
   }
