@@ -84,4 +84,24 @@ describe('§12 fault injection: encrypted sim runs', () => {
       assert.ok(d.slice(revokedAt).some((x) => x.type === 'key-release' && x.decision === 'released' && x.step.startsWith('mid[0]#2')), 'the re-run got its keys');
     }
   });
+
+  test('§12.2 when the only attested sim worker dies, a replacement is attested and gets the re-run\'s keys; decrypted outputs byte-identical', async () => {
+    const stateDir = tmpDir('sealflow-simfault-');
+    const { outcome } = await faultRun(wf, {
+      platform: 'sim',
+      workers: 1,
+      stateDir,
+      onEvent: (e, pool) => {
+        if (e.type === 'step-started' && e.step === 'mid' && e.attempt === 1) process.kill(workerOf(pool, e.worker).pid, 'SIGKILL');
+      },
+    });
+    assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+    assert.deepEqual(await decrypted(outcome.outputs['summary']), clean.summary);
+    const ev = events(outcome.runDir);
+    assert.deepEqual(ev.flatMap((e) => (e.type === 'worker-started' ? [e.worker] : [])), ['local-1', 'local-2']);
+    const d = decisions(ev);
+    assert.ok(d.some((x) => x.type === 'attestation' && x.decision === 'accepted' && x.slot === 'local-2'), 'the replacement was attested');
+    assert.ok(d.some((x) => x.type === 'worker-revoked' && x.worker === 'local-1'));
+    assert.ok(d.some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === 'local-2' && x.step.startsWith('mid[0]#2')));
+  });
 });
