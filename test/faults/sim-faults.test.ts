@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { RunEvent } from '../../src/engine/events.js';
 import type { Workflow } from '../../src/workflow/model.js';
 import { events, tmpDir } from '../engine/build.js';
 import { runCli } from '../helpers/cli.js';
@@ -43,9 +44,9 @@ async function decrypted(v: unknown): Promise<Buffer> {
   return fs.readFileSync(out);
 }
 
-function decisions(runId: string): BrokerDecision[] {
-  const f = path.join(home, 'home', 'attestation', `${runId}.jsonl`);
-  return fs.readFileSync(f, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as BrokerDecision);
+/** The key broker's decisions, as journalled in the run journal (`wcpac` events). */
+function decisions(ev: readonly RunEvent[]): BrokerDecision[] {
+  return ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
 }
 
 describe('§12 fault injection: encrypted sim runs', () => {
@@ -54,13 +55,11 @@ describe('§12 fault injection: encrypted sim runs', () => {
       const stateDir = tmpDir('sealflow-simfault-');
       let scratch = '';
       let victim = '';
-      let runId = '';
       const { outcome } = await faultRun(wf, {
         platform: 'sim',
         stateDir,
         onEvent: (e, pool) => {
           if (e.type === 'run-started') {
-            runId = e.runId;
             scratch = path.join(stateDir, 'runs', e.runId, 'scratch', 'mid.0.1', 'o');
           }
           if (e.type === 'step-started' && e.step === 'mid' && e.attempt === 1) {
@@ -78,11 +77,31 @@ describe('§12 fault injection: encrypted sim runs', () => {
       assert.equal(ev.filter((e) => e.type === 'step-started' && e.step === 'gen').length, 1, 'the producer did not run again');
       const rerun = ev.find((e) => e.type === 'step-started' && e.step === 'mid' && e.attempt === 2);
       assert.ok(rerun?.type === 'step-started' && rerun.worker !== victim, 'mid re-ran on another worker');
-      const d = decisions(runId);
+      const d = decisions(ev);
       const revokedAt = d.findIndex((x) => x.type === 'worker-revoked' && x.worker === victim);
       assert.ok(revokedAt >= 0, `worker ${victim} was revoked`);
       assert.ok(!d.slice(revokedAt).some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === victim), 'no key went to the dead worker after its revocation');
       assert.ok(d.slice(revokedAt).some((x) => x.type === 'key-release' && x.decision === 'released' && x.step.startsWith('mid[0]#2')), 'the re-run got its keys');
     }
+  });
+
+  test('§12.2 when the only attested sim worker dies, a replacement is attested and gets the re-run\'s keys; decrypted outputs byte-identical', async () => {
+    const stateDir = tmpDir('sealflow-simfault-');
+    const { outcome } = await faultRun(wf, {
+      platform: 'sim',
+      workers: 1,
+      stateDir,
+      onEvent: (e, pool) => {
+        if (e.type === 'step-started' && e.step === 'mid' && e.attempt === 1) process.kill(workerOf(pool, e.worker).pid, 'SIGKILL');
+      },
+    });
+    assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+    assert.deepEqual(await decrypted(outcome.outputs['summary']), clean.summary);
+    const ev = events(outcome.runDir);
+    assert.deepEqual(ev.flatMap((e) => (e.type === 'worker-started' ? [e.worker] : [])), ['local-1', 'local-2']);
+    const d = decisions(ev);
+    assert.ok(d.some((x) => x.type === 'attestation' && x.decision === 'accepted' && x.slot === 'local-2'), 'the replacement was attested');
+    assert.ok(d.some((x) => x.type === 'worker-revoked' && x.worker === 'local-1'));
+    assert.ok(d.some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === 'local-2' && x.step.startsWith('mid[0]#2')));
   });
 });

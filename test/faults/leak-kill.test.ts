@@ -1,0 +1,78 @@
+/**
+ * The leak check of docs/protocol.md §10, extended to §12: in an encrypted
+ * run on attested sim workers, a worker is SIGKILLed while its step has the
+ * decrypted canary in its scratch directory. The run still succeeds, and the
+ * canary appears nowhere the run, its workers or the master wrote — except in
+ * the owner's decrypted result: the killed worker's scratch and decrypted
+ * inputs were wiped by the connector (§12.1).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cmd, events, workflow } from '../engine/build.js';
+import { runCli } from '../helpers/cli.js';
+import { faultRun, until, workerOf } from './harness.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-leakkill-'));
+const tmp = path.join(root, 'tmp');
+fs.mkdirSync(tmp);
+process.env['SEALFLOW_HOME'] = path.join(root, 'home');
+process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
+process.env['TMPDIR'] = tmp;
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+describe('§12 leak check with a killed worker', () => {
+  test('§12 leak check: a worker SIGKILLed with the decrypted canary in its scratch leaves it nowhere but in the owner\'s decrypted result', async () => {
+    const canary = `CANARY-${randomBytes(12).toString('hex')}`;
+    const input = path.join(root, 'owner', 'text.txt');
+    fs.mkdirSync(path.dirname(input));
+    fs.writeFileSync(input, `first\n${canary}\nlast\n`);
+    const stateDir = path.join(root, 'state');
+    // The step copies its (decrypted) input into its scratch, then works slowly; the first attempt is killed meanwhile.
+    const wf = workflow(
+      [cmd('copy', { argv: ['sh', '-c', 'cat "$1" > partial.txt; sleep 0.6; cat "$1" "$1"', 'sh', '$(t)'], in: { t: { type: 'file', from: 'text' } }, stdout: 'o.txt', out: { o: 'file o.txt' } })],
+      { inputs: { text: 'file' }, outputs: { result: { type: 'file', from: 'copy/o' } } },
+    );
+    let partial = '';
+    let sawPlaintext = false;
+    const { outcome } = await faultRun(wf, {
+      platform: 'sim',
+      stateDir,
+      inputs: { text: { class: 'File', path: input } },
+      onEvent: (e, pool) => {
+        if (e.type === 'run-started') partial = path.join(stateDir, 'runs', e.runId, 'scratch', 'copy.0.1', 'partial.txt');
+        if (e.type === 'step-started' && e.attempt === 1) {
+          const pid = workerOf(pool, e.worker).pid;
+          void until(() => fs.existsSync(partial) && fs.readFileSync(partial).includes(canary), 5000).then((ok) => {
+            sawPlaintext = ok;
+            process.kill(pid, 'SIGKILL');
+          });
+        }
+      },
+    });
+    assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+    assert.ok(sawPlaintext, 'the killed attempt held the decrypted canary in its scratch');
+    assert.ok(events(outcome.runDir).some((e) => e.type === 'worker-lost'));
+    await until(() => !fs.existsSync(partial), 3000);
+
+    const leaks = filesUnder(root).filter((f) => f !== input && fs.readFileSync(f).includes(canary));
+    assert.deepEqual(leaks, [], 'no plaintext canary in any file the run wrote');
+    const result = (outcome.outputs['result'] as { path: string }).path;
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), result], { env: { SEALFLOW_HOME: path.join(root, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' } });
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.equal(dec.stdout.split(canary).length - 1, 2, 'the owner reads the canary');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+});
