@@ -77,6 +77,23 @@ describe('§10 sealflow run --platform sim', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  test('§10 a failing step on a sim worker shows no plaintext stderr and points at its encrypted log, which the owner can read', async () => {
+    const { root, env } = home();
+    const work = path.join(root, 'work');
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak'), work, { recursive: true });
+    fs.writeFileSync(path.join(work, 'fail.yaml'), "name: fail\ninputs:\n  text: file\noutputs:\n  out: { type: file, from: boom/out }\nsteps:\n  boom:\n    command: [sh, -c, 'cat \"$1\" >&2; exit 3', sh, $(text)]\n    in: { text: text }\n    out: { out: { type: file, glob: none.txt } }\n");
+    const text = path.join(root, 'secret.txt');
+    fs.writeFileSync(text, 'SECRET-STDERR-LINE\n');
+    const r = await runCli(['run', path.join(work, 'fail.yaml'), '--config', path.join(work, 'sealflow.yaml'), '--input', `text=${text}`, '--state-dir', path.join(root, 'state')], { env });
+    assert.equal(r.code, 1);
+    assert.ok(!r.stderr.includes('SECRET-STDERR-LINE'), 'the stderr tail is not shown in plaintext');
+    const m = /log \(encrypted\): (\S+\.err\.age)/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), m[1] ?? ''], { env });
+    assert.equal(dec.stdout, 'SECRET-STDERR-LINE\n');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   test('§10 --platform none is refused for a step that requires a TEE, mixing none and sim is refused, and an unknown platform is an input error', async () => {
     const { root, env } = home();
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');

@@ -4,6 +4,7 @@
  * configured workers with a journal, then publish the outputs. `--resume ID`
  * continues a run that failed, was cancelled or was killed.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -180,7 +181,9 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
     const status = f.exitStatus !== null ? `exit status ${f.exitStatus}` : f.signal ? `signal ${f.signal}` : 'no exit status';
     lines.push(`  step ${f.step}${f.index > 0 || events.some((e) => e.type === 'step-expanded' && e.step === f.step) ? `[${f.index}]` : ''} failed (${status}): ${f.message}`);
     if (f.stderrTail) lines.push(...f.stderrTail.split('\n').map((l) => `    | ${l}`));
-    lines.push(`    log: ${o.runDir.logBase(f.step, f.index)}.err`);
+    const log = `${o.runDir.logBase(f.step, f.index)}.err`;
+    // Attested (sim) steps leave their logs encrypted to the run and the owner (docs/protocol.md §10).
+    lines.push(fs.existsSync(`${log}.age`) ? `    log (encrypted): ${log}.age — read it with: sealflow decrypt -i <owner identity> ${log}.age` : `    log: ${log}`);
   }
   lines.push(`resume with: sealflow run --resume ${o.runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}`);
   process.stderr.write(`${lines.join('\n')}\n`);
