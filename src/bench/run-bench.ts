@@ -97,7 +97,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       let inputs: Record<string, string>;
       try {
         o.progress.current(`preparing ${c.example} ${c.size}`);
+        const t0 = performance.now();
         inputs = await EXAMPLES[c.example]!.prepare(c.size, dataDir);
+        const took = (performance.now() - t0) / 1000;
+        if (took >= 1) o.progress.line(`${c.example} ${c.size}: inputs generated in ${took.toFixed(1)} s (kept in ${dataDir})`);
       } catch (e) {
         cr.prepareError = e instanceof Error ? e.message : String(e);
         o.progress.line(`${tag}: inputs could not be prepared: ${cr.prepareError}`);

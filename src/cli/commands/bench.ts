@@ -11,6 +11,7 @@ import { InputError } from '../../errors.js';
 import { runBench } from '../../bench/run-bench.js';
 import { createBenchProgress } from '../../bench/progress.js';
 import { writeResults } from '../../bench/write.js';
+import { FULL_SIZES } from '../../bench/plan.js';
 import type { BenchResults } from '../../bench/results.js';
 
 interface BenchOpts {
@@ -84,7 +85,7 @@ export function register(program: Command): void {
     .command('bench')
     .description('benchmark the seed workflows against native baselines across the TEE / encryption configuration matrix')
     .option('--quick', 'small sizes, 3 runs each (the default; a few minutes)')
-    .option('--full', 'two or more sizes per example, 5 runs each (about an hour on 2 cores)')
+    .option('--full', `two sizes per example, 5 runs each (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v.join(' + ')}`).join('; ')})`)
     .option('--runs <n>', 'runs per configuration (default: 3 with --quick, 5 with --full)')
     .option('--only <names>', 'comma-separated examples: word-count, dna-alignment, distributed-k-means, diagnosis-recommendation')
     .option('--sizes <list>', 'comma-separated sizes for every selected example (e.g. 1MB,10MB), or example=size entries (word-count=100MB)')
