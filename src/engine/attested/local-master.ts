@@ -15,13 +15,65 @@ import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
 export const FIRST_USE_WARNING =
   'sealflow: WARNING: created a local master with UNENCRYPTED key files (mode 0600) in %s; run "sealflow master init" with a passphrase for anything but development.\n';
 
-export async function localMaster(warn: (m: string) => void): Promise<MasterKeys> {
-  const dir = defaultMasterDir();
-  if (!fs.existsSync(path.join(dir, 'master.json'))) {
-    await initMaster(dir, { insecurePlaintext: true });
-    warn(FIRST_USE_WARNING.replace('%s', dir));
+function whole(file: string): boolean {
+  try {
+    JSON.parse(fs.readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
   }
-  return loadMaster(dir, process.env['SEALFLOW_MASTER_PASSPHRASE'], (m) => warn(`sealflow: warning: ${m}\n`));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Creates a plaintext-key master at `dir` unless one appears there first; false if another process is writing one. */
+async function createOnFirstUse(dir: string, warn: (m: string) => void): Promise<boolean> {
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  const tmp = fs.mkdtempSync(path.join(path.dirname(dir), '.master-'));
+  try {
+    await initMaster(tmp, { insecurePlaintext: true });
+    fs.renameSync(tmp, dir); // atomic; replaces only a missing or empty directory
+    warn(FIRST_USE_WARNING.replace('%s', dir));
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    return false; // another process got there first: use its master
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** One load per master directory per process: the keys are decrypted (and any warning printed) once. */
+const loaded = new Map<string, Promise<MasterKeys>>();
+
+/**
+ * The local master ($SEALFLOW_HOME/master), created on first use with 0600
+ * plaintext key files and a loud warning. It is built in a temporary
+ * directory and renamed into place, so concurrent first runs agree on one
+ * master. An existing encrypted master is opened with `passphrase`.
+ */
+export function ensureLocalMaster(opts: { passphrase: () => Promise<string | undefined>; warn: (m: string) => void; env?: NodeJS.ProcessEnv }): Promise<MasterKeys> {
+  const dir = defaultMasterDir(opts.env);
+  let p = loaded.get(dir);
+  if (!p) {
+    p = (async () => {
+      const file = path.join(dir, 'master.json');
+      // Another process may be creating the master right now (a concurrent first run): wait for a whole master.json.
+      for (let attempt = 0; attempt < 50 && !whole(file); attempt++) {
+        if (!fs.existsSync(file) && (await createOnFirstUse(dir, opts.warn))) break;
+        await sleep(100);
+      }
+      return loadMaster(dir, await opts.passphrase(), (w) => opts.warn(`sealflow: warning: ${w}\n`));
+    })();
+    loaded.set(dir, p);
+    p.catch(() => loaded.delete(dir));
+  }
+  return p;
+}
+
+export function localMaster(warn: (m: string) => void): Promise<MasterKeys> {
+  return ensureLocalMaster({ passphrase: async () => process.env['SEALFLOW_MASTER_PASSPHRASE'], warn });
 }
 
 /** The file of the local owner identity (created on first use). */
