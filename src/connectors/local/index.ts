@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { Connector, StartRequest, WorkerExit, WorkerHandle } from '../connector.js';
 import { ipcChannel } from '../../protocol/channel.js';
 import type { MasterToWorker, ReadyMsg, WorkerToMaster } from '../../protocol/execution.js';
+import { killWorkerGroup, reapGroups } from '../process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -41,23 +42,8 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: null, signal: null }));
   });
-  const kill = () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  const reap = (pgids: readonly number[]) => {
-    for (const g of pgids) {
-      try {
-        process.kill(-g, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  };
+  const kill = () => killWorkerGroup(child);
+  const reap = reapGroups;
   // Local workers' scratch lives on this machine: delete what a killed worker left.
   const wipe = (dirs: readonly string[]) => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

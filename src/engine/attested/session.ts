@@ -29,6 +29,7 @@ import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
@@ -158,24 +159,9 @@ export class AttestedSession {
       // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
       if (--this.#live === 0 && !this.#held) void this.close();
     });
-    const kill = () => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
+    const kill = () => killWorkerGroup(child);
     // Process groups the executor reported (`started`) and may have left behind when it died.
-    const reap = (pgids: readonly number[]) => {
-      for (const g of pgids) {
-        try {
-          process.kill(-g, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    };
+    const reap = reapGroups;
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
