@@ -55,6 +55,28 @@ describe('§10 sealflow run --platform sim', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  test('§6 a deployment\'s policy file from policy init is used: it admits this sealflow\'s provisioner, and one that forbids sim refuses every worker', async () => {
+    const { root, env } = home();
+    assert.equal((await runCli(['master', 'init', '--insecure-plaintext-keys'], { env })).code, 0);
+    const work = path.join(root, 'work');
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak'), work, { recursive: true });
+    const text = path.join(root, 'text.txt');
+    fs.writeFileSync(text, 'policy test\n');
+    const run = (policyArgs: string[]) => async () => {
+      fs.rmSync(path.join(work, 'policy.yaml'), { force: true });
+      const init = await runCli(['policy', 'init', '-o', path.join(work, 'policy.yaml'), ...policyArgs], { env });
+      assert.equal(init.code, 0, init.stderr);
+      fs.writeFileSync(path.join(work, 'sealflow.yaml'), 'deployments:\n  enclaves: { connector: local, platform: sim, workers: 1, policy: policy.yaml }\ndefault: enclaves\n');
+      return runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${text}`, '--state-dir', path.join(root, 'state'), '--quiet'], { env });
+    };
+    const ok = await run([])();
+    assert.equal(ok.code, 0, ok.stderr);
+    const refused = await run(['--no-allow-simulated'])();
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /not a TEE; the policy refuses it/);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   test('§10 --platform none is refused for a step that requires a TEE, mixing none and sim is refused, and an unknown platform is an input error', async () => {
     const { root, env } = home();
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');

@@ -5,6 +5,7 @@
  * continues a run that failed, was cancelled or was killed.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { RunStarted } from '../../engine/events.js';
@@ -18,6 +19,7 @@ import type { EngineDeployment } from '../../engine/workers.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
+import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface RunOpts {
@@ -33,6 +35,16 @@ interface RunOpts {
   out?: string;
   owner?: string;
   platform?: string;
+}
+
+/** A deployment's `policy:` file is relative to the run configuration that names it. */
+function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: string): Readonly<Record<string, unknown>> {
+  const p = options['policy'];
+  if (p === undefined) return options;
+  if (typeof p !== 'string') throw new InputError(`${configFile}: a deployment's policy must be a file path (written by "sealflow policy init")`);
+  const file = path.resolve(path.dirname(configFile), p);
+  loadPolicy(file); // an invalid policy is an input error now, before any worker starts
+  return { ...options, policy: file };
 }
 
 /** `--platform none|sim`: overrides the platform of local deployments only. */
@@ -71,7 +83,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
   const platformOverride = platformFlag(opts.platform);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: d.options }));
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file) }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
   if (platformsUsed.has('none') && platformsUsed.has('sim')) {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { definePolicy } from '../../attestation/policy.js';
+import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
 import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
 import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
@@ -50,10 +50,12 @@ export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
   readonly platform: 'sim';
+  /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
+  readonly policy?: AttestationPolicy;
 }
 
 export class AttestedSession {
-  #admitted = new Map<string, string>();
+  #admitted = new Map<string, Promise<string>>();
   #live = 0;
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
@@ -105,10 +107,19 @@ export class AttestedSession {
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
-  async admit(file: string): Promise<string> {
-    const known = this.#admitted.get(file);
-    if (known !== undefined) return known;
-    if (this.broker.hashes.has(file)) return file;
+  admit(file: string): Promise<string> {
+    if (this.broker.hashes.has(file)) return Promise.resolve(file);
+    let p = this.#admitted.get(file);
+    if (!p) {
+      // One admission per file, however many steps read it at once.
+      p = this.#admit(file);
+      this.#admitted.set(file, p);
+      p.catch(() => this.#admitted.delete(file));
+    }
+    return p;
+  }
+
+  async #admit(file: string): Promise<string> {
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
@@ -123,7 +134,6 @@ export class AttestedSession {
       });
     }
     recordCiphertext(this.broker, sealed, await sha256Of(sealed));
-    this.#admitted.set(file, sealed);
     return sealed;
   }
 
@@ -133,7 +143,7 @@ export class AttestedSession {
   }
 
   async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
-    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform });
+    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
     const cmd = this.sim.launch({ program: PROVISIONER_PATH, args: [this.configPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });

@@ -1,6 +1,7 @@
 /** The engine's entry to attested workers (called by WorkerPool.start for platforms with evidence). */
 import type { WorkerHandle } from '../../connectors/connector.js';
 import { OperationError } from '../../errors.js';
+import { loadPolicy } from '../../attestation/policy-load.js';
 import type { EngineDeployment } from '../workers.js';
 import { attestedSession, closeAttested } from './session.js';
 
@@ -8,7 +9,9 @@ export { closeAttested };
 
 export async function startAttested(runId: string, d: EngineDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
   if (d.platform !== 'sim') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
+  const file = d.options['policy'];
+  const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
   const session = await attestedSession(runId);
   session.hold();
-  return session.start({ id: d.id, connector: d.connector, platform: 'sim' }, count, env, firstIndex);
+  return session.start({ id: d.id, connector: d.connector, platform: 'sim', ...(policy !== undefined ? { policy } : {}) }, count, env, firstIndex);
 }

@@ -88,7 +88,7 @@ export async function judge(ctx: JudgeContext, msg: AttestMsg, connection: numbe
   const expectedReportData = reportData(ctx.runId, slot.slot, challenge, x25519, identitySpki);
   let claims: Claims;
   try {
-    claims = await verifyEvidence(evidence, ctx.collateral, ctx.policy, {
+    claims = await verifyEvidence(evidence, ctx.collateral, slot.policy ?? ctx.policy, {
       now: ctx.now(),
       expectedReportData,
       ...(detected !== undefined ? { platform: detected } : {}),

@@ -80,7 +80,7 @@ function check(broker: KeyBroker, slot: string, req: StepKeyRequest): { worker: 
   if (!w.alive) throw new BrokerRefusal('worker-dead', `worker ${slot} was declared dead; its certificate is revoked`);
   if (req.epoch !== w.epoch) throw new BrokerRefusal('stale-epoch', `the assignment is from epoch ${req.epoch}, worker ${slot} is in epoch ${w.epoch}`);
   if (!broker.assignments.get(slot)?.has(req.step)) throw new BrokerRefusal('not-assigned', `step ${req.step} is not assigned to worker ${slot}`);
-  const t = teeSatisfied(w, req.tee, broker.opts.policy.allowSimulated);
+  const t = teeSatisfied(w, req.tee, (w.policy ?? broker.opts.policy).allowSimulated);
   if (!t.ok) throw new BrokerRefusal('tee-unsatisfied', `worker ${slot} (${w.claims.platform}) does not satisfy tee: ${req.tee} of step ${req.step}${t.simulated ? ' (the policy does not allow simulation)' : ''}`);
   return { worker: w, simulated: t.simulated };
 }

@@ -3,6 +3,7 @@
  * workers it attested, and the decisions it journals. Decisions carry ids,
  * fingerprints and claims — never key bytes.
  */
+import type { AttestationPolicy } from '../../attestation/policy.js';
 import type { Claims } from '../../attestation/verifier.js';
 import type { ConnectorName } from '../../connectors/connector.js';
 import type { PlatformName } from '../../tee/platform.js';
@@ -13,6 +14,8 @@ export interface ExpectedSlot {
   readonly deployment: string;
   readonly connector: ConnectorName | (string & {});
   readonly platform: PlatformName;
+  /** The deployment's own policy (its `policy:` file), else the broker's. */
+  readonly policy?: AttestationPolicy;
 }
 
 export interface AttestedWorker extends ExpectedSlot {

@@ -31,12 +31,31 @@ async function writeStream(r: Readable, file: string): Promise<void> {
   }
 }
 
+/** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written. */
 export async function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
   const tmp = `${file}.sealing`;
-  await writeStream(encrypt(recipients, fs.createReadStream(file), { pipeline: INLINE }), tmp);
+  const h = createHash('sha256');
+  let size = 0;
+  const fh = await fs.promises.open(tmp, 'wx', 0o600);
+  try {
+    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: INLINE })) {
+      const b = c as Uint8Array;
+      h.update(b);
+      size += b.length;
+      await fh.write(b);
+    }
+  } finally {
+    await fh.close();
+  }
   await fs.promises.rename(tmp, file);
-  const bytes = await fs.promises.readFile(file);
-  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { size, sha256: h.digest('hex') };
+}
+
+/** SHA-256 of a file, streamed (memory stays bounded whatever its size). */
+async function sha256Of(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  return h.digest('hex');
 }
 
 export interface Prepared {
@@ -88,14 +107,15 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   let n = 0;
   for (const [src, f] of Object.entries(msg.sealed.files)) {
     if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
-    const bytes = await fs.promises.readFile(src);
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    // Two streamed passes: the hash check before anything is decrypted, then the decryption.
+    // (Between them the file could change; the AEAD still refuses any other ciphertext under this key.)
+    const sha = await sha256Of(src);
     if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
     const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
     const dir = path.join(inDir, String(n++));
     fs.mkdirSync(dir, { mode: 0o700 });
     const dest = path.join(dir, path.basename(src).replace(/\.age$/, ''));
-    await writeStream(decryptWithFileKey(key, bytes, INLINE), dest);
+    await writeStream(decryptWithFileKey(key, fs.createReadStream(src, { highWaterMark: 1 << 20 }), INLINE), dest);
     key.fill(0);
     plain.set(src, dest);
   }
