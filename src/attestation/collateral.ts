@@ -18,7 +18,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../suggest.js';
 import { COLLATERAL_NAMES, type Collateral, type CollateralName } from './verifier.js';
 
 /** File name (lower case) → collateral name; patterns are tried in order. */

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import { InputError, formatLocation } from '../errors.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../suggest.js';
 import { definePolicy, type AttestationPolicy, type PolicyInput } from './policy.js';
 
 type Field =

@@ -27,7 +27,7 @@ import { checkCommands, checkDefaults } from './check-commands.js';
 import type { SpecReply, SpecRequest } from './task-specs-child.js';
 import type { Step, TaskRun, Workflow } from './model.js';
 import { formatType, sameType } from './model.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 import { parseTypeSpec } from './types.js';
 import type { TypeSpec } from './types.js';
 import { displayPath, inputError } from './yaml-source.js';

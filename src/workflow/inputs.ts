@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import type { SourceLocation } from '../errors.js';
 import type { PortDef, PortValue, Workflow } from './model.js';
 import { formatType } from './model.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 import { baseOf, isFileLike } from './types.js';
 import { coerceValue, pathsIn } from './values.js';
 import { YamlSource, displayPath, inputError, where } from './yaml-source.js';

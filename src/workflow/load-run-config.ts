@@ -12,7 +12,7 @@ import { TEE_REQUIREMENTS, checkId } from './load-step.js';
 import type { TeeRequirement, Workflow } from './model.js';
 import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS, PLATFORM_SATISFIES, bindingFor, deploymentFor, platformSatisfies } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 import { YamlSource, displayPath, inputError, where } from './yaml-source.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';

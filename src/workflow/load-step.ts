@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { YNode } from './yaml-nodes.js';
 import type { SourceLocation } from '../errors.js';
 import type { CommandOutputBinding, CommandRun, PickValue, PortDef, Requirements, SourceRef, TaskRun, TeeRequirement } from './model.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 import { parseMemory, parseTypeSpec } from './types.js';
 import type { TypeSpec } from './types.js';
 import type { Fields, YamlSource } from './yaml-source.js';

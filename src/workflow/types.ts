@@ -5,7 +5,7 @@
  */
 import type { BaseType, PortType, PortValue } from './model.js';
 import { arrayOf, formatType } from './model.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 
 export const BASE_TYPES: readonly BaseType[] = ['file', 'directory', 'string', 'number', 'boolean', 'json'];
 

@@ -9,7 +9,7 @@ import type { PickValue, PortDef, PortType, SourceRef, Step, StepInput, Workflow
 import { arrayOf, formatType, sameType } from './model.js';
 import type { RawInput, RawStep } from './load-step.js';
 import { COMMAND_BUILTINS } from './load-step.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 import { baseOf, isFileLike, typeOfValue } from './types.js';
 import { coerceValue } from './values.js';
 import { inputError } from './yaml-source.js';

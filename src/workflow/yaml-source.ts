@@ -12,7 +12,7 @@ import type { SourceLocation } from '../errors.js';
 import { parseFast } from './fast-yaml.js';
 import { UnsupportedYaml, toJS } from './yaml-nodes.js';
 import type { YNode, YScalar } from './yaml-nodes.js';
-import { didYouMean, listOf } from './suggest.js';
+import { didYouMean, listOf } from '../suggest.js';
 
 /** A path as the user should see it: relative to the working directory when it is below it. */
 export function displayPath(file: string): string {

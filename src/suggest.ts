@@ -1,4 +1,4 @@
-/** "Did you mean ...?" suggestions for misspelt keys, step ids and port ids. */
+/** "Did you mean ...?" suggestions for misspelt keys, step ids, port ids and policy fields (used by every loader). */
 
 /** Levenshtein edit distance, with an early exit once every cell of a row exceeds `max`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
