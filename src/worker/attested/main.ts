@@ -8,15 +8,11 @@
  * master is lost it cancels what it runs and exits.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
-import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
-import { startAttempt, type Attempt } from '../executor/attempt.js';
-import { killAllGroups } from '../executor/command.js';
-import { workerHeartbeat } from '../heartbeat.js';
+import { executorLoop } from '../executor/loop.js';
 import { isSealed } from '../../protocol/sealed.js';
 import { prepareSealed } from './sealed.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
@@ -48,31 +44,19 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     throw new ProvisionError('master-not-pinned', `executor: refusing the master at ${host}:${port}: ${problem}`);
   }
   const channel = streamChannel<WorkerToMaster, MasterToWorker>(socket, socket);
-  const running = new Map<string, Attempt>();
-  const pathEnv = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
-  let stopping = false;
   const plaintextDirs = new Set<string>();
   // Decrypted task code of this executor; wiped when it exits (and by the launcher if it is killed).
   const codeDir = fs.mkdtempSync(path.join(process.cwd(), 'code-')); // the launcher's work directory, removed when this worker is gone
   fs.chmodSync(codeDir, 0o700);
   plaintextDirs.add(codeDir);
-  const stopAll = async (code: number): Promise<void> => {
-    stopping = true;
-    for (const a of running.values()) a.cancel();
-    await Promise.race([Promise.allSettled([...running.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 5000))]);
+  executorLoop({
+    channel,
+    name: ctx.slot,
     // Lost master or shutdown: no decrypted input or scratch outlives this process.
-    for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
-    process.exit(code);
-  };
-  // §11: a master silent for its heartbeat timeout is as gone as a closed connection.
-  const heartbeat = workerHeartbeat(
-    (m) => channel.send(m),
-    () => void stopAll(0),
-  );
-  const handlers: Handlers<MasterToWorker> = {
-    heartbeat: (msg) => heartbeat.onHeartbeat(msg),
-    assign(msg) {
-      if (stopping) return;
+    onStop: () => {
+      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
+    },
+    assign(msg, loop) {
       if (!isSealed(msg)) {
         // An attested worker only handles encrypted data (docs/protocol.md §10).
         channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'this attested worker accepts only sealed assignments', stderrTail: '', durationMs: 0 });
@@ -81,30 +65,14 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
       for (const d of dirs) plaintextDirs.add(d);
       void prepareSealed(msg, ctx.keyReceivingKey, codeDir).then(
-        (prep) => {
-          if (stopping) return;
-          const attempt = startAttempt(prep.msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
-          running.set(msg.id, attempt);
-          void attempt.done
-            .then((r) => prep.finish(r))
-            .then((r) => {
-              running.delete(msg.id);
-              for (const d of dirs) plaintextDirs.delete(d);
-              channel.send({ ...r, id: msg.id } as WorkerToMaster);
-            });
-        },
+        (prep) =>
+          loop.run(prep.msg, async (r) => {
+            const done = await prep.finish(r);
+            for (const d of dirs) plaintextDirs.delete(d);
+            return done;
+          }),
         (err: unknown) => channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: err instanceof Error ? err.message : String(err), stderrTail: '', durationMs: 0 }),
       );
     },
-    cancel(msg) {
-      running.get(msg.id)?.cancel();
-    },
-    shutdown() {
-      void stopAll(0);
-    },
-  };
-  channel.onMessage((m) => (heartbeat.seen(), dispatch(handlers, m, (bad) => process.stderr.write(`executor ${ctx.slot}: unknown message ${JSON.stringify(bad)}\n`))));
-  channel.onClose(() => void stopAll(0));
-  process.on('exit', killAllGroups);
-  channel.send({ type: 'ready', pid: process.pid, host: os.hostname() });
+  });
 }
