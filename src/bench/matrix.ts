@@ -6,12 +6,15 @@
  *
  * Whether a configuration runs is decided here and only here: hardware is
  * detected from its device files, software support from what this build of
- * sealflow actually registers (platforms, the `run --no-encrypt` flag).
+ * sealflow actually registers: its platforms, the values `sealflow run
+ * --platform` accepts, and which platforms encrypt. In this build encryption
+ * is tied to the platform: attested platforms (`sim`, later the TEEs) encrypt
+ * every file, `none` never does, and there is no `--no-encrypt`.
  * Nothing is ever estimated: a configuration that cannot run says why.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { register as registerRun } from '../cli/commands/run.js';
+import { register as registerRun, RUN_PLATFORMS } from '../cli/commands/run.js';
 import { platformByName } from '../tee/index.js';
 import type { PlatformName } from '../tee/platform.js';
 import { PLATFORMS } from '../workflow/run-config.js';
@@ -58,8 +61,10 @@ export interface Capabilities {
   readonly hardware: Readonly<Record<Hardware, boolean>>;
   /** sealflow platforms this build implements (registered and accepted in run configurations). */
   readonly platforms: ReadonlySet<PlatformName>;
-  /** `sealflow run` can encrypt (it then has `--no-encrypt` for the plain baseline). */
-  readonly encryption: boolean;
+  /** Platforms `sealflow run --platform <name>` selects for local deployments (empty without the option). */
+  readonly runPlatformOption: ReadonlySet<PlatformName>;
+  /** Platforms whose runs encrypt every file (the attested ones); on the others sealflow runs unencrypted. */
+  readonly encrypting: ReadonlySet<PlatformName>;
 }
 
 /** CPU flags of this machine (a TDX guest shows `tdx_guest`, an SEV-SNP guest `sev_snp`). */
@@ -79,9 +84,10 @@ export function detectCapabilities(): Capabilities {
   const run = new Command('sealflow');
   registerRun(run);
   const runCmd = run.commands.find((c) => c.name() === 'run');
-  const encryption = runCmd?.options.some((o) => o.long === '--no-encrypt') ?? false;
+  const hasPlatformOption = runCmd?.options.some((o) => o.long === '--platform') ?? false;
   const names: PlatformName[] = ['none', 'sim', 'gramine', 'occlum', 'cvm'];
   const accepted = new Set<string>(PLATFORMS);
+  const platforms = new Set(names.filter((n) => platformByName(n) !== null && accepted.has(n)));
   const flags = cpuFlags();
   return {
     hardware: {
@@ -89,8 +95,10 @@ export function detectCapabilities(): Capabilities {
       'sev-snp': existsSync('/dev/sev-guest') || (existsSync(TSM) && flags.has('sev_snp')),
       tdx: existsSync('/dev/tdx_guest') || (existsSync(TSM) && flags.has('tdx_guest')),
     },
-    platforms: new Set(names.filter((n) => platformByName(n) !== null && accepted.has(n))),
-    encryption,
+    platforms,
+    runPlatformOption: new Set(hasPlatformOption ? RUN_PLATFORMS.filter((n) => platforms.has(n)) : []),
+    // An attested platform (one whose workers yield evidence) runs the encrypted protocol; `none` does not.
+    encrypting: new Set([...platforms].filter((n) => platformByName(n)?.evidence !== null)),
   };
 }
 
@@ -119,9 +127,14 @@ export function notRunReason(c: Configuration, caps: Capabilities): string | nul
   const missing = NEEDS[c.platform].filter((h) => !caps.hardware[h]);
   if (missing.length > 0) return `not run: no ${missing.map((h) => DEVICE[h]).join(', no ')}`;
   const why: string[] = [];
-  if (c.encryption && !caps.encryption) why.push('this build of sealflow runs without encryption (`sealflow run` has no --no-encrypt yet)');
   const p = launchPlatform(c);
-  for (const q of p === 'hybrid' ? (['gramine', 'cvm'] as const) : [p]) if (!caps.platforms.has(q)) why.push(`platform ${q} is not implemented in this build`);
+  const launched = p === 'hybrid' ? (['gramine', 'cvm'] as const) : [p];
+  for (const q of launched) if (!caps.platforms.has(q)) why.push(`platform ${q} is not implemented in this build`);
+  const implemented = launched.filter((q) => caps.platforms.has(q));
+  if (c.encryption && implemented.some((q) => !caps.encrypting.has(q))) {
+    why.push(caps.encrypting.size > 0 ? `this build encrypts only on attested/sim platforms (${[...caps.encrypting].join(', ')}), not on ${p}` : 'this build of sealflow does not encrypt');
+  }
+  if (!c.encryption && implemented.some((q) => caps.encrypting.has(q))) why.push(`this build always encrypts on platform ${p} (no --no-encrypt)`);
   return why.length > 0 ? `not run: ${why.join('; ')}` : null;
 }
 

@@ -26,9 +26,9 @@ export function markdownReport(results: BenchResults, charts: { overhead: string
     '',
     '**Configurations**',
     '',
-    '| id | platform | encryption | TEE active | SecDATAVIEW configuration | status |',
-    '|---|---|---|---|---|---|',
-    ...results.matrix.map((c) => `| ${c.id} | ${c.kind === 'native' ? '– (no sealflow)' : c.platform} | ${c.encryption ? 'on' : 'off'} | ${c.teeActive ? 'yes' : 'no'} | ${c.paper ?? '–'} | ${c.notRun ?? 'run'} |`),
+    '| id | configuration | platform | encryption | TEE active | SecDATAVIEW configuration | status |',
+    '|---|---|---|---|---|---|---|',
+    ...results.matrix.map((c) => `| ${c.id} | ${c.label} | ${c.kind === 'native' ? '– (no sealflow)' : c.platform} | ${c.encryption ? 'on' : 'off'} | ${c.teeActive ? 'yes' : 'no'} | ${c.paper ?? '–'} | ${c.notRun ?? 'run'} |`),
     '',
   ];
   for (const ex of new Set(results.cases.map((c) => c.example))) {

@@ -42,7 +42,7 @@ export interface BenchResults {
   };
   readonly runsPerConfig: number;
   readonly method: string;
-  readonly capabilities: { hardware: Capabilities['hardware']; platforms: string[]; encryption: boolean };
+  readonly capabilities: { hardware: Capabilities['hardware']; platforms: string[]; runPlatformOption: string[]; encrypting: string[] };
   readonly matrix: readonly (Configuration & { notRun: string | null })[];
   readonly cases: CaseResult[];
 }

@@ -4,6 +4,7 @@
  * interleaved (run i of every configuration before run i+1 of any) so that a
  * change in machine load hits all configurations alike.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,9 @@ import { planCases, type PlanOptions } from './plan.js';
 import type { BenchProgress } from './progress.js';
 import type { BenchResults, CaseResult, ConfigResult } from './results.js';
 import { summarize } from './stats.js';
+import { ensureLocalMaster, ownerIdentityFile } from '../engine/attested/local-master.js';
+import { writeIdentityFile } from '../crypto/keyfile.js';
+import { X25519Identity } from '../crypto/x25519.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '..', 'cli', 'main.js');
@@ -50,7 +54,27 @@ function summarizeConfig(r: ConfigResult): void {
   r.treePeakRssKiB = summarize(ok.map((m) => m.treePeakRssKiB));
 }
 
-async function commandFor(c: Configuration, ex: string, inputs: Record<string, string>, threads: number | null, caps: Capabilities, scratch: string, workDir: string): Promise<string[]> {
+/** Where a sealflow configuration's run puts its results, under its scratch directory. */
+export const outDirOf = (scratch: string) => path.join(scratch, 'out');
+
+/**
+ * The isolated $SEALFLOW_HOME of one bench invocation (under its scratch root):
+ * the development master (signs receipts) and the owner identity (sim results
+ * are encrypted to it) live there, never in the user's ~/.sealflow. Created
+ * before anything is measured, so no run pays for key generation.
+ */
+export async function prepareBenchHome(home: string): Promise<{ home: string; ownerIdentity: string; env: NodeJS.ProcessEnv }> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const env: NodeJS.ProcessEnv = { ...process.env, SEALFLOW_HOME: home };
+  delete env['SEALFLOW_MASTER_PASSPHRASE']; // the fresh development master has plaintext keys
+  await ensureLocalMaster({ env, passphrase: async () => undefined, warn: () => {} });
+  const ownerIdentity = ownerIdentityFile(env);
+  if (!existsSync(ownerIdentity)) await writeIdentityFile(ownerIdentity, X25519Identity.generate());
+  return { home, ownerIdentity, env };
+}
+
+/** The command line of one configuration's run (`scratch` holds its state, outputs and native inputs). */
+export async function commandFor(c: Configuration, ex: string, inputs: Record<string, string>, threads: number | null, caps: Capabilities, scratch: string, workDir: string): Promise<string[]> {
   const spec = EXAMPLES[ex]!;
   if (c.kind === 'native') {
     const file = path.join(scratch, 'inputs.json');
@@ -58,11 +82,12 @@ async function commandFor(c: Configuration, ex: string, inputs: Record<string, s
     return [process.execPath, NATIVE_CHILD, ex, file, String(threads ?? os.availableParallelism()), scratch];
   }
   const flowDir = threads === null ? spec.dir : await flowWithThreads(spec.dir, threads, workDir);
-  const argv = [process.execPath, CLI, 'run', flowDir, '--state-dir', path.join(scratch, 'state'), '--out', path.join(scratch, 'out'), '--quiet'];
+  const argv = [process.execPath, CLI, 'run', flowDir, '--state-dir', path.join(scratch, 'state'), '--out', outDirOf(scratch), '--quiet'];
   for (const [k, v] of Object.entries(inputs)) argv.push('--input', `${k}=${v}`);
-  if (!c.encryption && caps.encryption) argv.push('--no-encrypt');
   const platform = launchPlatform(c);
-  if (platform !== 'none') argv.push('--config', await runConfigFor(platform, os.availableParallelism(), workDir));
+  // Encryption follows the platform (planMatrix ran only configurations whose encryption matches it).
+  if (platform !== 'hybrid' && caps.runPlatformOption.has(platform)) argv.push('--platform', platform);
+  else if (platform !== 'none') argv.push('--config', await runConfigFor(platform, os.availableParallelism(), workDir));
   return argv;
 }
 
@@ -80,7 +105,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     machine: { cores: os.availableParallelism(), cpu: cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)), loadAvgEnd: [] },
     runsPerConfig: o.runs,
     method: METHOD,
-    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], encryption: caps.encryption },
+    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], runPlatformOption: [...caps.runPlatformOption], encrypting: [...caps.encrypting] },
     matrix: planned.map((p) => ({ ...p.config, notRun: p.notRun })),
     cases: [],
   };
@@ -90,6 +115,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const dataDir = path.join(o.workDir, 'data');
   const scratchRoot = path.join(o.workDir, `scratch-${process.pid}`);
   try {
+    const home = await prepareBenchHome(path.join(scratchRoot, 'home'));
+    if (runnable.some((c) => c.kind === 'sealflow')) o.progress.line(`sealflow runs use SEALFLOW_HOME=${home.home} (a development master and owner identity for this invocation, removed at the end)`);
     for (const c of cases) {
       const tag = `${c.example} ${c.size}${c.threads !== null ? ` -p ${c.threads}` : ''}`;
       const cr: CaseResult = { example: c.example, size: c.size, threads: c.threads, configs: runnable.map((r) => ({ id: r.id, runs: [] })) };
@@ -114,7 +141,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           o.progress.current(`[${done + 1}/${total}] ${tag} ${conf.id} run ${i}/${o.runs}`);
           let m: Measurement;
           try {
-            m = await measure(await commandFor(conf, c.example, inputs, c.threads, caps, scratch, o.workDir), { cwd: scratch });
+            m = await measure(await commandFor(conf, c.example, inputs, c.threads, caps, scratch, o.workDir), { cwd: scratch, env: home.env });
           } finally {
             await rm(scratch, { recursive: true, force: true });
           }

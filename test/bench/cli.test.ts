@@ -9,13 +9,15 @@ import { runCli } from '../helpers/cli.js';
 import { assertWellFormedSvg } from './fixture.js';
 
 describe('sealflow bench', () => {
-  test('a one-run word-count benchmark writes raw JSON, a Markdown report and an overhead chart, and links them from RESULTS.md', async () => {
+  test('a one-run word-count benchmark runs native, none and sim, writes raw JSON, a Markdown report and an overhead chart, and links them from RESULTS.md', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'sealflow-bench-test-'));
     try {
       await writeFile(path.join(tmp, 'RESULTS.md'), '# Benchmark results\n');
       const r = await runCli(['bench', '--quick', '--only', 'word-count', '--sizes', '100KB', '--runs', '1', '--out', path.join(tmp, 'results'), '--work-dir', path.join(tmp, 'work')]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /\[1\/2\] word-count 100KB native run 1\/1: /);
+      assert.match(r.stderr, /\[1\/3\] word-count 100KB native run 1\/1: /);
+      assert.match(r.stderr, /\[3\/3\] word-count 100KB sim-enc run 1\/1: /);
+      assert.match(r.stderr, /none-enc: not run: this build encrypts only on attested\/sim platforms/);
       assert.match(r.stderr, /sgx-gramine-enc: not run: no SGX|sgx-gramine-enc: not run: platform gramine/);
       const files = await readdir(path.join(tmp, 'results'));
       const json = files.find((f) => f.endsWith('.json'));
@@ -23,7 +25,7 @@ describe('sealflow bench', () => {
       const res = JSON.parse(await readFile(path.join(tmp, 'results', json), 'utf8')) as BenchResults;
       assert.equal(res.cases.length, 1);
       const ids = res.cases[0]!.configs.map((c) => c.id);
-      assert.ok(ids.includes('native') && ids.includes('none-plain'));
+      assert.deepEqual(ids, ['native', 'none-plain', 'sim-enc']);
       for (const c of res.cases[0]!.configs) {
         assert.equal(c.runs.length, 1);
         assert.ok(c.runs[0]!.ok, c.runs[0]!.error);

@@ -26,7 +26,7 @@ export function fakeResults(cases: CaseResult[], extra: Configuration[] = []): B
     version: 1, command: 'sealflow bench --test', startedAt: '2026-11-22T14:00:00.000Z', finishedAt: '2026-11-22T14:01:00.000Z',
     machine: { cores: 2, cpu: 'test', memGiB: 1, node: 'v20', loadAvgStart: [1, 1, 1], loadAvgEnd: [1, 1, 1] },
     runsPerConfig: 3, method: 'test',
-    capabilities: { hardware: { sgx: false, 'sev-snp': false, tdx: false }, platforms: ['none'], encryption: false },
+    capabilities: { hardware: { sgx: false, 'sev-snp': false, tdx: false }, platforms: ['none'], runPlatformOption: ['none'], encrypting: [] },
     matrix: [...MATRIX, ...extra].map((c) => ({ ...c, notRun: ran.has(c.id) ? null : 'not run: no SGX (/dev/sgx_enclave absent)' })),
     cases,
   };

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { detectCapabilities, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
+import { detectCapabilities, launchPlatform, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
 
 const noHardware = { sgx: false, 'sev-snp': false, tdx: false };
 
@@ -29,20 +29,36 @@ describe('the benchmark configuration matrix', () => {
     assert.equal(byId.get('none-plain'), null, 'this build runs sealflow on platform none without encryption');
   });
 
+  test('detects sim from the platforms this build registers and `sealflow run --platform` accepts, with encryption tied to attested platforms', () => {
+    const caps = detectCapabilities();
+    assert.ok(caps.platforms.has('sim') && caps.runPlatformOption.has('sim') && caps.runPlatformOption.has('none'));
+    assert.deepEqual([...caps.encrypting], ['sim'], 'sim (attested) encrypts; none does not');
+    const byId = new Map(planMatrix(caps).map((p) => [p.config.id, p.notRun]));
+    assert.equal(byId.get('sim-enc'), null, 'sim with encryption runs in this build');
+    assert.equal(byId.get('none-enc'), 'not run: this build encrypts only on attested/sim platforms (sim), not on none');
+    const sim = MATRIX.find((c) => c.id === 'sim-enc')!;
+    assert.ok(sim.encryption && !sim.teeActive && /not a TEE/.test(sim.label), 'sim is labelled as not a TEE');
+    assert.equal(launchPlatform(sim), 'sim');
+  });
+
   test('runs a software configuration only when the build supports it, and says what is missing otherwise', () => {
-    const bare: Capabilities = { hardware: noHardware, platforms: new Set(['none']), encryption: false };
+    const bare: Capabilities = { hardware: noHardware, platforms: new Set(['none']), runPlatformOption: new Set(), encrypting: new Set() };
     const byId = new Map(planMatrix(bare).map((p) => [p.config.id, p.notRun]));
-    assert.match(byId.get('none-enc') ?? '', /without encryption/);
-    assert.match(byId.get('sim-enc') ?? '', /without encryption.*platform sim is not implemented/);
-    const full: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), encryption: true };
+    assert.equal(byId.get('none-plain'), null);
+    assert.equal(byId.get('none-enc'), 'not run: this build of sealflow does not encrypt');
+    assert.equal(byId.get('sim-enc'), 'not run: platform sim is not implemented in this build');
+    const full: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']) };
     const ran = planMatrix(full).filter((p) => p.notRun === null).map((p) => p.config.id);
-    assert.deepEqual(ran, ['native', 'none-plain', 'none-enc', 'sim-enc']);
+    assert.deepEqual(ran, ['native', 'none-plain', 'sim-enc']);
+    const allEncrypt: Capabilities = { ...full, encrypting: new Set(['none', 'sim']) };
+    assert.match(new Map(planMatrix(allEncrypt).map((p) => [p.config.id, p.notRun])).get('none-plain') ?? '', /always encrypts on platform none/);
   });
 
   test('with hardware present but no launcher for it, a TEE configuration is not run for want of the platform', () => {
-    const caps: Capabilities = { hardware: { sgx: true, 'sev-snp': true, tdx: true }, platforms: new Set(['none', 'sim']), encryption: true };
+    const caps: Capabilities = { hardware: { sgx: true, 'sev-snp': true, tdx: true }, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']) };
     const byId = new Map(planMatrix(caps).map((p) => [p.config.id, p.notRun]));
-    assert.equal(byId.get('sgx-inactive-enc'), null, 'TEE inactive on SGX hardware runs with platform none');
+    assert.equal(byId.get('sgx-inactive-plain'), null, 'TEE inactive on SGX hardware runs with platform none');
+    assert.match(byId.get('sgx-inactive-enc') ?? '', /encrypts only on attested\/sim platforms/);
     assert.match(byId.get('sgx-gramine-enc') ?? '', /platform gramine is not implemented/);
     assert.match(byId.get('sev-enc') ?? '', /platform cvm is not implemented/);
     assert.match(byId.get('hybrid-enc') ?? '', /platform gramine is not implemented in this build; platform cvm is not implemented/);

@@ -13,7 +13,8 @@ describe('the benchmark report', () => {
     const md = markdownReport(fakeResults([fakeCase('word-count', '10MB', null, { native: [1, 3, 2], 'none-plain': [4, 5, 6] })]), charts);
     assert.match(md, /\| 10MB \| – \| native \| 3\/3 \| 2\.00 \(1\.00–3\.00; IQR 1\.50–2\.50\) \| 1\.00× \|/);
     assert.match(md, /\| 10MB \| – \| none-plain \| 3\/3 \| 5\.00 \(4\.00–6\.00; IQR 4\.50–5\.50\) \| 2\.50× \|/);
-    assert.match(md, /\| sgx-gramine-enc \| sgx-gramine \| on \| yes \| SGX Active with Data Encryption \| not run: no SGX/);
+    assert.match(md, /\| sgx-gramine-enc \| SGX \(Gramine\) active, encryption \| sgx-gramine \| on \| yes \| SGX Active with Data Encryption \| not run: no SGX/);
+    assert.match(md, /\| sim-enc \| sealflow, sim \(not a TEE\), encryption \| sim \| on \| no \| – \|/, 'sim is labelled as not a TEE');
     assert.match(md, /Not computed: every example was measured at one size only/);
   });
 

@@ -50,11 +50,14 @@ function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: 
   return { ...options, policy: file };
 }
 
+/** The platforms `--platform` selects (for local deployments); `sealflow bench` reads this too. */
+export const RUN_PLATFORMS = ['none', 'sim'] as const satisfies readonly PlatformKind[];
+
 /** `--platform none|sim`: overrides the platform of local deployments only. */
 function platformFlag(v: string | undefined): PlatformKind | undefined {
   if (v === undefined) return undefined;
-  if (v !== 'none' && v !== 'sim') throw new InputError(`--platform ${v}: expected none or sim (it overrides local deployments only)`);
-  return v;
+  if (!(RUN_PLATFORMS as readonly string[]).includes(v)) throw new InputError(`--platform ${v}: expected ${RUN_PLATFORMS.join(' or ')} (it overrides local deployments only)`);
+  return v as PlatformKind;
 }
 
 function positiveInt(text: string, flag: string): number {

@@ -77,8 +77,8 @@ export function localMaster(warn: (m: string) => void): Promise<MasterKeys> {
 }
 
 /** The file of the local owner identity (created on first use). */
-export function ownerIdentityFile(): string {
-  return path.join(path.dirname(defaultMasterDir()), 'owner-identity.txt');
+export function ownerIdentityFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(path.dirname(defaultMasterDir(env)), 'owner-identity.txt');
 }
 
 export async function ownerRecipient(given: string | undefined, warn: (m: string) => void): Promise<X25519Recipient> {
