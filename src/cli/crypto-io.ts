@@ -44,6 +44,21 @@ export async function openInput(file: string | undefined): Promise<Input> {
 /** Inputs at least this large (known size) start the worker pool right away. */
 const EARLY_POOL_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Starts the worker pool before any header or key work when the input is a
+ * regular file large enough to use it: a worker takes ~50–100 ms to boot,
+ * which then overlaps with reading keys, X25519 and opening files.
+ * Best effort; errors are left to `openInput`.
+ */
+export function prestartPool(file: string | undefined): void {
+  try {
+    const st = file === undefined || file === '-' ? fs.fstatSync(0) : fs.statSync(file);
+    if (st.isFile() && st.size >= EARLY_POOL_BYTES) sharedPool();
+  } catch {
+    // reported by openInput
+  }
+}
+
 /** Pipeline options for an input of known size: start the pool at once for large files. */
 export function pipelineFor(size: number | null): PipelineOptions {
   if (size !== null && size >= EARLY_POOL_BYTES && sharedPool()) return { parallelThreshold: 0 };

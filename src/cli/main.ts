@@ -10,20 +10,27 @@ import { Command, CommanderError } from 'commander';
 import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
 
-export function buildProgram(): Command {
+/**
+ * The program with the commands `argv` needs: only the named subcommand when
+ * `argv` starts with one (start-up cost is that command's imports alone),
+ * else every command (help, suggestions for a mistyped name).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const chosen = commands.find((c) => c.name === argv[0]);
+  const modules = await Promise.all((chosen ? [chosen] : commands).map((c) => c.load()));
   const program = new Command('sealflow')
     .description('Confidential workflows: run DAGs of tasks on untrusted machines inside attested TEEs, with age-encrypted data.')
     .version(process.env['npm_package_version'] ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const m of modules) m.register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { decryptFileToFile, decryptTo, isBinaryAgeFile } from '../../crypto/index.js';
-import { checkCiphertextAgainstReceipt } from '../../engine/receipt/check.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import { ScryptIdentity } from '../../crypto/scrypt.js';
 import type { Identity } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor } from '../crypto-io.js';
+import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   identity: string[];
@@ -44,7 +43,12 @@ export function register(program: Command): void {
     .option('--receipt <file>', "first check the file's SHA-256 against this run receipt (signature verified); refuse if it does not match")
     .option('--master-key <key>', 'with --receipt: the master you trust, pin or public key file (default: the local master)')
     .action(async (input: string | undefined, opts: Options) => {
-      if (opts.receipt !== undefined) await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
+      prestartPool(input);
+      if (opts.receipt !== undefined) {
+        // Loaded only with --receipt: it brings the X.509 and signature modules.
+        const { checkCiphertextAgainstReceipt } = await import('../../engine/receipt/check.js');
+        await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
+      }
       const identities = await identitiesFrom(opts);
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: false, mode: 0o600 });

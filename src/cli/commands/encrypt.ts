@@ -5,7 +5,7 @@ import { encryptFileToFile, encryptTo } from '../../crypto/index.js';
 import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
 import { ScryptRecipient } from '../../crypto/scrypt.js';
 import type { Recipient } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor } from '../crypto-io.js';
+import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   recipient: string[];
@@ -44,6 +44,7 @@ export function register(program: Command): void {
     .option('-a, --armor', 'write ASCII-armored (PEM-like) text instead of binary')
     .option('-o, --output <file>', 'write to FILE (default: standard output)')
     .action(async (input: string | undefined, opts: Options) => {
+      prestartPool(input);
       const recipients = await recipientsFrom(opts);
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });

@@ -1,19 +1,32 @@
-/** Every `sealflow` subcommand, in the order `--help` lists them. One line per command file. */
+/**
+ * Every `sealflow` subcommand, in the order `--help` lists them. One line per
+ * command file: its name and a loader. Modules are imported on demand, so a
+ * command only pays for its own dependencies at start-up (`sealflow encrypt`
+ * does not load the attestation, engine and X.509 modules); `--help` and
+ * unknown commands load them all.
+ */
 import type { Command } from 'commander';
-import { register as run } from './run.js';
-import { register as runs } from './runs.js';
-import { register as show } from './show.js';
-import { register as keygen } from './keygen.js';
-import { register as key } from './key.js';
-import { register as encrypt } from './encrypt.js';
-import { register as decrypt } from './decrypt.js';
-import { register as attest } from './attest.js';
-import { register as master } from './master.js';
-import { register as policy } from './policy.js';
-import { register as broker } from './broker.js';
-import { register as receipt } from './receipt.js';
-import { register as bench } from './bench.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [run, runs, show, keygen, key, encrypt, decrypt, attest, master, policy, broker, receipt, bench];
+export interface CommandEntry {
+  /** The subcommand's name, as its module registers it. */
+  readonly name: string;
+  readonly load: () => Promise<{ readonly register: RegisterCommand }>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  { name: 'run', load: () => import('./run.js') },
+  { name: 'runs', load: () => import('./runs.js') },
+  { name: 'show', load: () => import('./show.js') },
+  { name: 'keygen', load: () => import('./keygen.js') },
+  { name: 'key', load: () => import('./key.js') },
+  { name: 'encrypt', load: () => import('./encrypt.js') },
+  { name: 'decrypt', load: () => import('./decrypt.js') },
+  { name: 'attest', load: () => import('./attest.js') },
+  { name: 'master', load: () => import('./master.js') },
+  { name: 'policy', load: () => import('./policy.js') },
+  { name: 'broker', load: () => import('./broker.js') },
+  { name: 'receipt', load: () => import('./receipt.js') },
+  { name: 'bench', load: () => import('./bench.js') },
+];
