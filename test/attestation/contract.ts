@@ -45,6 +45,7 @@ import assert from 'node:assert/strict';
 import { AttestationError, type Claims, type Collateral, type CollateralName, type EvidenceVerifier, type Platform, type ReasonCode, type TcbStatus } from '../../src/attestation/verifier.js';
 import { certificatesIn, derToPem } from '../../src/attestation/bytes.js';
 import { applyPolicy, DEFAULT_POLICY, definePolicy, policyAllowing } from '../../src/attestation/policy.js';
+import { reasonOf } from './reason.js';
 
 /** Stride of the byte-flipping sweep over each collateral certificate. */
 const CERT_STRIDE = 7;
@@ -320,15 +321,7 @@ export function runVerifierContract(opts: ContractOptions): void {
  *   runPolicyContract({ name: 'tdx v4-spr', claims: () => tdxVerifier.verify(quote, collateral, { now }) });
  */
 export function runPolicyContract(opts: { readonly name: string; claims(): Promise<Claims> }): void {
-  const reason = (f: () => unknown): ReasonCode | 'accepted' => {
-    try {
-      f();
-      return 'accepted';
-    } catch (e) {
-      if (e instanceof AttestationError) return e.reason;
-      throw e;
-    }
-  };
+  const reason = reasonOf;
   describe(`policy contract: ${opts.name}`, () => {
     test('the policy allowing exactly these claims accepts them, with their report data', async () => {
       const c = await opts.claims();

@@ -7,16 +7,8 @@ import { snpVerifier } from '../../src/attestation/sev-snp/index.js';
 import { createSimEvidence, simVerifier } from '../../src/attestation/sim/index.js';
 import { AttestationError, type Claims, type ReasonCode } from '../../src/attestation/verifier.js';
 import { genoaTsm, milanVcek, milanVirtee } from './snp-samples.js';
+import { reasonOf } from './reason.js';
 
-function reasonOf(f: () => unknown): ReasonCode | 'accepted' {
-  try {
-    f();
-    return 'accepted';
-  } catch (e) {
-    if (e instanceof AttestationError) return e.reason;
-    throw e;
-  }
-}
 
 const milan = await snpVerifier.verify(milanVcek.report, { vcek: milanVcek.vcek }, { now: milanVcek.now });
 const genoa = await snpVerifier.verify(genoaTsm.json, {}, { now: genoaTsm.now });

@@ -6,6 +6,7 @@ import { decodeTcb } from '../../src/attestation/sev-snp/report.js';
 import { AttestationError, type ReasonCode } from '../../src/attestation/verifier.js';
 import { breakCertificateSignature, flipByte, refusal, runPolicyContract, runVerifierContract, swapCollateral, type Mutation, type Region } from './contract.js';
 import { certTable, genoaTsm, milanVcek, milanVirtee, roots, tsmEvidence } from './snp-samples.js';
+import { reasonOf } from './reason.js';
 
 /** Every field group of the signed body (0x000..0x29F), with the reason a flipped middle byte gets. */
 const special: Partial<Record<keyof typeof REPORT_FIELDS, ReasonCode>> = {
@@ -188,15 +189,6 @@ describe('SEV-SNP reports', () => {
 describe("the VCEK's TCB extensions and hwID against the report", () => {
   const report: SnpReport = parseReport(milanVcek.report);
   const tcb = { bootloader: 2, tee: 0, snp: 5, microcode: 68 };
-  const reasonOf = (f: () => void): ReasonCode | 'accepted' => {
-    try {
-      f();
-      return 'accepted';
-    } catch (e) {
-      if (e instanceof AttestationError) return e.reason;
-      throw e;
-    }
-  };
   test('a VCEK whose SPLs and hwID equal REPORTED_TCB and CHIP_ID is accepted', () => {
     assert.equal(reasonOf(() => checkTcb(report, 'Milan', 'vcek', { tcb, hwId: report.chipId })), 'accepted');
   });
