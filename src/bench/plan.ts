@@ -21,6 +21,9 @@ export const FULL_SIZES: Readonly<Record<string, readonly string[]>> = {
   'diagnosis-recommendation': ['10k', '100k'],
 };
 
+/** The order examples run in at each size rank (cheapest first; dna-alignment's large input is not a target size). */
+export const RUN_ORDER: readonly string[] = ['diagnosis-recommendation', 'distributed-k-means', 'word-count', 'dna-alignment'];
+
 /** The example whose tools take a thread count, for the thread-scaling study. */
 export const SCALING_EXAMPLE = 'dna-alignment';
 
@@ -55,16 +58,22 @@ export function planCases(o: PlanOptions): PlannedCase[] {
     if (ex !== null && !names.includes(ex)) throw new InputError(`--sizes ${s}: example '${ex}' is not selected (${names.join(', ')})`);
   }
   const threads = o.threads ?? threadCounts(o.cores ?? os.availableParallelism());
-  const cases: PlannedCase[] = [];
+  const cases: (PlannedCase & { rank: number })[] = [];
   for (const name of names) {
     const ex = EXAMPLES[name]!;
     const own = (o.sizes ?? []).filter((s) => s.startsWith(`${name}=`)).map((s) => s.slice(name.length + 1));
     const all = (o.sizes ?? []).filter((s) => !s.includes('='));
     const sizes = own.length > 0 ? own : all.length > 0 ? all : o.mode === 'quick' ? ex.sizes.quick : (FULL_SIZES[name] ?? ex.sizes.full);
-    for (const size of sizes) {
-      if (name === SCALING_EXAMPLE) for (const t of threads) cases.push({ example: name, size, threads: t });
-      else cases.push({ example: name, size, threads: null });
-    }
+    sizes.forEach((size, rank) => {
+      if (name === SCALING_EXAMPLE) for (const t of threads) cases.push({ example: name, size, threads: t, rank });
+      else cases.push({ example: name, size, threads: null, rank });
+    });
   }
-  return cases;
+  // Every example's smaller sizes before any larger one, and the larger ones cheapest first: a run cut
+  // short (see the checkpoint) still has every example, and the targets' sizes before the study's extra.
+  const order = (ex: string) => RUN_ORDER.indexOf(ex) < 0 ? RUN_ORDER.length : RUN_ORDER.indexOf(ex);
+  return cases
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.rank - b.c.rank || order(a.c.example) - order(b.c.example) || a.i - b.i)
+    .map(({ c: { rank: _rank, ...c } }) => c);
 }
