@@ -11,6 +11,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { attachAttestedJournal } from './attested/session.js';
+import { revealSealed } from './attested/sealed-values.js';
 import { bundleTasks } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -149,6 +150,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     prior,
     hasher: new ContentHasher(),
     journal,
+    reveal: (v) => revealSealed(runId, v),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),

@@ -24,6 +24,7 @@ import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
 import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
+import { revealForOwner } from '../sealed-display.js';
 
 interface RunOpts {
   inputs?: string;
@@ -170,8 +171,9 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
   if (o.state === 'succeeded') {
     const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
     const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
-    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published, receipt: signed })}\n`);
-    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : []), `receipt: ${path.relative(process.cwd(), signed)}`].join('\n') + '\n');
+    const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: shown, receipt: signed })}\n`);
+    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(shown)] : []), `receipt: ${path.relative(process.cwd(), signed)}`].join('\n') + '\n');
     return;
   }
   process.exitCode = 1;

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Channel } from '../../protocol/channel.js';
 import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
-import { filePaths, mapFiles, type SealedFile } from '../../protocol/sealed.js';
+import type { SealedFile } from '../../protocol/sealed.js';
+import { mapPathValues, sealablePaths } from '../../protocol/sealed-values.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { KeyBroker } from '../broker/broker.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
@@ -51,8 +52,9 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     if (!worker) return deliver(fail(msg.id, `worker ${o.slot} is not attested`));
     try {
       const admitted = new Map<string, string>();
-      for (const p of filePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
-      const inputs = mapFiles(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
+      // Files and directories (§10.1: a directory is admitted as the age file of its tar stream).
+      for (const p of sealablePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
+      const inputs = mapPathValues(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
       // Task code travels like data: the bundled tasks are sealed to the broker and released per step.
       let exec = msg.exec;
       if (exec.kind === 'task') {
@@ -77,7 +79,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
 
   const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
     if (m.type !== 'succeeded') return m;
-    for (const p of new Set(filePaths(m.outputs))) {
+    for (const p of new Set(sealablePaths(m.outputs))) {
       let actual: string;
       try {
         actual = await sha256Of(p);
@@ -113,7 +115,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
 
 function findSha(v: unknown, p: string): string | undefined {
   let found: string | undefined;
-  mapFiles(v, (f) => {
+  mapPathValues(v, (f) => {
     if (f.path === p && typeof f['sha256'] === 'string') found = f['sha256'] as string;
     return f;
   });

@@ -29,6 +29,7 @@ import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -101,6 +102,7 @@ export class AttestedSession {
       identities: [master.brokerIdentity, runIdentity],
       record,
     });
+    registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
     warn(`sealflow: ${SIM_WARNING}\n`);
@@ -121,6 +123,11 @@ export class AttestedSession {
   }
 
   async #admit(file: string): Promise<string> {
+    if (fs.statSync(file).isDirectory()) {
+      const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
+      recordCiphertext(this.broker, d.path, d.sha256);
+      return d.path;
+    }
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
@@ -193,6 +200,7 @@ export class AttestedSession {
     if (this.#closed) return;
     this.#closed = true;
     sessions.delete(this.runId);
+    registerRunIdentities(this.runId, null);
     await this.exec.close();
     await this.broker.close();
     await this.sim.close();

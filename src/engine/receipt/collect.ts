@@ -111,7 +111,7 @@ export async function receiptOutputs(published: Readonly<Record<string, PortValu
     refs(k, v, found);
     if (found.length === 0 && v !== null) values.push(k);
     for (const { name, ref } of found) {
-      if (ref.class === 'File') await add(name, ref.path);
+      if (ref.class === 'File' || fs.statSync(ref.path).isFile()) await add(name, ref.path); // a sealed directory is one age file
       else await walk(name, ref.path);
     }
   }
