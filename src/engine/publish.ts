@@ -57,6 +57,7 @@ export function formatOutputs(values: Readonly<Record<string, PortValue>>, cwd =
     if (v === null || typeof v !== 'object') return JSON.stringify(v);
     if (Array.isArray(v)) return `[${(v as readonly PortValue[]).map(show).join(', ')}]`;
     const o = v as { class?: unknown; path?: unknown };
+    if (o.class === 'Sealed') return '(sealed value: decrypt it with the owner identity)';
     if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
       const rel = path.relative(cwd, o.path);
       return rel.startsWith('..') ? o.path : rel;

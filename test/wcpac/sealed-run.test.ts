@@ -2,7 +2,7 @@
  * docs/protocol.md §10.1–§10.2 through the CLI: an encrypted two-step run on
  * attested sim workers passes a directory (the owner's, admitted as a tar
  * stream inside age) and non-file values (a string, the boolean of `when`)
- * from one step to the next. The owner gets the directory back byte for
+ * from one step to the next, and scatters over a sealed array. The owner gets the directory back byte for
  * byte; the canaries in the directory and in the value appear in no file the
  * run wrote, only in what the owner decrypts.
  */
@@ -94,6 +94,9 @@ describe('§10.1–§10.2 directories and non-file values in an encrypted run', 
     assert.ok(journal.some((e) => e.type === 'step-succeeded' && e.step === 'use'), 'the master revealed `when: go` (true) and ran the step');
     const said = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(runDir, 'outputs', 'said.txt')], { env });
     assert.equal(said.stdout, `${canaryValue}\n`, 'the downstream step received the value');
+    const got = JSON.parse(fs.readFileSync(path.join(runDir, 'outputs', 'outputs.json'), 'utf8')) as { got: { path: string }[] };
+    const each = await Promise.all(got.got.map((f) => runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), f.path], { env })));
+    assert.deepEqual(each.map((r) => r.stdout), ['got alpha', 'got beta'], 'a step scattered over a sealed array got one plaintext element per instance');
     assert.match(run.stdout, new RegExp(`shout: "${canaryValue}!"`), 'the final value is shown decrypted to the owner');
     const published = JSON.parse(fs.readFileSync(path.join(runDir, 'outputs', 'outputs.json'), 'utf8')) as Record<string, { class?: string; age?: string }>;
     assert.equal(published['shout']?.class, 'Sealed');
