@@ -79,6 +79,11 @@ describe('§10.1–§10.2 directories and non-file values in an encrypted run', 
     const mk = journal.find((e) => e.type === 'step-succeeded' && e.step === 'mk');
     assert.equal(mk?.outputs?.['tree']?.class, 'Directory');
     assert.match(mk?.outputs?.['tree']?.sha256 ?? '', /^[0-9a-f]{64}$/, 'the intermediate directory is recorded by its ciphertext hash');
+    const receipt = JSON.parse(fs.readFileSync(path.join(runDir, 'outputs', 'receipt.json'), 'utf8')) as { receipt: { inputs: { name: string; encrypted: boolean; ciphertextSha256?: string }[]; outputs: { port: string; encrypted: boolean }[] } };
+    const seedIn = receipt.receipt.inputs.find((i) => i.name === 'seed');
+    assert.equal(seedIn?.encrypted, true, 'the owner\'s directory was sealed to the broker before any worker saw it');
+    assert.match(seedIn?.ciphertextSha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(receipt.receipt.outputs.find((o) => o.port === 'tree')?.encrypted, true, 'the receipt lists the sealed directory output as one age file');
   });
 
   test('§10.2 a non-file output value is absent in plaintext from the journal and the run directory, and the downstream step receives the right value', async () => {
