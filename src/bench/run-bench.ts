@@ -85,9 +85,10 @@ export async function commandFor(c: Configuration, ex: string, inputs: Record<st
   const argv = [process.execPath, CLI, 'run', flowDir, '--state-dir', path.join(scratch, 'state'), '--out', outDirOf(scratch), '--quiet'];
   for (const [k, v] of Object.entries(inputs)) argv.push('--input', `${k}=${v}`);
   const platform = launchPlatform(c);
-  // Encryption follows the platform (planMatrix ran only configurations whose encryption matches it).
   if (platform !== 'hybrid' && caps.runPlatformOption.has(platform)) argv.push('--platform', platform);
   else if (platform !== 'none') argv.push('--config', await runConfigFor(platform, os.availableParallelism(), workDir));
+  // planMatrix ran only configurations this build supports: where runs encrypt by default, plain ones say so.
+  if (!c.encryption && caps.noEncryptOption) argv.push('--no-encrypt');
   return argv;
 }
 
@@ -105,7 +106,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     machine: { cores: os.availableParallelism(), cpu: cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)), loadAvgEnd: [] },
     runsPerConfig: o.runs,
     method: METHOD,
-    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], runPlatformOption: [...caps.runPlatformOption], encrypting: [...caps.encrypting] },
+    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], runPlatformOption: [...caps.runPlatformOption], encrypting: [...caps.encrypting], plain: [...caps.plain], noEncryptOption: caps.noEncryptOption },
     matrix: planned.map((p) => ({ ...p.config, notRun: p.notRun })),
     cases: [],
   };

@@ -28,6 +28,8 @@ import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle
 import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
+import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
+import { nonePlatform } from '../../tee/none/index.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
@@ -51,7 +53,8 @@ export function configureAttested(s: AttestedSettings): void {
 export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
-  readonly platform: 'sim';
+  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it). */
+  readonly platform: 'sim' | 'none';
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
 }
@@ -62,6 +65,7 @@ export class AttestedSession {
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
+  readonly #warned = new Set<string>();
 
   hold(): void {
     this.#held = true;
@@ -75,6 +79,7 @@ export class AttestedSession {
     readonly sim: SimPlatform,
     readonly bundlePath: string,
     readonly configPath: string,
+    readonly noneConfigPath: string,
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
     private readonly warn: (m: string) => void,
@@ -90,6 +95,8 @@ export class AttestedSession {
     const bundle = await sealExecutorBundle(await buildExecutorCode(), path.join(dir, 'executor.bundle'));
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
+    const noneConfigPath = path.join(dir, 'launch-none.json');
+    writeNoneLaunchConfig(noneConfigPath, master.pin);
     const runIdentity = X25519Identity.generate();
     const record = (d: BrokerDecision) => journalOf(runId).record(d);
     const broker = await KeyBroker.start({
@@ -105,8 +112,7 @@ export class AttestedSession {
     registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    warn(`sealflow: ${SIM_WARNING}\n`);
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -147,6 +153,8 @@ export class AttestedSession {
 
   /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
   async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
+    if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    this.#warned.add(d.platform);
     return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
 
@@ -154,7 +162,8 @@ export class AttestedSession {
     this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
-    const cmd = this.sim.launch({ program: PROVISIONER_PATH, args: [this.configPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
+    const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
+    const cmd = launcher.launch({ program: PROVISIONER_PATH, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
     const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     this.#live++;
     const exited = new Promise<WorkerExit>((resolve) => {
@@ -173,7 +182,7 @@ export class AttestedSession {
     try {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
-        this.warn(`sealflow: worker ${slot} attested: ${attested.claims.platform} evidence (NOT a TEE), measurement ${attested.claims.measurement.slice(0, 16)}…\n`);
+        this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
@@ -185,8 +194,8 @@ export class AttestedSession {
       })();
       return await Promise.race([
         ready,
-        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform sim) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform sim) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
+        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform ${d.platform}) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
       ]);
     } catch (e) {
       kill();

@@ -19,7 +19,10 @@ export interface ExpectedSlot {
 }
 
 export interface AttestedWorker extends ExpectedSlot {
-  readonly claims: Claims;
+  /** null: platform `none`, admitted without evidence (see `unattested`). */
+  readonly claims: Claims | null;
+  /** Platform `none`: why it was admitted without evidence. */
+  readonly unattested?: string;
   /** The key-receiving key, 32 raw bytes. */
   readonly x25519: Buffer;
   readonly identitySpki: Buffer;
@@ -54,6 +57,8 @@ export type BrokerDecision =
       readonly clientCertSerial?: string;
       readonly bundleSha256?: string;
       readonly warning?: string;
+      /** Platform `none`: admitted without evidence, and why that was allowed. */
+      readonly unattested?: string;
     }
   | {
       readonly type: 'key-release';
@@ -65,6 +70,8 @@ export type BrokerDecision =
       /** File ids and their ciphertext SHA-256: which keys went where, never the keys. */
       readonly files?: readonly { readonly id: string; readonly sha256: string }[];
       readonly simulated?: boolean;
+      /** Released to a platform `none` worker without evidence, and why that was allowed. */
+      readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
   | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
