@@ -29,6 +29,7 @@ import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -61,6 +62,8 @@ export class AttestedSession {
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
+  /** §15: which worker produced which ciphertext, and where their data ports are. */
+  readonly sources: DataSources;
 
   hold(): void {
     this.#held = true;
@@ -77,7 +80,9 @@ export class AttestedSession {
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
     private readonly warn: (m: string) => void,
-  ) {}
+  ) {
+    this.sources = new DataSources(broker);
+  }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
     const master = await localMaster(warn);
@@ -168,7 +173,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(`sealflow: worker ${slot} attested: ${attested.claims.platform} evidence (NOT a TEE), measurement ${attested.claims.measurement.slice(0, 16)}…\n`);
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
