@@ -17,6 +17,8 @@ import { mapPathValues, sealablePaths } from '../../protocol/sealed-values.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { KeyBroker } from '../broker/broker.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
+import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
+import type { DataSources } from './sources.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -26,6 +28,8 @@ export interface SealedChannelOptions {
   /** The ciphertext path of an input file, admitting it (encrypting a plaintext input) on first use. */
   readonly admit: (path: string) => Promise<string>;
   readonly teeOf: (label: string) => TeeRequirement;
+  /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
+  readonly sources?: DataSources;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -70,7 +74,10 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         epoch: worker.epoch,
       });
       const files: Record<string, SealedFile> = {};
-      for (const k of keys) files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64') };
+      for (const k of keys) {
+        const source = o.sources?.sourceFor(k.id, o.slot);
+        files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64'), ...(source ? { source } : {}) };
+      }
       inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
@@ -89,13 +96,19 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       const claimed = findSha(m.outputs, p);
       if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
       recordCiphertext(o.broker, p, actual);
+      o.sources?.produced(o.slot, p);
     }
     return m;
   };
 
   inner.onMessage((m) => {
+    const x = m as SealedWorkerToMaster;
+    // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
+    if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
+    if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
     incoming = incoming.then(async () => deliver(await recordOutputs(m)));
   });
+  inner.onClose(() => o.sources?.leave(o.slot));
 
   return {
     send(msg) {

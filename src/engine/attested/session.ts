@@ -32,6 +32,7 @@ import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattes
 import { nonePlatform } from '../../tee/none/index.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
+import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -66,6 +67,8 @@ export class AttestedSession {
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
   readonly #warned = new Set<string>();
+  /** §15: which worker produced which ciphertext, and where their data ports are. */
+  readonly sources: DataSources;
 
   hold(): void {
     this.#held = true;
@@ -83,7 +86,9 @@ export class AttestedSession {
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
     private readonly warn: (m: string) => void,
-  ) {}
+  ) {
+    this.sources = new DataSources(broker);
+  }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
     const master = await localMaster(warn);
@@ -184,7 +189,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

@@ -74,6 +74,18 @@ export type BrokerDecision =
       readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | {
+      /** How a worker obtained an input ciphertext that another worker produced (§15): its own report. */
+      readonly type: 'data-transfer';
+      readonly worker: string;
+      readonly step: string;
+      readonly file: string;
+      readonly from: string;
+      readonly outcome: 'pulled' | 'fallback';
+      readonly bytes: number;
+      readonly ms: number;
+      readonly reason?: string;
+    }
   | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
 
 export type DecisionSink = (d: BrokerDecision) => void;

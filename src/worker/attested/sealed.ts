@@ -22,6 +22,7 @@ import { openDirectory } from './sealed-dirs.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
+import type { Puller } from './fetch.js';
 
 const INLINE = { parallelThreshold: Infinity };
 
@@ -94,7 +95,7 @@ async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: stri
  * once per executor, into `codeDir`); throws (the attempt fails) on a hash
  * mismatch.
  */
-export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`): Promise<Prepared> {
+export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`, pull?: Puller): Promise<Prepared> {
   const inDir = `${msg.scratchDir}.in`;
   fs.rmSync(inDir, { recursive: true, force: true });
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
@@ -112,16 +113,21 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
     // Two streamed passes: the hash check before anything is decrypted, then the decryption.
     // (Between them the file could change; the AEAD still refuses any other ciphertext under this key.)
-    const sha = await sha256Of(src);
-    if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
-    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+    // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n++));
     fs.mkdirSync(dir, { mode: 0o700 });
+    const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
+    if (pulled === null) {
+      const sha = await sha256Of(src);
+      if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
+    }
+    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
-    if (dirs.has(src)) await openDirectory(src, key, dest);
-    else await writeStream(decryptWithFileKey(key, fs.createReadStream(src, { highWaterMark: 1 << 20 }), INLINE), dest);
+    if (dirs.has(src)) await openDirectory(pulled ?? src, key, dest);
+    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), INLINE), dest);
     key.fill(0);
+    if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
   }
   const inputs = mapPathValues(msg.inputs, (file) => {
