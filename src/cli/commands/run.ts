@@ -14,6 +14,7 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
+import { encryptedResumePlatform, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
@@ -88,7 +89,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const platformOverride = platformFlag(opts.platform);
+  // An encrypted run resumes encrypted (--platform sim unless given; --platform none refused).
+  const platformOverride = encryptedResumePlatform(opts.resume !== undefined ? new RunDir(opts.stateDir, opts.resume).root : undefined, platformFlag(opts.platform));
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file) }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
@@ -106,6 +108,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
+  locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
