@@ -47,7 +47,7 @@ export interface BindRequest {
   readonly record: (d: BrokerDecision) => void;
 }
 
-/** Every file value (path and recorded ciphertext SHA-256) in a step's outputs. */
+/** Every file (and sealed directory) value in a step's outputs: its path and recorded ciphertext SHA-256. */
 function filesOf(v: unknown, out: { path: string; sha256: string | undefined }[] = []): { path: string; sha256: string | undefined }[] {
   if (v === null || typeof v !== 'object') return out;
   if (Array.isArray(v)) {
@@ -55,8 +55,11 @@ function filesOf(v: unknown, out: { path: string; sha256: string | undefined }[]
     return out;
   }
   const o = v as Record<string, unknown>;
-  if (o['class'] === 'File' && typeof o['path'] === 'string') out.push({ path: o['path'], sha256: typeof o['sha256'] === 'string' ? o['sha256'] : undefined });
-  else if (o['class'] !== 'Directory') for (const x of Object.values(o)) filesOf(x, out);
+  const sha256 = typeof o['sha256'] === 'string' ? o['sha256'] : undefined;
+  if (o['class'] === 'File' && typeof o['path'] === 'string') out.push({ path: o['path'], sha256 });
+  // A sealed directory is one age file with its recorded hash (§10.1).
+  else if (o['class'] === 'Directory' && typeof o['path'] === 'string') out.push({ path: o['path'], sha256 });
+  else for (const x of Object.values(o)) filesOf(x, out);
   return out;
 }
 
