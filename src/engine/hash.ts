@@ -4,9 +4,11 @@
  * or the command's argv templates and settings) and the contents of its
  * inputs (for files and directories: SHA-256 of their bytes, never paths).
  *
- * This is the one place that hashes for resume. Encrypted runs will pass a
- * per-run key: then every hash is HMAC-SHA-256 under it, so the journal never
- * holds a plain hash of guessable content (DESIGN.md, step 6).
+ * This is the one place that hashes for resume. Encrypted runs pass their
+ * run hash key (src/engine/attested/run-secrets.ts, docs/protocol.md §13.2):
+ * then every hash is HMAC-SHA-256 under it, so the journal never holds a
+ * plain hash of guessable content (DESIGN.md, step 6). Plain runs keep plain
+ * SHA-256.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

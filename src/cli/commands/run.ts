@@ -14,6 +14,7 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
+import { encryptedResumePlatform, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
@@ -94,7 +95,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const platformOverride = platformFlag(opts.platform);
+  // An encrypted run resumes encrypted (on attested sim workers unless --platform is given; --no-encrypt refused).
+  const platformOverride = encryptedResumePlatform(opts.resume !== undefined ? new RunDir(opts.stateDir, opts.resume).root : undefined, platformFlag(opts.platform), opts.encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
@@ -110,6 +112,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
+  locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;

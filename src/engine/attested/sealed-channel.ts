@@ -86,6 +86,8 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
 
   const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
     if (m.type !== 'succeeded') return m;
+    // A revoked worker's late result (its assignments were dropped) must not replace a recorded hash (§12.3).
+    if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
     for (const p of new Set(sealablePaths(m.outputs))) {
       let actual: string;
       try {

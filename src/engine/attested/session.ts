@@ -17,7 +17,7 @@ import path from 'node:path';
 import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
 import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
-import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
+import type { X25519Recipient } from '../../crypto/x25519.js';
 import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
@@ -30,6 +30,7 @@ import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../../tee/none/index.js';
+import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { DataSources } from './sources.js';
@@ -85,6 +86,8 @@ export class AttestedSession {
     readonly noneConfigPath: string,
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
+    /** The run identity and hash key: fresh, or those of the run being resumed (run-secrets.ts). */
+    readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
   ) {
     this.sources = new DataSources(broker);
@@ -102,7 +105,8 @@ export class AttestedSession {
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
     writeNoneLaunchConfig(noneConfigPath, master.pin);
-    const runIdentity = X25519Identity.generate();
+    const secrets = await openRunSecrets(runId, master);
+    const runIdentity = secrets.runIdentity;
     const record = (d: BrokerDecision) => journalOf(runId).record(d);
     const broker = await KeyBroker.start({
       runId,
@@ -117,7 +121,7 @@ export class AttestedSession {
     registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -228,6 +232,11 @@ const sessions = new Map<string, Promise<AttestedSession>>();
 export async function closeAttested(runId: string): Promise<void> {
   const s = sessions.get(runId);
   if (s) await (await s.catch(() => null))?.close();
+}
+
+/** The run's session if one was opened (the run has attested workers). */
+export function existingSession(runId: string): Promise<AttestedSession> | undefined {
+  return sessions.get(runId);
 }
 
 /** The run's session, opened on first use. */

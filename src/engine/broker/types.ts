@@ -86,6 +86,18 @@ export type BrokerDecision =
       readonly ms: number;
       readonly reason?: string;
     }
+  | {
+      /** The run secrets (docs/protocol.md §13.2): created for a new encrypted run, or restored on --resume. Ids only. */
+      readonly type: 'run-secrets';
+      readonly decision: 'created' | 'restored';
+      /** In the run directory. */
+      readonly file: string;
+      readonly runRecipient: string;
+      readonly hashKeyId: string;
+      /** On resume: ciphertext hashes restored from the journal, and earlier successes not reused (ciphertext missing or changed). */
+      readonly restoredHashes?: number;
+      readonly notReused?: readonly string[];
+    }
   | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
 
 export type DecisionSink = (d: BrokerDecision) => void;
