@@ -6,7 +6,7 @@ test('--full runs every example’s small size before any large one, cheapest ex
   const cases = planCases({ mode: 'full', only: null, sizes: null, threads: [1, 2] });
   assert.deepEqual(cases.map((c) => `${c.example} ${c.size}${c.threads === null ? '' : ` -p ${c.threads}`}`), [
     'diagnosis-recommendation 10k', 'distributed-k-means 1e5', 'word-count 10MB', 'dna-alignment lambda -p 1', 'dna-alignment lambda -p 2',
-    'diagnosis-recommendation 100k', 'distributed-k-means 1e7', 'word-count 1GB', 'dna-alignment 100k -p 1', 'dna-alignment 100k -p 2',
+    'diagnosis-recommendation 100k', 'distributed-k-means 1e7', 'word-count 1GB', 'dna-alignment 30k -p 1', 'dna-alignment 30k -p 2',
   ]);
   assert.deepEqual(FULL_SIZES['word-count'], ['10MB', '1GB']);
 });
