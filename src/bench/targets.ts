@@ -32,6 +32,8 @@ export interface Verdict {
   readonly nativeS: number;
   readonly sealflowS: number;
   readonly allowedS: number;
+  /** CPU medians (user+sys of the whole tree), steadier than wall under load; null if not measured. */
+  readonly cpuS: { readonly native: number | null; readonly sealflow: number | null };
   readonly met: boolean;
   /** Whether `size` is the size the issue states the target at. */
   readonly atTargetSize: boolean;
@@ -53,7 +55,8 @@ export function verdicts(results: BenchResults): Verdict[] {
         const sealflowS = median(c, m.id);
         if (sealflowS === null) continue;
         const allowedS = target.factor * nativeS + target.fixedS;
-        out.push({ example: ex, size: c.size, threads: c.threads, config: m.id, encryption: m.encryption, nativeS, sealflowS, allowedS, met: sealflowS <= allowedS, atTargetSize: c.size === target.size });
+        const cpu = (id: string) => c.configs.find((r) => r.id === id)?.cpu?.median ?? null;
+        out.push({ example: ex, size: c.size, threads: c.threads, config: m.id, encryption: m.encryption, nativeS, sealflowS, allowedS, cpuS: { native: cpu('native'), sealflow: cpu(m.id) }, met: sealflowS <= allowedS, atTargetSize: c.size === target.size });
       }
     }
   }
@@ -65,11 +68,12 @@ export function targetsSection(results: BenchResults): string[] {
   const v = verdicts(results);
   const out = ['**Targets** (issue 7: with encryption on, at the largest sizes, sealflow ≤ 1.10 × native + 1.5 s; 1.25 × for distributed-k-means; plain configurations for reference)', ''];
   if (v.length === 0) return [...out, 'Not computed: no example has both a native and a sealflow median.', ''];
-  out.push('| example | size | threads | configuration | native s | sealflow s | allowed s | verdict |', '|---|---|---|---|---|---|---|---|');
+  out.push('| example | size | threads | configuration | native s | sealflow s | allowed s | verdict (wall) | CPU s native / sealflow |', '|---|---|---|---|---|---|---|---|---|');
   for (const x of v) {
     const t = TARGETS[x.example]!;
     const verdict = `${x.met ? 'met' : '**not met**'}${x.encryption ? '' : ' (plain: reference only)'}${x.atTargetSize ? '' : ` (at ${x.size}, not the issue's ${t.size})`}`;
-    out.push(`| ${x.example} | ${x.size} | ${x.threads ?? '–'} | ${x.config} | ${x.nativeS.toFixed(2)} | ${x.sealflowS.toFixed(2)} | ${x.allowedS.toFixed(2)} | ${verdict} |`);
+    const cpu = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+    out.push(`| ${x.example} | ${x.size} | ${x.threads ?? '–'} | ${x.config} | ${x.nativeS.toFixed(2)} | ${x.sealflowS.toFixed(2)} | ${x.allowedS.toFixed(2)} | ${verdict} | ${cpu(x.cpuS.native)} / ${cpu(x.cpuS.sealflow)} |`);
   }
   return [...out, ''];
 }
