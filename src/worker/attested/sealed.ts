@@ -155,6 +155,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         try {
           outputs = await sealDirectoriesAndValues(r.outputs, recipients); // §10.1, §10.2
         } catch (e) {
+          fs.rmSync(msg.outDir, { recursive: true, force: true }); // no plaintext output outlives a refusal
           return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
         }
         const sealedFiles = new Map<string, { size: number; sha256: string }>();
