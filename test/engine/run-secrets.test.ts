@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '../../src/crypto/index.js';
 import { ephemeralMaster, masterSign } from '../../src/crypto/master-key.js';
-import { encryptedResumePlatform, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
+import { generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
 import { ContentHasher } from '../../src/engine/hash.js';
-import { InputError, OperationError } from '../../src/errors.js';
+import { OperationError } from '../../src/errors.js';
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-secrets-'));
 
@@ -87,15 +87,5 @@ describe('§13.2 run secrets', () => {
     assert.equal(new ContentHasher(Buffer.from(key)).instance(x), keyed);
     assert.notEqual(new ContentHasher(generateRunSecrets('r').hashKey).instance(x), keyed);
     assert.notEqual(new ContentHasher(key).file(f), new ContentHasher().file(f));
-  });
-
-  test('§13.2 an encrypted run resumes encrypted: sim unless a platform is given, never none', async () => {
-    const root = dir();
-    assert.equal(encryptedResumePlatform(root, undefined), undefined, 'a plain run keeps what it is given');
-    assert.equal(encryptedResumePlatform(root, 'none'), 'none');
-    await writeRunSecrets(path.join(root, RUN_SECRETS_FILE), generateRunSecrets(path.basename(root)), ephemeralMaster());
-    assert.equal(encryptedResumePlatform(root, undefined), 'sim');
-    assert.equal(encryptedResumePlatform(root, 'sim'), 'sim');
-    assert.throws(() => encryptedResumePlatform(root, 'none'), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /--platform sim/.test(e.message));
   });
 });

@@ -14,7 +14,7 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
-import { encryptedResumePlatform, locateRun } from '../../engine/attested/run-secrets.js';
+import { locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
@@ -89,8 +89,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  // An encrypted run resumes encrypted (--platform sim unless given; --platform none refused).
-  const platformOverride = encryptedResumePlatform(opts.resume !== undefined ? new RunDir(opts.stateDir, opts.resume).root : undefined, platformFlag(opts.platform));
+  // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given.
+  const platformOverride = platformFlag(opts.platform ?? base?.platform);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file) }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
@@ -154,6 +154,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       concurrency,
       keepGoing: opts.keepGoing === true || base?.keepGoing === true,
       ...(config.file !== undefined ? { configFile: config.file } : {}),
+      ...(platformOverride !== undefined ? { platform: platformOverride } : {}),
       ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
       onEvent: progress.onEvent,
       signal: abort.signal,

@@ -19,8 +19,7 @@ import type { Readable } from 'node:stream';
 import { decrypt, encrypt } from '../../crypto/index.js';
 import { masterSign, masterVerify, type MasterKeys } from '../../crypto/master-key.js';
 import { X25519Identity } from '../../crypto/x25519.js';
-import { InputError, OperationError } from '../../errors.js';
-import type { PlatformKind } from '../../workflow/run-config.js';
+import { OperationError } from '../../errors.js';
 
 export const RUN_SECRETS_FILE = 'run-secrets.age';
 const VERSION = 1;
@@ -154,18 +153,6 @@ export function locateRun(runId: string, root: string): void {
 /** Whether the run directory `root` belongs to an encrypted run (it holds run secrets). */
 export function isEncryptedRun(root: string): boolean {
   return fs.existsSync(path.join(root, RUN_SECRETS_FILE));
-}
-
-/**
- * The platform of the local deployments of a resumed run (`--platform`): an
- * encrypted run (its directory holds run secrets) resumes encrypted — on
- * `sim` unless given — and never as `none`, which would hand its
- * ciphertexts to unattested workers and publish plaintext.
- */
-export function encryptedResumePlatform(root: string | undefined, given: PlatformKind | undefined): PlatformKind | undefined {
-  if (root === undefined || !isEncryptedRun(root)) return given;
-  if (given === 'none') throw new InputError(`--platform none: run ${path.basename(root)} is encrypted (it has ${RUN_SECRETS_FILE}); resume it on attested workers: leave out --platform, or give --platform sim`);
-  return given ?? 'sim';
 }
 
 /** Called by the attested session when it opens: the run's persisted secrets, or fresh ones. */
