@@ -76,6 +76,12 @@ export interface SimPolicy {
 
 export interface AttestationPolicy {
   readonly allowSimulated: boolean;
+  /**
+   * Platform `none` (no TEE, no evidence) on a non-local deployment: keys are
+   * released without evidence only when this is true. Local deployments (the
+   * master's own machine) need no policy for it.
+   */
+  readonly allowUnattested?: boolean;
   /** Refuse evidence whose verifier reports collateral issued longer ago than this (details.collateralIssueDate). */
   readonly maxCollateralAgeDays?: number;
   readonly 'sev-snp': SnpPolicy;
@@ -106,6 +112,7 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
   const hostData = lower(snp.hostData);
   return {
     allowSimulated: input.allowSimulated ?? d.allowSimulated,
+    ...(input.allowUnattested !== undefined ? { allowUnattested: input.allowUnattested } : {}),
     ...(input.maxCollateralAgeDays !== undefined ? { maxCollateralAgeDays: input.maxCollateralAgeDays } : {}),
     'sev-snp': {
       ...snp,

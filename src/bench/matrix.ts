@@ -7,9 +7,11 @@
  * Whether a configuration runs is decided here and only here: hardware is
  * detected from its device files, software support from what this build of
  * sealflow actually registers: its platforms, the values `sealflow run
- * --platform` accepts, and which platforms encrypt. In this build encryption
- * is tied to the platform: attested platforms (`sim`, later the TEEs) encrypt
- * every file, `none` never does, and there is no `--no-encrypt`.
+ * --platform` accepts, which platforms can encrypt and which can run in
+ * plain. Builds differ: in one, encryption follows the platform (attested
+ * platforms encrypt, `none` never does); in a build with `sealflow run
+ * --no-encrypt`, every run encrypts by default and `--no-encrypt` (platform
+ * `none` only) gives the plain baseline. Both are probed, never assumed.
  * Nothing is ever estimated: a configuration that cannot run says why.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -63,8 +65,12 @@ export interface Capabilities {
   readonly platforms: ReadonlySet<PlatformName>;
   /** Platforms `sealflow run --platform <name>` selects for local deployments (empty without the option). */
   readonly runPlatformOption: ReadonlySet<PlatformName>;
-  /** Platforms whose runs encrypt every file (the attested ones); on the others sealflow runs unencrypted. */
+  /** Platforms that can run with every file encrypted. */
   readonly encrypting: ReadonlySet<PlatformName>;
+  /** Platforms that can run without encryption. */
+  readonly plain: ReadonlySet<PlatformName>;
+  /** `sealflow run --no-encrypt` exists: runs encrypt by default, and a plain run must say `--no-encrypt`. */
+  readonly noEncryptOption: boolean;
 }
 
 /** CPU flags of this machine (a TDX guest shows `tdx_guest`, an SEV-SNP guest `sev_snp`). */
@@ -97,8 +103,23 @@ export function detectCapabilities(): Capabilities {
     },
     platforms,
     runPlatformOption: new Set(hasPlatformOption ? RUN_PLATFORMS.filter((n) => platforms.has(n)) : []),
-    // An attested platform (one whose workers yield evidence) runs the encrypted protocol; `none` does not.
-    encrypting: new Set([...platforms].filter((n) => platformByName(n)?.evidence !== null)),
+    ...encryptionSupport(platforms, runCmd?.options.some((o) => o.long === '--no-encrypt') ?? false),
+  };
+}
+
+/**
+ * Which platforms run encrypted and which in plain. An attested platform (one
+ * whose workers yield evidence) always encrypts. Platform `none` runs in plain
+ * in a build without `--no-encrypt`; with it, `none` encrypts by default and
+ * runs in plain with the flag.
+ */
+export function encryptionSupport(platforms: ReadonlySet<PlatformName>, noEncryptOption: boolean): Pick<Capabilities, 'encrypting' | 'plain' | 'noEncryptOption'> {
+  const attested = [...platforms].filter((n) => platformByName(n)?.evidence !== null);
+  const unattested = [...platforms].filter((n) => !attested.includes(n));
+  return {
+    encrypting: new Set(noEncryptOption ? [...attested, ...unattested] : attested),
+    plain: new Set(unattested),
+    noEncryptOption,
   };
 }
 
@@ -134,7 +155,9 @@ export function notRunReason(c: Configuration, caps: Capabilities): string | nul
   if (c.encryption && implemented.some((q) => !caps.encrypting.has(q))) {
     why.push(caps.encrypting.size > 0 ? `this build encrypts only on attested/sim platforms (${[...caps.encrypting].join(', ')}), not on ${p}` : 'this build of sealflow does not encrypt');
   }
-  if (!c.encryption && implemented.some((q) => caps.encrypting.has(q))) why.push(`this build always encrypts on platform ${p} (no --no-encrypt)`);
+  if (!c.encryption && implemented.some((q) => !caps.plain.has(q))) {
+    why.push(`this build always encrypts on platform ${p}${caps.noEncryptOption ? ' (--no-encrypt is for platform none only)' : ' (no --no-encrypt)'}`);
+  }
   return why.length > 0 ? `not run: ${why.join('; ')}` : null;
 }
 

@@ -42,7 +42,7 @@ export interface BenchResults {
   };
   readonly runsPerConfig: number;
   readonly method: string;
-  readonly capabilities: { hardware: Capabilities['hardware']; platforms: string[]; runPlatformOption: string[]; encrypting: string[] };
+  readonly capabilities: { hardware: Capabilities['hardware']; platforms: string[]; runPlatformOption: string[]; encrypting: string[]; plain?: string[]; noEncryptOption?: boolean };
   readonly matrix: readonly (Configuration & { notRun: string | null })[];
   readonly cases: CaseResult[];
 }

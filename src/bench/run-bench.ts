@@ -36,6 +36,8 @@ export interface BenchOptions extends PlanOptions {
   readonly command: string;
   readonly progress: BenchProgress;
   readonly capabilities?: Capabilities;
+  /** Called with the results so far after each case (for a checkpoint a killed run leaves behind). */
+  readonly afterCase?: (partial: BenchResults) => Promise<void>;
 }
 
 const fmtS = (s: number) => `${s.toFixed(2)} s`;
@@ -85,9 +87,10 @@ export async function commandFor(c: Configuration, ex: string, inputs: Record<st
   const argv = [process.execPath, CLI, 'run', flowDir, '--state-dir', path.join(scratch, 'state'), '--out', outDirOf(scratch), '--quiet'];
   for (const [k, v] of Object.entries(inputs)) argv.push('--input', `${k}=${v}`);
   const platform = launchPlatform(c);
-  // Encryption follows the platform (planMatrix ran only configurations whose encryption matches it).
   if (platform !== 'hybrid' && caps.runPlatformOption.has(platform)) argv.push('--platform', platform);
   else if (platform !== 'none') argv.push('--config', await runConfigFor(platform, os.availableParallelism(), workDir));
+  // planMatrix ran only configurations this build supports: where runs encrypt by default, plain ones say so.
+  if (!c.encryption && caps.noEncryptOption) argv.push('--no-encrypt');
   return argv;
 }
 
@@ -105,7 +108,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     machine: { cores: os.availableParallelism(), cpu: cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)), loadAvgEnd: [] },
     runsPerConfig: o.runs,
     method: METHOD,
-    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], runPlatformOption: [...caps.runPlatformOption], encrypting: [...caps.encrypting] },
+    capabilities: { hardware: caps.hardware, platforms: [...caps.platforms], runPlatformOption: [...caps.runPlatformOption], encrypting: [...caps.encrypting], plain: [...caps.plain], noEncryptOption: caps.noEncryptOption },
     matrix: planned.map((p) => ({ ...p.config, notRun: p.notRun })),
     cases: [],
   };
@@ -153,6 +156,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       for (const r of cr.configs) summarizeConfig(r);
       const native = cr.configs.find((r) => r.id === 'native')?.wall?.median;
       for (const r of cr.configs) if (native !== undefined && r.wall !== undefined) r.overhead = r.wall.median / native;
+      await o.afterCase?.({ ...results, finishedAt: new Date().toISOString(), machine: { ...results.machine, loadAvgEnd: os.loadavg().map((x) => +x.toFixed(2)) } });
     }
   } finally {
     o.progress.current(null);

@@ -70,7 +70,7 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
         line = `run resumed`;
         break;
       case 'worker-started':
-        line = `worker ${e.worker} ready (${e.connector} on ${e.host}, platform ${e.platform})`;
+        line = `worker ${e.worker} ready (${e.connector} on ${e.host}, platform ${e.platform}${e.platform === 'none' ? ', no TEE' : e.platform === 'sim' ? ', not a TEE' : ''})`;
         break;
       case 'worker-lost':
         line = `worker ${e.worker} on ${e.host} lost: ${e.reason}${e.attempts.length > 0 ? `; re-running ${e.attempts.join(', ')}` : ''}`;

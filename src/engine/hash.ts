@@ -62,7 +62,11 @@ export class ContentHasher {
     if (o['class'] === 'File' && typeof o['path'] === 'string') {
       return { file: typeof o['sha256'] === 'string' && !this.key ? o['sha256'] : this.file(o['path']) };
     }
-    if (o['class'] === 'Directory' && typeof o['path'] === 'string') return { dir: this.directory(o['path']) };
+    if (o['class'] === 'Directory' && typeof o['path'] === 'string') {
+      // A sealed directory (docs/protocol.md §10.1) is one age file: hashed like a file.
+      if (typeof o['sha256'] === 'string') return { dir: this.key ? this.file(o['path']) : o['sha256'] };
+      return { dir: this.directory(o['path']) };
+    }
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, this.canonical(o[k])]));
   }
 

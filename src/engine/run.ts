@@ -13,6 +13,7 @@ import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { bindEncryptedRun } from './attested/resume.js';
 import { locateRun } from './attested/run-secrets.js';
 import { attachAttestedJournal } from './attested/session.js';
+import { revealSealed } from './attested/sealed-values.js';
 import { bundleTasks } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -166,6 +167,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     prior: encrypted?.prior ?? prior,
     hasher: new ContentHasher(encrypted?.hashKey),
     journal,
+    reveal: (v) => revealSealed(runId, v),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),

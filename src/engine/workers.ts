@@ -23,6 +23,14 @@ export interface EngineDeployment {
   readonly platform: PlatformName;
   readonly workers: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Platform `none` only: true runs its workers through the encrypted
+   * protocol without a TEE (provisioner, broker, sealed data; keys released
+   * without evidence, docs/protocol.md §6a); absent or false, the plain
+   * executor. `sealflow run` sets it (true unless --no-encrypt). Platforms
+   * with evidence always encrypt.
+   */
+  readonly encrypt?: boolean;
 }
 
 export type AttemptResultMsg = SucceededMsg | FailedMsg | CancelledMsg;
@@ -130,7 +138,7 @@ export class WorkerPool {
     const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
     // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
-    if (platform.evidence !== null) {
+    if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
       return startAttested(this.runId, d, count, this.env, firstIndex);
     }

@@ -18,7 +18,7 @@ export const PLATFORMS: readonly PlatformKind[] = ['none', 'sim'];
 /** Connector-specific keys a deployment may carry (they land in `Deployment.options`). */
 export const CONNECTOR_OPTION_KEYS: Readonly<Record<ConnectorKind, readonly string[]>> = { local: [] };
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: [], sim: ['policy'] };
+export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: ['policy'], sim: ['policy'] };
 
 /**
  * The `tee` requirements each platform satisfies. `none` (no TEE, the

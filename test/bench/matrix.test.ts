@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { detectCapabilities, launchPlatform, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
+import { detectCapabilities, encryptionSupport, launchPlatform, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
 
 const noHardware = { sgx: false, 'sev-snp': false, tdx: false };
 
@@ -29,33 +29,45 @@ describe('the benchmark configuration matrix', () => {
     assert.equal(byId.get('none-plain'), null, 'this build runs sealflow on platform none without encryption');
   });
 
-  test('detects sim from the platforms this build registers and `sealflow run --platform` accepts, with encryption tied to attested platforms', () => {
+  test('detects sim from the platforms this build registers and `sealflow run --platform` accepts, and encryption from `--no-encrypt`', () => {
     const caps = detectCapabilities();
     assert.ok(caps.platforms.has('sim') && caps.runPlatformOption.has('sim') && caps.runPlatformOption.has('none'));
-    assert.deepEqual([...caps.encrypting], ['sim'], 'sim (attested) encrypts; none does not');
+    assert.ok(caps.encrypting.has('sim') && !caps.plain.has('sim'), 'sim (attested) always encrypts');
+    assert.ok(caps.plain.has('none'), 'none runs in plain (by default, or with --no-encrypt)');
+    assert.equal(caps.encrypting.has('none'), caps.noEncryptOption, 'none encrypts exactly when the build has --no-encrypt (encryption on by default)');
     const byId = new Map(planMatrix(caps).map((p) => [p.config.id, p.notRun]));
     assert.equal(byId.get('sim-enc'), null, 'sim with encryption runs in this build');
-    assert.equal(byId.get('none-enc'), 'not run: this build encrypts only on attested/sim platforms (sim), not on none');
+    assert.equal(byId.get('none-plain'), null);
+    if (caps.noEncryptOption) assert.equal(byId.get('none-enc'), null);
+    else assert.equal(byId.get('none-enc'), 'not run: this build encrypts only on attested/sim platforms (sim), not on none');
     const sim = MATRIX.find((c) => c.id === 'sim-enc')!;
     assert.ok(sim.encryption && !sim.teeActive && /not a TEE/.test(sim.label), 'sim is labelled as not a TEE');
     assert.equal(launchPlatform(sim), 'sim');
   });
 
+  test('with `--no-encrypt` in the build, none runs both encrypted and plain, and sim only encrypted', () => {
+    const caps: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), ...encryptionSupport(new Set(['none', 'sim']), true) };
+    const ran = planMatrix(caps).filter((p) => p.notRun === null).map((p) => p.config.id);
+    assert.deepEqual(ran, ['native', 'none-plain', 'none-enc', 'sim-enc']);
+    const old: Capabilities = { ...caps, ...encryptionSupport(new Set(['none', 'sim']), false) };
+    assert.deepEqual(planMatrix(old).filter((p) => p.notRun === null).map((p) => p.config.id), ['native', 'none-plain', 'sim-enc']);
+  });
+
   test('runs a software configuration only when the build supports it, and says what is missing otherwise', () => {
-    const bare: Capabilities = { hardware: noHardware, platforms: new Set(['none']), runPlatformOption: new Set(), encrypting: new Set() };
+    const bare: Capabilities = { hardware: noHardware, platforms: new Set(['none']), runPlatformOption: new Set(), encrypting: new Set(), plain: new Set(['none']), noEncryptOption: false };
     const byId = new Map(planMatrix(bare).map((p) => [p.config.id, p.notRun]));
     assert.equal(byId.get('none-plain'), null);
     assert.equal(byId.get('none-enc'), 'not run: this build of sealflow does not encrypt');
     assert.equal(byId.get('sim-enc'), 'not run: platform sim is not implemented in this build');
-    const full: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']) };
+    const full: Capabilities = { hardware: noHardware, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']), plain: new Set(['none']), noEncryptOption: false };
     const ran = planMatrix(full).filter((p) => p.notRun === null).map((p) => p.config.id);
     assert.deepEqual(ran, ['native', 'none-plain', 'sim-enc']);
-    const allEncrypt: Capabilities = { ...full, encrypting: new Set(['none', 'sim']) };
+    const allEncrypt: Capabilities = { ...full, encrypting: new Set(['none', 'sim']), plain: new Set() };
     assert.match(new Map(planMatrix(allEncrypt).map((p) => [p.config.id, p.notRun])).get('none-plain') ?? '', /always encrypts on platform none/);
   });
 
   test('with hardware present but no launcher for it, a TEE configuration is not run for want of the platform', () => {
-    const caps: Capabilities = { hardware: { sgx: true, 'sev-snp': true, tdx: true }, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']) };
+    const caps: Capabilities = { hardware: { sgx: true, 'sev-snp': true, tdx: true }, platforms: new Set(['none', 'sim']), runPlatformOption: new Set(['none', 'sim']), encrypting: new Set(['sim']), plain: new Set(['none']), noEncryptOption: false };
     const byId = new Map(planMatrix(caps).map((p) => [p.config.id, p.notRun]));
     assert.equal(byId.get('sgx-inactive-plain'), null, 'TEE inactive on SGX hardware runs with platform none');
     assert.match(byId.get('sgx-inactive-enc') ?? '', /encrypts only on attested\/sim platforms/);

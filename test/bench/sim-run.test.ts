@@ -31,7 +31,8 @@ describe('the bench harness on platform sim', () => {
         const argv = await commandFor(config(id), 'word-count', inputs, null, caps, scratch, path.join(tmp, 'work'));
         const platform = argv.indexOf('--platform');
         assert.deepEqual(argv.slice(platform, platform + 2), ['--platform', id === 'sim-enc' ? 'sim' : 'none'], argv.join(' '));
-        assert.ok(!argv.includes('--no-encrypt') && !argv.includes('--config'), argv.join(' '));
+        assert.equal(argv.includes('--no-encrypt'), id === 'none-plain' && caps.noEncryptOption, argv.join(' '));
+        assert.ok(!argv.includes('--config'), argv.join(' '));
         const m = await measure(argv, { cwd: scratch, env: home.env });
         assert.ok(m.ok, m.error);
         outputs[id] = path.join(outDirOf(scratch), 'counts.tsv');

@@ -10,7 +10,7 @@ test('RESUME: a run whose CLI is SIGKILLed midway resumes without re-executing c
   const { cwd, flow } = workdirWith('chain');
   // Six lines more than the fixture's inputs: 3 + 3 count instances, each pausing, one at a time.
   fs.appendFileSync(path.join(flow, 'text.txt'), 'l m\nn o p\nq\nr s t u\nv\nw x\n');
-  const args = ['run', flow, '--json', '--concurrency', '1', '--input', 'pause=0.3'];
+  const args = ['run', '--no-encrypt', flow, '--json', '--concurrency', '1', '--input', 'pause=0.3'];
 
   const cli = startCli(args, cwd);
   await cli.waitFor((_e, all) => all.filter((x) => x.type === 'step-succeeded' && x.step === 'count').length >= 2);
@@ -31,7 +31,7 @@ test('RESUME: a run whose CLI is SIGKILLed midway resumes without re-executing c
   const done = new Set(before.flatMap((e) => (e.type === 'step-succeeded' ? [`${e.step}[${e.index}]`] : [])));
   assert.ok(done.has('split[0]') && done.size >= 3, `completed before the kill: ${[...done].join(', ')}`);
 
-  const resumed = await runCli(['run', '--resume', runId, '--json'], { cwd });
+  const resumed = await runCli(['run', '--no-encrypt', '--resume', runId, '--json'], { cwd });
   assert.equal(resumed.code, 0, resumed.stderr);
 
   const after = readJournal(journal);
@@ -48,7 +48,7 @@ test('RESUME: a run whose CLI is SIGKILLed midway resumes without re-executing c
   assert.equal(rerun.length, 6 + 1 - (done.size - 1), `only the unfinished instances ran: ${rerun.join(', ')}`);
 
   // An undisturbed run of the same workflow and inputs gives identical output.
-  const clean = await runCli(['run', flow, '--input', 'pause=0.3', '--out', 'clean'], { cwd });
+  const clean = await runCli(['run', '--no-encrypt', flow, '--input', 'pause=0.3', '--out', 'clean'], { cwd });
   assert.equal(clean.code, 0, clean.stderr);
   const resumedOut = fs.readFileSync(path.join(cwd, '.sealflow', 'runs', runId, 'outputs', 'result.txt'));
   assert.deepEqual(resumedOut, fs.readFileSync(path.join(cwd, 'clean', 'result.txt')));

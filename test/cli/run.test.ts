@@ -8,7 +8,7 @@ import { journalOf, startCli, waitGone, workdirWith } from './run-helpers.js';
 describe('sealflow run', () => {
   test('runs a workflow, prints the run id and outputs, and records it for runs and show', async () => {
     const { cwd, flow } = workdirWith('chain');
-    const r = await runCli(['run', flow], { cwd });
+    const r = await runCli(['run', '--no-encrypt', flow], { cwd });
     assert.equal(r.code, 0, r.stderr);
     const id = /run (\S+) succeeded/.exec(r.stdout)?.[1] ?? '';
     assert.ok(id, r.stdout);
@@ -28,7 +28,7 @@ describe('sealflow run', () => {
 
   test('--json prints only JSON lines: the events, then the result with the published outputs', async () => {
     const { cwd, flow } = workdirWith('chain');
-    const r = await runCli(['run', flow, '--json', '--out', 'out'], { cwd });
+    const r = await runCli(['run', '--no-encrypt', flow, '--json', '--out', 'out'], { cwd });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outputs?: Record<string, { path: string }> });
     assert.equal(lines[0]?.type, 'run-started');
@@ -42,10 +42,10 @@ describe('sealflow run', () => {
   test('invalid input exits 2 and creates no run', async () => {
     const { cwd, flow } = workdirWith('chain');
     for (const args of [
-      ['run', path.join(cwd, 'nowhere.yaml')],
-      ['run', flow, '--input', 'nosuch=1'],
-      ['run', flow, '--concurrency', '0'],
-      ['run', '--resume', 'no-such-run'],
+      ['run', '--no-encrypt', path.join(cwd, 'nowhere.yaml')],
+      ['run', '--no-encrypt', flow, '--input', 'nosuch=1'],
+      ['run', '--no-encrypt', flow, '--concurrency', '0'],
+      ['run', '--no-encrypt', '--resume', 'no-such-run'],
     ]) {
       const r = await runCli(args, { cwd });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -57,9 +57,9 @@ describe('sealflow run', () => {
   test('a failing step exits 1 and shows its exit status, stderr tail and how to resume', async () => {
     const { cwd, flow } = workdirWith('chain');
     fs.writeFileSync(path.join(cwd, 'empty.txt'), '');
-    const r = await runCli(['run', flow, '--input', 'pause=oops'], { cwd });
+    const r = await runCli(['run', '--no-encrypt', flow, '--input', 'pause=oops'], { cwd });
     assert.equal(r.code, 2, 'a number input given text is invalid input');
-    const f = await runCli(['run', flow, '--input', 'pause=-1'], { cwd });
+    const f = await runCli(['run', '--no-encrypt', flow, '--input', 'pause=-1'], { cwd });
     assert.equal(f.code, 1, f.stderr);
     assert.match(f.stderr, /step count\[\d\] failed \(exit status 1\): sh exited with status 1/);
     assert.match(f.stderr, /\| sleep: invalid/);
@@ -68,7 +68,7 @@ describe('sealflow run', () => {
 
   test('SIGINT cancels the run: children killed, journal closed, run marked cancelled and resumable', async () => {
     const { cwd, flow } = workdirWith('chain');
-    const cli = startCli(['run', flow, '--json', '--input', 'pause=30'], cwd);
+    const cli = startCli(['run', '--no-encrypt', flow, '--json', '--input', 'pause=30'], cwd);
     const started = await cli.waitFor((e) => e.type === 'step-started' && e.step === 'count');
     const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
     assert.ok(started);
@@ -85,7 +85,7 @@ describe('sealflow run', () => {
     const show = await runCli(['show', runId], { cwd });
     assert.match(show.stdout, /cancelled/);
     assert.match(show.stdout, /resume with: sealflow run --resume/);
-    const resumed = await runCli(['run', '--resume', runId, '--input', 'pause=0'], { cwd });
+    const resumed = await runCli(['run', '--no-encrypt', '--resume', runId, '--input', 'pause=0'], { cwd });
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /result: .*result\.txt/);
   });

@@ -23,7 +23,7 @@ let clean: { numbers: Buffer; summary: Buffer };
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-masterfault-'));
-  const r = await runCli(['run', CHAIN, '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'clean'), '--quiet']);
+  const r = await runCli(['run', '--no-encrypt', CHAIN, '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'clean'), '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   clean = { numbers: fs.readFileSync(path.join(root, 'clean', 'numbers')), summary: fs.readFileSync(path.join(root, 'clean', 'summary')) };
 });
@@ -32,7 +32,7 @@ describe('§13 fault injection: the master', () => {
   test(`§13 the master SIGKILLed mid-step: workers wipe their scratch and exit; --resume redoes only unfinished steps, byte-identical outputs (${FAULT_RUNS} runs)`, async () => {
     for (let i = 0; i < FAULT_RUNS; i++) {
       const stateDir = path.join(root, `state-${i}`);
-      const cli = startCli(['run', CHAIN, '--state-dir', stateDir, '--json'], root);
+      const cli = startCli(['run', '--no-encrypt', CHAIN, '--state-dir', stateDir, '--json'], root);
       const started = await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
       const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
       const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
@@ -54,7 +54,7 @@ describe('§13 fault injection: the master', () => {
       assert.ok(done.has('gen') && !done.has('mid'), `completed before the kill: ${[...done].join(', ')}`);
 
       const out = path.join(root, `resumed-${i}`);
-      const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet']);
+      const resumed = await runCli(['run', '--no-encrypt', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet']);
       assert.equal(resumed.code, 0, resumed.stderr);
       const ev = readJournal(journal).events;
       const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));

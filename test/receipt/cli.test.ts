@@ -17,7 +17,7 @@ before(async () => {
   const w = workdirWith('chain');
   cwd = w.cwd;
   env = { SEALFLOW_HOME: path.join(cwd, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' };
-  const r = await runCli(['run', w.flow, '--out', 'out'], { cwd, env });
+  const r = await runCli(['run', '--no-encrypt', w.flow, '--out', 'out'], { cwd, env });
   assert.equal(r.code, 0, r.stderr);
   outDir = path.join(cwd, 'out');
   receipt = path.join(outDir, 'receipt.json');
@@ -62,7 +62,7 @@ describe('§14 sealflow run writes a signed receipt', () => {
   test('sealflow show prints where the receipt of a run is', async () => {
     const w = workdirWith('chain');
     const e = { SEALFLOW_HOME: path.join(w.cwd, 'home') };
-    const r = await runCli(['run', w.flow], { cwd: w.cwd, env: e });
+    const r = await runCli(['run', '--no-encrypt', w.flow], { cwd: w.cwd, env: e });
     assert.equal(r.code, 0, r.stderr);
     const id = /run (\S+) succeeded/.exec(r.stdout)?.[1] ?? '';
     const show = await runCli(['show', id], { cwd: w.cwd, env: e });
@@ -72,11 +72,11 @@ describe('§14 sealflow run writes a signed receipt', () => {
   test('a failed run writes no receipt; its resumed, successful run does, counting both sessions', async () => {
     const w = workdirWith('chain');
     const e = { SEALFLOW_HOME: path.join(w.cwd, 'home') };
-    const failed = await runCli(['run', w.flow, '--input', 'pause=-1', '--out', 'out'], { cwd: w.cwd, env: e });
+    const failed = await runCli(['run', '--no-encrypt', w.flow, '--input', 'pause=-1', '--out', 'out'], { cwd: w.cwd, env: e });
     assert.equal(failed.code, 1, failed.stderr);
     assert.equal(fs.existsSync(path.join(w.cwd, 'out', 'receipt.json')), false);
     const id = /--resume (\S+)/.exec(failed.stderr)?.[1] ?? '';
-    const resumed = await runCli(['run', '--resume', id, '--input', 'pause=0', '--out', 'out'], { cwd: w.cwd, env: e });
+    const resumed = await runCli(['run', '--no-encrypt', '--resume', id, '--input', 'pause=0', '--out', 'out'], { cwd: w.cwd, env: e });
     assert.equal(resumed.code, 0, resumed.stderr);
     const v = await runCli(['receipt', 'verify', path.join(w.cwd, 'out', 'receipt.json'), '--outputs', path.join(w.cwd, 'out')], { cwd: w.cwd, env: e });
     assert.equal(v.code, 0, v.stderr);

@@ -52,8 +52,8 @@ describe('§4–§6 provisioning handshake', () => {
       const worker = await h.broker.waitAttested('local-1');
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^BUNDLE-STARTED local-1 cert=\d+$/m);
-      assert.equal(worker.claims.platform, 'sim');
-      assert.equal(worker.claims.measurement, h.measurement);
+      assert.equal(worker.claims?.platform, 'sim');
+      assert.equal(worker.claims?.measurement, h.measurement);
       const [d] = accepted(h);
       assert.ok(d && d.type === 'attestation');
       assert.equal(d.claims?.simulated, true);

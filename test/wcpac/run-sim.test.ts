@@ -27,7 +27,7 @@ describe('§10 sealflow run --platform sim', () => {
     const releases = events.filter((e) => e.type === 'wcpac' && e.decision?.type === 'key-release');
     assert.ok(releases.length >= 16, 'every step got its keys');
     assert.ok(releases.every((e) => e.decision?.files?.some((f) => /tasks\.mjs\.age$/.test(f.id))), 'the task code travels sealed, its key released per step');
-    const plain = await runCli(['run', wc, '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
+    const plain = await runCli(['run', wc, '--no-encrypt', '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
     const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv'));
     assert.ok(sealed.subarray(0, 21).toString() === 'age-encryption.org/v1');
@@ -94,19 +94,37 @@ describe('§10 sealflow run --platform sim', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('§10 --platform none is refused for a step that requires a TEE, mixing none and sim is refused, and an unknown platform is an input error', async () => {
+  test('§10 --platform none is refused for a step that requires a TEE, and an unknown platform is an input error', async () => {
     const { root, env } = home();
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');
     const none = await runCli(['run', flow, '--platform', 'none', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /step join requires tee: sgx/);
-    const mixed = path.join(root, 'mixed.yaml');
-    fs.writeFileSync(mixed, 'deployments:\n  plain: { connector: local, platform: none, workers: 1 }\n  enclaves: { connector: local, platform: sim, workers: 1 }\ndefault: plain\nbindings:\n  - step: join\n    deployment: enclaves\n');
-    const mix = await runCli(['run', flow, '--config', mixed, '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
-    assert.equal(mix.code, 2, mix.stderr);
-    assert.match(mix.stderr, /both platform none and platform sim/);
     const bad = await runCli(['run', flow, '--platform', 'gramine', '--input', `text=${flow}`, '--state-dir', path.join(root, 'state')], { env });
     assert.equal(bad.code, 2);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('§6a a hybrid run (one none and one sim deployment) exchanges encrypted files through one broker; with --no-encrypt it is refused', async () => {
+    const { root, env } = home();
+    const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');
+    const text = path.join(root, 'text.txt');
+    fs.writeFileSync(text, 'hybrid run\n');
+    const mixed = path.join(root, 'mixed.yaml');
+    fs.writeFileSync(mixed, 'deployments:\n  plain: { connector: local, platform: none, workers: 1 }\n  enclaves: { connector: local, platform: sim, workers: 1 }\ndefault: plain\nbindings:\n  - step: join\n    deployment: enclaves\n');
+    const mix = await runCli(['run', flow, '--config', mixed, '--input', `text=${text}`, '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'out')], { env });
+    assert.equal(mix.code, 0, mix.stderr);
+    assert.match(mix.stderr, /worker plain-1: no TEE \(platform none\), not attested/);
+    assert.match(mix.stderr, /worker enclaves-1 attested: sim evidence \(NOT a TEE\)/);
+    const result = fs.readFileSync(path.join(root, 'out', 'result.txt'));
+    assert.equal(result.subarray(0, 21).toString(), 'age-encryption.org/v1');
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(root, 'out', 'result.txt')], { env });
+    assert.equal(dec.stdout, 'hybrid run\n'.repeat(2));
+    const { receipt } = JSON.parse(fs.readFileSync(path.join(root, 'out', 'receipt.json'), 'utf8')) as { receipt: { workers: { id: string; tee: string }[] } };
+    assert.deepEqual(receipt.workers.map((w) => [w.id, w.tee]).sort(), [['enclaves-1', 'simulated'], ['plain-1', 'none']]);
+    const refused = await runCli(['run', flow, '--no-encrypt', '--config', mixed, '--input', `text=${text}`, '--state-dir', path.join(root, 'state')], { env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--no-encrypt: deployment enclaves uses platform sim/);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

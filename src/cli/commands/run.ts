@@ -25,6 +25,10 @@ import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
 import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
+import { revealForOwner } from '../sealed-display.js';
+import { checkNoEncrypt } from '../run-encryption.js';
+import { decryptedPreview, protectionLines } from '../run-summary.js';
+import { ownerIdentityFile } from '../../engine/attested/local-master.js';
 
 interface RunOpts {
   inputs?: string;
@@ -39,6 +43,8 @@ interface RunOpts {
   out?: string;
   owner?: string;
   platform?: string;
+  /** false with --no-encrypt (platform none on local deployments only). */
+  encrypt: boolean;
 }
 
 /** A deployment's `policy:` file is relative to the run configuration that names it. */
@@ -91,12 +97,10 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const config = await loadRunConfig(workflow, configFile);
   // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given.
   const platformOverride = platformFlag(opts.platform ?? base?.platform);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file) }));
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
-  const platformsUsed = new Set(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment).map((d) => d.platform));
-  if (platformsUsed.has('none') && platformsUsed.has('sim')) {
-    throw new InputError('this run places steps on both platform none and platform sim deployments; encrypted (sim) and unencrypted (none) steps cannot exchange files yet — use one platform (e.g. --platform sim)');
-  }
+  // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
+  if (!opts.encrypt) checkNoEncrypt(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment));
   if (platformOverride !== undefined) {
     for (const s of workflow.steps) {
       const d = deployments.find((x) => x.id === byStep.get(s.id));
@@ -174,8 +178,15 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
   if (o.state === 'succeeded') {
     const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
     const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
-    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published, receipt: signed })}\n`);
-    else process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : []), `receipt: ${path.relative(process.cwd(), signed)}`].join('\n') + '\n');
+    const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
+    // How the run was protected ("no TEE", "NOT a TEE", measurements), and a decrypted preview for the local owner.
+    const protection = protectionLines(events, opts.encrypt);
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: shown, receipt: signed, protection })}\n`);
+    else {
+      const owner = ownerIdentityFile();
+      const preview = mode !== 'quiet' && opts.encrypt && opts.owner === undefined && fs.existsSync(owner) ? await decryptedPreview(published, owner) : [];
+      process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(shown)] : []), `receipt: ${path.relative(process.cwd(), signed)}`, ...protection, ...preview].join('\n') + '\n');
+    }
     return;
   }
   process.exitCode = 1;
@@ -212,6 +223,7 @@ export function register(program: Command): void {
     .option('--json', 'stream events as JSON lines on stdout, then one result line')
     .option('--quiet', 'no progress output; only the result')
     .option('--platform <name>', 'none or sim: the platform of every local deployment (sim: attested, encrypted; not a TEE)')
+    .option('--no-encrypt', 'run without encryption: a benchmark baseline, allowed only with platform none on local deployments (default: every input, intermediate and result is age-encrypted)')
     .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',

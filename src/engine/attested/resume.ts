@@ -87,7 +87,7 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
   const file = path.join(req.runDir.root, RUN_SECRETS_FILE);
   if (!pending) {
     // Resuming an encrypted run on the plain path would hand its ciphertexts to workers that cannot read them and publish plaintext.
-    if (req.resumed && fs.existsSync(file)) throw new InputError(`run ${req.runId} is encrypted (it has ${file}) but would be resumed unencrypted; resume it encrypted (e.g. --platform sim); nothing ran`);
+    if (req.resumed && fs.existsSync(file)) throw new InputError(`run ${req.runId} is encrypted (it has ${file}) but would be resumed unencrypted; resume it without --no-encrypt; nothing ran`);
     return null;
   }
   const session = await pending;

@@ -28,8 +28,12 @@ import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle
 import { recordCiphertext } from '../broker/release.js';
 import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
+import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
+import { nonePlatform } from '../../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { admitDirectory, registerRunIdentities } from './sealed-values.js';
+import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -51,7 +55,8 @@ export function configureAttested(s: AttestedSettings): void {
 export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
-  readonly platform: 'sim';
+  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it). */
+  readonly platform: 'sim' | 'none';
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
 }
@@ -62,6 +67,9 @@ export class AttestedSession {
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
+  readonly #warned = new Set<string>();
+  /** §15: which worker produced which ciphertext, and where their data ports are. */
+  readonly sources: DataSources;
 
   hold(): void {
     this.#held = true;
@@ -75,12 +83,15 @@ export class AttestedSession {
     readonly sim: SimPlatform,
     readonly bundlePath: string,
     readonly configPath: string,
+    readonly noneConfigPath: string,
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
     /** The run identity and hash key: fresh, or those of the run being resumed (run-secrets.ts). */
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
-  ) {}
+  ) {
+    this.sources = new DataSources(broker);
+  }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
     const master = await localMaster(warn);
@@ -92,6 +103,8 @@ export class AttestedSession {
     const bundle = await sealExecutorBundle(await buildExecutorCode(), path.join(dir, 'executor.bundle'));
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
+    const noneConfigPath = path.join(dir, 'launch-none.json');
+    writeNoneLaunchConfig(noneConfigPath, master.pin);
     const secrets = await openRunSecrets(runId, master);
     const runIdentity = secrets.runIdentity;
     const record = (d: BrokerDecision) => journalOf(runId).record(d);
@@ -105,10 +118,10 @@ export class AttestedSession {
       identities: [master.brokerIdentity, runIdentity],
       record,
     });
+    registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    warn(`sealflow: ${SIM_WARNING}\n`);
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -125,6 +138,11 @@ export class AttestedSession {
   }
 
   async #admit(file: string): Promise<string> {
+    if (fs.statSync(file).isDirectory()) {
+      const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
+      recordCiphertext(this.broker, d.path, d.sha256);
+      return d.path;
+    }
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
@@ -144,6 +162,8 @@ export class AttestedSession {
 
   /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
   async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
+    if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    this.#warned.add(d.platform);
     return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
 
@@ -151,7 +171,8 @@ export class AttestedSession {
     this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
-    const cmd = this.sim.launch({ program: PROVISIONER_PATH, args: [this.configPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
+    const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
+    const cmd = launcher.launch({ program: PROVISIONER_PATH, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
     const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     this.#live++;
     const exited = new Promise<WorkerExit>((resolve) => {
@@ -170,9 +191,9 @@ export class AttestedSession {
     try {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
-        this.warn(`sealflow: worker ${slot} attested: ${attested.claims.platform} evidence (NOT a TEE), measurement ${attested.claims.measurement.slice(0, 16)}…\n`);
+        this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -182,8 +203,8 @@ export class AttestedSession {
       })();
       return await Promise.race([
         ready,
-        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform sim) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform sim) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
+        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform ${d.platform}) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
       ]);
     } catch (e) {
       kill();
@@ -197,6 +218,7 @@ export class AttestedSession {
     if (this.#closed) return;
     this.#closed = true;
     sessions.delete(this.runId);
+    registerRunIdentities(this.runId, null);
     await this.exec.close();
     await this.broker.close();
     await this.sim.close();

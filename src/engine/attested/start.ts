@@ -8,10 +8,11 @@ import { attestedSession, closeAttested } from './session.js';
 export { closeAttested };
 
 export async function startAttested(runId: string, d: EngineDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
-  if (d.platform !== 'sim') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
+  // `none` reaches here only when the run encrypts (EngineDeployment.encrypt): no TEE, no evidence.
+  if (d.platform !== 'sim' && d.platform !== 'none') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
   const file = d.options['policy'];
   const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
   const session = await attestedSession(runId);
   session.hold();
-  return session.start({ id: d.id, connector: d.connector, platform: 'sim', ...(policy !== undefined ? { policy } : {}) }, count, env, firstIndex);
+  return session.start({ id: d.id, connector: d.connector, platform: d.platform, ...(policy !== undefined ? { policy } : {}) }, count, env, firstIndex);
 }

@@ -22,6 +22,7 @@ import type { AttestMsg, BrokerToProvisioner, ProvisionerToBroker } from '../../
 import { SIM_WARNING } from '../../tee/sim/index.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
 import { claimsDetails } from '../receipt/claims.js';
+import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
 import { judge } from './judge.js';
 import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
@@ -63,6 +64,7 @@ export class KeyBroker {
   #server: tls.Server | null = null;
   #connections = 0;
   readonly #sockets = new Set<tls.TLSSocket>();
+  readonly #revokeListeners: ((slot: string, serial: string) => void)[] = [];
 
   private constructor(readonly opts: BrokerOptions) {
     this.#challenges = new Challenges(opts.challengeTtlMs ?? 60_000, () => this.now().getTime());
@@ -161,18 +163,19 @@ export class KeyBroker {
       const clientCertDer = await this.opts.runCa.issueClientCert(v.identitySpki, v.slot.slot, this.now());
       const wrapped = wrapKey(v.x25519, LABEL_BUNDLE_KEY, this.opts.bundle.key);
       const signature = masterSign(this.opts.master.signingKey, bundleKeyMessage(this.opts.runId, v.slot.slot, v.challenge, this.opts.bundle.sha256, wrapped));
-      const worker: AttestedWorker = { ...v.slot, claims: v.claims, x25519: v.x25519, identitySpki: v.identitySpki, clientCertDer, epoch: this.epoch, alive: true };
+      const worker: AttestedWorker = { ...v.slot, claims: v.claims, ...(v.unattested !== undefined ? { unattested: v.unattested } : {}), x25519: v.x25519, identitySpki: v.identitySpki, clientCertDer, epoch: this.epoch, alive: true };
       this.workers.set(v.slot.slot, worker);
       this.opts.record({
         type: 'attestation',
         decision: 'accepted',
         slot: v.slot.slot,
         deployment: v.slot.deployment,
-        claims: summarise(v.claims),
+        ...(v.claims !== null ? { claims: summarise(v.claims) } : {}),
         keys: { x25519: fingerprint(v.x25519), identity: fingerprint(v.identitySpki) },
         clientCertSerial: new X509Certificate(Buffer.from(clientCertDer)).serialNumber,
         bundleSha256: Buffer.from(this.opts.bundle.sha256).toString('hex'),
-        ...(v.claims.platform === 'sim' ? { warning: SIM_WARNING } : {}),
+        ...(v.claims?.platform === 'sim' ? { warning: SIM_WARNING } : {}),
+        ...(v.unattested !== undefined ? { unattested: v.unattested, warning: NO_TEE } : {}),
       });
       this.#settle(v.slot.slot, worker);
       return {
@@ -191,6 +194,11 @@ export class KeyBroker {
     }
   }
 
+  /** Called after each revocation with the slot and its certificate's serial (e.g. to tell the other workers' data ports, §15.4). */
+  onRevoke(listener: (slot: string, serial: string) => void): void {
+    this.#revokeListeners.push(listener);
+  }
+
   /** A worker declared dead: its certificate is revoked and its epoch closed; it gets no more keys. */
   revoke(slot: string, reason: string): void {
     const w = this.workers.get(slot);
@@ -200,6 +208,8 @@ export class KeyBroker {
     this.assignments.delete(slot);
     this.epoch += 1;
     this.opts.record({ type: 'worker-revoked', worker: slot, epoch: w.epoch, reason });
+    const serial = new X509Certificate(Buffer.from(w.clientCertDer)).serialNumber;
+    for (const l of this.#revokeListeners) l(slot, serial);
   }
 
   async close(): Promise<void> {

@@ -36,7 +36,10 @@ export interface JudgeContext {
 
 export interface Verified {
   readonly slot: ExpectedSlot;
-  readonly claims: Claims;
+  /** null for platform `none`: nothing was attested. */
+  readonly claims: Claims | null;
+  /** Platform `none`: why keys may go to this worker without evidence (journalled). */
+  readonly unattested?: string;
   readonly challenge: Buffer;
   readonly x25519: Buffer;
   readonly identitySpki: Buffer;
@@ -65,6 +68,18 @@ function checkKeys(x25519: Buffer, identitySpki: Buffer): void {
   if (id.asymmetricKeyType !== 'ec' || id.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new BrokerRefusal('bad-public-key', 'the identity key is not ECDSA P-256');
 }
 
+/**
+ * §6a: platform `none` has no evidence. Its worker gets keys only on a
+ * `local` deployment (the master's own machine, which is trusted), or where
+ * the deployment's policy says `allowUnattested: true`. Returns why.
+ */
+function unattestedAllowed(ctx: JudgeContext, slot: ExpectedSlot, evidence: Buffer): string {
+  if (evidence.length > 0) throw new BrokerRefusal('platform-mismatch', `deployment ${slot.deployment} is platform none, which produces no evidence, but slot ${slot.slot} sent some`);
+  if (slot.connector === 'local') return `platform none on local deployment ${slot.deployment} (the master's own machine): keys released without evidence; no TEE`;
+  if ((slot.policy ?? ctx.policy).allowUnattested === true) return `platform none on deployment ${slot.deployment} (connector ${slot.connector}): the policy allows unattested workers (allowUnattested: true); keys released without evidence; no TEE`;
+  throw new BrokerRefusal('unattested-not-allowed', `deployment ${slot.deployment} is platform none on connector ${slot.connector}: keys go without evidence only to local deployments, or under a policy with allowUnattested: true`);
+}
+
 export async function judge(ctx: JudgeContext, msg: AttestMsg, connection: number): Promise<Verified> {
   const challenge = b64(msg.challenge, 'challenge');
   ctx.challenges.consume(challenge, connection);
@@ -75,6 +90,7 @@ export async function judge(ctx: JudgeContext, msg: AttestMsg, connection: numbe
   const identitySpki = b64(msg.identity, 'identity');
   checkKeys(x25519, identitySpki);
   const evidence = b64(msg.evidence, 'evidence');
+  if (slot.platform === 'none') return { slot, claims: null, challenge, x25519, identitySpki, unattested: unattestedAllowed(ctx, slot, evidence) };
   const detected = detectEvidence(evidence)?.platform;
   if (detected === 'sim' && REAL.includes(slot.platform)) {
     throw new BrokerRefusal('simulated-on-real-platform', `deployment ${slot.deployment} is configured for platform ${slot.platform}, but slot ${slot.slot} sent simulated evidence`);

@@ -53,6 +53,7 @@ export function assignStep(broker: KeyBroker, slot: string, step: string): void 
 /** Whether the worker's attested platform satisfies `tee`; `simulated` when only the policy's allowSimulated makes it so. */
 export function teeSatisfied(w: AttestedWorker, tee: TeeRequirement, allowSimulated: boolean): { ok: boolean; simulated: boolean } {
   if (tee === 'none') return { ok: true, simulated: false };
+  if (w.claims === null) return { ok: false, simulated: false };
   if (w.claims.platform === 'sim') return { ok: allowSimulated, simulated: true };
   if (tee === 'any') return { ok: true, simulated: false };
   return { ok: w.claims.platform === tee, simulated: false };
@@ -81,7 +82,7 @@ function check(broker: KeyBroker, slot: string, req: StepKeyRequest): { worker: 
   if (req.epoch !== w.epoch) throw new BrokerRefusal('stale-epoch', `the assignment is from epoch ${req.epoch}, worker ${slot} is in epoch ${w.epoch}`);
   if (!broker.assignments.get(slot)?.has(req.step)) throw new BrokerRefusal('not-assigned', `step ${req.step} is not assigned to worker ${slot}`);
   const t = teeSatisfied(w, req.tee, (w.policy ?? broker.opts.policy).allowSimulated);
-  if (!t.ok) throw new BrokerRefusal('tee-unsatisfied', `worker ${slot} (${w.claims.platform}) does not satisfy tee: ${req.tee} of step ${req.step}${t.simulated ? ' (the policy does not allow simulation)' : ''}`);
+  if (!t.ok) throw new BrokerRefusal('tee-unsatisfied', `worker ${slot} (${w.claims?.platform ?? 'platform none, no TEE'}) does not satisfy tee: ${req.tee} of step ${req.step}${t.simulated ? ' (the policy does not allow simulation)' : ''}`);
   return { worker: w, simulated: t.simulated };
 }
 
@@ -101,7 +102,7 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
     }
     // Hashing took time: the worker may have been declared dead meanwhile (§12.1). Check again; nothing is awaited after this.
     check(broker, slot, req);
-    broker.opts.record({ type: 'key-release', decision: 'released', worker: slot, step: req.step, files: out.map((k) => ({ id: k.id, sha256: k.sha256 })), ...(simulated ? { simulated: true } : {}) });
+    broker.opts.record({ type: 'key-release', decision: 'released', worker: slot, step: req.step, files: out.map((k) => ({ id: k.id, sha256: k.sha256 })), ...(simulated ? { simulated: true } : {}), ...(worker.unattested !== undefined ? { unattested: worker.unattested } : {}) });
     return out;
   } catch (err) {
     const reason = err instanceof BrokerRefusal ? err.reason : 'error';

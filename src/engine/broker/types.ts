@@ -19,7 +19,10 @@ export interface ExpectedSlot {
 }
 
 export interface AttestedWorker extends ExpectedSlot {
-  readonly claims: Claims;
+  /** null: platform `none`, admitted without evidence (see `unattested`). */
+  readonly claims: Claims | null;
+  /** Platform `none`: why it was admitted without evidence. */
+  readonly unattested?: string;
   /** The key-receiving key, 32 raw bytes. */
   readonly x25519: Buffer;
   readonly identitySpki: Buffer;
@@ -54,6 +57,8 @@ export type BrokerDecision =
       readonly clientCertSerial?: string;
       readonly bundleSha256?: string;
       readonly warning?: string;
+      /** Platform `none`: admitted without evidence, and why that was allowed. */
+      readonly unattested?: string;
     }
   | {
       readonly type: 'key-release';
@@ -65,8 +70,22 @@ export type BrokerDecision =
       /** File ids and their ciphertext SHA-256: which keys went where, never the keys. */
       readonly files?: readonly { readonly id: string; readonly sha256: string }[];
       readonly simulated?: boolean;
+      /** Released to a platform `none` worker without evidence, and why that was allowed. */
+      readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | {
+      /** How a worker obtained an input ciphertext that another worker produced (§15): its own report. */
+      readonly type: 'data-transfer';
+      readonly worker: string;
+      readonly step: string;
+      readonly file: string;
+      readonly from: string;
+      readonly outcome: 'pulled' | 'fallback';
+      readonly bytes: number;
+      readonly ms: number;
+      readonly reason?: string;
+    }
   | {
       /** The run secrets (docs/protocol.md §13.2): created for a new encrypted run, or restored on --resume. Ids only. */
       readonly type: 'run-secrets';

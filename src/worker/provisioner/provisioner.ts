@@ -30,7 +30,9 @@ const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 export type EvidenceSource =
   | { readonly kind: 'sim'; readonly socket: string }
   | { readonly kind: 'configfs-tsm' }
-  | { readonly kind: 'gramine' };
+  | { readonly kind: 'gramine' }
+  /** Platform `none`: no TEE, no evidence; the master releases keys only where it allows unattested workers. */
+  | { readonly kind: 'none' };
 
 export interface LaunchConfig {
   readonly version: 1;
@@ -151,6 +153,7 @@ export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint
 
 /** §5: evidence over `rd` from the platform's guest evidence provider. */
 async function obtainEvidence(src: EvidenceSource, rd: Buffer, cwd: string): Promise<Buffer> {
+  if (src.kind === 'none') return Buffer.alloc(0);
   if (src.kind === 'sim') {
     const socketPath = path.resolve(cwd, src.socket);
     for (let attempt = 0; ; attempt++) {

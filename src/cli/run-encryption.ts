@@ -1,0 +1,19 @@
+/**
+ * `sealflow run --no-encrypt` (DESIGN.md, Platforms): encryption is on for
+ * every run; turning it off is a benchmark baseline allowed only where no
+ * key would need protecting from anyone but the master itself — platform
+ * `none` on `local` deployments (the master's own, trusted machine).
+ */
+import { InputError } from '../errors.js';
+import type { EngineDeployment } from '../engine/workers.js';
+
+/** Throws (exit 2, nothing started) unless every deployment the run uses may run unencrypted. */
+export function checkNoEncrypt(used: readonly EngineDeployment[]): void {
+  for (const d of used) {
+    if (d.platform === 'none' && d.connector === 'local') continue;
+    const fix = d.connector === 'local' ? ' (add --platform none, or drop --no-encrypt)' : ' (drop --no-encrypt)';
+    throw new InputError(
+      `--no-encrypt: deployment ${d.id} uses platform ${d.platform} on connector ${d.connector}; unencrypted runs are allowed only with platform none on local deployments${fix}`,
+    );
+  }
+}
