@@ -151,5 +151,9 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
     assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['gen', 'mid', 'last']);
     assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
     assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+    // The resumed run's receipt verifies against the master key, outputs included.
+    const pin = (await runCli(['master', 'key', '--pin'], { env })).stdout.trim();
+    const verified = await runCli(['receipt', 'verify', path.join(out, 'receipt.json'), '--master-key', pin, '--outputs', out], { env });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 });
