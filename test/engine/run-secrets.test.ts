@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '../../src/crypto/index.js';
 import { ephemeralMaster, masterSign } from '../../src/crypto/master-key.js';
-import { generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
+import { checkEncryptedResume, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
 import { ContentHasher } from '../../src/engine/hash.js';
-import { OperationError } from '../../src/errors.js';
+import { InputError, OperationError } from '../../src/errors.js';
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-secrets-'));
 
@@ -87,5 +87,13 @@ describe('§13.2 run secrets', () => {
     assert.equal(new ContentHasher(Buffer.from(key)).instance(x), keyed);
     assert.notEqual(new ContentHasher(generateRunSecrets('r').hashKey).instance(x), keyed);
     assert.notEqual(new ContentHasher(key).file(f), new ContentHasher().file(f));
+  });
+
+  test('§13.2 an encrypted run cannot be resumed with --no-encrypt; a plain run can', async () => {
+    const root = dir();
+    assert.doesNotThrow(() => checkEncryptedResume(root, false), 'a plain run keeps what it is given');
+    await writeRunSecrets(path.join(root, RUN_SECRETS_FILE), generateRunSecrets(path.basename(root)), ephemeralMaster());
+    assert.doesNotThrow(() => checkEncryptedResume(root, true));
+    assert.throws(() => checkEncryptedResume(root, false), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /leave out --no-encrypt/.test(e.message));
   });
 });

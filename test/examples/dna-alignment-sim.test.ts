@@ -29,7 +29,7 @@ describe('§10.1 dna-alignment under --platform sim', () => {
       const sim = await runCli(['run', dna, '--platform', 'sim', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'sim'), '--quiet'], { env });
       assert.equal(sim.code, 0, sim.stderr.slice(-3000));
       assert.match(sim.stderr, /attested: sim evidence \(NOT a TEE\)/);
-      const none = await runCli(['run', dna, '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'none'), '--quiet'], { env });
+      const none = await runCli(['run', dna, '--platform', 'none', '--no-encrypt', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'none'), '--quiet'], { env });
       assert.equal(none.code, 0, none.stderr.slice(-3000));
       const sealed = path.join(root, 'sim', 'sam.sam');
       assert.ok(fs.readFileSync(sealed).subarray(0, 21).toString() === 'age-encryption.org/v1', 'the sim run\'s SAM is encrypted to the owner');

@@ -14,7 +14,7 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
-import { locateRun } from '../../engine/attested/run-secrets.js';
+import { checkEncryptedResume, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
@@ -95,8 +95,9 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given.
+  // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given, and stays encrypted.
   const platformOverride = platformFlag(opts.platform ?? base?.platform);
+  if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, opts.encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.

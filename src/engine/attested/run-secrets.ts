@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { decrypt, encrypt } from '../../crypto/index.js';
 import { masterSign, masterVerify, type MasterKeys } from '../../crypto/master-key.js';
 import { X25519Identity } from '../../crypto/x25519.js';
-import { OperationError } from '../../errors.js';
+import { InputError, OperationError } from '../../errors.js';
 
 export const RUN_SECRETS_FILE = 'run-secrets.age';
 const VERSION = 1;
@@ -160,6 +160,11 @@ export function locateRun(runId: string, root: string): void {
 /** Whether the run directory `root` belongs to an encrypted run (it holds run secrets). */
 export function isEncryptedRun(root: string): boolean {
   return fs.existsSync(path.join(root, RUN_SECRETS_FILE));
+}
+
+/** `--resume` of an encrypted run (it holds run secrets) with `--no-encrypt`: refused before anything starts. */
+export function checkEncryptedResume(root: string, encrypt: boolean): void {
+  if (!encrypt && isEncryptedRun(root)) throw new InputError(`--no-encrypt: run ${path.basename(root)} is encrypted (it has ${RUN_SECRETS_FILE}); resume it encrypted: leave out --no-encrypt`);
 }
 
 /** Called by the attested session when it opens: the run's persisted secrets, or fresh ones. */
