@@ -51,15 +51,22 @@ export interface ExampleSpec {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE = existsSync(path.join(HERE, 'word-count', 'flow.yaml')) ? HERE : path.resolve(HERE, '..', '..', 'examples');
 
-/** `file`, made by `make` (written under a temporary name, then renamed) unless it exists already. */
-async function cached(file: string, make: (file: string) => Promise<unknown>): Promise<string> {
-  if (!existsSync(file)) {
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.partial-${process.pid}`;
-    await make(tmp);
-    await rename(tmp, file);
+/** A temporary name beside `file` that keeps its extension (writers choose e.g. gzip by `.gz`). */
+const partialName = (file: string): string => path.join(path.dirname(file), `.partial-${process.pid}-${path.basename(file)}`);
+
+/**
+ * `files[0]` (and the files made with it), made by `make` under temporary
+ * names and then renamed, unless `files[0]` exists already (it is renamed
+ * last, so it exists only when all do).
+ */
+async function cached(files: readonly [string, ...string[]], make: (...tmp: string[]) => Promise<unknown>): Promise<string> {
+  if (!existsSync(files[0])) {
+    await mkdir(path.dirname(files[0]), { recursive: true });
+    const tmp = files.map(partialName);
+    await make(...tmp);
+    for (let i = files.length - 1; i >= 0; i--) await rename(tmp[i]!, files[i]!);
   }
-  return file;
+  return files[0];
 }
 
 const need = (inputs: Inputs, id: string): string => {
@@ -76,7 +83,7 @@ export const EXAMPLES: Readonly<Record<string, ExampleSpec>> = {
     dir: path.join(SOURCE, 'word-count'),
     sizes: { quick: ['10MB'], full: ['10MB', '100MB', '1GB'] },
     async prepare(size, dataDir) {
-      const corpus = await cached(path.join(dataDir, `corpus-${size}.txt`), (f) => generateCorpus({ size: parseSize(size), seed: 1 }, f));
+      const corpus = await cached([path.join(dataDir, `corpus-${size}.txt`)], (f) => generateCorpus({ size: parseSize(size), seed: 1 }, f!));
       return { corpus };
     },
     async native(inputs, o) {
@@ -95,7 +102,7 @@ export const EXAMPLES: Readonly<Record<string, ExampleSpec>> = {
       }
       const pairs = parseCount(size);
       const reads2 = path.join(dataDir, `reads-${size}_2.fq.gz`);
-      const reads1 = await cached(path.join(dataDir, `reads-${size}_1.fq.gz`), (f) => simulateReads({ reference, pairs, out1: f, out2: reads2, seed: 1 }));
+      const reads1 = await cached([path.join(dataDir, `reads-${size}_1.fq.gz`), reads2], (f1, f2) => simulateReads({ reference, pairs, out1: f1!, out2: f2!, seed: 1 }));
       return { reference, reads1, reads2 };
     },
     async native(inputs, o) {
@@ -110,7 +117,7 @@ export const EXAMPLES: Readonly<Record<string, ExampleSpec>> = {
     dir: path.join(SOURCE, 'distributed-k-means'),
     sizes: { quick: ['1e5'], full: ['1e5', '1e6', '1e7'] },
     async prepare(size, dataDir) {
-      const points = await cached(path.join(dataDir, `points-${size}.csv`), (f) => generatePoints({ points: parseCount(size), seed: 1 }, f));
+      const points = await cached([path.join(dataDir, `points-${size}.csv`)], (f) => generatePoints({ points: parseCount(size), seed: 1 }, f!));
       return { points };
     },
     async native(inputs) {
@@ -122,7 +129,7 @@ export const EXAMPLES: Readonly<Record<string, ExampleSpec>> = {
     dir: path.join(SOURCE, 'diagnosis-recommendation'),
     sizes: { quick: ['10k'], full: ['10k', '50k', '100k'] },
     async prepare(size, dataDir) {
-      const records = await cached(path.join(dataDir, `records-${size}.txt`), (f) => generateRecords({ records: parseCount(size), seed: 1 }, f));
+      const records = await cached([path.join(dataDir, `records-${size}.txt`)], (f) => generateRecords({ records: parseCount(size), seed: 1 }, f!));
       return { records };
     },
     async native(inputs) {

@@ -5,8 +5,7 @@
  * joined by `_` (empty when unknown). For a recommender's output the labels
  * are the recommendations, best first.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFile } from 'node:fs/promises';
 import { TextSink } from '../_lib/cli.js';
 import { Random } from '../_lib/random.js';
 
@@ -23,41 +22,61 @@ export function formatPatient(p: Patient): string {
   return `${p.age},${p.heartRate},${p.obese ? 'Yes' : 'No'},${p.smoker ? 'Yes' : 'No'},${p.glucose},${p.labels.join('_')}\n`;
 }
 
+const DIGITS = /^\d+$/;
+
 export function parsePatient(line: string, where: string): Patient {
   const f = line.split(',');
   const [age, heartRate, obese, smoker, glucose, labels] = f;
-  const num = (s: string | undefined): number => (s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN);
-  const p = {
-    age: num(age), heartRate: num(heartRate), obese: obese === 'Yes', smoker: smoker === 'Yes', glucose: num(glucose),
-    labels: labels ? labels.split('_') : [],
-  };
-  if (f.length !== 6 || [p.age, p.heartRate, p.glucose].some(Number.isNaN) || !/^(Yes|No)$/.test(obese ?? '') || !/^(Yes|No)$/.test(smoker ?? '')) {
+  const num = (s: string | undefined): number => (s !== undefined && DIGITS.test(s) ? Number(s) : NaN);
+  const yesNo = (s: string | undefined): boolean | null => (s === 'Yes' ? true : s === 'No' ? false : null);
+  const o = yesNo(obese);
+  const sm = yesNo(smoker);
+  const p = { age: num(age), heartRate: num(heartRate), obese: o === true, smoker: sm === true, glucose: num(glucose), labels: labels ? labels.split('_') : [] };
+  if (f.length !== 6 || Number.isNaN(p.age) || Number.isNaN(p.heartRate) || Number.isNaN(p.glucose) || o === null || sm === null) {
     throw new Error(`${where}: expected 'age,heartRate,Yes|No,Yes|No,glucose,labels', got '${line.slice(0, 80)}'`);
   }
   return p;
 }
 
-export async function* readTable(file: string): AsyncGenerator<Patient> {
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    n++;
-    if (line !== '') yield parsePatient(line, `${file}:${n}`);
-  }
-}
-
+/**
+ * The rows of a table file. Tables are small (a few MB at 100,000 patients),
+ * so the file is read whole and split on bytes; blank lines are skipped.
+ */
 export async function loadTable(file: string): Promise<Patient[]> {
+  const text = await readFile(file, 'latin1');
   const rows: Patient[] = [];
-  for await (const p of readTable(file)) rows.push(p);
+  let n = 0;
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    n++;
+    const line = text.charCodeAt(end - 1) === 0x0d ? text.slice(start, end - 1) : text.slice(start, end);
+    if (line !== '') rows.push(parsePatient(line, `${file}:${n}`));
+    start = end + 1;
+  }
   return rows;
 }
 
+/** The rows of a table file, one at a time (see `loadTable`). */
+export async function* readTable(file: string): AsyncGenerator<Patient> {
+  yield* await loadTable(file);
+}
+
 export async function writeTable(file: string, rows: Iterable<Patient> | AsyncIterable<Patient>): Promise<number> {
-  const sink = new TextSink(file);
+  const sink = new TextSink(file, 1 << 20);
   let n = 0;
-  for await (const p of rows) {
-    n++;
-    const w = sink.write(formatPatient(p));
-    if (w) await w;
+  if (Symbol.iterator in rows) {
+    for (const p of rows) {
+      n++;
+      const w = sink.write(formatPatient(p));
+      if (w) await w;
+    }
+  } else {
+    for await (const p of rows) {
+      n++;
+      const w = sink.write(formatPatient(p));
+      if (w) await w;
+    }
   }
   await sink.close();
   return n;

@@ -3,8 +3,8 @@
  *
  * - Points file (the workflow input, the generator's output): text, one
  *   `x,y` line per point.
- * - Partition file (between tasks): the points as little-endian float64
- *   pairs `x0 y0 x1 y1 ...` — parsed once by `init`, re-read every round.
+ * - Partition file (between tasks): the points in binary, parsed once by
+ *   `init` and re-read every round (see `partition-format.ts`).
  * - Centroids (a `json` port value): `[[x, y], ...]`, K entries.
  */
 import { Random } from '../_lib/random.js';

@@ -1,5 +1,6 @@
 /** The Markdown report of one `sealflow bench` invocation. */
 import { scaling, splits } from './analysis.js';
+import { targetsSection } from './targets.js';
 import type { BenchResults, ConfigResult } from './results.js';
 import type { Summary } from './stats.js';
 
@@ -40,6 +41,7 @@ export function markdownReport(results: BenchResults, charts: { overhead: string
     }
     out.push('');
   }
+  out.push(...targetsSection(results));
   const sp = splits(results);
   out.push('**Fixed and proportional cost** (least-squares fit of sealflow = fixed + factor × native over the sizes measured)', '');
   if (sp.length === 0) out.push('Not computed: every example was measured at one size only (use `--full` or `--sizes A,B`).', '');

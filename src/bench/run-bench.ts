@@ -36,6 +36,8 @@ export interface BenchOptions extends PlanOptions {
   readonly command: string;
   readonly progress: BenchProgress;
   readonly capabilities?: Capabilities;
+  /** Called with the results so far after each case (for a checkpoint a killed run leaves behind). */
+  readonly afterCase?: (partial: BenchResults) => Promise<void>;
 }
 
 const fmtS = (s: number) => `${s.toFixed(2)} s`;
@@ -154,6 +156,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       for (const r of cr.configs) summarizeConfig(r);
       const native = cr.configs.find((r) => r.id === 'native')?.wall?.median;
       for (const r of cr.configs) if (native !== undefined && r.wall !== undefined) r.overhead = r.wall.median / native;
+      await o.afterCase?.({ ...results, finishedAt: new Date().toISOString(), machine: { ...results.machine, loadAvgEnd: os.loadavg().map((x) => +x.toFixed(2)) } });
     }
   } finally {
     o.progress.current(null);

@@ -75,7 +75,11 @@ export class RunCa {
     return { certChainPem: derToPem(der) + this.certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
   }
 
-  /** A client certificate for a worker's P-256 identity key (SPKI DER), subject `<run id>/<slot>`. */
+  /**
+   * A worker's certificate for its P-256 identity key (SPKI DER), subject
+   * `<run id>/<slot>`: clientAuth (the executor port, §9; other workers'
+   * data ports, §15) and serverAuth (its own data port, §15).
+   */
   async issueClientCert(identitySpki: Uint8Array, slot: string, now = new Date()): Promise<Uint8Array> {
     const key = createPublicKey({ key: Buffer.from(identitySpki), format: 'der', type: 'spki' });
     if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new TypeError('a worker identity key is ECDSA P-256');
@@ -86,13 +90,18 @@ export class RunCa {
       issuerKey: this.#key,
       notBefore: new Date(now.getTime() - SKEW_MS),
       notAfter: this.notAfter,
-      usage: 'client',
+      usage: 'peer',
     });
   }
 
   /** Refuse this certificate from now on (a worker declared dead). */
   revoke(certDer: Uint8Array): void {
     this.#revoked.add(new X509Certificate(Buffer.from(certDer)).serialNumber);
+  }
+
+  /** Serial numbers (as `X509Certificate.serialNumber` spells them) of the revoked certificates. */
+  get revokedSerials(): readonly string[] {
+    return [...this.#revoked];
   }
 
   /**

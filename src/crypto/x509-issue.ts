@@ -32,7 +32,8 @@ export interface IssueRequest {
   readonly notAfter: Date;
   /** A CA certificate (basicConstraints cA, pathLen 0; keyCertSign). */
   readonly ca?: boolean;
-  readonly usage?: 'server' | 'client';
+  /** extKeyUsage: serverAuth, clientAuth, or both (`peer`: a worker's certificate, client of the master and server of its data port). */
+  readonly usage?: 'server' | 'client' | 'peer';
   /** DNS names for subjectAltName (server certificates). */
   readonly dnsNames?: readonly string[];
 }
@@ -84,8 +85,8 @@ export async function issueCertificate(req: IssueRequest): Promise<Uint8Array> {
     extensions.push(ext(OID.keyUsage, true, new asn1js.BitString({ valueHex: buf(new Uint8Array([0x80])), unusedBits: 7 })));
   }
   if (req.usage !== undefined) {
-    const purpose = req.usage === 'server' ? OID.serverAuth : OID.clientAuth;
-    extensions.push(ext(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [purpose] }).toSchema()));
+    const purposes = req.usage === 'server' ? [OID.serverAuth] : req.usage === 'client' ? [OID.clientAuth] : [OID.clientAuth, OID.serverAuth];
+    extensions.push(ext(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: purposes }).toSchema()));
   }
   if (req.dnsNames && req.dnsNames.length > 0) {
     const names = new pkijs.GeneralNames({ names: req.dnsNames.map((d) => new pkijs.GeneralName({ type: 2, value: d })) });

@@ -4,9 +4,11 @@
  * or the command's argv templates and settings) and the contents of its
  * inputs (for files and directories: SHA-256 of their bytes, never paths).
  *
- * This is the one place that hashes for resume. Encrypted runs will pass a
- * per-run key: then every hash is HMAC-SHA-256 under it, so the journal never
- * holds a plain hash of guessable content (DESIGN.md, step 6).
+ * This is the one place that hashes for resume. Encrypted runs pass their
+ * run hash key (src/engine/attested/run-secrets.ts, docs/protocol.md §13.2):
+ * then every hash is HMAC-SHA-256 under it, so the journal never holds a
+ * plain hash of guessable content (DESIGN.md, step 6). Plain runs keep plain
+ * SHA-256.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -60,7 +62,11 @@ export class ContentHasher {
     if (o['class'] === 'File' && typeof o['path'] === 'string') {
       return { file: typeof o['sha256'] === 'string' && !this.key ? o['sha256'] : this.file(o['path']) };
     }
-    if (o['class'] === 'Directory' && typeof o['path'] === 'string') return { dir: this.directory(o['path']) };
+    if (o['class'] === 'Directory' && typeof o['path'] === 'string') {
+      // A sealed directory (docs/protocol.md §10.1) is one age file: hashed like a file.
+      if (typeof o['sha256'] === 'string') return { dir: this.key ? this.file(o['path']) : o['sha256'] };
+      return { dir: this.directory(o['path']) };
+    }
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, this.canonical(o[k])]));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Puts a run's workflow outputs where the user asked (`--out DIR`, default
  * `<run>/outputs/`): a file output `counts` becomes `DIR/counts.<ext>`, an
- * array of files `DIR/counts/<i>-<name>`, a directory `DIR/<id>/`. Files are
+ * array of files `DIR/counts/<i>-<name>`, a directory `DIR/<id>/` (in an
+ * encrypted run, the age file of its tar stream: `DIR/<id>.tar.age`). Files are
  * hard-linked from the run directory when possible, copied otherwise.
  * `DIR/outputs.json` holds every value with the published paths.
  */
@@ -34,15 +35,17 @@ export function publishOutputs(outputs: Readonly<Record<string, PortValue>>, out
       return (v as readonly PortValue[]).map((x, i) => pub(x, (b) => path.join(dir, `${i}-${b}`), path.join(dir, String(i))));
     const o = v as { class?: unknown; path?: unknown };
     if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
-      const dest = target(path.basename(o.path));
-      place(o.path, dest, o.class === 'Directory');
+      // A sealed directory (encrypted runs, docs/protocol.md §10.1) is one age file of its tar stream: `<name>.tar.age`.
+      const sealedDir = o.class === 'Directory' && typeof (v as { sha256?: unknown }).sha256 === 'string';
+      const dest = target(`${path.basename(o.path)}${sealedDir ? '.tar.age' : ''}`);
+      place(o.path, dest, o.class === 'Directory' && !sealedDir);
       return { ...(v as object), path: dest } as PortValue;
     }
     return v;
   };
   for (const [id, v] of Object.entries(outputs)) {
     const isDir = typeof v === 'object' && v !== null && (v as { class?: unknown }).class === 'Directory';
-    published[id] = pub(v, (b) => path.join(outDir, isDir ? id : `${id}${path.extname(b)}`), path.join(outDir, id));
+    published[id] = pub(v, (b) => path.join(outDir, isDir ? (b.endsWith('.tar.age') ? `${id}.tar.age` : id) : `${id}${path.extname(b)}`), path.join(outDir, id));
   }
   fs.writeFileSync(path.join(outDir, 'outputs.json'), `${JSON.stringify(published, null, 2)}\n`);
   return published;
@@ -54,6 +57,7 @@ export function formatOutputs(values: Readonly<Record<string, PortValue>>, cwd =
     if (v === null || typeof v !== 'object') return JSON.stringify(v);
     if (Array.isArray(v)) return `[${(v as readonly PortValue[]).map(show).join(', ')}]`;
     const o = v as { class?: unknown; path?: unknown };
+    if (o.class === 'Sealed') return '(sealed value: decrypt it with the owner identity)';
     if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
       const rel = path.relative(cwd, o.path);
       return rel.startsWith('..') ? o.path : rel;

@@ -10,7 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import { bindEncryptedRun } from './attested/resume.js';
+import { locateRun } from './attested/run-secrets.js';
 import { attachAttestedJournal } from './attested/session.js';
+import { revealSealed } from './attested/sealed-values.js';
 import { bundleTasks } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -88,6 +91,8 @@ export function abandonWorkers(p: Promise<WorkerPool>): void {
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const deployments = usedDeployments(req.workflow, req.deployments, req.deploymentFor);
   const runId = req.resumeId ?? req.runId ?? newRunId();
+  // An encrypted run's attested session reuses the run secrets found in its directory (a resume).
+  locateRun(runId, new RunDir(req.stateDir, runId).root);
   const starting = req.workers ?? startWorkers(runId, deployments);
   try {
     return await execute(req, runId, starting);
@@ -138,6 +143,16 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
 
   fs.mkdirSync(path.join(runDir.root, 'scratch'), { recursive: true, mode: 0o700 });
   let pool: WorkerPool | null = null;
+  let encrypted: Awaited<ReturnType<typeof bindEncryptedRun>>;
+  try {
+    pool = await starting;
+    // Encrypted runs: run secrets persisted or restored, recorded hashes restored, keyed resume hashes (docs/protocol.md §13.2).
+    encrypted = await bindEncryptedRun({ runId, runDir, resumed: req.resumeId !== undefined, prior, record: (d) => journal.append({ type: 'wcpac', decision: d }) });
+  } catch (e) {
+    journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });
+    await journal.close();
+    throw e;
+  }
   const scheduler = new Scheduler({
     workflow: req.workflow,
     inputs: req.inputs,
@@ -146,15 +161,15 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     deploymentFor: req.deploymentFor,
     runDir,
     bundle: bundle ? { file: runDir.bundle, tasks: bundle } : null,
-    prior,
-    hasher: new ContentHasher(),
+    prior: encrypted?.prior ?? prior,
+    hasher: new ContentHasher(encrypted?.hashKey),
     journal,
+    reveal: (v) => revealSealed(runId, v),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),
     },
   });
-
   let deadline: NodeJS.Timeout | undefined;
   const onAbort = () => {
     scheduler.cancel('cancelled by signal');

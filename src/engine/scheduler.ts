@@ -50,6 +50,8 @@ export interface SchedulerOptions {
   readonly hasher: ContentHasher;
   readonly journal: Journal;
   readonly dispatcher: Dispatcher;
+  /** Encrypted runs: replaces sealed values by their plaintext (master memory only) where a step's inputs are resolved (docs/protocol.md §10.2). */
+  readonly reveal?: (v: PortValue) => PortValue;
 }
 
 export interface SchedulerResult {
@@ -146,6 +148,9 @@ export class Scheduler {
     return this.recs.get(src.step)?.outputs?.[src.output] ?? null;
   };
 
+  /** A source's value as a step input: revealed (§10.2), so that pickValue, scatter and `when` see plaintext. */
+  private inputLookup = (src: SourceRef): PortValue => (this.o.reveal ? this.o.reveal(this.lookup(src)) : this.lookup(src));
+
   private activate(rec: StepRec): void {
     const bad = rec.upstream.find((u) => u.state === 'failed' || u.state === 'cancelled');
     if (bad) {
@@ -156,7 +161,7 @@ export class Scheduler {
     rec.state = 'ready';
     let perInstance: Record<string, PortValue>[];
     try {
-      perInstance = expandScatter(rec.step, resolveStepInputs(rec.step, this.lookup));
+      perInstance = expandScatter(rec.step, resolveStepInputs(rec.step, this.inputLookup));
     } catch (e) {
       this.failWithoutRunning(rec, 0, e);
       this.finishStep(rec, 'failed');

@@ -5,6 +5,7 @@
  * ciphertext's recorded SHA-256, and the recipients the worker encrypts the
  * step's outputs to.
  */
+import type { DataSource } from './data-port.js';
 import type { AssignMsg } from './execution.js';
 
 export interface SealedFile {
@@ -12,6 +13,8 @@ export interface SealedFile {
   readonly sha256: string;
   /** base64 of the wrapped 16-byte age file key. */
   readonly wrappedKey: string;
+  /** The live worker that produced it (§15): pull it from its data port; the path stays the master's copy, the fallback. */
+  readonly source?: DataSource;
 }
 
 export interface SealedPart {

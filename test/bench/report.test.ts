@@ -4,6 +4,7 @@ import { scaling, splits } from '../../src/bench/analysis.js';
 import type { Configuration } from '../../src/bench/matrix.js';
 import { markdownReport } from '../../src/bench/report.js';
 import { linkLatest } from '../../src/bench/write.js';
+import { verdicts } from '../../src/bench/targets.js';
 import { fakeCase, fakeResults } from './fixture.js';
 
 const charts = { overhead: 'x-overhead.svg', scaling: [] };
@@ -42,6 +43,22 @@ describe('the benchmark report', () => {
       fakeCase('dna-alignment', 'lambda', 2, { native: [4], 'tee-test': [6.4] }),
     ], [tee]);
     assert.match(markdownReport(withTee, charts), /the study's comparison\): tee-test p=2 vs native p=1: 25\.0%/);
+  });
+
+  test('checks the issue targets at the largest size measured, saying when that is not the issue’s size', () => {
+    const r = fakeResults([
+      fakeCase('word-count', '10MB', null, { native: [1], 'none-plain': [3] }),
+      fakeCase('word-count', '1GB', null, { native: [50], 'none-plain': [56] }),
+      fakeCase('distributed-k-means', '1e6', null, { native: [4], 'none-plain': [6.6] }),
+    ]);
+    const v = verdicts(r);
+    assert.deepEqual(v.map((x) => [x.example, x.size, x.config, +x.allowedS.toFixed(2), x.met, x.atTargetSize]), [
+      ['word-count', '1GB', 'none-plain', 56.5, true, true],
+      ['distributed-k-means', '1e6', 'none-plain', 6.5, false, false],
+    ]);
+    const md = markdownReport(r, charts);
+    assert.match(md, /\| word-count \| 1GB \| – \| none-plain \| 50\.00 \| 56\.00 \| 56\.50 \| met \(plain: reference only\) \|/);
+    assert.match(md, /\| distributed-k-means \| 1e6 \| – \| none-plain \| 4\.00 \| 6\.60 \| 6\.50 \| \*\*not met\*\* \(plain: reference only\) \(at 1e6, not the issue's 1e7\) \|/);
   });
 
   test('RESULTS.md gets one latest-results block in its Seed workflows section, replaced on the next run', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EXAMPLES } from '../../examples/catalog.js';
@@ -23,6 +23,20 @@ test('the catalog prepares each example\'s quick inputs, which the workflow decl
       assert.deepEqual(again, inputs, `${ex.name}: prepared inputs are reused`);
       await ex.native(inputs, { threads: 1, workDir: await mkdtemp(path.join(root, `${ex.name}-`)) });
     }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('simulated dna-alignment inputs are both gzip files, made under temporary names that keep the .gz extension', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'sealflow-catalog-dna-'));
+  try {
+    const inputs = await EXAMPLES['dna-alignment']!.prepare('200', root);
+    for (const id of ['reads1', 'reads2']) {
+      const head = (await readFile(inputs[id]!)).subarray(0, 2);
+      assert.deepEqual([...head], [0x1f, 0x8b], `${id} is gzip-compressed`);
+    }
+    assert.deepEqual((await readdir(root)).sort(), ['reads-200_1.fq.gz', 'reads-200_2.fq.gz'], 'no partial files are left');
   } finally {
     await rm(root, { recursive: true, force: true });
   }

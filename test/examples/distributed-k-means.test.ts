@@ -104,6 +104,23 @@ describe('distributed-k-means example', () => {
     }
   });
 
+  test('partitions are compact int32 fixed-point when every point allows it, float64 otherwise, with the same clustering either way', async () => {
+    const head = async (f: string) => (await readFile(f)).subarray(0, 8).toString('latin1');
+    const compact = await runTask(init, { points, k: 6, m: 3, seed: 1 }, root, 'init-i32');
+    for (const f of compact.partitions) assert.equal(await head(f), 'KMPi32\n\0');
+    const text = await readFile(points, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    // One point with a fifth decimal, another beyond the int32 range: the whole input goes float64.
+    lines[17] = '1.23456,-2.5';
+    lines[20_000] = '300000.5,1';
+    const odd = path.join(root, 'odd.csv');
+    await writeFile(odd, `${lines.join('\n')}\n`);
+    const wide = await runTask(init, { points: odd, k: 6, m: 3, seed: 1 }, root, 'init-f64');
+    for (const f of wide.partitions) assert.equal(await head(f), 'KMPf64\n\0');
+    const p = { k: 6, m: 3, maxRounds: 20, tolerance: 0, seed: 1 };
+    assertSame(await runWorkflow(odd, root, p), await kmeansDirect(odd, p));
+  });
+
   test('more partitions than points leaves the extra partitions empty', async () => {
     const few = path.join(root, 'few.csv');
     await writeFile(few, '0,0\n0,1\n10,10\n10,11\n');

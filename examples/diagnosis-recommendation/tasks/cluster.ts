@@ -36,6 +36,24 @@ export function nearestCluster(centroids: readonly number[][], x: readonly numbe
   return best;
 }
 
+const D = 5;
+
+/** The nearest of `k` centroids (flat, D per centroid) to point `r` of `xs` (flat, D per point). */
+function nearestFlat(cs: Float64Array, k: number, xs: Float64Array, r: number): number {
+  let best = 0;
+  let bestD = Infinity;
+  const o = r * D;
+  for (let j = 0; j < k; j++) {
+    let d = 0;
+    for (let i = 0; i < D; i++) d += (xs[o + i]! - cs[j * D + i]!) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = j;
+    }
+  }
+  return best;
+}
+
 export function train(rows: readonly Patient[], k: number, seed: number, threshold: number): Model {
   const min = [Infinity, Infinity, Infinity];
   const max = [-Infinity, -Infinity, -Infinity];
@@ -45,30 +63,37 @@ export function train(rows: readonly Patient[], k: number, seed: number, thresho
       max[i] = Math.max(max[i]!, v);
     });
   }
-  const xs = rows.map((p) => features(p, min, max));
-  const centroids = seedRows(rows.length, k, seed).map((i) => [...xs[i]!]);
-  const assignment = new Int32Array(rows.length).fill(-1);
+  // Points and centroids as flat float64 arrays (the arithmetic, and so the result, is that of number[][]).
+  const n = rows.length;
+  const xs = new Float64Array(n * D);
+  rows.forEach((p, r) => xs.set(features(p, min, max), r * D));
+  const cs = new Float64Array(k * D);
+  seedRows(n, k, seed).forEach((r, c) => cs.set(xs.subarray(r * D, r * D + D), c * D));
+  const assignment = new Int32Array(n).fill(-1);
+  const sums = new Float64Array(k * D);
+  const counts = new Float64Array(k);
   for (let it = 0; it < MAX_ITERATIONS; it++) {
     let changed = false;
-    xs.forEach((x, r) => {
-      const c = nearestCluster(centroids, x);
+    for (let r = 0; r < n; r++) {
+      const c = nearestFlat(cs, k, xs, r);
       if (c !== assignment[r]) {
         assignment[r] = c;
         changed = true;
       }
-    });
+    }
     if (!changed) break;
-    const sums = centroids.map(() => [0, 0, 0, 0, 0]);
-    const counts = centroids.map(() => 0);
-    xs.forEach((x, r) => {
+    sums.fill(0);
+    counts.fill(0);
+    for (let r = 0; r < n; r++) {
       const c = assignment[r]!;
       counts[c]!++;
-      x.forEach((v, i) => (sums[c]![i]! += v));
-    });
-    sums.forEach((s, c) => {
-      if (counts[c]! > 0) centroids[c] = s.map((v) => v / counts[c]!);
-    });
+      for (let i = 0; i < D; i++) sums[c * D + i]! += xs[r * D + i]!;
+    }
+    for (let c = 0; c < k; c++) {
+      if (counts[c]! > 0) for (let i = 0; i < D; i++) cs[c * D + i] = sums[c * D + i]! / counts[c]!;
+    }
   }
+  const centroids = Array.from({ length: k }, (_, c) => Array.from(cs.subarray(c * D, c * D + D)));
   const labelCounts = centroids.map(() => new Map<string, number>());
   const sizes = centroids.map(() => 0);
   rows.forEach((p, r) => {

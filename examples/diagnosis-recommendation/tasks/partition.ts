@@ -3,26 +3,20 @@
  * ("SplitDataOnePort"): `partition` puts the first 2/3 of the patients into
  * the training set and the rest into the test set; `split` cuts the training
  * set in half — a labelled half, and an unlabelled half whose labels are
- * removed (the first recommender labels it). Both stream: a first pass counts
- * lines (on bytes), a second one copies.
+ * removed (the first recommender labels it). Both work on the table's bytes
+ * (a first pass counts lines, a second one copies): cutting a table needs no
+ * parsing, and the steps that read the rows (the recommenders) check them.
  */
 import { defineTask } from 'sealflow';
-import { countLines } from '../../_lib/lines.js';
-import { readTable, writeTable, type Patient } from '../table.js';
+import { countLines, cutLines } from '../../_lib/lines.js';
 
-/** Writes rows [0, cut) to `first` and [cut, n) to `second` (through `map`). */
-async function cutTable(file: string, cut: number, first: string, second: string, map: (p: Patient) => Patient): Promise<void> {
-  const it = readTable(file);
-  await writeTable(first, (async function* () {
-    for (let i = 0; i < cut; i++) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })());
-  await writeTable(second, (async function* () {
-    for await (const p of it) yield map(p);
-  })());
+const COMMA = 0x2c;
+
+/** A table line without its labels: everything up to and including the last comma. */
+export function withoutLabels(line: Buffer): Buffer {
+  const comma = line.lastIndexOf(COMMA);
+  if (comma < 0) throw new Error(`expected 'age,heartRate,Yes|No,Yes|No,glucose,labels', got '${line.toString('utf8', 0, 80)}'`);
+  return line.subarray(0, comma + 1);
 }
 
 export const partition = defineTask({
@@ -33,7 +27,7 @@ export const partition = defineTask({
     const cut = Math.floor((n * 2) / 3);
     const train = ctx.path('train.csv');
     const test = ctx.path('test.csv');
-    await cutTable(table, cut, train, test, (p) => p);
+    await cutLines(table, cut, train, test);
     ctx.log(`${cut} training and ${n - cut} test patients`);
     return { train, test };
   },
@@ -46,7 +40,7 @@ export const split = defineTask({
     const n = await countLines(train);
     const labeled = ctx.path('labeled.csv');
     const unlabeled = ctx.path('unlabeled.csv');
-    await cutTable(train, Math.floor(n / 2), labeled, unlabeled, (p) => ({ ...p, labels: [] }));
+    await cutLines(train, Math.floor(n / 2), labeled, unlabeled, withoutLabels);
     return { labeled, unlabeled };
   },
 });

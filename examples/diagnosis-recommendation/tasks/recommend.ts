@@ -8,7 +8,7 @@
  * `recommend2` trains on both halves and recommends for the test set.
  */
 import { defineTask } from 'sealflow';
-import { loadTable, readTable, writeTable, type Patient } from '../table.js';
+import { loadTable, writeTable, type Patient } from '../table.js';
 import { recommend, train } from './cluster.js';
 
 export const recommender = defineTask({
@@ -20,9 +20,7 @@ export const recommender = defineTask({
     const model = train(rows, k, seed, threshold);
     ctx.log(`trained on ${rows.length} patients; clusters recommend ${model.recommendations.map((r) => r.length).join('/')} labels`);
     const out = ctx.path('recommended.csv');
-    await writeTable(out, (async function* () {
-      for await (const p of readTable(target)) yield { ...p, labels: recommend(model, p) };
-    })());
+    await writeTable(out, (await loadTable(target)).map((p) => ({ ...p, labels: recommend(model, p) })));
     return { recommended: out };
   },
 });

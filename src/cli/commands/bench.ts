@@ -3,14 +3,14 @@
  * baselines, in every configuration of the SecDATAVIEW / Bowtie2-study
  * matrix this machine can run; the rest are listed as not run, with why.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { runBench } from '../../bench/run-bench.js';
 import { createBenchProgress } from '../../bench/progress.js';
-import { writeResults } from '../../bench/write.js';
+import { stamp, writeResults } from '../../bench/write.js';
 import { FULL_SIZES } from '../../bench/plan.js';
 import type { BenchResults } from '../../bench/results.js';
 
@@ -55,9 +55,18 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
   if (opts.report !== undefined) return rewrite(opts.report, opts);
   if (opts.quick && opts.full) throw new InputError('bench: give --quick or --full, not both');
   const mode = opts.full ? 'full' : 'quick';
-  const runs = opts.runs !== undefined ? positiveInts(opts.runs, '--runs')[0]! : mode === 'quick' ? 3 : 5;
+  const runs = opts.runs !== undefined ? positiveInts(opts.runs, '--runs')[0]! : 3;
   const progress = createBenchProgress(process.stderr, opts.quiet === true);
   const argv = process.argv.slice(process.argv.indexOf(cmd.name()));
+  const outDir = path.resolve(opts.out);
+  // After each case, the raw results so far: `--report <it>` renders them if the run is killed.
+  let checkpoint: string | null = null;
+  const afterCase = async (partial: BenchResults): Promise<void> => {
+    checkpoint ??= path.join(outDir, `${stamp(partial.startedAt)}.partial.json`);
+    await mkdir(outDir, { recursive: true });
+    await writeFile(`${checkpoint}.tmp`, `${JSON.stringify(partial, null, 1)}\n`);
+    await rename(`${checkpoint}.tmp`, checkpoint);
+  };
   const results = await runBench({
     mode,
     runs,
@@ -67,11 +76,12 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
     workDir: path.resolve(opts.workDir),
     command: `sealflow ${argv.join(' ')}`,
     progress,
+    afterCase,
   });
   progress.end();
-  const outDir = path.resolve(opts.out);
   const resultsMd = opts.resultsMd === false ? null : path.resolve(opts.resultsMd ?? path.join(outDir, '..', 'RESULTS.md'));
   const w = await writeResults(results, outDir, resultsMd);
+  if (checkpoint !== null) await rm(checkpoint, { force: true });
   const failed = results.cases.some((c) => c.prepareError !== undefined || c.configs.some((r) => r.failed !== undefined));
   process.stdout.write([`results: ${w.json}`, `report:  ${w.markdown}`, ...w.svgs.map((s) => `chart:   ${s}`), ...(w.resultsMd ? [`linked from ${w.resultsMd}`] : [])].join('\n') + '\n');
   if (failed) {
@@ -85,8 +95,8 @@ export function register(program: Command): void {
     .command('bench')
     .description('benchmark the seed workflows against native baselines across the TEE / encryption configuration matrix')
     .option('--quick', 'small sizes, 3 runs each (the default; a few minutes)')
-    .option('--full', `two sizes per example, 5 runs each (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v.join(' + ')}`).join('; ')})`)
-    .option('--runs <n>', 'runs per configuration (default: 3 with --quick, 5 with --full)')
+    .option('--full', `two sizes per example, 3 runs each, within about an hour on 2 cores (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v.join(' + ')}`).join('; ')})`)
+    .option('--runs <n>', 'runs per configuration (default: 3)')
     .option('--only <names>', 'comma-separated examples: word-count, dna-alignment, distributed-k-means, diagnosis-recommendation')
     .option('--sizes <list>', 'comma-separated sizes for every selected example (e.g. 1MB,10MB), or example=size entries (word-count=100MB)')
     .option('--threads <list>', `thread counts for the dna-alignment scaling study (default: 1, 2, 4, … up to the ${os.availableParallelism()} cores)`)
@@ -104,7 +114,8 @@ export function register(program: Command): void {
         'and the overhead against native measured in the same invocation. dna-alignment also runs at 1, 2, 4, …\n' +
         'threads. Configurations needing SGX, SEV-SNP or TDX hardware this machine lacks, or support this build\n' +
         'lacks, are listed as not run, with the reason — never estimated.\n' +
-        'Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts.\n\n' +
+        'Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts; while it runs, <timestamp>.partial.json\n' +
+        'holds the cases finished so far (removed at the end; render it with --report if the run is cut short).\n\n' +
         'Exit status: 0 all runs succeeded; 1 some run failed (results are still written); 2 invalid options.\n' +
         'Examples:\n  sealflow bench --quick\n  sealflow bench --only word-count,dna-alignment --runs 5\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench',
     )

@@ -13,6 +13,7 @@ interface Options {
   output?: string;
   receipt?: string;
   masterKey?: string;
+  untar?: string;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write the plaintext to FILE (default: standard output)')
     .option('--receipt <file>', "first check the file's SHA-256 against this run receipt (signature verified); refuse if it does not match")
     .option('--master-key <key>', 'with --receipt: the master you trust, pin or public key file (default: the local master)')
+    .option('--untar <dir>', 'the file is a directory output of an encrypted run (<id>.tar.age): extract it into DIR (new); same as decrypting to stdout | tar x')
     .action(async (input: string | undefined, opts: Options) => {
       prestartPool(input);
       if (opts.receipt !== undefined) {
@@ -50,6 +52,12 @@ export function register(program: Command): void {
         await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
       }
       const identities = await identitiesFrom(opts);
+      if (opts.untar !== undefined) {
+        if (opts.output !== undefined) throw new InputError('--untar and -o/--output exclude each other: --untar names the directory to create');
+        const { untarTo } = await import('../untar.js');
+        await untarTo(identities, input, opts.untar);
+        return;
+      }
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
       await finishOutput(out, src, () =>

@@ -14,6 +14,7 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
+import { encryptedResumePlatform, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
@@ -24,6 +25,7 @@ import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
 import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
+import { revealForOwner } from '../sealed-display.js';
 import { checkNoEncrypt } from '../run-encryption.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
@@ -93,7 +95,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  const platformOverride = platformFlag(opts.platform);
+  // An encrypted run resumes encrypted (on attested sim workers unless --platform is given; --no-encrypt refused).
+  const platformOverride = encryptedResumePlatform(opts.resume !== undefined ? new RunDir(opts.stateDir, opts.resume).root : undefined, platformFlag(opts.platform), opts.encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
@@ -109,6 +112,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
+  locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
@@ -173,13 +177,14 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
   if (o.state === 'succeeded') {
     const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
     const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
+    const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
     // How the run was protected ("no TEE", "NOT a TEE", measurements), and a decrypted preview for the local owner.
     const protection = protectionLines(events, opts.encrypt);
-    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: published, receipt: signed, protection })}\n`);
+    if (mode === 'json') process.stdout.write(`${JSON.stringify({ type: 'result', runId: o.runId, state: o.state, outputs: shown, receipt: signed, protection })}\n`);
     else {
       const owner = ownerIdentityFile();
       const preview = mode !== 'quiet' && opts.encrypt && opts.owner === undefined && fs.existsSync(owner) ? await decryptedPreview(published, owner) : [];
-      process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(published)] : []), `receipt: ${path.relative(process.cwd(), signed)}`, ...protection, ...preview].join('\n') + '\n');
+      process.stdout.write([`run ${o.runId} succeeded in ${took}`, ...(Object.keys(published).length > 0 ? ['outputs:', ...formatOutputs(shown)] : []), `receipt: ${path.relative(process.cwd(), signed)}`, ...protection, ...preview].join('\n') + '\n');
     }
     return;
   }

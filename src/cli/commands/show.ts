@@ -7,6 +7,7 @@ import { formatDuration, summarizeRun } from '../../engine/inspect.js';
 import { DEFAULT_STATE_DIR, RunDir } from '../../engine/run-dir.js';
 import { RECEIPT_FILE } from '../../engine/receipt/model.js';
 import { formatOutputs } from '../../engine/publish.js';
+import { revealForOwner } from '../sealed-display.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .argument('<id>', 'run id (see `sealflow runs`)')
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--json', 'the summary as one JSON object')
-    .action((id: string, opts: { stateDir: string; json?: boolean }) => {
+    .action(async (id: string, opts: { stateDir: string; json?: boolean }) => {
       const s = summarizeRun(opts.stateDir, id);
       if (!s) throw new InputError(`no run ${id} in ${opts.stateDir} (see \`sealflow runs\`)`);
       if (opts.json) {
@@ -42,7 +43,7 @@ export function register(program: Command): void {
       const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
       for (const r of rows) out.push(r.map((x, c) => x.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
       for (const i of s.instances) if (i.state === 'failed' && i.message) out.push(`${i.step}${i.scattered ? `[${i.index}]` : ''}: ${i.message}`);
-      if (Object.keys(s.outputs).length > 0) out.push('outputs:', ...formatOutputs(s.outputs));
+      if (Object.keys(s.outputs).length > 0) out.push('outputs:', ...formatOutputs(await revealForOwner(s.outputs))); // sealed values (§10.2) for the owner's eyes
       const receipt = path.join(new RunDir(opts.stateDir, id).outputs, RECEIPT_FILE);
       if (fs.existsSync(receipt)) out.push(`receipt: ${path.relative(process.cwd(), receipt)} (check it: sealflow receipt verify ${path.relative(process.cwd(), receipt)})`);
       process.stdout.write(`${out.join('\n')}\n`);

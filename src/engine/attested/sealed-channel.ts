@@ -12,10 +12,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Channel } from '../../protocol/channel.js';
 import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
-import { filePaths, mapFiles, type SealedFile } from '../../protocol/sealed.js';
+import type { SealedFile } from '../../protocol/sealed.js';
+import { mapPathValues, sealablePaths } from '../../protocol/sealed-values.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { KeyBroker } from '../broker/broker.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
+import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
+import type { DataSources } from './sources.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -25,6 +28,8 @@ export interface SealedChannelOptions {
   /** The ciphertext path of an input file, admitting it (encrypting a plaintext input) on first use. */
   readonly admit: (path: string) => Promise<string>;
   readonly teeOf: (label: string) => TeeRequirement;
+  /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
+  readonly sources?: DataSources;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -51,8 +56,9 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     if (!worker) return deliver(fail(msg.id, `worker ${o.slot} is not attested`));
     try {
       const admitted = new Map<string, string>();
-      for (const p of filePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
-      const inputs = mapFiles(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
+      // Files and directories (§10.1: a directory is admitted as the age file of its tar stream).
+      for (const p of sealablePaths(msg.inputs)) if (!admitted.has(p)) admitted.set(p, await o.admit(p));
+      const inputs = mapPathValues(msg.inputs, (f) => ({ ...f, path: admitted.get(f.path) as string }));
       // Task code travels like data: the bundled tasks are sealed to the broker and released per step.
       let exec = msg.exec;
       if (exec.kind === 'task') {
@@ -68,7 +74,10 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         epoch: worker.epoch,
       });
       const files: Record<string, SealedFile> = {};
-      for (const k of keys) files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64') };
+      for (const k of keys) {
+        const source = o.sources?.sourceFor(k.id, o.slot);
+        files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64'), ...(source ? { source } : {}) };
+      }
       inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
@@ -77,7 +86,9 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
 
   const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
     if (m.type !== 'succeeded') return m;
-    for (const p of new Set(filePaths(m.outputs))) {
+    // A revoked worker's late result (its assignments were dropped) must not replace a recorded hash (§12.3).
+    if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
+    for (const p of new Set(sealablePaths(m.outputs))) {
       let actual: string;
       try {
         actual = await sha256Of(p);
@@ -87,13 +98,19 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       const claimed = findSha(m.outputs, p);
       if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
       recordCiphertext(o.broker, p, actual);
+      o.sources?.produced(o.slot, p);
     }
     return m;
   };
 
   inner.onMessage((m) => {
+    const x = m as SealedWorkerToMaster;
+    // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
+    if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
+    if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
     incoming = incoming.then(async () => deliver(await recordOutputs(m)));
   });
+  inner.onClose(() => o.sources?.leave(o.slot));
 
   return {
     send(msg) {
@@ -113,7 +130,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
 
 function findSha(v: unknown, p: string): string | undefined {
   let found: string | undefined;
-  mapFiles(v, (f) => {
+  mapPathValues(v, (f) => {
     if (f.path === p && typeof f['sha256'] === 'string') found = f['sha256'] as string;
     return f;
   });

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
 import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
-import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
+import type { X25519Recipient } from '../../crypto/x25519.js';
 import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
@@ -30,7 +30,10 @@ import type { BrokerDecision } from '../broker/types.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../../tee/none/index.js';
+import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { admitDirectory, registerRunIdentities } from './sealed-values.js';
+import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -65,6 +68,8 @@ export class AttestedSession {
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
   readonly #warned = new Set<string>();
+  /** §15: which worker produced which ciphertext, and where their data ports are. */
+  readonly sources: DataSources;
 
   hold(): void {
     this.#held = true;
@@ -81,8 +86,12 @@ export class AttestedSession {
     readonly noneConfigPath: string,
     readonly recipients: readonly string[],
     readonly brokerRecipient: X25519Recipient,
+    /** The run identity and hash key: fresh, or those of the run being resumed (run-secrets.ts). */
+    readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
-  ) {}
+  ) {
+    this.sources = new DataSources(broker);
+  }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
     const master = await localMaster(warn);
@@ -96,7 +105,8 @@ export class AttestedSession {
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
     writeNoneLaunchConfig(noneConfigPath, master.pin);
-    const runIdentity = X25519Identity.generate();
+    const secrets = await openRunSecrets(runId, master);
+    const runIdentity = secrets.runIdentity;
     const record = (d: BrokerDecision) => journalOf(runId).record(d);
     const broker = await KeyBroker.start({
       runId,
@@ -108,9 +118,10 @@ export class AttestedSession {
       identities: [master.brokerIdentity, runIdentity],
       record,
     });
+    registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -127,6 +138,11 @@ export class AttestedSession {
   }
 
   async #admit(file: string): Promise<string> {
+    if (fs.statSync(file).isDirectory()) {
+      const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
+      recordCiphertext(this.broker, d.path, d.sha256);
+      return d.path;
+    }
     const fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
@@ -177,7 +193,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none') });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -202,6 +218,7 @@ export class AttestedSession {
     if (this.#closed) return;
     this.#closed = true;
     sessions.delete(this.runId);
+    registerRunIdentities(this.runId, null);
     await this.exec.close();
     await this.broker.close();
     await this.sim.close();
@@ -215,6 +232,11 @@ const sessions = new Map<string, Promise<AttestedSession>>();
 export async function closeAttested(runId: string): Promise<void> {
   const s = sessions.get(runId);
   if (s) await (await s.catch(() => null))?.close();
+}
+
+/** The run's session if one was opened (the run has attested workers). */
+export function existingSession(runId: string): Promise<AttestedSession> | undefined {
+  return sessions.get(runId);
 }
 
 /** The run's session, opened on first use. */

@@ -64,6 +64,7 @@ export class KeyBroker {
   #server: tls.Server | null = null;
   #connections = 0;
   readonly #sockets = new Set<tls.TLSSocket>();
+  readonly #revokeListeners: ((slot: string, serial: string) => void)[] = [];
 
   private constructor(readonly opts: BrokerOptions) {
     this.#challenges = new Challenges(opts.challengeTtlMs ?? 60_000, () => this.now().getTime());
@@ -193,6 +194,11 @@ export class KeyBroker {
     }
   }
 
+  /** Called after each revocation with the slot and its certificate's serial (e.g. to tell the other workers' data ports, §15.4). */
+  onRevoke(listener: (slot: string, serial: string) => void): void {
+    this.#revokeListeners.push(listener);
+  }
+
   /** A worker declared dead: its certificate is revoked and its epoch closed; it gets no more keys. */
   revoke(slot: string, reason: string): void {
     const w = this.workers.get(slot);
@@ -202,6 +208,8 @@ export class KeyBroker {
     this.assignments.delete(slot);
     this.epoch += 1;
     this.opts.record({ type: 'worker-revoked', worker: slot, epoch: w.epoch, reason });
+    const serial = new X509Certificate(Buffer.from(w.clientCertDer)).serialNumber;
+    for (const l of this.#revokeListeners) l(slot, serial);
   }
 
   async close(): Promise<void> {

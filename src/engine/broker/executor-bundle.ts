@@ -11,6 +11,15 @@ import { sealBundle } from '../../worker/provisioner/provisioner.js';
 
 const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
 
+/**
+ * CommonJS dependencies bundled into the ESM executor (tar-stream's) call
+ * `require` for Node built-ins; the bundle is imported from memory, where
+ * there is none. This one loads built-ins only.
+ */
+const REQUIRE_BUILTINS =
+  "import { createRequire as __sfCreateRequire, isBuiltin as __sfIsBuiltin } from 'node:module';\n" +
+  "const require = (id) => { if (!__sfIsBuiltin(id)) throw new Error('the executor bundle may require only Node built-ins, not ' + id); return __sfCreateRequire(process.cwd() + '/')(id); };\n";
+
 export interface SealedBundle {
   readonly path: string;
   readonly sha256: Buffer;
@@ -20,7 +29,7 @@ export interface SealedBundle {
 /** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
 export async function buildExecutorCode(): Promise<string> {
   const esbuild = await import('esbuild');
-  const out = await esbuild.build({ entryPoints: [ENTRY], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent' });
+  const out = await esbuild.build({ entryPoints: [ENTRY], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: REQUIRE_BUILTINS } });
   const file = out.outputFiles[0];
   if (!file) throw new Error('esbuild produced no executor bundle');
   return file.text;

@@ -100,6 +100,8 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
       out.push({ id: input.id, sha256, wrappedKey: wrapKey(worker.x25519, LABEL_FILE_KEY, fileKey) });
       fileKey.fill(0);
     }
+    // Hashing took time: the worker may have been declared dead meanwhile (§12.1). Check again; nothing is awaited after this.
+    check(broker, slot, req);
     broker.opts.record({ type: 'key-release', decision: 'released', worker: slot, step: req.step, files: out.map((k) => ({ id: k.id, sha256: k.sha256 })), ...(simulated ? { simulated: true } : {}), ...(worker.unattested !== undefined ? { unattested: worker.unattested } : {}) });
     return out;
   } catch (err) {

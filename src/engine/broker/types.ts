@@ -74,6 +74,30 @@ export type BrokerDecision =
       readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | {
+      /** How a worker obtained an input ciphertext that another worker produced (§15): its own report. */
+      readonly type: 'data-transfer';
+      readonly worker: string;
+      readonly step: string;
+      readonly file: string;
+      readonly from: string;
+      readonly outcome: 'pulled' | 'fallback';
+      readonly bytes: number;
+      readonly ms: number;
+      readonly reason?: string;
+    }
+  | {
+      /** The run secrets (docs/protocol.md §13.2): created for a new encrypted run, or restored on --resume. Ids only. */
+      readonly type: 'run-secrets';
+      readonly decision: 'created' | 'restored';
+      /** In the run directory. */
+      readonly file: string;
+      readonly runRecipient: string;
+      readonly hashKeyId: string;
+      /** On resume: ciphertext hashes restored from the journal, and earlier successes not reused (ciphertext missing or changed). */
+      readonly restoredHashes?: number;
+      readonly notReused?: readonly string[];
+    }
   | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
 
 export type DecisionSink = (d: BrokerDecision) => void;

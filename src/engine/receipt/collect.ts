@@ -76,7 +76,12 @@ export async function receiptInputs(refs: readonly InputRef[], decisions: readon
   const out: ReceiptInput[] = [];
   for (const r of refs) {
     const file = path.basename(r.path);
-    if (r.kind === 'directory') out.push({ name: r.name, file, encrypted: false, note: 'a directory: its files are not listed' });
+    if (r.kind === 'directory') {
+      // §10.1: the master sealed its tar stream to the broker before any worker saw it.
+      const sealed = [...released].find(([id]) => path.basename(id) === `${file}.tar.age` && path.basename(path.dirname(id)).startsWith('input-'));
+      if (sealed) out.push({ name: r.name, file, encrypted: true, ciphertextSha256: sealed[1], note: 'a plaintext directory; the master encrypted its tar stream to the broker recipient before any worker saw it (the hash is of that ciphertext; its files are not listed)' });
+      else out.push({ name: r.name, file, encrypted: false, note: 'a directory: its files are not listed' });
+    }
     else if (r.kind === 'age') out.push({ name: r.name, file, encrypted: true, ciphertextSha256: released.get(r.path) ?? (await sha256File(r.path)).sha256 });
     else {
       const copy = [...released].find(([id]) => path.basename(id) === `${file}.age` && path.basename(path.dirname(id)).startsWith('input-'));
@@ -111,7 +116,7 @@ export async function receiptOutputs(published: Readonly<Record<string, PortValu
     refs(k, v, found);
     if (found.length === 0 && v !== null) values.push(k);
     for (const { name, ref } of found) {
-      if (ref.class === 'File') await add(name, ref.path);
+      if (ref.class === 'File' || fs.statSync(ref.path).isFile()) await add(name, ref.path); // a sealed directory is one age file
       else await walk(name, ref.path);
     }
   }

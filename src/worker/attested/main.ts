@@ -11,9 +11,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
-import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import type { SealedMasterToWorker, SealedWorkerToMaster } from '../../protocol/data-port.js';
 import { executorLoop } from '../executor/loop.js';
 import { isSealed } from '../../protocol/sealed.js';
+import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
@@ -43,7 +44,10 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     socket.destroy();
     throw new ProvisionError('master-not-pinned', `executor: refusing the master at ${host}:${port}: ${problem}`);
   }
-  const channel = streamChannel<WorkerToMaster, MasterToWorker>(socket, socket);
+  // §15: the data port, on the address this worker reaches the master from; the loop sees the §1 channel.
+  const raw = streamChannel<SealedWorkerToMaster, SealedMasterToWorker>(socket, socket);
+  const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, socket.localAddress ?? '127.0.0.1');
+  const channel = data.channel;
   const plaintextDirs = new Set<string>();
   // Decrypted task code of this executor; wiped when it exits (and by the launcher if it is killed).
   const codeDir = fs.mkdtempSync(path.join(process.cwd(), 'code-')); // the launcher's work directory, removed when this worker is gone
@@ -64,11 +68,12 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       }
       const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
       for (const d of dirs) plaintextDirs.add(d);
-      void prepareSealed(msg, ctx.keyReceivingKey, codeDir).then(
+      void prepareSealed(msg, ctx.keyReceivingKey, codeDir, data.puller).then(
         (prep) =>
           loop.run(prep.msg, async (r) => {
             const done = await prep.finish(r);
             for (const d of dirs) plaintextDirs.delete(d);
+            if (done.type === 'succeeded') data.offer(done.outputs);
             return done;
           }),
         (err: unknown) => channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: err instanceof Error ? err.message : String(err), stderrTail: '', durationMs: 0 }),

@@ -16,9 +16,13 @@ import type { Readable } from 'node:stream';
 import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
 import { X25519Recipient } from '../../crypto/x25519.js';
 import type { AssignMsg, SucceededMsg } from '../../protocol/execution.js';
-import { filePaths, hasDirectory, mapFiles, type SealedAssignMsg } from '../../protocol/sealed.js';
+import { filePaths, mapFiles, type SealedAssignMsg } from '../../protocol/sealed.js';
+import { directoryPaths, mapPathValues } from '../../protocol/sealed-values.js';
+import { openDirectory } from './sealed-dirs.js';
+import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
+import type { Puller } from './fetch.js';
 
 const INLINE = { parallelThreshold: Infinity };
 
@@ -91,8 +95,7 @@ async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: stri
  * once per executor, into `codeDir`); throws (the attempt fails) on a hash
  * mismatch.
  */
-export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`): Promise<Prepared> {
-  if (hasDirectory(msg.inputs)) throw new Error('directory inputs are not supported in encrypted runs yet');
+export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyObject, codeDir = `${msg.scratchDir}.code`, pull?: Puller): Promise<Prepared> {
   const inDir = `${msg.scratchDir}.in`;
   fs.rmSync(inDir, { recursive: true, force: true });
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
@@ -105,21 +108,29 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyReceivingKey, codeDir) };
   }
   let n = 0;
+  const dirs = directoryPaths(msg.inputs);
   for (const [src, f] of Object.entries(msg.sealed.files)) {
     if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
     // Two streamed passes: the hash check before anything is decrypted, then the decryption.
     // (Between them the file could change; the AEAD still refuses any other ciphertext under this key.)
-    const sha = await sha256Of(src);
-    if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
-    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+    // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n++));
     fs.mkdirSync(dir, { mode: 0o700 });
-    const dest = path.join(dir, path.basename(src).replace(/\.age$/, ''));
-    await writeStream(decryptWithFileKey(key, fs.createReadStream(src, { highWaterMark: 1 << 20 }), INLINE), dest);
+    const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
+    if (pulled === null) {
+      const sha = await sha256Of(src);
+      if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
+    }
+    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+    const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
+    // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
+    if (dirs.has(src)) await openDirectory(pulled ?? src, key, dest);
+    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), INLINE), dest);
     key.fill(0);
+    if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
   }
-  const inputs = mapFiles(msg.inputs, (file) => {
+  const inputs = mapPathValues(msg.inputs, (file) => {
     const p = plain.get(file.path);
     if (p === undefined) throw new Error(`no file key was released for input ${file.path}`);
     const { sha256: _s, size: _z, ...rest } = file;
@@ -140,10 +151,15 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
           }
         }
         if (r.type !== 'succeeded') return r.type === 'failed' ? { ...r, stderrTail: '(encrypted: see the step log)' } : r;
-        if (hasDirectory(r.outputs)) return { type: 'failed', exitStatus: null, signal: null, message: 'directory outputs are not supported in encrypted runs yet', stderrTail: '', durationMs: r.durationMs };
+        let outputs: SucceededMsg['outputs'];
+        try {
+          outputs = await sealDirectoriesAndValues(r.outputs, recipients); // §10.1, §10.2
+        } catch (e) {
+          return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
+        }
         const sealedFiles = new Map<string, { size: number; sha256: string }>();
-        for (const p of filePaths(r.outputs)) if (!sealedFiles.has(p)) sealedFiles.set(p, await encryptFileInPlace(p, recipients));
-        const sealedOut = mapFiles(r.outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
+        for (const p of filePaths(outputs)) if (!sealedFiles.has(p)) sealedFiles.set(p, await encryptFileInPlace(p, recipients));
+        const sealedOut = mapFiles(outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
         return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };
       } finally {
         fs.rmSync(inDir, { recursive: true, force: true });

@@ -1,0 +1,28 @@
+/**
+ * `sealflow decrypt --untar DIR`: a directory output of an encrypted run is
+ * the age file of its tar stream (docs/protocol.md §10.1). It is decrypted
+ * and extracted (regular files and directories only; no absolute names, no
+ * `..`, no links) into a temporary directory beside DIR, renamed to DIR only
+ * once the whole file authenticated: no partial tree is left behind.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decrypt } from '../crypto/index.js';
+import type { Identity } from '../crypto/types.js';
+import { InputError } from '../errors.js';
+import { unpackInto } from '../worker/attested/tar.js';
+
+export async function untarTo(identities: readonly Identity[], input: string | undefined, dir: string): Promise<void> {
+  const dest = path.resolve(dir);
+  if (fs.existsSync(dest)) throw new InputError(`--untar ${dir}: it exists already; name a new directory`);
+  const parent = path.dirname(dest);
+  if (!fs.existsSync(parent)) throw new InputError(`--untar ${dir}: its parent directory ${parent} does not exist`);
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dest)}.partial-`));
+  try {
+    const src = input === undefined || input === '-' ? process.stdin : fs.createReadStream(input);
+    await unpackInto(decrypt(identities, src), path.join(tmp, 'd'));
+    fs.renameSync(path.join(tmp, 'd'), dest);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The engine's side of encrypted resume (docs/protocol.md §13.2). Once the
+ * run directory and journal exist, `bindEncryptedRun`:
+ *
+ * - of a new encrypted run, writes the session's fresh run secrets into the
+ *   run directory (run-secrets.ts) before any step runs;
+ * - of a resumed one, checks that the session reuses the secrets found there;
+ * - journals which secrets (key ids, never key bytes);
+ * - restores the recorded ciphertext hashes of the outputs a resumed run may
+ *   reuse (KeyBroker.hashes, from the journal's `step-succeeded` events), so
+ *   their consumers are released keys only for, and check, exactly the
+ *   ciphertexts the master saw produced. An earlier success whose ciphertext
+ *   is missing or no longer hashes to the journalled value is not reused:
+ *   that producer runs again (nothing partial or substituted is accepted);
+ * - removes what a killed master of the run left in the temporary directory
+ *   (its session directory: sealed bundle, launch configuration, inputs
+ *   encrypted to the broker) — it could not clean up after SIGKILL;
+ * - gives the engine the run hash key: every resume hash of an encrypted run
+ *   is HMAC-SHA-256 under it (src/engine/hash.ts).
+ *
+ * Runs without attested workers get null: they keep plain SHA-256 hashes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { OperationError } from '../../errors.js';
+import type { PortValue } from '../../workflow/model.js';
+import { recordCiphertext } from '../broker/release.js';
+import type { BrokerDecision } from '../broker/types.js';
+import type { RunDir } from '../run-dir.js';
+import type { PriorSuccess } from '../scheduler.js';
+import { RUN_SECRETS_FILE, runSecretsIds } from './run-secrets.js';
+import { sha256Of } from './sealed-channel.js';
+import { existingSession } from './session.js';
+
+export interface EncryptedRun {
+  /** The key of the run's resume hashes. */
+  readonly hashKey: Buffer;
+  /** The earlier successes that may be reused: those whose ciphertexts are intact. */
+  readonly prior: Map<string, PriorSuccess>;
+}
+
+export interface BindRequest {
+  readonly runId: string;
+  readonly runDir: RunDir;
+  readonly resumed: boolean;
+  readonly prior: ReadonlyMap<string, PriorSuccess>;
+  readonly record: (d: BrokerDecision) => void;
+}
+
+/** Every file (and sealed directory) value in a step's outputs: its path and recorded ciphertext SHA-256. */
+function filesOf(v: unknown, out: { path: string; sha256: string | undefined }[] = []): { path: string; sha256: string | undefined }[] {
+  if (v === null || typeof v !== 'object') return out;
+  if (Array.isArray(v)) {
+    for (const x of v) filesOf(x, out);
+    return out;
+  }
+  const o = v as Record<string, unknown>;
+  const sha256 = typeof o['sha256'] === 'string' ? o['sha256'] : undefined;
+  if (o['class'] === 'File' && typeof o['path'] === 'string') out.push({ path: o['path'], sha256 });
+  // A sealed directory is one age file with its recorded hash (§10.1).
+  else if (o['class'] === 'Directory' && typeof o['path'] === 'string') out.push({ path: o['path'], sha256 });
+  else for (const x of Object.values(o)) filesOf(x, out);
+  return out;
+}
+
+async function intactHash(file: { path: string; sha256: string | undefined }): Promise<string | null> {
+  if (file.sha256 === undefined) return null;
+  try {
+    return (await sha256Of(file.path)) === file.sha256.toLowerCase() ? file.sha256.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Session directories of earlier (killed) masters of this run. */
+function removeStaleSessions(runId: string, current: string): void {
+  const tmp = path.dirname(current);
+  for (const name of fs.readdirSync(tmp)) {
+    const p = path.join(tmp, name);
+    if (name.startsWith(`sealflow-attested-${runId}-`) && p !== current) fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
+export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun | null> {
+  const pending = existingSession(req.runId);
+  if (!pending) return null;
+  const session = await pending;
+  const s = session.secrets;
+  const file = path.join(req.runDir.root, RUN_SECRETS_FILE);
+  if (!s.persisted) {
+    // A session that generated fresh secrets for a run that has some would encrypt to the wrong run recipient.
+    if (fs.existsSync(file)) throw new OperationError(`run ${req.runId}: its workers started before its run secrets (${file}) were located; nothing ran — resume it again`);
+    await s.persist(req.runDir.root);
+  }
+  if (req.resumed) removeStaleSessions(req.runId, session.dir);
+  const prior = new Map<string, PriorSuccess>();
+  const damaged: string[] = [];
+  let restored = 0;
+  for (const [key, p] of req.prior) {
+    const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
+    const hashes = await Promise.all(files.map(intactHash));
+    if (hashes.some((h) => h === null)) {
+      damaged.push(key);
+      continue;
+    }
+    files.forEach((f, i) => recordCiphertext(session.broker, f.path, hashes[i] as string));
+    restored += files.length;
+    prior.set(key, p);
+  }
+  req.record({
+    type: 'run-secrets',
+    decision: s.loaded ? 'restored' : 'created',
+    file: RUN_SECRETS_FILE,
+    ...runSecretsIds(s),
+    ...(req.resumed ? { restoredHashes: restored, notReused: damaged } : {}),
+  });
+  return { hashKey: s.hashKey, prior };
+}

@@ -1,0 +1,42 @@
+/**
+ * The master's part of §10.1–§10.2. It holds each attested run's
+ * identities (the run identity and the broker identity) in memory while the
+ * run's session is open, and with them reveals sealed values where the
+ * scheduler must see a value (`when`, scatter, pickValue, and the
+ * assignment it sends a worker over mTLS); the journal and the run
+ * directory keep the sealed form. A plaintext Directory input of the owner
+ * is admitted as the age file of its tar stream, encrypted to the broker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openSmall } from '../../crypto/oneshot.js';
+import type { Identity, Recipient } from '../../crypto/types.js';
+import { revealValues, hasSealedValue } from '../../protocol/sealed-values.js';
+import { sealDirectoryTo } from '../../worker/attested/sealed-dirs.js';
+
+const identitiesByRun = new Map<string, readonly Identity[]>();
+
+/** Called when a run's attested session opens (and again with `null` when it closes). */
+export function registerRunIdentities(runId: string, identities: readonly Identity[] | null): void {
+  if (identities) identitiesByRun.set(runId, identities);
+  else identitiesByRun.delete(runId);
+}
+
+/**
+ * `v` with every sealed value replaced by its plaintext (in this process's
+ * memory only). Values without sealed parts are returned as they are.
+ */
+export function revealSealed<T>(runId: string, v: T): T {
+  if (!hasSealedValue(v)) return v;
+  const ids = identitiesByRun.get(runId);
+  if (!ids) throw new Error(`run ${runId} holds an encrypted value but its run identity is not open in this master (a resumed encrypted run needs its persisted run identity)`);
+  return revealValues(v, (age) => openSmall(ids, age).toString('utf8'));
+}
+
+/** Seals the owner's plaintext directory `dir` to `recipients` as `<inside>/<name>` (a new directory under `sessionDir`). */
+export async function admitDirectory(dir: string, sessionDir: string, recipients: readonly Recipient[]): Promise<{ path: string; sha256: string }> {
+  const d = fs.mkdtempSync(path.join(sessionDir, 'input-'));
+  const sealed = path.join(d, `${path.basename(dir)}.tar.age`);
+  const { sha256 } = await sealDirectoryTo(dir, sealed, recipients);
+  return { path: sealed, sha256 };
+}

@@ -1,0 +1,59 @@
+/**
+ * Where a consumer gets each input ciphertext (docs/protocol.md §15.1): the
+ * master remembers which attested worker produced which file id and where
+ * each live worker's data port listens (from its `ready`), names the
+ * producer as the source of an input when it is another live worker, and
+ * keeps every live worker's revocation set current: when the key broker
+ * revokes a worker, every other one gets `revoked {serials}` (the whole
+ * set), and a worker that joins later gets it on joining.
+ */
+import type { KeyBroker } from '../broker/broker.js';
+import type { DataAddress, DataSource, RevokedMsg } from '../../protocol/data-port.js';
+
+interface Joined {
+  readonly address: DataAddress | undefined;
+  readonly send: (m: RevokedMsg) => void;
+}
+
+export class DataSources {
+  readonly #joined = new Map<string, Joined>();
+  /** File id -> the slot that produced it. */
+  readonly #producer = new Map<string, string>();
+
+  constructor(private readonly broker: KeyBroker) {
+    broker.onRevoke((slot) => this.#revoked(slot));
+  }
+
+  /** A worker said `ready`: `address` is its data port (none if it opened none); `send` reaches it on its channel. */
+  join(slot: string, address: DataAddress | undefined, send: (m: RevokedMsg) => void): void {
+    this.#joined.set(slot, { address, send });
+    const serials = this.broker.opts.runCa.revokedSerials;
+    if (serials.length > 0) send({ type: 'revoked', serials });
+  }
+
+  /** The worker's channel closed: it serves nothing any more. */
+  leave(slot: string): void {
+    this.#joined.delete(slot);
+  }
+
+  /** `slot` produced the ciphertext recorded under `id`. */
+  produced(slot: string, id: string): void {
+    this.#producer.set(id, slot);
+  }
+
+  /** The producer of `id` if it is another live worker with a data port; otherwise undefined (the master's copy). */
+  sourceFor(id: string, consumer: string): DataSource | undefined {
+    const slot = this.#producer.get(id);
+    if (slot === undefined || slot === consumer) return undefined;
+    const address = this.#joined.get(slot)?.address;
+    if (!address || this.broker.workers.get(slot)?.alive !== true) return undefined;
+    return { slot, host: address.host, port: address.port };
+  }
+
+  #revoked(slot: string): void {
+    this.#joined.delete(slot);
+    for (const [id, s] of this.#producer) if (s === slot) this.#producer.delete(id);
+    const m: RevokedMsg = { type: 'revoked', serials: this.broker.opts.runCa.revokedSerials };
+    for (const j of this.#joined.values()) j.send(m);
+  }
+}

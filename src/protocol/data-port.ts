@@ -1,0 +1,67 @@
+/**
+ * Worker ↔ worker ciphertext transfers (docs/protocol.md §15): the data
+ * port's wire format, and the messages the data flow adds to the sealed
+ * execution channel (§10): the worker's data address in `ready`, the source
+ * of an input in the sealed assignment, the run's revocation set
+ * (`revoked`), and the consumer's report of each transfer (`transfer`).
+ */
+import type { MasterToWorker, ReadyMsg, WorkerToMaster } from './execution.js';
+
+/** Where a worker's data port listens. */
+export interface DataAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The producer of an input ciphertext, named by the master in the sealed assignment. */
+export interface DataSource extends DataAddress {
+  /** The producing worker's slot: its data-port certificate must have subject `<run id>/<slot>`. */
+  readonly slot: string;
+}
+
+/** `ready` of an attested executor that opened a data port. */
+export type DataReadyMsg = ReadyMsg & { readonly data?: DataAddress };
+
+/** Master → worker: serial numbers of every run-CA certificate revoked so far (the whole set, not a delta). */
+export interface RevokedMsg {
+  readonly type: 'revoked';
+  readonly serials: readonly string[];
+}
+
+/** Worker → master: how one input ciphertext of an attempt arrived (journalled by the master as `data-transfer`). */
+export interface TransferMsg {
+  readonly type: 'transfer';
+  /** The attempt (`step[index]#attempt`). */
+  readonly id: string;
+  /** The file id (the master's path) as in `sealed.files`. */
+  readonly file: string;
+  /** The slot the master named as its source. */
+  readonly from: string;
+  /** `pulled`: from the producer's data port, hash checked; `fallback`: the pull failed, the master's copy was used. */
+  readonly outcome: 'pulled' | 'fallback';
+  readonly bytes: number;
+  readonly ms: number;
+  /** Why the pull failed (`fallback` only): a stable reason, e.g. `hash-mismatch`, `refused`, `connect`. */
+  readonly reason?: string;
+}
+
+export type SealedMasterToWorker = MasterToWorker | RevokedMsg;
+export type SealedWorkerToMaster = WorkerToMaster | DataReadyMsg | TransferMsg;
+
+/**
+ * The data port, after the TLS 1.3 handshake: the client sends one line,
+ * `{"type":"get","id":…,"sha256":…}`; the server answers one line,
+ * `{"type":"ok","size":n}` followed by exactly n bytes of ciphertext and the
+ * end of the stream, or `{"type":"refused","reason":…}` and the end.
+ * One request per connection.
+ */
+export interface GetRequest {
+  readonly type: 'get';
+  readonly id: string;
+  readonly sha256: string;
+}
+
+export type GetResponse = { readonly type: 'ok'; readonly size: number } | { readonly type: 'refused'; readonly reason: string };
+
+/** The largest request or response line accepted (the rest of a longer line is not read). */
+export const MAX_LINE = 4096;

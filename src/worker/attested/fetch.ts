@@ -1,0 +1,167 @@
+/**
+ * The consumer side of a worker ↔ worker transfer (docs/protocol.md §15.3):
+ * mutual TLS 1.3 to the producer's data port on run-CA certificates (the
+ * producer must present the certificate of the slot the master named, not
+ * revoked), one `get` for the file id with the hash the master recorded,
+ * and the ciphertext streamed into the consumer's scratch while it is
+ * hashed. A ciphertext whose size or SHA-256 is not the recorded one is
+ * deleted and refused — before anything decrypts it.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import tls from 'node:tls';
+import { MAX_LINE, type DataSource, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
+import { peerTlsOptions, type PeerIdentity } from './data-port.js';
+
+/** A failed pull, with a stable reason: `connect`, `server-identity`, `refused`, `closed`, `timeout`, `truncated`, `oversize`, `hash-mismatch`, `write`. */
+export class FetchError extends Error {
+  override readonly name = 'FetchError';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FetchRequest {
+  /** The file id the master recorded (the key of `sealed.files`). */
+  readonly id: string;
+  /** Hex SHA-256 of the ciphertext, as the master recorded it. */
+  readonly sha256: string;
+}
+
+export interface FetchOptions {
+  /** Serial numbers of revoked run-CA certificates: a producer presenting one is refused. */
+  readonly revoked?: ReadonlySet<string>;
+  /** Idle time after which the pull is abandoned (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+/** Why the producer's certificate is not the one of `slot` in this run, or undefined. */
+function checkProducer(me: PeerIdentity, slot: string, cert: tls.PeerCertificate, revoked: ReadonlySet<string>): Error | undefined {
+  if (!cert.raw) return new Error('the producer presented no certificate');
+  const x = new X509Certificate(cert.raw);
+  const cn = /^CN=(.*)$/m.exec(x.subject)?.[1];
+  if (cn !== `${me.runId}/${slot}`) return new Error(`the producer's certificate is for ${cn ?? '(no name)'}, not ${me.runId}/${slot}`);
+  if (revoked.has(x.serialNumber)) return new Error(`the producer's certificate (worker ${slot}) was revoked`);
+  return undefined;
+}
+
+/**
+ * Pulls one ciphertext from `source` into `dest` (created 0600, must not
+ * exist). Resolves with its size once it is complete and its SHA-256 is the
+ * recorded one; otherwise removes `dest` and rejects with a FetchError.
+ */
+export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want: FetchRequest, dest: string, o: FetchOptions = {}): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
+  const revoked = o.revoked ?? new Set<string>();
+  const out = fs.createWriteStream(dest, { flags: 'wx', mode: 0o600, highWaterMark: 4 << 20 });
+  const socket = tls.connect({
+    ...peerTlsOptions(me),
+    host: source.host,
+    port: source.port,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host, cert) => checkProducer(me, source.slot, cert, revoked),
+  });
+  const hash = createHash('sha256');
+  let header: GetResponse | null = null;
+  let head = Buffer.alloc(0);
+  let received = 0;
+  let connected = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (reason: string, message: string) => {
+        socket.destroy();
+        reject(new FetchError(reason, `pulling ${want.id} from worker ${source.slot} at ${source.host}:${source.port}: ${message}`));
+      };
+      socket.setTimeout(o.timeoutMs ?? 30_000, () => fail('timeout', 'no data for too long'));
+      socket.once('secureConnect', () => {
+        connected = true;
+        socket.write(JSON.stringify({ type: 'get', id: want.id, sha256: want.sha256 } satisfies GetRequest) + '\n');
+      });
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        const identity = e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /producer/.test(e.message);
+        fail(identity ? 'server-identity' : connected ? 'refused' : 'connect', e.message);
+      });
+      out.on('error', (e) => fail('write', e.message));
+      const body = (b: Buffer) => {
+        if (header?.type !== 'ok') return;
+        received += b.length;
+        if (received > header.size) return fail('oversize', `more than the announced ${header.size} bytes`);
+        hash.update(b);
+        if (!out.write(b)) {
+          socket.pause();
+          out.once('drain', () => socket.resume());
+        }
+      };
+      socket.on('data', (b: Buffer) => {
+        if (header) return body(b);
+        head = Buffer.concat([head, b]);
+        const nl = head.indexOf(0x0a);
+        if (nl < 0) return head.length > MAX_LINE ? fail('refused', 'the answer is not a data-port response') : undefined;
+        try {
+          header = JSON.parse(head.subarray(0, nl).toString('utf8')) as GetResponse;
+        } catch {
+          return fail('refused', 'the answer is not a data-port response');
+        }
+        if (header.type === 'refused') return fail('refused', `the producer refused: ${String(header.reason)}`);
+        if (header.type !== 'ok' || !Number.isSafeInteger(header.size) || header.size < 0) return fail('refused', 'the answer is not a data-port response');
+        body(head.subarray(nl + 1));
+      });
+      socket.on('end', () => {
+        if (header?.type !== 'ok') return fail('closed', connected ? 'the producer closed the connection (refused?)' : 'the connection closed');
+        if (received !== header.size) return fail('truncated', `${received} of ${header.size} bytes`);
+        out.end(() => resolve());
+      });
+    });
+    const sha = hash.digest('hex');
+    if (sha !== want.sha256) throw new FetchError('hash-mismatch', `pulling ${want.id} from worker ${source.slot}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${want.sha256}); refusing it before decryption`);
+    return { bytes: received, ms: performance.now() - t0 };
+  } catch (e) {
+    await new Promise<void>((r) => {
+      if (out.closed) return r();
+      out.once('close', () => r());
+      out.destroy();
+    });
+    await fs.promises.rm(dest, { force: true });
+    throw e instanceof FetchError ? e : new FetchError('write', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** How the attested executor obtains an input that another worker produced (used by `prepareSealed`). */
+export interface Puller {
+  /**
+   * Pulls `id` from `source` into `dest`; resolves with `dest` once its hash
+   * checked, or with null (the caller falls back to the master's copy) after
+   * reporting why.
+   */
+  pull(attempt: string, id: string, sha256: string, source: DataSource, dest: string): Promise<string | null>;
+}
+
+export interface TransferReport {
+  readonly id: string;
+  readonly file: string;
+  readonly from: string;
+  readonly outcome: 'pulled' | 'fallback';
+  readonly bytes: number;
+  readonly ms: number;
+  readonly reason?: string;
+}
+
+export function puller(me: PeerIdentity, revoked: ReadonlySet<string>, report: (r: TransferReport) => void): Puller {
+  return {
+    async pull(attempt, id, sha256, source, dest) {
+      const t0 = performance.now();
+      try {
+        const r = await fetchCiphertext(me, source, { id, sha256 }, dest, { revoked });
+        report({ id: attempt, file: id, from: source.slot, outcome: 'pulled', bytes: r.bytes, ms: Math.round(r.ms) });
+        return dest;
+      } catch (e) {
+        const reason = e instanceof FetchError ? e.reason : 'error';
+        report({ id: attempt, file: id, from: source.slot, outcome: 'fallback', bytes: 0, ms: Math.round(performance.now() - t0), reason });
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Fault injection on the connections of attested sim workers
+ * (docs/protocol.md §10–§12): a worker whose connection is closed while its
+ * step's input is in transit or while it writes its output is declared
+ * lost, revoked and killed, and its step re-runs on another attested worker
+ * with freshly released keys; a worker declared dead that comes back gets
+ * no key. Decrypted outputs stay byte-identical to an undisturbed plain run.
+ * The loop runs FAULT_RUNS times (2 in `npm test`, 10 in `npm run test:faults`).
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decrypt } from '../../src/crypto/index.js';
+import { readIdentityFile } from '../../src/crypto/keyfile.js';
+import { existingSession } from '../../src/engine/attested/session.js';
+import { releaseFileKeys } from '../../src/engine/broker/release.js';
+import { BrokerRefusal, type BrokerDecision } from '../../src/engine/broker/types.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import type { AssignMsg } from '../../src/protocol/execution.js';
+import type { Workflow } from '../../src/workflow/model.js';
+import { events, tmpDir } from '../engine/build.js';
+import { alive } from '../cli/run-helpers.js';
+import { chainWorkflow, checkJournal, fileBytes } from './chain.js';
+import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-simdisc-'));
+process.env['SEALFLOW_HOME'] = path.join(home, 'home');
+process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
+
+let wf: Workflow;
+let clean: { numbers: Buffer; summary: Buffer };
+
+before(async () => {
+  wf = await chainWorkflow();
+  const { outcome } = await faultRun(wf);
+  assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+  clean = { numbers: fileBytes(outcome.outputs['numbers']), summary: fileBytes(outcome.outputs['summary']) };
+});
+
+async function decrypted(v: unknown): Promise<Buffer> {
+  const bytes = fs.readFileSync((v as { path: string }).path);
+  assert.ok(bytes.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), 'the output at rest is an age file');
+  const parts: Buffer[] = [];
+  for await (const c of decrypt(await readIdentityFile(path.join(home, 'home', 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+
+/** No key went to `victim` once it was revoked; the re-run of `step` got its keys elsewhere. */
+function checkRevoked(ev: readonly RunEvent[], victim: string, step: string): void {
+  const d = decisions(ev);
+  const at = d.findIndex((x) => x.type === 'worker-revoked' && x.worker === victim);
+  assert.ok(at >= 0, `worker ${victim} was revoked`);
+  assert.ok(!d.slice(at).some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === victim), 'no key went to the revoked worker');
+  assert.ok(d.slice(at).some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker !== victim && x.step.startsWith(`${step}[0]#2`)), 'the re-run got its keys on another worker');
+}
+
+describe('§12 fault injection: connections of attested sim workers', () => {
+  test(`§12 a sim worker whose connection is closed mid-transfer or mid-step is declared lost, revoked and killed; the step re-runs, decrypted outputs byte-identical (${FAULT_RUNS} runs)`, async () => {
+    for (let i = 0; i < FAULT_RUNS; i++) {
+      // Even runs: at once, while the sealed assignment and the input ciphertext are on their way; odd runs: while the output grows.
+      const midTransfer = i % 2 === 0;
+      const stateDir = tmpDir('sealflow-simdisc-');
+      let scratch = '';
+      let victim = '';
+      let victimPid = 0;
+      const { outcome } = await faultRun(wf, {
+        platform: 'sim',
+        stateDir,
+        onEvent: (e, pool) => {
+          if (e.type === 'run-started') scratch = path.join(stateDir, 'runs', e.runId, 'scratch', 'mid.0.1', 'o');
+          if (e.type === 'step-started' && e.step === 'mid' && e.attempt === 1) {
+            victim = e.worker;
+            const w = workerOf(pool, e.worker);
+            victimPid = w.pid;
+            if (midTransfer) w.channel.close();
+            else void until(() => fs.existsSync(scratch) && fs.statSync(scratch).size > 0, 5000).then(() => w.channel.close());
+          }
+        },
+      });
+      assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+      assert.deepEqual(await decrypted(outcome.outputs['numbers']), clean.numbers);
+      assert.deepEqual(await decrypted(outcome.outputs['summary']), clean.summary);
+      const ev = events(outcome.runDir);
+      checkJournal(ev, 'mid');
+      const lost = ev.find((e) => e.type === 'worker-lost');
+      assert.match(lost?.type === 'worker-lost' ? lost.reason : '', /connection closed/);
+      checkRevoked(ev, victim, 'mid');
+      assert.ok(await until(() => !alive(victimPid), 5000), 'the disconnected worker is gone');
+    }
+  });
+
+  test('§12.1 on the sim path, a worker declared dead that comes back gets no key: its certificate is revoked, key release refuses it, its epoch is closed', async () => {
+    const stateDir = tmpDir('sealflow-simdisc-');
+    let runId = '';
+    let victim: ReturnType<typeof workerOf> | null = null;
+    let cameBack: Promise<void> | null = null;
+    const refusals: unknown[] = [];
+    const { outcome } = await faultRun(wf, {
+      platform: 'sim',
+      stateDir,
+      heartbeat: { intervalMs: 100, timeoutMs: 500 },
+      onEvent: (e, pool) => {
+        if (e.type === 'run-started') runId = e.runId;
+        // The idle worker hangs (SIGSTOP) on a host the master cannot reach: killing it does nothing.
+        if (e.type === 'step-started' && e.step === 'gen' && !victim) {
+          const idle = pool.liveWorkers().find((w) => w.id !== e.worker);
+          if (!idle) return;
+          victim = idle;
+          Object.assign(idle, { kill: () => undefined });
+          process.kill(idle.pid, 'SIGSTOP');
+        }
+        // Declared dead and revoked: it comes back, and the master is asked to give it work.
+        if (e.type === 'worker-lost' && victim && e.worker === victim.id) {
+          const w = victim;
+          process.kill(w.pid, 'SIGCONT');
+          cameBack = (async () => {
+            const session = await existingSession(runId);
+            assert.ok(session);
+            const record = session.broker.workers.get(w.id);
+            assert.ok(record && !record.alive);
+            assert.match(session.broker.opts.runCa.checkClientCert(record.clientCertDer, new Date()) ?? '', /revoked/, 'the executor port refuses its certificate');
+            const input = [...session.broker.hashes.keys()][0];
+            assert.ok(input !== undefined, 'a recorded ciphertext to ask for');
+            await releaseFileKeys(session.broker, w.id, { step: 'mid[0]#9', tee: 'none', inputs: [{ id: input, path: input }], epoch: record.epoch }).then(
+              () => assert.fail('a key was released to a revoked worker'),
+              (err: unknown) => refusals.push(err),
+            );
+            // Through its own (still open) sealed channel: the assignment fails at the master; nothing is sent.
+            const failed = new Promise<unknown>((resolve) => w.channel.onMessage((m) => (m.type === 'failed' && m.id === 'mid[0]#9' ? resolve(m) : undefined)));
+            w.channel.send({ type: 'assign', id: 'mid[0]#9', label: 'mid', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} }, inputs: { x: { class: 'File', path: input } }, outputs: [], threads: 1, scratchDir: path.join(stateDir, 'nowhere'), outDir: path.join(stateDir, 'nowhere-out'), logBase: path.join(stateDir, 'nowhere-log') } as AssignMsg);
+            refusals.push(await failed);
+          })();
+        }
+      },
+    });
+    assert.ok(victim, 'an idle worker was hung');
+    await cameBack;
+    const v = victim as ReturnType<typeof workerOf>;
+    assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+    assert.deepEqual(await decrypted(outcome.outputs['summary']), clean.summary);
+    assert.ok(refusals[0] instanceof BrokerRefusal && refusals[0].reason === 'worker-dead', String(refusals[0]));
+    assert.match(String((refusals[1] as { message?: string } | undefined)?.message), /no file keys .*declared dead/);
+    const d = decisions(events(outcome.runDir));
+    const revoked = d.find((x) => x.type === 'worker-revoked' && x.worker === v.id);
+    assert.ok(revoked?.type === 'worker-revoked' && /declared dead/.test(revoked.reason), JSON.stringify(revoked));
+    assert.ok(!d.some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === v.id), 'no key ever went to it');
+    assert.equal(d.filter((x) => x.type === 'key-release' && x.decision === 'refused' && x.worker === v.id && x.reason === 'worker-dead').length, 2);
+    // Having lost its master (no heartbeats since it was declared dead), it wipes its scratch and exits on its own.
+    assert.ok(await until(() => !alive(v.pid), 10_000), 'the worker that came back exits on its own');
+  });
+});

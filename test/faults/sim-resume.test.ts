@@ -1,0 +1,155 @@
+/**
+ * Fault injection on the master of an encrypted run (docs/protocol.md §13.2):
+ * `sealflow run --platform sim` is SIGKILLed while a step writes its output,
+ * then `sealflow run --resume ID` (no --platform: an encrypted run resumes
+ * encrypted). The resumed master decrypts the run secrets with the broker
+ * identity, restores the recorded ciphertext hashes from the journal, and
+ * redoes only the unfinished steps — recognised by keyed hashes — with
+ * decrypted outputs byte-identical to an undisturbed plain run's.
+ * Repeated FAULT_RUNS times (2 in `npm test`, 10 in `npm run test:faults`).
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decrypt } from '../../src/crypto/index.js';
+import { readIdentityFile } from '../../src/crypto/keyfile.js';
+import { loadMaster } from '../../src/crypto/master-key.js';
+import { readRunSecrets, RUN_SECRETS_FILE } from '../../src/engine/attested/run-secrets.js';
+import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import { readJournal } from '../../src/engine/journal.js';
+import { runCli } from '../helpers/cli.js';
+import { startCli, waitGone } from '../cli/run-helpers.js';
+import { CHAIN } from './chain.js';
+import { FAULT_RUNS, until } from './harness.js';
+
+const WORKER_EXIT_BOUND_MS = 8000;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-simresume-'));
+const home = path.join(root, 'home');
+const tmp = path.join(root, 'tmp');
+fs.mkdirSync(tmp);
+const env = { SEALFLOW_HOME: home, SEALFLOW_MASTER_PASSPHRASE: '', TMPDIR: tmp };
+const sessionDirs = (runId: string) => fs.readdirSync(tmp).filter((n) => n.startsWith(`sealflow-attested-${runId}-`));
+let clean: { numbers: Buffer; summary: Buffer; genHash: string };
+
+before(async () => {
+  const state = path.join(root, 'plain');
+  const r = await runCli(['run', CHAIN, '--state-dir', state, '--out', path.join(root, 'clean'), '--quiet'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const [id] = fs.readdirSync(path.join(state, 'runs'));
+  const gen = readJournal(path.join(state, 'runs', id ?? '', 'journal.jsonl')).events.find((e) => e.type === 'step-succeeded' && e.step === 'gen');
+  clean = { numbers: fs.readFileSync(path.join(root, 'clean', 'numbers')), summary: fs.readFileSync(path.join(root, 'clean', 'summary')), genHash: gen?.type === 'step-succeeded' ? gen.hash : '' };
+});
+
+const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+
+/** The owner's view of a result (in-process: a CLI per file would double the loop's time). */
+async function decrypted(file: string): Promise<Buffer> {
+  const bytes = fs.readFileSync(file);
+  assert.ok(bytes.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), `${file} at rest is an age file`);
+  const parts: Buffer[] = [];
+  for await (const c of decrypt(await readIdentityFile(path.join(home, 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+/** Starts the chain encrypted and SIGKILLs its master once `mid` has begun writing; returns the run's state. */
+async function killMasterMidStep(stateDir: string): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
+  const cli = startCli(['run', CHAIN, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
+  await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
+  const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
+  const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
+  const partial = path.join(scratchRoot, 'mid.0.1', 'o');
+  assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0, 5000), 'mid had begun writing');
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+  // §11.3: the workers lose their master, stop the step, wipe its scratch (and decrypted inputs) and exit.
+  const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
+  assert.ok(workers.length > 0);
+  assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
+  assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0, 2000), `scratch wiped: ${fs.readdirSync(scratchRoot).join(', ')}`);
+  const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
+  return { runId, journal, before: readJournal(journal).events };
+}
+
+describe('§13.2 fault injection: the master of an encrypted run', () => {
+  test(`§13.2 the master of a sim run SIGKILLed mid-step: --resume reuses the run secrets, redoes only unfinished steps, decrypted outputs byte-identical (${FAULT_RUNS} runs)`, async () => {
+    const master = await loadMaster(path.join(home, 'master'), '');
+    for (let i = 0; i < FAULT_RUNS; i++) {
+      const stateDir = path.join(root, `state-${i}`);
+      const { runId, journal, before } = await killMasterMidStep(stateDir);
+      assert.ok(!before.some((e) => e.type === 'run-finished'));
+      const done = new Set(before.flatMap((e) => (e.type === 'step-succeeded' ? [e.step] : [])));
+      assert.ok(done.has('gen') && !done.has('mid'), `completed before the kill: ${[...done].join(', ')}`);
+
+      // The run secrets: in the run directory, 0600, encrypted to the broker; the journal holds their ids only.
+      const secretsFile = path.join(stateDir, 'runs', runId, RUN_SECRETS_FILE);
+      assert.equal(fs.statSync(secretsFile).mode & 0o777, 0o600);
+      const secrets = await readRunSecrets(secretsFile, master, runId);
+      const created = decisions(before).find((d) => d.type === 'run-secrets');
+      assert.ok(created?.type === 'run-secrets' && created.decision === 'created');
+      assert.equal(created.runRecipient, secrets.runIdentity.recipient().toString());
+      const text = fs.readFileSync(journal, 'utf8');
+      for (const k of [secrets.hashKey.toString('hex'), secrets.hashKey.toString('base64'), secrets.runIdentity.toString()]) assert.ok(!text.includes(k), 'no key bytes in the journal');
+      const gen = before.find((e) => e.type === 'step-succeeded' && e.step === 'gen');
+      assert.ok(gen?.type === 'step-succeeded' && gen.hash !== clean.genHash, 'resume hashes of the encrypted run are keyed, not the plain run\'s');
+
+      assert.equal(sessionDirs(runId).length, 1, 'the killed master left its session directory');
+      const out = path.join(root, `resumed-${i}`);
+      const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet'], { env });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.deepEqual(sessionDirs(runId), [], 'the resumed master removed it, and its own');
+      const ev = readJournal(journal).events;
+      const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));
+      for (const s of done) {
+        assert.ok(!session2.some((e) => e.type === 'step-started' && e.step === s), `${s} ran again after resume`);
+        assert.ok(session2.some((e) => e.type === 'step-reused' && e.step === s), `${s} reported reused`);
+      }
+      assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['mid', 'last'], 'only the unfinished steps ran');
+      assert.equal(ev.filter((e) => e.type === 'step-succeeded' && e.step === 'mid').length, 1, 'the killed attempt of mid never counted as a success');
+
+      // The resumed master restored the same secrets and gen's recorded ciphertext hash; mid got gen's key against it.
+      const d2 = decisions(session2);
+      const restored = d2.find((d) => d.type === 'run-secrets');
+      assert.ok(restored?.type === 'run-secrets' && restored.decision === 'restored', JSON.stringify(restored));
+      assert.deepEqual([restored.runRecipient, restored.hashKeyId, restored.restoredHashes, restored.notReused], [created.runRecipient, created.hashKeyId, 1, []]);
+      const genOut = gen.outputs['o'] as { path: string; sha256: string };
+      const release = d2.find((d) => d.type === 'key-release' && d.step.startsWith('mid[0]#'));
+      assert.ok(release?.type === 'key-release' && release.decision === 'released', JSON.stringify(release));
+      assert.deepEqual(release.files, [{ id: genOut.path, sha256: genOut.sha256 }]);
+
+      assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
+      assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+    }
+  });
+
+  test('§13.2 a reused output whose ciphertext changed while the master was down is not accepted: its producer runs again, outputs byte-identical; --platform none is refused', async () => {
+    const stateDir = path.join(root, 'state-tampered');
+    const { runId, journal, before } = await killMasterMidStep(stateDir);
+    // An encrypted run cannot be resumed unencrypted: exit 2, nothing journalled.
+    const none = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--platform', 'none', '--quiet'], { env });
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /is encrypted .*--platform sim/);
+    assert.equal(readJournal(journal).events.length, before.length, 'nothing was journalled');
+
+    const gen = before.find((e) => e.type === 'step-succeeded' && e.step === 'gen');
+    assert.ok(gen?.type === 'step-succeeded');
+    const file = (gen.outputs['o'] as { path: string }).path;
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // same size: only the recorded hash can tell
+    fs.writeFileSync(file, bytes);
+
+    const out = path.join(root, 'resumed-tampered');
+    const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet'], { env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const ev = readJournal(journal).events;
+    const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));
+    const restored = decisions(session2).find((d) => d.type === 'run-secrets');
+    assert.ok(restored?.type === 'run-secrets');
+    assert.deepEqual([restored.restoredHashes, restored.notReused], [0, ['gen[0]']]);
+    assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['gen', 'mid', 'last']);
+    assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
+    assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+  });
+});
