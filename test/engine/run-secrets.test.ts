@@ -89,13 +89,14 @@ describe('§13.2 run secrets', () => {
     assert.notEqual(new ContentHasher(key).file(f), new ContentHasher().file(f));
   });
 
-  test('§13.2 an encrypted run resumes encrypted: sim unless a platform is given, never none', async () => {
+  test('§13.2 an encrypted run resumes encrypted: sim unless a platform is given, never with --no-encrypt', async () => {
     const root = dir();
     assert.equal(encryptedResumePlatform(root, undefined), undefined, 'a plain run keeps what it is given');
     assert.equal(encryptedResumePlatform(root, 'none'), 'none');
     await writeRunSecrets(path.join(root, RUN_SECRETS_FILE), generateRunSecrets(path.basename(root)), ephemeralMaster());
     assert.equal(encryptedResumePlatform(root, undefined), 'sim');
     assert.equal(encryptedResumePlatform(root, 'sim'), 'sim');
-    assert.throws(() => encryptedResumePlatform(root, 'none'), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /--platform sim/.test(e.message));
+    assert.equal(encryptedResumePlatform(root, 'none'), 'none', 'platform none is encrypted too (keys without evidence)');
+    assert.throws(() => encryptedResumePlatform(root, 'none', false), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /--no-encrypt/.test(e.message));
   });
 });

@@ -36,7 +36,7 @@ let clean: { numbers: Buffer; summary: Buffer; genHash: string };
 
 before(async () => {
   const state = path.join(root, 'plain');
-  const r = await runCli(['run', CHAIN, '--state-dir', state, '--out', path.join(root, 'clean'), '--quiet'], { env });
+  const r = await runCli(['run', CHAIN, '--no-encrypt', '--state-dir', state, '--out', path.join(root, 'clean'), '--quiet'], { env });
   assert.equal(r.code, 0, r.stderr);
   const [id] = fs.readdirSync(path.join(state, 'runs'));
   const gen = readJournal(path.join(state, 'runs', id ?? '', 'journal.jsonl')).events.find((e) => e.type === 'step-succeeded' && e.step === 'gen');
@@ -124,13 +124,13 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
     }
   });
 
-  test('§13.2 a reused output whose ciphertext changed while the master was down is not accepted: its producer runs again, outputs byte-identical; --platform none is refused', async () => {
+  test('§13.2 a reused output whose ciphertext changed while the master was down is not accepted: its producer runs again, outputs byte-identical; --no-encrypt is refused', async () => {
     const stateDir = path.join(root, 'state-tampered');
     const { runId, journal, before } = await killMasterMidStep(stateDir);
     // An encrypted run cannot be resumed unencrypted: exit 2, nothing journalled.
-    const none = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--platform', 'none', '--quiet'], { env });
+    const none = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--platform', 'none', '--no-encrypt', '--quiet'], { env });
     assert.equal(none.code, 2, none.stderr);
-    assert.match(none.stderr, /is encrypted .*--platform sim/);
+    assert.match(none.stderr, /is encrypted .*leave out --no-encrypt/);
     assert.equal(readJournal(journal).events.length, before.length, 'nothing was journalled');
 
     const gen = before.find((e) => e.type === 'step-succeeded' && e.step === 'gen');

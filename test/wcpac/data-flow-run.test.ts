@@ -42,7 +42,7 @@ describe('§15 worker-to-worker transfers in a run', () => {
     }
     assert.deepEqual(transfers.filter((t) => t.outcome !== 'pulled'), [], 'no pull fell back to the master\'s copy');
 
-    const plain = await runCli(['run', wc, '--platform', 'none', '--state-dir', state, '--out', path.join(root, 'plain'), '--quiet'], { env });
+    const plain = await runCli(['run', wc, '--platform', 'none', '--no-encrypt', '--state-dir', state, '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
     const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv')], { env });
     assert.equal(dec.code, 0, dec.stderr);

@@ -116,12 +116,12 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     // (Between them the file could change; the AEAD still refuses any other ciphertext under this key.)
     // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n++));
-    fs.mkdirSync(dir, { mode: 0o700 });
     const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
     if (pulled === null) {
       const sha = await sha256Of(src);
       if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
     }
+    fs.mkdirSync(dir, { mode: 0o700 });
     const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
@@ -156,6 +156,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         try {
           outputs = await sealDirectoriesAndValues(r.outputs, recipients); // §10.1, §10.2
         } catch (e) {
+          fs.rmSync(msg.outDir, { recursive: true, force: true }); // no plaintext output outlives a refusal
           return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
         }
         const sealedFiles = new Map<string, { size: number; sha256: string }>();
