@@ -146,6 +146,10 @@ for (let r = 0; r < REPS; r++) {
   if (got.bytes !== size) throw new Error('short transfer');
   fs.rmSync(dest);
   t = performance.now();
+  await fetchCiphertext(consumer, { slot: 'bench-1', ...address }, { id: file, sha256: sha }, dest, { threadedFrom: Infinity });
+  add('sealflow data port, hashed and written on the event loop (no thread)', performance.now() - t);
+  fs.rmSync(dest);
+  t = performance.now();
   if ((await discard(consumer, address, file, sha)) < size) throw new Error('short transfer');
   add('ceiling: the same mTLS 1.3 stream, bytes discarded', performance.now() - t);
   if (scp) {

@@ -37,6 +37,8 @@ export interface FetchOptions {
   readonly revoked?: ReadonlySet<string>;
   /** Idle time after which the pull is abandoned (default 30 s). */
   readonly timeoutMs?: number;
+  /** Size from which hashing and writing run on a worker thread (default THREADED_FROM; bench/transfer compares). */
+  readonly threadedFrom?: number;
 }
 
 /** Why the producer's certificate is not the one of `slot` in this run, or undefined. */
@@ -111,7 +113,7 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
         if (header.type === 'refused') return fail('refused', `the producer refused: ${String(header.reason)}`);
         if (header.type !== 'ok' || !Number.isSafeInteger(header.size) || header.size < 0) return fail('refused', 'the answer is not a data-port response');
         try {
-          sink = hashingSink(dest, header.size);
+          sink = hashingSink(dest, header.size, o.threadedFrom);
         } catch (e) {
           return fail('write', e instanceof Error ? e.message : String(e));
         }

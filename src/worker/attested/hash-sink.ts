@@ -132,6 +132,6 @@ function threadedSink(dest: string): Sink {
   };
 }
 
-export function hashingSink(dest: string, size: number): Sink {
-  return size >= THREADED_FROM ? threadedSink(dest) : inlineSink(dest);
+export function hashingSink(dest: string, size: number, threadedFrom = THREADED_FROM): Sink {
+  return size >= threadedFrom ? threadedSink(dest) : inlineSink(dest);
 }
