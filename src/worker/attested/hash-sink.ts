@@ -1,7 +1,7 @@
 /**
  * Where a pulled ciphertext goes (docs/protocol.md §15.3): a new 0600 file,
  * SHA-256 computed over exactly the bytes written. Small transfers do both
- * on the event loop; large ones hand 4 MiB batches to a worker thread, so
+ * on the event loop; large ones hand 1 MiB batches to a worker thread, so
  * TLS decryption (event loop) and hashing + writing (the thread) can use
  * two cores (SHA-256 alone costs about as much CPU as TLS; bench/transfer
  * compares both ways).
