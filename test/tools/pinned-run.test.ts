@@ -111,7 +111,7 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     const wantTrue = execFileSync('sha256sum', [fs.realpathSync('/usr/bin/true')], { encoding: 'utf8' }).split(' ')[0];
     assert.equal(r.stdout.split('\n')[0], 'tools:');
     assert.equal(r.stdout.split('\n')[1], `  mark-tool: { sha256: ${want}, path: ${tool} }`);
-    assert.match(r.stdout.split('\n')[2] ?? '', new RegExp(`^  true: \\{ sha256: ${wantTrue} \\}`));
+    assert.match(r.stdout.split('\n')[2] ?? '', new RegExp(`^  "true": \\{ sha256: ${wantTrue} \\}`), 'a name YAML reads as a boolean is quoted');
     const dir = flow('[mark-tool]', `path: ${toolDir}:/usr/bin:/bin\n`);
     const appended = await runCli(['tools', 'pin', 'mark-tool', '--config', path.join(dir, 'sealflow.yaml')], { env });
     assert.equal(appended.code, 0, appended.stderr);
