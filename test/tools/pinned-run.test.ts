@@ -95,6 +95,15 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     assert.equal(fs.readFileSync(plantedMarker, 'utf8'), 'planted\nplanted\n', 'a plain run uses the inherited PATH');
   });
 
+  test("an encrypted run refuses at load a program found only on the user's PATH, pointing at path:", async () => {
+    const dir = flow('[mark-tool]', '');
+    const state = path.join(dir, 'state');
+    const r = await runCli(['run', dir, '--state-dir', state], { cwd: dir, env: { ...env, PATH: `${toolDir}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /flow\.yaml:4:\d+: step "align": command 'mark-tool' is not on PATH \/usr\/local\/bin:\/usr\/bin:\/bin, the fixed PATH encrypted runs use .*add its directory to 'path:' in the run configuration/);
+    assert.ok(!fs.existsSync(path.join(state, 'runs')), 'no run was started');
+  });
+
   test('an invalid pin stops the run at load with file:line, exit 2, and nothing started', async () => {
     const dir = flow('[mark-tool]', `tools:\n  mark-tool: { sha256: 1234, path: ${tool} }\n`);
     const state = path.join(dir, 'state');
