@@ -21,6 +21,8 @@ export interface RunStarted {
   readonly steps: readonly string[];
   readonly inputs: Readonly<Record<string, PortValue>>;
   readonly configFile?: string;
+  /** `--platform`: the platform of the local deployments, if given; `--resume` keeps it unless given again. */
+  readonly platform?: string;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly pid: number;

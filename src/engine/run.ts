@@ -33,6 +33,8 @@ export interface RunRequest {
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly configFile?: string;
+  /** `--platform` of the local deployments, journalled so that a resume keeps it. */
+  readonly platform?: string;
   /** Resume this run: reuse instances whose hash is unchanged and whose outputs are intact. */
   readonly resumeId?: string;
   /** The id of a new run (default: a fresh one). */
@@ -131,6 +133,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       steps: req.workflow.steps.map((s) => s.id),
       inputs: req.inputs,
       ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
+      ...(req.platform !== undefined ? { platform: req.platform } : {}),
       concurrency: req.concurrency,
       keepGoing: req.keepGoing,
       pid: process.pid,
