@@ -51,11 +51,11 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('a pinned tool with the right SHA-256 runs, and the journal records its tool, path and SHA-256', async () => {
+  test('a pinned tool with the right SHA-256 runs on an attested sim worker, and the journal records its tool, path and SHA-256', async () => {
     fs.rmSync(marker, { force: true });
     const dir = flow('[mark-tool]', `path: ${toolDir}:/usr/bin:/bin\ntools:\n  mark-tool: { sha256: ${sha} }\n`);
     const state = path.join(dir, 'state');
-    const r = await runCli(['run', dir, '--state-dir', state], { cwd: dir, env });
+    const r = await runCli(['run', dir, '--platform', 'sim', '--state-dir', state], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(fs.readFileSync(marker, 'utf8'), 'mark-tool ran\n');
     const ok = journalOf(state).find((e) => e.type === 'step-succeeded' && e.step === 'align');
@@ -111,6 +111,28 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /sealflow\.yaml:4:\d+: tool "mark-tool": sha256 must be 64 hexadecimal digits/);
     assert.ok(!fs.existsSync(path.join(state, 'runs')), 'no run was started');
+  });
+
+  test('on --resume a step whose tool pin changed runs again, and one whose pin is unchanged is reused', async () => {
+    const own = path.join(root, 'bin2');
+    fs.mkdirSync(own);
+    const t = path.join(own, 'mark-tool');
+    fs.writeFileSync(t, `#!/bin/sh\necho v1 >> ${marker}\n`, { mode: 0o755 });
+    const config = (file: string) => `path: ${own}:/usr/bin:/bin\ntools:\n  mark-tool: { sha256: ${createHash('sha256').update(fs.readFileSync(file)).digest('hex')} }\n`;
+    const dir = flow('[mark-tool]', config(t));
+    const state = path.join(dir, 'state');
+    fs.rmSync(marker, { force: true });
+    const first = await runCli(['run', dir, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    const id = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
+    const same = await runCli(['run', '--resume', id, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'v1\n', 'an unchanged pin: reused, not run again');
+    fs.writeFileSync(t, `#!/bin/sh\necho v2 >> ${marker}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'sealflow.yaml'), `deployments:\n  local: { workers: 1 }\n${config(t)}`);
+    const changed = await runCli(['run', '--resume', id, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'v1\nv2\n', 'the updated tool ran');
   });
 
   test('tools pin prints an entry whose SHA-256 equals sha256sum, and --config appends entries the loader accepts', async () => {
