@@ -208,7 +208,9 @@ export class Scheduler {
     let code = this.codeCache.get(step.id);
     if (code === undefined) {
       const digest = step.run.kind === 'task' ? (this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null) : null;
-      code = codeIdentity(step, digest);
+      // A pinned tool is part of the step's code (§10.3): a new pin (a new tool) re-runs the step on --resume.
+      const pins = step.run.kind === 'command' ? this.o.commandTools?.(step).tools : undefined;
+      code = pins === undefined ? codeIdentity(step, digest) : JSON.stringify({ code: codeIdentity(step, digest), tools: pins });
       this.codeCache.set(step.id, code);
     }
     return code;

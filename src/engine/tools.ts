@@ -39,13 +39,13 @@ export function commandToolsOf(
  * commands will run with — `path:`, else the fixed default when every step
  * runs on an encrypted deployment, else the master's own.
  */
-export function commandCheckPath(settings: ToolsSettings, deployments: readonly EngineDeployment[], steps: readonly Step[], deploymentFor: (step: Step) => string): { path?: string; pinnedPaths: Map<string, string> } {
+export function commandCheckPath(settings: ToolsSettings, deployments: readonly EngineDeployment[], steps: readonly Step[], deploymentFor: (step: Step) => string): { path?: string; pinnedPaths: Map<string, string>; fixedPath: boolean } {
   const pinnedPaths = new Map<string, string>();
   for (const [name, pin] of Object.entries(settings.pins ?? {})) if (pin.path !== undefined) pinnedPaths.set(name, pin.path);
-  if (settings.path !== undefined) return { path: settings.path, pinnedPaths };
+  if (settings.path !== undefined) return { path: settings.path, pinnedPaths, fixedPath: true };
   const fixed = steps.every((s) => {
     const d = deployments.find((x) => x.id === deploymentFor(s));
     return d !== undefined && usesFixedPath(d);
   });
-  return fixed ? { path: DEFAULT_TOOL_PATH, pinnedPaths } : { pinnedPaths };
+  return fixed ? { path: DEFAULT_TOOL_PATH, pinnedPaths, fixedPath: true } : { pinnedPaths, fixedPath: false };
 }

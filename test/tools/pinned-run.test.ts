@@ -51,11 +51,11 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('a pinned tool with the right SHA-256 runs, and the journal records its tool, path and SHA-256', async () => {
+  test('a pinned tool with the right SHA-256 runs on an attested sim worker, and the journal records its tool, path and SHA-256', async () => {
     fs.rmSync(marker, { force: true });
     const dir = flow('[mark-tool]', `path: ${toolDir}:/usr/bin:/bin\ntools:\n  mark-tool: { sha256: ${sha} }\n`);
     const state = path.join(dir, 'state');
-    const r = await runCli(['run', dir, '--state-dir', state], { cwd: dir, env });
+    const r = await runCli(['run', dir, '--platform', 'sim', '--state-dir', state], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(fs.readFileSync(marker, 'utf8'), 'mark-tool ran\n');
     const ok = journalOf(state).find((e) => e.type === 'step-succeeded' && e.step === 'align');
@@ -95,6 +95,15 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     assert.equal(fs.readFileSync(plantedMarker, 'utf8'), 'planted\nplanted\n', 'a plain run uses the inherited PATH');
   });
 
+  test("an encrypted run refuses at load a program found only on the user's PATH, pointing at path:", async () => {
+    const dir = flow('[mark-tool]', '');
+    const state = path.join(dir, 'state');
+    const r = await runCli(['run', dir, '--state-dir', state], { cwd: dir, env: { ...env, PATH: `${toolDir}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /flow\.yaml:4:\d+: step "align": command 'mark-tool' is not on PATH \/usr\/local\/bin:\/usr\/bin:\/bin, the fixed PATH encrypted runs use .*add its directory to 'path:' in the run configuration/);
+    assert.ok(!fs.existsSync(path.join(state, 'runs')), 'no run was started');
+  });
+
   test('an invalid pin stops the run at load with file:line, exit 2, and nothing started', async () => {
     const dir = flow('[mark-tool]', `tools:\n  mark-tool: { sha256: 1234, path: ${tool} }\n`);
     const state = path.join(dir, 'state');
@@ -104,6 +113,28 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     assert.ok(!fs.existsSync(path.join(state, 'runs')), 'no run was started');
   });
 
+  test('on --resume a step whose tool pin changed runs again, and one whose pin is unchanged is reused', async () => {
+    const own = path.join(root, 'bin2');
+    fs.mkdirSync(own);
+    const t = path.join(own, 'mark-tool');
+    fs.writeFileSync(t, `#!/bin/sh\necho v1 >> ${marker}\n`, { mode: 0o755 });
+    const config = (file: string) => `path: ${own}:/usr/bin:/bin\ntools:\n  mark-tool: { sha256: ${createHash('sha256').update(fs.readFileSync(file)).digest('hex')} }\n`;
+    const dir = flow('[mark-tool]', config(t));
+    const state = path.join(dir, 'state');
+    fs.rmSync(marker, { force: true });
+    const first = await runCli(['run', dir, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    const id = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
+    const same = await runCli(['run', '--resume', id, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'v1\n', 'an unchanged pin: reused, not run again');
+    fs.writeFileSync(t, `#!/bin/sh\necho v2 >> ${marker}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'sealflow.yaml'), `deployments:\n  local: { workers: 1 }\n${config(t)}`);
+    const changed = await runCli(['run', '--resume', id, '--no-encrypt', '--state-dir', state], { cwd: dir, env });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'v1\nv2\n', 'the updated tool ran');
+  });
+
   test('tools pin prints an entry whose SHA-256 equals sha256sum, and --config appends entries the loader accepts', async () => {
     const r = await runCli(['tools', 'pin', tool, 'true'], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -111,7 +142,7 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     const wantTrue = execFileSync('sha256sum', [fs.realpathSync('/usr/bin/true')], { encoding: 'utf8' }).split(' ')[0];
     assert.equal(r.stdout.split('\n')[0], 'tools:');
     assert.equal(r.stdout.split('\n')[1], `  mark-tool: { sha256: ${want}, path: ${tool} }`);
-    assert.match(r.stdout.split('\n')[2] ?? '', new RegExp(`^  true: \\{ sha256: ${wantTrue} \\}`));
+    assert.match(r.stdout.split('\n')[2] ?? '', new RegExp(`^  "true": \\{ sha256: ${wantTrue} \\}`), 'a name YAML reads as a boolean is quoted');
     const dir = flow('[mark-tool]', `path: ${toolDir}:/usr/bin:/bin\n`);
     const appended = await runCli(['tools', 'pin', 'mark-tool', '--config', path.join(dir, 'sealflow.yaml')], { env });
     assert.equal(appended.code, 0, appended.stderr);

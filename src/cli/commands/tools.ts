@@ -25,22 +25,30 @@ async function readConfig(file: string): Promise<{ searchPath: string; hasTools:
   return { searchPath: p === undefined ? DEFAULT_TOOL_PATH : parseToolPath(src, p.value), hasTools: es.some((e) => e.key === 'tools') };
 }
 
+/** A tool name as a YAML key: quoted where YAML would read it as something other than that string (`true`, `1.0`, `a: b`). */
+function yamlKey(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.+-]*$/.test(name) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(name) ? name : JSON.stringify(name);
+}
+
 async function entryFor(arg: string, searchPath: string): Promise<string> {
   if (arg.includes('/')) {
     const abs = path.resolve(arg);
     if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new InputError(`tools pin: ${displayPath(abs)} is not a file; give a tool's path or its name on the PATH.`);
     const { sha256 } = await hashFile(await realpath(abs));
-    return `  ${path.basename(abs)}: { sha256: ${sha256}, path: ${abs} }`;
+    return `  ${yamlKey(path.basename(abs))}: { sha256: ${sha256}, path: ${abs} }`;
   }
   const found = await resolveOnPath(arg, searchPath);
   if (found === undefined) throw new InputError(`tools pin: '${arg}' is not on the PATH command steps run with (${searchPath}); install it there, set 'path:' in the run configuration (and pass --config), or give its absolute path.`);
   const { sha256 } = await hashFile(await realpath(found));
-  return `  ${arg}: { sha256: ${sha256} }   # ${found}`;
+  return `  ${yamlKey(arg)}: { sha256: ${sha256} }   # ${found}`;
 }
 
 async function pin(tools: string[], opts: PinOpts): Promise<void> {
   const config = opts.config === undefined ? undefined : await readConfig(opts.config);
   if (config?.hasTools) throw new InputError(`tools pin: ${displayPath(path.resolve(opts.config as string))} already has 'tools:'; run without --config and add the printed entries under it.`);
+  const names = tools.map((t) => path.basename(t));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new InputError(`tools pin: '${twice}' is named twice; a run configuration pins each tool name once.`);
   const lines = ['tools:'];
   for (const t of tools) lines.push(await entryFor(t, config?.searchPath ?? DEFAULT_TOOL_PATH));
   const block = `${lines.join('\n')}\n`;

@@ -54,6 +54,7 @@ export async function runCommand(
   const prepared = await prepareProgram(msg.label, program, exec, pathEnv, msg.scratchDir, toolsDirOf(msg.scratchDir));
   const tools = prepared.checks.length > 0 ? { tools: prepared.checks } : {};
   if (!prepared.ok) return { ok: false, message: prepared.message, exitStatus: null, signal: null, stderrTail: '', ...tools };
+  if (io.signal.aborted) return { ok: false, message: 'cancelled before it started', exitStatus: null, signal: null, stderrTail: '', ...tools };
   const env: Record<string, string> = {
     PATH: pathEnv,
     HOME: msg.scratchDir,
