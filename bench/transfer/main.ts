@@ -10,7 +10,8 @@
  * — exactly what a consumer does before it decrypts. scp: the same file from
  * a throwaway sshd (127.0.0.1, a high port, a temporary host key and
  * authorized key; stopped by its PID), with and without a `sha256sum` of the
- * copy afterwards. Both read the file from the page cache. Needs
+ * copy afterwards. A third row is the ceiling: the same TLS stream with
+ * every byte discarded. All read the file from the page cache. Needs
  * /usr/sbin/sshd (apt-get install -y openssh-server) for the scp rows.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { encrypt, X25519Identity } from '../../src/crypto/index.js';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
-import type { PeerIdentity } from '../../src/worker/attested/data-port.js';
+import tls from 'node:tls';
+import { peerTlsOptions, type PeerIdentity } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext } from '../../src/worker/attested/fetch.js';
 
 function arg(name: string, def: string): string {
@@ -74,6 +76,18 @@ async function startProducer(me: PeerIdentity, file: string, sha: string): Promi
       if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as { host: string; port: number });
     });
     child.on('exit', (code) => reject(new Error(`the producer exited (${code})`)));
+  });
+}
+
+/** The ceiling: the same mTLS connection and request, every byte discarded (no hash, no file). */
+function discard(me: PeerIdentity, address: { host: string; port: number }, id: string, sha: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const s = tls.connect({ ...peerTlsOptions(me), ...address, rejectUnauthorized: true, checkServerIdentity: () => undefined });
+    s.on('secureConnect', () => s.write(JSON.stringify({ type: 'get', id, sha256: sha }) + '\n'));
+    s.on('data', (b: Buffer) => (n += b.length));
+    s.on('error', reject);
+    s.on('end', () => resolve(n));
   });
 }
 
@@ -131,6 +145,13 @@ for (let r = 0; r < REPS; r++) {
   add('sealflow data port (mTLS 1.3, SHA-256 checked as it streams)', performance.now() - t);
   if (got.bytes !== size) throw new Error('short transfer');
   fs.rmSync(dest);
+  t = performance.now();
+  await fetchCiphertext(consumer, { slot: 'bench-1', ...address }, { id: file, sha256: sha }, dest, { threadedFrom: Infinity });
+  add('sealflow data port, hashed and written on the event loop (no thread)', performance.now() - t);
+  fs.rmSync(dest);
+  t = performance.now();
+  if ((await discard(consumer, address, file, sha)) < size) throw new Error('short transfer');
+  add('ceiling: the same mTLS 1.3 stream, bytes discarded', performance.now() - t);
   if (scp) {
     const copy = path.join(dir, `scp-${r}.age`);
     const ms = await run('scp', [...scp, `${os.userInfo().username}@127.0.0.1:${file}`, copy]);

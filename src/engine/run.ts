@@ -21,6 +21,7 @@ import { Journal, readJournal } from './journal.js';
 import { newRunId, RunDir } from './run-dir.js';
 import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
+import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
 
 export interface RunRequest {
@@ -44,6 +45,8 @@ export interface RunRequest {
   readonly onEvent?: (e: RunEvent) => void;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
+  /** The run configuration's fixed PATH and tool pins (docs/protocol.md §10.3). */
+  readonly tools?: ToolsSettings;
 }
 
 export interface RunOutcome {
@@ -168,6 +171,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     hasher: new ContentHasher(encrypted?.hashKey),
     journal,
     reveal: (v) => revealSealed(runId, v),
+    commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),

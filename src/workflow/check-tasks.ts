@@ -35,6 +35,8 @@ import { displayPath, inputError } from './yaml-source.js';
 export interface CheckOptions {
   /** PATH used to find command programs; default process.env.PATH. */
   readonly path?: string;
+  /** Tool name -> the absolute path a run configuration pin gives it (docs/protocol.md §10.3). */
+  readonly pinnedPaths?: ReadonlyMap<string, string>;
   /** Limit for importing the task modules in the child process. Default 20 s. */
   readonly timeoutMs?: number;
 }
@@ -63,7 +65,7 @@ const sealflowPlugin: Plugin = {
 };
 
 export async function checkTasks(workflow: Workflow, opts: CheckOptions = {}): Promise<CheckedTasks> {
-  const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '');
+  const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '', opts.pinnedPaths);
   await checkDefaults(workflow.steps);
   const taskSteps = workflow.steps.filter((s): s is Step & { run: TaskRun } => s.run.kind === 'task');
   const tasks = new Map<string, TaskSpec>();

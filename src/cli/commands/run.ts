@@ -20,6 +20,7 @@ import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutc
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
 import { masterPassphrase } from '../passphrase.js';
 import type { EngineDeployment } from '../../engine/workers.js';
+import { commandCheckPath, type ToolsSettings } from '../../engine/tools.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
@@ -109,6 +110,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     }
   }
   const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
+  const toolSettings: ToolsSettings = { ...(config.path !== undefined ? { path: config.path } : {}), ...(config.tools !== undefined ? { pins: config.tools } : {}) };
   const runId = opts.resume ?? newRunId();
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
@@ -119,7 +121,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   let concurrency: number;
   let receipt: PendingReceipt;
   try {
-    await checkTasks(workflow);
+    await checkTasks(workflow, commandCheckPath(toolSettings, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
@@ -160,6 +162,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       keepGoing: opts.keepGoing === true || base?.keepGoing === true,
       ...(config.file !== undefined ? { configFile: config.file } : {}),
       ...(platformOverride !== undefined ? { platform: platformOverride } : {}),
+      tools: toolSettings,
       ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
       onEvent: progress.onEvent,
       signal: abort.signal,

@@ -16,6 +16,7 @@ import { executorLoop } from '../executor/loop.js';
 import { isSealed } from '../../protocol/sealed.js';
 import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
+import { useEmbeddedChunkWorker } from './crypto-pool.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
@@ -23,6 +24,7 @@ function pem(der: Uint8Array): string {
 }
 
 export async function start(ctx: ExecutorContext): Promise<void> {
+  useEmbeddedChunkWorker(); // large files are sealed and opened on the crypto pool too
   const { host, port } = ctx.exec;
   const socket = tls.connect({
     host,
