@@ -90,6 +90,8 @@ export interface StepSucceeded {
   readonly attempt: number;
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
+  /** Encrypted runs: HMAC of step, index, hash and outputs under the run hash key (engine/hash.ts `outputsMac`). */
+  readonly outputsMac?: string;
   readonly exitStatus: number | null;
   readonly durationMs: number;
   /** Pinned tools the executor checked before exec (docs/protocol.md §10.3): tool, path, SHA-256. */

@@ -65,7 +65,7 @@ const CANCEL_DEADLINE_MS = 10_000;
 export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSuccess> {
   const prior = new Map<string, PriorSuccess>();
   for (const e of events) {
-    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs });
+    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs, ...(e.outputsMac !== undefined ? { outputsMac: e.outputsMac } : {}) });
     else if (e.type === 'step-started') prior.delete(`${e.step}[${e.index}]`);
   }
   return prior;

@@ -36,6 +36,7 @@ export interface Dispatcher {
 export interface PriorSuccess {
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly outputsMac?: string;
 }
 
 export interface SchedulerOptions {
@@ -308,7 +309,8 @@ export class Scheduler {
     const step = inst.rec.step;
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };
-      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}) });
+      const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs); // encrypted runs (§13.2)
+      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}) });
       this.instanceDone(inst, 'succeeded');
     } else if (msg.type === 'cancelled' || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });

@@ -87,6 +87,9 @@ describe('§13.2 run secrets', () => {
     assert.equal(new ContentHasher(Buffer.from(key)).instance(x), keyed);
     assert.notEqual(new ContentHasher(generateRunSecrets('r').hashKey).instance(x), keyed);
     assert.notEqual(new ContentHasher(key).file(f), new ContentHasher().file(f));
+    // A revealed sealed value (docs/protocol.md §10.2) is hashed as plaintext inside the instance hash: keyed too.
+    const v = { code: 'cmd', inputs: { go: true, secret: 'a guessable word' } };
+    assert.notEqual(new ContentHasher(key).instance(v), new ContentHasher().instance(v));
   });
 
   test('§13.2 an encrypted run cannot be resumed with --no-encrypt; a plain run can', async () => {

@@ -31,7 +31,8 @@ const wf = workflow(
   [
     cmd('p1', { argv: ['seq', '1', '3000'], stdout: 'o', out: { o: 'file o' } }),
     cmd('p2', { argv: ['seq', '3001', '6000'], stdout: 'o', out: { o: 'file o' } }),
-    cmd('c', { argv: ['sh', '-c', 'cat "$1" "$2" | cksum; tail -n 2 "$2"', 'sh', '$(a)', '$(b)'], stdout: 'o', in: { a: { type: 'file', from: 'p1/o' }, b: { type: 'file', from: 'p2/o' } }, out: { o: 'file o' } }),
+    // The consumer takes a moment, so that the run is still going when the master notices its lost producer.
+    cmd('c', { argv: ['sh', '-c', 'sleep 0.3; cat "$1" "$2" | cksum; tail -n 2 "$2"', 'sh', '$(a)', '$(b)'], stdout: 'o', in: { a: { type: 'file', from: 'p1/o' }, b: { type: 'file', from: 'p2/o' } }, out: { o: 'file o' } }),
   ],
   { outputs: { result: { type: 'file', from: 'c/o' } } },
 );

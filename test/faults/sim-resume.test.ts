@@ -31,6 +31,9 @@ const home = path.join(root, 'home');
 const tmp = path.join(root, 'tmp');
 fs.mkdirSync(tmp);
 const env = { SEALFLOW_HOME: home, SEALFLOW_MASTER_PASSPHRASE: '', TMPDIR: tmp };
+// One attested worker per master: the chain runs one step at a time, and each worker's start costs every master of the loop.
+const config = path.join(root, 'sealflow.yaml');
+fs.writeFileSync(config, 'deployments:\n  local: { connector: local, platform: none, workers: 1 }\ndefault: local\n');
 const sessionDirs = (runId: string) => fs.readdirSync(tmp).filter((n) => n.startsWith(`sealflow-attested-${runId}-`));
 let clean: { numbers: Buffer; summary: Buffer; genHash: string };
 
@@ -56,7 +59,7 @@ async function decrypted(file: string): Promise<Buffer> {
 
 /** Starts the chain encrypted and SIGKILLs its master once `mid` has begun writing; returns the run's state. */
 async function killMasterMidStep(stateDir: string): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
-  const cli = startCli(['run', CHAIN, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
+  const cli = startCli(['run', CHAIN, '--config', config, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
   await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
   const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
   const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');

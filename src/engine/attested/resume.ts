@@ -26,6 +26,7 @@ import path from 'node:path';
 import { InputError, OperationError } from '../../errors.js';
 import type { PortValue } from '../../workflow/model.js';
 import { recordCiphertext } from '../broker/release.js';
+import { ContentHasher } from '../hash.js';
 import type { BrokerDecision } from '../broker/types.js';
 import type { RunDir } from '../run-dir.js';
 import type { PriorSuccess } from '../scheduler.js';
@@ -101,7 +102,13 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
   const prior = new Map<string, PriorSuccess>();
   const damaged: string[] = [];
   let restored = 0;
+  const hasher = new ContentHasher(s.hashKey);
   for (const [key, p] of req.prior) {
+    // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
+    if (p.outputsMac === undefined || p.outputsMac !== hasher.outputsMac(key, p.hash, p.outputs)) {
+      damaged.push(key);
+      continue;
+    }
     const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
     const hashes = await Promise.all(files.map(intactHash));
     if (hashes.some((h) => h === null)) {
