@@ -10,6 +10,7 @@ import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
 import type { FileJob, FileJobFailure } from './filemode.js';
 import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
+import { chunkWorkerUrl } from './worker-source.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -57,7 +58,7 @@ export class ChunkPool implements ChunkExecutor {
   }
 
   #spawn(): PoolWorker {
-    const worker = new Worker(new URL('./chunk-worker.js', import.meta.url));
+    const worker = new Worker(chunkWorkerUrl());
     const pw: PoolWorker = { worker, busy: 0 };
     worker.unref();
     worker.on('message', (msg: FromWorker) => {

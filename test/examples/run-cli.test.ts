@@ -35,7 +35,7 @@ describe('the examples through sealflow run', () => {
   /** Runs `sealflow run --json` and returns the outputs of the final result line. */
   async function run(name: string, extra: string[] = []): Promise<Outputs> {
     const out = await mkdtemp(path.join(root, `${name}-`));
-    const r = await runCli(['run', '--no-encrypt', example(name), '--json', '--state-dir', path.join(root, 'state'), '--out', out, ...extra]);
+    const r = await runCli(['run', '--no-encrypt', '--platform', 'none', example(name), '--json', '--state-dir', path.join(root, 'state'), '--out', out, ...extra]);
     assert.equal(r.code, 0, `sealflow run ${name} failed:\n${r.stderr.slice(-3000)}`);
     const last = r.stdout.trimEnd().split('\n').at(-1) ?? '';
     const result = JSON.parse(last) as { type: string; state: string; outputs: Outputs };

@@ -86,6 +86,17 @@ describe('§10.1–§10.2 directories and non-file values in an encrypted run', 
     assert.equal(receipt.receipt.outputs.find((o) => o.port === 'tree')?.encrypted, true, 'the receipt lists the sealed directory output as one age file');
   });
 
+  test('§10.1 a step whose directory output holds a symbolic link fails, naming the link, and nothing of it is published', async () => {
+    const work = path.join(root, 'linkwork');
+    fs.mkdirSync(work);
+    fs.writeFileSync(path.join(work, 'flow.yaml'), "name: links\noutputs:\n  d: { type: directory, from: mk/d }\nsteps:\n  mk:\n    command: [sh, -c, 'mkdir d && echo x > d/f && ln -s /etc/hostname d/link']\n    out:\n      d: { type: directory, glob: d }\n");
+    const r = await runCli(['run', path.join(work, 'flow.yaml'), '--config', path.join(REPO, 'test', 'fixtures', 'wcpac', 'sealvals', 'sealflow.yaml'), '--state-dir', path.join(root, 'linkstate')], { cwd: work, env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /d\/link is a symbolic link; a directory value in an encrypted run may hold only regular files and subdirectories/);
+    const left = filesUnder(path.join(root, 'linkstate')).filter((f) => fs.readFileSync(f).toString() === 'x\n');
+    assert.deepEqual(left, [], 'the refused directory\'s plaintext was removed');
+  });
+
   test('§10.2 a non-file output value is absent in plaintext from the journal and the run directory, and the downstream step receives the right value', async () => {
     assert.equal(run.code, 0, run.stderr);
     const mine = new Set([path.join(owner, 'text.txt'), ...filesUnder(seed), ...(fs.existsSync(path.join(root, 'back')) ? filesUnder(path.join(root, 'back')) : [])]);

@@ -19,6 +19,8 @@ import type { KeyBroker } from '../broker/broker.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
 import type { DataSources } from './sources.js';
+import type { Header } from '../../crypto/filekey.js';
+import { hashWithHeader } from '../broker/recorded.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -90,14 +92,15 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
     for (const p of new Set(sealablePaths(m.outputs))) {
       let actual: string;
+      let header: Header | null;
       try {
-        actual = await sha256Of(p);
+        ({ sha256: actual, header } = await hashWithHeader(p)); // once: releases reuse the header (§8.1)
       } catch {
         return fail(m.id, `output ${p} is missing on the master`);
       }
       const claimed = findSha(m.outputs, p);
       if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
-      recordCiphertext(o.broker, p, actual);
+      recordCiphertext(o.broker, p, actual, header);
       o.sources?.produced(o.slot, p);
     }
     return m;

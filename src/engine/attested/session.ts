@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
-import { encrypt } from '../../crypto/index.js';
 import { RunCa } from '../../crypto/run-ca.js';
 import type { X25519Recipient } from '../../crypto/x25519.js';
 import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
@@ -31,7 +30,8 @@ import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
-import { sealedChannel, sha256Of } from './sealed-channel.js';
+import { sealedChannel } from './sealed-channel.js';
+import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
@@ -147,16 +147,14 @@ export class AttestedSession {
     const head = Buffer.alloc(AGE_MAGIC.length);
     fs.readSync(fd, head, 0, head.length, 0);
     fs.closeSync(fd);
-    let sealed = file;
-    if (!head.equals(AGE_MAGIC)) {
-      const d = fs.mkdtempSync(path.join(this.dir, 'input-'));
-      sealed = path.join(d, `${path.basename(file)}.age`);
-      const out = fs.createWriteStream(sealed, { mode: 0o600 });
-      await new Promise<void>((resolve, reject) => {
-        encrypt([this.brokerRecipient], fs.createReadStream(file), { pipeline: { parallelThreshold: Infinity } }).on('error', reject).pipe(out).on('finish', resolve).on('error', reject);
-      });
+    if (head.equals(AGE_MAGIC)) {
+      const r = await recordAgeInput(file);
+      recordCiphertext(this.broker, file, r.sha256, r.header);
+      return file;
     }
-    recordCiphertext(this.broker, sealed, await sha256Of(sealed));
+    const sealed = path.join(fs.mkdtempSync(path.join(this.dir, 'input-')), `${path.basename(file)}.age`);
+    const r = await sealPlainInput(file, sealed, [this.brokerRecipient]); // read once, hashed as written (§8.1)
+    recordCiphertext(this.broker, sealed, r.sha256, r.header);
     return sealed;
   }
 

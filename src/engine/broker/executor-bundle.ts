@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { sealBundle } from '../../worker/provisioner/provisioner.js';
 
 const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
+/** The crypto pool's worker, embedded in the bundle as source (src/worker/attested/crypto-pool.ts). */
+const CHUNK_WORKER = fileURLToPath(new URL('../../crypto/chunk-worker.js', import.meta.url));
 
 /**
  * CommonJS dependencies bundled into the ESM executor (tar-stream's) call
@@ -29,10 +31,12 @@ export interface SealedBundle {
 /** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
 export async function buildExecutorCode(): Promise<string> {
   const esbuild = await import('esbuild');
-  const out = await esbuild.build({ entryPoints: [ENTRY], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: REQUIRE_BUILTINS } });
+  const build = (entry: string, banner = '') => esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner } });
+  const [out, worker] = await Promise.all([build(ENTRY, REQUIRE_BUILTINS), build(CHUNK_WORKER)]);
   const file = out.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no executor bundle');
-  return file.text;
+  const workerFile = worker.outputFiles[0];
+  if (!file || !workerFile) throw new Error('esbuild produced no executor bundle');
+  return `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
 }
 
 /** Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). */

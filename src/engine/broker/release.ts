@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { readFileHeader, unwrapFileKey } from '../../crypto/filekey.js';
+import { readFileHeader, unwrapFileKey, type Header } from '../../crypto/filekey.js';
+import { recordedHeader, rememberHeader } from './recorded.js';
 import { fileSource } from '../../crypto/io.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import { LABEL_FILE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
@@ -38,9 +39,14 @@ export interface ReleasedKey {
   readonly wrappedKey: Buffer;
 }
 
-/** Records a ciphertext's SHA-256 when it is produced (or when an input is admitted). */
-export function recordCiphertext(broker: KeyBroker, id: string, sha256: string): void {
+/**
+ * Records a ciphertext's SHA-256 when it is produced (or when an input is
+ * admitted) and, if given, the age header parsed from the bytes that were
+ * hashed: releases then use it without re-reading the file (§8.1, recorded.ts).
+ */
+export function recordCiphertext(broker: KeyBroker, id: string, sha256: string, header?: Header | null): void {
   broker.hashes.set(id, sha256.toLowerCase());
+  rememberHeader(broker, id, sha256, header);
 }
 
 /** Assigns a step attempt to a worker; only assigned steps get keys. */
@@ -94,7 +100,8 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
     for (const input of req.inputs) {
       const recorded = broker.hashes.get(input.id);
       if (recorded === undefined) throw new BrokerRefusal('hash-unrecorded', `no ciphertext hash is recorded for ${input.id}`);
-      const { sha256, header } = await hashAndHeader(input.path);
+      const known = recordedHeader(broker, input.id, recorded);
+      const { sha256, header } = known ? { sha256: recorded, header: known } : await hashAndHeader(input.path);
       if (sha256 !== recorded) throw new BrokerRefusal('hash-mismatch', `${input.id}: the ciphertext's SHA-256 ${sha256} is not the recorded ${recorded}`);
       const fileKey = unwrapFileKey(header, broker.opts.identities);
       out.push({ id: input.id, sha256, wrappedKey: wrapKey(worker.x25519, LABEL_FILE_KEY, fileKey) });

@@ -16,6 +16,7 @@ import { executorLoop } from '../executor/loop.js';
 import { isSealed } from '../../protocol/sealed.js';
 import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
+import { useEmbeddedChunkWorker } from './crypto-pool.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
@@ -23,6 +24,7 @@ function pem(der: Uint8Array): string {
 }
 
 export async function start(ctx: ExecutorContext): Promise<void> {
+  useEmbeddedChunkWorker(); // large files are sealed and opened on the crypto pool too
   const { host, port } = ctx.exec;
   const socket = tls.connect({
     host,
@@ -58,7 +60,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     name: ctx.slot,
     // Lost master or shutdown: no decrypted input or scratch outlives this process.
     onStop: () => {
-      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
+      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },
     assign(msg, loop) {
       if (!isSealed(msg)) {
@@ -71,6 +73,9 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       void prepareSealed(msg, ctx.keyReceivingKey, codeDir, data.puller).then(
         (prep) =>
           loop.run(prep.msg, async (r) => {
+            // Stopping (lost master): nothing is sealed or sent any more; onStop wipes the plaintext. Sealing a log
+            // now would create files in the directories being wiped.
+            if (loop.stopping) return r;
             const done = await prep.finish(r);
             for (const d of dirs) plaintextDirs.delete(d);
             if (done.type === 'succeeded') data.offer(done.outputs);

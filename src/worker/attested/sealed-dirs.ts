@@ -12,7 +12,8 @@ import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
 import type { Recipient } from '../../crypto/types.js';
 import { packDirectory, unpackInto } from './tar.js';
 
-const INLINE = { parallelThreshold: Infinity };
+/** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
+const PIPELINE = {};
 
 /** Writes the age encryption of `source` to `dest` (new, 0600); returns the ciphertext's size and SHA-256. */
 export async function sealStreamTo(source: AsyncIterable<Uint8Array>, dest: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
@@ -20,7 +21,7 @@ export async function sealStreamTo(source: AsyncIterable<Uint8Array>, dest: stri
   let size = 0;
   const fh = await fs.promises.open(dest, 'wx', 0o600);
   try {
-    for await (const c of encrypt(recipients, source, { pipeline: INLINE })) {
+    for await (const c of encrypt(recipients, source, { pipeline: PIPELINE })) {
       const b = c as Uint8Array;
       h.update(b);
       size += b.length;
@@ -59,5 +60,5 @@ export function sealDirectoryTo(dir: string, dest: string, recipients: readonly 
 
 /** Decrypts the sealed directory `src` with its file key and extracts it into `dest` (which must not exist). */
 export async function openDirectory(src: string, fileKey: Uint8Array, dest: string): Promise<void> {
-  await unpackInto(decryptWithFileKey(fileKey, fs.createReadStream(src, { highWaterMark: 1 << 20 }), INLINE), dest);
+  await unpackInto(decryptWithFileKey(fileKey, fs.createReadStream(src, { highWaterMark: 1 << 20 }), PIPELINE), dest);
 }

@@ -24,7 +24,8 @@ import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
 import type { Puller } from './fetch.js';
 
-const INLINE = { parallelThreshold: Infinity };
+/** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
+const PIPELINE = {};
 
 async function writeStream(r: Readable, file: string): Promise<void> {
   const fh = await fs.promises.open(file, 'wx', 0o600);
@@ -42,7 +43,7 @@ export async function encryptFileInPlace(file: string, recipients: readonly X255
   let size = 0;
   const fh = await fs.promises.open(tmp, 'wx', 0o600);
   try {
-    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: INLINE })) {
+    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: PIPELINE })) {
       const b = c as Uint8Array;
       h.update(b);
       size += b.length;
@@ -80,7 +81,7 @@ async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: stri
       const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
       fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
       const dest = path.join(codeDir, `${f.sha256}.mjs`);
-      await writeStream(decryptWithFileKey(key, bytes, INLINE), dest);
+      await writeStream(decryptWithFileKey(key, bytes, PIPELINE), dest);
       key.fill(0);
       return dest;
     })();
@@ -125,7 +126,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
     if (dirs.has(src)) await openDirectory(pulled ?? src, key, dest);
-    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), INLINE), dest);
+    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), PIPELINE), dest);
     key.fill(0);
     if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
@@ -155,6 +156,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         try {
           outputs = await sealDirectoriesAndValues(r.outputs, recipients); // §10.1, §10.2
         } catch (e) {
+          fs.rmSync(msg.outDir, { recursive: true, force: true }); // no plaintext output outlives a refusal
           return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
         }
         const sealedFiles = new Map<string, { size: number; sha256: string }>();
