@@ -27,6 +27,7 @@ import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
 import { checkNoEncrypt } from '../run-encryption.js';
+import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
 
@@ -122,6 +123,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+    // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
+    if (!base && usedDeployments(workflow, deployments, placement).some((d) => d.encrypt === true || d.platform !== 'none')) preadmitInputs(runId, inputs);
     // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
     receipt = await prepareReceipt({ workflowFile: workflow.file, inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
   } catch (e) {

@@ -94,13 +94,16 @@ export class AttestedSession {
   }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
+    // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
+    const code = buildExecutorCode();
+    code.catch(() => undefined); // awaited below
     const master = await localMaster(warn);
     const owner = await ownerRecipient(settings.owner, warn);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealflow-attested-${runId}-`));
     const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
     const root = new SimRoot();
     const sim = new SimPlatform(runId, root);
-    const bundle = await sealExecutorBundle(await buildExecutorCode(), path.join(dir, 'executor.bundle'));
+    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'));
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
