@@ -26,7 +26,7 @@ import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.
 import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
-import { checkNoEncrypt } from '../run-encryption.js';
+import { checkNoEncrypt, checkTransfers } from '../run-encryption.js';
 import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
@@ -101,6 +101,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
+  checkTransfers(deployments);
   if (!opts.encrypt) checkNoEncrypt(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment));
   if (platformOverride !== undefined) {
     for (const s of workflow.steps) {

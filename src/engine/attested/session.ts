@@ -59,6 +59,8 @@ export interface AttestedDeployment {
   readonly platform: 'sim' | 'none';
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
+  /** §15.7: where its workers read inputs other workers produced. */
+  readonly transfers?: 'direct' | 'master';
 }
 
 export class AttestedSession {
@@ -169,7 +171,7 @@ export class AttestedSession {
   }
 
   async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
-    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
+    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
     const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
