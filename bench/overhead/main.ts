@@ -73,6 +73,9 @@ await Promise.all([0, 1].map(async () => { while (next < n) { next++; await new 
 
 const rows: Row[] = [];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bench-overhead-'));
+// The encrypted rows need a master and an owner identity: a throwaway one, never ~/.sealflow.
+process.env['SEALFLOW_HOME'] = path.join(root, 'home');
+process.env['SEALFLOW_MASTER_PASSPHRASE'] ??= '';
 for (const n of NS) {
   const dir = path.join(root, `n${n}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -81,8 +84,11 @@ for (const n of NS) {
   const state = path.join(dir, 'state');
   const clean = () => fs.rmSync(state, { recursive: true, force: true });
   rows.push({ tool: 'floor: node spawn true, 2 at a time', n, ...time('floor', process.execPath, ['--input-type=module', '-e', FLOOR, String(n)], dir) });
-  rows.push({ tool: 'sealflow (N steps)', n, ...time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
-  rows.push({ tool: 'sealflow (scatter)', n, ...time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--quiet', '--state-dir', state], dir, clean) });
+  // Like for like with the peers (no encryption): --no-encrypt. The encrypted default (platform none: the
+  // WCPAC path without a TEE, every file age-encrypted) is measured beside it.
+  rows.push({ tool: 'sealflow (N steps)', n, ...time('sealflow', process.execPath, [CLI, 'run', steps, '--no-encrypt', '--quiet', '--state-dir', state], dir, clean) });
+  rows.push({ tool: 'sealflow (scatter)', n, ...time('sealflow', process.execPath, [CLI, 'run', scatter.flow, '-i', scatter.inputs, '--no-encrypt', '--quiet', '--state-dir', state], dir, clean) });
+  rows.push({ tool: 'sealflow (N steps, encrypted)', n, ...time('sealflow', process.execPath, [CLI, 'run', steps, '--quiet', '--state-dir', state], dir, clean) });
   if (PEERS && installed('cwltool')) {
     const cwl = writeCwl(dir, n);
     const out = path.join(dir, 'cwl-out');

@@ -10,7 +10,8 @@
  * — exactly what a consumer does before it decrypts. scp: the same file from
  * a throwaway sshd (127.0.0.1, a high port, a temporary host key and
  * authorized key; stopped by its PID), with and without a `sha256sum` of the
- * copy afterwards. Both read the file from the page cache. Needs
+ * copy afterwards. A third row is the ceiling: the same TLS stream with
+ * every byte discarded. All read the file from the page cache. Needs
  * /usr/sbin/sshd (apt-get install -y openssh-server) for the scp rows.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { encrypt, X25519Identity } from '../../src/crypto/index.js';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
-import type { PeerIdentity } from '../../src/worker/attested/data-port.js';
+import tls from 'node:tls';
+import { peerTlsOptions, type PeerIdentity } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext } from '../../src/worker/attested/fetch.js';
 
 function arg(name: string, def: string): string {
@@ -62,7 +64,7 @@ async function identity(ca: RunCa, slot: string): Promise<PeerIdentity> {
   return { runId: ca.runId, runCaDer: ca.certDer, certDer: await ca.issueClientCert(id.publicKey.export({ type: 'spki', format: 'der' }), slot), key: id.privateKey };
 }
 
-async function startProducer(me: PeerIdentity, file: string, sha: string): Promise<{ host: string; port: number }> {
+async function startProducer(me: PeerIdentity, file: string, sha: string): Promise<{ host: string; port: number; pid: number }> {
   const idFile = path.join(dir, 'producer-identity.json');
   fs.writeFileSync(idFile, JSON.stringify({ runId: me.runId, runCaDer: Buffer.from(me.runCaDer).toString('base64'), certDer: Buffer.from(me.certDer).toString('base64'), keyPem: me.key.export({ type: 'pkcs8', format: 'pem' }) }), { mode: 0o600 });
   const child = spawn(process.execPath, [PRODUCER, idFile, file, sha], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -71,23 +73,55 @@ async function startProducer(me: PeerIdentity, file: string, sha: string): Promi
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as { host: string; port: number });
+      if (out.includes('\n')) resolve({ ...(JSON.parse(out.slice(0, out.indexOf('\n'))) as { host: string; port: number }), pid: child.pid ?? 0 });
     });
     child.on('exit', (code) => reject(new Error(`the producer exited (${code})`)));
   });
 }
 
-function run(cmd: string, args: readonly string[]): Promise<number> {
+/** The ceiling: the same mTLS connection and request, every byte discarded (no hash, no file). */
+function discard(me: PeerIdentity, address: { host: string; port: number }, id: string, sha: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const s = tls.connect({ ...peerTlsOptions(me), ...address, rejectUnauthorized: true, checkServerIdentity: () => undefined });
+    s.on('secureConnect', () => s.write(JSON.stringify({ type: 'get', id, sha256: sha }) + '\n'));
+    s.on('data', (b: Buffer) => (n += b.length));
+    s.on('error', reject);
+    s.on('end', () => resolve(n));
+  });
+}
+
+/** utime + stime of a live process, and cutime + cstime (its reaped children), in seconds (/proc/PID/stat). */
+function procCpu(pid: number): { self: number; children: number } {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const v = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
+  const tick = 100; // USER_HZ
+  return { self: ((v[11] ?? 0) + (v[12] ?? 0)) / tick, children: ((v[13] ?? 0) + (v[14] ?? 0)) / tick };
+}
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** Runs a command; its wall time (ms) and CPU seconds (its own and its children's, from /usr/bin/time). */
+function run(cmd: string, args: readonly string[]): Promise<{ ms: number; cpu: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const timeFile = path.join(dir, 'time.txt');
+    const c = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     c.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    c.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`))));
+    c.on('exit', (code) => {
+      const ms = performance.now() - t0;
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
+      const [u, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
+      resolve({ ms, cpu: (u ?? NaN) + (sys ?? NaN) });
+    });
   });
 }
 
 /** A throwaway sshd on 127.0.0.1:port with temporary keys; returns the scp arguments' common part, or null without sshd. */
+let sshdPid = 0;
 async function startSshd(): Promise<string[] | null> {
   if (!fs.existsSync(SSHD)) return null;
   const d = path.join(dir, 'ssh');
@@ -99,6 +133,7 @@ async function startSshd(): Promise<string[] | null> {
   const config = path.join(d, 'sshd_config');
   fs.writeFileSync(config, [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${path.join(d, 'host')}`, `AuthorizedKeysFile ${path.join(d, 'authorized_keys')}`, `PidFile ${path.join(d, 'sshd.pid')}`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'Subsystem sftp internal-sftp', ''].join('\n'));
   const sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+  sshdPid = sshd.pid ?? 0;
   cleanups.push(() => {
     if (sshd.pid !== undefined) process.kill(sshd.pid, 'SIGTERM');
   });
@@ -111,44 +146,65 @@ async function startSshd(): Promise<string[] | null> {
 }
 
 const file = path.join(dir, 'ciphertext.age');
-let t = performance.now();
+const t0 = performance.now();
 const sha = await makeCiphertext(file);
 const size = fs.statSync(file).size;
-process.stderr.write(`made a ${(size / 2 ** 30).toFixed(3)} GiB age ciphertext in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+process.stderr.write(`made a ${(size / 2 ** 30).toFixed(3)} GiB age ciphertext in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 const master = ephemeralMaster();
 const ca = await RunCa.create(master, `bench-transfer-${process.pid}`, 3_600_000);
 const producer = await identity(ca, 'bench-1');
 const consumer = await identity(ca, 'bench-2');
 const address = await startProducer(producer, file, sha);
+let t = 0;
 const scp = await startSshd();
 
-const rows = new Map<string, number[]>();
-const add = (k: string, ms: number) => rows.set(k, [...(rows.get(k) ?? []), ms]);
+const rows = new Map<string, { ms: number; cpu: number }[]>();
+const add = (k: string, ms: number, cpu: number) => rows.set(k, [...(rows.get(k) ?? []), { ms, cpu }]);
+/** Times `f`, with the CPU seconds of this process (all its threads) and of the producer. */
+async function ours(k: string, f: () => Promise<unknown>): Promise<void> {
+  const c0 = selfCpu() + procCpu(address.pid).self;
+  t = performance.now();
+  await f();
+  add(k, performance.now() - t, selfCpu() + procCpu(address.pid).self - c0);
+}
 for (let r = 0; r < REPS; r++) {
   const dest = path.join(dir, `pulled-${r}.age`);
-  t = performance.now();
-  const got = await fetchCiphertext(consumer, { slot: 'bench-1', ...address }, { id: file, sha256: sha }, dest);
-  add('sealflow data port (mTLS 1.3, SHA-256 checked as it streams)', performance.now() - t);
-  if (got.bytes !== size) throw new Error('short transfer');
+  const source = { slot: 'bench-1', host: address.host, port: address.port };
+  await ours('sealflow data port (mTLS 1.3, SHA-256 checked as it streams)', async () => {
+    if ((await fetchCiphertext(consumer, source, { id: file, sha256: sha }, dest)).bytes !== size) throw new Error('short transfer');
+  });
   fs.rmSync(dest);
+  await ours('sealflow data port, hashed and written on the event loop (no thread)', () => fetchCiphertext(consumer, source, { id: file, sha256: sha }, dest, { threadedFrom: Infinity }));
+  fs.rmSync(dest);
+  await ours('ceiling: the same mTLS 1.3 stream, bytes discarded', async () => {
+    if ((await discard(consumer, source, file, sha)) < size) throw new Error('short transfer');
+  });
   if (scp) {
     const copy = path.join(dir, `scp-${r}.age`);
-    const ms = await run('scp', [...scp, `${os.userInfo().username}@127.0.0.1:${file}`, copy]);
-    add('scp (default cipher)', ms);
-    const hashMs = await run('sha256sum', [copy]);
-    add('scp, then sha256sum of the copy', ms + hashMs);
+    const server0 = procCpu(sshdPid).children;
+    const c = await run('scp', [...scp, `${os.userInfo().username}@127.0.0.1:${file}`, copy]);
+    await new Promise((res) => setTimeout(res, 300)); // the sshd session is reaped
+    const cpu = c.cpu + procCpu(sshdPid).children - server0;
+    add('scp (default cipher)', c.ms, cpu);
+    const h = await run('sha256sum', [copy]);
+    add('scp, then sha256sum of the copy', c.ms + h.ms, cpu + h.cpu);
     fs.rmSync(copy);
   }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const gibs = (ms: number) => (size / 2 ** 30 / (ms / 1000)).toFixed(2);
+const gib = size / 2 ** 30;
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`transfer: ${(size / 2 ** 30).toFixed(3)} GiB over 127.0.0.1, ${REPS} reps each, alternating; 2 cores; load average ${load}`);
+console.log(`transfer: ${gib.toFixed(3)} GiB over 127.0.0.1, ${REPS} reps each, alternating; 2 cores; load average ${load}`);
+console.log('CPU s/GiB: both ends (sealflow: this process with its threads + the producer; scp: scp, ssh and the sshd session).');
 console.log('');
-console.log('| tool | best s | median s | GiB/s (best) | GiB/s (median) |');
-console.log('|---|---:|---:|---:|---:|');
-for (const [k, xs] of rows) console.log(`| ${k} | ${(Math.min(...xs) / 1000).toFixed(2)} | ${(median(xs) / 1000).toFixed(2)} | ${gibs(Math.min(...xs))} | ${gibs(median(xs))} |`);
+console.log('| tool | best s | median s | GiB/s (best) | GiB/s (median) | CPU s/GiB (median) |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [k, xs] of rows) {
+  const ms = xs.map((x) => x.ms);
+  const best = Math.min(...ms);
+  console.log(`| ${k} | ${(best / 1000).toFixed(2)} | ${(median(ms) / 1000).toFixed(2)} | ${(gib / (best / 1000)).toFixed(2)} | ${(gib / (median(ms) / 1000)).toFixed(2)} | ${(median(xs.map((x) => x.cpu)) / gib).toFixed(2)} |`);
+}
 if (!scp) console.log(`\n(scp rows missing: ${SSHD} not found; apt-get install -y openssh-server)`);
 cleanup();
 process.exit(0);

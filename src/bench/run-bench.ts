@@ -36,7 +36,7 @@ export interface BenchOptions extends PlanOptions {
   readonly command: string;
   readonly progress: BenchProgress;
   readonly capabilities?: Capabilities;
-  /** Called with the results so far after each case (for a checkpoint a killed run leaves behind). */
+  /** Called with the results so far after each run (for a checkpoint a killed run leaves behind). */
   readonly afterCase?: (partial: BenchResults) => Promise<void>;
 }
 
@@ -54,6 +54,13 @@ function summarizeConfig(r: ConfigResult): void {
   const rss = ok.map((m) => m.maxProcessRssKiB).filter((v): v is number => v !== null);
   if (rss.length > 0) r.maxProcessRssKiB = summarize(rss);
   r.treePeakRssKiB = summarize(ok.map((m) => m.treePeakRssKiB));
+}
+
+/** Summaries and overheads of a case from the runs so far (again after every run, for the checkpoint). */
+function summarizeCase(cr: CaseResult): void {
+  for (const r of cr.configs) summarizeConfig(r);
+  const native = cr.configs.find((r) => r.id === 'native')?.wall?.median;
+  for (const r of cr.configs) if (native !== undefined && r.wall !== undefined) r.overhead = r.wall.median / native;
 }
 
 /** Where a sealflow configuration's run puts its results, under its scratch directory. */
@@ -149,14 +156,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
             await rm(scratch, { recursive: true, force: true });
           }
           cr.configs[k]!.runs.push(m);
+          summarizeCase(cr);
+          await o.afterCase?.({ ...results, finishedAt: new Date().toISOString(), machine: { ...results.machine, loadAvgEnd: os.loadavg().map((x) => +x.toFixed(2)) } });
           done++;
           o.progress.line(`[${done}/${total}] ${tag} ${conf.id} run ${i}/${o.runs}: ${m.ok ? `${fmtS(m.wallS)}, max process ${fmtMiB(m.maxProcessRssKiB)}, tree peak ${fmtMiB(m.treePeakRssKiB)}` : `FAILED: ${m.error?.split('\n').slice(0, 3).join(' | ')}`}`);
         }
       }
-      for (const r of cr.configs) summarizeConfig(r);
-      const native = cr.configs.find((r) => r.id === 'native')?.wall?.median;
-      for (const r of cr.configs) if (native !== undefined && r.wall !== undefined) r.overhead = r.wall.median / native;
-      await o.afterCase?.({ ...results, finishedAt: new Date().toISOString(), machine: { ...results.machine, loadAvgEnd: os.loadavg().map((x) => +x.toFixed(2)) } });
     }
   } finally {
     o.progress.current(null);

@@ -7,6 +7,7 @@
  * not scattered). Attempts count from 1.
  */
 import type { PortValue } from '../workflow/model.js';
+import type { ToolCheck } from '../protocol/execution.js';
 import type { RunState } from './states.js';
 import type { BrokerDecision } from './broker/types.js';
 
@@ -20,6 +21,8 @@ export interface RunStarted {
   readonly steps: readonly string[];
   readonly inputs: Readonly<Record<string, PortValue>>;
   readonly configFile?: string;
+  /** `--platform`: the platform of the local deployments, if given; `--resume` keeps it unless given again. */
+  readonly platform?: string;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly pid: number;
@@ -87,8 +90,12 @@ export interface StepSucceeded {
   readonly attempt: number;
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
+  /** Encrypted runs: HMAC of step, index, hash and outputs under the run hash key (engine/hash.ts `outputsMac`). */
+  readonly outputsMac?: string;
   readonly exitStatus: number | null;
   readonly durationMs: number;
+  /** Pinned tools the executor checked before exec (docs/protocol.md §10.3): tool, path, SHA-256. */
+  readonly tools?: readonly ToolCheck[];
 }
 
 /** Resume found an earlier success with the same hash and its outputs intact: not executed again. */
@@ -114,6 +121,8 @@ export interface StepFailed {
   readonly durationMs: number;
   /** The attempt was lost with its worker (not a failure of the step; does not use up its retries). */
   readonly workerLost?: boolean;
+  /** Pinned tools the executor checked (§10.3); a refused one has `sha256 !== expected`. */
+  readonly tools?: readonly ToolCheck[];
 }
 
 export interface StepSkipped {

@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
+import { canonicalJson } from './receipt/canonical.js';
 
 export interface InstanceHashInput {
   /** What runs: see `codeIdentity`. */
@@ -65,6 +66,21 @@ export class ContentHasher {
       h.update(`in\0${id}\0${this.valueDigest(x.inputs[id] ?? null)}\0`);
     }
     return h.digest('hex');
+  }
+
+  /**
+   * Encrypted runs: HMAC-SHA-256 under the run hash key over what an instance
+   * produced (its key, hash and outputs as journalled), so that a resumed
+   * master reuses only outputs a master holding the key recorded
+   * (docs/protocol.md §13.2). Null for plain runs, or outputs that are not JSON.
+   */
+  outputsMac(instance: string, hash: string, outputs: unknown): string | null {
+    if (!this.key) return null;
+    try {
+      return crypto.createHmac('sha256', this.key).update(`outputs\0${instance}\0${hash}\0${canonicalJson(outputs)}`).digest('hex');
+    } catch {
+      return null;
+    }
   }
 
   /** A digest of a port value in which files and directories stand for their contents. */

@@ -21,6 +21,7 @@ import { Journal, readJournal } from './journal.js';
 import { newRunId, RunDir } from './run-dir.js';
 import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
+import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
 
 export interface RunRequest {
@@ -32,6 +33,8 @@ export interface RunRequest {
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly configFile?: string;
+  /** `--platform` of the local deployments, journalled so that a resume keeps it. */
+  readonly platform?: string;
   /** Resume this run: reuse instances whose hash is unchanged and whose outputs are intact. */
   readonly resumeId?: string;
   /** The id of a new run (default: a fresh one). */
@@ -42,6 +45,8 @@ export interface RunRequest {
   readonly onEvent?: (e: RunEvent) => void;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
+  /** The run configuration's fixed PATH and tool pins (docs/protocol.md §10.3). */
+  readonly tools?: ToolsSettings;
 }
 
 export interface RunOutcome {
@@ -60,7 +65,7 @@ const CANCEL_DEADLINE_MS = 10_000;
 export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSuccess> {
   const prior = new Map<string, PriorSuccess>();
   for (const e of events) {
-    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs });
+    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs, ...(e.outputsMac !== undefined ? { outputsMac: e.outputsMac } : {}) });
     else if (e.type === 'step-started') prior.delete(`${e.step}[${e.index}]`);
   }
   return prior;
@@ -128,6 +133,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       steps: req.workflow.steps.map((s) => s.id),
       inputs: req.inputs,
       ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
+      ...(req.platform !== undefined ? { platform: req.platform } : {}),
       concurrency: req.concurrency,
       keepGoing: req.keepGoing,
       pid: process.pid,
@@ -165,6 +171,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     hasher: new ContentHasher(encrypted?.hashKey),
     journal,
     reveal: (v) => revealSealed(runId, v),
+    commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import type { PortValue, SourceRef, Step, Workflow } from '../workflow/model.js';
-import type { AssignMsg, ExecSpec } from '../protocol/execution.js';
+import type { AssignMsg, ExecSpec, ToolPinSpec } from '../protocol/execution.js';
 import type { WorkerHandle } from '../connectors/connector.js';
 import type { StepFailed } from './events.js';
 import { codeIdentity, type ContentHasher } from './hash.js';
@@ -36,6 +36,7 @@ export interface Dispatcher {
 export interface PriorSuccess {
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
+  readonly outputsMac?: string;
 }
 
 export interface SchedulerOptions {
@@ -52,6 +53,8 @@ export interface SchedulerOptions {
   readonly dispatcher: Dispatcher;
   /** Encrypted runs: replaces sealed values by their plaintext (master memory only) where a step's inputs are resolved (docs/protocol.md §10.2). */
   readonly reveal?: (v: PortValue) => PortValue;
+  /** A command step's fixed PATH and the pins of the tools it runs (docs/protocol.md §10.3); absent: neither. */
+  readonly commandTools?: (step: Step) => { readonly path?: string; readonly tools?: Readonly<Record<string, ToolPinSpec>> };
 }
 
 export interface SchedulerResult {
@@ -206,7 +209,9 @@ export class Scheduler {
     let code = this.codeCache.get(step.id);
     if (code === undefined) {
       const digest = step.run.kind === 'task' ? (this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null) : null;
-      code = codeIdentity(step, digest);
+      // A pinned tool is part of the step's code (§10.3): a new pin (a new tool) re-runs the step on --resume.
+      const pins = step.run.kind === 'command' ? this.o.commandTools?.(step).tools : undefined;
+      code = pins === undefined ? codeIdentity(step, digest) : JSON.stringify({ code: codeIdentity(step, digest), tools: pins });
       this.codeCache.set(step.id, code);
     }
     return code;
@@ -287,7 +292,7 @@ export class Scheduler {
     const r = step.run;
     if (r.kind === 'command') {
       const globs = Object.fromEntries(Object.entries(r.outputs).map(([k, b]) => [k, b.glob]));
-      return { kind: 'command', argv: r.argv, shell: r.shell, env: r.env, globs, ...(r.stdout !== undefined ? { stdout: r.stdout } : {}) };
+      return { kind: 'command', argv: r.argv, shell: r.shell, env: r.env, globs, ...(r.stdout !== undefined ? { stdout: r.stdout } : {}), ...this.o.commandTools?.(step) };
     }
     const b = this.o.bundle;
     const name = b?.tasks.exportNames.get(taskKey(r.module, r.export));
@@ -304,7 +309,8 @@ export class Scheduler {
     const step = inst.rec.step;
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };
-      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, exitStatus: msg.exitStatus, durationMs: msg.durationMs });
+      const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs); // encrypted runs (§13.2)
+      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}) });
       this.instanceDone(inst, 'succeeded');
     } else if (msg.type === 'cancelled' || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });
@@ -313,7 +319,7 @@ export class Scheduler {
       const lost = this.lostIds.delete(msg.id);
       if (lost) inst.losses++;
       const willRetry = !this.stopping && (lost ? inst.losses <= MAX_WORKER_LOSSES : inst.attempt - inst.losses <= step.retries);
-      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}) });
+      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}), ...(msg.tools ? { tools: msg.tools } : {}) });
       if (willRetry) this.ready.push(inst);
       else {
         this.failures.push(ev as StepFailed);

@@ -258,7 +258,7 @@ export class WorkerPool {
       if (!best || w.inFlight.size < best.inFlight.size) best = w;
     }
     if (!best) return this.plans.get(deployment)?.replacing ? WAIT : null;
-    best.inFlight.set(msg.id, { pgid: 0, scratch: [msg.scratchDir, `${msg.scratchDir}.in`] });
+    best.inFlight.set(msg.id, { pgid: 0, scratch: [msg.scratchDir, `${msg.scratchDir}.in`, `${msg.scratchDir}.tools`] });
     best.handle.channel.send(msg);
     return best.handle;
   }

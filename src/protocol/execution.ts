@@ -18,6 +18,10 @@ export type ExecSpec =
       readonly env: Readonly<Record<string, string>>;
       /** Output id -> glob relative to the scratch directory (may contain `$(...)`). */
       readonly globs: Readonly<Record<string, string>>;
+      /** The fixed PATH the program is resolved on and runs with (§10.3); absent: the executor's own (plain runs only). */
+      readonly path?: string;
+      /** Tool name -> pinned SHA-256 (and absolute path), checked before exec (§10.3): the pins of the programs this step runs. */
+      readonly tools?: Readonly<Record<string, ToolPinSpec>>;
     }
   | {
       readonly kind: 'task';
@@ -28,6 +32,23 @@ export type ExecSpec =
       /** The task's name as the workflow spells it (`./tasks/map.ts#map` -> `map`), for messages. */
       readonly name: string;
     };
+
+/** A run configuration pin as an assignment carries it (docs/protocol.md §10.3). */
+export interface ToolPinSpec {
+  readonly sha256: string;
+  readonly path?: string;
+}
+
+/** What the executor checked before it executed a tool (§10.3): evidence for the journal, never data. */
+export interface ToolCheck {
+  readonly tool: string;
+  /** The resolved absolute file that was hashed. */
+  readonly path: string;
+  /** Its SHA-256 (hex). */
+  readonly sha256: string;
+  /** The pinned SHA-256; equal to `sha256` unless the check refused the exec. */
+  readonly expected: string;
+}
 
 export interface AssignMsg {
   readonly type: 'assign';
@@ -84,6 +105,8 @@ export interface SucceededMsg {
   readonly outputs: Readonly<Record<string, PortValue>>;
   readonly exitStatus: number | null;
   readonly durationMs: number;
+  /** Pinned tools checked before exec (§10.3). */
+  readonly tools?: readonly ToolCheck[];
 }
 
 export interface FailedMsg {
@@ -96,6 +119,8 @@ export interface FailedMsg {
   /** The last lines of the attempt's stderr (or a task's error stack). */
   readonly stderrTail: string;
   readonly durationMs: number;
+  /** Pinned tools checked before exec (§10.3); a refused one has `sha256 !== expected`. */
+  readonly tools?: readonly ToolCheck[];
 }
 
 export interface CancelledMsg {

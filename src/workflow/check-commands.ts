@@ -31,7 +31,7 @@ export async function whichProgram(program: string, searchPath: string): Promise
  * Resolves the program of every command step (shell steps and templated
  * programs are left to run time). Returns step id -> absolute program path.
  */
-export async function checkCommands(steps: readonly Step[], searchPath: string): Promise<Map<string, string>> {
+export async function checkCommands(steps: readonly Step[], searchPath: string, pinnedPaths: ReadonlyMap<string, string> = new Map(), fixedPath = false): Promise<Map<string, string>> {
   const cache = new Map<string, Promise<string | undefined>>();
   const found = new Map<string, string>();
   await Promise.all(
@@ -41,7 +41,8 @@ export async function checkCommands(steps: readonly Step[], searchPath: string):
       if (program.includes('$(')) return;
       let lookup = cache.get(program);
       if (lookup === undefined) {
-        lookup = whichProgram(program, searchPath);
+        const pinned = pinnedPaths.get(program); // a pinned tool's `path:` is where it runs from (docs/protocol.md §10.3)
+        lookup = whichProgram(pinned ?? program, searchPath);
         cache.set(program, lookup);
       }
       const resolved = await lookup;
@@ -50,9 +51,14 @@ export async function checkCommands(steps: readonly Step[], searchPath: string):
         return;
       }
       const loc = step.run.loc ?? step.loc;
-      const what = program.includes('/')
+      const pinned = pinnedPaths.get(program);
+      const what = pinned !== undefined
+        ? `command '${program}' is pinned to ${pinned} in the run configuration, which is not an executable file; install it there or correct the pin's path.`
+        : program.includes('/')
         ? `command '${program}' is not an executable file; check the path and its execute permission (chmod +x).`
-        : `command '${program}' is not on PATH (searched ${searchPath.split(path.delimiter).filter((d) => d !== '').length} directories); install it, add its directory to PATH, or give its absolute path.`;
+        : fixedPath
+          ? `command '${program}' is not on PATH ${searchPath}, the fixed PATH encrypted runs use (docs/protocol.md §10.3); install it there, add its directory to 'path:' in the run configuration, or give its absolute path.`
+          : `command '${program}' is not on PATH (searched ${searchPath.split(path.delimiter).filter((d) => d !== '').length} directories); install it, add its directory to PATH, or give its absolute path.`;
       throw inputError(loc, `step "${step.id}"`, what);
     }),
   );

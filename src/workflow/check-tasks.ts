@@ -35,6 +35,10 @@ import { displayPath, inputError } from './yaml-source.js';
 export interface CheckOptions {
   /** PATH used to find command programs; default process.env.PATH. */
   readonly path?: string;
+  /** Tool name -> the absolute path a run configuration pin gives it (docs/protocol.md §10.3). */
+  readonly pinnedPaths?: ReadonlyMap<string, string>;
+  /** `path` is the fixed PATH of the run (`path:` or the encrypted default), not the user's: say so in messages. */
+  readonly fixedPath?: boolean;
   /** Limit for importing the task modules in the child process. Default 20 s. */
   readonly timeoutMs?: number;
 }
@@ -63,7 +67,7 @@ const sealflowPlugin: Plugin = {
 };
 
 export async function checkTasks(workflow: Workflow, opts: CheckOptions = {}): Promise<CheckedTasks> {
-  const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '');
+  const programs = await checkCommands(workflow.steps, opts.path ?? process.env['PATH'] ?? '', opts.pinnedPaths, opts.fixedPath === true);
   await checkDefaults(workflow.steps);
   const taskSteps = workflow.steps.filter((s): s is Step & { run: TaskRun } => s.run.kind === 'task');
   const tasks = new Map<string, TaskSpec>();

@@ -13,10 +13,11 @@ import type { TeeRequirement, Workflow } from './model.js';
 import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS, PLATFORM_SATISFIES, bindingFor, deploymentFor, platformSatisfies } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
 import { didYouMean, listOf } from '../suggest.js';
+import { parseToolPath, parseToolPins } from './tools.js';
 import { YamlSource, displayPath, inputError, where } from './yaml-source.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
-const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency'] as const;
+const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
 const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
 
 export function cores(): number {
@@ -108,12 +109,16 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
   }
   const bindings = src.items(f.get('bindings')?.value, '', 'bindings').map((n) => parseBinding(src, n, deployments, workflow));
   const conc = f.get('concurrency');
+  const toolPath = f.get('path');
+  const tools = f.get('tools');
   return {
     file: src.file,
     deployments: [...deployments.values()],
     defaultDeployment,
     bindings,
     concurrency: conc === undefined ? cores() : src.integer(conc.value, 1, '', 'concurrency'),
+    ...(toolPath !== undefined ? { path: parseToolPath(src, toolPath.value) } : {}),
+    ...(tools !== undefined ? { tools: parseToolPins(src, tools.value) } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { SourceLocation } from '../errors.js';
 import type { Step, TeeRequirement } from './model.js';
+import type { ToolPins } from './tools.js';
 
 /** Where workers run. Later: 'ssh' | 'slurm'. */
 export type ConnectorKind = 'local';
@@ -61,6 +62,10 @@ export interface RunConfig {
   readonly bindings: readonly Binding[];
   /** Cores in use at once across all deployments (a running step counts its `requirements.threads`). At least 1. */
   readonly concurrency: number;
+  /** `path:` — the fixed PATH of command steps (encrypted runs default to DEFAULT_TOOL_PATH; plain runs inherit the worker's unless given). */
+  readonly path?: string;
+  /** `tools:` — SHA-256 pins checked before a command step executes the tool (docs/protocol.md §10.3). */
+  readonly tools?: ToolPins;
 }
 
 export function bindingMatches(b: Binding, step: Step): boolean {

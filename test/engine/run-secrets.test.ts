@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '../../src/crypto/index.js';
 import { ephemeralMaster, masterSign } from '../../src/crypto/master-key.js';
-import { encryptedResumePlatform, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
+import { checkEncryptedResume, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
 import { ContentHasher } from '../../src/engine/hash.js';
 import { InputError, OperationError } from '../../src/errors.js';
 
@@ -87,16 +87,16 @@ describe('§13.2 run secrets', () => {
     assert.equal(new ContentHasher(Buffer.from(key)).instance(x), keyed);
     assert.notEqual(new ContentHasher(generateRunSecrets('r').hashKey).instance(x), keyed);
     assert.notEqual(new ContentHasher(key).file(f), new ContentHasher().file(f));
+    // A revealed sealed value (docs/protocol.md §10.2) is hashed as plaintext inside the instance hash: keyed too.
+    const v = { code: 'cmd', inputs: { go: true, secret: 'a guessable word' } };
+    assert.notEqual(new ContentHasher(key).instance(v), new ContentHasher().instance(v));
   });
 
-  test('§13.2 an encrypted run resumes encrypted: sim unless a platform is given, never with --no-encrypt', async () => {
+  test('§13.2 an encrypted run cannot be resumed with --no-encrypt; a plain run can', async () => {
     const root = dir();
-    assert.equal(encryptedResumePlatform(root, undefined), undefined, 'a plain run keeps what it is given');
-    assert.equal(encryptedResumePlatform(root, 'none'), 'none');
+    assert.doesNotThrow(() => checkEncryptedResume(root, false), 'a plain run keeps what it is given');
     await writeRunSecrets(path.join(root, RUN_SECRETS_FILE), generateRunSecrets(path.basename(root)), ephemeralMaster());
-    assert.equal(encryptedResumePlatform(root, undefined), 'sim');
-    assert.equal(encryptedResumePlatform(root, 'sim'), 'sim');
-    assert.equal(encryptedResumePlatform(root, 'none'), 'none', 'platform none is encrypted too (keys without evidence)');
-    assert.throws(() => encryptedResumePlatform(root, 'none', false), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /--no-encrypt/.test(e.message));
+    assert.doesNotThrow(() => checkEncryptedResume(root, true));
+    assert.throws(() => checkEncryptedResume(root, false), (e: unknown) => e instanceof InputError && /is encrypted/.test(e.message) && /leave out --no-encrypt/.test(e.message));
   });
 });

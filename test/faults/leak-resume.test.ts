@@ -52,7 +52,7 @@ describe('§13.2 leak check with a killed master', () => {
     const killed = await cli.exited;
     const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
     assert.deepEqual(await waitGone(workers, 8000), [], 'the workers exit when they lose their master');
-    assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0, 2000), 'and wipe their scratch');
+    assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0, 2000), `and wipe their scratch: ${filesUnder(scratchRoot).join(', ')}`);
 
     const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--json'], { cwd: root, env });
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -31,6 +31,9 @@ const home = path.join(root, 'home');
 const tmp = path.join(root, 'tmp');
 fs.mkdirSync(tmp);
 const env = { SEALFLOW_HOME: home, SEALFLOW_MASTER_PASSPHRASE: '', TMPDIR: tmp };
+// One attested worker per master: the chain runs one step at a time, and each worker's start costs every master of the loop.
+const config = path.join(root, 'sealflow.yaml');
+fs.writeFileSync(config, 'deployments:\n  local: { connector: local, platform: none, workers: 1 }\ndefault: local\n');
 const sessionDirs = (runId: string) => fs.readdirSync(tmp).filter((n) => n.startsWith(`sealflow-attested-${runId}-`));
 let clean: { numbers: Buffer; summary: Buffer; genHash: string };
 
@@ -56,7 +59,7 @@ async function decrypted(file: string): Promise<Buffer> {
 
 /** Starts the chain encrypted and SIGKILLs its master once `mid` has begun writing; returns the run's state. */
 async function killMasterMidStep(stateDir: string): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
-  const cli = startCli(['run', CHAIN, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
+  const cli = startCli(['run', CHAIN, '--config', config, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
   await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
   const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
   const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
@@ -107,6 +110,7 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
         assert.ok(session2.some((e) => e.type === 'step-reused' && e.step === s), `${s} reported reused`);
       }
       assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['mid', 'last'], 'only the unfinished steps ran');
+      assert.ok(session2.some((e) => e.type === 'worker-started') && session2.every((e) => e.type !== 'worker-started' || e.platform === 'sim'), 'resumed on sim, the run\'s --platform, without giving it again');
       assert.equal(ev.filter((e) => e.type === 'step-succeeded' && e.step === 'mid').length, 1, 'the killed attempt of mid never counted as a success');
 
       // The resumed master restored the same secrets and gen's recorded ciphertext hash; mid got gen's key against it.
@@ -144,12 +148,16 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
     const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet'], { env });
     assert.equal(resumed.code, 0, resumed.stderr);
     const ev = readJournal(journal).events;
-    const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));
+    const session2 = ev.slice(ev.findLastIndex((e) => e.type === 'run-resumed'));
     const restored = decisions(session2).find((d) => d.type === 'run-secrets');
     assert.ok(restored?.type === 'run-secrets');
     assert.deepEqual([restored.restoredHashes, restored.notReused], [0, ['gen[0]']]);
     assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['gen', 'mid', 'last']);
     assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
     assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+    // The resumed run's receipt verifies against the master key, outputs included.
+    const pin = (await runCli(['master', 'key', '--pin'], { env })).stdout.trim();
+    const verified = await runCli(['receipt', 'verify', path.join(out, 'receipt.json'), '--master-key', pin, '--outputs', out], { env });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 });

@@ -12,6 +12,7 @@ import { RunCa } from '../../src/crypto/run-ca.js';
 import { derToPem } from '../../src/crypto/x509-issue.js';
 import { DataPort, serialOf } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext, FetchError } from '../../src/worker/attested/fetch.js';
+import { THREADED_FROM } from '../../src/worker/attested/hash-sink.js';
 import { ciphertext, runPki, sha256 } from './data-pki.js';
 
 /** A raw TLS client (no run-CA check of the server): what reaches it, and whether the port closed on it. */
@@ -155,6 +156,27 @@ describe('§15 data port', () => {
       fs.copyFileSync(fresh.file, c.file);
       const d2 = path.join(c.dir, 'substituted.age');
       await assert.rejects(fetchCiphertext(consumer, source, { id: c.file, sha256: c.sha256 }, d2), (e: unknown) => e instanceof FetchError && e.reason === 'hash-mismatch');
+      assert.equal(fs.existsSync(d2), false);
+    } finally {
+      await port.close();
+    }
+  });
+
+  test('§15.3 a ciphertext large enough to be hashed off the event loop arrives whole, and a tampered one is refused', async () => {
+    const { pki, port, c: small, source } = await producer();
+    try {
+      const consumer = await pki.worker('enclaves-2');
+      const big = await ciphertext(Buffer.alloc(THREADED_FROM + 123_457, 7), small.dir);
+      port.offer(big.file, big.file, big.sha256);
+      const dest = path.join(big.dir, 'big.age');
+      const r = await fetchCiphertext(consumer, source, { id: big.file, sha256: big.sha256 }, dest);
+      assert.equal(r.bytes, big.bytes.length);
+      assert.equal(sha256(fs.readFileSync(dest)), big.sha256);
+      const bad = Buffer.from(big.bytes);
+      bad[THREADED_FROM] = (bad[THREADED_FROM] ?? 0) ^ 0x80;
+      fs.writeFileSync(big.file, bad);
+      const d2 = path.join(big.dir, 'big-tampered.age');
+      await assert.rejects(fetchCiphertext(consumer, source, { id: big.file, sha256: big.sha256 }, d2), (e: unknown) => e instanceof FetchError && e.reason === 'hash-mismatch');
       assert.equal(fs.existsSync(d2), false);
     } finally {
       await port.close();

@@ -26,7 +26,7 @@ export const split = defineTask({
       const start = bounds[i] ?? 0;
       const end = bounds[i + 1] ?? start;
       // createReadStream's `end` is inclusive; an empty range gets an empty file.
-      const src = end > start ? createReadStream(corpus, { start, end: end - 1 }) : [];
+      const src = end > start ? createReadStream(corpus, { start, end: end - 1, highWaterMark: 1 << 20 }) : [];
       await pipeline(src, createWriteStream(out));
       chunks.push(out);
     }

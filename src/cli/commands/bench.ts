@@ -115,7 +115,7 @@ export function register(program: Command): void {
         'threads. Configurations needing SGX, SEV-SNP or TDX hardware this machine lacks, or support this build\n' +
         'lacks, are listed as not run, with the reason — never estimated.\n' +
         'Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts; while it runs, <timestamp>.partial.json\n' +
-        'holds the cases finished so far (removed at the end; render it with --report if the run is cut short).\n\n' +
+        'holds every run finished so far (removed at the end; render it with --report if the run is cut short).\n\n' +
         'Exit status: 0 all runs succeeded; 1 some run failed (results are still written); 2 invalid options.\n' +
         'Examples:\n  sealflow bench --quick\n  sealflow bench --only word-count,dna-alignment --runs 5\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench',
     )

@@ -29,4 +29,5 @@ export const commands: readonly CommandEntry[] = [
   { name: 'broker', load: () => import('./broker.js') },
   { name: 'receipt', load: () => import('./receipt.js') },
   { name: 'bench', load: () => import('./bench.js') },
+  { name: 'tools', load: () => import('./tools.js') },
 ];

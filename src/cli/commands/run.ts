@@ -14,12 +14,13 @@ import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
 import { configureAttested } from '../../engine/attested/session.js';
-import { encryptedResumePlatform, locateRun } from '../../engine/attested/run-secrets.js';
+import { checkEncryptedResume, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
 import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
 import { masterPassphrase } from '../passphrase.js';
 import type { EngineDeployment } from '../../engine/workers.js';
+import { commandCheckPath, type ToolsSettings } from '../../engine/tools.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
 import type { PortValue, Step } from '../../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
@@ -96,8 +97,9 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const workflow = await loadWorkflow(flowPath);
   const configFile = opts.config ?? base?.configFile;
   const config = await loadRunConfig(workflow, configFile);
-  // An encrypted run resumes encrypted (on attested sim workers unless --platform is given; --no-encrypt refused).
-  const platformOverride = encryptedResumePlatform(opts.resume !== undefined ? new RunDir(opts.stateDir, opts.resume).root : undefined, platformFlag(opts.platform), opts.encrypt);
+  // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given, and stays encrypted.
+  const platformOverride = platformFlag(opts.platform ?? base?.platform);
+  if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, opts.encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
@@ -110,6 +112,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     }
   }
   const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
+  const toolSettings: ToolsSettings = { ...(config.path !== undefined ? { path: config.path } : {}), ...(config.tools !== undefined ? { pins: config.tools } : {}) };
   const runId = opts.resume ?? newRunId();
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
@@ -120,7 +123,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   let concurrency: number;
   let receipt: PendingReceipt;
   try {
-    await checkTasks(workflow);
+    await checkTasks(workflow, commandCheckPath(toolSettings, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
@@ -162,6 +165,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       concurrency,
       keepGoing: opts.keepGoing === true || base?.keepGoing === true,
       ...(config.file !== undefined ? { configFile: config.file } : {}),
+      ...(platformOverride !== undefined ? { platform: platformOverride } : {}),
+      tools: toolSettings,
       ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
       onEvent: progress.onEvent,
       signal: abort.signal,

@@ -18,13 +18,15 @@
  * - gives the engine the run hash key: every resume hash of an encrypted run
  *   is HMAC-SHA-256 under it (src/engine/hash.ts).
  *
- * Runs without attested workers get null: they keep plain SHA-256 hashes.
+ * Runs without attested workers get null: they keep plain SHA-256 hashes;
+ * resuming an encrypted run that way is refused (InputError).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OperationError } from '../../errors.js';
+import { InputError, OperationError } from '../../errors.js';
 import type { PortValue } from '../../workflow/model.js';
 import { recordCiphertext } from '../broker/release.js';
+import { ContentHasher } from '../hash.js';
 import type { BrokerDecision } from '../broker/types.js';
 import type { RunDir } from '../run-dir.js';
 import type { PriorSuccess } from '../scheduler.js';
@@ -83,10 +85,14 @@ function removeStaleSessions(runId: string, current: string): void {
 
 export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun | null> {
   const pending = existingSession(req.runId);
-  if (!pending) return null;
+  const file = path.join(req.runDir.root, RUN_SECRETS_FILE);
+  if (!pending) {
+    // Resuming an encrypted run on the plain path would hand its ciphertexts to workers that cannot read them and publish plaintext.
+    if (req.resumed && fs.existsSync(file)) throw new InputError(`run ${req.runId} is encrypted (it has ${file}) but would be resumed unencrypted; resume it without --no-encrypt; nothing ran`);
+    return null;
+  }
   const session = await pending;
   const s = session.secrets;
-  const file = path.join(req.runDir.root, RUN_SECRETS_FILE);
   if (!s.persisted) {
     // A session that generated fresh secrets for a run that has some would encrypt to the wrong run recipient.
     if (fs.existsSync(file)) throw new OperationError(`run ${req.runId}: its workers started before its run secrets (${file}) were located; nothing ran — resume it again`);
@@ -96,7 +102,13 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
   const prior = new Map<string, PriorSuccess>();
   const damaged: string[] = [];
   let restored = 0;
+  const hasher = new ContentHasher(s.hashKey);
   for (const [key, p] of req.prior) {
+    // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
+    if (p.outputsMac === undefined || p.outputsMac !== hasher.outputsMac(key, p.hash, p.outputs)) {
+      damaged.push(key);
+      continue;
+    }
     const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
     const hashes = await Promise.all(files.map(intactHash));
     if (hashes.some((h) => h === null)) {

@@ -7,11 +7,12 @@
  * hashed. A ciphertext whose size or SHA-256 is not the recorded one is
  * deleted and refused — before anything decrypts it.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { MAX_LINE, type DataSource, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
 import { peerTlsOptions, type PeerIdentity } from './data-port.js';
+import { hashingSink, type Sink } from './hash-sink.js';
 
 /** A failed pull, with a stable reason: `connect`, `server-identity`, `refused`, `closed`, `timeout`, `truncated`, `oversize`, `hash-mismatch`, `write`. */
 export class FetchError extends Error {
@@ -36,6 +37,8 @@ export interface FetchOptions {
   readonly revoked?: ReadonlySet<string>;
   /** Idle time after which the pull is abandoned (default 30 s). */
   readonly timeoutMs?: number;
+  /** Size from which hashing and writing run on a worker thread (default THREADED_FROM; bench/transfer compares). */
+  readonly threadedFrom?: number;
 }
 
 /** Why the producer's certificate is not the one of `slot` in this run, or undefined. */
@@ -56,7 +59,6 @@ function checkProducer(me: PeerIdentity, slot: string, cert: tls.PeerCertificate
 export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want: FetchRequest, dest: string, o: FetchOptions = {}): Promise<{ bytes: number; ms: number }> {
   const t0 = performance.now();
   const revoked = o.revoked ?? new Set<string>();
-  const out = fs.createWriteStream(dest, { flags: 'wx', mode: 0o600, highWaterMark: 4 << 20 });
   const socket = tls.connect({
     ...peerTlsOptions(me),
     host: source.host,
@@ -64,7 +66,7 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
     rejectUnauthorized: true,
     checkServerIdentity: (_host, cert) => checkProducer(me, source.slot, cert, revoked),
   });
-  const hash = createHash('sha256');
+  let sink: Sink | null = null;
   let header: GetResponse | null = null;
   let head = Buffer.alloc(0);
   let received = 0;
@@ -84,15 +86,18 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
         const identity = e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /producer/.test(e.message);
         fail(identity ? 'server-identity' : connected ? 'refused' : 'connect', e.message);
       });
-      out.on('error', (e) => fail('write', e.message));
       const body = (b: Buffer) => {
-        if (header?.type !== 'ok') return;
+        if (header?.type !== 'ok' || !sink || b.length === 0) return;
         received += b.length;
         if (received > header.size) return fail('oversize', `more than the announced ${header.size} bytes`);
-        hash.update(b);
-        if (!out.write(b)) {
-          socket.pause();
-          out.once('drain', () => socket.resume());
+        try {
+          const busy = sink.write(b);
+          if (busy) {
+            socket.pause();
+            void busy.then(() => socket.resume());
+          }
+        } catch (e) {
+          fail('write', e instanceof Error ? e.message : String(e));
         }
       };
       socket.on('data', (b: Buffer) => {
@@ -107,23 +112,25 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
         }
         if (header.type === 'refused') return fail('refused', `the producer refused: ${String(header.reason)}`);
         if (header.type !== 'ok' || !Number.isSafeInteger(header.size) || header.size < 0) return fail('refused', 'the answer is not a data-port response');
+        try {
+          sink = hashingSink(dest, header.size, o.threadedFrom);
+        } catch (e) {
+          return fail('write', e instanceof Error ? e.message : String(e));
+        }
         body(head.subarray(nl + 1));
       });
       socket.on('end', () => {
         if (header?.type !== 'ok') return fail('closed', connected ? 'the producer closed the connection (refused?)' : 'the connection closed');
         if (received !== header.size) return fail('truncated', `${received} of ${header.size} bytes`);
-        out.end(() => resolve());
+        resolve();
       });
     });
-    const sha = hash.digest('hex');
+    const sha = await (sink as Sink | null)?.end();
+    sink = null;
     if (sha !== want.sha256) throw new FetchError('hash-mismatch', `pulling ${want.id} from worker ${source.slot}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${want.sha256}); refusing it before decryption`);
     return { bytes: received, ms: performance.now() - t0 };
   } catch (e) {
-    await new Promise<void>((r) => {
-      if (out.closed) return r();
-      out.once('close', () => r());
-      out.destroy();
-    });
+    await (sink as Sink | null)?.destroy();
     await fs.promises.rm(dest, { force: true });
     throw e instanceof FetchError ? e : new FetchError('write', e instanceof Error ? e.message : String(e));
   }

@@ -60,7 +60,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     name: ctx.slot,
     // Lost master or shutdown: no decrypted input or scratch outlives this process.
     onStop: () => {
-      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true });
+      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },
     assign(msg, loop) {
       if (!isSealed(msg)) {
@@ -73,6 +73,9 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       void prepareSealed(msg, ctx.keyReceivingKey, codeDir, data.puller).then(
         (prep) =>
           loop.run(prep.msg, async (r) => {
+            // Stopping (lost master): nothing is sealed or sent any more; onStop wipes the plaintext. Sealing a log
+            // now would create files in the directories being wiped.
+            if (loop.stopping) return r;
             const done = await prep.finish(r);
             for (const d of dirs) plaintextDirs.delete(d);
             if (done.type === 'succeeded') data.offer(done.outputs);

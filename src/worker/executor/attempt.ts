@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AssignMsg, FailedMsg, SucceededMsg } from '../../protocol/execution.js';
-import { runCommand } from './command.js';
+import type { ToolCheck } from '../../protocol/execution.js';
+import { runCommand, toolsDirOf } from './command.js';
 import { runTask } from './task.js';
 import { ensureDir, Keeper } from './outputs.js';
 
@@ -54,13 +55,14 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
   const started = performance.now();
   const abort = new AbortController();
   const duration = () => Math.round(performance.now() - started);
-  const failed = (message: string, stderrTail: string, exitStatus: number | null = null, signal: string | null = null): AttemptResult => ({
+  const failed = (message: string, stderrTail: string, exitStatus: number | null = null, signal: string | null = null, tools?: readonly ToolCheck[]): AttemptResult => ({
     type: 'failed',
     exitStatus,
     signal,
     message,
     stderrTail,
     durationMs: duration(),
+    ...(tools !== undefined ? { tools } : {}),
   });
 
   const run = async (): Promise<AttemptResult> => {
@@ -76,15 +78,17 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
           ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper, onStarted })
           : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
-      if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal);
+      const tools = 'tools' in r ? r.tools : undefined;
+      if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal, tools);
       keeper.finish();
-      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration() };
+      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration(), ...(tools !== undefined ? { tools } : {}) };
     } catch (e) {
       if (abort.signal.aborted) return { type: 'cancelled' };
       return failed(e instanceof Error ? e.message : String(e), tailOf(errLog));
     } finally {
       // After success scratch has become the output directory; otherwise it goes.
       if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
+      fs.rmSync(toolsDirOf(msg.scratchDir), { recursive: true, force: true });
     }
   };
   return { done: run(), cancel: () => abort.abort() };

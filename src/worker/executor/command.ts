@@ -7,14 +7,20 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
+import type { AssignMsg, ExecSpec, ToolCheck } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
 import { collectCommandOutputs, type Keeper } from './outputs.js';
 import { expandArgv, expandString, type TemplateScope } from './template.js';
+import { prepareProgram } from './tools.js';
 
 export type RunOutcome =
-  | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null }
-  | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string };
+  | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null; readonly tools?: readonly ToolCheck[] }
+  | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string; readonly tools?: readonly ToolCheck[] };
+
+/** The attempt's private directory for verified tool copies (docs/protocol.md §10.3), beside scratch; removed with it. */
+export function toolsDirOf(scratchDir: string): string {
+  return `${scratchDir}.tools`;
+}
 
 /** Process groups of the commands running now (each command leads its own group). */
 export const liveGroups = new Set<number>();
@@ -43,8 +49,14 @@ export async function runCommand(
   const argv = expandArgv(exec.argv, scope, exec.shell);
   const program = argv[0];
   if (program === undefined || program === '') return { ok: false, message: 'the command expanded to an empty argv', exitStatus: null, signal: null };
+  // §10.3: the fixed PATH (encrypted runs, or `path:`), and the pinned tools checked before anything runs.
+  const pathEnv = exec.path ?? io.pathEnv;
+  const prepared = await prepareProgram(msg.label, program, exec, pathEnv, msg.scratchDir, toolsDirOf(msg.scratchDir));
+  const tools = prepared.checks.length > 0 ? { tools: prepared.checks } : {};
+  if (!prepared.ok) return { ok: false, message: prepared.message, exitStatus: null, signal: null, stderrTail: '', ...tools };
+  if (io.signal.aborted) return { ok: false, message: 'cancelled before it started', exitStatus: null, signal: null, stderrTail: '', ...tools };
   const env: Record<string, string> = {
-    PATH: io.pathEnv,
+    PATH: pathEnv,
     HOME: msg.scratchDir,
     TMPDIR: msg.scratchDir,
     LANG: 'C.UTF-8',
@@ -57,7 +69,7 @@ export async function runCommand(
   const errFd = fs.openSync(io.errLog, 'w');
   let child;
   try {
-    child = spawn(program, argv.slice(1), { cwd: msg.scratchDir, env, stdio: ['ignore', outFd, errFd], detached: true });
+    child = spawn(prepared.file, argv.slice(1), { argv0: program, cwd: msg.scratchDir, env, stdio: ['ignore', outFd, errFd], detached: true });
   } finally {
     fs.closeSync(outFd);
     fs.closeSync(errFd);
@@ -96,11 +108,11 @@ export async function runCommand(
   if (result.error) {
     const e = result.error as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? `command not found on PATH: ${program}` : `could not start ${program}: ${e.message}`;
-    return { ok: false, message: why, exitStatus: null, signal: null, stderrTail: '' };
+    return { ok: false, message: why, exitStatus: null, signal: null, stderrTail: '', ...tools };
   }
   if (result.code !== 0) {
     const message = result.signal ? `${program} was killed by signal ${result.signal}` : `${program} exited with status ${result.code}`;
-    return { ok: false, message, exitStatus: result.code, signal: result.signal };
+    return { ok: false, message, exitStatus: result.code, signal: result.signal, ...tools };
   }
-  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0 };
+  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0, ...tools };
 }

@@ -58,8 +58,11 @@ export function executorLoop(o: ExecutorLoopOptions): ExecutorLoop {
       stopping = true;
       for (const a of running.values()) a.cancel();
       await Promise.race([Promise.allSettled([...running.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 5000))]);
-      o.onStop?.();
-      process.exit(code);
+      try {
+        o.onStop?.();
+      } finally {
+        process.exit(code);
+      }
     },
   };
   // §11: answer the master's beats; a master silent for its timeout is as gone as a closed channel.

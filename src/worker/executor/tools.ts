@@ -1,0 +1,146 @@
+/**
+ * Fixed PATH and pinned tools (docs/protocol.md §10.3): before a command step
+ * executes anything, the executor resolves its program on the assignment's
+ * fixed PATH (or the pin's absolute path), hashes the file, and refuses to
+ * exec when a pinned SHA-256 differs or the pinned tool is missing.
+ *
+ * Time of check / time of use: a pinned native executable (ELF that does not
+ * find its libraries through `$ORIGIN`) is hashed while it is copied into the
+ * attempt's private directory (0700, beside scratch), and the copy — exactly
+ * the verified bytes — is what runs. Scripts and `$ORIGIN` binaries must run
+ * from where they are installed (their interpreter or loader looks beside
+ * them), so they run from the resolved absolute path that was hashed; the
+ * window between hash and exec stays open for them (§10.3).
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExecSpec, ToolCheck, ToolPinSpec } from '../../protocol/execution.js';
+
+type CommandSpec = Extract<ExecSpec, { kind: 'command' }>;
+
+export type PreparedProgram =
+  | { readonly ok: true; /** What to spawn. */ readonly file: string; readonly checks: readonly ToolCheck[] }
+  | { readonly ok: false; readonly message: string; readonly checks: readonly ToolCheck[] };
+
+const CHUNK = 1 << 20;
+const ORIGIN = Buffer.from('$ORIGIN');
+const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `dir/name` on `searchPath`; undefined if none. */
+export async function resolveOnPath(name: string, searchPath: string): Promise<string | undefined> {
+  for (const dir of searchPath.split(':')) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export interface Hashed {
+  readonly sha256: string;
+  /** The copy holds exactly the hashed bytes and may run in place of the original. */
+  readonly copyRunnable: boolean;
+}
+
+/** SHA-256 of `file`, read once through one descriptor; with `copyTo`, the same bytes are written there (mode 0700). */
+export async function hashFile(file: string, copyTo?: string): Promise<Hashed> {
+  const h = createHash('sha256');
+  const src = await open(file, 'r');
+  const dst = copyTo === undefined ? undefined : await open(copyTo, 'wx', 0o700);
+  let elf = false;
+  let origin = false;
+  let carry = Buffer.alloc(0);
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let first = true;
+    for (;;) {
+      const { bytesRead } = await src.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      h.update(chunk);
+      if (first) elf = chunk.subarray(0, 4).equals(ELF);
+      first = false;
+      if (dst) {
+        await dst.write(chunk);
+        if (!origin) {
+          const scan = Buffer.concat([carry, chunk]);
+          origin = scan.includes(ORIGIN);
+          carry = scan.subarray(Math.max(0, scan.length - ORIGIN.length + 1));
+        }
+      }
+    }
+  } finally {
+    await src.close();
+    await dst?.close();
+  }
+  return { sha256: h.digest('hex'), copyRunnable: dst !== undefined && elf && !origin };
+}
+
+function mismatch(label: string, tool: string, file: string, expected: string, actual: string): string {
+  return (
+    `step ${label}: tool ${tool} at ${file} has SHA-256 ${actual}, but the run configuration pins ${expected}; it was not executed. ` +
+    `If the tool was updated on purpose, update its pin ('sealflow tools pin ${file}' prints the new entry); otherwise find out what changed it.`
+  );
+}
+
+function missing(label: string, tool: string, where: string): string {
+  return `step ${label}: pinned tool ${tool} was not found ${where}; nothing was executed. Install it there, or correct the pin's 'path:' in the run configuration ('sealflow tools pin <file>' prints an entry).`;
+}
+
+/**
+ * Resolves and checks what a command runs. Without a fixed PATH and without
+ * pins it changes nothing (the plain executor's behaviour). `privateDir` is
+ * where a verified copy may go; the caller removes it after the attempt.
+ */
+export async function prepareProgram(label: string, program: string, exec: CommandSpec, pathEnv: string, cwd: string, privateDir: string): Promise<PreparedProgram> {
+  const pins: Readonly<Record<string, ToolPinSpec>> = exec.tools ?? {};
+  const fixed = exec.path !== undefined;
+  if (!fixed && Object.keys(pins).length === 0) return { ok: true, file: program, checks: [] };
+  const checks: ToolCheck[] = [];
+  const check = async (tool: string, pin: ToolPinSpec, file: string | undefined, where: string, copy: boolean): Promise<{ refused?: string; run?: string }> => {
+    if (file === undefined || !(await isExecutableFile(file))) return { refused: missing(label, tool, where) };
+    const real = await realpath(file);
+    let copyTo: string | undefined;
+    if (copy) {
+      await mkdir(privateDir, { recursive: true, mode: 0o700 });
+      copyTo = path.join(privateDir, tool);
+      await rm(copyTo, { force: true });
+    }
+    const hashed = await hashFile(real, copyTo);
+    checks.push({ tool, path: real, sha256: hashed.sha256, expected: pin.sha256 });
+    if (hashed.sha256 !== pin.sha256) return { refused: mismatch(label, tool, real, pin.sha256, hashed.sha256) };
+    if (copyTo !== undefined && !hashed.copyRunnable) await rm(copyTo, { force: true });
+    return { run: hashed.copyRunnable && copyTo !== undefined ? copyTo : real };
+  };
+  const pinnedWhere = (pin: ToolPinSpec) => (pin.path !== undefined ? `at ${pin.path}` : `on the fixed PATH ${pathEnv}`);
+
+  if (exec.shell) {
+    // The script finds its tools on the same fixed PATH; each pinned tool it names is checked first (it runs in place).
+    for (const [tool, pin] of Object.entries(pins)) {
+      const r = await check(tool, pin, pin.path ?? (await resolveOnPath(tool, pathEnv)), pinnedWhere(pin), false);
+      if (r.refused !== undefined) return { ok: false, message: r.refused, checks };
+    }
+    return { ok: true, file: program, checks };
+  }
+  const tool = path.basename(program);
+  const pin = pins[tool];
+  const resolved = program.includes('/') ? path.resolve(cwd, program) : (pin?.path ?? (await resolveOnPath(program, pathEnv)));
+  if (pin === undefined) {
+    if (resolved === undefined) return { ok: false, message: `step ${label}: command not found on the fixed PATH ${pathEnv}: ${program}. Install it in one of those directories, set 'path:' in the run configuration, or give its absolute path.`, checks };
+    return { ok: true, file: resolved, checks };
+  }
+  const r = await check(tool, pin, resolved, program.includes('/') ? `at ${resolved}` : pinnedWhere(pin), true);
+  if (r.refused !== undefined || r.run === undefined) return { ok: false, message: r.refused ?? missing(label, tool, pinnedWhere(pin)), checks };
+  return { ok: true, file: r.run, checks };
+}

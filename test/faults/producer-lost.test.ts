@@ -1,0 +1,85 @@
+/**
+ * docs/protocol.md §12.2, §13.3 with §15: a consumer is told to pull an
+ * input straight from the worker that produced it, and that producer dies
+ * before it has served anything (it hangs — SIGSTOP — when the consumer is
+ * assigned, and is SIGKILLed once the master has named it as the source).
+ * On local deployments every ciphertext is also in the run directory, so
+ * the consumer falls back to the master's copy, checked against the same
+ * recorded hash; no producer runs again, and the decrypted result equals an
+ * undisturbed plain run's. Repeated FAULT_RUNS times.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decrypt } from '../../src/crypto/index.js';
+import { readIdentityFile } from '../../src/crypto/keyfile.js';
+import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import { cmd, events, tmpDir, workflow } from '../engine/build.js';
+import { alive } from '../cli/run-helpers.js';
+import { fileBytes } from './chain.js';
+import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-producerlost-'));
+process.env['SEALFLOW_HOME'] = path.join(home, 'home');
+process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
+
+// Two producers run at once (one per worker); the consumer reads both, so one of its inputs comes from the other worker.
+const wf = workflow(
+  [
+    cmd('p1', { argv: ['seq', '1', '3000'], stdout: 'o', out: { o: 'file o' } }),
+    cmd('p2', { argv: ['seq', '3001', '6000'], stdout: 'o', out: { o: 'file o' } }),
+    // The consumer takes a moment, so that the run is still going when the master notices its lost producer.
+    cmd('c', { argv: ['sh', '-c', 'sleep 0.3; cat "$1" "$2" | cksum; tail -n 2 "$2"', 'sh', '$(a)', '$(b)'], stdout: 'o', in: { a: { type: 'file', from: 'p1/o' }, b: { type: 'file', from: 'p2/o' } }, out: { o: 'file o' } }),
+  ],
+  { outputs: { result: { type: 'file', from: 'c/o' } } },
+);
+let clean: Buffer;
+
+before(async () => {
+  const { outcome } = await faultRun(wf);
+  assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+  clean = fileBytes(outcome.outputs['result']);
+});
+
+const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+
+describe('§13.3 a producer lost before it served its output', () => {
+  test(`§13.3 the consumer of a producer that died before serving falls back to the master's copy; nothing re-runs; decrypted result byte-identical (${FAULT_RUNS} runs)`, async () => {
+    for (let i = 0; i < FAULT_RUNS; i++) {
+      const producers = new Map<string, string>();
+      let victim: { id: string; pid: number } | null = null;
+      const { outcome } = await faultRun(wf, {
+        platform: 'sim',
+        stateDir: tmpDir('sealflow-producerlost-'),
+        onEvent: (e, pool) => {
+          if (e.type === 'step-started' && e.step !== 'c') producers.set(e.step, e.worker);
+          if (e.type === 'step-started' && e.step === 'c' && !victim) {
+            const other = [...producers.values()].find((w) => w !== e.worker);
+            assert.ok(other, `the producers ran on two workers: ${JSON.stringify([...producers])}`);
+            victim = { id: other, pid: workerOf(pool, other).pid };
+            process.kill(victim.pid, 'SIGSTOP'); // it can serve nothing from now on
+          }
+          // The consumer's keys are released and its producer named as the source: now the producer dies.
+          if (e.type === 'wcpac' && e.decision.type === 'key-release' && e.decision.decision === 'released' && e.decision.step.startsWith('c[0]#') && victim) process.kill(victim.pid, 'SIGKILL');
+        },
+      });
+      assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+      const v = victim as { id: string; pid: number } | null;
+      assert.ok(v, 'a producer was killed');
+      const ev = events(outcome.runDir);
+      for (const s of ['p1', 'p2', 'c']) assert.equal(ev.filter((e) => e.type === 'step-started' && e.step === s).length, 1, `${s} ran once`);
+      assert.ok(ev.some((e) => e.type === 'worker-lost' && e.worker === v.id), 'the producer\'s worker was lost');
+      const transfers = decisions(ev).flatMap((d) => (d.type === 'data-transfer' && d.from === v.id ? [d] : []));
+      assert.ok(transfers.length >= 1, 'the master named the lost producer as the source');
+      assert.deepEqual(transfers.map((t) => t.outcome), transfers.map(() => 'fallback'), `nothing came from the lost producer: ${JSON.stringify(transfers)}`);
+      const bytes = fs.readFileSync((outcome.outputs['result'] as { path: string }).path);
+      const parts: Buffer[] = [];
+      for await (const c of decrypt(await readIdentityFile(path.join(home, 'home', 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
+      assert.deepEqual(Buffer.concat(parts), clean);
+      assert.ok(await until(() => !alive(v.pid), 5000));
+    }
+  });
+});
