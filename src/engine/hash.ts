@@ -113,6 +113,44 @@ export class ContentHasher {
     return digest;
   }
 
+  /**
+   * Digests the File inputs of a run before the scheduler needs them, reading
+   * asynchronously: `file` hashes synchronously, which on a large owner input
+   * (1 GB, a loaded machine) held the master's event loop for seconds — long
+   * enough for its workers' watchdog (docs/protocol.md §11.3) to give up on it.
+   */
+  async warmFiles(values: unknown): Promise<void> {
+    const paths = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object') return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      const o = v as Record<string, unknown>;
+      if (o['class'] === 'File' && typeof o['path'] === 'string') {
+        if (typeof o['sha256'] !== 'string') paths.add(o['path']);
+        return;
+      }
+      for (const x of Object.values(o)) walk(x);
+    };
+    walk(values);
+    for (const p of paths) {
+      if (this.fileCache.has(p)) continue;
+      const h = this.h();
+      const fh = await fs.promises.open(p, 'r').catch(() => null);
+      if (!fh) continue; // `file` reports it when the step needs it
+      try {
+        const buf = Buffer.allocUnsafe(4 << 20);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          h.update(buf.subarray(0, bytesRead));
+        }
+      } finally {
+        await fh.close();
+      }
+      this.fileCache.set(p, h.digest('hex'));
+    }
+  }
+
   private digestFile(p: string): string {
     const h = this.h();
     const fd = fs.openSync(p, 'r');
