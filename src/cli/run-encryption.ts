@@ -7,6 +7,14 @@
 import { InputError } from '../errors.js';
 import type { EngineDeployment } from '../engine/workers.js';
 
+/** A deployment's `transfers:` (docs/protocol.md §15.7) must be `master` or `direct`. */
+export function checkTransfers(deployments: readonly EngineDeployment[]): void {
+  for (const d of deployments) {
+    const t = d.options['transfers'];
+    if (t !== undefined && t !== 'master' && t !== 'direct') throw new InputError(`deployment ${d.id}: transfers: ${JSON.stringify(t)} — expected master (read other workers' outputs from the master's copy) or direct (pull them from the producing worker)`);
+  }
+}
+
 /** Throws (exit 2, nothing started) unless every deployment the run uses may run unencrypted. */
 export function checkNoEncrypt(used: readonly EngineDeployment[]): void {
   for (const d of used) {

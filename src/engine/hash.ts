@@ -23,6 +23,23 @@ export interface InstanceHashInput {
   readonly inputs: Readonly<Record<string, PortValue>>;
 }
 
+const AGE_MAGIC = 'age-encryption.org/v1\n';
+
+/** Whether `p` is a binary age file (its first bytes), so its SHA-256 is of ciphertext. */
+function isAgeFile(p: string): boolean {
+  try {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const b = Buffer.alloc(AGE_MAGIC.length);
+      return fs.readSync(fd, b, 0, b.length, 0) === b.length && b.toString('latin1') === AGE_MAGIC;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 let shared: Buffer | null = null;
 /** One read buffer for all synchronous hashing (allocating 1 MiB per file showed in profiles). */
 function readBuffer(): Buffer {
@@ -76,11 +93,12 @@ export class ContentHasher {
     if (Array.isArray(v)) return v.map((x) => this.canonical(x));
     const o = v as Record<string, unknown>;
     if (o['class'] === 'File' && typeof o['path'] === 'string') {
-      return { file: typeof o['sha256'] === 'string' && !this.key ? o['sha256'] : this.file(o['path']) };
+      // A ciphertext's recorded SHA-256 reveals nothing guessable: keyed runs use it too (then HMAC'd in `instance`), instead of reading the file again.
+      return { file: typeof o['sha256'] === 'string' && (!this.key || isAgeFile(o['path'])) ? o['sha256'] : this.file(o['path']) };
     }
     if (o['class'] === 'Directory' && typeof o['path'] === 'string') {
       // A sealed directory (docs/protocol.md §10.1) is one age file: hashed like a file.
-      if (typeof o['sha256'] === 'string') return { dir: this.key ? this.file(o['path']) : o['sha256'] };
+      if (typeof o['sha256'] === 'string') return { dir: this.key && !isAgeFile(o['path']) ? this.file(o['path']) : o['sha256'] };
       return { dir: this.directory(o['path']) };
     }
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, this.canonical(o[k])]));
@@ -93,6 +111,44 @@ export class ContentHasher {
     const digest = this.digestFile(p);
     this.fileCache.set(p, digest);
     return digest;
+  }
+
+  /**
+   * Digests the File inputs of a run before the scheduler needs them, reading
+   * asynchronously: `file` hashes synchronously, which on a large owner input
+   * (1 GB, a loaded machine) held the master's event loop for seconds — long
+   * enough for its workers' watchdog (docs/protocol.md §11.3) to give up on it.
+   */
+  async warmFiles(values: unknown): Promise<void> {
+    const paths = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object') return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      const o = v as Record<string, unknown>;
+      if (o['class'] === 'File' && typeof o['path'] === 'string') {
+        if (typeof o['sha256'] !== 'string') paths.add(o['path']);
+        return;
+      }
+      for (const x of Object.values(o)) walk(x);
+    };
+    walk(values);
+    for (const p of paths) {
+      if (this.fileCache.has(p)) continue;
+      const h = this.h();
+      const fh = await fs.promises.open(p, 'r').catch(() => null);
+      if (!fh) continue; // `file` reports it when the step needs it
+      try {
+        const buf = Buffer.allocUnsafe(4 << 20);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          h.update(buf.subarray(0, bytesRead));
+        }
+      } finally {
+        await fh.close();
+      }
+      this.fileCache.set(p, h.digest('hex'));
+    }
   }
 
   private digestFile(p: string): string {

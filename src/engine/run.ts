@@ -159,6 +159,9 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     await journal.close();
     throw e;
   }
+  // Large owner inputs are hashed here, asynchronously: the scheduler's hashing is synchronous (§11.3).
+  const hasher = new ContentHasher(encrypted?.hashKey);
+  await hasher.warmFiles(req.inputs);
   const scheduler = new Scheduler({
     workflow: req.workflow,
     inputs: req.inputs,
@@ -168,7 +171,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     runDir,
     bundle: bundle ? { file: runDir.bundle, tasks: bundle } : null,
     prior: encrypted?.prior ?? prior,
-    hasher: new ContentHasher(encrypted?.hashKey),
+    hasher,
     journal,
     reveal: (v) => revealSealed(runId, v),
     commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),

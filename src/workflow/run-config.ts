@@ -17,7 +17,7 @@ export const CONNECTORS: readonly ConnectorKind[] = ['local'];
 export const PLATFORMS: readonly PlatformKind[] = ['none', 'sim'];
 
 /** Connector-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const CONNECTOR_OPTION_KEYS: Readonly<Record<ConnectorKind, readonly string[]>> = { local: [] };
+export const CONNECTOR_OPTION_KEYS: Readonly<Record<ConnectorKind, readonly string[]>> = { local: ['transfers'] };
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`). */
 export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: ['policy'], sim: ['policy'] };
 

@@ -14,6 +14,8 @@ export const FAULT_RUNS = Math.max(1, Number(process.env['SEALFLOW_FAULT_RUNS'] 
 export interface FaultRunOptions {
   readonly workers?: number;
   readonly platform?: 'none' | 'sim';
+  /** The deployment's options (e.g. `transfers: direct` to pull worker to worker, docs/protocol.md §15.7). */
+  readonly options?: Readonly<Record<string, unknown>>;
   readonly heartbeat?: HeartbeatSettings;
   readonly inputs?: Readonly<Record<string, PortValue>>;
   readonly stateDir?: string;
@@ -24,7 +26,7 @@ export interface FaultRunOptions {
 
 export async function faultRun(wf: Workflow, o: FaultRunOptions = {}): Promise<{ outcome: RunOutcome; pool: WorkerPool }> {
   const runId = newRunId();
-  const deployments: EngineDeployment[] = [{ id: 'local', connector: 'local', platform: o.platform ?? 'none', workers: o.workers ?? 2, options: {} }];
+  const deployments: EngineDeployment[] = [{ id: 'local', connector: 'local', platform: o.platform ?? 'none', workers: o.workers ?? 2, options: o.options ?? {} }];
   const pool = await WorkerPool.start(runId, os.tmpdir(), deployments, o.heartbeat);
   const outcome = await executeRun({
     workflow: wf,

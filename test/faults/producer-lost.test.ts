@@ -53,6 +53,7 @@ describe('§13.3 a producer lost before it served its output', () => {
       let victim: { id: string; pid: number } | null = null;
       const { outcome } = await faultRun(wf, {
         platform: 'sim',
+        options: { transfers: 'direct' }, // pull from the producer (local deployments default to the master's copy, §15.7)
         stateDir: tmpDir('sealflow-producerlost-'),
         onEvent: (e, pool) => {
           if (e.type === 'step-started' && e.step !== 'c') producers.set(e.step, e.worker);

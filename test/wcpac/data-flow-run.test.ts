@@ -26,7 +26,7 @@ describe('§15 worker-to-worker transfers in a run', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-dataflow-'));
     const env = { SEALFLOW_HOME: path.join(root, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' };
     const config = path.join(root, 'sealflow.yaml');
-    fs.writeFileSync(config, 'deployments:\n  enclaves: { connector: local, platform: sim, workers: 2 }\ndefault: enclaves\n');
+    fs.writeFileSync(config, 'deployments:\n  enclaves: { connector: local, platform: sim, workers: 2, transfers: direct }\ndefault: enclaves\n');
     const wc = path.join(REPO, 'examples', 'word-count');
     const state = path.join(root, 'state');
     const sim = await runCli(['run', wc, '--config', config, '--state-dir', state, '--out', path.join(root, 'sim'), '--quiet'], { env });

@@ -27,7 +27,8 @@ import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.
 import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
-import { checkNoEncrypt } from '../run-encryption.js';
+import { checkNoEncrypt, checkTransfers } from '../run-encryption.js';
+import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
 
@@ -102,6 +103,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
+  checkTransfers(deployments);
   if (!opts.encrypt) checkNoEncrypt(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment));
   if (platformOverride !== undefined) {
     for (const s of workflow.steps) {
@@ -125,6 +127,8 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+    // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
+    if (!base && usedDeployments(workflow, deployments, placement).some((d) => d.encrypt === true || d.platform !== 'none')) preadmitInputs(runId, inputs);
     // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
     receipt = await prepareReceipt({ workflowFile: workflow.file, inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
   } catch (e) {

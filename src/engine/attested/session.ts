@@ -59,6 +59,8 @@ export interface AttestedDeployment {
   readonly platform: 'sim' | 'none';
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
+  /** §15.7: where its workers read inputs other workers produced. */
+  readonly transfers?: 'direct' | 'master';
 }
 
 export class AttestedSession {
@@ -94,13 +96,16 @@ export class AttestedSession {
   }
 
   static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
+    // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
+    const code = buildExecutorCode();
+    code.catch(() => undefined); // awaited below
     const master = await localMaster(warn);
     const owner = await ownerRecipient(settings.owner, warn);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealflow-attested-${runId}-`));
     const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
     const root = new SimRoot();
     const sim = new SimPlatform(runId, root);
-    const bundle = await sealExecutorBundle(await buildExecutorCode(), path.join(dir, 'executor.bundle'));
+    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'));
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
@@ -166,7 +171,7 @@ export class AttestedSession {
   }
 
   async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
-    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}) });
+    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
     const launcher = d.platform === 'sim' ? this.sim : nonePlatform;

@@ -45,6 +45,8 @@ export class DataSources {
   sourceFor(id: string, consumer: string): DataSource | undefined {
     const slot = this.#producer.get(id);
     if (slot === undefined || slot === consumer) return undefined;
+    // §15.7: a deployment configured for the master's copy neither pulls nor is pulled from.
+    if (this.broker.expected.get(slot)?.transfers === 'master' || this.broker.expected.get(consumer)?.transfers === 'master') return undefined;
     const address = this.#joined.get(slot)?.address;
     if (!address || this.broker.workers.get(slot)?.alive !== true) return undefined;
     return { slot, host: address.host, port: address.port };

@@ -14,5 +14,16 @@ export async function startAttested(runId: string, d: EngineDeployment, count: n
   const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
   const session = await attestedSession(runId);
   session.hold();
-  return session.start({ id: d.id, connector: d.connector, platform: d.platform, ...(policy !== undefined ? { policy } : {}) }, count, env, firstIndex);
+  return session.start({ id: d.id, connector: d.connector, platform: d.platform, ...(policy !== undefined ? { policy } : {}), transfers: transfersOf(d) }, count, env, firstIndex);
+}
+
+/**
+ * §15.7: `local` workers share the master's disk, where every ciphertext
+ * already is: they read the master's copy unless the deployment says
+ * `transfers: direct`. Other connectors pull from the producer by default.
+ */
+export function transfersOf(d: Pick<EngineDeployment, 'connector' | 'options'>): 'direct' | 'master' {
+  const t = d.options['transfers'];
+  if (t === 'direct' || t === 'master') return t;
+  return d.connector === 'local' ? 'master' : 'direct';
 }

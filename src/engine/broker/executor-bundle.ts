@@ -7,7 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { sealBundle } from '../../worker/provisioner/provisioner.js';
+import { readExecutorCache, writeExecutorCache } from './executor-cache.js';
 
 const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
 /** The crypto pool's worker, embedded in the bundle as source (src/worker/attested/crypto-pool.ts). */
@@ -30,13 +32,17 @@ export interface SealedBundle {
 
 /** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
 export async function buildExecutorCode(): Promise<string> {
+  const cached = readExecutorCache();
+  if (cached !== null) return cached;
   const esbuild = await import('esbuild');
-  const build = (entry: string, banner = '') => esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner } });
+  const build = (entry: string, banner = '') => esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner }, metafile: true });
   const [out, worker] = await Promise.all([build(ENTRY, REQUIRE_BUILTINS), build(CHUNK_WORKER)]);
   const file = out.outputFiles[0];
   const workerFile = worker.outputFiles[0];
   if (!file || !workerFile) throw new Error('esbuild produced no executor bundle');
-  return `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
+  const code = `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
+  writeExecutorCache(code, [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((f) => path.resolve(f)));
+  return code;
 }
 
 /** Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). */

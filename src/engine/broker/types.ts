@@ -16,6 +16,8 @@ export interface ExpectedSlot {
   readonly platform: PlatformName;
   /** The deployment's own policy (its `policy:` file), else the broker's. */
   readonly policy?: AttestationPolicy;
+  /** Where its workers read inputs another worker produced (docs/protocol.md §15.7): `direct` (the producer's data port; default) or `master` (the master's copy). */
+  readonly transfers?: 'direct' | 'master';
 }
 
 export interface AttestedWorker extends ExpectedSlot {

@@ -12,8 +12,12 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { derToPem } from '../../crypto/x509-issue.js';
 import { MAX_LINE, type DataAddress, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
+
+/** PEM of a DER certificate (here, not from crypto/x509-issue.ts: that module would pull pkijs, ~0.8 MB, into the executor bundle). */
+function derToPem(der: Uint8Array): string {
+  return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
 
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 /** A client has this long to send its request after the handshake. */

@@ -1,0 +1,38 @@
+/**
+ * docs/protocol.md §6–§7: the executor bundle. It embeds the crypto pool's
+ * worker (so large files are sealed on the pool inside the in-memory
+ * executor), stays free of the X.509 issuing code, and is cached in
+ * $SEALFLOW_HOME/cache keyed by the files esbuild read; a cache whose code
+ * does not match its hash is not used.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildExecutorCode } from '../../src/engine/broker/executor-bundle.js';
+import { readExecutorCache } from '../../src/engine/broker/executor-cache.js';
+
+describe('the executor bundle', () => {
+  test('embeds the chunk worker, leaves out pkijs, and is cached (0600) until its code or inputs change', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bundle-'));
+    const saved = process.env['SEALFLOW_HOME'];
+    process.env['SEALFLOW_HOME'] = home;
+    try {
+      const code = await buildExecutorCode();
+      assert.match(code, /^const __SEALFLOW_CHUNK_WORKER__ = "/);
+      assert.ok(!code.includes('pkijs') && code.length < 400_000, `bundle of ${code.length} chars`);
+      const file = path.join(home, 'cache', 'executor-bundle.json');
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(readExecutorCache(), code);
+      assert.equal(await buildExecutorCode(), code);
+      const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { code: string };
+      fs.writeFileSync(file, JSON.stringify({ ...c, code: `${c.code}\n// changed` }));
+      assert.equal(readExecutorCache(), null, 'code that does not match the recorded hash is not used');
+    } finally {
+      if (saved === undefined) delete process.env['SEALFLOW_HOME'];
+      else process.env['SEALFLOW_HOME'] = saved;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
