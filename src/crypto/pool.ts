@@ -10,6 +10,7 @@ import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch, type BatchResult } from './stream.js';
 import type { FileJob, FileJobFailure } from './filemode.js';
 import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
+import { trace } from './trace.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -57,6 +58,7 @@ export class ChunkPool implements ChunkExecutor {
   }
 
   #spawn(): PoolWorker {
+    trace('pool: spawning a worker');
     const worker = new Worker(new URL('./chunk-worker.js', import.meta.url));
     const pw: PoolWorker = { worker, busy: 0 };
     worker.unref();
