@@ -5,7 +5,7 @@ import { trace } from '../../crypto/trace.js';
 import { decryptFileToFile, isBinaryAgeFile } from '../../crypto/files.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import type { Identity } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
+import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   identity: string[];
@@ -66,5 +66,6 @@ export function register(program: Command): void {
         return decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) });
       });
       trace('done');
+      exitAfterPooledOutput(out, src.size);
     });
 }

@@ -5,7 +5,7 @@ import { trace } from '../../crypto/trace.js';
 import { encryptFileToFile } from '../../crypto/files.js';
 import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
 import type { Recipient } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
+import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   recipient: string[];
@@ -60,6 +60,7 @@ export function register(program: Command): void {
         return encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) });
       });
       trace('done');
+      exitAfterPooledOutput(out, src.size);
     });
 }
 
