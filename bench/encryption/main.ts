@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { writeIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadavg, summarize, timed, timedShell, type Measure, type Summary } from './measure.js';
+import { timeline } from './timeline.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '../../src/cli/main.js');
@@ -100,9 +101,11 @@ async function main(): Promise<void> {
   console.log('');
   console.log('case                 age s best/med   sealflow s best/med   MiB/s best sealflow/age   ratio best/med   peak RSS sf/age   CPU-s sf/age   ceiling');
   const verdicts: string[] = [];
+  const timelines: string[] = [];
   let worstRss = 0;
   for (const op of ['encrypt', 'decrypt'] as const) {
     for (const dest of ['/dev/null', out]) {
+      const name = `${op} → ${dest === '/dev/null' ? '/dev/null' : 'file'}`;
       const m: Record<Tool, Measure[]> = { sealflow: [], age: [] };
       for (let i = 0; i < runs; i++) {
         for (const tool of ['age', 'sealflow'] as const) {
@@ -111,10 +114,12 @@ async function main(): Promise<void> {
           m[tool].push(timed(cmd, args));
         }
       }
+      if (existsSync(out)) rmSync(out);
+      const [sfCmd, sfArgs] = command('sealflow', op, dest);
+      timelines.push(`${name}: ${timeline(sfCmd, sfArgs)}`);
       const a = summarize(m.age);
       const f = summarize(m.sealflow);
       worstRss = Math.max(worstRss, f.rssMiB);
-      const name = `${op} → ${dest === '/dev/null' ? '/dev/null' : 'file'}`;
       const fixed = op === 'encrypt' ? floors.sfEncEmpty.best : floors.sfDecEmpty.best;
       // The best ratio sealflow could reach if its payload work took no time at all.
       const ceiling = a.best / fixed;
@@ -137,6 +142,9 @@ async function main(): Promise<void> {
   console.log(`target ≥ ${TARGET}× age's throughput in every case (best of runs):`);
   for (const v of verdicts) console.log(`  ${v}`);
   console.log(`  peak RSS: max ${worstRss.toFixed(0)} MiB (limit < 100 MB = ${RSS_LIMIT_MIB.toFixed(1)} MiB): ${worstRss < RSS_LIMIT_MIB ? 'MET' : 'not met'}`);
+  console.log('');
+  console.log('one more sealflow run per case with SEALFLOW_CRYPTO_TRACE=1 (ms since its process started; per-thread ms of each step):');
+  for (const t of timelines) console.log(`  ${t}`);
   console.log(`load after: ${loadavg()}`);
   rmSync(tmp, { recursive: true, force: true });
 }
