@@ -6,6 +6,7 @@
  * Exit status, for every command: 0 success; 1 the operation was attempted
  * and failed; 2 the input or the command line was invalid and nothing was done.
  */
+import { prestartCryptoPool } from '../crypto/prestart.js';
 import { Command, CommanderError } from 'commander';
 import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
@@ -52,6 +53,9 @@ export function reportError(err: unknown): number {
   if (process.env['SEALFLOW_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 1;
 }
+
+// First: for encrypt/decrypt of a large file the crypto worker boots while the rest loads.
+prestartCryptoPool(process.argv.slice(2));
 
 // `sealflow … | head`: a reader that stops early is not an error.
 for (const stream of [process.stdout, process.stderr]) {

@@ -4,6 +4,9 @@ import { runFileBatches } from './filemode.js';
 import { collectChunkGarbage } from './gc.js';
 import { openBatch, sealBatch } from './stream.js';
 import type { BatchJob, FileJobMsg, FromWorker, ToWorker } from './pool-protocol.js';
+import { trace } from './trace.js';
+
+trace('worker: modules loaded');
 
 function views(job: BatchJob): [Uint8Array, Uint8Array] {
   return [

@@ -8,14 +8,16 @@
 import type { Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { dearmorIfArmored } from './armor.js';
-import { CorruptFileError, NoIdentityMatchError } from './errors.js';
+import { CorruptFileError } from './errors.js';
 import { readHeader, verifyHeaderMac, type Header } from './format.js';
-import { bufferSource, iterableSource, readFull, readableFrom, fileSource, type ByteSink, type ByteSource } from './io.js';
+import { bufferSource, iterableSource, readFull, fileSource, type ByteSink, type ByteSource } from './io.js';
+import { readableFrom } from './readable.js';
 import { runPayload, type PipelineOptions } from './pipeline.js';
 import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
-import { FILE_KEY_SIZE, type Identity } from './types.js';
+import { FILE_KEY_SIZE } from './types.js';
 
 export type { Header } from './format.js';
+export { unwrapFileKey } from './unwrap.js';
 
 /** Bytes, a Node Readable, or any async iterable of byte chunks. */
 export type ByteInput = Uint8Array | AsyncIterable<Uint8Array | string>;
@@ -37,23 +39,6 @@ export async function readHeaderOfFile(path: string): Promise<Header> {
   } finally {
     await fh.close();
   }
-}
-
-/**
- * Returns the file key of `header`, trying each identity in turn, after
- * checking the header MAC under that key. Throws NoIdentityMatchError if no
- * identity matches, CorruptFileError('header') if the header was modified.
- */
-export function unwrapFileKey(header: Header, identities: readonly Identity[]): Uint8Array {
-  for (const identity of identities) {
-    const fileKey = identity.unwrapFileKey(header.stanzas);
-    if (fileKey === null) continue;
-    if (fileKey.length !== FILE_KEY_SIZE) throw new CorruptFileError('header', 'the unwrapped file key is not 16 bytes');
-    if (!verifyHeaderMac(header, fileKey)) throw new CorruptFileError('header', 'the header MAC does not verify');
-    return fileKey;
-  }
-  const types = [...new Set(header.stanzas.map((s) => s.type))].join(', ');
-  throw new NoIdentityMatchError(`the file has ${header.stanzas.length} recipient stanza(s) of type ${types || 'none'}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { CorruptFileError } from './errors.js';
 import { encodeHeader, readHeader } from './format.js';
-import { unwrapFileKey } from './filekey.js';
+import { unwrapFileKey } from './unwrap.js';
 import { chunkTotal, runFileBatches, type FileJob, type FileJobFailure } from './filemode.js';
 import type { ByteSource } from './io.js';
 import { sharedPool, type ChunkPool } from './pool.js';

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 export interface ByteSource {
   /** Reads up to `into.length` bytes into `into`; 0 means end of input. */
@@ -112,45 +112,6 @@ export class BufferSink implements ByteSink {
   bytes(): Buffer {
     return Buffer.concat(this.parts);
   }
-}
-
-/**
- * A sink that feeds a Readable with backpressure. `run` drives the producer;
- * its rejection destroys the readable with that error, and destroying the
- * readable makes pending and later writes fail so the producer stops.
- */
-export function readableFrom(run: (sink: ByteSink) => Promise<void>): Readable {
-  let wake: (() => void) | null = null;
-  const readable = new Readable({
-    read() {
-      const w = wake;
-      wake = null;
-      w?.();
-    },
-  });
-  const closed = new Error('the output stream was closed before the end');
-  const sink: ByteSink = {
-    async write(data) {
-      if (readable.destroyed) throw closed;
-      if (readable.push(Buffer.from(data))) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      if (readable.destroyed) throw closed;
-    },
-  };
-  readable.on('close', () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  });
-  run(sink).then(
-    () => readable.push(null),
-    (err: unknown) => {
-      if (!readable.destroyed) readable.destroy(err instanceof Error ? err : new Error(String(err)));
-    },
-  );
-  return readable;
 }
 
 /** A source over a raw file descriptor (standard input redirected from a file). */

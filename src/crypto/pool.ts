@@ -11,6 +11,7 @@ import { openBatch, sealBatch, type BatchResult } from './stream.js';
 import type { FileJob, FileJobFailure } from './filemode.js';
 import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
 import { chunkWorkerUrl } from './worker-source.js';
+import { trace } from './trace.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -58,6 +59,7 @@ export class ChunkPool implements ChunkExecutor {
   }
 
   #spawn(): PoolWorker {
+    trace('pool: spawning a worker');
     const worker = new Worker(chunkWorkerUrl());
     const pw: PoolWorker = { worker, busy: 0 };
     worker.unref();

@@ -11,15 +11,15 @@
  * `openBatch` are what both the inline path and the worker pool execute.
  */
 import crypto from 'node:crypto';
-import { hkdf } from './format.js';
 
 export const CHUNK_SIZE = 64 * 1024;
 export const TAG_SIZE = 16;
 export const ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
 export const PAYLOAD_NONCE_SIZE = 16;
 
+/** HKDF-SHA-256 inline (not format.ts's helper): pool workers load this file and should load little else. */
 export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Buffer {
-  return hkdf(fileKey, nonce, 'payload');
+  return Buffer.from(crypto.hkdfSync('sha256', fileKey, nonce, 'payload', 32));
 }
 
 /** STREAM nonce: counter as 11 big-endian bytes, then the last-chunk flag. */

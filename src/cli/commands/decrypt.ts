@@ -1,11 +1,11 @@
 /** `sealflow decrypt`: age v1 decryption, like `age -d`; no unauthenticated plaintext is left behind. */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { decryptFileToFile, decryptTo, isBinaryAgeFile } from '../../crypto/index.js';
+import { trace } from '../../crypto/trace.js';
+import { decryptFileToFile, isBinaryAgeFile } from '../../crypto/files.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
-import { ScryptIdentity } from '../../crypto/scrypt.js';
 import type { Identity } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
+import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   identity: string[];
@@ -23,7 +23,10 @@ async function identitiesFrom(opts: Options): Promise<Identity[]> {
   for (const f of opts.identity) {
     ids.push(...(await readIdentityFile(f, (w) => process.stderr.write(`sealflow: warning: ${w}\n`))));
   }
-  if (opts.passphrase) ids.push(new ScryptIdentity(await getPassphrase(false)));
+  if (opts.passphrase) {
+    const { ScryptIdentity } = await import('../../crypto/scrypt.js');
+    ids.push(new ScryptIdentity(await getPassphrase(false)));
+  }
   if (ids.length === 0) throw new InputError('no identity: give -i FILE (an identity file) or -p for a passphrase');
   return ids;
 }
@@ -45,6 +48,7 @@ export function register(program: Command): void {
     .option('--master-key <key>', 'with --receipt: the master you trust, pin or public key file (default: the local master)')
     .option('--untar <dir>', 'the file is a directory output of an encrypted run (<id>.tar.age): extract it into DIR (new); same as decrypting to stdout | tar x')
     .action(async (input: string | undefined, opts: Options) => {
+      trace('action');
       prestartPool(input);
       if (opts.receipt !== undefined) {
         // Loaded only with --receipt: it brings the X.509 and signature modules.
@@ -60,11 +64,16 @@ export function register(program: Command): void {
       }
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
-      await finishOutput(out, src, () =>
-        // A binary age file to a temporary file (or /dev/null): the positional fast path.
-        src.fd !== null && src.size !== null && out.fd !== null && isBinaryAgeFile(src.fd)
-          ? decryptFileToFile(identities, src.fd, src.size, out.fd)
-          : decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) }),
-      );
+      trace('keys read, files open');
+      await finishOutput(out, src, async () => {
+        // A binary age file to a temporary file (or /dev/null): the positional fast path; else streams.
+        if (src.fd !== null && src.size !== null && out.fd !== null && isBinaryAgeFile(src.fd)) {
+          return decryptFileToFile(identities, src.fd, src.size, out.fd);
+        }
+        const { decryptTo } = await import('../../crypto/index.js');
+        return decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) });
+      });
+      trace('done');
+      exitAfterPooledOutput(out, src.size);
     });
 }

@@ -1,11 +1,11 @@
 /** `sealflow encrypt`: age v1 encryption, like `age -e`. */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { encryptFileToFile, encryptTo } from '../../crypto/index.js';
+import { trace } from '../../crypto/trace.js';
+import { encryptFileToFile } from '../../crypto/files.js';
 import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
-import { ScryptRecipient } from '../../crypto/scrypt.js';
 import type { Recipient } from '../../crypto/types.js';
-import { finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
+import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
   recipient: string[];
@@ -21,6 +21,7 @@ async function recipientsFrom(opts: Options): Promise<Recipient[]> {
   const keys = opts.recipient.length + opts.recipientsFile.length;
   if (opts.passphrase) {
     if (keys > 0) throw new InputError('-p/--passphrase cannot be combined with -r or -R (an scrypt recipient must be alone)');
+    const { ScryptRecipient } = await import('../../crypto/scrypt.js');
     return [new ScryptRecipient(await getPassphrase(true))];
   }
   if (keys === 0) throw new InputError('no recipients: give -r age1…, -R FILE, or -p for a passphrase');
@@ -44,16 +45,22 @@ export function register(program: Command): void {
     .option('-a, --armor', 'write ASCII-armored (PEM-like) text instead of binary')
     .option('-o, --output <file>', 'write to FILE (default: standard output)')
     .action(async (input: string | undefined, opts: Options) => {
+      trace('action');
       prestartPool(input);
       const recipients = await recipientsFrom(opts);
       const src = await openInput(input);
       const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });
-      await finishOutput(out, src, () =>
-        // File to file (or /dev/null): the positional fast path; otherwise streams.
-        src.fd !== null && src.size !== null && out.fd !== null && !opts.armor
-          ? encryptFileToFile(recipients, src.fd, src.size, out.fd)
-          : encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) }),
-      );
+      trace('keys read, files open');
+      await finishOutput(out, src, async () => {
+        // File to file (or /dev/null): the positional fast path; otherwise streams (loaded only then).
+        if (src.fd !== null && src.size !== null && out.fd !== null && !opts.armor) {
+          return encryptFileToFile(recipients, src.fd, src.size, out.fd);
+        }
+        const { encryptTo } = await import('../../crypto/index.js');
+        return encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) });
+      });
+      trace('done');
+      exitAfterPooledOutput(out, src.size);
     });
 }
 
