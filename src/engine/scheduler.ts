@@ -8,22 +8,26 @@
  * `keepGoing`, in which case only the steps downstream of it are cancelled.
  *
  * Every transition is journalled; the journal is what `show` and `--resume` read.
+ * The step/instance records are in step-graph.ts, what a step runs (code
+ * identity, exec spec, assign message) in step-exec.ts, reuse in reuse.ts.
  */
-import fs from 'node:fs';
 import type { PortValue, SourceRef, Step, Workflow } from '../workflow/model.js';
-import type { AssignMsg, ExecSpec, ToolPinSpec } from '../protocol/execution.js';
+import type { AssignMsg } from '../protocol/execution.js';
 import type { WorkerHandle } from '../connectors/connector.js';
 import type { StepFailed } from './events.js';
-import { codeIdentity, type ContentHasher } from './hash.js';
+import type { ContentHasher } from './hash.js';
 import type { Journal } from './journal.js';
-import type { RunDir } from './run-dir.js';
 import type { RunState, StepState } from './states.js';
 import { expandScatter, gatherOutputs, resolveStepInputs, resolveWorkflowOutput, ValueError, whenHolds } from './values.js';
 import type { AttemptResultMsg } from './workers.js';
+import { reusableOutputs, type PriorSuccess } from './reuse.js';
+import { StepExec, type StepExecOptions } from './step-exec.js';
+import { aggregateState, buildStepGraph, type Inst, type StepRec } from './step-graph.js';
+
+export { outputsIntact, type PriorSuccess } from './reuse.js';
 
 /** How often one instance may lose its worker before the run gives up on it (a step that kills every worker it runs on). */
 const MAX_WORKER_LOSSES = 3;
-import { taskKey, type TaskBundle } from './bundle.js';
 
 /** What the scheduler needs from the worker pool. */
 export interface Dispatcher {
@@ -32,29 +36,19 @@ export interface Dispatcher {
   cancel(id: string): void;
 }
 
-/** An earlier success of an instance (from the journal being resumed). */
-export interface PriorSuccess {
-  readonly hash: string;
-  readonly outputs: Readonly<Record<string, PortValue>>;
-  readonly outputsMac?: string;
-}
-
-export interface SchedulerOptions {
+/** Also `runDir`, `bundle` and `commandTools` (what a step runs: StepExecOptions in step-exec.ts). */
+export interface SchedulerOptions extends StepExecOptions {
   readonly workflow: Workflow;
   readonly inputs: Readonly<Record<string, PortValue>>;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly deploymentFor: (step: Step) => string;
-  readonly runDir: RunDir;
-  readonly bundle: { readonly file: string; readonly tasks: TaskBundle } | null;
   readonly prior: ReadonlyMap<string, PriorSuccess>;
   readonly hasher: ContentHasher;
   readonly journal: Journal;
   readonly dispatcher: Dispatcher;
   /** Encrypted runs: replaces sealed values by their plaintext (master memory only) where a step's inputs are resolved (docs/protocol.md §10.2). */
   readonly reveal?: (v: PortValue) => PortValue;
-  /** A command step's fixed PATH and the pins of the tools it runs (docs/protocol.md §10.3); absent: neither. */
-  readonly commandTools?: (step: Step) => { readonly path?: string; readonly tools?: Readonly<Record<string, ToolPinSpec>> };
 }
 
 export interface SchedulerResult {
@@ -64,31 +58,9 @@ export interface SchedulerResult {
   readonly message?: string;
 }
 
-interface StepRec {
-  readonly step: Step;
-  state: StepState;
-  waiting: number;
-  readonly upstream: StepRec[];
-  readonly dependents: StepRec[];
-  instances: Inst[];
-  finished: number;
-  outputs: Record<string, PortValue> | null;
-}
-
-interface Inst {
-  readonly rec: StepRec;
-  readonly index: number;
-  readonly inputs: Record<string, PortValue>;
-  state: StepState;
-  attempt: number;
-  /** Attempts lost with their worker: they do not count against `retries`. */
-  losses: number;
-  hash: string;
-  outputs: Record<string, PortValue> | null;
-}
-
 export class Scheduler {
-  private readonly recs = new Map<string, StepRec>();
+  private readonly recs: Map<string, StepRec>;
+  private readonly exec: StepExec;
   private readonly ready: Inst[] = [];
   private readyHead = 0;
   private readonly inFlight = new Map<string, Inst>();
@@ -100,20 +72,8 @@ export class Scheduler {
   readonly done = new Promise<SchedulerResult>((r) => (this.resolveDone = r));
 
   constructor(private readonly o: SchedulerOptions) {
-    for (const step of o.workflow.steps) {
-      this.recs.set(step.id, { step, state: 'pending', waiting: 0, upstream: [], dependents: [], instances: [], finished: 0, outputs: null });
-    }
-    for (const rec of this.recs.values()) {
-      const ups = new Set<string>();
-      for (const input of rec.step.inputs) for (const s of input.sources) if (s.kind === 'step-output') ups.add(s.step);
-      for (const id of ups) {
-        const up = this.recs.get(id);
-        if (!up) throw new Error(`step ${rec.step.id} reads from unknown step ${id}`);
-        rec.upstream.push(up);
-        up.dependents.push(rec);
-      }
-      rec.waiting = rec.upstream.length;
-    }
+    this.recs = buildStepGraph(o.workflow);
+    this.exec = new StepExec(o);
   }
 
   /** Starts scheduling; `done` resolves when the run has finished or stopped. */
@@ -188,33 +148,20 @@ export class Scheduler {
         this.instanceDone(inst, 'skipped');
         return;
       }
-      inst.hash = this.o.hasher.instance({ code: this.codeOf(step), inputs: inst.inputs });
+      inst.hash = this.o.hasher.instance({ code: this.exec.codeOf(step), inputs: inst.inputs });
     } catch (e) {
       this.failWithoutRunning(inst.rec, inst.index, e);
       this.instanceDone(inst, 'failed');
       return;
     }
-    const prior = this.o.prior.get(`${step.id}[${inst.index}]`);
-    if (prior && prior.hash === inst.hash && outputsIntact(prior.outputs)) {
-      inst.outputs = { ...prior.outputs };
+    const reused = reusableOutputs(this.o.prior.get(`${step.id}[${inst.index}]`), inst.hash);
+    if (reused) {
+      inst.outputs = reused;
       this.o.journal.append({ type: 'step-reused', step: step.id, index: inst.index, hash: inst.hash });
       this.instanceDone(inst, 'succeeded');
       return;
     }
     this.ready.push(inst);
-  }
-
-  private readonly codeCache = new Map<string, string>();
-  private codeOf(step: Step): string {
-    let code = this.codeCache.get(step.id);
-    if (code === undefined) {
-      const digest = step.run.kind === 'task' ? (this.o.bundle?.tasks.codeDigests.get(taskKey(step.run.module, step.run.export)) ?? null) : null;
-      // A pinned tool is part of the step's code (§10.3): a new pin (a new tool) re-runs the step on --resume.
-      const pins = step.run.kind === 'command' ? this.o.commandTools?.(step).tools : undefined;
-      code = pins === undefined ? codeIdentity(step, digest) : JSON.stringify({ code: codeIdentity(step, digest), tools: pins });
-      this.codeCache.set(step.id, code);
-    }
-    return code;
   }
 
   private failWithoutRunning(rec: StepRec, index: number, e: unknown): void {
@@ -254,20 +201,8 @@ export class Scheduler {
     const step = inst.rec.step;
     inst.attempt++;
     inst.state = 'running';
-    const id = `${step.id}[${inst.index}]#${inst.attempt}`;
-    const msg: AssignMsg = {
-      type: 'assign',
-      id,
-      label: step.scatter.length > 0 ? `${step.id}[${inst.index}]` : step.id,
-      exec: this.execOf(step),
-      inputs: inst.inputs,
-      outputs: step.outputs.map((p) => ({ id: p.id, type: p.type, optional: p.optional })),
-      threads: step.requirements.threads,
-      ...(step.requirements.memory !== undefined ? { memory: step.requirements.memory } : {}),
-      scratchDir: this.o.runDir.scratch(step.id, inst.index, inst.attempt),
-      outDir: this.o.runDir.stepOut(step.id, inst.index),
-      logBase: this.o.runDir.logBase(step.id, inst.index),
-    };
+    const msg: AssignMsg = this.exec.assignMsg(step, inst.index, inst.attempt, inst.inputs);
+    const id = msg.id;
     const deployment = this.o.deploymentFor(step);
     const worker = this.o.dispatcher.assign(deployment, msg);
     if (worker === 'wait') {
@@ -286,18 +221,6 @@ export class Scheduler {
     this.inFlight.set(id, inst);
     this.slotsInUse += this.slotsOf(inst);
     this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash });
-  }
-
-  private execOf(step: Step): ExecSpec {
-    const r = step.run;
-    if (r.kind === 'command') {
-      const globs = Object.fromEntries(Object.entries(r.outputs).map(([k, b]) => [k, b.glob]));
-      return { kind: 'command', argv: r.argv, shell: r.shell, env: r.env, globs, ...(r.stdout !== undefined ? { stdout: r.stdout } : {}), ...this.o.commandTools?.(step) };
-    }
-    const b = this.o.bundle;
-    const name = b?.tasks.exportNames.get(taskKey(r.module, r.export));
-    if (!b || !name) throw new Error(`step ${step.id}: task ${r.export} is not in the run's bundle`);
-    return { kind: 'task', bundle: b.file, export: name, name: r.export };
   }
 
   /** A worker's answer about an attempt. */
@@ -364,15 +287,7 @@ export class Scheduler {
     const rec = inst.rec;
     rec.finished++;
     if (rec.finished < rec.instances.length) return;
-    const states = rec.instances.map((i) => i.state);
-    const agg: StepState = states.includes('failed')
-      ? 'failed'
-      : states.includes('cancelled')
-        ? 'cancelled'
-        : states.every((s) => s === 'skipped')
-          ? 'skipped'
-          : 'succeeded';
-    this.finishStep(rec, agg);
+    this.finishStep(rec, aggregateState(rec.instances));
   }
 
   private finishStep(rec: StepRec, state: StepState): void {
@@ -400,24 +315,4 @@ export class Scheduler {
     }
     this.resolveDone({ state: 'succeeded', outputs, failures: this.failures });
   }
-}
-
-/** Whether every file and directory an earlier success produced is still there (files: with the same size). */
-export function outputsIntact(values: Readonly<Record<string, PortValue>>): boolean {
-  const ok = (v: unknown): boolean => {
-    if (v === null || typeof v !== 'object') return true;
-    if (Array.isArray(v)) return v.every(ok);
-    const o = v as { class?: unknown; path?: unknown; size?: unknown };
-    if (o.class === 'File' && typeof o.path === 'string') {
-      try {
-        const st = fs.statSync(o.path);
-        return st.isFile() && (typeof o.size !== 'number' || st.size === o.size);
-      } catch {
-        return false;
-      }
-    }
-    if (o.class === 'Directory' && typeof o.path === 'string') return fs.existsSync(o.path);
-    return true;
-  };
-  return Object.values(values).every(ok);
 }

@@ -1,31 +1,13 @@
 /** Load-time file-system checks of steps: command programs exist and are executable; default paths exist. */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from './model.js';
 import { baseOf, isFileLike } from './types.js';
 import { pathsIn } from './values.js';
 import { displayPath, inputError } from './yaml-source.js';
+import { whichProgram } from './which.js';
 
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The absolute path `program` runs as, searching `searchPath` (PATH syntax) for bare names; undefined if none. */
-export async function whichProgram(program: string, searchPath: string): Promise<string | undefined> {
-  if (program.includes('/')) return (await isExecutable(program)) ? path.resolve(program) : undefined;
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, program);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
+export { whichProgram } from './which.js';
 
 /**
  * Resolves the program of every command step (shell steps and templated

@@ -9,13 +9,15 @@
  * this one a small fraction of that. Its output must equal the full
  * parser's, offsets included (test/workflow/fast-yaml.test.ts checks both on
  * the same texts).
+ *
+ * This file holds the block structure (lines, indentation, maps, sequences);
+ * scalars are in fast-yaml-scalars.ts and flow collections in fast-yaml-flow.ts.
  */
 import type { YMap, YNode, YPair, YScalar, YSeq } from './yaml-nodes.js';
+import { Bail, bail, KeySet, plainScalar, quoted, quotedEnd } from './fast-yaml-scalars.js';
+import { flow } from './fast-yaml-flow.js';
 
-class Bail extends Error {}
-const bail = (): never => {
-  throw new Bail();
-};
+export { resolvePlain } from './fast-yaml-scalars.js';
 
 interface Line {
   readonly start: number;
@@ -34,66 +36,6 @@ export function parseFast(text: string): YNode | undefined {
     throw e;
   }
 }
-
-/** YAML 1.2 core schema resolution of a plain scalar. */
-const TRUE = /^(?:[Tt]rue|TRUE)$/;
-const FALSE = /^(?:[Ff]alse|FALSE)$/;
-const INT = /^[-+]?[0-9]+$/;
-const OCT = /^0o[0-7]+$/;
-const HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
-const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
-const NAN = /^\.(?:nan|NaN|NAN)$/;
-
-/** YAML 1.2 core schema resolution of a plain scalar (the `yaml` package's core tags, in its order). */
-export function resolvePlain(s: string): string | number | boolean | null {
-  if (s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
-  const c = s.charCodeAt(0);
-  if (c === 116 || c === 84 || c === 102 || c === 70) {
-    if (TRUE.test(s)) return true;
-    if (FALSE.test(s)) return false;
-    return s;
-  }
-  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return s;
-  if (INT.test(s)) return parseInt(s, 10);
-  if (OCT.test(s)) return parseInt(s.slice(2), 8);
-  if (HEX.test(s)) return parseInt(s.slice(2), 16);
-  if (FLOAT_EXP.test(s) || FLOAT.test(s)) return parseFloat(s);
-  if (INF.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-  if (NAN.test(s)) return NaN;
-  return s;
-}
-
-function plainScalar(raw: string, offset: number): YScalar {
-  const value = resolvePlain(raw);
-  return typeof value === 'number' || typeof value === 'boolean' ? { kind: 'scalar', value, offset, source: raw } : { kind: 'scalar', value, offset };
-}
-
-/**
- * Duplicate-key detection (duplicates go to the full parser, which reports
- * them): a linear scan while a map is small, a Set once it is large.
- */
-class KeySet {
-  private set: Set<string> | undefined;
-  constructor(private readonly pairs: readonly YPair[]) {}
-  /** True if `k` is already a key; otherwise remembers it (the caller then appends the pair). */
-  seen(k: string): boolean {
-    const pairs = this.pairs;
-    if (this.set === undefined && pairs.length < 16) {
-      for (let i = 0; i < pairs.length; i++) if (String((pairs[i] as YPair).key.value) === k) return true;
-      return false;
-    }
-    this.set ??= new Set(pairs.map((p) => String(p.key.value)));
-    if (this.set.has(k)) return true;
-    this.set.add(k);
-    return false;
-  }
-}
-
-const FLOW_END = new Set([',', ']', '}', '[', '{']);
-/** Characters that may end a plain scalar in flow context (used with lastIndex; not reentrant). */
-const FLOW_SPECIAL = /[\n,[\]{}:#]/g;
 
 class FastParser {
   private readonly lines: Line[] = [];
@@ -287,136 +229,18 @@ class FastParser {
 
   /** Offset just past the closing quote of a quoted scalar on the current line. */
   private quotedEnd(pos: number): number {
-    const t = this.t;
-    const q = t[pos];
-    const end = this.line().end;
-    for (let p = pos + 1; p < end; p++) {
-      if (q === '"' && t[p] === '\\') {
-        p++;
-        continue;
-      }
-      if (t[p] === q) {
-        if (q === "'" && t[p + 1] === "'") {
-          p++;
-          continue;
-        }
-        return p + 1;
-      }
-    }
-    return bail();
+    return quotedEnd(this.t, pos, this.line().end);
   }
 
   private quoted(pos: number): YScalar {
-    const t = this.t;
-    const close = this.quotedEnd(pos) - 1;
-    const body = t.slice(pos + 1, close);
-    if (t[pos] === "'") return { kind: 'scalar', value: body.replaceAll("''", "'"), offset: pos };
-    if (!body.includes('\\')) return { kind: 'scalar', value: body, offset: pos };
-    const ESC: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
-    let out = '';
-    for (let i = 0; i < body.length; i++) {
-      const ch = body[i] as string;
-      if (ch !== '\\') {
-        out += ch;
-        continue;
-      }
-      const e = body[++i] ?? '';
-      if (e in ESC) out += ESC[e];
-      else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 1, i + 5))) {
-        out += String.fromCharCode(parseInt(body.slice(i + 1, i + 5), 16));
-        i += 4;
-      } else bail();
-    }
-    return { kind: 'scalar', value: out, offset: pos };
-  }
-
-  /** Skips spaces, line breaks and comments inside a flow collection; continuation lines must be indented past `column`. */
-  private skipFlowSpace(p: number, column: number): number {
-    const t = this.t;
-    for (;;) {
-      const ch = t[p];
-      if (ch === ' ') p++;
-      else if (ch === '#' && (t[p - 1] === ' ' || t[p - 1] === '\n')) {
-        while (p < t.length && t[p] !== '\n') p++;
-      } else if (ch === '\n') {
-        p++;
-        let q = p;
-        while (t[q] === ' ') q++;
-        if (t[q] !== '\n' && t[q] !== '#' && q - p <= column) bail();
-      } else return p;
-    }
+    return quoted(this.t, pos, this.line().end);
   }
 
   /** A flow collection at `pos`; returns it and the offset just past its closing bracket. */
   private flow(pos: number, column: number): { node: YNode; end: number } {
-    const t = this.t;
-    const close = t[pos] === '[' ? ']' : '}';
-    const items: YNode[] = [];
-    const pairs: YPair[] = [];
-    const keys = new KeySet(pairs);
-    let p = this.skipFlowSpace(pos + 1, column);
-    while (t[p] !== close) {
-      if (close === ']') {
-        const r = this.flowItem(p, column);
-        items.push(r.node);
-        p = this.skipFlowSpace(r.end, column);
-        if (t[p] === ':') bail();
-      } else {
-        const k = this.flowItem(p, column);
-        if (k.node.kind !== 'scalar' || k.node.value === null || typeof k.node.value === 'boolean') bail();
-        const key = k.node as YScalar;
-        const name = String(key.value);
-        if (keys.seen(name)) bail();
-        p = this.skipFlowSpace(k.end, column);
-        if (t[p] !== ':') bail();
-        p = this.skipFlowSpace(p + 1, column);
-        if (t[p] === ',' || t[p] === '}') {
-          pairs.push({ key, value: { kind: 'scalar', value: null, offset: p } });
-        } else {
-          const v = this.flowItem(p, column);
-          pairs.push({ key, value: v.node });
-          p = this.skipFlowSpace(v.end, column);
-        }
-      }
-      if (t[p] === ',') p = this.skipFlowSpace(p + 1, column);
-      else if (t[p] !== close) bail();
-    }
+    const r = flow(this.t, pos, column);
     // Move the line cursor to the line holding the closing bracket.
-    while (this.line().end < p) this.li++;
-    const node: YNode = close === ']' ? { kind: 'seq', items, offset: pos } : { kind: 'map', pairs, offset: pos };
-    return { node, end: p + 1 };
-  }
-
-  private flowItem(p: number, column: number): { node: YNode; end: number } {
-    const t = this.t;
-    const c = t[p] ?? '';
-    if (c === '[' || c === '{') return this.flow(p, column);
-    if (c === '"' || c === "'") {
-      while (this.line().end < p) this.li++;
-      return { node: this.quoted(p), end: this.quotedEnd(p) };
-    }
-    if (c === '' || '&*!|>%@`?#,]}'.includes(c) || (c === '-' && (t[p + 1] === ' ' || t[p + 1] === '\n')) || (c === ':' && ' \n,[]{}'.includes(t[p + 1] ?? ''))) bail();
-    let q = p;
-    const special = FLOW_SPECIAL;
-    for (;;) {
-      special.lastIndex = q;
-      const m = special.exec(t);
-      if (m === null) {
-        q = t.length;
-        break;
-      }
-      q = m.index;
-      const ch = t[q];
-      if (ch === ':' && !' \n,[]{}'.includes(t[q + 1] ?? '\n')) q++;
-      else if (ch === '#' && t[q - 1] !== ' ') q++;
-      else break;
-    }
-    const raw = t.slice(p, q).trimEnd();
-    if (t[q] === '\n' || (t[q] === '#' && raw !== '')) {
-      // A plain scalar may continue on the next line in flow context: leave that to the full parser.
-      const r = this.skipFlowSpace(q, column);
-      if (!FLOW_END.has(t[r] ?? '') && t[r] !== ':') bail();
-    }
-    return { node: plainScalar(raw, p), end: p + raw.length };
+    while (this.line().end < r.end - 1) this.li++;
+    return r;
   }
 }

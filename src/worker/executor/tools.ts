@@ -13,10 +13,10 @@
  * window between hash and exec stays open for them (§10.3).
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, mkdir, open, realpath, rm, stat } from 'node:fs/promises';
+import { mkdir, open, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecSpec, ToolCheck, ToolPinSpec } from '../../protocol/execution.js';
+import { isExecutableFile, resolveOnPath } from '../../workflow/which.js';
 
 type CommandSpec = Extract<ExecSpec, { kind: 'command' }>;
 
@@ -28,24 +28,7 @@ const CHUNK = 1 << 20;
 const ORIGIN = Buffer.from('$ORIGIN');
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable `dir/name` on `searchPath`; undefined if none. */
-export async function resolveOnPath(name: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(':')) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
+export { resolveOnPath } from '../../workflow/which.js';
 
 export interface Hashed {
   readonly sha256: string;
