@@ -13,12 +13,13 @@ import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
+import { decryptWithFileKey } from '../../crypto/index.js';
 import { X25519Recipient } from '../../crypto/x25519.js';
 import type { AssignMsg, SucceededMsg } from '../../protocol/execution.js';
 import { filePaths, mapFiles, type SealedAssignMsg } from '../../protocol/sealed.js';
 import { directoryPaths, mapPathValues } from '../../protocol/sealed-values.js';
 import { openDirectory } from './sealed-dirs.js';
+import { openVerified, sealInPlace } from './sealed-io.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
@@ -36,24 +37,9 @@ async function writeStream(r: Readable, file: string): Promise<void> {
   }
 }
 
-/** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written. */
-export async function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
-  const tmp = `${file}.sealing`;
-  const h = createHash('sha256');
-  let size = 0;
-  const fh = await fs.promises.open(tmp, 'wx', 0o600);
-  try {
-    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: PIPELINE })) {
-      const b = c as Uint8Array;
-      h.update(b);
-      size += b.length;
-      await fh.write(b);
-    }
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
-  return { size, sha256: h.digest('hex') };
+/** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written (sealed-io.ts). */
+export function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
+  return sealInPlace(file, recipients);
 }
 
 /** SHA-256 of a file, streamed (memory stays bounded whatever its size). */
@@ -112,22 +98,27 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   const dirs = directoryPaths(msg.inputs);
   for (const [src, f] of Object.entries(msg.sealed.files)) {
     if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
-    // Two streamed passes: the hash check before anything is decrypted, then the decryption.
-    // (Between them the file could change; the AEAD still refuses any other ciphertext under this key.)
+    // A file is read once: hashed while it is decrypted into a private file that is used only if the
+    // whole ciphertext's SHA-256 matched, else deleted unread (§10.4, sealed-io.ts). A directory is
+    // hash-checked before its decryption starts (its tar is extracted as it is decrypted).
     // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n++));
     const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
-    if (pulled === null) {
+    if (pulled === null && dirs.has(src)) {
       const sha = await sha256Of(src);
       if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
     }
     fs.mkdirSync(dir, { mode: 0o700 });
-    const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+    const keys: Buffer[] = [];
+    const unwrap = (): Buffer => keys[keys.push(unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'))) - 1]!;
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
-    // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
-    if (dirs.has(src)) await openDirectory(pulled ?? src, key, dest);
-    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), PIPELINE), dest);
-    key.fill(0);
+    try {
+      // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
+      if (dirs.has(src)) await openDirectory(pulled ?? src, unwrap(), dest);
+      else await openVerified(pulled ?? src, unwrap, dest, pulled === null ? f.sha256 : null, path.basename(src));
+    } finally {
+      for (const k of keys) k.fill(0);
+    }
     if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
   }

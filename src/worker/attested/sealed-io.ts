@@ -1,0 +1,132 @@
+/**
+ * The byte path of the worker's sealed files (docs/protocol.md §10.4), with
+ * one read pass per file and no copies between the file and the crypto
+ * pipeline's shared-memory slots:
+ *
+ * - `openVerified` reads an input ciphertext once: every byte read is fed to
+ *   SHA-256 and to the decryption, which writes the plaintext into a new
+ *   0600 file in the attempt's private input directory. Only when the whole
+ *   ciphertext was read and its SHA-256 equals the recorded one does it
+ *   resolve; otherwise the plaintext file is deleted unread and the hash
+ *   mismatch is reported (before any decryption error it caused), so nothing
+ *   decrypted is used before the hash check passed.
+ * - `sealInPlace` encrypts a file to a temporary file beside it, hashing the
+ *   ciphertext as it is written, and renames it over the plaintext.
+ *
+ * Batches past the pipeline's threshold go to the crypto pool (every core).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { decryptWithFileKeyTo, encryptTo } from '../../crypto/index.js';
+import type { ByteSink, ByteSource } from '../../crypto/io.js';
+import type { Recipient } from '../../crypto/types.js';
+
+/** Pipeline options: defaults (pool past 4 MiB, 1 MiB batches). */
+const PIPELINE = {};
+
+/** Reads `fh` from its start, feeding every byte read to `hash`. */
+function hashingSource(fh: FileHandle, hash: Hash): ByteSource & { readonly bytes: () => number } {
+  let bytes = 0;
+  return {
+    bytes: () => bytes,
+    async read(into) {
+      const { bytesRead } = await fh.read(into, 0, into.length, null);
+      if (bytesRead > 0) {
+        hash.update(into.subarray(0, bytesRead));
+        bytes += bytesRead;
+      }
+      return bytesRead;
+    },
+  };
+}
+
+/** Writes to `fh`, feeding every byte written to `hash`. */
+function hashingSink(fh: FileHandle, hash: Hash | null): ByteSink & { readonly bytes: () => number } {
+  let bytes = 0;
+  return {
+    bytes: () => bytes,
+    async write(data) {
+      hash?.update(data);
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await fh.write(data, off, data.length - off, null);
+        off += bytesWritten;
+      }
+      bytes += data.length;
+    },
+  };
+}
+
+/** Reads the rest of `source` (so the hash covers the whole file). */
+async function drain(source: ByteSource): Promise<void> {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  while ((await source.read(buf)) > 0);
+}
+
+export class HashMismatchError extends Error {}
+
+/**
+ * Decrypts the age file `src` with `fileKey` (or the key the function
+ * returns) into the new file `dest` (0600), reading `src` once. With `expectedSha256`, resolves only if the
+ * SHA-256 of all of `src` equals it; on any failure `dest` is removed.
+ * `label` names the input in the mismatch message.
+ */
+export async function openVerified(src: string, fileKey: Uint8Array | (() => Uint8Array), dest: string, expectedSha256: string | null, label = path.basename(src)): Promise<void> {
+  const hash = createHash('sha256');
+  const inFh = await fs.promises.open(src, 'r');
+  let ok = false;
+  try {
+    const outFh = await fs.promises.open(dest, 'wx', 0o600);
+    try {
+      const source = hashingSource(inFh, hash);
+      let failure: { e: unknown } | null = null;
+      try {
+        // A key that cannot be had (e.g. unwrapped) is a failure reported after the hash check.
+        const key = typeof fileKey === 'function' ? fileKey() : fileKey;
+        await decryptWithFileKeyTo(key, source, hashingSink(outFh, null), PIPELINE);
+      } catch (e) {
+        failure = { e };
+      }
+      if (expectedSha256 !== null) {
+        await drain(source);
+        const sha = hash.digest('hex');
+        if (sha !== expectedSha256) {
+          throw new HashMismatchError(`input ${label}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${expectedSha256}); refusing to decrypt`);
+        }
+      }
+      if (failure) throw failure.e;
+      ok = true;
+    } finally {
+      await outFh.close();
+      if (!ok) fs.rmSync(dest, { force: true });
+    }
+  } finally {
+    await inFh.close();
+  }
+}
+
+/** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written. */
+export async function sealInPlace(file: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
+  const tmp = `${file}.sealing`;
+  const hash = createHash('sha256');
+  const inFh = await fs.promises.open(file, 'r');
+  let sink: ReturnType<typeof hashingSink>;
+  try {
+    const outFh = await fs.promises.open(tmp, 'wx', 0o600);
+    try {
+      sink = hashingSink(outFh, hash);
+      await encryptTo(recipients, { read: async (into) => (await inFh.read(into, 0, into.length, null)).bytesRead }, sink, { pipeline: PIPELINE });
+    } catch (e) {
+      await outFh.close();
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    await outFh.close();
+  } finally {
+    await inFh.close();
+  }
+  await fs.promises.rename(tmp, file);
+  return { size: sink.bytes(), sha256: hash.digest('hex') };
+}
