@@ -20,7 +20,7 @@ import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
 import type { DataSources } from './sources.js';
 import type { Header } from '../../crypto/filekey.js';
-import { hashWithHeader } from '../broker/recorded.js';
+import { recordedOutput } from './record-output.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -93,12 +93,12 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     for (const p of new Set(sealablePaths(m.outputs))) {
       let actual: string;
       let header: Header | null;
+      const claimed = findSha(m.outputs, p);
       try {
-        ({ sha256: actual, header } = await hashWithHeader(p)); // once: releases reuse the header (§8.1)
+        ({ sha256: actual, header } = await recordedOutput(p, claimed)); // the reported hash + header only; releases reuse it (§8.1, §10.4)
       } catch {
         return fail(m.id, `output ${p} is missing on the master`);
       }
-      const claimed = findSha(m.outputs, p);
       if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
       recordCiphertext(o.broker, p, actual, header);
       o.sources?.produced(o.slot, p);

@@ -80,8 +80,15 @@ export class Keeper {
 /** SHA-256 of zero bytes (FIPS 180-4 test vector); saves an open+read for empty outputs. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** Off in the attested executor: it seals every output file and reports the ciphertext's hash instead (protocol §10.4). */
+let hashPlaintextOutputs = true;
+export function skipPlaintextOutputHashes(): void {
+  hashPlaintextOutputs = false;
+}
+
 function fileValue(at: { now: string; final: string }): PortValue {
   const size = fs.statSync(at.now).size;
+  if (!hashPlaintextOutputs) return { class: 'File', path: at.final, size };
   return { class: 'File', path: at.final, size, sha256: size === 0 ? EMPTY_SHA256 : sha256File(at.now) };
 }
 
