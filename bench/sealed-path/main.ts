@@ -1,6 +1,6 @@
 /**
  * The worker's per-MB cost of opening and sealing a step's files
- * (docs/protocol.md §10.4), same run, same file: the two-pass open (SHA-256
+ * (docs/protocol.md §10.5), same run, same file: the two-pass open (SHA-256
  * pass, then a decryption stream written to a file) against `openVerified`,
  * and the stream seal against `sealInPlace`. Prints CPU (this process and
  * its crypto pool threads) and wall per operation, best of --reps.

@@ -1,5 +1,5 @@
 /**
- * docs/protocol.md §10.4, unit level: an input ciphertext is read once —
+ * docs/protocol.md §10.5, unit level: an input ciphertext is read once —
  * hashed while it is decrypted into a private file that is kept only if the
  * whole file's SHA-256 matched; outputs are sealed in one pass; the master
  * records a worker's reported output hash with the header of the file.
@@ -35,8 +35,8 @@ async function sealed(dir: string, id: X25519Identity, data: Buffer, name = 'in.
   return { file, ...r, key: unwrapFileKey(await readHeaderOfFile(file), [id]) };
 }
 
-describe('§10.4 one read per ciphertext', () => {
-  test('§10.4 sealInPlace replaces the file by its age encryption and reports the ciphertext size and SHA-256', async () => {
+describe('§10.5 one read per ciphertext', () => {
+  test('§10.5 sealInPlace replaces the file by its age encryption and reports the ciphertext size and SHA-256', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();
@@ -55,7 +55,7 @@ describe('§10.4 one read per ciphertext', () => {
     }
   });
 
-  test('§10.4 openVerified decrypts a matching ciphertext into a new 0600 file', async () => {
+  test('§10.5 openVerified decrypts a matching ciphertext into a new 0600 file', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();
@@ -70,7 +70,7 @@ describe('§10.4 one read per ciphertext', () => {
     }
   });
 
-  test('§10.4 a substituted ciphertext is refused by its hash and its decryption is deleted unread', async () => {
+  test('§10.5 a substituted ciphertext is refused by its hash and its decryption is deleted unread', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();
@@ -90,7 +90,7 @@ describe('§10.4 one read per ciphertext', () => {
     }
   });
 
-  test('§10.4 a ciphertext changed in its last byte is refused by its hash, and a key that cannot be had is reported after the hash', async () => {
+  test('§10.5 a ciphertext changed in its last byte is refused by its hash, and a key that cannot be had is reported after the hash', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();
@@ -110,7 +110,7 @@ describe('§10.4 one read per ciphertext', () => {
     }
   });
 
-  test('§10.4 the master records the reported output hash with the header, and hashes in full without a report', async () => {
+  test('§10.5 the master records the reported output hash with the header, and hashes in full without a report', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();

@@ -1,6 +1,6 @@
 /**
  * What the master records for a worker's output ciphertext (docs/protocol.md
- * §8.1, §10.4). The attested worker hashed the ciphertext as it wrote it and
+ * §8.1, §10.5). The attested worker hashed the ciphertext as it wrote it and
  * reported the SHA-256 over its mTLS execution channel; the master records
  * that hash and reads only the file's first 64 KiB, for the age header a
  * later key release unwraps the file key from. Re-hashing the whole file

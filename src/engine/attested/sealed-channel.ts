@@ -95,7 +95,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       let header: Header | null;
       const claimed = findSha(m.outputs, p);
       try {
-        ({ sha256: actual, header } = await recordedOutput(p, claimed)); // the reported hash + header only; releases reuse it (§8.1, §10.4)
+        ({ sha256: actual, header } = await recordedOutput(p, claimed)); // the reported hash + header only; releases reuse it (§8.1, §10.5)
       } catch {
         return fail(m.id, `output ${p} is missing on the master`);
       }

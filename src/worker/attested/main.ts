@@ -26,7 +26,7 @@ function pem(der: Uint8Array): string {
 
 export async function start(ctx: ExecutorContext): Promise<void> {
   useEmbeddedChunkWorker(); // large files are sealed and opened on the crypto pool too
-  skipPlaintextOutputHashes(); // every output is sealed and reported by its ciphertext's hash (§10.4)
+  skipPlaintextOutputHashes(); // every output is sealed and reported by its ciphertext's hash (§10.5)
   const { host, port } = ctx.exec;
   const socket = tls.connect({
     host,

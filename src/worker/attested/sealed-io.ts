@@ -1,5 +1,5 @@
 /**
- * The byte path of the worker's sealed files (docs/protocol.md §10.4), with
+ * The byte path of the worker's sealed files (docs/protocol.md §10.5), with
  * one read pass per file and no copies between the file and the crypto
  * pipeline's shared-memory slots:
  *
@@ -21,10 +21,11 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { decryptWithFileKeyTo, encryptTo } from '../../crypto/index.js';
 import type { ByteSink, ByteSource } from '../../crypto/io.js';
+import type { PipelineOptions } from '../../crypto/pipeline.js';
 import type { Recipient } from '../../crypto/types.js';
 
-/** Pipeline options: defaults (pool past 4 MiB, 1 MiB batches). */
-const PIPELINE = {};
+/** Default pipeline options (pool past 4 MiB, 1 MiB batches); callers may pass options sized to the file. */
+const PIPELINE: PipelineOptions = {};
 
 /** Reads `fh` from its start, feeding every byte read to `hash`. */
 function hashingSource(fh: FileHandle, hash: Hash): ByteSource & { readonly bytes: () => number } {
@@ -73,7 +74,7 @@ export class HashMismatchError extends Error {}
  * SHA-256 of all of `src` equals it; on any failure `dest` is removed.
  * `label` names the input in the mismatch message.
  */
-export async function openVerified(src: string, fileKey: Uint8Array | (() => Uint8Array), dest: string, expectedSha256: string | null, label = path.basename(src)): Promise<void> {
+export async function openVerified(src: string, fileKey: Uint8Array | (() => Uint8Array), dest: string, expectedSha256: string | null, label = path.basename(src), pipeline: PipelineOptions = PIPELINE): Promise<void> {
   const hash = createHash('sha256');
   const inFh = await fs.promises.open(src, 'r');
   let ok = false;
@@ -85,7 +86,7 @@ export async function openVerified(src: string, fileKey: Uint8Array | (() => Uin
       try {
         // A key that cannot be had (e.g. unwrapped) is a failure reported after the hash check.
         const key = typeof fileKey === 'function' ? fileKey() : fileKey;
-        await decryptWithFileKeyTo(key, source, hashingSink(outFh, null), PIPELINE);
+        await decryptWithFileKeyTo(key, source, hashingSink(outFh, null), pipeline);
       } catch (e) {
         failure = { e };
       }
@@ -108,7 +109,7 @@ export async function openVerified(src: string, fileKey: Uint8Array | (() => Uin
 }
 
 /** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written. */
-export async function sealInPlace(file: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
+export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE): Promise<{ size: number; sha256: string }> {
   const tmp = `${file}.sealing`;
   const hash = createHash('sha256');
   const inFh = await fs.promises.open(file, 'r');
@@ -117,7 +118,7 @@ export async function sealInPlace(file: string, recipients: readonly Recipient[]
     const outFh = await fs.promises.open(tmp, 'wx', 0o600);
     try {
       sink = hashingSink(outFh, hash);
-      await encryptTo(recipients, { read: async (into) => (await inFh.read(into, 0, into.length, null)).bytesRead }, sink, { pipeline: PIPELINE });
+      await encryptTo(recipients, { read: async (into) => (await inFh.read(into, 0, into.length, null)).bytesRead }, sink, { pipeline });
     } catch (e) {
       await outFh.close();
       fs.rmSync(tmp, { force: true });

@@ -99,7 +99,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   for (const [src, f] of Object.entries(msg.sealed.files)) {
     if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
     // A file is read once: hashed while it is decrypted into a private file that is used only if the
-    // whole ciphertext's SHA-256 matched, else deleted unread (§10.4, sealed-io.ts). A directory is
+    // whole ciphertext's SHA-256 matched, else deleted unread (§10.5, sealed-io.ts). A directory is
     // hash-checked before its decryption starts (its tar is extracted as it is decrypted).
     // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n++));

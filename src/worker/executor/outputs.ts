@@ -80,7 +80,7 @@ export class Keeper {
 /** SHA-256 of zero bytes (FIPS 180-4 test vector); saves an open+read for empty outputs. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** Off in the attested executor: it seals every output file and reports the ciphertext's hash instead (protocol §10.4). */
+/** Off in the attested executor: it seals every output file and reports the ciphertext's hash instead (protocol §10.5). */
 let hashPlaintextOutputs = true;
 export function skipPlaintextOutputHashes(): void {
   hashPlaintextOutputs = false;
