@@ -23,6 +23,7 @@ import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
 import type { Puller } from './fetch.js';
+import { pipelineForFile, recipientsOf } from './pipeline-size.js';
 
 /** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
 const PIPELINE = {};
@@ -43,7 +44,7 @@ export async function encryptFileInPlace(file: string, recipients: readonly X255
   let size = 0;
   const fh = await fs.promises.open(tmp, 'wx', 0o600);
   try {
-    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: PIPELINE })) {
+    for await (const c of encrypt(recipients, fs.createReadStream(file, { highWaterMark: 1 << 20 }), { pipeline: await pipelineForFile(file) })) {
       const b = c as Uint8Array;
       h.update(b);
       size += b.length;
@@ -100,7 +101,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   const inDir = `${msg.scratchDir}.in`;
   fs.rmSync(inDir, { recursive: true, force: true });
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
-  const recipients = msg.sealed.recipients.map((r) => X25519Recipient.parse(r));
+  const recipients = recipientsOf(msg.sealed.recipients);
   const plain = new Map<string, string>();
   let exec = msg.exec;
   if (exec.kind === 'task') {
@@ -126,7 +127,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
     if (dirs.has(src)) await openDirectory(pulled ?? src, key, dest);
-    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), PIPELINE), dest);
+    else await writeStream(decryptWithFileKey(key, fs.createReadStream(pulled ?? src, { highWaterMark: 1 << 20 }), await pipelineForFile(pulled ?? src)), dest);
     key.fill(0);
     if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
@@ -145,7 +146,8 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
       try {
         for (const ext of ['out', 'err']) {
           const log = `${logBase}.${ext}`;
-          if (fs.existsSync(log)) {
+          // An empty log is not sealed: its ciphertext would say only that it is empty, which its size tells anyway (§10.4).
+          if (fs.statSync(log, { throwIfNoEntry: false })?.size) {
             await encryptFileInPlace(log, recipients);
             fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
             fs.copyFileSync(log, `${msg.logBase}.${ext}.age`);
@@ -164,7 +166,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         const sealedOut = mapFiles(outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
         return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };
       } finally {
-        fs.rmSync(inDir, { recursive: true, force: true });
+        await fs.promises.rm(inDir, { recursive: true, force: true }); // off the event loop; still before the result is sent
       }
     },
   };
