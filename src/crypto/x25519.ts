@@ -37,10 +37,19 @@ function rawPublic(key: crypto.KeyObject): Buffer {
   return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
 }
 
-/** X25519 shared secret; null for a low-order share (all-zero result, which age forbids). */
-function sharedSecret(priv: crypto.KeyObject, pubRaw: Uint8Array): Buffer | null {
+/** The KeyObject of a raw public key, or undefined if OpenSSL refuses it (sharedSecret then reports it). */
+function tryPublicKeyObject(raw: Uint8Array): crypto.KeyObject | undefined {
   try {
-    const s = crypto.diffieHellman({ privateKey: priv, publicKey: publicKeyObject(pubRaw) });
+    return publicKeyObject(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** X25519 shared secret; null for a low-order share (all-zero result, which age forbids). `pub`: pubRaw's KeyObject, if made already. */
+function sharedSecret(priv: crypto.KeyObject, pubRaw: Uint8Array, pub?: crypto.KeyObject): Buffer | null {
+  try {
+    const s = crypto.diffieHellman({ privateKey: priv, publicKey: pub ?? publicKeyObject(pubRaw) });
     return s.every((b) => b === 0) ? null : s;
   } catch {
     return null; // OpenSSL refuses to return an all-zero secret
@@ -70,6 +79,8 @@ export function aeadOpen(key: Uint8Array, box: Uint8Array): Buffer | null {
 export class X25519Recipient implements Recipient {
   /** The 32-byte Montgomery u-coordinate. */
   readonly publicKey: Buffer;
+  /** Its KeyObject, made on first use (a recipient often wraps many file keys: one per output of a step). */
+  #keyObject: crypto.KeyObject | undefined;
 
   constructor(publicKey: Uint8Array) {
     if (publicKey.length !== 32) throw new Error('an X25519 public key is 32 bytes');
@@ -95,7 +106,7 @@ export class X25519Recipient implements Recipient {
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
     const eph = crypto.generateKeyPairSync('x25519');
     const share = rawPublic(eph.publicKey);
-    const secret = sharedSecret(eph.privateKey, this.publicKey);
+    const secret = sharedSecret(eph.privateKey, this.publicKey, (this.#keyObject ??= tryPublicKeyObject(this.publicKey)));
     if (!secret) throw new InputError(`recipient ${this.toString()} is a low-order point and cannot be encrypted to`);
     const wrapKey = hkdf(secret, Buffer.concat([share, this.publicKey]), INFO);
     return [{ type: 'X25519', args: [encodeUnpadded(share)], body: aeadSeal(wrapKey, fileKey) }];

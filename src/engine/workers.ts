@@ -114,6 +114,9 @@ export class WorkerPool {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
     if (process.env['SEALFLOW_DEBUG']) env['SEALFLOW_DEBUG'] = process.env['SEALFLOW_DEBUG'];
+    // Off by default: a directory for V8 CPU profiles of every worker process (docs/protocol.md §16, bench/RESULTS.md).
+    const prof = process.env['SEALFLOW_WORKER_CPU_PROF'];
+    if (prof) env['SEALFLOW_WORKER_CPU_PROF'] = prof;
     pool.env = env;
     try {
       const started = await Promise.all(

@@ -2,19 +2,19 @@
  * docs/protocol.md §6–§7: the executor bundle. It embeds the crypto pool's
  * worker (so large files are sealed on the pool inside the in-memory
  * executor), stays free of the X.509 issuing code, and is cached in
- * $SEALFLOW_HOME/cache keyed by the files esbuild read; a cache whose code
- * does not match its hash is not used.
+ * $SEALFLOW_HOME/cache keyed by the files esbuild read, one cache per
+ * installation; a cache whose code does not match its hash is not used.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildExecutorCode } from '../../src/engine/broker/executor-bundle.js';
+import { buildExecutorCode, ENTRY } from '../../src/engine/broker/executor-bundle.js';
 import { readExecutorCache } from '../../src/engine/broker/executor-cache.js';
 
 describe('the executor bundle', () => {
-  test('embeds the chunk worker, leaves out pkijs, and is cached (0600) until its code or inputs change', async () => {
+  test('embeds the chunk worker, leaves out pkijs, and is cached (0600) per installation until its code or inputs change', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bundle-'));
     const saved = process.env['SEALFLOW_HOME'];
     process.env['SEALFLOW_HOME'] = home;
@@ -22,13 +22,16 @@ describe('the executor bundle', () => {
       const code = await buildExecutorCode();
       assert.match(code, /^const __SEALFLOW_CHUNK_WORKER__ = "/);
       assert.ok(!code.includes('pkijs') && code.length < 400_000, `bundle of ${code.length} chars`);
-      const file = path.join(home, 'cache', 'executor-bundle.json');
+      const files = fs.readdirSync(path.join(home, 'cache'));
+      assert.equal(files.length, 1);
+      const file = path.join(home, 'cache', files[0] as string);
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-      assert.equal(readExecutorCache(), code);
+      assert.equal(readExecutorCache(ENTRY), code);
+      assert.equal(readExecutorCache('/another/checkout/dist/src/worker/attested/main.js'), null, "another installation's cache is not this one's");
       assert.equal(await buildExecutorCode(), code);
       const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { code: string };
       fs.writeFileSync(file, JSON.stringify({ ...c, code: `${c.code}\n// changed` }));
-      assert.equal(readExecutorCache(), null, 'code that does not match the recorded hash is not used');
+      assert.equal(readExecutorCache(ENTRY), null, 'code that does not match the recorded hash is not used');
     } finally {
       if (saved === undefined) delete process.env['SEALFLOW_HOME'];
       else process.env['SEALFLOW_HOME'] = saved;

@@ -209,7 +209,8 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
     if (f.stderrTail) lines.push(...f.stderrTail.split('\n').map((l) => `    | ${l}`));
     const log = `${o.runDir.logBase(f.step, f.index)}.err`;
     // Attested (sim) steps leave their logs encrypted to the run and the owner (docs/protocol.md §10).
-    lines.push(fs.existsSync(`${log}.age`) ? `    log (encrypted): ${log}.age — read it with: sealflow decrypt -i <owner identity> ${log}.age` : `    log: ${log}`);
+    // An encrypted step with an empty stderr leaves no log (§10.4).
+    lines.push(fs.existsSync(`${log}.age`) ? `    log (encrypted): ${log}.age — read it with: sealflow decrypt -i <owner identity> ${log}.age` : fs.existsSync(log) ? `    log: ${log}` : '    log: (empty)');
   }
   lines.push(`resume with: sealflow run --resume ${o.runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}`);
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -30,7 +30,8 @@ export class ExecServer {
     const creds = await broker.opts.runCa.serverCredentials();
     const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false });
     const es = new ExecServer(broker, server);
-    server.on('secureConnection', (s) => es.#onConnection(s));
+    // Small messages both ways (assign, started, succeeded): without TCP_NODELAY, Nagle + delayed ACK hold a reply ~40 ms (§10.4).
+    server.on('secureConnection', (s) => es.#onConnection(s.setNoDelay(true)));
     server.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

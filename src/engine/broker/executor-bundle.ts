@@ -11,7 +11,8 @@ import path from 'node:path';
 import { sealBundle } from '../../worker/provisioner/provisioner.js';
 import { readExecutorCache, writeExecutorCache } from './executor-cache.js';
 
-const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
+/** The attested executor's entry file of this installation (also names its cache). */
+export const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
 /** The crypto pool's worker, embedded in the bundle as source (src/worker/attested/crypto-pool.ts). */
 const CHUNK_WORKER = fileURLToPath(new URL('../../crypto/chunk-worker.js', import.meta.url));
 
@@ -32,7 +33,7 @@ export interface SealedBundle {
 
 /** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
 export async function buildExecutorCode(): Promise<string> {
-  const cached = readExecutorCache();
+  const cached = readExecutorCache(ENTRY);
   if (cached !== null) return cached;
   const esbuild = await import('esbuild');
   const build = (entry: string, banner = '') => esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner }, metafile: true });
@@ -41,7 +42,7 @@ export async function buildExecutorCode(): Promise<string> {
   const workerFile = worker.outputFiles[0];
   if (!file || !workerFile) throw new Error('esbuild produced no executor bundle');
   const code = `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
-  writeExecutorCache(code, [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((f) => path.resolve(f)));
+  writeExecutorCache(code, [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((f) => path.resolve(f)), ENTRY);
   return code;
 }
 

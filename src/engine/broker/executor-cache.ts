@@ -21,16 +21,21 @@ interface CacheFile {
   readonly code: string;
 }
 
-function cacheFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(path.dirname(defaultMasterDir(env)), 'cache', 'executor-bundle.json');
-}
-
 const sha = (code: string) => createHash('sha256').update(code).digest('hex');
 
-/** The cached code, if every input file is as it was when it was built. */
-export function readExecutorCache(): string | null {
+/**
+ * One cache per sealflow installation (`entry`: the executor's entry file): several checkouts sharing one
+ * $SEALFLOW_HOME must not run each other's executor code (a cache naming only the other checkout's
+ * unchanged files would pass the check below).
+ */
+function cacheFile(entry: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(path.dirname(defaultMasterDir(env)), 'cache', `executor-bundle-${sha(path.resolve(entry)).slice(0, 16)}.json`);
+}
+
+/** The cached code of the executor built from `entry`, if every input file is as it was when it was built. */
+export function readExecutorCache(entry: string): string | null {
   try {
-    const c = JSON.parse(fs.readFileSync(cacheFile(), 'utf8')) as CacheFile;
+    const c = JSON.parse(fs.readFileSync(cacheFile(entry), 'utf8')) as CacheFile;
     if (c.version !== 1 || c.node !== process.version || typeof c.code !== 'string' || sha(c.code) !== c.sha256) return null;
     for (const [file, size, mtimeMs] of c.inputs) {
       const st = fs.statSync(file);
@@ -42,10 +47,10 @@ export function readExecutorCache(): string | null {
   }
 }
 
-/** Caches `code`, built from `inputs` (absolute paths); best effort. */
-export function writeExecutorCache(code: string, inputs: readonly string[]): void {
+/** Caches `code`, built from `entry` and `inputs` (absolute paths); best effort. */
+export function writeExecutorCache(code: string, inputs: readonly string[], entry: string): void {
   try {
-    const file = cacheFile();
+    const file = cacheFile(entry);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const entries = [...new Set(inputs)].map((f) => {
       const st = fs.statSync(f);

@@ -18,6 +18,7 @@ import { isSealed } from '../../protocol/sealed.js';
 import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
 import { useEmbeddedChunkWorker } from './crypto-pool.js';
+import { startWorkerCpuProfile } from '../cpu-prof.js';
 import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
@@ -27,6 +28,7 @@ function pem(der: Uint8Array): string {
 export async function start(ctx: ExecutorContext): Promise<void> {
   useEmbeddedChunkWorker(); // large files are sealed and opened on the crypto pool too
   skipPlaintextOutputHashes(); // every output is sealed and reported by its ciphertext's hash (§10.5)
+  startWorkerCpuProfile(ctx.slot); // off unless SEALFLOW_WORKER_CPU_PROF is set (profiling only)
   const { host, port } = ctx.exec;
   const socket = tls.connect({
     host,
@@ -37,6 +39,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     cert: pem(ctx.clientCertDer),
     key: ctx.identityKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   });
+  socket.setNoDelay(true); // the execution channel's small messages go out at once, no Nagle + delayed-ACK wait (§10.4)
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
     socket.once('error', reject);

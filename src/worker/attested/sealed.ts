@@ -24,6 +24,7 @@ import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
 import type { Puller } from './fetch.js';
+import { pipelineForFile, recipientsOf } from './pipeline-size.js';
 
 /** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
 const PIPELINE = {};
@@ -38,8 +39,8 @@ async function writeStream(r: Readable, file: string): Promise<void> {
 }
 
 /** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written (sealed-io.ts). */
-export function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
-  return sealInPlace(file, recipients);
+export async function encryptFileInPlace(file: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
+  return sealInPlace(file, recipients, await pipelineForFile(file));
 }
 
 /** SHA-256 of a file, streamed (memory stays bounded whatever its size). */
@@ -86,7 +87,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   const inDir = `${msg.scratchDir}.in`;
   fs.rmSync(inDir, { recursive: true, force: true });
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
-  const recipients = msg.sealed.recipients.map((r) => X25519Recipient.parse(r));
+  const recipients = recipientsOf(msg.sealed.recipients);
   const plain = new Map<string, string>();
   let exec = msg.exec;
   if (exec.kind === 'task') {
@@ -115,7 +116,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     try {
       // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
       if (dirs.has(src)) await openDirectory(pulled ?? src, unwrap(), dest);
-      else await openVerified(pulled ?? src, unwrap, dest, pulled === null ? f.sha256 : null, path.basename(src));
+      else await openVerified(pulled ?? src, unwrap, dest, pulled === null ? f.sha256 : null, path.basename(src), await pipelineForFile(pulled ?? src));
     } finally {
       for (const k of keys) k.fill(0);
     }
@@ -136,7 +137,8 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
       try {
         for (const ext of ['out', 'err']) {
           const log = `${logBase}.${ext}`;
-          if (fs.existsSync(log)) {
+          // An empty log is not sealed: its ciphertext would say only that it is empty, which its size tells anyway (§10.4).
+          if (fs.statSync(log, { throwIfNoEntry: false })?.size) {
             await encryptFileInPlace(log, recipients);
             fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
             fs.copyFileSync(log, `${msg.logBase}.${ext}.age`);
@@ -155,7 +157,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         const sealedOut = mapFiles(outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
         return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };
       } finally {
-        fs.rmSync(inDir, { recursive: true, force: true });
+        await fs.promises.rm(inDir, { recursive: true, force: true }); // off the event loop; still before the result is sent
       }
     },
   };

@@ -11,7 +11,9 @@
 import { ipcChannel } from '../../protocol/channel.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { executorLoop } from './loop.js';
+import { startWorkerCpuProfile } from '../cpu-prof.js';
 
+startWorkerCpuProfile(process.argv[2] ?? 'executor'); // off unless SEALFLOW_WORKER_CPU_PROF is set (profiling only)
 const loop = executorLoop({
   channel: ipcChannel<WorkerToMaster, MasterToWorker>(process),
   name: process.argv[2] ?? 'worker',
