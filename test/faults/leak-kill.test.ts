@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cmd, events, workflow } from '../engine/build.js';
 import { runCli } from '../helpers/cli.js';
+import { filesUnder } from '../helpers/files.js';
 import { faultRun, until, workerOf } from './harness.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-leakkill-'));
@@ -22,16 +23,6 @@ fs.mkdirSync(tmp);
 process.env['SEALFLOW_HOME'] = path.join(root, 'home');
 process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
 process.env['TMPDIR'] = tmp;
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 describe('§12 leak check with a killed worker', () => {
   test('§12 leak check: a worker SIGKILLed with the decrypted canary in its scratch leaves it nowhere but in the owner\'s decrypted result', async () => {

@@ -16,18 +16,9 @@ import path from 'node:path';
 import { decrypt } from '../../src/crypto/index.js';
 import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { REPO, runCli } from '../helpers/cli.js';
+import { filesUnder } from '../helpers/files.js';
 import { startCli, waitGone } from '../cli/run-helpers.js';
 import { until } from './harness.js';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 describe('§13.2 leak check with a killed master', () => {
   test('§13.2 leak check: a master SIGKILLed while a step holds the decrypted canary, then --resume: the canary is nowhere but in the owner\'s decrypted result', async () => {

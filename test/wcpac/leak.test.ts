@@ -15,16 +15,7 @@ import type { Readable } from 'node:stream';
 import { decrypt } from '../../src/crypto/index.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { REPO, runCli } from '../helpers/cli.js';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
+import { filesUnder } from '../helpers/files.js';
 
 async function collect(r: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -13,16 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, runCli, type CliResult } from '../helpers/cli.js';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
+import { filesUnder } from '../helpers/files.js';
 
 function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
