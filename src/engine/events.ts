@@ -23,6 +23,8 @@ export interface RunStarted {
   readonly configFile?: string;
   /** `--platform`: the platform of the local deployments, if given; `--resume` keeps it unless given again. */
   readonly platform?: string;
+  /** Whether the run is encrypted (absent in journals written before this field): `--resume` keeps it. */
+  readonly encrypted?: boolean;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly pid: number;

@@ -35,6 +35,8 @@ export interface RunRequest {
   readonly configFile?: string;
   /** `--platform` of the local deployments, journalled so that a resume keeps it. */
   readonly platform?: string;
+  /** Journalled in run-started so that `--resume` keeps the run encrypted or plain. */
+  readonly encrypted?: boolean;
   /** Resume this run: reuse instances whose hash is unchanged and whose outputs are intact. */
   readonly resumeId?: string;
   /** The id of a new run (default: a fresh one). */
@@ -134,6 +136,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       inputs: req.inputs,
       ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
       ...(req.platform !== undefined ? { platform: req.platform } : {}),
+      ...(req.encrypted !== undefined ? { encrypted: req.encrypted } : {}),
       concurrency: req.concurrency,
       keepGoing: req.keepGoing,
       pid: process.pid,

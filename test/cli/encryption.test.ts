@@ -73,4 +73,16 @@ describe('encryption by default, and --no-encrypt', () => {
     assert.match(help.stdout, /--no-encrypt/);
     fs.rmSync(w.root, { recursive: true, force: true });
   });
+  test('a run started with --no-encrypt resumes unencrypted without the flag: outputs stay plaintext and no run secrets appear', async () => {
+    const w = workspace();
+    const state = path.join(w.root, 'state');
+    const first = await runCli(['run', w.flow, '--no-encrypt', '--input', `text=${w.text}`, '--state-dir', state, '--quiet', '--json'], { env: w.env });
+    assert.equal(first.code, 0, first.stderr);
+    const runId = (JSON.parse(first.stdout.trim().split('\n').at(-1) ?? '{}') as { runId: string }).runId;
+    const again = await runCli(['run', '--resume', runId, '--state-dir', state, '--out', path.join(w.root, 'out')], { env: w.env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /was started with --no-encrypt; it resumes unencrypted/);
+    assert.equal(fs.readFileSync(path.join(w.root, 'out', 'out.txt'), 'utf8'), 'plain words\n'.repeat(2));
+    assert.ok(!fs.existsSync(path.join(state, 'runs', runId, 'run-secrets.age')), 'no run secrets for a plain run');
+  });
 });

@@ -99,6 +99,12 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const config = await loadRunConfig(workflow, configFile);
   // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given, and stays encrypted.
   const platformOverride = platformFlag(opts.platform ?? base?.platform);
+  // A plain run (started with --no-encrypt) resumes plain: its finished outputs are plaintext, and an
+  // encrypted continuation could not release keys for them.
+  if (base?.encrypted === false && opts.encrypt) {
+    opts.encrypt = false;
+    process.stderr.write(`sealflow: run ${opts.resume} was started with --no-encrypt; it resumes unencrypted\n`);
+  }
   if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, opts.encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
   const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
@@ -166,6 +172,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
       keepGoing: opts.keepGoing === true || base?.keepGoing === true,
       ...(config.file !== undefined ? { configFile: config.file } : {}),
       ...(platformOverride !== undefined ? { platform: platformOverride } : {}),
+      encrypted: opts.encrypt,
       tools: toolSettings,
       ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
       onEvent: progress.onEvent,
