@@ -7,6 +7,7 @@ import type { AttestationPolicy } from '../../attestation/policy.js';
 import type { Claims } from '../../attestation/verifier.js';
 import type { ConnectorName } from '../../connectors/connector.js';
 import type { PlatformName } from '../../tee/platform.js';
+import type { TransferMsg } from '../../protocol/data-port.js';
 
 /** A worker slot the master launched and expects to attest. */
 export interface ExpectedSlot {
@@ -76,18 +77,12 @@ export type BrokerDecision =
       readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
-  | {
-      /** How a worker obtained an input ciphertext that another worker produced (§15): its own report. */
+  | ({
+      /** How a worker obtained an input ciphertext that another worker produced (§15): its own `transfer` report. */
       readonly type: 'data-transfer';
       readonly worker: string;
       readonly step: string;
-      readonly file: string;
-      readonly from: string;
-      readonly outcome: 'pulled' | 'fallback';
-      readonly bytes: number;
-      readonly ms: number;
-      readonly reason?: string;
-    }
+    } & Omit<TransferMsg, 'type' | 'id'>)
   | {
       /** The run secrets (docs/protocol.md §13.2): created for a new encrypted run, or restored on --resume. Ids only. */
       readonly type: 'run-secrets';

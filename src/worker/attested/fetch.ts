@@ -10,7 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { MAX_LINE, type DataSource, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
+import { MAX_LINE, type DataSource, type GetRequest, type GetResponse, type TransferMsg } from '../../protocol/data-port.js';
 import { peerTlsOptions, type PeerIdentity } from './data-port.js';
 import { hashingSink, type Sink } from './hash-sink.js';
 
@@ -146,15 +146,8 @@ export interface Puller {
   pull(attempt: string, id: string, sha256: string, source: DataSource, dest: string): Promise<string | null>;
 }
 
-export interface TransferReport {
-  readonly id: string;
-  readonly file: string;
-  readonly from: string;
-  readonly outcome: 'pulled' | 'fallback';
-  readonly bytes: number;
-  readonly ms: number;
-  readonly reason?: string;
-}
+/** The worker's report of one pull: the `transfer` message without its tag. */
+export type TransferReport = Omit<TransferMsg, 'type'>;
 
 export function puller(me: PeerIdentity, revoked: ReadonlySet<string>, report: (r: TransferReport) => void): Puller {
   return {
