@@ -1,4 +1,5 @@
-/** Every regular file below `dir`, recursively (the leak checks scan them for a canary). */
+/** Walking test trees: every file below a directory (leak checks), and a content snapshot of a tree. */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,5 +10,22 @@ export function filesUnder(dir: string): string[] {
     if (e.isDirectory()) out.push(...filesUnder(p));
     else if (e.isFile()) out.push(p);
   }
+  return out;
+}
+
+/** Relative path -> 'dir' or the file's bytes (hex SHA-256) and owner-execute bit. */
+export function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = path.join(rel, e.name);
+      const abs = path.join(root, r);
+      if (e.isDirectory()) {
+        out[r] = 'dir';
+        walk(r);
+      } else out[r] = `${createHash('sha256').update(fs.readFileSync(abs)).digest('hex')} x=${(fs.statSync(abs).mode & 0o100) !== 0}`;
+    }
+  };
+  walk('');
   return out;
 }

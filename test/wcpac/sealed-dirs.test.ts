@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { prepareSealed } from '../../src/worker/attested/sealed.js';
 import { sealDirectoryInPlace } from '../../src/worker/attested/sealed-dirs.js';
 import { sealDirectoriesAndValues } from '../../src/worker/attested/sealed-values.js';
 import { packDirectory, TarError, unpackInto } from '../../src/worker/attested/tar.js';
+import { snapshot } from '../helpers/files.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-sealdirs-'));
@@ -34,22 +35,6 @@ function makeTree(root: string): void {
   fs.writeFileSync(path.join(root, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
 }
 
-/** Relative path -> 'dir' or the file's bytes (hex SHA-256) and owner-execute bit. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name);
-      const abs = path.join(root, r);
-      if (e.isDirectory()) {
-        out[r] = 'dir';
-        walk(r);
-      } else out[r] = `${createHash('sha256').update(fs.readFileSync(abs)).digest('hex')} x=${(fs.statSync(abs).mode & 0o100) !== 0}`;
-    }
-  };
-  walk('');
-  return out;
-}
 
 async function bytes(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

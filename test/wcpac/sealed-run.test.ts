@@ -8,28 +8,13 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, runCli, type CliResult } from '../helpers/cli.js';
-import { filesUnder } from '../helpers/files.js';
+import { filesUnder, snapshot } from '../helpers/files.js';
 
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name);
-      const abs = path.join(root, r);
-      if (e.isDirectory()) {
-        out[r] = 'dir';
-        walk(r);
-      } else out[r] = `${createHash('sha256').update(fs.readFileSync(abs)).digest('hex')} x=${(fs.statSync(abs).mode & 0o100) !== 0}`;
-    }
-  };
-  walk('');
-  return out;
-}
 
 describe('§10.1–§10.2 directories and non-file values in an encrypted run', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-sealrun-'));
