@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
+import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import { decrypt } from '../../src/crypto/index.js';
+import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import type { PortValue, Workflow } from '../../src/workflow/model.js';
 import { REPO } from '../helpers/cli.js';
@@ -44,4 +47,16 @@ export function checkJournal(ev: readonly RunEvent[], disturbed: string): void {
   const failed = ev.filter((e) => e.type === 'step-failed');
   assert.ok(failed.every((e) => e.type === 'step-failed' && e.step === disturbed && e.workerLost === true && e.willRetry), `only lost attempts failed: ${JSON.stringify(failed)}`);
   assert.ok(ev.some((e) => e.type === 'worker-lost'));
+}
+
+/** The key broker's decisions, as journalled in the run journal (`wcpac` events). */
+export const brokerDecisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+
+/** The owner's view of an encrypted result (in process: a CLI per file would double a loop's time); asserts it is an age file at rest. */
+export async function ownerDecrypted(file: string, identityFile: string): Promise<Buffer> {
+  const bytes = fs.readFileSync(file);
+  assert.ok(bytes.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), `${file} at rest is an age file`);
+  const parts: Buffer[] = [];
+  for await (const c of decrypt(await readIdentityFile(identityFile), bytes)) parts.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(parts);
 }

@@ -15,11 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { decrypt } from '../../src/crypto/index.js';
 import { readIdentityFile } from '../../src/crypto/keyfile.js';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
-import type { RunEvent } from '../../src/engine/events.js';
 import { cmd, events, tmpDir, workflow } from '../engine/build.js';
 import { alive } from '../cli/run-helpers.js';
-import { fileBytes } from './chain.js';
+import { brokerDecisions, fileBytes } from './chain.js';
 import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-producerlost-'));
@@ -44,7 +42,7 @@ before(async () => {
   clean = fileBytes(outcome.outputs['result']);
 });
 
-const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+const decisions = brokerDecisions;
 
 describe('§13.3 a producer lost before it served its output', () => {
   test(`§13.3 the consumer of a producer that died before serving falls back to the master's copy; nothing re-runs; decrypted result byte-identical (${FAULT_RUNS} runs)`, async () => {

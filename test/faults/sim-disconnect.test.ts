@@ -12,17 +12,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decrypt } from '../../src/crypto/index.js';
-import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { existingSession } from '../../src/engine/attested/session.js';
 import { releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal, type BrokerDecision } from '../../src/engine/broker/types.js';
+import { BrokerRefusal } from '../../src/engine/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { AssignMsg } from '../../src/protocol/execution.js';
 import type { Workflow } from '../../src/workflow/model.js';
 import { events, tmpDir } from '../engine/build.js';
 import { alive } from '../cli/run-helpers.js';
-import { chainWorkflow, checkJournal, fileBytes } from './chain.js';
+import { brokerDecisions, chainWorkflow, checkJournal, fileBytes, ownerDecrypted } from './chain.js';
 import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-simdisc-'));
@@ -39,15 +37,9 @@ before(async () => {
   clean = { numbers: fileBytes(outcome.outputs['numbers']), summary: fileBytes(outcome.outputs['summary']) };
 });
 
-async function decrypted(v: unknown): Promise<Buffer> {
-  const bytes = fs.readFileSync((v as { path: string }).path);
-  assert.ok(bytes.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), 'the output at rest is an age file');
-  const parts: Buffer[] = [];
-  for await (const c of decrypt(await readIdentityFile(path.join(home, 'home', 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+const decrypted = (v: unknown): Promise<Buffer> => ownerDecrypted((v as { path: string }).path, path.join(home, 'home', 'owner-identity.txt'));
 
-const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+const decisions = brokerDecisions;
 
 /** No key went to `victim` once it was revoked; the re-run of `step` got its keys elsewhere. */
 function checkRevoked(ev: readonly RunEvent[], victim: string, step: string): void {

@@ -12,18 +12,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
-import type { RunEvent } from '../../src/engine/events.js';
 import type { Workflow } from '../../src/workflow/model.js';
 import { events, tmpDir } from '../engine/build.js';
-import { runCli } from '../helpers/cli.js';
-import { chainWorkflow, fileBytes } from './chain.js';
+import { brokerDecisions, chainWorkflow, fileBytes, ownerDecrypted } from './chain.js';
 import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-simfault-'));
 process.env['SEALFLOW_HOME'] = path.join(home, 'home');
 process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
-const env = { SEALFLOW_HOME: path.join(home, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' };
 
 let wf: Workflow;
 let clean: { numbers: Buffer; summary: Buffer };
@@ -35,19 +31,9 @@ before(async () => {
   clean = { numbers: fileBytes(outcome.outputs['numbers']), summary: fileBytes(outcome.outputs['summary']) };
 });
 
-async function decrypted(v: unknown): Promise<Buffer> {
-  const p = (v as { path: string }).path;
-  assert.equal(fs.readFileSync(p).subarray(0, 21).toString(), 'age-encryption.org/v1', 'the output at rest is an age file');
-  const out = path.join(home, `dec-${path.basename(path.dirname(p))}-${Date.now()}`);
-  const r = await runCli(['decrypt', '-i', path.join(home, 'home', 'owner-identity.txt'), '-o', out, p], { env });
-  assert.equal(r.code, 0, r.stderr);
-  return fs.readFileSync(out);
-}
+const decrypted = (v: unknown): Promise<Buffer> => ownerDecrypted((v as { path: string }).path, path.join(home, 'home', 'owner-identity.txt'));
 
-/** The key broker's decisions, as journalled in the run journal (`wcpac` events). */
-function decisions(ev: readonly RunEvent[]): BrokerDecision[] {
-  return ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
-}
+const decisions = brokerDecisions;
 
 describe('§12 fault injection: encrypted sim runs', () => {
   test(`§12 an attested sim worker SIGKILLed mid-step is revoked; the step re-runs on another attested worker; decrypted outputs byte-identical (${FAULT_RUNS} runs)`, async () => {

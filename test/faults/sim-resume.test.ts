@@ -13,16 +13,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decrypt } from '../../src/crypto/index.js';
-import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadMaster } from '../../src/crypto/master-key.js';
 import { readRunSecrets, RUN_SECRETS_FILE } from '../../src/engine/attested/run-secrets.js';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { runCli } from '../helpers/cli.js';
 import { startCli, waitGone } from '../cli/run-helpers.js';
-import { CHAIN } from './chain.js';
+import { brokerDecisions, CHAIN, ownerDecrypted } from './chain.js';
 import { FAULT_RUNS, until } from './harness.js';
 
 const WORKER_EXIT_BOUND_MS = 8000;
@@ -46,16 +43,9 @@ before(async () => {
   clean = { numbers: fs.readFileSync(path.join(root, 'clean', 'numbers')), summary: fs.readFileSync(path.join(root, 'clean', 'summary')), genHash: gen?.type === 'step-succeeded' ? gen.hash : '' };
 });
 
-const decisions = (ev: readonly RunEvent[]): BrokerDecision[] => ev.flatMap((e) => (e.type === 'wcpac' ? [e.decision] : []));
+const decisions = brokerDecisions;
 
-/** The owner's view of a result (in-process: a CLI per file would double the loop's time). */
-async function decrypted(file: string): Promise<Buffer> {
-  const bytes = fs.readFileSync(file);
-  assert.ok(bytes.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), `${file} at rest is an age file`);
-  const parts: Buffer[] = [];
-  for await (const c of decrypt(await readIdentityFile(path.join(home, 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+const decrypted = (file: string): Promise<Buffer> => ownerDecrypted(file, path.join(home, 'owner-identity.txt'));
 
 /** Starts the chain encrypted and SIGKILLs its master once `mid` has begun writing; returns the run's state. */
 async function killMasterMidStep(stateDir: string): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
