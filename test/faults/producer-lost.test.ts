@@ -47,19 +47,30 @@ const decisions = brokerDecisions;
 describe('§13.3 a producer lost before it served its output', () => {
   test(`§13.3 the consumer of a producer that died before serving falls back to the master's copy; nothing re-runs; decrypted result byte-identical (${FAULT_RUNS} runs)`, async () => {
     for (let i = 0; i < FAULT_RUNS; i++) {
-      const producers = new Map<string, string>();
       let victim: { id: string; pid: number } | null = null;
+      const patched = new WeakSet<object>();
       const { outcome } = await faultRun(wf, {
         platform: 'sim',
         options: { transfers: 'direct' }, // pull from the producer (local deployments default to the master's copy, §15.7)
         stateDir: tmpDir('sealflow-producerlost-'),
         onEvent: (e, pool) => {
-          if (e.type === 'step-started' && e.step !== 'c') producers.set(e.step, e.worker);
-          if (e.type === 'step-started' && e.step === 'c' && !victim) {
-            const other = [...producers.values()].find((w) => w !== e.worker);
-            assert.ok(other, `the producers ran on two workers: ${JSON.stringify([...producers])}`);
-            victim = { id: other, pid: workerOf(pool, other).pid };
-            process.kill(victim.pid, 'SIGSTOP'); // it can serve nothing from now on
+          // Stop the other worker in the same tick as the consumer's assignment is handed to its channel, before
+          // any key or source goes out: it can serve nothing from then on. (Journal listeners run a tick later,
+          // too late to win against a fast pull.) The consumer is assigned only after both producers ran, so by
+          // then every worker's channel has been wrapped here.
+          for (const w of pool.liveWorkers()) {
+            if (patched.has(w.channel)) continue;
+            patched.add(w.channel);
+            const send = w.channel.send.bind(w.channel);
+            w.channel.send = (m) => {
+              if (m.type === 'assign' && m.label.startsWith('c') && !victim) {
+                const other = pool.liveWorkers().find((o) => o.id !== w.id);
+                assert.ok(other, 'a second worker is alive');
+                victim = { id: other.id, pid: other.pid };
+                process.kill(victim.pid, 'SIGSTOP');
+              }
+              send(m);
+            };
           }
           // The consumer's keys are released and its producer named as the source: now the producer dies.
           if (e.type === 'wcpac' && e.decision.type === 'key-release' && e.decision.decision === 'released' && e.decision.step.startsWith('c[0]#') && victim) process.kill(victim.pid, 'SIGKILL');
@@ -69,6 +80,8 @@ describe('§13.3 a producer lost before it served its output', () => {
       const v = victim as { id: string; pid: number } | null;
       assert.ok(v, 'a producer was killed');
       const ev = events(outcome.runDir);
+      const producers = ev.flatMap((e) => (e.type === 'step-started' && e.step !== 'c' ? [e.worker] : []));
+      assert.equal(new Set(producers).size, 2, `the producers ran on two workers: ${JSON.stringify(producers)}`);
       for (const s of ['p1', 'p2', 'c']) assert.equal(ev.filter((e) => e.type === 'step-started' && e.step === s).length, 1, `${s} ran once`);
       assert.ok(ev.some((e) => e.type === 'worker-lost' && e.worker === v.id), 'the producer\'s worker was lost');
       const transfers = decisions(ev).flatMap((d) => (d.type === 'data-transfer' && d.from === v.id ? [d] : []));
