@@ -14,7 +14,7 @@ export type Mode = 'quick' | 'full';
  * simulated read pairs (100,000 pairs took 75 s per native run under a load
  * of 12). The study's large input (the catalog's 3M pairs) is a separate
  * invocation: `--full --only dna-alignment --sizes dna-alignment=3M`
- * (bench/RESULTS.md, "DNA alignment at 3M pairs", has its duration).
+ * (bench/RESULTS.md, "Bench defaults and DNA alignment at the study's size": ~1 h at --runs 1 on a quiet machine).
  */
 export const FULL_SIZES: Readonly<Record<string, readonly string[]>> = {
   'word-count': ['10MB', '1GB'],

@@ -122,7 +122,8 @@ export function register(program: Command): void {
         'Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts; while it runs, <timestamp>.partial.json\n' +
         'holds every run finished so far (removed at the end; render it with --report if the run is cut short).\n\n' +
         'Exit status: 0 all runs succeeded; 1 some run failed (results are still written); 2 invalid options.\n' +
-        'Examples:\n  sealflow bench --quick\n  sealflow bench --only word-count,dna-alignment --runs 5\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench',
+        'Examples:\n  sealflow bench --quick\n  sealflow bench --only word-count,dna-alignment --runs 3\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench\n' +
+        "  sealflow bench --full --only dna-alignment --sizes dna-alignment=3M --runs 1   # the Bowtie2 study's large input (3M pairs): ~1 h on 2 quiet cores",
     )
     .action(action);
 }
