@@ -6,14 +6,15 @@ import { EXAMPLES } from '../../examples/catalog.js';
 export type Mode = 'quick' | 'full';
 
 /**
- * Sizes of `--full`, chosen so that N=3 (its default) of native, none-plain,
- * none-enc and sim-enc finishes within about an hour on this 2-core machine
- * while other work shares it: the issue's largest sizes for word count
- * (1 GB), k-means (10^7 points) and diagnosis (100,000 records); for
- * dna-alignment 30,000 simulated read pairs (100,000 pairs took 75 s per
- * native run under a load of 12, i.e. ~35 min for its 24 runs). The study's
- * large input (the catalog's 3M pairs) is reachable with
- * `--sizes dna-alignment=3M`, at well over 10 min per run here.
+ * Sizes of `--full`, chosen so that N=5 (the default, cli/commands/bench.ts
+ * DEFAULT_RUNS) of native, none-plain, none-enc and sim-enc finishes within
+ * about an hour on this 2-core machine when it is quiet (N=3 took 34 min at
+ * load 13–16): the issue's largest sizes for word count (1 GB), k-means
+ * (10^7 points) and diagnosis (100,000 records); for dna-alignment 30,000
+ * simulated read pairs (100,000 pairs took 75 s per native run under a load
+ * of 12). The study's large input (the catalog's 3M pairs) is a separate
+ * invocation: `--full --only dna-alignment --sizes dna-alignment=3M`
+ * (bench/RESULTS.md, "DNA alignment at 3M pairs", has its duration).
  */
 export const FULL_SIZES: Readonly<Record<string, readonly string[]>> = {
   'word-count': ['10MB', '1GB'],

@@ -6,24 +6,30 @@
  * keys means it is ready when the payload starts. Best effort and side-effect
  * free otherwise: a misread command line at worst starts an idle worker (the
  * pool is unref'd), or none, and the command itself reports every error.
- * Only node:fs is loaded unless the pool is started.
+ * Only node:fs and the options' declaration (cli/crypto-flags.ts, data) are
+ * loaded unless the pool is started.
  */
 import fs from 'node:fs';
+import { DECRYPT_FLAGS, ENCRYPT_FLAGS, valueFlags } from '../cli/crypto-flags.js';
 
 /** Inputs at least this large start the pool (below, one thread is faster than booting a worker). */
 export const EARLY_POOL_BYTES = 8 * 1024 * 1024;
 
-/** encrypt/decrypt options that take a value (the next argument, unless attached). */
-const WITH_VALUE = new Set(['-r', '--recipient', '-R', '--recipients-file', '-i', '--identity', '-o', '--output', '--receipt', '--master-key']);
+/** encrypt/decrypt options that take a value (the next argument, unless attached), as the commands declare them. */
+const WITH_VALUE: Readonly<Record<'encrypt' | 'decrypt', ReadonlySet<string>>> = {
+  encrypt: new Set(valueFlags(ENCRYPT_FLAGS)),
+  decrypt: new Set(valueFlags(DECRYPT_FLAGS)),
+};
 
 /** The input argument of an encrypt/decrypt command line: a path, '-' / undefined for stdin, or null if not such a command. */
 export function cryptoInputOf(argv: readonly string[]): string | undefined | null {
   if (argv[0] !== 'encrypt' && argv[0] !== 'decrypt') return null;
+  const withValue = WITH_VALUE[argv[0]];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return argv[i + 1];
     if (a === '-h' || a === '--help') return null;
-    if (WITH_VALUE.has(a)) i++;
+    if (withValue.has(a)) i++;
     else if (a === '-' || !a.startsWith('-')) return a;
   }
   return undefined;

@@ -39,15 +39,20 @@ export interface ToolPinSpec {
   readonly path?: string;
 }
 
-/** What the executor checked before it executed a tool (§10.3): evidence for the journal, never data. */
+/**
+ * What the executor checked before it executed a tool (§10.3): evidence for
+ * the journal and the receipt (§14.7), never data. A pinned tool has
+ * `expected`; an unpinned program run on the fixed PATH is recorded without
+ * it (hashed when resolved, not checked against anything).
+ */
 export interface ToolCheck {
   readonly tool: string;
   /** The resolved absolute file that was hashed. */
   readonly path: string;
   /** Its SHA-256 (hex). */
   readonly sha256: string;
-  /** The pinned SHA-256; equal to `sha256` unless the check refused the exec. */
-  readonly expected: string;
+  /** The pinned SHA-256; equal to `sha256` unless the check refused the exec. Absent: the program was not pinned. */
+  readonly expected?: string;
 }
 
 export interface AssignMsg {

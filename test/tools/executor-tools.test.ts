@@ -28,9 +28,9 @@ describe('§10.3 executor: fixed PATH and pinned tools', () => {
     assert.deepEqual(r, { ok: true, file: 'tool.sh', checks: [] });
   });
 
-  test('a bare name is resolved on the fixed PATH to an absolute file', async () => {
+  test('a bare name is resolved on the fixed PATH to an absolute file, recorded unpinned with its SHA-256 (no expected hash)', async () => {
     const r = await prepareProgram('a', 'tool.sh', spec({ path: `/nonexistent:${bin}` }), `/nonexistent:${bin}`, root, privateDir());
-    assert.deepEqual(r, { ok: true, file: script, checks: [] });
+    assert.deepEqual(r, { ok: true, file: script, checks: [{ tool: 'tool.sh', path: script, sha256: sha(script) }] });
   });
 
   test('a program not on the fixed PATH fails and names the PATH searched', async () => {

@@ -28,6 +28,9 @@ interface BenchOpts {
   report?: string;
 }
 
+/** Runs per configuration unless --runs says otherwise (issue 7: "N configurable, default 5"), for --quick and --full alike. */
+export const DEFAULT_RUNS = 5;
+
 const list = (v: string | undefined) => (v === undefined ? null : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 
 function positiveInts(text: string, flag: string): number[] {
@@ -55,7 +58,9 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
   if (opts.report !== undefined) return rewrite(opts.report, opts);
   if (opts.quick && opts.full) throw new InputError('bench: give --quick or --full, not both');
   const mode = opts.full ? 'full' : 'quick';
-  const runs = opts.runs !== undefined ? positiveInts(opts.runs, '--runs')[0]! : 3;
+  const runsGiven = opts.runs !== undefined ? positiveInts(opts.runs, '--runs') : [DEFAULT_RUNS];
+  if (runsGiven.length !== 1) throw new InputError(`--runs ${opts.runs}: expected one whole number of at least 1`);
+  const runs = runsGiven[0]!;
   const progress = createBenchProgress(process.stderr, opts.quiet === true);
   const argv = process.argv.slice(process.argv.indexOf(cmd.name()));
   const outDir = path.resolve(opts.out);
@@ -94,9 +99,9 @@ export function register(program: Command): void {
   program
     .command('bench')
     .description('benchmark the seed workflows against native baselines across the TEE / encryption configuration matrix')
-    .option('--quick', 'small sizes, 3 runs each (the default; a few minutes)')
-    .option('--full', `two sizes per example, 3 runs each, within about an hour on 2 cores (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v.join(' + ')}`).join('; ')})`)
-    .option('--runs <n>', 'runs per configuration (default: 3)')
+    .option('--quick', `small sizes, ${DEFAULT_RUNS} runs each (the default; a few minutes)`)
+    .option('--full', `two sizes per example, ${DEFAULT_RUNS} runs each, within about an hour on 2 quiet cores (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v.join(' + ')}`).join('; ')})`)
+    .option('--runs <n>', `runs per configuration (default: ${DEFAULT_RUNS}; median, min/max and IQR are over these)`)
     .option('--only <names>', 'comma-separated examples: word-count, dna-alignment, distributed-k-means, diagnosis-recommendation')
     .option('--sizes <list>', 'comma-separated sizes for every selected example (e.g. 1MB,10MB), or example=size entries (word-count=100MB)')
     .option('--threads <list>', `thread counts for the dna-alignment scaling study (default: 1, 2, 4, … up to the ${os.availableParallelism()} cores)`)

@@ -5,6 +5,7 @@ import { trace } from '../../crypto/trace.js';
 import { decryptFileToFile, isBinaryAgeFile } from '../../crypto/files.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import type { Identity } from '../../crypto/types.js';
+import { DECRYPT_FLAGS, addFlags } from '../crypto-flags.js';
 import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
@@ -15,8 +16,6 @@ interface Options {
   masterKey?: string;
   untar?: string;
 }
-
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
 async function identitiesFrom(opts: Options): Promise<Identity[]> {
   const ids: Identity[] = [];
@@ -32,7 +31,7 @@ async function identitiesFrom(opts: Options): Promise<Identity[]> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('decrypt')
     .summary('decrypt an age file; no unauthenticated plaintext is left behind')
     .description(
@@ -40,40 +39,35 @@ export function register(program: Command): void {
         'With -o, the plaintext appears only once the whole file authenticated; to standard output,\n' +
         'each chunk is written only after it authenticated and a later failure exits 1.',
     )
-    .argument('[input]', 'age file to decrypt (default: standard input)')
-    .option('-i, --identity <file>', 'identity file, as written by "sealflow keygen" or "age-keygen" (repeatable)', collect, [])
-    .option('-p, --passphrase', 'decrypt a passphrase-encrypted file; passphrase from $SEALFLOW_PASSPHRASE or a terminal prompt')
-    .option('-o, --output <file>', 'write the plaintext to FILE (default: standard output)')
-    .option('--receipt <file>', "first check the file's SHA-256 against this run receipt (signature verified); refuse if it does not match")
-    .option('--master-key <key>', 'with --receipt: the master you trust, pin or public key file (default: the local master)')
-    .option('--untar <dir>', 'the file is a directory output of an encrypted run (<id>.tar.age): extract it into DIR (new); same as decrypting to stdout | tar x')
-    .action(async (input: string | undefined, opts: Options) => {
-      trace('action');
-      prestartPool(input);
-      if (opts.receipt !== undefined) {
-        // Loaded only with --receipt: it brings the X.509 and signature modules.
-        const { checkCiphertextAgainstReceipt } = await import('../../engine/receipt/check.js');
-        await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
+    .argument('[input]', 'age file to decrypt (default: standard input)');
+  addFlags(cmd, DECRYPT_FLAGS);
+  cmd.action(async (input: string | undefined, opts: Options) => {
+    trace('action');
+    prestartPool(input);
+    if (opts.receipt !== undefined) {
+      // Loaded only with --receipt: it brings the X.509 and signature modules.
+      const { checkCiphertextAgainstReceipt } = await import('../../engine/receipt/check.js');
+      await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
+    }
+    const identities = await identitiesFrom(opts);
+    if (opts.untar !== undefined) {
+      if (opts.output !== undefined) throw new InputError('--untar and -o/--output exclude each other: --untar names the directory to create');
+      const { untarTo } = await import('../untar.js');
+      await untarTo(identities, input, opts.untar);
+      return;
+    }
+    const src = await openInput(input);
+    const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
+    trace('keys read, files open');
+    await finishOutput(out, src, async () => {
+      // A binary age file to a temporary file (or /dev/null): the positional fast path; else streams.
+      if (src.fd !== null && src.size !== null && out.fd !== null && isBinaryAgeFile(src.fd)) {
+        return decryptFileToFile(identities, src.fd, src.size, out.fd);
       }
-      const identities = await identitiesFrom(opts);
-      if (opts.untar !== undefined) {
-        if (opts.output !== undefined) throw new InputError('--untar and -o/--output exclude each other: --untar names the directory to create');
-        const { untarTo } = await import('../untar.js');
-        await untarTo(identities, input, opts.untar);
-        return;
-      }
-      const src = await openInput(input);
-      const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
-      trace('keys read, files open');
-      await finishOutput(out, src, async () => {
-        // A binary age file to a temporary file (or /dev/null): the positional fast path; else streams.
-        if (src.fd !== null && src.size !== null && out.fd !== null && isBinaryAgeFile(src.fd)) {
-          return decryptFileToFile(identities, src.fd, src.size, out.fd);
-        }
-        const { decryptTo } = await import('../../crypto/index.js');
-        return decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) });
-      });
-      trace('done');
-      exitAfterPooledOutput(out, src.size);
+      const { decryptTo } = await import('../../crypto/index.js');
+      return decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) });
     });
+    trace('done');
+    exitAfterPooledOutput(out, src.size);
+  });
 }

@@ -5,6 +5,7 @@ import { trace } from '../../crypto/trace.js';
 import { encryptFileToFile } from '../../crypto/files.js';
 import { parseRecipient, readRecipientsFile } from '../../crypto/keyfile.js';
 import type { Recipient } from '../../crypto/types.js';
+import { ENCRYPT_FLAGS, addFlags } from '../crypto-flags.js';
 import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
@@ -14,8 +15,6 @@ interface Options {
   armor?: boolean;
   output?: string;
 }
-
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
 async function recipientsFrom(opts: Options): Promise<Recipient[]> {
   const keys = opts.recipient.length + opts.recipientsFile.length;
@@ -31,37 +30,33 @@ async function recipientsFrom(opts: Options): Promise<Recipient[]> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('encrypt')
     .summary('encrypt a file to age recipients (readable with the age tool)')
     .description(
       'Encrypt a file (or standard input) to age recipients, in the age v1 format: the output decrypts\n' +
         'with "sealflow decrypt" or the standard "age -d".',
     )
-    .argument('[input]', 'file to encrypt (default: standard input)')
-    .option('-r, --recipient <age1…>', 'encrypt to this recipient (repeatable)', collect, [])
-    .option('-R, --recipients-file <file>', 'encrypt to every recipient listed in FILE (repeatable)', collect, [])
-    .option('-p, --passphrase', 'encrypt with a passphrase (scrypt), from $SEALFLOW_PASSPHRASE or a terminal prompt')
-    .option('-a, --armor', 'write ASCII-armored (PEM-like) text instead of binary')
-    .option('-o, --output <file>', 'write to FILE (default: standard output)')
-    .action(async (input: string | undefined, opts: Options) => {
-      trace('action');
-      prestartPool(input);
-      const recipients = await recipientsFrom(opts);
-      const src = await openInput(input);
-      const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });
-      trace('keys read, files open');
-      await finishOutput(out, src, async () => {
-        // File to file (or /dev/null): the positional fast path; otherwise streams (loaded only then).
-        if (src.fd !== null && src.size !== null && out.fd !== null && !opts.armor) {
-          return encryptFileToFile(recipients, src.fd, src.size, out.fd);
-        }
-        const { encryptTo } = await import('../../crypto/index.js');
-        return encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) });
-      });
-      trace('done');
-      exitAfterPooledOutput(out, src.size);
+    .argument('[input]', 'file to encrypt (default: standard input)');
+  addFlags(cmd, ENCRYPT_FLAGS);
+  cmd.action(async (input: string | undefined, opts: Options) => {
+    trace('action');
+    prestartPool(input);
+    const recipients = await recipientsFrom(opts);
+    const src = await openInput(input);
+    const out = await openOutput(opts.output, { binary: !opts.armor, mode: 0o644 });
+    trace('keys read, files open');
+    await finishOutput(out, src, async () => {
+      // File to file (or /dev/null): the positional fast path; otherwise streams (loaded only then).
+      if (src.fd !== null && src.size !== null && out.fd !== null && !opts.armor) {
+        return encryptFileToFile(recipients, src.fd, src.size, out.fd);
+      }
+      const { encryptTo } = await import('../../crypto/index.js');
+      return encryptTo(recipients, src.source, out.sink, { armor: opts.armor === true, pipeline: pipelineFor(src.size) });
     });
+    trace('done');
+    exitAfterPooledOutput(out, src.size);
+  });
 }
 
 

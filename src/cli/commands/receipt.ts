@@ -6,6 +6,18 @@ import { checkOutputs, describeProblem, readVerifiedReceipt, trustedMaster } fro
 import type { Receipt } from '../../engine/receipt/model.js';
 import { ReceiptError } from '../../engine/receipt/signature.js';
 
+/** §14.7: each step instance's programs, with SHA-256 and whether they were pinned. */
+function toolLines(r: Receipt): string[] {
+  if (r.tools === undefined) return [`tools: not recorded (a version ${r.version} receipt)`];
+  if (r.tools.length === 0) return ['tools: none recorded (no command step ran on a fixed PATH or with pins)'];
+  const all = r.tools.flatMap((s) => s.tools);
+  const pinned = all.filter((t) => t.pinned).length;
+  return [
+    `tools: ${all.length} run by ${r.tools.length} step instance${r.tools.length === 1 ? '' : 's'} (${pinned} pinned: SHA-256 checked before exec; ${all.length - pinned} unpinned: recorded only)`,
+    ...r.tools.flatMap((s) => s.tools.map((t) => `  ${s.step}[${s.index}] attempt ${s.attempt}: ${t.tool} ${t.path} sha256 ${t.sha256} ${t.pinned ? 'pinned' : 'NOT pinned'}`)),
+  ];
+}
+
 function summary(r: Receipt, outputsLine: string): string {
   const lines = [
     `receipt OK: signed by the master with pin ${r.master.pin}`,
@@ -15,6 +27,7 @@ function summary(r: Receipt, outputsLine: string): string {
     `data ${r.encrypted ? 'encrypted (age)' : 'NOT encrypted'}; inputs: ${r.inputs.map((i) => `${i.name}${i.ciphertextSha256 ? ` (ciphertext ${i.ciphertextSha256.slice(0, 16)}…)` : ' (plaintext, not hashed)'}`).join(', ') || 'no files'}`,
     'workers:',
     ...r.workers.map((w) => `  ${w.id} (${w.platform} on ${w.host}${w.revoked !== undefined ? `, revoked: ${w.revoked}` : ''}): ${w.statement}`),
+    ...toolLines(r),
     `key releases: ${r.keyReleases.filter((k) => k.decision === 'released').length} released, ${r.keyReleases.filter((k) => k.decision === 'refused').length} refused (ids only)`,
     outputsLine,
     ...r.statements.map((s) => `note: ${s}`),

@@ -6,7 +6,7 @@
  * claims (a key, a message with data in it) can reach the receipt.
  */
 import type { BrokerDecision } from '../broker/types.js';
-import type { RunEvent, WorkerStarted } from '../events.js';
+import { instanceKey, type RunEvent, type WorkerStarted } from '../events.js';
 import {
   NO_TEE,
   RECEIPT_FORMAT,
@@ -17,6 +17,7 @@ import {
   type ReceiptInput,
   type ReceiptKeyRelease,
   type ReceiptOutput,
+  type ReceiptStepTools,
   type ReceiptWorker,
 } from './model.js';
 
@@ -63,6 +64,28 @@ function worker(w: Pick<WorkerStarted, 'worker' | 'deployment' | 'connector' | '
     ...(accepted?.keys ? { keyFingerprints: { x25519: accepted.keys.x25519, identity: accepted.keys.identity } } : {}),
     ...(revoked !== undefined ? { revoked } : {}),
   };
+}
+
+/**
+ * §14.7: the programs each step instance ran, from its last `step-succeeded`
+ * (the attempt whose outputs the run used; on a resume, the earlier session's
+ * when the step was reused), in the order the instances succeeded.
+ */
+export function stepTools(events: readonly RunEvent[]): ReceiptStepTools[] {
+  const last = new Map<string, ReceiptStepTools>();
+  for (const e of events) {
+    if (e.type !== 'step-succeeded') continue;
+    const key = instanceKey(e.step, e.index);
+    last.delete(key);
+    if (!e.tools || e.tools.length === 0) continue;
+    last.set(key, {
+      step: e.step,
+      index: e.index,
+      attempt: e.attempt,
+      tools: e.tools.map((c) => ({ tool: c.tool, path: c.path, sha256: c.sha256, pinned: c.expected !== undefined })),
+    });
+  }
+  return [...last.values()];
 }
 
 export function buildReceipt(f: ReceiptFacts): Receipt {
@@ -117,6 +140,12 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
       ? 'Inputs, intermediates and results were age-encrypted; file keys went only to the workers and steps listed under keyReleases (ids and ciphertext hashes, never keys).'
       : 'Not encrypted: this run used platform none without encryption; inputs and outputs are plaintext and the receipt records no hash of plaintext inputs.',
   );
+  const tools = stepTools(f.events);
+  if (tools.length > 0) {
+    statements.push(
+      'Tools: a pinned tool ran only after its SHA-256 matched the run configuration\'s pin; an unpinned one was hashed when the worker resolved it on the fixed PATH and ran in place (recorded, not checked). Neither covers the libraries, interpreter modules or programs a tool loads or starts (docs/protocol.md §10.3).',
+    );
+  }
   statements.push('Each output is listed with the SHA-256 of the file as written; "sealflow decrypt --receipt" checks it before decrypting, plain "age -d" cannot.');
 
   return {
@@ -133,6 +162,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
     attestationRefusals: refusals,
     keyReleases: releases,
     outputs: [...f.outputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    tools,
     values: [...f.values],
     statements,
   };

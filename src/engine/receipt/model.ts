@@ -1,6 +1,7 @@
 /**
  * The signed run receipt (docs/protocol.md §14): what the master attests to
- * the data owner about one successful run. Version 1. Everything in it is
+ * the data owner about one successful run. Version 2 (version 1, without
+ * `tools`, is still read: §14.7). Everything in it is
  * public to whoever holds the results: ids, hashes, claims and statements —
  * never a key, an identity, or a plain hash of plaintext input.
  *
@@ -9,8 +10,12 @@
  */
 
 export const RECEIPT_FORMAT = 'sealflow-receipt';
-export const RECEIPT_VERSION = 1;
-/** Domain separation of the signed message (signature.ts). */
+/** The version this sealflow writes. */
+export const RECEIPT_VERSION = 2;
+/** Versions this sealflow reads: 1 (no `tools`), 2. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
+export type ReceiptVersion = 1 | 2;
+/** Domain separation of the signed message (signature.ts); names the signing scheme, not the body's version (that is signed inside). */
 export const RECEIPT_DOMAIN = 'sealflow-receipt-v1';
 /** The file written beside the results. */
 export const RECEIPT_FILE = 'receipt.json';
@@ -84,9 +89,30 @@ export interface ReceiptOutput {
   readonly encrypted: boolean;
 }
 
+/** A program a command step ran (docs/protocol.md §10.3, §14.7). */
+export interface ReceiptTool {
+  /** The name the command used (for a pin: the run configuration's key). */
+  readonly tool: string;
+  /** The resolved absolute file the worker hashed. */
+  readonly path: string;
+  readonly sha256: string;
+  /** Checked against the run configuration's pin before exec (and equal to it: the step succeeded); false: recorded only. */
+  readonly pinned: boolean;
+}
+
+/** The tools of one step instance, from the attempt whose outputs the run used. */
+export interface ReceiptStepTools {
+  readonly step: string;
+  /** The instance: 0 for a step that is not scattered, else the scatter element (as journalled). */
+  readonly index: number;
+  readonly attempt: number;
+  readonly tools: readonly ReceiptTool[];
+}
+
 export interface Receipt {
   readonly format: typeof RECEIPT_FORMAT;
-  readonly version: typeof RECEIPT_VERSION;
+  /** RECEIPT_VERSION when written by this sealflow; 1 for older receipts. */
+  readonly version: ReceiptVersion;
   readonly run: {
     readonly id: string;
     readonly name: string;
@@ -115,6 +141,12 @@ export interface Receipt {
   readonly attestationRefusals: readonly ReceiptAttestationRefusal[];
   readonly keyReleases: readonly ReceiptKeyRelease[];
   readonly outputs: readonly ReceiptOutput[];
+  /**
+   * Version 2: per step instance that ran a command on a fixed PATH or with
+   * pins, the programs it ran with their SHA-256 and whether they were pinned
+   * (§14.7). Absent in version 1 receipts, present (maybe empty) from 2 on.
+   */
+  readonly tools?: readonly ReceiptStepTools[];
   /** Output ports that are not files (strings, numbers, JSON): named, not hashed. */
   readonly values: readonly string[];
   /** Plain sentences for people: what protected this run and what did not. */

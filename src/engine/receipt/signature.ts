@@ -14,7 +14,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { keyPin, masterSign, masterVerify } from '../../crypto/master-key.js';
 import { OperationError } from '../../errors.js';
 import { canonicalJson } from './canonical.js';
-import { RECEIPT_DOMAIN, RECEIPT_FORMAT, RECEIPT_VERSION, type Receipt, type SignedReceipt } from './model.js';
+import { READABLE_VERSIONS, RECEIPT_DOMAIN, RECEIPT_FORMAT, RECEIPT_VERSION, type Receipt, type SignedReceipt } from './model.js';
 
 /** Why a receipt was refused (exit 1): the message names what failed. */
 export class ReceiptError extends OperationError {}
@@ -70,7 +70,7 @@ export function verifyReceiptBytes(bytes: Uint8Array, expected: ExpectedMaster, 
   if (typeof env !== 'object' || env === null || typeof r !== 'object' || r === null || typeof sig !== 'object' || sig === null) {
     throw new ReceiptError(`${where} is not a sealflow receipt (no receipt and signature members)`);
   }
-  if (r.format !== RECEIPT_FORMAT || r.version !== RECEIPT_VERSION) throw new ReceiptError(`${where} is not a version ${RECEIPT_VERSION} sealflow receipt (format ${JSON.stringify(r.format)}, version ${JSON.stringify(r.version)})`);
+  checkVersion(r, where);
   let canonical: string;
   try {
     canonical = `${canonicalJson(parsed)}\n`;
@@ -102,7 +102,42 @@ export function verifyReceiptBytes(bytes: Uint8Array, expected: ExpectedMaster, 
   if (signer.asymmetricKeyType !== 'ec' || signer.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new ReceiptError(`${where}: the signer's key is not ECDSA P-256`);
   const value = Buffer.from(sig.value, 'base64');
   if (value.length !== 64 || !masterVerify(signer, signedMessage(receipt), value)) {
-    throw new ReceiptError(`${where}: the signature is invalid — the receipt was modified after the master signed it`);
+    throw new ReceiptError(`${where}: the signature is invalid — the receipt was modified after the master signed it (any field: an output or input hash, a worker, a tool's path or SHA-256…)`);
   }
+  checkTools(receipt, where);
   return receipt;
+}
+
+/** §14.4 step 1: the format, and a version this sealflow reads (a newer one says to upgrade). */
+function checkVersion(r: Partial<Receipt>, where: string): void {
+  if (r.format !== RECEIPT_FORMAT) throw new ReceiptError(`${where} is not a sealflow receipt (format ${JSON.stringify(r.format)}, expected ${JSON.stringify(RECEIPT_FORMAT)})`);
+  const v: unknown = r.version;
+  if (typeof v === 'number' && Number.isInteger(v) && v > RECEIPT_VERSION) {
+    throw new ReceiptError(`${where} is a version ${v} sealflow receipt, newer than this sealflow reads (versions ${READABLE_VERSIONS.join(', ')}): verify it with a newer sealflow`);
+  }
+  if (typeof v !== 'number' || !READABLE_VERSIONS.includes(v)) throw new ReceiptError(`${where} has an unknown receipt version ${JSON.stringify(v)} (this sealflow reads versions ${READABLE_VERSIONS.join(', ')})`);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * §14.7, after the signature: version 2 lists `tools`, version 1 does not;
+ * each entry is well formed. A signed receipt that fails this was not written
+ * by a sealflow (the master signs only what it builds).
+ */
+function checkTools(r: Receipt, where: string): void {
+  if (r.version === 1) {
+    if (r.tools !== undefined) throw new ReceiptError(`${where}: a version 1 receipt has no tools list, but this one has one: it was not written by sealflow`);
+    return;
+  }
+  const bad = (what: string) => new ReceiptError(`${where}: ${what}: it was not written by sealflow`);
+  if (!Array.isArray(r.tools)) throw bad(`a version ${r.version} receipt must list tools (an array, maybe empty)`);
+  for (const s of r.tools) {
+    if (typeof s?.step !== 'string' || !Number.isInteger(s.index) || !Number.isInteger(s.attempt) || !Array.isArray(s.tools)) throw bad('a tools entry is not {step, index, attempt, tools}');
+    for (const t of s.tools) {
+      if (typeof t?.tool !== 'string' || typeof t.path !== 'string' || typeof t.pinned !== 'boolean' || typeof t.sha256 !== 'string' || !HEX64.test(t.sha256)) {
+        throw bad(`step ${s.step}[${s.index}]: a tool entry is not {tool, path, sha256 (64 hex), pinned}`);
+      }
+    }
+  }
 }

@@ -13,7 +13,7 @@
  * window between hash and exec stays open for them (§10.3).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, realpath, rm } from 'node:fs/promises';
+import { mkdir, open, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecSpec, ToolCheck, ToolPinSpec } from '../../protocol/execution.js';
 import { isExecutableFile, resolveOnPath } from '../../workflow/which.js';
@@ -70,6 +70,31 @@ export async function hashFile(file: string, copyTo?: string): Promise<Hashed> {
   return { sha256: h.digest('hex'), copyRunnable: dst !== undefined && elf && !origin };
 }
 
+/** SHA-256 of unpinned programs by real path, with the file's identity when hashed (a changed file is hashed again). */
+const unpinnedHashes = new Map<string, { readonly key: string; readonly sha256: string }>();
+
+/**
+ * The record of an unpinned program about to run from `file` (§10.3 step 4,
+ * receipt §14.7): its real path and SHA-256, hashed once per file identity
+ * (device, inode, size, mtime, ctime) per executor. Nothing is checked; a file
+ * that cannot be read is simply not recorded (its exec reports any problem).
+ */
+async function unpinnedRecord(tool: string, file: string): Promise<ToolCheck | undefined> {
+  try {
+    const real = await realpath(file);
+    const st = await stat(real, { bigint: true });
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    let known = unpinnedHashes.get(real);
+    if (known?.key !== key) {
+      known = { key, sha256: (await hashFile(real)).sha256 };
+      unpinnedHashes.set(real, known);
+    }
+    return { tool, path: real, sha256: known.sha256 };
+  } catch {
+    return undefined;
+  }
+}
+
 function mismatch(label: string, tool: string, file: string, expected: string, actual: string): string {
   return (
     `step ${label}: tool ${tool} at ${file} has SHA-256 ${actual}, but the run configuration pins ${expected}; it was not executed. ` +
@@ -121,7 +146,8 @@ export async function prepareProgram(label: string, program: string, exec: Comma
   const resolved = program.includes('/') ? path.resolve(cwd, program) : (pin?.path ?? (await resolveOnPath(program, pathEnv)));
   if (pin === undefined) {
     if (resolved === undefined) return { ok: false, message: `step ${label}: command not found on the fixed PATH ${pathEnv}: ${program}. Install it in one of those directories, set 'path:' in the run configuration, or give its absolute path.`, checks };
-    return { ok: true, file: resolved, checks };
+    const record = fixed ? await unpinnedRecord(tool, resolved) : undefined;
+    return { ok: true, file: resolved, checks: record ? [...checks, record] : checks };
   }
   const r = await check(tool, pin, resolved, program.includes('/') ? `at ${resolved}` : pinnedWhere(pin), true);
   if (r.refused !== undefined || r.run === undefined) return { ok: false, message: r.refused ?? missing(label, tool, pinnedWhere(pin)), checks };
