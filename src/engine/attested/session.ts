@@ -122,7 +122,7 @@ export class AttestedSession {
       policy: definePolicy({ allowSimulated: true, sim: { measurements: [referenceSimMeasurement(master.pin)] } }),
       collateral: root.collateral(),
       bundle,
-      identities: [runIdentity, master.brokerIdentity], // most releases are of intermediates, encrypted to the run recipient first (§8.3)
+      identities: [runIdentity, master.brokerIdentity], // most releases are of intermediates, encrypted to the run recipient first (§8.2)
       record,
     });
     registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)

@@ -219,7 +219,7 @@ export class KeyBroker {
     for (const sock of this.#sockets) sock.destroy();
     for (const [slot, list] of this.#waiters) for (const w of list) w.reject(new Error(`the key broker closed before slot ${slot} was attested`));
     this.#waiters.clear();
-    forgetFileKeys(this); // §8.3
+    forgetFileKeys(this); // §8.2
     if (s) await new Promise<void>((r) => s.close(() => r()));
   }
 }

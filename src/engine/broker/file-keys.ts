@@ -1,6 +1,6 @@
 /**
  * File keys the master has unwrapped, kept for the run (docs/protocol.md
- * §8.3). The task bundle is released to every step and an input may be
+ * §8.2). The task bundle is released to every step and an input may be
  * released to several consumers; unwrapping its file key is an X25519
  * agreement per stanza tried, so the broker unwraps each recorded ciphertext
  * once and keeps the key beside the hash it was recorded with. A key is
