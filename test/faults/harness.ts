@@ -1,5 +1,7 @@
 /** Runs workflows in-process with a handle on the worker pool, so tests can kill or disconnect workers mid-step. */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
 import { executeRun, type RunOutcome } from '../../src/engine/run.js';
 import { newRunId } from '../../src/engine/run-dir.js';
@@ -52,7 +54,41 @@ export function workerOf(pool: WorkerPool, id: string) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(pred: () => boolean, ms: number): Promise<boolean> {
+/**
+ * How long a test waits for a condition that must come (a step has begun
+ * writing, a process is gone): generous, so that a machine several times
+ * slower than this one only makes the test slower, never failing.
+ */
+export const PATIENCE_MS = 60_000;
+
+/**
+ * A gate a step can be held at, so that a test disturbs it at a known point
+ * instead of racing a step that merely "takes long enough": the step's
+ * command waits (`holdAt`) until the gate's file exists; the test creates it
+ * with `open()`. As a backstop it opens by itself after `safetyMs`, so that
+ * a broken test fails on its assertions instead of hanging.
+ */
+export interface Gate {
+  readonly path: string;
+  open(): void;
+}
+
+export function gate(dir: string = tmpDir('sealflow-gate-'), safetyMs = 2 * PATIENCE_MS): Gate {
+  const file = path.join(dir, `gate-${Math.random().toString(36).slice(2)}`);
+  const open = () => {
+    clearTimeout(timer);
+    fs.writeFileSync(file, '');
+  };
+  const timer = setTimeout(open, safetyMs);
+  timer.unref();
+  return { path: file, open };
+}
+
+/** Shell code that waits until the file named by `ref` (e.g. `"$2"`) exists: where a step holds at a gate. */
+export const holdAt = (ref: string) => `while [ ! -e ${ref} ]; do sleep 0.02; done`;
+
+/** Waits until `pred` holds, polling; false if it still does not after `ms`. */
+export async function until(pred: () => boolean, ms: number = PATIENCE_MS): Promise<boolean> {
   const end = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > end) return false;
