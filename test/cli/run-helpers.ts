@@ -55,7 +55,7 @@ export function startCli(args: readonly string[], cwd: string, env?: NodeJS.Proc
     child,
     events,
     exited,
-    waitFor(pred, timeoutMs = 20_000) {
+    waitFor(pred, timeoutMs = 60_000) {
       const hit = events.find((e) => pred(e, events));
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
