@@ -9,6 +9,7 @@ import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
 import type { HeartbeatSettings } from '../../src/protocol/heartbeat.js';
 import type { PortValue, Workflow } from '../../src/workflow/model.js';
 import { tmpDir } from '../engine/build.js';
+import { PATIENCE_MS } from '../helpers/wait.js';
 
 /** How many times each fault-injection loop runs: 2 in `npm test`, 10 in `npm run test:faults`. */
 export const FAULT_RUNS = Math.max(1, Number(process.env['SEALFLOW_FAULT_RUNS'] ?? '2') || 2);
@@ -52,14 +53,7 @@ export function workerOf(pool: WorkerPool, id: string) {
   return w;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * How long a test waits for a condition that must come (a step has begun
- * writing, a process is gone): generous, so that a machine several times
- * slower than this one only makes the test slower, never failing.
- */
-export const PATIENCE_MS = 60_000;
+export { PATIENCE_MS, sleep, until } from '../helpers/wait.js';
 
 /**
  * A gate a step can be held at, so that a test disturbs it at a known point
@@ -77,7 +71,11 @@ export function gate(dir: string = tmpDir('sealflow-gate-'), safetyMs = 2 * PATI
   const file = path.join(dir, `gate-${Math.random().toString(36).slice(2)}`);
   const open = () => {
     clearTimeout(timer);
-    fs.writeFileSync(file, '');
+    try {
+      fs.writeFileSync(file, '');
+    } catch {
+      /* its directory is gone: the test is over */
+    }
   };
   const timer = setTimeout(open, safetyMs);
   timer.unref();
@@ -86,13 +84,3 @@ export function gate(dir: string = tmpDir('sealflow-gate-'), safetyMs = 2 * PATI
 
 /** Shell code that waits until the file named by `ref` (e.g. `"$2"`) exists: where a step holds at a gate. */
 export const holdAt = (ref: string) => `while [ ! -e ${ref} ]; do sleep 0.02; done`;
-
-/** Waits until `pred` holds, polling; false if it still does not after `ms`. */
-export async function until(pred: () => boolean, ms: number = PATIENCE_MS): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) return false;
-    await sleep(25);
-  }
-  return true;
-}
