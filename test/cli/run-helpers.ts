@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CLI, REPO } from '../helpers/cli.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
-import { alive } from '../helpers/wait.js';
+import { alive, PATIENCE_MS } from '../helpers/wait.js';
 
 export const FIXTURES = path.join(REPO, 'test', 'fixtures', 'engine');
 
@@ -74,7 +74,7 @@ export function journalOf(cwd: string, runId: string): RunEvent[] {
 export { alive } from '../helpers/wait.js';
 
 /** Waits until every pid is gone (or the time is up); returns those still alive. */
-export async function waitGone(pids: readonly number[], ms = 8000): Promise<number[]> {
+export async function waitGone(pids: readonly number[], ms = PATIENCE_MS): Promise<number[]> {
   const end = Date.now() + ms;
   for (;;) {
     const left = pids.filter((p) => alive(p));

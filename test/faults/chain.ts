@@ -11,7 +11,9 @@ import { decrypt } from '../../src/crypto/index.js';
 import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import type { PortValue, Workflow } from '../../src/workflow/model.js';
+import { readJournal } from '../../src/engine/journal.js';
 import { REPO } from '../helpers/cli.js';
+import { startCli, waitGone } from '../cli/run-helpers.js';
 import { faultRun, gate, until, workerOf, type FaultRunOptions, type Gate } from './harness.js';
 
 export const CHAIN = path.join(REPO, 'test', 'fixtures', 'faults', 'chain');
@@ -120,6 +122,35 @@ export function checkJournal(ev: readonly RunEvent[], disturbed: string): void {
   const failed = ev.filter((e) => e.type === 'step-failed');
   assert.ok(failed.every((e) => e.type === 'step-failed' && e.step === disturbed && e.workerLost === true && e.willRetry), `only lost attempts failed: ${JSON.stringify(failed)}`);
   assert.ok(ev.some((e) => e.type === 'worker-lost'));
+}
+
+/** How long a worker may take to exit once it lost its master's channel (docs/protocol.md §11.3: 5 s for attempts to stop, 2 s SIGKILL grace). */
+export const WORKER_EXIT_BOUND_MS = 8000;
+
+/**
+ * Starts `sealflow run --json <args>` on the chain with mid held at a gate,
+ * SIGKILLs the master once mid has begun writing (held there: on any
+ * machine), then opens the gate (for a resumed run). Checks that the workers
+ * lose their master, stop the step, wipe its scratch (and decrypted inputs)
+ * and exit (§11.3). Returns the run's id, journal and events before the kill.
+ */
+export async function killMasterMidStep(args: readonly string[], stateDir: string, cwd: string, env?: NodeJS.ProcessEnv): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
+  const g = gate(cwd);
+  const cli = startCli(['run', CHAIN, ...args, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], cwd, env);
+  await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
+  const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
+  const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
+  const partial = path.join(scratchRoot, 'mid.0.1', 'o');
+  assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0), 'mid had begun writing');
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+  g.open();
+  const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
+  assert.ok(workers.length > 0);
+  assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
+  assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0), `scratch wiped: ${fs.readdirSync(scratchRoot).join(', ')}`);
+  const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
+  return { runId, journal, before: readJournal(journal).events };
 }
 
 /**

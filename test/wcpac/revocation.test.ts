@@ -11,19 +11,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { encrypt } from '../../src/crypto/index.js';
 import { ExecServer } from '../../src/engine/broker/exec-server.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
 import { BrokerRefusal } from '../../src/engine/broker/types.js';
 import { execConnect, forgedWorker } from './exec-port.js';
 import { connectRaw, forgeAttest, setup } from './harness.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 describe('§12.1 revocation of a dead worker', () => {
   test('§12.1 a worker declared dead that comes back is refused at the executor port, gets no key, cannot re-attest its slot, and its epoch is closed', async () => {
