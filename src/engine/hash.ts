@@ -119,7 +119,7 @@ export class ContentHasher {
    * (1 GB, a loaded machine) held the master's event loop for seconds — long
    * enough for its workers' watchdog (docs/protocol.md §11.3) to give up on it.
    */
-  async warmFiles(values: unknown): Promise<void> {
+  async warmFiles(values: unknown, known?: (path: string) => Promise<string | undefined>): Promise<void> {
     const paths = new Set<string>();
     const walk = (v: unknown): void => {
       if (v === null || typeof v !== 'object') return;
@@ -132,6 +132,12 @@ export class ContentHasher {
       for (const x of Object.values(o)) walk(x);
     };
     walk(values);
+    // `known`: digests another pass already computed under this hasher's key (an encrypted run's admission, docs/protocol.md §10.6).
+    const given = known ? await Promise.all([...paths].map((p) => known(p).catch(() => undefined))) : [];
+    [...paths].forEach((p, i) => {
+      const d = given[i];
+      if (d !== undefined && !this.fileCache.has(p)) this.fileCache.set(p, d);
+    });
     for (const p of paths) {
       if (this.fileCache.has(p)) continue;
       const h = this.h();

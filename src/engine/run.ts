@@ -164,7 +164,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
   }
   // Large owner inputs are hashed here, asynchronously: the scheduler's hashing is synchronous (§11.3).
   const hasher = new ContentHasher(encrypted?.hashKey);
-  await hasher.warmFiles(req.inputs);
+  await hasher.warmFiles(req.inputs, encrypted?.keyedDigest); // encrypted: from the admission pass (§10.6)
   const scheduler = new Scheduler({
     workflow: req.workflow,
     inputs: req.inputs,

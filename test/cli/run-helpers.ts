@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CLI, REPO } from '../helpers/cli.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
+import { alive, PATIENCE_MS } from '../helpers/wait.js';
 
 export const FIXTURES = path.join(REPO, 'test', 'fixtures', 'engine');
 
@@ -55,7 +56,7 @@ export function startCli(args: readonly string[], cwd: string, env?: NodeJS.Proc
     child,
     events,
     exited,
-    waitFor(pred, timeoutMs = 20_000) {
+    waitFor(pred, timeoutMs = 60_000) {
       const hit = events.find((e) => pred(e, events));
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
@@ -70,20 +71,13 @@ export function journalOf(cwd: string, runId: string): RunEvent[] {
   return readJournal(path.join(cwd, '.sealflow', 'runs', runId, 'journal.jsonl')).events;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../helpers/wait.js';
 
 /** Waits until every pid is gone (or the time is up); returns those still alive. */
-export async function waitGone(pids: readonly number[], ms = 8000): Promise<number[]> {
+export async function waitGone(pids: readonly number[], ms = PATIENCE_MS): Promise<number[]> {
   const end = Date.now() + ms;
   for (;;) {
-    const left = pids.filter(alive);
+    const left = pids.filter((p) => alive(p));
     if (left.length === 0 || Date.now() > end) return left;
     await new Promise((r) => setTimeout(r, 50));
   }

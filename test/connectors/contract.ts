@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connector, StartRequest, WorkerHandle } from '../../src/connectors/connector.js';
 import type { AssignMsg, WorkerToMaster } from '../../src/protocol/execution.js';
 import { nonePlatform } from '../../src/tee/none/index.js';
+import { alive, PATIENCE_MS, until } from '../helpers/wait.js';
 
 export const EXECUTOR = fileURLToPath(new URL('../../src/worker/executor/main.js', import.meta.url));
 
@@ -61,23 +62,8 @@ function next(w: WorkerHandle, id: string, seen: WorkerToMaster[] = []): Promise
   );
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function gone(pid: number, ms = 8000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+/** Waits (generously: a slow machine only makes it slower) until the process is gone. */
+const gone = (pid: number): Promise<boolean> => until(() => !alive(pid));
 
 export function runConnectorContract(c: ConnectorContract): void {
   describe(`connector contract: ${c.connector.name}`, () => {
@@ -125,7 +111,7 @@ export function runConnectorContract(c: ConnectorContract): void {
         const pidFile = path.join(dir, 'pid');
         const reply = next(w, 'c1');
         w.channel.send(assign(dir, 'c1', ['sh', '-c', `sleep 60 & echo $! > ${pidFile}; wait`]));
-        while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 20));
+        assert.ok(await until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n')), 'the command started its grandchild');
         w.channel.send({ type: 'cancel', id: 'c1' });
         assert.equal((await reply).type, 'cancelled');
         assert.ok(await gone(Number(fs.readFileSync(pidFile, 'utf8'))), 'the grandchild was killed with its group');
@@ -139,7 +125,7 @@ export function runConnectorContract(c: ConnectorContract): void {
       const [w] = await c.connector.start(request(c, dir, 1));
       assert.ok(w);
       w.channel.close();
-      const x = await Promise.race([w.exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+      const x = await Promise.race([w.exited, new Promise((r) => setTimeout(() => r('timeout'), PATIENCE_MS).unref())]);
       assert.notEqual(x, 'timeout');
       assert.ok(await gone(w.pid));
     });

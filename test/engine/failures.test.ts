@@ -57,14 +57,15 @@ describe('failures', () => {
 
   test('fail-fast (the default) cancels running steps and starts nothing new', async () => {
     const wf = workflow([
-      cmd('slow', { argv: ['sleep', '20'] }),
+      cmd('slow', { argv: ['sleep', '600'] }),
       cmd('bad', { argv: ['sh', '-c', 'sleep 0.2; exit 1'] }),
       cmd('later', { argv: ['true'], in: { x: { type: 'string?', from: 'bad/never', optional: true } } }),
     ]);
     const t0 = Date.now();
     const r = await run(wf, { concurrency: 2 });
     assert.equal(r.state, 'failed');
-    assert.ok(Date.now() - t0 < 10_000, 'the sleeping step was cancelled, not waited for');
+    // Far below the 600 s it would take to wait for it, far above any machine's time to cancel it.
+    assert.ok(Date.now() - t0 < 300_000, 'the sleeping step was cancelled, not waited for');
     const ev = events(r.runDir);
     assert.ok(ev.some((e) => e.type === 'step-cancelled' && e.step === 'slow'));
     assert.ok(!ev.some((e) => e.type === 'step-started' && e.step === 'later'));
@@ -74,7 +75,8 @@ describe('failures', () => {
     const t0 = Date.now();
     const r = await run(workflow([task('stuck', TASKS, 'stubborn', {}), cmd('bad', { argv: ['sh', '-c', 'sleep 0.3; exit 1'] })]));
     assert.equal(r.state, 'failed');
-    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+    // The task would go on for 600 s; far below that, far above any machine's time to give up on it after the grace period.
+    assert.ok(Date.now() - t0 < 300_000, `took ${Date.now() - t0} ms`);
     assert.ok(events(r.runDir).some((e) => e.type === 'step-cancelled' && e.step === 'stuck'));
   });
 
@@ -111,7 +113,7 @@ describe('lost workers', () => {
     const failed = events(r.runDir).find((e) => e.type === 'step-failed');
     assert.match(failed?.type === 'step-failed' ? failed.message : '', /worker local-\d on \S+ exited unexpectedly/);
     const orphan = Number(fs.readFileSync(marker, 'utf8'));
-    const end = Date.now() + 8000;
+    const end = Date.now() + 60_000;
     const alive = () => {
       try {
         process.kill(orphan, 0);

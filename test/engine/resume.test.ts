@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cmd, events, fileText, run, tmpDir, workflow } from './build.js';
 import type { Workflow } from '../../src/workflow/model.js';
+import { until } from '../faults/harness.js';
+import { alive } from '../cli/run-helpers.js';
 
 function chain(marker: string, second = 'cat $1 $1'): Workflow {
   return workflow(
@@ -64,13 +66,14 @@ describe('resume', () => {
       inputs: { pidFile },
       signal: ac.signal,
       onEvent: (e) => {
-        if (e.type === 'step-started' && e.step === 'slow') setTimeout(() => ac.abort(), 200);
+        // Cancel once slow's command is running (it has written its pid), however long it took to start.
+        if (e.type === 'step-started' && e.step === 'slow') void until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n')).then(() => ac.abort());
       },
     });
     const r = await pending;
     assert.equal(r.state, 'cancelled');
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the sleeping child was killed');
+    assert.ok(await until(() => !alive(pid)), 'the sleeping child was killed');
     const ev = events(r.runDir);
     assert.equal(ev.at(-1)?.type, 'run-finished');
     assert.ok(ev.some((e) => e.type === 'step-cancelled' && e.step === 'slow'));

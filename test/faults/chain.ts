@@ -2,19 +2,94 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { WorkerPool } from '../../src/engine/workers.js';
 import { decrypt } from '../../src/crypto/index.js';
 import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import type { PortValue, Workflow } from '../../src/workflow/model.js';
+import { readJournal } from '../../src/engine/journal.js';
 import { REPO } from '../helpers/cli.js';
+import { startCli, waitGone } from '../cli/run-helpers.js';
+import { faultRun, gate, until, workerOf, type FaultRunOptions, type Gate } from './harness.js';
 
 export const CHAIN = path.join(REPO, 'test', 'fixtures', 'faults', 'chain');
 
 export function chainWorkflow(): Promise<Workflow> {
   return loadWorkflow(CHAIN);
+}
+
+export interface ChainOutputs {
+  readonly numbers: Buffer;
+  readonly summary: Buffer;
+}
+
+/** The chain and the outputs of an undisturbed plain run of it: what every disturbed run must give. */
+export async function cleanChain(): Promise<{ wf: Workflow; clean: ChainOutputs }> {
+  const wf = await chainWorkflow();
+  const { outcome } = await faultRun(wf);
+  assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+  return { wf, clean: { numbers: fileBytes(outcome.outputs['numbers']), summary: fileBytes(outcome.outputs['summary']) } };
+}
+
+/**
+ * For the encrypted fault suites: a fresh SEALFLOW_HOME (unencrypted master
+ * keys) for this test process, and the owner's view of a result value.
+ */
+export function encryptedHome(prefix: string): { home: string; decrypted: (v: unknown) => Promise<Buffer> } {
+  const home = path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), 'home');
+  process.env['SEALFLOW_HOME'] = home;
+  process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
+  return { home, decrypted: (v) => ownerDecrypted((v as { path: string }).path, path.join(home, 'owner-identity.txt')) };
+}
+
+/** What `disturbMid` saw: the worker of mid's first attempt, and whether its output had begun when it was disturbed. */
+export interface MidVictim {
+  id: string;
+  pid: number;
+  wasWriting: boolean;
+}
+
+/**
+ * Run options that disturb the chain's `mid` at a known point. Its first
+ * attempt is held at a gate (the chain's `hold` input) after writing its
+ * first lines, so it cannot finish before the disturbance, whatever the
+ * machine's speed. `at: 'writing'` disturbs it once those lines are in its
+ * scratch output; `at: 'assigned'` as soon as it has started. The gate opens
+ * when mid's second attempt starts (the re-run goes through); `gateOpen`
+ * instead leaves opening it to the test.
+ */
+export function disturbMid(
+  stateDir: string,
+  at: 'writing' | 'assigned',
+  disturb: (pool: WorkerPool, worker: string) => void,
+  more: { readonly gateOpen?: 'on-rerun' | 'by-test' } = {},
+): { options: FaultRunOptions & { stateDir: string }; victim: MidVictim; gate: Gate } {
+  const g = gate();
+  const victim: MidVictim = { id: '', pid: 0, wasWriting: false };
+  let scratch = '';
+  const options = {
+    stateDir,
+    inputs: { hold: g.path },
+    onEvent: (e: RunEvent, pool: WorkerPool) => {
+      if (e.type === 'run-started') scratch = path.join(stateDir, 'runs', e.runId, 'scratch', 'mid.0.1', 'o');
+      if (e.type !== 'step-started' || e.step !== 'mid') return;
+      if (e.attempt === 1) {
+        victim.id = e.worker;
+        victim.pid = workerOf(pool, e.worker).pid;
+        if (at === 'assigned') disturb(pool, e.worker);
+        else
+          void until(() => fs.existsSync(scratch) && fs.statSync(scratch).size > 0).then((ok) => {
+            victim.wasWriting = ok;
+            disturb(pool, e.worker);
+          });
+      } else if (more.gateOpen !== 'by-test') g.open();
+    },
+  };
+  return { options, victim, gate: g };
 }
 
 export function fileBytes(v: PortValue | undefined): Buffer {
@@ -47,6 +122,51 @@ export function checkJournal(ev: readonly RunEvent[], disturbed: string): void {
   const failed = ev.filter((e) => e.type === 'step-failed');
   assert.ok(failed.every((e) => e.type === 'step-failed' && e.step === disturbed && e.workerLost === true && e.willRetry), `only lost attempts failed: ${JSON.stringify(failed)}`);
   assert.ok(ev.some((e) => e.type === 'worker-lost'));
+}
+
+/** How long a worker may take to exit once it lost its master's channel (docs/protocol.md §11.3: 5 s for attempts to stop, 2 s SIGKILL grace). */
+export const WORKER_EXIT_BOUND_MS = 8000;
+
+/**
+ * Starts `sealflow run --json <args>` on the chain with mid held at a gate,
+ * SIGKILLs the master once mid has begun writing (held there: on any
+ * machine), then opens the gate (for a resumed run). Checks that the workers
+ * lose their master, stop the step, wipe its scratch (and decrypted inputs)
+ * and exit (§11.3). Returns the run's id, journal and events before the kill.
+ */
+export async function killMasterMidStep(args: readonly string[], stateDir: string, cwd: string, env?: NodeJS.ProcessEnv): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
+  const g = gate(cwd);
+  const cli = startCli(['run', CHAIN, ...args, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], cwd, env);
+  await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
+  const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
+  const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
+  const partial = path.join(scratchRoot, 'mid.0.1', 'o');
+  assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0), 'mid had begun writing');
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+  g.open();
+  const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
+  assert.ok(workers.length > 0);
+  assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
+  assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0), `scratch wiped: ${fs.readdirSync(scratchRoot).join(', ')}`);
+  const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
+  return { runId, journal, before: readJournal(journal).events };
+}
+
+/**
+ * After a master was killed and the run resumed: the steps `done` before the
+ * kill were reused, not run again, and only `mid` and `last` ran; the killed
+ * attempt of mid never counted as a success. Returns the resumed session's events.
+ */
+export function checkResumed(ev: readonly RunEvent[], done: ReadonlySet<string>): RunEvent[] {
+  const session2 = ev.slice(ev.findLastIndex((e) => e.type === 'run-resumed'));
+  for (const s of done) {
+    assert.ok(!session2.some((e) => e.type === 'step-started' && e.step === s), `${s} ran again after resume`);
+    assert.ok(session2.some((e) => e.type === 'step-reused' && e.step === s), `${s} reported reused`);
+  }
+  assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['mid', 'last'], 'only the unfinished steps ran');
+  assert.equal(ev.filter((e) => e.type === 'step-succeeded' && e.step === 'mid').length, 1, 'the killed attempt of mid never counted as a success');
+  return session2;
 }
 
 /** The key broker's decisions, as journalled in the run journal (`wcpac` events). */

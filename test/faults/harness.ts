@@ -1,5 +1,7 @@
 /** Runs workflows in-process with a handle on the worker pool, so tests can kill or disconnect workers mid-step. */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
 import { executeRun, type RunOutcome } from '../../src/engine/run.js';
 import { newRunId } from '../../src/engine/run-dir.js';
@@ -7,6 +9,7 @@ import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
 import type { HeartbeatSettings } from '../../src/protocol/heartbeat.js';
 import type { PortValue, Workflow } from '../../src/workflow/model.js';
 import { tmpDir } from '../engine/build.js';
+import { PATIENCE_MS } from '../helpers/wait.js';
 
 /** How many times each fault-injection loop runs: 2 in `npm test`, 10 in `npm run test:faults`. */
 export const FAULT_RUNS = Math.max(1, Number(process.env['SEALFLOW_FAULT_RUNS'] ?? '2') || 2);
@@ -50,13 +53,34 @@ export function workerOf(pool: WorkerPool, id: string) {
   return w;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { PATIENCE_MS, sleep, until } from '../helpers/wait.js';
 
-export async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) return false;
-    await sleep(25);
-  }
-  return true;
+/**
+ * A gate a step can be held at, so that a test disturbs it at a known point
+ * instead of racing a step that merely "takes long enough": the step's
+ * command waits (`holdAt`) until the gate's file exists; the test creates it
+ * with `open()`. As a backstop it opens by itself after `safetyMs`, so that
+ * a broken test fails on its assertions instead of hanging.
+ */
+export interface Gate {
+  readonly path: string;
+  open(): void;
 }
+
+export function gate(dir: string = tmpDir('sealflow-gate-'), safetyMs = 2 * PATIENCE_MS): Gate {
+  const file = path.join(dir, `gate-${Math.random().toString(36).slice(2)}`);
+  const open = () => {
+    clearTimeout(timer);
+    try {
+      fs.writeFileSync(file, '');
+    } catch {
+      /* its directory is gone: the test is over */
+    }
+  };
+  const timer = setTimeout(open, safetyMs);
+  timer.unref();
+  return { path: file, open };
+}
+
+/** Shell code that waits until the file named by `ref` (e.g. `"$2"`) exists: where a step holds at a gate. */
+export const holdAt = (ref: string) => `while [ ! -e ${ref} ]; do sleep 0.02; done`;

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { cmd, events, workflow } from '../engine/build.js';
 import { runCli } from '../helpers/cli.js';
 import { filesUnder } from '../helpers/files.js';
-import { faultRun, until, workerOf } from './harness.js';
+import { faultRun, gate, holdAt, until, workerOf } from './harness.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-leakkill-'));
 const tmp = path.join(root, 'tmp');
@@ -31,9 +31,11 @@ describe('§12 leak check with a killed worker', () => {
     fs.mkdirSync(path.dirname(input));
     fs.writeFileSync(input, `first\n${canary}\nlast\n`);
     const stateDir = path.join(root, 'state');
-    // The step copies its (decrypted) input into its scratch, then works slowly; the first attempt is killed meanwhile.
+    // The step copies its (decrypted) input into its scratch, then holds at a gate; the first attempt is killed there,
+    // and the gate opens when the re-run starts.
+    const g = gate(path.dirname(input));
     const wf = workflow(
-      [cmd('copy', { argv: ['sh', '-c', 'cat "$1" > partial.txt; sleep 0.6; cat "$1" "$1"', 'sh', '$(t)'], in: { t: { type: 'file', from: 'text' } }, stdout: 'o.txt', out: { o: 'file o.txt' } })],
+      [cmd('copy', { argv: ['sh', '-c', `cat "$1" > partial.txt; ${holdAt('"$2"')}; cat "$1" "$1"`, 'sh', '$(t)', g.path], in: { t: { type: 'file', from: 'text' } }, stdout: 'o.txt', out: { o: 'file o.txt' } })],
       { inputs: { text: 'file' }, outputs: { result: { type: 'file', from: 'copy/o' } } },
     );
     let partial = '';
@@ -46,17 +48,18 @@ describe('§12 leak check with a killed worker', () => {
         if (e.type === 'run-started') partial = path.join(stateDir, 'runs', e.runId, 'scratch', 'copy.0.1', 'partial.txt');
         if (e.type === 'step-started' && e.attempt === 1) {
           const pid = workerOf(pool, e.worker).pid;
-          void until(() => fs.existsSync(partial) && fs.readFileSync(partial).includes(canary), 5000).then((ok) => {
+          void until(() => fs.existsSync(partial) && fs.readFileSync(partial).includes(canary)).then((ok) => {
             sawPlaintext = ok;
             process.kill(pid, 'SIGKILL');
           });
         }
+        if (e.type === 'step-started' && e.attempt === 2) g.open();
       },
     });
     assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
     assert.ok(sawPlaintext, 'the killed attempt held the decrypted canary in its scratch');
     assert.ok(events(outcome.runDir).some((e) => e.type === 'worker-lost'));
-    await until(() => !fs.existsSync(partial), 3000);
+    assert.ok(await until(() => !fs.existsSync(partial)), 'the killed attempt\'s scratch was wiped');
 
     const leaks = filesUnder(root).filter((f) => f !== input && fs.readFileSync(f).includes(canary));
     assert.deepEqual(leaks, [], 'no plaintext canary in any file the run wrote');

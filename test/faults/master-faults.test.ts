@@ -13,11 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readJournal } from '../../src/engine/journal.js';
 import { runCli } from '../helpers/cli.js';
-import { startCli, waitGone } from '../cli/run-helpers.js';
-import { CHAIN } from './chain.js';
-import { FAULT_RUNS, until } from './harness.js';
-
-const WORKER_EXIT_BOUND_MS = 8000;
+import { CHAIN, checkResumed, killMasterMidStep } from './chain.js';
+import { FAULT_RUNS } from './harness.js';
 let root: string;
 let clean: { numbers: Buffer; summary: Buffer };
 
@@ -32,23 +29,7 @@ describe('§13 fault injection: the master', () => {
   test(`§13 the master SIGKILLed mid-step: workers wipe their scratch and exit; --resume redoes only unfinished steps, byte-identical outputs (${FAULT_RUNS} runs)`, async () => {
     for (let i = 0; i < FAULT_RUNS; i++) {
       const stateDir = path.join(root, `state-${i}`);
-      const cli = startCli(['run', '--no-encrypt', CHAIN, '--state-dir', stateDir, '--json'], root);
-      const started = await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
-      const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-      const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
-      const partial = path.join(scratchRoot, 'mid.0.1', 'o');
-      assert.ok(started.type === 'step-started' && (await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0, 5000)), 'mid had begun writing');
-      cli.child.kill('SIGKILL');
-      await cli.exited;
-
-      // §11.3: the workers lose their master, stop the step, wipe its scratch and exit.
-      const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
-      assert.ok(workers.length > 0);
-      assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
-      assert.ok(await until(() => !fs.existsSync(partial) && fs.readdirSync(scratchRoot).length === 0, 2000), `scratch wiped: ${fs.existsSync(scratchRoot) ? fs.readdirSync(scratchRoot).join(', ') : ''}`);
-
-      const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
-      const before = readJournal(journal).events;
+      const { runId, journal, before } = await killMasterMidStep(['--no-encrypt'], stateDir, root);
       assert.ok(!before.some((e) => e.type === 'run-finished'));
       const done = new Set(before.flatMap((e) => (e.type === 'step-succeeded' ? [e.step] : [])));
       assert.ok(done.has('gen') && !done.has('mid'), `completed before the kill: ${[...done].join(', ')}`);
@@ -56,14 +37,7 @@ describe('§13 fault injection: the master', () => {
       const out = path.join(root, `resumed-${i}`);
       const resumed = await runCli(['run', '--no-encrypt', '--resume', runId, '--state-dir', stateDir, '--out', out, '--quiet']);
       assert.equal(resumed.code, 0, resumed.stderr);
-      const ev = readJournal(journal).events;
-      const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));
-      for (const s of done) {
-        assert.ok(!session2.some((e) => e.type === 'step-started' && e.step === s), `${s} ran again after resume`);
-        assert.ok(session2.some((e) => e.type === 'step-reused' && e.step === s), `${s} reported reused`);
-      }
-      assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['mid', 'last'], 'only the unfinished steps ran');
-      assert.equal(ev.filter((e) => e.type === 'step-succeeded' && e.step === 'mid').length, 1, 'the killed attempt of mid never counted as a success');
+      checkResumed(readJournal(journal).events, done);
       assert.deepEqual(fs.readFileSync(path.join(out, 'numbers')), clean.numbers);
       assert.deepEqual(fs.readFileSync(path.join(out, 'summary')), clean.summary);
     }

@@ -18,26 +18,30 @@ import { readIdentityFile } from '../../src/crypto/keyfile.js';
 import { cmd, events, tmpDir, workflow } from '../engine/build.js';
 import { alive } from '../cli/run-helpers.js';
 import { brokerDecisions, fileBytes } from './chain.js';
-import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
+import { FAULT_RUNS, faultRun, gate, holdAt, until } from './harness.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-producerlost-'));
 process.env['SEALFLOW_HOME'] = path.join(home, 'home');
 process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
 
 // Two producers run at once (one per worker); the consumer reads both, so one of its inputs comes from the other worker.
-const wf = workflow(
-  [
-    cmd('p1', { argv: ['seq', '1', '3000'], stdout: 'o', out: { o: 'file o' } }),
-    cmd('p2', { argv: ['seq', '3001', '6000'], stdout: 'o', out: { o: 'file o' } }),
-    // The consumer takes a moment, so that the run is still going when the master notices its lost producer.
-    cmd('c', { argv: ['sh', '-c', 'sleep 0.3; cat "$1" "$2" | cksum; tail -n 2 "$2"', 'sh', '$(a)', '$(b)'], stdout: 'o', in: { a: { type: 'file', from: 'p1/o' }, b: { type: 'file', from: 'p2/o' } }, out: { o: 'file o' } }),
-  ],
-  { outputs: { result: { type: 'file', from: 'c/o' } } },
-);
+// The consumer holds at a gate (the file `hold`) that the test opens once the master has noticed its lost producer:
+// the run is still going then, however fast the consumer's pull and fallback are.
+const chainHeldAt = (hold: string) =>
+  workflow(
+    [
+      cmd('p1', { argv: ['seq', '1', '3000'], stdout: 'o', out: { o: 'file o' } }),
+      cmd('p2', { argv: ['seq', '3001', '6000'], stdout: 'o', out: { o: 'file o' } }),
+      cmd('c', { argv: ['sh', '-c', `${holdAt('"$3"')}; cat "$1" "$2" | cksum; tail -n 2 "$2"`, 'sh', '$(a)', '$(b)', hold], stdout: 'o', in: { a: { type: 'file', from: 'p1/o' }, b: { type: 'file', from: 'p2/o' } }, out: { o: 'file o' } }),
+    ],
+    { outputs: { result: { type: 'file', from: 'c/o' } } },
+  );
 let clean: Buffer;
 
 before(async () => {
-  const { outcome } = await faultRun(wf);
+  const open = gate();
+  open.open();
+  const { outcome } = await faultRun(chainHeldAt(open.path));
   assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
   clean = fileBytes(outcome.outputs['result']);
 });
@@ -49,7 +53,8 @@ describe('§13.3 a producer lost before it served its output', () => {
     for (let i = 0; i < FAULT_RUNS; i++) {
       let victim: { id: string; pid: number } | null = null;
       const patched = new WeakSet<object>();
-      const { outcome } = await faultRun(wf, {
+      const g = gate();
+      const { outcome } = await faultRun(chainHeldAt(g.path), {
         platform: 'sim',
         options: { transfers: 'direct' }, // pull from the producer (local deployments default to the master's copy, §15.7)
         stateDir: tmpDir('sealflow-producerlost-'),
@@ -74,6 +79,8 @@ describe('§13.3 a producer lost before it served its output', () => {
           }
           // The consumer's keys are released and its producer named as the source: now the producer dies.
           if (e.type === 'wcpac' && e.decision.type === 'key-release' && e.decision.decision === 'released' && e.decision.step.startsWith('c[0]#') && victim) process.kill(victim.pid, 'SIGKILL');
+          // The master noticed: the consumer may go on (it falls back to the master's copy).
+          if (e.type === 'worker-lost' && victim && e.worker === victim.id) g.open();
         },
       });
       assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
@@ -91,7 +98,7 @@ describe('§13.3 a producer lost before it served its output', () => {
       const parts: Buffer[] = [];
       for await (const c of decrypt(await readIdentityFile(path.join(home, 'home', 'owner-identity.txt')), bytes)) parts.push(Buffer.from(c as Uint8Array));
       assert.deepEqual(Buffer.concat(parts), clean);
-      assert.ok(await until(() => !alive(v.pid), 5000));
+      assert.ok(await until(() => !alive(v.pid)));
     }
   });
 });

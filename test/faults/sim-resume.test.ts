@@ -15,14 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadMaster } from '../../src/crypto/master-key.js';
 import { readRunSecrets, RUN_SECRETS_FILE } from '../../src/engine/attested/run-secrets.js';
-import type { RunEvent } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { runCli } from '../helpers/cli.js';
-import { startCli, waitGone } from '../cli/run-helpers.js';
-import { brokerDecisions, CHAIN, ownerDecrypted } from './chain.js';
-import { FAULT_RUNS, until } from './harness.js';
-
-const WORKER_EXIT_BOUND_MS = 8000;
+import { brokerDecisions, CHAIN, checkResumed, killMasterMidStep, ownerDecrypted } from './chain.js';
+import { FAULT_RUNS } from './harness.js';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-simresume-'));
 const home = path.join(root, 'home');
 const tmp = path.join(root, 'tmp');
@@ -47,31 +43,15 @@ const decisions = brokerDecisions;
 
 const decrypted = (file: string): Promise<Buffer> => ownerDecrypted(file, path.join(home, 'owner-identity.txt'));
 
-/** Starts the chain encrypted and SIGKILLs its master once `mid` has begun writing; returns the run's state. */
-async function killMasterMidStep(stateDir: string): Promise<{ runId: string; journal: string; before: RunEvent[] }> {
-  const cli = startCli(['run', CHAIN, '--config', config, '--platform', 'sim', '--state-dir', stateDir, '--json'], root, env);
-  await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
-  const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-  const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
-  const partial = path.join(scratchRoot, 'mid.0.1', 'o');
-  assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0, 5000), 'mid had begun writing');
-  cli.child.kill('SIGKILL');
-  await cli.exited;
-  // §11.3: the workers lose their master, stop the step, wipe its scratch (and decrypted inputs) and exit.
-  const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
-  assert.ok(workers.length > 0);
-  assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
-  assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0, 2000), `scratch wiped: ${fs.readdirSync(scratchRoot).join(', ')}`);
-  const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
-  return { runId, journal, before: readJournal(journal).events };
-}
+/** Starts the chain encrypted and SIGKILLs its master while `mid` is writing; returns the run's state. */
+const killEncryptedMaster = (stateDir: string) => killMasterMidStep(['--config', config, '--platform', 'sim'], stateDir, root, env);
 
 describe('§13.2 fault injection: the master of an encrypted run', () => {
   test(`§13.2 the master of a sim run SIGKILLed mid-step: --resume reuses the run secrets, redoes only unfinished steps, decrypted outputs byte-identical (${FAULT_RUNS} runs)`, async () => {
     const master = await loadMaster(path.join(home, 'master'), '');
     for (let i = 0; i < FAULT_RUNS; i++) {
       const stateDir = path.join(root, `state-${i}`);
-      const { runId, journal, before } = await killMasterMidStep(stateDir);
+      const { runId, journal, before } = await killEncryptedMaster(stateDir);
       assert.ok(!before.some((e) => e.type === 'run-finished'));
       const done = new Set(before.flatMap((e) => (e.type === 'step-succeeded' ? [e.step] : [])));
       assert.ok(done.has('gen') && !done.has('mid'), `completed before the kill: ${[...done].join(', ')}`);
@@ -94,12 +74,7 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.deepEqual(sessionDirs(runId), [], 'the resumed master removed it, and its own');
       const ev = readJournal(journal).events;
-      const session2 = ev.slice(ev.findIndex((e) => e.type === 'run-resumed'));
-      for (const s of done) {
-        assert.ok(!session2.some((e) => e.type === 'step-started' && e.step === s), `${s} ran again after resume`);
-        assert.ok(session2.some((e) => e.type === 'step-reused' && e.step === s), `${s} reported reused`);
-      }
-      assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['mid', 'last'], 'only the unfinished steps ran');
+      const session2 = checkResumed(ev, done);
       assert.ok(session2.some((e) => e.type === 'worker-started') && session2.every((e) => e.type !== 'worker-started' || e.platform === 'sim'), 'resumed on sim, the run\'s --platform, without giving it again');
       assert.equal(ev.filter((e) => e.type === 'step-succeeded' && e.step === 'mid').length, 1, 'the killed attempt of mid never counted as a success');
 
@@ -120,7 +95,7 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
 
   test('§13.2 a reused output whose ciphertext changed while the master was down is not accepted: its producer runs again, outputs byte-identical; --no-encrypt is refused', async () => {
     const stateDir = path.join(root, 'state-tampered');
-    const { runId, journal, before } = await killMasterMidStep(stateDir);
+    const { runId, journal, before } = await killEncryptedMaster(stateDir);
     // An encrypted run cannot be resumed unencrypted: exit 2, nothing journalled.
     const none = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--platform', 'none', '--no-encrypt', '--quiet'], { env });
     assert.equal(none.code, 2, none.stderr);

@@ -8,48 +8,30 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { WorkerPool } from '../../src/engine/workers.js';
 import type { Workflow } from '../../src/workflow/model.js';
 import { events, tmpDir } from '../engine/build.js';
 import { alive } from '../cli/run-helpers.js';
-import { chainWorkflow, checkJournal, fileBytes } from './chain.js';
+import { checkJournal, cleanChain, disturbMid, fileBytes, type ChainOutputs } from './chain.js';
 import { FAULT_RUNS, faultRun, until, workerOf } from './harness.js';
 
 let wf: Workflow;
-let clean: { numbers: Buffer; summary: Buffer };
+let clean: ChainOutputs;
 
 before(async () => {
-  wf = await chainWorkflow();
-  const { outcome } = await faultRun(wf);
-  assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
-  clean = { numbers: fileBytes(outcome.outputs['numbers']), summary: fileBytes(outcome.outputs['summary']) };
+  ({ wf, clean } = await cleanChain());
 });
 
-/** Disturbs the worker running `mid` once its output file has begun to grow in its scratch directory. */
+/** Disturbs the worker running `mid` once its output has begun in its scratch directory (mid is held there until the re-run starts). */
 async function disturbedRun(disturb: (pool: WorkerPool, worker: string) => void): Promise<{ ev: RunEvent[]; victimPid: number }> {
-  const stateDir = tmpDir('sealflow-faults-');
-  let scratch = '';
-  let victimPid = 0;
-  const { outcome } = await faultRun(wf, {
-    stateDir,
-    onEvent: (e, pool) => {
-      if (e.type === 'run-started') scratch = path.join(stateDir, 'runs', e.runId, 'scratch', 'mid.0.1', 'o');
-      if (e.type === 'step-started' && e.step === 'mid' && e.attempt === 1) {
-        victimPid = workerOf(pool, e.worker).pid;
-        void until(() => fs.existsSync(scratch) && fs.statSync(scratch).size > 0, 5000).then((growing) => {
-          assert.ok(growing, 'the step had begun writing its output');
-          disturb(pool, e.worker);
-        });
-      }
-    },
-  });
+  const { options, victim } = disturbMid(tmpDir('sealflow-faults-'), 'writing', disturb);
+  const { outcome } = await faultRun(wf, options);
   assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+  assert.ok(victim.wasWriting, 'the step had begun writing its output');
   assert.deepEqual(fileBytes(outcome.outputs['numbers']), clean.numbers);
   assert.deepEqual(fileBytes(outcome.outputs['summary']), clean.summary);
-  return { ev: events(outcome.runDir), victimPid };
+  return { ev: events(outcome.runDir), victimPid: victim.pid };
 }
 
 describe('§12 fault injection: workers', () => {
@@ -57,7 +39,7 @@ describe('§12 fault injection: workers', () => {
     for (let i = 0; i < FAULT_RUNS; i++) {
       const { ev, victimPid } = await disturbedRun((pool, w) => process.kill(workerOf(pool, w).pid, 'SIGKILL'));
       checkJournal(ev, 'mid');
-      assert.ok(!alive(victimPid));
+      assert.ok(await until(() => !alive(victimPid)), 'the killed worker is gone');
     }
   });
 
@@ -67,7 +49,7 @@ describe('§12 fault injection: workers', () => {
       checkJournal(ev, 'mid');
       const lost = ev.find((e) => e.type === 'worker-lost');
       assert.match(lost?.type === 'worker-lost' ? lost.reason : '', /connection closed/);
-      assert.ok(await until(() => !alive(victimPid), 5000), 'the disconnected worker is gone');
+      assert.ok(await until(() => !alive(victimPid)), 'the disconnected worker is gone');
     }
   });
 });

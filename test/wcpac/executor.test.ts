@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import tls from 'node:tls';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
 import { derToPem } from '../../src/crypto/x509-issue.js';
@@ -18,37 +17,29 @@ import { ExecServer } from '../../src/engine/broker/exec-server.js';
 import { buildExecutorCode } from '../../src/engine/broker/executor-bundle.js';
 import type { AssignMsg, WorkerToMaster } from '../../src/protocol/execution.js';
 import { decrypt } from '../../src/crypto/index.js';
-import { connectRaw, expectSlot, forgeAttest, launchWorker, setup, type Harness } from './harness.js';
+import { until } from '../faults/harness.js';
+import { execConnect, forgedWorker } from './exec-port.js';
+import { expectSlot, launchWorker, setup, type Harness } from './harness.js';
 
 function execRefusals(h: Harness): string[] {
   return h.decisions.flatMap((d) => (d.type === 'exec-connection' && d.decision === 'refused' ? [d.reason ?? ''] : []));
 }
 
-/** Connects to the executor port with an optional client certificate; resolves when the master closes or after 1.5 s. */
-function tryConnect(es: ExecServer, cred?: { cert: string; key: string }): Promise<{ closedByMaster: boolean }> {
-  return new Promise((resolve) => {
-    const s = tls.connect({ ...es.address, rejectUnauthorized: false, minVersion: 'TLSv1.3', ...(cred ?? {}) });
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve({ closedByMaster: false });
-    }, 1500);
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(t);
-      resolve({ closedByMaster: true });
-    });
-  });
+/** A master's executor port and an attested sim worker (slot local-1) running the real executor bundle, connected to it. */
+async function attestedExecutor() {
+  const h = await setup({ bundleCode: await buildExecutorCode() });
+  const es = await ExecServer.start(h.broker);
+  h.broker.execPort = es.address.port;
+  expectSlot(h, 'local-1');
+  const run = launchWorker(h, 'local-1');
+  const channel = await es.channel('local-1');
+  return { h, es, run, channel };
 }
 
 describe('§9 executor connection', () => {
   test('§9 an attested sim worker starts the decrypted executor, connects with mTLS and runs a step, encrypting its output', async () => {
-    const h = await setup({ bundleCode: await buildExecutorCode() });
-    const es = await ExecServer.start(h.broker);
-    h.broker.execPort = es.address.port;
+    const { h, es, run, channel } = await attestedExecutor();
     try {
-      expectSlot(h, 'local-1');
-      const run = launchWorker(h, 'local-1');
-      const channel = await es.channel('local-1');
       const got: WorkerToMaster[] = [];
       const next = () => new Promise<WorkerToMaster>((resolve) => {
         const poll = () => (got.length > 0 ? resolve(got.shift() as WorkerToMaster) : setTimeout(poll, 10));
@@ -87,13 +78,8 @@ describe('§9 executor connection', () => {
   });
 
   test('§9 an attested executor that loses the master stops its step, wipes its scratch and exits', async () => {
-    const h = await setup({ bundleCode: await buildExecutorCode() });
-    const es = await ExecServer.start(h.broker);
-    h.broker.execPort = es.address.port;
+    const { h, es, run, channel } = await attestedExecutor();
     try {
-      expectSlot(h, 'local-1');
-      const run = launchWorker(h, 'local-1');
-      const channel = await es.channel('local-1');
       await new Promise<void>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve() : undefined)));
       const scratch = path.join(h.dir, 'scratch-long');
       channel.send({
@@ -103,8 +89,7 @@ describe('§9 executor connection', () => {
         sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
       } as AssignMsg);
       const fs = await import('node:fs');
-      for (let i = 0; i < 100 && !fs.existsSync(path.join(scratch, 'partial.txt')); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(fs.existsSync(path.join(scratch, 'partial.txt')), 'the step is running');
+      assert.ok(await until(() => fs.existsSync(path.join(scratch, 'partial.txt'))), 'the step is running');
       const lost = Date.now();
       await es.close(); // the master goes away
       const r = await run;
@@ -120,23 +105,16 @@ describe('§9 executor connection', () => {
     const h = await setup();
     const es = await ExecServer.start(h.broker);
     try {
-      expectSlot(h, 'local-1');
-      const c = await connectRaw(h);
-      const forged = forgeAttest(h, c, 'local-1');
-      c.send(forged.msg);
-      await c.closed();
-      const worker = h.broker.workers.get('local-1');
-      assert.ok(worker);
-      const key = forged.identityKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      const { cred } = await forgedWorker(h, 'local-1');
 
-      assert.deepEqual(await tryConnect(es), { closedByMaster: true });
+      assert.equal((await execConnect(h, es)).accepted, false, 'no certificate: refused, closed by the master');
       const otherRun = await RunCa.create(ephemeralMaster(), 'run-other', 3_600_000);
       const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const foreign = await otherRun.issueClientCert(spki.publicKey.export({ type: 'spki', format: 'der' }), 'local-1');
-      assert.deepEqual(await tryConnect(es, { cert: derToPem(foreign), key: spki.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }), { closedByMaster: true });
+      assert.equal((await execConnect(h, es, { cert: derToPem(foreign), key: spki.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })).accepted, false, 'another run CA\'s certificate: refused');
 
       h.broker.revoke('local-1', 'declared dead by the test');
-      assert.deepEqual(await tryConnect(es, { cert: derToPem(worker.clientCertDer), key }), { closedByMaster: true });
+      assert.equal((await execConnect(h, es, cred)).accepted, false, 'a revoked certificate: refused');
       assert.deepEqual(execRefusals(h), ['no-client-cert', 'bad-client-cert', 'bad-client-cert']);
       assert.ok(!h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted'));
     } finally {

@@ -11,17 +11,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { decrypt } from '../../src/crypto/index.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { filesUnder } from '../helpers/files.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 describe('§10 encrypted data flow on attested sim workers', () => {
   test('§10 leak check: the canary appears only in the owner\'s decrypted result', async () => {

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { decryptWithFileKey, encrypt } from '../../src/crypto/index.js';
 import { readFileHeader } from '../../src/crypto/filekey.js';
 import { bufferSource } from '../../src/crypto/io.js';
@@ -20,12 +19,7 @@ import { BrokerRefusal, type AttestedWorker } from '../../src/engine/broker/type
 import { sealPlainInput } from '../../src/engine/attested/admit-file.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../../src/worker/provisioner/provisioner.js';
 import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 describe('§8.1 ciphertexts read once', () => {
   test('§8.1 hashWithHeader gives the SHA-256 of the whole file and the header parsed from its first bytes', async () => {

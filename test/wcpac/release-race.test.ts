@@ -10,17 +10,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { encrypt } from '../../src/crypto/index.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
 import { BrokerRefusal } from '../../src/engine/broker/types.js';
 import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 describe('§8 file-key release and revocation', () => {
   test('§8 a worker revoked while its step\'s inputs are being hashed gets no key, and the refusal is journalled', async () => {

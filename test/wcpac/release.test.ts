@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { createHash, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { decryptWithFileKey, encrypt } from '../../src/crypto/index.js';
 import { readFileHeader, unwrapFileKey } from '../../src/crypto/filekey.js';
 import { bufferSource } from '../../src/crypto/io.js';
@@ -16,14 +15,9 @@ import { assignStep, recordCiphertext, releaseFileKeys, teeSatisfied } from '../
 import { BrokerRefusal, type AttestedWorker } from '../../src/engine/broker/types.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../../src/worker/provisioner/provisioner.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
+import { collect } from '../helpers/bytes.js';
 
 const CANARY = 'CANARY-7f3a9c-release-test';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
 
 /** Attests `slot` over the wire (as a worker would) and returns its key-receiving private key. */
 async function attest(h: Harness, slot: string): Promise<KeyObject> {

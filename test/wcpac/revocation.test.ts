@@ -11,50 +11,24 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import tls from 'node:tls';
-import type { Readable } from 'node:stream';
 import { encrypt } from '../../src/crypto/index.js';
-import { derToPem } from '../../src/crypto/x509-issue.js';
 import { ExecServer } from '../../src/engine/broker/exec-server.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
 import { BrokerRefusal } from '../../src/engine/broker/types.js';
-import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
-
-/** Connects with a client certificate; resolves whether the master kept the connection open for 1 s. */
-function connect(es: ExecServer, cert: string, key: string): Promise<{ accepted: boolean; socket: tls.TLSSocket }> {
-  return new Promise((resolve) => {
-    const s = tls.connect({ ...es.address, rejectUnauthorized: false, minVersion: 'TLSv1.3', cert, key });
-    s.on('error', () => undefined);
-    const t = setTimeout(() => resolve({ accepted: true, socket: s }), 1000);
-    s.on('close', () => {
-      clearTimeout(t);
-      resolve({ accepted: false, socket: s });
-    });
-  });
-}
+import { execConnect, forgedWorker } from './exec-port.js';
+import { connectRaw, forgeAttest, setup } from './harness.js';
+import { collect } from '../helpers/bytes.js';
 
 describe('§12.1 revocation of a dead worker', () => {
   test('§12.1 a worker declared dead that comes back is refused at the executor port, gets no key, cannot re-attest its slot, and its epoch is closed', async () => {
     const h = await setup();
     const es = await ExecServer.start(h.broker);
     try {
-      expectSlot(h, 'local-1');
-      const c = await connectRaw(h);
-      const forged = forgeAttest(h, c, 'local-1');
-      c.send(forged.msg);
-      assert.deepEqual((await c.closed()).messages.map((m) => m.type), ['hello', 'provisioned']);
-      const worker = h.broker.workers.get('local-1');
-      assert.ok(worker);
-      const cred = { cert: derToPem(worker.clientCertDer), key: forged.identityKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+      const { worker, cred, replies } = await forgedWorker(h, 'local-1');
+      assert.deepEqual(replies, ['hello', 'provisioned']);
 
       // Alive: it connects and gets the key of its step's input.
-      const first = await connect(es, cred.cert, cred.key);
+      const first = await execConnect(h, es, cred);
       assert.equal(first.accepted, true);
       const file = path.join(h.dir, 'in.age');
       const bytes = await collect(encrypt([h.master.brokerIdentity.recipient()], Buffer.from('input of s')));
@@ -74,7 +48,7 @@ describe('§12.1 revocation of a dead worker', () => {
       assert.deepEqual(revoked && revoked.type === 'worker-revoked' ? [revoked.worker, revoked.epoch] : null, ['local-1', worker.epoch]);
 
       // It comes back with everything it had.
-      const again = await connect(es, cred.cert, cred.key);
+      const again = await execConnect(h, es, cred);
       assert.equal(again.accepted, false, 'the executor port refuses it');
       const refusedConn = h.decisions.flatMap((d) => (d.type === 'exec-connection' && d.decision === 'refused' ? [d] : []));
       assert.equal(refusedConn.at(-1)?.reason, 'bad-client-cert');

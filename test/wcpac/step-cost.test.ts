@@ -14,12 +14,7 @@ import path from 'node:path';
 import { decrypt, encrypt, X25519Identity } from '../../src/crypto/index.js';
 import { pipelineForFile, pipelineForSize, recipientsOf } from '../../src/worker/attested/pipeline-size.js';
 import { encryptFileInPlace } from '../../src/worker/attested/sealed.js';
-
-async function collect(r: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 const K = 64 * 1024;
 

@@ -9,19 +9,13 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { definePolicy } from '../../src/attestation/policy.js';
 import { encrypt } from '../../src/crypto/index.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
 import { BrokerRefusal, type AttestedWorker, type BrokerDecision } from '../../src/engine/broker/types.js';
 import { x25519Raw } from '../../src/worker/provisioner/provisioner.js';
 import { connectRaw, expectSlot, setup, type Harness } from './harness.js';
-
-async function collect(r: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of r) parts.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(parts);
-}
+import { collect } from '../helpers/bytes.js';
 
 /** A platform-none worker's attest message: fresh keys, no evidence (or `evidence` if given). */
 async function attestNone(h: Harness, slot: string, connector: string, evidence = Buffer.alloc(0)): Promise<{ types: string[]; key: KeyObject }> {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCli } from '../cli/run-helpers.js';
 import { CHAIN } from '../faults/chain.js';
-import { until } from '../faults/harness.js';
+import { gate, until } from '../faults/harness.js';
 
 /** Exited: no such process, or a zombie (its parent, the stopped master, cannot reap it). */
 function exited(pid: number): boolean {
@@ -26,13 +26,14 @@ describe('§11.3 worker-side heartbeats', () => {
   test('§11.3 a worker whose master stops answering (SIGSTOP) wipes its scratch and exits within timeout + 5 s', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-hbworker-'));
     const stateDir = path.join(root, 'state');
-    // A slow mid step (n large) so the run is still going when the master hangs.
-    const cli = startCli(['run', CHAIN, '--state-dir', stateDir, '--json', '--input', 'n=400000'], root, { SEALFLOW_HEARTBEAT_INTERVAL_MS: '200', SEALFLOW_HEARTBEAT_TIMEOUT_MS: '1000' });
+    // mid holds at its gate (never opened while the master runs), so the run is still going when the master hangs.
+    const g = gate(root);
+    const cli = startCli(['run', CHAIN, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], root, { SEALFLOW_HEARTBEAT_INTERVAL_MS: '200', SEALFLOW_HEARTBEAT_TIMEOUT_MS: '1000' });
     try {
       await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
       const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
       const partial = path.join(stateDir, 'runs', runId, 'scratch', 'mid.0.1', 'o');
-      assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0, 5000), 'mid had begun writing');
+      assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0), 'mid had begun writing');
       const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
       cli.child.kill('SIGSTOP');
       const t0 = Date.now();
@@ -40,6 +41,7 @@ describe('§11.3 worker-side heartbeats', () => {
       assert.ok(!fs.existsSync(partial), 'the step\'s scratch was wiped');
       assert.ok(Date.now() - t0 < 1250 + 7000, `took ${Date.now() - t0} ms`);
     } finally {
+      g.open();
       cli.child.kill('SIGKILL');
       await cli.exited;
     }

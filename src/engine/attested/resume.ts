@@ -39,6 +39,8 @@ export interface EncryptedRun {
   readonly hashKey: Buffer;
   /** The earlier successes that may be reused: those whose ciphertexts are intact. */
   readonly prior: Map<string, PriorSuccess>;
+  /** §10.6: the resume hash of a plaintext owner input from its admission pass, if it had one (else undefined: hash it). */
+  readonly keyedDigest: (file: string) => Promise<string | undefined>;
 }
 
 export interface BindRequest {
@@ -126,5 +128,5 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
     ...runSecretsIds(s),
     ...(req.resumed ? { restoredHashes: restored, notReused: damaged } : {}),
   });
-  return { hashKey: s.hashKey, prior };
+  return { hashKey: s.hashKey, prior, keyedDigest: (f) => session.keyedDigest(f) };
 }

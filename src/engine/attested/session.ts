@@ -65,6 +65,8 @@ export interface AttestedDeployment {
 
 export class AttestedSession {
   #admitted = new Map<string, Promise<string>>();
+  /** §10.6: resume hashes (HMAC under the run hash key) of plaintext inputs, taken in their admission pass. */
+  readonly #keyed = new Map<string, string>();
   #live = 0;
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
@@ -120,7 +122,7 @@ export class AttestedSession {
       policy: definePolicy({ allowSimulated: true, sim: { measurements: [referenceSimMeasurement(master.pin)] } }),
       collateral: root.collateral(),
       bundle,
-      identities: [master.brokerIdentity, runIdentity],
+      identities: [runIdentity, master.brokerIdentity], // most releases are of intermediates, encrypted to the run recipient first (§8.2)
       record,
     });
     registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
@@ -158,9 +160,17 @@ export class AttestedSession {
       return file;
     }
     const sealed = path.join(fs.mkdtempSync(path.join(this.dir, 'input-')), `${path.basename(file)}.age`);
-    const r = await sealPlainInput(file, sealed, [this.brokerRecipient]); // read once, hashed as written (§8.1)
+    const r = await sealPlainInput(file, sealed, [this.brokerRecipient], this.secrets.hashKey); // read once, hashed as written (§8.1, §10.6)
     recordCiphertext(this.broker, sealed, r.sha256, r.header);
+    if (r.keyed !== undefined) this.#keyed.set(file, r.keyed);
     return sealed;
+  }
+
+  /** §10.6: the resume hash of plaintext input `file` from its admission pass (awaiting it), or undefined (not admitted as plaintext, or failed). */
+  async keyedDigest(file: string): Promise<string | undefined> {
+    const p = this.#admitted.get(file);
+    if (p) await p.catch(() => undefined);
+    return this.#keyed.get(file);
   }
 
   /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */

@@ -24,6 +24,7 @@ import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provis
 import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
+import { forgetFileKeys } from './file-keys.js';
 import { judge } from './judge.js';
 import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
 
@@ -218,6 +219,7 @@ export class KeyBroker {
     for (const sock of this.#sockets) sock.destroy();
     for (const [slot, list] of this.#waiters) for (const w of list) w.reject(new Error(`the key broker closed before slot ${slot} was attested`));
     this.#waiters.clear();
+    forgetFileKeys(this); // §8.2
     if (s) await new Promise<void>((r) => s.close(() => r()));
   }
 }

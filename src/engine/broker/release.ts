@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { readFileHeader, unwrapFileKey, type Header } from '../../crypto/filekey.js';
+import { readFileHeader, type Header } from '../../crypto/filekey.js';
+import { fileKeyOf } from './file-keys.js';
 import { recordedHeader, rememberHeader } from './recorded.js';
 import { fileSource } from '../../crypto/io.js';
 import type { TeeRequirement } from '../../workflow/model.js';
@@ -103,7 +104,7 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
       const known = recordedHeader(broker, input.id, recorded);
       const { sha256, header } = known ? { sha256: recorded, header: known } : await hashAndHeader(input.path);
       if (sha256 !== recorded) throw new BrokerRefusal('hash-mismatch', `${input.id}: the ciphertext's SHA-256 ${sha256} is not the recorded ${recorded}`);
-      const fileKey = unwrapFileKey(header, broker.opts.identities);
+      const fileKey = fileKeyOf(broker, input.id, sha256, header, broker.opts.identities); // unwrapped once per recorded ciphertext (§8.2)
       out.push({ id: input.id, sha256, wrappedKey: wrapKey(worker.x25519, LABEL_FILE_KEY, fileKey) });
       fileKey.fill(0);
     }

@@ -108,9 +108,13 @@ export async function openVerified(src: string, fileKey: Uint8Array | (() => Uin
   }
 }
 
-/** Encrypts `file` to `recipients` in place (same path); the ciphertext's size and SHA-256 are computed as it is written. */
-export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE): Promise<{ size: number; sha256: string }> {
-  const tmp = `${file}.sealing`;
+/**
+ * Encrypts `file` to `recipients` in place (same path), or to `dest` (the plaintext then stays for its owner to remove);
+ * the ciphertext's size and SHA-256 are computed as it is written.
+ */
+export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE, dest = file): Promise<{ size: number; sha256: string }> {
+  const tmp = `${dest}.sealing`;
+  if (dest !== file) fs.rmSync(tmp, { force: true }); // a killed earlier attempt's leftover (beside `file`, its own attempt directory is fresh)
   const hash = createHash('sha256');
   const inFh = await fs.promises.open(file, 'r');
   let sink: ReturnType<typeof hashingSink>;
@@ -128,6 +132,6 @@ export async function sealInPlace(file: string, recipients: readonly Recipient[]
   } finally {
     await inFh.close();
   }
-  await fs.promises.rename(tmp, file);
+  await fs.promises.rename(tmp, dest);
   return { size: sink.bytes(), sha256: hash.digest('hex') };
 }

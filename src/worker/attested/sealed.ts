@@ -25,6 +25,7 @@ import type { AttemptResult } from '../executor/attempt.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
 import type { Puller } from './fetch.js';
 import { pipelineForFile, recipientsOf } from './pipeline-size.js';
+import { forEachLimited } from './concurrent.js';
 
 /** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
 const PIPELINE = {};
@@ -95,15 +96,15 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     if (!f) throw new Error('no key was released for the task bundle');
     exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyReceivingKey, codeDir) };
   }
-  let n = 0;
   const dirs = directoryPaths(msg.inputs);
-  for (const [src, f] of Object.entries(msg.sealed.files)) {
-    if (msg.exec.kind === 'task' && src === msg.exec.bundle) continue;
+  const entries = Object.entries(msg.sealed.files).filter(([src]) => !(msg.exec.kind === 'task' && src === msg.exec.bundle));
+  // §10.7: a few inputs at once (each still hash-checked before its plaintext is used).
+  await forEachLimited(entries, async ([src, f], n) => {
     // A file is read once: hashed while it is decrypted into a private file that is used only if the
     // whole ciphertext's SHA-256 matched, else deleted unread (§10.5, sealed-io.ts). A directory is
     // hash-checked before its decryption starts (its tar is extracted as it is decrypted).
     // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
-    const dir = path.join(inDir, String(n++));
+    const dir = path.join(inDir, String(n));
     const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
     if (pulled === null && dirs.has(src)) {
       const sha = await sha256Of(src);
@@ -122,7 +123,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     }
     if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
-  }
+  });
   const inputs = mapPathValues(msg.inputs, (file) => {
     const p = plain.get(file.path);
     if (p === undefined) throw new Error(`no file key was released for input ${file.path}`);
@@ -135,15 +136,11 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     msg: { ...plainMsg, exec, inputs, logBase },
     async finish(r) {
       try {
-        for (const ext of ['out', 'err']) {
-          const log = `${logBase}.${ext}`;
-          // An empty log is not sealed: its ciphertext would say only that it is empty, which its size tells anyway (§10.4).
-          if (fs.statSync(log, { throwIfNoEntry: false })?.size) {
-            await encryptFileInPlace(log, recipients);
-            fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
-            fs.copyFileSync(log, `${msg.logBase}.${ext}.age`);
-          }
-        }
+        // An empty log is not sealed: its ciphertext would say only that it is empty, which its size tells anyway (§10.4).
+        // A log is sealed straight to its destination (no in-place ciphertext to copy), both logs at once (§10.7).
+        const logs = ['out', 'err'].filter((ext) => fs.statSync(`${logBase}.${ext}`, { throwIfNoEntry: false })?.size);
+        if (logs.length > 0) fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
+        await forEachLimited(logs, async (ext) => sealInPlace(`${logBase}.${ext}`, recipients, await pipelineForFile(`${logBase}.${ext}`), `${msg.logBase}.${ext}.age`));
         if (r.type !== 'succeeded') return r.type === 'failed' ? { ...r, stderrTail: '(encrypted: see the step log)' } : r;
         let outputs: SucceededMsg['outputs'];
         try {
@@ -152,8 +149,10 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
           fs.rmSync(msg.outDir, { recursive: true, force: true }); // no plaintext output outlives a refusal
           return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
         }
-        const sealedFiles = new Map<string, { size: number; sha256: string }>();
-        for (const p of filePaths(outputs)) if (!sealedFiles.has(p)) sealedFiles.set(p, await encryptFileInPlace(p, recipients));
+        // §10.7: a few outputs at once.
+        const unique = [...new Set(filePaths(outputs))];
+        const sealed = await forEachLimited(unique, (p) => encryptFileInPlace(p, recipients));
+        const sealedFiles = new Map(unique.map((p, i) => [p, sealed[i] as { size: number; sha256: string }]));
         const sealedOut = mapFiles(outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
         return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };
       } finally {
