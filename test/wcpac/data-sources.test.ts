@@ -129,7 +129,8 @@ describe('§15 sources and revocation', () => {
       reports.length = 0;
       await assert.rejects(prepareSealed(msg, kr.privateKey, path.join(h.dir, 'code'), pull), /refusing to decrypt/);
       assert.deepEqual(reports.map((r) => r.reason), ['hash-mismatch']);
-      const left = fs.readdirSync(`${scratch}.in`, { recursive: true }).map(String);
+      // The worker wipes its input directory when an input fails (docs/protocol.md §10.7): absent counts as empty.
+      const left = fs.existsSync(`${scratch}.in`) ? fs.readdirSync(`${scratch}.in`, { recursive: true }).map(String) : [];
       for (const f of left) {
         const p = path.join(`${scratch}.in`, f);
         if (fs.statSync(p).isFile()) assert.ok(!fs.readFileSync(p, 'utf8').includes('SECRET-INTERMEDIATE'), `no plaintext in ${f}`);

@@ -7,7 +7,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,8 @@ import { fileKeyOf, forgetFileKeys } from '../../src/engine/broker/file-keys.js'
 import { ContentHasher } from '../../src/engine/hash.js';
 import { forEachLimited } from '../../src/worker/attested/concurrent.js';
 import { openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
+import { prepareSealed } from '../../src/worker/attested/sealed.js';
+import { LABEL_FILE_KEY, wrapKey } from '../../src/worker/provisioner/provisioner.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-wcperf-'));
@@ -222,6 +224,46 @@ describe('§10.7 a step\'s files a few at a time', () => {
       assert.equal((await plainOf(id, ct)).toString(), 'hello\n');
       assert.equal(fs.readFileSync(log, 'utf8'), 'hello\n');
       assert.ok(!fs.existsSync(`${dest}.sealing`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('§10.7 a step\'s inputs opened at once are each the plaintext; one failing hash check wipes those already opened', async () => {
+    const dir = tmp();
+    try {
+      const run = X25519Identity.generate();
+      const kr = generateKeyPairSync('x25519');
+      const krRaw = kr.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
+      const datas = [payload(6 * 1024 * 1024 + 5, 6), payload(1000, 7), payload(70_000, 8), payload(3, 9)];
+      const files: Record<string, { sha256: string; wrappedKey: string }> = {};
+      const paths: string[] = [];
+      for (const [i, d] of datas.entries()) {
+        const f = path.join(dir, `in-${i}.txt`);
+        fs.writeFileSync(f, d);
+        const s = await sealInPlace(f, [run.recipient()]);
+        const fileKey = unwrapFileKey(await readHeaderOfFile(f), [run]);
+        files[f] = { sha256: s.sha256, wrappedKey: wrapKey(krRaw, LABEL_FILE_KEY, fileKey).toString('base64') };
+        paths.push(f);
+      }
+      const msg = (scratch: string, sealed: typeof files) => ({
+        type: 'assign', id: 'use[0]#1', label: 'use', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
+        inputs: { xs: paths.map((p) => ({ class: 'File', path: p })) }, outputs: [], threads: 1,
+        scratchDir: path.join(dir, scratch), outDir: path.join(dir, `${scratch}.out`), logBase: path.join(dir, `${scratch}.log`),
+        sealed: { files: sealed, recipients: [run.recipient().toString()] },
+      }) as unknown as Parameters<typeof prepareSealed>[0];
+
+      const ok = await prepareSealed(msg('a', files), kr.privateKey, path.join(dir, 'code'));
+      const opened = (ok.msg.inputs['xs'] as { path: string }[]).map((f) => f.path);
+      assert.equal(opened.length, datas.length);
+      for (const [i, p] of opened.entries()) {
+        assert.ok(fs.readFileSync(p).equals(datas[i] as Buffer), `input ${i}`);
+        assert.equal(path.basename(p), `in-${i}.txt`);
+      }
+
+      const wrong = { ...files, [paths[2] as string]: { ...(files[paths[2] as string] as { sha256: string; wrappedKey: string }), sha256: 'f'.repeat(64) } };
+      await assert.rejects(prepareSealed(msg('b', wrong), kr.privateKey, path.join(dir, 'code')), /not the one the master recorded/);
+      assert.ok(!fs.existsSync(path.join(dir, 'b.in')), 'the inputs opened before the failure are wiped');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

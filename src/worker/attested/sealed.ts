@@ -98,8 +98,9 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   }
   const dirs = directoryPaths(msg.inputs);
   const entries = Object.entries(msg.sealed.files).filter(([src]) => !(msg.exec.kind === 'task' && src === msg.exec.bundle));
-  // §10.7: a few inputs at once (each still hash-checked before its plaintext is used).
-  await forEachLimited(entries, async ([src, f], n) => {
+  // §10.7: a few inputs at once (each still hash-checked before its plaintext is used); if one fails,
+  // the inputs already opened are wiped before the failure is reported.
+  const opening = forEachLimited(entries, async ([src, f], n) => {
     // A file is read once: hashed while it is decrypted into a private file that is used only if the
     // whole ciphertext's SHA-256 matched, else deleted unread (§10.5, sealed-io.ts). A directory is
     // hash-checked before its decryption starts (its tar is extracted as it is decrypted).
@@ -124,6 +125,12 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     if (pulled !== null) fs.rmSync(pulled, { force: true });
     plain.set(src, dest);
   });
+  try {
+    await opening;
+  } catch (e) {
+    await fs.promises.rm(inDir, { recursive: true, force: true });
+    throw e;
+  }
   const inputs = mapPathValues(msg.inputs, (file) => {
     const p = plain.get(file.path);
     if (p === undefined) throw new Error(`no file key was released for input ${file.path}`);
