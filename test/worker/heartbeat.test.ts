@@ -31,7 +31,12 @@ describe('§11.3 worker-side heartbeats', () => {
     // A timeout well above any pause of a loaded machine before the hang (only the real hang is noticed); the bound is §11.3's.
     const timeoutMs = 2000;
     const boundMs = 1.25 * timeoutMs + 7000;
-    const cli = startCli(['run', CHAIN, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], root, { SEALFLOW_HEARTBEAT_INTERVAL_MS: '250', SEALFLOW_HEARTBEAT_TIMEOUT_MS: String(timeoutMs) });
+    const cli = startCli(['run', CHAIN, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], root, {
+      SEALFLOW_HOME: path.join(root, 'home'), // its own master and owner identity, not the user's
+      SEALFLOW_MASTER_PASSPHRASE: '',
+      SEALFLOW_HEARTBEAT_INTERVAL_MS: '250',
+      SEALFLOW_HEARTBEAT_TIMEOUT_MS: String(timeoutMs),
+    });
     try {
       await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
       const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
