@@ -59,14 +59,12 @@ export interface MidVictim {
  * first lines, so it cannot finish before the disturbance, whatever the
  * machine's speed. `at: 'writing'` disturbs it once those lines are in its
  * scratch output; `at: 'assigned'` as soon as it has started. The gate opens
- * when mid's second attempt starts (the re-run goes through); `gateOpen`
- * instead leaves opening it to the test.
+ * when mid's second attempt starts (the re-run goes through).
  */
 export function disturbMid(
   stateDir: string,
   at: 'writing' | 'assigned',
   disturb: (pool: WorkerPool, worker: string) => void,
-  more: { readonly gateOpen?: 'on-rerun' | 'by-test' } = {},
 ): { options: FaultRunOptions & { stateDir: string }; victim: MidVictim; gate: Gate } {
   const g = gate();
   const victim: MidVictim = { id: '', pid: 0, wasWriting: false };
@@ -86,7 +84,7 @@ export function disturbMid(
             victim.wasWriting = ok;
             disturb(pool, e.worker);
           });
-      } else if (more.gateOpen !== 'by-test') g.open();
+      } else g.open();
     },
   };
   return { options, victim, gate: g };
