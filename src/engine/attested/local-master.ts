@@ -6,6 +6,7 @@
  * $SEALFLOW_HOME/owner-identity.txt (created 0600 on first use) unless the
  * run names an owner recipient.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultMasterDir, initMaster, loadMaster, type MasterKeys } from '../../crypto/master-key.js';
@@ -86,8 +87,18 @@ export async function ownerRecipient(given: string | undefined, warn: (m: string
   const file = ownerIdentityFile();
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeIdentityFile(file, X25519Identity.generate());
-    warn(`sealflow: created the owner identity ${file} (0600); results are encrypted to it — decrypt with "sealflow decrypt -i ${file}"\n`);
+    // Written whole under a private name, then linked into place: link() fails if the name exists, so
+    // concurrent first runs agree on one identity and none reads a half-written file.
+    const tmp = path.join(path.dirname(file), `.owner-identity-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
+    try {
+      await writeIdentityFile(tmp, X25519Identity.generate());
+      fs.linkSync(tmp, file);
+      warn(`sealflow: created the owner identity ${file} (0600); results are encrypted to it — decrypt with "sealflow decrypt -i ${file}"\n`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another run created it first: use that one
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
   }
   const [id] = await readIdentityFile(file);
   if (!id) throw new Error(`${file} holds no identity`);
