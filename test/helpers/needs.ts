@@ -72,6 +72,8 @@ export function skipMessage(missing: readonly SystemPackage[]): string {
 /** True when `SEALFLOW_REQUIRE_ALL=1`: a missing package fails the suite instead of skipping. */
 export const requireAll = (): boolean => process.env['SEALFLOW_REQUIRE_ALL'] === '1';
 
+const reported = new Set<string>();
+
 /**
  * False when every package is installed; otherwise the reason to skip (for
  * `test(name, { skip: needs([...]) }, fn)`), printed to stderr. Under
@@ -81,6 +83,8 @@ export function needs(wanted: readonly SystemPackage[], env: Environment = realE
   const missing = missingPackages(wanted, env);
   if (missing.length === 0) return false;
   const message = skipMessage(missing);
+  if (reported.has(message)) return message; // said once per test file is loud enough
+  reported.add(message);
   process.stderr.write(`\n*** ${message} ***\n\n`);
   if (requireAll()) {
     test(`SEALFLOW_REQUIRE_ALL=1 requires ${missing.join(', ')}`, () => {

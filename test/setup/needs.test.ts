@@ -64,4 +64,18 @@ describe('needs(): loud skips, and SEALFLOW_REQUIRE_ALL=1', () => {
     assert.match(r.stdout, /required system packages are missing: samtools\. Install them: apt-get install -y samtools/);
     assert.match(r.stdout, /# fail 1/);
   });
+
+  test('without bowtie2 and samtools on PATH, the dna-alignment tests skip loudly instead of failing', () => {
+    const onlyNode = path.join(root, 'only-node');
+    fs.mkdirSync(onlyNode, { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(onlyNode, 'node'));
+    const files = ['examples/dna-alignment.test.js', 'examples/dna-alignment-sim.test.js', 'examples/flows.test.js'].map((f) => new URL(`../${f}`, import.meta.url).pathname);
+    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { encoding: 'utf8', env: { PATH: onlyNode } });
+    assert.equal(r.status, 0, r.stdout.slice(-3000));
+    assert.match(r.stdout, /# fail 0/);
+    for (const name of ['simulated reads align back to where they were taken from', 'with --reorder the SAM is the same for 1 and 2 threads, apart from @PG', '§10.1 examples/dna-alignment runs on attested sim workers']) {
+      assert.match(r.stdout, new RegExp(`ok \\d+ - ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* # SKIP SKIPPED LOUDLY: bowtie2 \\(`), name);
+    }
+    assert.match(r.stdout, /ok \d+ - examples\/dna-alignment: flow\.yaml loads.* # SKIP SKIPPED LOUDLY: bowtie2 \(/);
+  });
 });
