@@ -1,6 +1,11 @@
 /**
  * Counting the non-blank lines of a file on its bytes (no decoding, no
  * parsing), streaming. A line holding only `\r` (a blank CRLF line) is blank.
+ *
+ * Copied, byte for byte, into the lib/ of each example whose tasks use it, so
+ * that an example's folder, copied anywhere, runs on its own;
+ * test/examples/self-contained.test.ts keeps the copies identical to
+ * examples/_lib/.
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';

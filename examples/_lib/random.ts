@@ -3,6 +3,11 @@
  * generators (sfc32, seeded through splitmix32). Deterministic across
  * platforms and Node versions: the same seed always gives the same data.
  * Not for anything secret — keys come from node:crypto only.
+ *
+ * Copied, byte for byte, into the lib/ of each example whose tasks use it, so
+ * that an example's folder, copied anywhere, runs on its own;
+ * test/examples/self-contained.test.ts keeps the copies identical to
+ * examples/_lib/.
  */
 export class Random {
   private a: number;

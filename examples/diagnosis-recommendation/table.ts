@@ -6,8 +6,8 @@
  * are the recommendations, best first.
  */
 import { readFile } from 'node:fs/promises';
-import { TextSink } from '../_lib/cli.js';
-import { Random } from '../_lib/random.js';
+import { TextSink } from './lib/text-sink.js';
+import { Random } from './lib/random.js';
 
 export interface Patient {
   age: number;

@@ -7,7 +7,7 @@
  *   `init` and re-read every round (see `partition-format.ts`).
  * - Centroids (a `json` port value): `[[x, y], ...]`, K entries.
  */
-import { Random } from '../_lib/random.js';
+import { Random } from './lib/random.js';
 
 export type Centroids = [number, number][];
 

@@ -14,7 +14,7 @@ import { bindEncryptedRun } from './attested/resume.js';
 import { locateRun } from './attested/run-secrets.js';
 import { attachAttestedJournal } from './attested/session.js';
 import { revealSealed } from './attested/sealed-values.js';
-import { bundleTasks } from './bundle.js';
+import { bundleTasks, type TaskBundle } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
 import { Journal, readJournal } from './journal.js';
@@ -100,18 +100,21 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const runId = req.resumeId ?? req.runId ?? newRunId();
   // An encrypted run's attested session reuses the run secrets found in its directory (a resume).
   locateRun(runId, new RunDir(req.stateDir, runId).root);
+  // A task bundle that fails to build is the user's error: reported before any worker starts.
+  const bundle = await bundleTasks(req.workflow).catch((e: unknown) => {
+    if (req.workers) abandonWorkers(req.workers);
+    throw e;
+  });
   const starting = req.workers ?? startWorkers(runId, deployments);
   try {
-    return await execute(req, runId, starting);
+    return await execute(req, runId, starting, bundle);
   } catch (e) {
     abandonWorkers(starting);
     throw e;
   }
 }
 
-async function execute(req: RunRequest, runId: string, starting: Promise<WorkerPool>): Promise<RunOutcome> {
-  const bundle = await bundleTasks(req.workflow);
-
+async function execute(req: RunRequest, runId: string, starting: Promise<WorkerPool>, bundle: TaskBundle | null): Promise<RunOutcome> {
   let runDir: RunDir;
   let journal: Journal;
   let prior = new Map<string, PriorSuccess>();

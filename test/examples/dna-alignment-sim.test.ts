@@ -7,18 +7,14 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
+import { needs } from '../helpers/needs.js';
 import { compareSam } from '../../examples/dna-alignment/compare-sam.js';
 
-const TOOLS = ['bowtie2-build', 'bowtie2-align-s', 'samtools'];
-const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
-const examples = '/usr/share/doc/bowtie2/examples/reference/lambda_virus.fa.gz';
-const skip = missing.length > 0 ? `SKIPPED LOUDLY: ${missing.join(', ')} not installed (apt-get install -y bowtie2 bowtie2-examples samtools)` : !fs.existsSync(examples) ? 'SKIPPED LOUDLY: bowtie2-examples not installed (apt-get install -y bowtie2-examples)' : false;
-if (skip) process.stderr.write(`\n*** dna-alignment-sim.test: ${skip} ***\n\n`);
+const skip = needs(['bowtie2', 'bowtie2-examples', 'samtools']);
 
 describe('§10.1 dna-alignment under --platform sim', () => {
   test('§10.1 examples/dna-alignment runs on attested sim workers and its SAM equals the --platform none SAM, ignoring @PG', { skip }, async () => {

@@ -8,6 +8,7 @@ import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
+import { needs } from '../helpers/needs.js';
 import { checkCounts } from '../../examples/word-count/check.js';
 import { generateCorpus } from '../../examples/word-count/generate.js';
 import { alignDirect } from '../../examples/dna-alignment/align-direct.js';
@@ -64,7 +65,7 @@ describe('the examples through sealflow run', () => {
     await rm(corpus);
   });
 
-  test('dna-alignment gives the SAM (apart from @PG) and flagstat of running the tools directly', async () => {
+  test('dna-alignment gives the SAM (apart from @PG) and flagstat of running the tools directly', { skip: needs(['bowtie2', 'bowtie2-examples', 'samtools']) }, async () => {
     const outputs = await run('dna-alignment');
     const ex = '/usr/share/doc/bowtie2/examples';
     const direct = await alignDirect({

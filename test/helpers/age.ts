@@ -1,14 +1,9 @@
 /** Runs the real `age` / `age-keygen` binaries (Debian package `age`) for interop tests. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { needs } from './needs.js';
 
-/** Why interop tests cannot run here, or false if `age` and `age-keygen` are installed. */
-export const ageMissing: string | false = (() => {
-  for (const bin of ['age', 'age-keygen']) {
-    const r = spawnSync(bin, ['--version']);
-    if (r.error) return `${bin} is not installed (apt-get install age); the interop tests need it`;
-  }
-  return false;
-})();
+/** Why interop tests cannot run here (printed loudly), or false if `age` and `age-keygen` are installed. */
+export const ageMissing: string | false = needs(['age']);
 
 export function age(args: readonly string[], input?: Uint8Array): Buffer {
   return execFileSync('age', args, { input: input ?? Buffer.alloc(0), maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });

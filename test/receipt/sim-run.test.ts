@@ -3,16 +3,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PLATFORMS } from '../../src/workflow/run-config.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import type { Receipt } from '../../src/engine/receipt/model.js';
 
-const simMissing = (PLATFORMS as readonly string[]).includes('sim')
-  ? false
-  : 'SKIPPED: platform sim is not integrated in `sealflow run` on this branch (it comes with the wcpac branch); this test runs once it is';
-
 describe('§14 an encrypted run on sim workers', () => {
-  test('produces a receipt that verifies, says "simulated, not a TEE", lists ciphertext hashes, and decrypt --receipt decrypts its result', { skip: simMissing }, async () => {
+  test('produces a receipt that verifies, says "simulated, not a TEE", lists ciphertext hashes, and decrypt --receipt decrypts its result', async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-receipt-sim-'));
     fs.cpSync(path.join(REPO, 'test', 'fixtures', 'receipt', 'sim'), path.join(cwd, 'flow'), { recursive: true });
     fs.writeFileSync(path.join(cwd, 'in.txt'), 'receipt canary\n');

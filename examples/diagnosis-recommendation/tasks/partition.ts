@@ -8,7 +8,7 @@
  * parsing, and the steps that read the rows (the recommenders) check them.
  */
 import { defineTask } from 'sealflow';
-import { countLines, cutLines } from '../../_lib/lines.js';
+import { countLines, cutLines } from '../lib/lines.js';
 
 const COMMA = 0x2c;
 

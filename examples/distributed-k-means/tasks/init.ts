@@ -10,7 +10,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import { once } from 'node:events';
 import { defineTask } from 'sealflow';
-import { countLines } from '../../_lib/lines.js';
+import { countLines } from '../lib/lines.js';
 import { InitialCentroids } from '../points.js';
 import { forEachPoint } from '../parse.js';
 import { fixedPoint, header, type PartitionKind } from '../partition-format.js';

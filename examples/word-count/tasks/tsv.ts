@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { TextSink } from '../../_lib/cli.js';
+import { TextSink } from '../lib/text-sink.js';
 
 export interface Row {
   readonly word: string;

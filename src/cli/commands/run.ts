@@ -124,12 +124,13 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
   locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
+  // Task modules bundle and commands resolve (§10.3: on the PATH they will run from) before any worker starts.
+  await checkTasks(workflow, commandCheckPath(toolSettings, deployments, workflow.steps, placement));
   const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
   let inputs: Record<string, PortValue>;
   let concurrency: number;
   let receipt: PendingReceipt;
   try {
-    await checkTasks(workflow, commandCheckPath(toolSettings, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
     const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
     inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
     concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
