@@ -7,7 +7,9 @@
  */
 import tls from 'node:tls';
 import { streamChannel, type Channel } from '../../protocol/channel.js';
-import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import { validateSealedWorkerToMaster } from '../../protocol/data-port.js';
+import { MAX_FRAME_EXECUTION, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
+import type { Validator } from '../../protocol/schema.js';
 import type { KeyBroker } from './broker.js';
 import type { AttestedWorker } from './types.js';
 
@@ -71,7 +73,14 @@ export class ExecServer {
     if (!worker) return this.#refuse(socket, 'unknown-worker', 'the certificate belongs to no attested worker');
     if (!worker.alive) return this.#refuse(socket, 'worker-dead', `worker ${worker.slot} was declared dead`, worker.slot);
     if (this.#channels.has(worker.slot)) return this.#refuse(socket, 'duplicate', `worker ${worker.slot} is already connected`, worker.slot);
-    const channel: WorkerChannel = streamChannel(socket, socket);
+    const slot = worker.slot;
+    // An authenticated peer: each refusal is journalled (one per connection: it closes the channel, and the worker is lost).
+    const channel: WorkerChannel = streamChannel(socket, socket, {
+      validate: validateSealedWorkerToMaster as Validator<WorkerToMaster>,
+      maxFrame: MAX_FRAME_EXECUTION,
+      name: 'execution channel',
+      onRefuse: (e) => this.broker.opts.record({ type: 'protocol-refusal', channel: 'execution', worker: slot, reason: e.reason, message: `worker ${slot}: ${e.message}` }),
+    });
     this.#channels.set(worker.slot, channel);
     this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
     this.#waiters.get(worker.slot)?.(channel);
