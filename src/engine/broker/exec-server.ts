@@ -13,6 +13,9 @@ import type { Validator } from '../../protocol/schema.js';
 import type { KeyBroker } from './broker.js';
 import type { AttestedWorker } from './types.js';
 
+/** docs/protocol.md "Framing and limits": the executor port's TLS handshake deadline. */
+const TLS_HANDSHAKE_MS = 30_000;
+
 export type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
 
 export class ExecServer {
@@ -30,7 +33,8 @@ export class ExecServer {
 
   static async start(broker: KeyBroker, host = '127.0.0.1', port = 0): Promise<ExecServer> {
     const creds = await broker.opts.runCa.serverCredentials();
-    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false });
+    // A client has TLS_HANDSHAKE_MS to complete the handshake (and present its run certificate), however it trickles its bytes.
+    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false, handshakeTimeout: TLS_HANDSHAKE_MS });
     const es = new ExecServer(broker, server);
     // Small messages both ways (assign, started, succeeded): without TCP_NODELAY, Nagle + delayed ACK hold a reply ~40 ms (§10.4).
     server.on('secureConnection', (s) => es.#onConnection(s.setNoDelay(true)));
