@@ -74,8 +74,8 @@ export class KeyBroker {
   readonly #challenges: Challenges;
   /** Protocol refusals of unauthenticated provisioning peers: counted, journalled at most once per interval. */
   readonly strangerRefusals: StrangerRefusals;
-  /** TCP connections not yet past their handshake -> the timer that ends them at the deadline. */
-  readonly #deadlines = new Map<string, NodeJS.Timeout>();
+  /** Open provisioning connections (remote address:port) -> the timer that ends them at the deadline, and whether their attest arrived. */
+  readonly #deadlines = new Map<string, { readonly timer: NodeJS.Timeout; attested: boolean }>();
   readonly #waiters = new Map<string, { resolve: (w: AttestedWorker) => void; reject: (e: Error) => void }[]>();
   #server: tls.Server | null = null;
   #connections = 0;
@@ -143,21 +143,26 @@ export class KeyBroker {
     this.#waiters.delete(slot);
   }
 
-  /** The handshake deadline runs from TCP connect (before TLS) until the attest message arrives; trickled bytes do not extend it. */
+  /**
+   * One absolute deadline per provisioning connection, from TCP connect
+   * (before TLS): its attest message must have arrived by then, and the
+   * connection ends then whatever it is doing. Trickled bytes do not extend it.
+   */
   #startDeadline(raw: net.Socket): void {
     const key = `${raw.remoteAddress}:${raw.remotePort}`;
     const timer = setTimeout(() => {
+      const d = this.#deadlines.get(key);
       this.#deadlines.delete(key);
-      this.strangerRefusals.note('provisioning', new ProtocolError('handshake-deadline', `no attest message within ${this.handshakeDeadlineMs} ms of connecting`));
+      if (d?.attested !== true) this.strangerRefusals.note('provisioning', new ProtocolError('handshake-deadline', `no attest message within ${this.handshakeDeadlineMs} ms of connecting`));
       raw.destroy();
     }, this.handshakeDeadlineMs);
     timer.unref();
-    this.#deadlines.set(key, timer);
+    this.#deadlines.set(key, { timer, attested: false });
     raw.once('close', () => this.#endDeadline(key));
   }
 
   #endDeadline(key: string): void {
-    clearTimeout(this.#deadlines.get(key));
+    clearTimeout(this.#deadlines.get(key)?.timer);
     this.#deadlines.delete(key);
   }
 
@@ -184,7 +189,8 @@ export class KeyBroker {
       attest: (msg) => {
         if (used) return void channel.close();
         used = true;
-        this.#endDeadline(deadlineKey);
+        const d = this.#deadlines.get(deadlineKey);
+        if (d) d.attested = true;
         void this.#attest(msg, connection).then(
           (reply) => {
             channel.send(reply);
