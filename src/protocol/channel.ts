@@ -3,17 +3,38 @@
  * The local connector uses Node's IPC pipe; remote connectors (ssh, and the
  * mTLS sessions of the WCPAC protocol) carry the same messages as
  * newline-delimited JSON over a byte stream (`streamChannel`).
+ *
+ * Both check every received message against the channel's validator before
+ * a handler sees it (docs/protocol.md "Framing and limits"); a stream
+ * channel also bounds each frame. Whatever a peer sends that does not fit
+ * closes that one channel with a ProtocolError.
  */
 import type { Readable, Writable } from 'node:stream';
-import { isMessage } from './dispatch.js';
+import { LineFramer } from './framer.js';
+import { ProtocolError } from './protocol-error.js';
+import { checkMessage, parseMessage, type Validator } from './schema.js';
 
 export interface Channel<Out, In> {
   send(msg: Out): void;
-  /** Every received message that is an object with a string `type`; anything else closes the channel. */
+  /** Every received message that fits the channel's validator; anything else closes the channel. */
   onMessage(handler: (msg: In) => void): void;
   /** The peer went away or the channel was closed; called once. */
   onClose(handler: (reason: string) => void): void;
   close(): void;
+}
+
+export interface ChannelOptions<In> {
+  /** The validator of the union this side receives (`validateWorkerToMaster`, …). */
+  readonly validate: Validator<In>;
+  /** Told of the protocol error that closes the channel, before it closes (journal, counter or log). */
+  readonly onRefuse?: (err: ProtocolError) => void;
+}
+
+export interface StreamChannelOptions<In> extends ChannelOptions<In> {
+  /** The largest frame in bytes, newline excluded (docs/protocol.md "Framing and limits"). */
+  readonly maxFrame: number;
+  /** For messages: `provisioning port`, `execution channel`. */
+  readonly name?: string;
 }
 
 /** The subset of ChildProcess / process that Node IPC needs. */
@@ -25,13 +46,20 @@ export interface IpcEndpoint {
   readonly connected?: boolean;
 }
 
-export function ipcChannel<Out, In>(ep: IpcEndpoint): Channel<Out, In> {
+/** The close reason of a channel closed for a protocol error. */
+export const protocolCloseReason = (e: ProtocolError): string => `protocol error (${e.reason}): ${e.message}`;
+
+export function ipcChannel<Out, In>(ep: IpcEndpoint, o: ChannelOptions<In>): Channel<Out, In> {
   const closeHandlers: ((r: string) => void)[] = [];
   let closed = false;
   const fireClose = (reason: string) => {
     if (closed) return;
     closed = true;
     for (const h of closeHandlers) h(reason);
+  };
+  const close = () => {
+    if (ep.connected && ep.disconnect) ep.disconnect();
+    fireClose('closed');
   };
   ep.on('disconnect', () => fireClose('peer disconnected'));
   return {
@@ -41,53 +69,60 @@ export function ipcChannel<Out, In>(ep: IpcEndpoint): Channel<Out, In> {
     },
     onMessage(handler) {
       ep.on('message', (m) => {
-        if (isMessage(m)) handler(m as In);
-        else fireClose(`malformed message: ${JSON.stringify(m)?.slice(0, 80)}`);
+        if (closed) return;
+        let msg: In;
+        try {
+          msg = checkMessage(m, o.validate);
+        } catch (e) {
+          const err = e as ProtocolError;
+          o.onRefuse?.(err);
+          fireClose(protocolCloseReason(err));
+          if (ep.connected && ep.disconnect) ep.disconnect();
+          return;
+        }
+        handler(msg);
       });
     },
     onClose(handler) {
       closeHandlers.push(handler);
     },
-    close() {
-      if (ep.connected && ep.disconnect) ep.disconnect();
-      fireClose('closed');
-    },
+    close,
   };
 }
 
-/** Newline-delimited JSON over a byte stream (one message per line). */
-export function streamChannel<Out, In>(input: Readable, output: Writable): Channel<Out, In> {
+/** Newline-delimited JSON over a byte stream (one message per line, at most `maxFrame` bytes). */
+export function streamChannel<Out, In>(input: Readable, output: Writable, o: StreamChannelOptions<In>): Channel<Out, In> {
   const messageHandlers: ((m: In) => void)[] = [];
   const closeHandlers: ((r: string) => void)[] = [];
+  const framer = new LineFramer(o.maxFrame, o.name ?? 'channel');
   let closed = false;
-  let pending = '';
   const fireClose = (reason: string) => {
     if (closed) return;
     closed = true;
     for (const h of closeHandlers) h(reason);
   };
-  input.setEncoding('utf8');
-  input.on('data', (chunk: string) => {
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      let m: unknown;
-      try {
-        m = JSON.parse(line);
-      } catch {
-        fireClose(`malformed message line: ${line.slice(0, 80)}`);
-        return;
+  // A protocol error ends the connection at once: nothing more is read from this peer.
+  const refuse = (err: ProtocolError) => {
+    o.onRefuse?.(err);
+    fireClose(protocolCloseReason(err));
+    input.destroy();
+    if ((output as unknown) !== input) output.destroy();
+  };
+  input.on('data', (chunk: Buffer | string) => {
+    if (closed) return;
+    try {
+      for (const frame of framer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
+        const m = parseMessage(frame, o.validate);
+        for (const h of messageHandlers) h(m);
+        if (closed) return;
       }
-      if (!isMessage(m)) {
-        fireClose(`malformed message: ${line.slice(0, 80)}`);
-        return;
-      }
-      for (const h of messageHandlers) h(m as In);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      refuse(e);
     }
   });
   input.on('end', () => fireClose('peer closed the stream'));
+  input.on('close', () => fireClose('the stream closed'));
   input.on('error', (e) => fireClose(`stream error: ${e.message}`));
   return {
     send(msg) {

@@ -5,7 +5,8 @@
  * of an input in the sealed assignment, the run's revocation set
  * (`revoked`), and the consumer's report of each transfer (`transfer`).
  */
-import type { MasterToWorker, ReadyMsg, WorkerToMaster } from './execution.js';
+import { ASSIGN_FIELDS, ASSIGN_OPTIONAL, MASTER_TO_WORKER, WORKER_TO_MASTER, type MasterToWorker, type ReadyMsg, type WorkerToMaster } from './execution.js';
+import { arrayOf, int, literal, num, recordOf, shape, str, union } from './schema.js';
 
 /** Where a worker's data port listens. */
 export interface DataAddress {
@@ -65,3 +66,27 @@ export type GetResponse = { readonly type: 'ok'; readonly size: number } | { rea
 
 /** The largest request or response line accepted (the rest of a longer line is not read). */
 export const MAX_LINE = 4096;
+
+// One spec per message type of the sealed execution channel (§10, §15) and of the data port.
+const dataAddress = { host: str, port: int(0) };
+const sealedPart = shape({
+  files: recordOf(shape({ sha256: str, wrappedKey: str }, { source: shape({ ...dataAddress, slot: str }) })),
+  recipients: arrayOf(str),
+});
+
+/** What an attested worker accepts from the master. */
+export const validateSealedMasterToWorker = union<SealedMasterToWorker>({
+  ...MASTER_TO_WORKER,
+  assign: shape(ASSIGN_FIELDS, { ...ASSIGN_OPTIONAL, sealed: sealedPart }),
+  revoked: shape({ serials: arrayOf(str) }),
+});
+
+/** What the master accepts from an attested worker. */
+export const validateSealedWorkerToMaster = union<SealedWorkerToMaster>({
+  ...WORKER_TO_MASTER,
+  ready: shape({ pid: int(0), host: str }, { data: shape(dataAddress) }),
+  transfer: shape({ id: str, file: str, from: str, outcome: literal('pulled', 'fallback'), bytes: num, ms: num }, { reason: str }),
+});
+
+export const validateGetRequest = union<GetRequest>({ get: shape({ id: str, sha256: str }) });
+export const validateGetResponse = union<GetResponse>({ ok: shape({ size: int(0) }), refused: shape({ reason: str }) });

@@ -1,7 +1,9 @@
 /**
  * Dispatch of tagged-union messages through a handler table: a
  * `Record<Msg['type'], Handler>`, so a message type without a handler fails
- * to compile.
+ * to compile. Only the table's own entries are handlers: a `type` naming
+ * something every object inherits (`valueOf`, `__proto__`, `constructor`,
+ * `toString`, `hasOwnProperty`) is an unknown type like any other.
  */
 export type Handlers<M extends { readonly type: string }> = {
   readonly [K in M['type']]: (msg: Extract<M, { readonly type: K }>) => void;
@@ -9,12 +11,8 @@ export type Handlers<M extends { readonly type: string }> = {
 
 /** Calls the handler for `msg.type`. An unknown type (from a peer) is reported, never ignored. */
 export function dispatch<M extends { readonly type: string }>(handlers: Handlers<M>, msg: M, onUnknown: (msg: unknown) => void): void {
-  const h = (handlers as unknown as Record<string, ((m: M) => void) | undefined>)[msg.type];
-  if (h) h(msg);
+  const table = handlers as unknown as Readonly<Record<string, unknown>>;
+  const h = typeof msg.type === 'string' && Object.hasOwn(table, msg.type) ? table[msg.type] : undefined;
+  if (typeof h === 'function') (h as (m: M) => void)(msg);
   else onUnknown(msg);
-}
-
-/** A structural check used on every message received: an object with a string `type`. */
-export function isMessage(x: unknown): x is { readonly type: string } {
-  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
 }

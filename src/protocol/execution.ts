@@ -4,7 +4,8 @@
  * identified by `id` (`step[index]#attempt`).
  */
 import type { PortType, PortValue } from '../workflow/model.js';
-import type { HeartbeatMsg } from './heartbeat.js';
+import { HEARTBEAT_SPEC, type HeartbeatMsg } from './heartbeat.js';
+import { arrayOf, bool, int, json, literal, nullable, num, recordOf, shape, str, tagged, union, type Check } from './schema.js';
 
 export type { HeartbeatMsg } from './heartbeat.js';
 
@@ -134,3 +135,52 @@ export interface CancelledMsg {
 }
 
 export type WorkerToMaster = ReadyMsg | StartedMsg | SucceededMsg | FailedMsg | CancelledMsg | HeartbeatMsg;
+
+/**
+ * docs/protocol.md "Framing and limits": the largest frame on the execution
+ * channel. An assignment names every input file with its wrapped key and
+ * hash (~300 bytes each), and a result carries the step's port values, so
+ * this is large; only a peer holding a run certificate can send one.
+ */
+export const MAX_FRAME_EXECUTION = 16 * 1024 * 1024;
+
+// One spec per message type (docs/protocol.md §1.2, §1.3), checked before any handler sees a message.
+const toolPin = shape({ sha256: str }, { path: str });
+const execSpec = tagged('kind', {
+  command: shape({ kind: literal('command'), argv: arrayOf(str), shell: bool, env: recordOf(str), globs: recordOf(str) }, { stdout: str, path: str, tools: recordOf(toolPin) }),
+  task: shape({ kind: literal('task'), bundle: str, export: str, name: str }),
+});
+const toolCheck = shape({ tool: str, path: str, sha256: str }, { expected: str });
+
+/** The fields of `assign` (the sealed channel adds `sealed`, data-port.ts). */
+export const ASSIGN_FIELDS: Readonly<Record<string, Check>> = {
+  id: str,
+  label: str,
+  exec: execSpec,
+  inputs: recordOf(json),
+  outputs: arrayOf(shape({ id: str, type: json, optional: bool })),
+  threads: num,
+  scratchDir: str,
+  outDir: str,
+  logBase: str,
+};
+export const ASSIGN_OPTIONAL: Readonly<Record<string, Check>> = { memory: num };
+
+export const MASTER_TO_WORKER: { readonly [K in MasterToWorker['type']]: Check } = {
+  assign: shape(ASSIGN_FIELDS, ASSIGN_OPTIONAL),
+  cancel: shape({ id: str }),
+  shutdown: shape({}),
+  heartbeat: HEARTBEAT_SPEC,
+};
+
+export const WORKER_TO_MASTER: { readonly [K in WorkerToMaster['type']]: Check } = {
+  ready: shape({ pid: int(0), host: str }),
+  started: shape({ id: str, pgid: int() }),
+  succeeded: shape({ id: str, outputs: recordOf(json), exitStatus: nullable(int()), durationMs: num }, { tools: arrayOf(toolCheck) }),
+  failed: shape({ id: str, exitStatus: nullable(int()), signal: nullable(str), message: str, stderrTail: str, durationMs: num }, { tools: arrayOf(toolCheck) }),
+  cancelled: shape({ id: str }),
+  heartbeat: HEARTBEAT_SPEC,
+};
+
+export const validateMasterToWorker = union<MasterToWorker>(MASTER_TO_WORKER);
+export const validateWorkerToMaster = union<WorkerToMaster>(WORKER_TO_MASTER);

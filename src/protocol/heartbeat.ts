@@ -7,6 +7,7 @@
  * worker dead (§12), the worker wipes its scratch and exits. The master's
  * message carries both values, so the worker needs no configuration of its own.
  */
+import { int, num, shape, type Check } from './schema.js';
 
 export interface HeartbeatMsg {
   readonly type: 'heartbeat';
@@ -15,6 +16,9 @@ export interface HeartbeatMsg {
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
 }
+
+/** docs/protocol.md "Framing and limits": the shape every channel checks. */
+export const HEARTBEAT_SPEC: Check = shape({ seq: int(0) }, { intervalMs: num, timeoutMs: num });
 
 export interface HeartbeatSettings {
   readonly intervalMs: number;

@@ -3,6 +3,7 @@
  * The provisioner speaks the same JSON lines without importing this file
  * (it must stay built-ins only); byte fields are base64, hashes hex.
  */
+import { shape, str, union } from './schema.js';
 
 /** §4: the master's first message on every provisioning connection. */
 export interface HelloMsg {
@@ -47,3 +48,16 @@ export interface AttestMsg {
 }
 
 export type ProvisionerToBroker = AttestMsg;
+
+/**
+ * docs/protocol.md "Framing and limits": the largest frame a provisioner
+ * may send before it is attested. The largest real evidence (an SEV-SNP
+ * configfs-tsm report with its certificate table, ~10 KiB) is ~14 KiB in
+ * base64; this leaves room for four times that and no more.
+ */
+export const MAX_FRAME_PROVISIONING = 64 * 1024;
+
+/** §5: the shape of the one message a provisioner sends. */
+export const validateProvisionerToBroker = union<ProvisionerToBroker>({
+  attest: shape({ slot: str, challenge: str, evidence: str, x25519: str, identity: str }),
+});

@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { streamChannel } from '../../src/protocol/channel.js';
 import { dispatch, type Handlers } from '../../src/protocol/dispatch.js';
-import type { MasterToWorker, WorkerToMaster } from '../../src/protocol/execution.js';
+import { MAX_FRAME_EXECUTION, validateMasterToWorker, validateWorkerToMaster, type MasterToWorker, type WorkerToMaster } from '../../src/protocol/execution.js';
+
+const toMaster = { validate: validateWorkerToMaster, maxFrame: MAX_FRAME_EXECUTION };
+const toWorker = { validate: validateMasterToWorker, maxFrame: MAX_FRAME_EXECUTION };
 
 describe('protocol §1 execution channel', () => {
   test('messages travel as newline-delimited JSON and are dispatched by type', async () => {
     const a2b = new PassThrough();
     const b2a = new PassThrough();
-    const master = streamChannel<MasterToWorker, WorkerToMaster>(b2a, a2b);
-    const worker = streamChannel<WorkerToMaster, MasterToWorker>(a2b, b2a);
+    const master = streamChannel<MasterToWorker, WorkerToMaster>(b2a, a2b, toMaster);
+    const worker = streamChannel<WorkerToMaster, MasterToWorker>(a2b, b2a, toWorker);
     const seen: string[] = [];
     const handlers: Handlers<MasterToWorker> = {
       assign: (m) => seen.push(`assign ${m.id}`),
@@ -42,9 +45,9 @@ describe('protocol §1 execution channel', () => {
 
   test('a malformed line closes the channel with a reason', async () => {
     const input = new PassThrough();
-    const ch = streamChannel<MasterToWorker, WorkerToMaster>(input, new PassThrough());
+    const ch = streamChannel<MasterToWorker, WorkerToMaster>(input, new PassThrough(), toMaster);
     const closed = new Promise<string>((resolve) => ch.onClose(resolve));
     input.write('{"no-type":1}\n');
-    assert.match(await closed, /malformed message/);
+    assert.match(await closed, /protocol error \(invalid-message\): the message has no string field "type"/);
   });
 });

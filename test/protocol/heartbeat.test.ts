@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { streamChannel } from '../../src/protocol/channel.js';
 import { dispatch, type Handlers } from '../../src/protocol/dispatch.js';
-import type { MasterToWorker, WorkerToMaster } from '../../src/protocol/execution.js';
+import { MAX_FRAME_EXECUTION, validateMasterToWorker, validateWorkerToMaster, type MasterToWorker, type WorkerToMaster } from '../../src/protocol/execution.js';
 import { heartbeatSettings, HEARTBEAT_DEFAULTS, Watchdog } from '../../src/protocol/heartbeat.js';
 import { monitorWorker } from '../../src/engine/heartbeat.js';
 import { workerHeartbeat } from '../../src/worker/heartbeat.js';
@@ -34,7 +34,10 @@ async function sleep(ms: number): Promise<void> {
 function pair() {
   const m2w = new PassThrough();
   const w2m = new PassThrough();
-  return { master: streamChannel<MasterToWorker, WorkerToMaster>(w2m, m2w), worker: streamChannel<WorkerToMaster, MasterToWorker>(m2w, w2m) };
+  return {
+    master: streamChannel<MasterToWorker, WorkerToMaster>(w2m, m2w, { validate: validateWorkerToMaster, maxFrame: MAX_FRAME_EXECUTION }),
+    worker: streamChannel<WorkerToMaster, MasterToWorker>(m2w, w2m, { validate: validateMasterToWorker, maxFrame: MAX_FRAME_EXECUTION }),
+  };
 }
 
 describe('§11 heartbeats', () => {

@@ -232,7 +232,7 @@ describe('§5–§6 refusals seen from an attacker on the wire', () => {
   test('§5 evidence for another worker slot is refused', () => attempt({}, 'report-data-mismatch', 'local-1', 'local-2'));
   test('§6 a slot that was never launched is refused', () => attempt({}, 'slot-unknown', 'ghost-1'));
 
-  test('§6 replayed evidence (a burned challenge) is refused on a new connection', async () => {
+  test('§6 replayed evidence (a used challenge, dropped when used) is refused on a new connection', async () => {
     const h = await setup();
     try {
       expectSlot(h, 'local-1');
@@ -243,7 +243,7 @@ describe('§5–§6 refusals seen from an attacker on the wire', () => {
       assert.deepEqual((await first.closed()).messages.map((m) => m.type), ['hello', 'provisioned']);
       const replay = await connectRaw(h);
       replay.send({ ...msg, slot: 'local-2' });
-      noKeyOnWire(await replay.closed(), 'challenge-burned');
+      noKeyOnWire(await replay.closed(), 'challenge-unknown');
       assert.equal(h.broker.workers.size, 1);
       assert.ok(!h.broker.workers.has('local-2'));
     } finally {

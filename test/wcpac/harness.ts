@@ -41,6 +41,9 @@ export interface HarnessOptions {
   readonly signingKeyOverride?: ReturnType<typeof generateKeyPairSync>['privateKey'];
   /** The executor bundle's plaintext code (default: a marker that prints BUNDLE-STARTED). */
   readonly bundleCode?: string;
+  /** The provisioning port's handshake deadline and refusal journalling interval (docs/protocol.md "Framing and limits"). */
+  readonly handshakeDeadlineMs?: number;
+  readonly refusalLogIntervalMs?: number;
 }
 
 export async function setup(o: HarnessOptions = {}): Promise<Harness> {
@@ -69,6 +72,8 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     bundle: { sha256: createHash('sha256').update(sealed).digest(), key: bundleKey },
     identities: [master.brokerIdentity, runIdentity],
     record: (d) => decisions.push(d),
+    ...(o.handshakeDeadlineMs !== undefined ? { handshakeDeadlineMs: o.handshakeDeadlineMs } : {}),
+    ...(o.refusalLogIntervalMs !== undefined ? { refusalLogIntervalMs: o.refusalLogIntervalMs } : {}),
   });
   return {
     dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity,

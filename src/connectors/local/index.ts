@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { Connector, StartRequest, WorkerExit, WorkerHandle } from '../connector.js';
 import { ipcChannel } from '../../protocol/channel.js';
-import type { MasterToWorker, ReadyMsg, WorkerToMaster } from '../../protocol/execution.js';
+import { validateWorkerToMaster, type MasterToWorker, type ReadyMsg, type WorkerToMaster } from '../../protocol/execution.js';
 import { killWorkerGroup, reapGroups } from '../process-group.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -37,7 +37,7 @@ function startOne(req: StartRequest, id: string): Promise<WorkerHandle> {
     detached: true,
     serialization: 'json',
   });
-  const channel = ipcChannel<MasterToWorker, WorkerToMaster>(child);
+  const channel = ipcChannel<MasterToWorker, WorkerToMaster>(child, { validate: validateWorkerToMaster });
   const exited = new Promise<WorkerExit>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: null, signal: null }));

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { InputError, OperationError } from '../../errors.js';
 import type { PortValue } from '../../workflow/model.js';
 import { recordCiphertext } from '../broker/release.js';
+import { equalSecrets } from '../../crypto/constant-time.js';
 import { ContentHasher } from '../hash.js';
 import type { BrokerDecision } from '../broker/types.js';
 import type { RunDir } from '../run-dir.js';
@@ -107,7 +108,8 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
   const hasher = new ContentHasher(s.hashKey);
   for (const [key, p] of req.prior) {
     // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
-    if (p.outputsMac === undefined || p.outputsMac !== hasher.outputsMac(key, p.hash, p.outputs)) {
+    const mac = hasher.outputsMac(key, p.hash, p.outputs);
+    if (typeof p.outputsMac !== 'string' || mac === null || !equalSecrets(p.outputsMac, mac)) {
       damaged.push(key);
       continue;
     }

@@ -10,6 +10,7 @@
  * message. Every decision goes to the decision sink (the journal).
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
+import type net from 'node:net';
 import tls from 'node:tls';
 import type { AttestationPolicy } from '../../attestation/policy.js';
 import type { Claims, Collateral } from '../../attestation/verifier.js';
@@ -18,12 +19,14 @@ import { masterSign } from '../../crypto/master-key.js';
 import type { RunCa } from '../../crypto/run-ca.js';
 import { streamChannel } from '../../protocol/channel.js';
 import { dispatch, type Handlers } from '../../protocol/dispatch.js';
-import type { AttestMsg, BrokerToProvisioner, ProvisionerToBroker } from '../../protocol/wcpac.js';
+import { ProtocolError } from '../../protocol/protocol-error.js';
+import { MAX_FRAME_PROVISIONING, validateProvisionerToBroker, type AttestMsg, type BrokerToProvisioner, type ProvisionerToBroker } from '../../protocol/wcpac.js';
 import { SIM_WARNING } from '../../tee/sim/index.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
 import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
+import { StrangerRefusals } from './stranger-refusals.js';
 import { forgetFileKeys } from './file-keys.js';
 import { judge } from './judge.js';
 import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
@@ -41,6 +44,14 @@ export interface BrokerOptions {
   readonly identities: readonly Identity[];
   readonly record: DecisionSink;
   readonly challengeTtlMs?: number;
+  /**
+   * From TCP connect to the attest message, TLS handshake included: an
+   * absolute deadline that no amount of trickled bytes extends (default:
+   * the challenge lifetime). See docs/protocol.md "Framing and limits".
+   */
+  readonly handshakeDeadlineMs?: number;
+  /** At most one journal line per this interval for unauthenticated peers' protocol refusals (default 60 s). */
+  readonly refusalLogIntervalMs?: number;
   readonly now?: () => Date;
 }
 
@@ -61,6 +72,10 @@ export class KeyBroker {
   /** The executor port (§9) sent to provisioned workers; set once the ExecServer listens. */
   execPort: number | undefined = undefined;
   readonly #challenges: Challenges;
+  /** Protocol refusals of unauthenticated provisioning peers: counted, journalled at most once per interval. */
+  readonly strangerRefusals: StrangerRefusals;
+  /** Open provisioning connections (remote address:port) -> the timer that ends them at the deadline, and whether their attest arrived. */
+  readonly #deadlines = new Map<string, { readonly timer: NodeJS.Timeout; attested: boolean }>();
   readonly #waiters = new Map<string, { resolve: (w: AttestedWorker) => void; reject: (e: Error) => void }[]>();
   #server: tls.Server | null = null;
   #connections = 0;
@@ -69,6 +84,16 @@ export class KeyBroker {
 
   private constructor(readonly opts: BrokerOptions) {
     this.#challenges = new Challenges(opts.challengeTtlMs ?? 60_000, () => this.now().getTime());
+    this.strangerRefusals = new StrangerRefusals(opts.record, opts.refusalLogIntervalMs ?? 60_000, () => this.now().getTime());
+  }
+
+  get handshakeDeadlineMs(): number {
+    return this.opts.handshakeDeadlineMs ?? this.opts.challengeTtlMs ?? 60_000;
+  }
+
+  /** Challenges issued on connections still open and not yet used. */
+  get pendingChallenges(): number {
+    return this.#challenges.size;
   }
 
   now(): Date {
@@ -79,7 +104,8 @@ export class KeyBroker {
   static async start(opts: BrokerOptions, host = '127.0.0.1', port = 0): Promise<KeyBroker> {
     const b = new KeyBroker(opts);
     const creds = await opts.runCa.serverCredentials();
-    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3' }, (s) => b.#onConnection(s));
+    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', handshakeTimeout: b.handshakeDeadlineMs }, (s) => b.#onConnection(s));
+    server.on('connection', (raw: net.Socket) => b.#startDeadline(raw));
     server.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -117,14 +143,45 @@ export class KeyBroker {
     this.#waiters.delete(slot);
   }
 
+  /**
+   * One absolute deadline per provisioning connection, from TCP connect
+   * (before TLS): its attest message must have arrived by then, and the
+   * connection ends then whatever it is doing. Trickled bytes do not extend it.
+   */
+  #startDeadline(raw: net.Socket): void {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    const timer = setTimeout(() => {
+      const d = this.#deadlines.get(key);
+      this.#deadlines.delete(key);
+      if (d?.attested !== true) this.strangerRefusals.note('provisioning', new ProtocolError('handshake-deadline', `no attest message within ${this.handshakeDeadlineMs} ms of connecting`));
+      raw.destroy();
+    }, this.handshakeDeadlineMs);
+    timer.unref();
+    this.#deadlines.set(key, { timer, attested: false });
+    raw.once('close', () => this.#endDeadline(key));
+  }
+
+  #endDeadline(key: string): void {
+    clearTimeout(this.#deadlines.get(key)?.timer);
+    this.#deadlines.delete(key);
+  }
+
   #onConnection(socket: tls.TLSSocket): void {
     const connection = ++this.#connections;
+    const deadlineKey = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    const channel = streamChannel<BrokerToProvisioner, ProvisionerToBroker>(socket, socket);
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      this.#challenges.release(connection);
+    });
+    // Unauthenticated: small frames, a schema, and refusals that only add to a rate-limited counter.
+    const channel = streamChannel<BrokerToProvisioner, ProvisionerToBroker>(socket, socket, {
+      validate: validateProvisionerToBroker,
+      maxFrame: MAX_FRAME_PROVISIONING,
+      name: 'provisioning port',
+      onRefuse: (e) => this.strangerRefusals.note('provisioning', e),
+    });
     socket.on('error', () => undefined);
-    // A provisioner has the challenge's lifetime to send its evidence; an idle connection is dropped.
-    socket.setTimeout(this.opts.challengeTtlMs ?? 60_000, () => socket.destroy());
     let used = false;
     const challenge = this.#challenges.issue(connection);
     channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64') });
@@ -132,6 +189,8 @@ export class KeyBroker {
       attest: (msg) => {
         if (used) return void channel.close();
         used = true;
+        const d = this.#deadlines.get(deadlineKey);
+        if (d) d.attested = true;
         void this.#attest(msg, connection).then(
           (reply) => {
             channel.send(reply);
@@ -141,7 +200,7 @@ export class KeyBroker {
         );
       },
     };
-    channel.onMessage((m) => dispatch(handlers, m, () => channel.close()));
+    channel.onMessage((m) => dispatch(handlers, m, () => socket.destroy()));
   }
 
   async #attest(msg: AttestMsg, connection: number): Promise<BrokerToProvisioner> {
@@ -217,6 +276,7 @@ export class KeyBroker {
     const s = this.#server;
     this.#server = null;
     for (const sock of this.#sockets) sock.destroy();
+    for (const key of [...this.#deadlines.keys()]) this.#endDeadline(key);
     for (const [slot, list] of this.#waiters) for (const w of list) w.reject(new Error(`the key broker closed before slot ${slot} was attested`));
     this.#waiters.clear();
     forgetFileKeys(this); // §8.2

@@ -7,9 +7,14 @@
  */
 import tls from 'node:tls';
 import { streamChannel, type Channel } from '../../protocol/channel.js';
-import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import { validateSealedWorkerToMaster } from '../../protocol/data-port.js';
+import { MAX_FRAME_EXECUTION, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
+import type { Validator } from '../../protocol/schema.js';
 import type { KeyBroker } from './broker.js';
 import type { AttestedWorker } from './types.js';
+
+/** docs/protocol.md "Framing and limits": the executor port's TLS handshake deadline. */
+const TLS_HANDSHAKE_MS = 30_000;
 
 export type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
 
@@ -28,7 +33,8 @@ export class ExecServer {
 
   static async start(broker: KeyBroker, host = '127.0.0.1', port = 0): Promise<ExecServer> {
     const creds = await broker.opts.runCa.serverCredentials();
-    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false });
+    // A client has TLS_HANDSHAKE_MS to complete the handshake (and present its run certificate), however it trickles its bytes.
+    const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false, handshakeTimeout: TLS_HANDSHAKE_MS });
     const es = new ExecServer(broker, server);
     // Small messages both ways (assign, started, succeeded): without TCP_NODELAY, Nagle + delayed ACK hold a reply ~40 ms (§10.4).
     server.on('secureConnection', (s) => es.#onConnection(s.setNoDelay(true)));
@@ -71,7 +77,14 @@ export class ExecServer {
     if (!worker) return this.#refuse(socket, 'unknown-worker', 'the certificate belongs to no attested worker');
     if (!worker.alive) return this.#refuse(socket, 'worker-dead', `worker ${worker.slot} was declared dead`, worker.slot);
     if (this.#channels.has(worker.slot)) return this.#refuse(socket, 'duplicate', `worker ${worker.slot} is already connected`, worker.slot);
-    const channel: WorkerChannel = streamChannel(socket, socket);
+    const slot = worker.slot;
+    // An authenticated peer: each refusal is journalled (one per connection: it closes the channel, and the worker is lost).
+    const channel: WorkerChannel = streamChannel(socket, socket, {
+      validate: validateSealedWorkerToMaster as Validator<WorkerToMaster>,
+      maxFrame: MAX_FRAME_EXECUTION,
+      name: 'execution channel',
+      onRefuse: (e) => this.broker.opts.record({ type: 'protocol-refusal', channel: 'execution', worker: slot, reason: e.reason, message: `worker ${slot}: ${e.message}` }),
+    });
     this.#channels.set(worker.slot, channel);
     this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
     this.#waiters.get(worker.slot)?.(channel);

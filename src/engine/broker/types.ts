@@ -95,7 +95,21 @@ export type BrokerDecision =
       readonly restoredHashes?: number;
       readonly notReused?: readonly string[];
     }
-  | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string };
+  | { readonly type: 'exec-connection'; readonly decision: 'accepted' | 'refused'; readonly worker?: string; readonly reason?: string; readonly message?: string }
+  | {
+      /**
+       * A message or frame refused by a channel's framing or schema (docs/protocol.md "Framing and limits"): its connection was closed.
+       * From an authenticated peer (`worker`) every refusal; from unauthenticated peers at most one per interval, with how many
+       * others there were since the last one (`suppressed`) and in all (`total`).
+       */
+      readonly type: 'protocol-refusal';
+      readonly channel: 'provisioning' | 'execution';
+      readonly worker?: string;
+      readonly reason: string;
+      readonly message: string;
+      readonly suppressed?: number;
+      readonly total?: number;
+    };
 
 export type DecisionSink = (d: BrokerDecision) => void;
 

@@ -12,7 +12,9 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { MAX_LINE, type DataAddress, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
+import { MAX_LINE, validateGetRequest, type DataAddress, type GetRequest, type GetResponse } from '../../protocol/data-port.js';
+import { LineFramer } from '../../protocol/framer.js';
+import { parseMessage } from '../../protocol/schema.js';
 
 /** PEM of a DER certificate (here, not from crypto/x509-issue.ts: that module would pull pkijs, ~0.8 MB, into the executor bundle). */
 function derToPem(der: Uint8Array): string {
@@ -20,7 +22,7 @@ function derToPem(der: Uint8Array): string {
 }
 
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
-/** A client has this long to send its request after the handshake. */
+/** A client has this long for the TLS handshake, and then this long to send its whole request (absolute: trickled bytes do not extend it). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The worker's own identity on the run's PKI, and the run CA it trusts. */
@@ -97,7 +99,7 @@ export class DataPort {
   }
 
   static async start(me: PeerIdentity, host = '127.0.0.1', port = 0): Promise<DataPort> {
-    const server = tls.createServer({ ...peerTlsOptions(me), requestCert: true, rejectUnauthorized: false });
+    const server = tls.createServer({ ...peerTlsOptions(me), requestCert: true, rejectUnauthorized: false, handshakeTimeout: REQUEST_TIMEOUT_MS });
     const dp = new DataPort(me, server);
     server.on('secureConnection', (s) => dp.#onConnection(s));
     server.on('tlsClientError', () => dp.#count('handshake'));
@@ -148,28 +150,30 @@ export class DataPort {
     if (problem) return this.#refuse(socket, problem, false);
     this.#sockets.set(socket, serialOf(peer.raw));
     socket.on('close', () => this.#sockets.delete(socket));
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
-    let line = '';
+    const deadline = setTimeout(() => (this.#count('deadline'), socket.destroy()), REQUEST_TIMEOUT_MS);
+    socket.on('close', () => clearTimeout(deadline));
+    const framer = new LineFramer(MAX_LINE, 'data port');
     const onData = (b: Buffer) => {
-      line += b.toString('latin1');
-      const nl = line.indexOf('\n');
-      if (nl < 0 && line.length <= MAX_LINE) return;
+      let req: GetRequest;
+      try {
+        const [line] = framer.push(b);
+        if (line === undefined) return;
+        req = parseMessage(line, validateGetRequest);
+      } catch {
+        // Too long, not JSON, or not a `get` request (docs/protocol.md "Framing and limits").
+        socket.off('data', onData);
+        clearTimeout(deadline);
+        return this.#refuse(socket, 'bad-request', true);
+      }
       socket.off('data', onData);
       socket.pause();
-      void this.#serve(socket, nl < 0 ? null : line.slice(0, nl));
+      clearTimeout(deadline);
+      void this.#serve(socket, req);
     };
     socket.on('data', onData);
   }
 
-  async #serve(socket: tls.TLSSocket, line: string | null): Promise<void> {
-    let req: GetRequest;
-    try {
-      const m = JSON.parse(line ?? '') as Partial<GetRequest>;
-      if (m.type !== 'get' || typeof m.id !== 'string' || typeof m.sha256 !== 'string') throw new Error();
-      req = m as GetRequest;
-    } catch {
-      return this.#refuse(socket, 'bad-request', true);
-    }
+  async #serve(socket: tls.TLSSocket, req: GetRequest): Promise<void> {
     const offer = this.#offers.get(req.id);
     if (!offer) return this.#refuse(socket, 'unknown-id', true);
     // The master recorded another hash for this id than the one this worker produced: not ours to serve.
@@ -188,7 +192,6 @@ export class DataPort {
     } catch {
       return this.#refuse(socket, 'unreadable', true);
     }
-    socket.setTimeout(0);
     socket.write(JSON.stringify({ type: 'ok', size } satisfies GetResponse) + '\n');
     const stream = fd.createReadStream({ start: 0, highWaterMark: 1 << 20 });
     stream.on('data', (c) => (this.stats.bytes += c.length));

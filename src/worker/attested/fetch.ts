@@ -10,7 +10,8 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { MAX_LINE, type DataSource, type GetRequest, type GetResponse, type TransferMsg } from '../../protocol/data-port.js';
+import { MAX_LINE, validateGetResponse, type DataSource, type GetRequest, type GetResponse, type TransferMsg } from '../../protocol/data-port.js';
+import { parseMessage } from '../../protocol/schema.js';
 import { peerTlsOptions, type PeerIdentity } from './data-port.js';
 import { hashingSink, type Sink } from './hash-sink.js';
 
@@ -106,12 +107,11 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
         const nl = head.indexOf(0x0a);
         if (nl < 0) return head.length > MAX_LINE ? fail('refused', 'the answer is not a data-port response') : undefined;
         try {
-          header = JSON.parse(head.subarray(0, nl).toString('utf8')) as GetResponse;
+          header = parseMessage(head.subarray(0, nl), validateGetResponse);
         } catch {
           return fail('refused', 'the answer is not a data-port response');
         }
         if (header.type === 'refused') return fail('refused', `the producer refused: ${String(header.reason)}`);
-        if (header.type !== 'ok' || !Number.isSafeInteger(header.size) || header.size < 0) return fail('refused', 'the answer is not a data-port response');
         try {
           sink = hashingSink(dest, header.size, o.threadedFrom);
         } catch (e) {

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
-import type { SealedMasterToWorker, SealedWorkerToMaster } from '../../protocol/data-port.js';
+import { validateSealedMasterToWorker, type SealedMasterToWorker, type SealedWorkerToMaster } from '../../protocol/data-port.js';
+import { MAX_FRAME_EXECUTION } from '../../protocol/execution.js';
 import { executorLoop } from '../executor/loop.js';
 import { skipPlaintextOutputHashes } from '../executor/outputs.js';
 import { isSealed } from '../../protocol/sealed.js';
@@ -52,7 +53,12 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     throw new ProvisionError('master-not-pinned', `executor: refusing the master at ${host}:${port}: ${problem}`);
   }
   // §15: the data port, on the address this worker reaches the master from; the loop sees the §1 channel.
-  const raw = streamChannel<SealedWorkerToMaster, SealedMasterToWorker>(socket, socket);
+  const raw = streamChannel<SealedWorkerToMaster, SealedMasterToWorker>(socket, socket, {
+    validate: validateSealedMasterToWorker,
+    maxFrame: MAX_FRAME_EXECUTION,
+    name: 'execution channel',
+    onRefuse: (e) => process.stderr.write(`executor ${ctx.slot}: closing the channel to the master: ${e.message}\n`),
+  });
   const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, socket.localAddress ?? '127.0.0.1');
   const channel = data.channel;
   const plaintextDirs = new Set<string>();

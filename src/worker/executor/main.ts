@@ -9,13 +9,16 @@
  * start `../attested/main.ts` from the provisioner after the key exchange.
  */
 import { ipcChannel } from '../../protocol/channel.js';
-import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
+import { validateMasterToWorker, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
 import { executorLoop } from './loop.js';
 import { startWorkerCpuProfile } from '../cpu-prof.js';
 
 startWorkerCpuProfile(process.argv[2] ?? 'executor'); // off unless SEALFLOW_WORKER_CPU_PROF is set (profiling only)
 const loop = executorLoop({
-  channel: ipcChannel<WorkerToMaster, MasterToWorker>(process),
+  channel: ipcChannel<WorkerToMaster, MasterToWorker>(process, {
+    validate: validateMasterToWorker,
+    onRefuse: (e) => process.stderr.write(`executor ${process.argv[2] ?? 'worker'}: closing the channel to the master: ${e.message}\n`),
+  }),
   name: process.argv[2] ?? 'worker',
   assign: (msg, l) => l.run(msg),
 });
