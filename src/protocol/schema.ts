@@ -129,7 +129,10 @@ export function union<M extends { readonly type: string }>(specs: { readonly [K 
 
 /** Parses one frame (a line, without its newline) into a message of the channel, or throws a ProtocolError. */
 export function parseMessage<M>(line: string | Uint8Array, validate: Validator<M>): M {
-  const text = typeof line === 'string' ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+  const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  // One linear pass before JSON.parse: a frame of nested brackets is refused without building it.
+  if (bracketDepth(bytes) > MAX_DEPTH + 1) throw new ProtocolError('invalid-message', `a message nested more than ${MAX_DEPTH} levels deep`);
+  const text = typeof line === 'string' ? line : bytes.toString('utf8');
   let x: unknown;
   try {
     x = JSON.parse(text);
@@ -144,4 +147,22 @@ export function checkMessage<M>(x: unknown, validate: Validator<M>): M {
   const r = validate(x);
   if (typeof r === 'string') throw new ProtocolError('invalid-message', r);
   return r;
+}
+
+/** The deepest nesting of `[` and `{` outside JSON strings, in one pass over the bytes. */
+export function bracketDepth(b: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i] as number;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }

@@ -95,6 +95,21 @@ describe('"Framing and limits": message schemas and dispatch', () => {
     for (const [v, m, re] of cases) assert.match(String(v(m)), re, JSON.stringify(m));
   });
 
+  test('a frame of nested brackets is refused by one linear scan before JSON.parse builds it, and brackets inside strings do not count', () => {
+    const frame = Buffer.from('{"type":"succeeded","id":"a","outputs":{"x":' + '['.repeat(1_000_000) + ']'.repeat(1_000_000) + '},"exitStatus":0,"durationMs":1}');
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = ((t: string) => (parsed++, parse(t))) as typeof JSON.parse;
+    try {
+      assert.throws(() => parseMessage(frame, validateWorkerToMaster), (e) => e instanceof ProtocolError && e.reason === 'invalid-message' && /nested more than/.test(e.message));
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(parsed, 0, 'JSON.parse never saw the frame');
+    const inString = parseMessage(JSON.stringify({ type: 'heartbeat', seq: 1 }).replace('}', '') + ',"x":"' + '[{'.repeat(100) + '\\"[["}', (x) => x as never);
+    assert.equal((inString as { x: string }).x, `${"[{".repeat(100)}"[[`);
+  });
+
   test('port values nested deeper than the limit are refused, so no later walk can overflow the stack', () => {
     const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)) as unknown;
     const r = validateWorkerToMaster({ type: 'succeeded', id: 'a', outputs: { x: deep }, exitStatus: 0, durationMs: 1 });
