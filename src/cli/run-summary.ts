@@ -13,6 +13,7 @@ import { decrypt } from '../crypto/index.js';
 import { readIdentityFile } from '../crypto/keyfile.js';
 import type { RunEvent } from '../engine/events.js';
 import type { PortValue } from '../workflow/model.js';
+import { withoutAgeSuffix } from './decrypt-output.js';
 
 const AGE_MAGIC = 'age-encryption.org/v1\n';
 const PREVIEW_BYTES = 64 * 1024;
@@ -123,6 +124,6 @@ export async function decryptedPreview(outputs: Readonly<Record<string, PortValu
   return [
     `results are encrypted to the owner; decrypted here for display only with ${id}:`,
     ...lines,
-    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(example)} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
+    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(withoutAgeSuffix(example) ?? example)} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
   ];
 }
