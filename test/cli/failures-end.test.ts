@@ -101,6 +101,12 @@ describe('§6 sealflow encrypt: every failure ends the process (20 MiB input)', 
     });
   }
 
+  test('-p with an empty SEALFLOW_PASSPHRASE exits 2 and says so', async () => {
+    const r = await runCliToEnd(['encrypt', '-p', '-o', path.join(outDir, 'x.age'), at('plain.bin')], { env: { ...env, SEALFLOW_PASSPHRASE: '' } });
+    assertEnded(r, 2, /SEALFLOW_PASSPHRASE is set but empty/);
+    assertNoOutput();
+  });
+
   test('a missing recipients file exits 2 naming it', async () => {
     const r = await runCliToEnd(['encrypt', '-R', at('absent.txt'), '-o', path.join(outDir, 'x.age'), at('plain.bin')], { env });
     assertEnded(r, 2, /absent\.txt/);
@@ -151,6 +157,12 @@ describe('§6 sealflow decrypt: every failure ends the process (20 MiB input)', 
   test('a missing input file exits 2 naming it', async () => {
     const r = await runCliToEnd(['decrypt', '-i', at('owner.key'), '-o', plainOut(), at('absent.age')], { env });
     assertEnded(r, 2, /cannot read input file .*absent\.age/);
+    assertNoOutput();
+  });
+
+  test('-p with an empty SEALFLOW_PASSPHRASE exits 2 and says so', async () => {
+    const r = await runCliToEnd(['decrypt', '-p', '-o', plainOut(), at('plain.bin.age')], { env: { ...env, SEALFLOW_PASSPHRASE: '' } });
+    assertEnded(r, 2, /SEALFLOW_PASSPHRASE is set but empty/);
     assertNoOutput();
   });
 
