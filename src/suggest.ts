@@ -22,13 +22,28 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   return prev[b.length] ?? 0;
 }
 
+/** Length of the common prefix of `a` and `b`, ignoring case. */
+function commonPrefix(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i;
+}
+
 /**
- * The candidate nearest to `word` within edit distance 2 (case-insensitive
- * matches first), or undefined when none is that close.
+ * The candidate nearest to `word`: a case-insensitive match; else the
+ * nearest within edit distance `maxDistance` (2); else the one sharing the
+ * longest stem with it — a common prefix of at least 4 characters and 60% of
+ * the shorter word, which catches a singular for a plural or another form of
+ * the same word (`retry` → `retries`, `deploy` → `deployments`). Undefined
+ * when none is that close.
  */
 export function nearest(word: string, candidates: Iterable<string>, maxDistance = 2): string | undefined {
   let best: string | undefined;
   let bestDist = maxDistance + 1;
+  let stem: string | undefined;
+  let stemLength = 0;
   const lower = word.toLowerCase();
   for (const c of candidates) {
     if (c.toLowerCase() === lower) return c;
@@ -37,8 +52,13 @@ export function nearest(word: string, candidates: Iterable<string>, maxDistance 
       best = c;
       bestDist = d;
     }
+    const p = commonPrefix(word, c);
+    if (p >= 4 && p >= 0.6 * Math.min(word.length, c.length) && p > stemLength) {
+      stem = c;
+      stemLength = p;
+    }
   }
-  return best;
+  return best ?? stem;
 }
 
 /** `; did you mean 'x'?` or the empty string. */

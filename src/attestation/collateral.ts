@@ -4,6 +4,9 @@
  * offline; `CollateralFetcher` is the design for fetching from AMD KDS and
  * Intel PCS into an on-disk cache (docs/attestation-collateral.md).
  *
+ * A single certificate file (PEM chain or one DER certificate) is mapped by
+ * its certificates' subjects (collateral-pem.ts).
+ *
  * Directory: known file names map to names (see FILE_NAMES); separate
  * `ask.pem` (or `asvk.pem`) and `ark.pem`, as snpguest writes them, make
  * `ask-ark`; other files are ignored. JSON bundle, either
@@ -20,6 +23,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { nearest } from '../suggest.js';
 import { COLLATERAL_NAMES, type Collateral, type CollateralName } from './verifier.js';
+import { COLLATERAL_SHAPES, collateralFromCertificates, looksLikeCertificateFile } from './collateral-pem.js';
 
 /** File name (lower case) → collateral name; patterns are tried in order. */
 export const FILE_NAMES: readonly (readonly [RegExp, CollateralName])[] = [
@@ -107,7 +111,7 @@ export function parseCollateralBundle(text: string, file: string): Collateral {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new InputError(`${file}: not a collateral file: not valid JSON (${(e as Error).message}); expected ${COLLATERAL_SHAPES}`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InputError(`${file}: a collateral bundle must be a JSON object`);
   const out: Collateral = {};
@@ -126,7 +130,17 @@ export function parseCollateralBundle(text: string, file: string): Collateral {
   return out;
 }
 
-/** Collateral from a directory or a JSON bundle file. Throws InputError (exit 2) when it cannot be read. */
+/**
+ * The content of a collateral file named `p`: a JSON bundle, or a certificate
+ * chain file (PEM or one DER certificate) mapped by its certificates' subjects.
+ */
+export function parseCollateralFile(bytes: Uint8Array, p: string): Collateral {
+  const json = Buffer.from(bytes).toString('latin1').trimStart().startsWith('{');
+  if (!json && looksLikeCertificateFile(bytes)) return collateralFromCertificates(bytes, p);
+  return parseCollateralBundle(Buffer.from(bytes).toString('utf8'), p);
+}
+
+/** Collateral from a directory, a JSON bundle file or a certificate chain file. Throws InputError (exit 2) when it cannot be read. */
 export function loadCollateral(p: string, opts: LoadOptions = {}): Collateral {
   let isDir: boolean;
   try {
@@ -134,7 +148,7 @@ export function loadCollateral(p: string, opts: LoadOptions = {}): Collateral {
   } catch (e) {
     throw new InputError(`cannot read collateral ${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const c = isDir ? readDirectory(p) : parseCollateralBundle(readFileSync(p, 'utf8'), p);
+  const c = isDir ? readDirectory(p) : parseCollateralFile(new Uint8Array(readFileSync(p)), p);
   if (c['intel-root-ca'] !== undefined && opts.allowRootOverride !== true) {
     throw new InputError(`${p}: collateral "intel-root-ca" would replace the pinned Intel SGX Root CA; it is accepted only in tests`);
   }

@@ -10,14 +10,16 @@ export interface Written { json: string; markdown: string; svgs: string[]; resul
 
 export const stamp = (iso: string) => iso.slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
-const BEGIN = '<!-- sealflow bench: latest (rewritten by `sealflow bench`) -->';
+const BEGIN = '<!-- sealflow bench: latest (rewritten by `sealflow bench --record`) -->';
+/** How every version of the opening marker starts (it used to say "rewritten by `sealflow bench`"). */
+const BEGIN_PREFIX = '<!-- sealflow bench: latest';
 const END = '<!-- /sealflow bench: latest -->';
 const SECTION = '## Seed workflows';
 
 /** Replaces (or adds) the marked block in the `## Seed workflows` section of `file`, keeping everything else. */
 export function linkLatest(text: string, block: string): string {
   const marked = `${BEGIN}\n${block.trimEnd()}\n${END}`;
-  const a = text.indexOf(BEGIN);
+  const a = text.indexOf(BEGIN_PREFIX);
   const b = text.indexOf(END);
   if (a >= 0 && b > a) return text.slice(0, a) + marked + text.slice(b + END.length);
   const s = text.indexOf(`${SECTION}\n`);

@@ -27,7 +27,7 @@ export const ENCRYPT_FLAGS: readonly FlagSpec[] = [
 export const DECRYPT_FLAGS: readonly FlagSpec[] = [
   { flags: '-i, --identity <file>', description: 'identity file, as written by "sealflow keygen" or "age-keygen" (repeatable)', repeatable: true },
   { flags: '-p, --passphrase', description: 'decrypt a passphrase-encrypted file; passphrase from $SEALFLOW_PASSPHRASE or a terminal prompt' },
-  { flags: '-o, --output <file>', description: 'write the plaintext to FILE (default: standard output)' },
+  { flags: '-o, --output <file>', description: 'write the plaintext to FILE, or - for standard output (default: standard output; at a terminal, X.age decrypts to X)' },
   { flags: '--receipt <file>', description: "first check the file's SHA-256 against this run receipt (signature verified); refuse if it does not match" },
   { flags: '--master-key <key>', description: 'with --receipt: the master you trust, pin or public key file (default: the local master)' },
   { flags: '--untar <dir>', description: 'the file is a directory output of an encrypted run (<id>.tar.age): extract it into DIR (new); same as decrypting to stdout | tar x' },

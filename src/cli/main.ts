@@ -4,7 +4,8 @@
  * listed in `commands/index.ts`.
  *
  * Exit status, for every command: 0 success; 1 the operation was attempted
- * and failed; 2 the input or the command line was invalid and nothing was done.
+ * and failed; 2 the input or the command line was invalid and nothing was done;
+ * 130 / 143 cancelled by SIGINT / SIGTERM (signals.ts).
  */
 import { prestartCryptoPool } from '../crypto/prestart.js';
 import { Command, CommanderError } from 'commander';

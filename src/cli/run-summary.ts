@@ -3,7 +3,8 @@
  * the run was protected (no TEE / sim, not a TEE / not encrypted), which
  * worker was attested with what measurement, and — when the results are
  * encrypted to the local owner identity — a short decrypted preview of each
- * result with the commands that decrypt it in full. Reads only the journal
+ * text result (a binary one is described: format and size, never printed)
+ * with the commands that decrypt it in full. Reads only the journal
  * and the published outputs.
  */
 import fs from 'node:fs';
@@ -13,6 +14,10 @@ import { decrypt } from '../crypto/index.js';
 import { readIdentityFile } from '../crypto/keyfile.js';
 import type { RunEvent } from '../engine/events.js';
 import type { PortValue } from '../workflow/model.js';
+import { withoutAgeSuffix } from './decrypt-output.js';
+import { binaryKind, describeBinary, isPreviewableText } from './file-kind.js';
+import { findHeaderEnd } from '../crypto/format.js';
+import { PAYLOAD_NONCE_SIZE, TAG_SIZE, chunkCount } from '../crypto/stream.js';
 
 const AGE_MAGIC = 'age-encryption.org/v1\n';
 const PREVIEW_BYTES = 64 * 1024;
@@ -54,6 +59,21 @@ function files(v: PortValue, out: string[] = []): string[] {
     if (o.class === 'File' && typeof o.path === 'string') out.push(o.path);
   }
   return out;
+}
+
+/** The plaintext size of a binary age file, from its size and header length (each 64 KiB chunk adds a 16-byte tag). */
+function plaintextSize(file: string): number | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16 * 1024);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    const end = findHeaderEnd(head.subarray(0, n));
+    if (end < 0) return null;
+    const payload = fs.fstatSync(fd).size - end - PAYLOAD_NONCE_SIZE;
+    return payload < TAG_SIZE ? null : payload - TAG_SIZE * chunkCount('open', payload);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isAge(file: string): boolean {
@@ -108,6 +128,11 @@ export async function decryptedPreview(outputs: Readonly<Record<string, PortValu
         continue;
       }
       const size = fs.statSync(file).size;
+      if (!isPreviewableText(prefix)) {
+        const whole = prefix.length < PREVIEW_BYTES ? prefix.length : plaintextSize(file);
+        lines.push(`  ${name} (${shortPath(file)}, ${size} bytes encrypted): not shown, ${whole === null ? `binary${binaryKind(prefix) ? `; ${binaryKind(prefix)}` : ''}` : describeBinary(prefix, whole)}`);
+        continue;
+      }
       const text = prefix.toString('utf8').split('\n');
       const whole = prefix.length < PREVIEW_BYTES;
       if (whole && text.at(-1) === '') text.pop();
@@ -123,6 +148,6 @@ export async function decryptedPreview(outputs: Readonly<Record<string, PortValu
   return [
     `results are encrypted to the owner; decrypted here for display only with ${id}:`,
     ...lines,
-    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(example)} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
+    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(withoutAgeSuffix(example) ?? example)} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
   ];
 }

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decrypt } from '../crypto/index.js';
 import type { Identity } from '../crypto/types.js';
-import { InputError } from '../errors.js';
-import { unpackInto } from '../worker/attested/tar.js';
+import { InputError, OperationError } from '../errors.js';
+import { TarError, unpackInto } from '../worker/attested/tar.js';
 
 export async function untarTo(identities: readonly Identity[], input: string | undefined, dir: string): Promise<void> {
   const dest = path.resolve(dir);
@@ -22,6 +22,11 @@ export async function untarTo(identities: readonly Identity[], input: string | u
     const src = input === undefined || input === '-' ? process.stdin : fs.createReadStream(input);
     await unpackInto(decrypt(identities, src), path.join(tmp, 'd'));
     fs.renameSync(path.join(tmp, 'd'), dest);
+  } catch (err) {
+    // A refused tar entry or a file that does not decrypt is about the input, not a bug: exit 1, nothing extracted.
+    if (err instanceof InputError || err instanceof OperationError) throw err;
+    const what = err instanceof TarError ? 'refusing to extract' : 'cannot extract';
+    throw new OperationError(`--untar ${dir}: ${what} ${input ?? 'standard input'}: ${err instanceof Error ? err.message : String(err)}; nothing was extracted`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -62,7 +62,6 @@ export class ChunkPool implements ChunkExecutor {
     trace('pool: spawning a worker');
     const worker = new Worker(chunkWorkerUrl());
     const pw: PoolWorker = { worker, busy: 0 };
-    worker.unref();
     worker.on('message', (msg: FromWorker) => {
       const p = this.#pending.get(msg.id);
       if (!p) return;
@@ -72,6 +71,10 @@ export class ChunkPool implements ChunkExecutor {
     });
     worker.on('error', (err) => this.#failWorker(pw, err));
     worker.on('exit', (code) => this.#failWorker(pw, new Error(`chunk worker exited with code ${code}`)));
+    // Only after the listeners: adding a 'message' listener refs the worker's
+    // port again, and an idle worker ref'd that way kept a failed command's
+    // process alive forever (a prestarted pool that never got a job).
+    worker.unref();
     return pw;
   }
 

@@ -33,6 +33,12 @@ export interface RunSummary {
   readonly state: RunState;
   readonly startedAt: number;
   readonly endedAt?: number;
+  /**
+   * Time the run was actually running: the sum over its sessions (the first
+   * run and each resume) of start to finish — or to the session's last event
+   * when its master was killed. The idle time between sessions is not counted.
+   */
+  readonly activeMs: number;
   readonly sessions: number;
   readonly instances: readonly InstanceSummary[];
   readonly outputs: Readonly<Record<string, PortValue>>;
@@ -72,7 +78,18 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
   let message: string | undefined;
   let owner = { pid: -1, host: '' };
   let stepIds: readonly string[] = [];
+  let activeMs = 0;
+  let sessionStart: number | undefined;
+  let lastT = 0;
   for (const e of events) {
+    if (e.type === 'run-started' || e.type === 'run-resumed') {
+      if (sessionStart !== undefined) activeMs += lastT - sessionStart; // a session whose master was killed
+      sessionStart = e.t;
+    } else if (e.type === 'run-finished' && sessionStart !== undefined) {
+      activeMs += e.t - sessionStart;
+      sessionStart = undefined;
+    }
+    lastT = Math.max(lastT, e.t);
     switch (e.type) {
       case 'run-started':
         ({ name, workflow } = e);
@@ -137,6 +154,7 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
     state,
     startedAt,
     ...(endedAt !== undefined ? { endedAt } : {}),
+    activeMs: activeMs + (sessionStart !== undefined ? lastT - sessionStart : 0),
     sessions,
     instances: [...inst.values()].sort((a, b) => (order.get(a.step) ?? 0) - (order.get(b.step) ?? 0) || a.index - b.index),
     outputs,

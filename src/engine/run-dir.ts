@@ -10,6 +10,7 @@
  * logs/<step>/<index>.err    stderr of the instance, and a task's ctx.log lines
  * scratch/<step>.<index>.<attempt>/   private working directory of an attempt (removed after)
  * outputs/                   the workflow outputs (default of --out)
+ * published.json             where the outputs were published ({"dir": …}; engine/publication.ts)
  * run-secrets.age            encrypted runs: run identity + hash key, to the broker (attested/run-secrets.ts)
  * ```
  */

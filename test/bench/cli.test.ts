@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -10,11 +10,11 @@ import { runCli } from '../helpers/cli.js';
 import { assertWellFormedSvg } from './fixture.js';
 
 describe('sealflow bench', () => {
-  test('a one-run word-count benchmark runs native and every none/sim configuration this build supports, writes raw JSON, a Markdown report and an overhead chart, and links them from RESULTS.md', async () => {
+  test('a one-run word-count benchmark runs native and every none/sim configuration this build supports, writes raw JSON, a Markdown report and an overhead chart, and with --record links them from RESULTS.md', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'sealflow-bench-test-'));
     try {
       await writeFile(path.join(tmp, 'RESULTS.md'), '# Benchmark results\n');
-      const r = await runCli(['bench', '--quick', '--only', 'word-count', '--sizes', '100KB', '--runs', '1', '--out', path.join(tmp, 'results'), '--work-dir', path.join(tmp, 'work')]);
+      const r = await runCli(['bench', '--quick', '--only', 'word-count', '--sizes', '100KB', '--runs', '1', '--record', '--out', path.join(tmp, 'results'), '--work-dir', path.join(tmp, 'work')]);
       assert.equal(r.code, 0, r.stderr);
       const planned = planMatrix(detectCapabilities());
       const runnable = planned.filter((p) => p.notRun === null).map((p) => p.config.id);
@@ -52,6 +52,34 @@ describe('sealflow bench', () => {
       assert.ok((await readdir(path.join(tmp, 'results'))).some((f) => f.endsWith('.md')), '--report writes the report again from the JSON');
     } finally {
       await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('by default writes to .sealflow/bench and leaves a RESULTS.md alone; --report rewrites it only with --record', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'sealflow-bench-default-'));
+    try {
+      await mkdir(path.join(cwd, 'bench', 'results'), { recursive: true });
+      const tracked = '# Benchmark results\n\n## Seed workflows\n\nhand-written\n';
+      await writeFile(path.join(cwd, 'bench', 'RESULTS.md'), tracked);
+      const r = await runCli(['bench', '--quick', '--only', 'word-count', '--sizes', '100KB', '--runs', '1', '--quiet', '--work-dir', path.join(cwd, 'work')], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const files = await readdir(path.join(cwd, '.sealflow', 'bench'));
+      const json = files.find((f) => f.endsWith('.json'));
+      assert.ok(json && files.some((f) => f.endsWith('.md')), files.join(' '));
+      assert.deepEqual(await readdir(path.join(cwd, 'bench', 'results')), [], 'nothing written among the tracked results');
+      assert.equal(await readFile(path.join(cwd, 'bench', 'RESULTS.md'), 'utf8'), tracked);
+      assert.doesNotMatch(r.stdout, /linked from/);
+
+      await cp(path.join(cwd, '.sealflow', 'bench', json), path.join(cwd, 'bench', 'results', json));
+      const plain = await runCli(['bench', '--report', path.join(cwd, 'bench', 'results', json)], { cwd });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.equal(await readFile(path.join(cwd, 'bench', 'RESULTS.md'), 'utf8'), tracked);
+      const recorded = await runCli(['bench', '--report', path.join(cwd, 'bench', 'results', json), '--record'], { cwd });
+      assert.equal(recorded.code, 0, recorded.stderr);
+      const md = await readFile(path.join(cwd, 'bench', 'RESULTS.md'), 'utf8');
+      assert.ok(md.includes(`results/${json}`) && md.includes('hand-written'), md);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
     }
   });
 

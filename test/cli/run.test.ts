@@ -66,7 +66,7 @@ describe('sealflow run', () => {
     assert.match(f.stderr, /resume with: sealflow run --resume \S+/);
   });
 
-  test('SIGINT cancels the run: children killed, journal closed, run marked cancelled and resumable', async () => {
+  test('SIGINT cancels the run: children killed, journal closed, run marked cancelled and resumable, exit status 130', async () => {
     const { cwd, flow } = workdirWith('chain');
     const cli = startCli(['run', '--no-encrypt', flow, '--json', '--input', 'pause=30'], cwd);
     const started = await cli.waitFor((e) => e.type === 'step-started' && e.step === 'count');
@@ -74,7 +74,7 @@ describe('sealflow run', () => {
     assert.ok(started);
     cli.child.kill('SIGINT');
     const x = await cli.exited;
-    assert.equal(x.code, 1, x.stderr);
+    assert.equal(x.code, 130, x.stderr);
     const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
     const ev = journalOf(cwd, runId);
     const last = ev.at(-1);
@@ -88,5 +88,17 @@ describe('sealflow run', () => {
     const resumed = await runCli(['run', '--no-encrypt', '--resume', runId, '--input', 'pause=0'], { cwd });
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /result: .*result\.txt/);
+  });
+
+  test('SIGTERM cancels the run the same way and exits 143', async () => {
+    const { cwd, flow } = workdirWith('chain');
+    const cli = startCli(['run', '--no-encrypt', flow, '--json', '--input', 'pause=30'], cwd);
+    await cli.waitFor((e) => e.type === 'step-started' && e.step === 'count');
+    cli.child.kill('SIGTERM');
+    const x = await cli.exited;
+    assert.equal(x.code, 143, x.stderr);
+    const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
+    const last = journalOf(cwd, runId).at(-1);
+    assert.equal(last?.type === 'run-finished' ? last.state : last?.type, 'cancelled');
   });
 });

@@ -117,7 +117,7 @@ export function register(program: Command): void {
     )
     .requiredOption('--evidence <file>', 'the evidence: SNP report (binary), configfs-tsm JSON or report directory (outblob, auxblob, provider), SGX/TDX quote, or sim evidence')
     .option('--vcek <file>', 'the VCEK or VLEK certificate (DER or PEM) for an SEV-SNP report')
-    .option('--collateral <path>', 'a collateral directory (vcek.der, ask_ark.pem, tcb-info-response, pck-crl, …) or a JSON bundle')
+    .option('--collateral <path>', 'a collateral directory (vcek.der, ask_ark.pem, tcb-info-response, pck-crl, …), a JSON bundle, or a certificate chain file (PEM/DER: AMD ASK+ARK or VCEK, Intel TCB Signing or PCK CA chain)')
     .option('--policy <file>', 'an attestation policy (YAML, docs/attestation-policy.md); without it only authenticity is checked')
     .option('--at <time>', 'verify as of this time (ISO 8601); default now')
     .option('--report-data <hex>', 'the expected report data (hex, up to 64 bytes, zero-padded)')

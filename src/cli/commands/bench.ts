@@ -21,7 +21,8 @@ interface BenchOpts {
   only?: string;
   sizes?: string;
   threads?: string;
-  out: string;
+  out?: string;
+  record?: boolean;
   workDir: string;
   resultsMd?: string | false;
   quiet?: boolean;
@@ -30,6 +31,26 @@ interface BenchOpts {
 
 /** Runs per configuration unless --runs says otherwise (issue 7: "N configurable, default 5"), for --quick and --full alike. */
 export const DEFAULT_RUNS = 5;
+
+/** Where results go by default: beside the runs, out of the source tree. */
+export const DEFAULT_OUT = path.join('.sealflow', 'bench');
+/** With --record: the tracked results, linked from bench/RESULTS.md. */
+export const RECORD_OUT = path.join('bench', 'results');
+
+/** The output directory: --out, else bench/results with --record, else .sealflow/bench. */
+function outDirOf(opts: BenchOpts): string {
+  return path.resolve(opts.out ?? (opts.record ? RECORD_OUT : DEFAULT_OUT));
+}
+
+/**
+ * The RESULTS.md to link the latest results from, or null: only when asked —
+ * `--results-md FILE`, or `--record` (RESULTS.md beside the output directory).
+ */
+function resultsMdOf(opts: BenchOpts, outDir: string): string | null {
+  if (opts.resultsMd === false) return null;
+  if (typeof opts.resultsMd === 'string') return path.resolve(opts.resultsMd);
+  return opts.record ? path.join(outDir, '..', 'RESULTS.md') : null;
+}
 
 const list = (v: string | undefined) => (v === undefined ? null : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 
@@ -48,9 +69,8 @@ async function rewrite(file: string, opts: BenchOpts): Promise<void> {
     throw new InputError(`--report ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (results.version !== 1 || !Array.isArray(results.cases)) throw new InputError(`--report ${file}: not a sealflow bench results file (version 1)`);
-  const outDir = opts.out === 'bench/results' ? path.dirname(path.resolve(file)) : path.resolve(opts.out);
-  const resultsMd = opts.resultsMd === false ? null : path.resolve(opts.resultsMd ?? path.join(outDir, '..', 'RESULTS.md'));
-  const w = await writeResults(results, outDir, resultsMd);
+  const outDir = opts.out === undefined ? path.dirname(path.resolve(file)) : path.resolve(opts.out);
+  const w = await writeResults(results, outDir, resultsMdOf(opts, outDir));
   process.stdout.write([`report:  ${w.markdown}`, ...w.svgs.map((s) => `chart:   ${s}`), ...(w.resultsMd ? [`linked from ${w.resultsMd}`] : [])].join('\n') + '\n');
 }
 
@@ -63,7 +83,7 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
   const runs = runsGiven[0]!;
   const progress = createBenchProgress(process.stderr, opts.quiet === true);
   const argv = process.argv.slice(process.argv.indexOf(cmd.name()));
-  const outDir = path.resolve(opts.out);
+  const outDir = outDirOf(opts);
   // After each case, the raw results so far: `--report <it>` renders them if the run is killed.
   let checkpoint: string | null = null;
   const afterCase = async (partial: BenchResults): Promise<void> => {
@@ -84,8 +104,7 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
     afterCase,
   });
   progress.end();
-  const resultsMd = opts.resultsMd === false ? null : path.resolve(opts.resultsMd ?? path.join(outDir, '..', 'RESULTS.md'));
-  const w = await writeResults(results, outDir, resultsMd);
+  const w = await writeResults(results, outDir, resultsMdOf(opts, outDir));
   if (checkpoint !== null) await rm(checkpoint, { force: true });
   const failed = results.cases.some((c) => c.prepareError !== undefined || c.configs.some((r) => r.failed !== undefined));
   process.stdout.write([`results: ${w.json}`, `report:  ${w.markdown}`, ...w.svgs.map((s) => `chart:   ${s}`), ...(w.resultsMd ? [`linked from ${w.resultsMd}`] : [])].join('\n') + '\n');
@@ -105,10 +124,11 @@ export function register(program: Command): void {
     .option('--only <names>', 'comma-separated examples: word-count, dna-alignment, distributed-k-means, diagnosis-recommendation')
     .option('--sizes <list>', 'comma-separated sizes for every selected example (e.g. 1MB,10MB), or example=size entries (word-count=100MB)')
     .option('--threads <list>', `thread counts for the dna-alignment scaling study (default: 1, 2, 4, … up to the ${os.availableParallelism()} cores)`)
-    .option('--out <dir>', 'where results, reports and charts go', 'bench/results')
+    .option('--out <dir>', `where results, reports and charts go (default: ${DEFAULT_OUT}; with --record: ${RECORD_OUT})`)
+    .option('--record', `record the results in the project: write them to ${RECORD_OUT} and link them from bench/RESULTS.md (tracked files)`)
     .option('--work-dir <dir>', 'generated inputs (kept and reused) and per-run scratch (removed)', path.join(os.tmpdir(), 'sealflow-bench'))
-    .option('--results-md <file>', "file whose '## Seed workflows' section links the latest results (default: RESULTS.md beside --out, if it exists)")
-    .option('--no-results-md', 'do not update any RESULTS.md')
+    .option('--results-md <file>', "file whose '## Seed workflows' section links the latest results (default: none; with --record, RESULTS.md beside --out, if it exists)")
+    .option('--no-results-md', 'do not update any RESULTS.md (the default without --record)')
     .option('--quiet', 'no progress output')
     .option('--report <results.json>', 'run nothing: write the report and charts again from recorded raw results (beside it, or in --out)')
     .addHelpText(
@@ -119,10 +139,11 @@ export function register(program: Command): void {
         'and the overhead against native measured in the same invocation. dna-alignment also runs at 1, 2, 4, …\n' +
         'threads. Configurations needing SGX, SEV-SNP or TDX hardware this machine lacks, or support this build\n' +
         'lacks, are listed as not run, with the reason — never estimated.\n' +
-        'Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts; while it runs, <timestamp>.partial.json\n' +
+        `Writes <out>/<timestamp>.json (raw), <timestamp>.md and SVG charts (out: ${DEFAULT_OUT}, never a tracked file\n` +
+        'unless --record or --out/--results-md say so); while it runs, <timestamp>.partial.json\n' +
         'holds every run finished so far (removed at the end; render it with --report if the run is cut short).\n\n' +
         'Exit status: 0 all runs succeeded; 1 some run failed (results are still written); 2 invalid options.\n' +
-        'Examples:\n  sealflow bench --quick\n  sealflow bench --only word-count,dna-alignment --runs 3\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench\n' +
+        'Examples:\n  sealflow bench --quick\n  sealflow bench --quick --record   # and link the results from bench/RESULTS.md\n  sealflow bench --only word-count,dna-alignment --runs 3\n  sealflow bench --only word-count --sizes 10MB,100MB --out /tmp/bench\n' +
         "  sealflow bench --full --only dna-alignment --sizes dna-alignment=3M --runs 1   # the Bowtie2 study's large input (3M pairs): ~1 h on 2 quiet cores",
     )
     .action(action);

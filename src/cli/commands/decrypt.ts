@@ -6,6 +6,7 @@ import { decryptFileToFile, isBinaryAgeFile } from '../../crypto/files.js';
 import { readIdentityFile } from '../../crypto/keyfile.js';
 import type { Identity } from '../../crypto/types.js';
 import { DECRYPT_FLAGS, addFlags } from '../crypto-flags.js';
+import { derivedOutput } from '../decrypt-output.js';
 import { exitAfterPooledOutput, finishOutput, getPassphrase, openInput, openOutput, pipelineFor, prestartPool } from '../crypto-io.js';
 
 interface Options {
@@ -37,7 +38,9 @@ export function register(program: Command): void {
     .description(
       'Decrypt an age file (binary or armored, detected) from FILE or standard input.\n' +
         'With -o, the plaintext appears only once the whole file authenticated; to standard output,\n' +
-        'each chunk is written only after it authenticated and a later failure exits 1.',
+        'each chunk is written only after it authenticated and a later failure exits 1.\n' +
+        'Without -o, at a terminal, FILE.age is decrypted to FILE beside it (never replacing a file);\n' +
+        'redirected or piped, or for a name without .age, the plaintext goes to standard output (-o - forces it).',
     )
     .argument('[input]', 'age file to decrypt (default: standard input)');
   addFlags(cmd, DECRYPT_FLAGS);
@@ -56,8 +59,9 @@ export function register(program: Command): void {
       await untarTo(identities, input, opts.untar);
       return;
     }
+    const output = opts.output ?? derivedOutput(input, (await import('node:tty')).isatty(1));
     const src = await openInput(input);
-    const out = await openOutput(opts.output, { binary: false, mode: 0o600 });
+    const out = await openOutput(output, { binary: false, mode: 0o600 });
     trace('keys read, files open');
     await finishOutput(out, src, async () => {
       // A binary age file to a temporary file (or /dev/null): the positional fast path; else streams.
@@ -68,6 +72,7 @@ export function register(program: Command): void {
       return decryptTo(identities, src.source, out.sink, { pipeline: pipelineFor(src.size) });
     });
     trace('done');
+    if (opts.output === undefined && output !== undefined) process.stderr.write(`sealflow: wrote ${output}\n`);
     exitAfterPooledOutput(out, src.size);
   });
 }

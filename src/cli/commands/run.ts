@@ -13,6 +13,7 @@ import type { RunStarted } from '../../engine/events.js';
 import { formatDuration, summarize } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
 import { formatOutputs, publishOutputs } from '../../engine/publish.js';
+import { recordPublication } from '../../engine/publication.js';
 import { configureAttested } from '../../engine/attested/session.js';
 import { checkEncryptedResume, locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
@@ -28,6 +29,7 @@ import { loadPolicy } from '../../attestation/policy-load.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
 import { checkNoEncrypt, checkTransfers } from '../run-encryption.js';
+import { signalExitCode } from '../signals.js';
 import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
@@ -147,14 +149,16 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const progress = createProgress(mode, workflow.steps.length);
   const abort = new AbortController();
   let signals = 0;
+  let cancelledBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
+    cancelledBy ??= sig;
     if (signals === 1) {
       if (mode !== 'json') process.stderr.write(`\nsealflow: ${sig}: cancelling the run (again to force)\n`);
       abort.abort();
     } else {
       process.stderr.write(`sealflow: ${sig} again: exiting now; workers stop when they lose the master\n`);
-      process.exit(1);
+      process.exit(signalExitCode(sig));
     }
   };
   process.on('SIGINT', onSignal);
@@ -185,6 +189,7 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   await report(outcome, opts, mode, base?.t, receipt);
+  if (cancelledBy !== undefined && outcome.state === 'cancelled') process.exitCode = signalExitCode(cancelledBy);
 }
 
 async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined, receipt: PendingReceipt): Promise<void> {
@@ -193,6 +198,7 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
   const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));
   if (o.state === 'succeeded') {
     const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
+    recordPublication(o.runDir, opts.out ?? o.runDir.outputs);
     const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
     const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
     // How the run was protected ("no TEE", "NOT a TEE", measurements), and a decrypted preview for the local owner.
@@ -244,7 +250,8 @@ export function register(program: Command): void {
     .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',
-      '\nExit status: 0 the run succeeded; 1 it failed or was cancelled (resumable); 2 invalid input, nothing ran.\n' +
+      '\nExit status: 0 the run succeeded; 1 it failed (resumable); 2 invalid input, nothing ran;\n' +
+        '130 (SIGINT, Ctrl-C) or 143 (SIGTERM): cancelled (resumable).\n' +
         'Examples:\n  sealflow run examples/word-count\n  sealflow run flow.yaml --input corpus=big.txt --concurrency 4\n  sealflow run --resume 20261122-131905-3fa9c1',
     )
     .action(action);
