@@ -87,7 +87,7 @@ function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: 
 }
 
 /** What a resumed run starts from: its journal's first event, and the workflow file it last ran. */
-function resumeBase(stateDir: string, id: string): { started: RunStarted; lastWorkflow: string } {
+function resumeBase(stateDir: string, id: string): { started: RunStarted; lastWorkflow: string; succeeded: boolean } {
   const dir = new RunDir(stateDir, id);
   if (!dir.exists()) throw new InputError(`--resume ${id}: no such run in ${stateDir} (see \`sealflow runs\`; use --state-dir if it lives elsewhere)`);
   const { events, tornTail } = readJournal(dir.journal);
@@ -95,9 +95,8 @@ function resumeBase(stateDir: string, id: string): { started: RunStarted; lastWo
   if (first?.type !== 'run-started') throw new InputError(`--resume ${id}: the journal ${dir.journal} does not start with run-started; it cannot be resumed`);
   const s = summarize(id, events, tornTail);
   if (s.state === 'running') throw new InputError(`--resume ${id}: the run is still running (its master is alive); stop it first`);
-  if (s.state === 'succeeded') process.stderr.write(`sealflow: run ${id} already succeeded; re-checking it (unchanged steps are reused)\n`);
   const resumed = events.findLast((e) => e.type === 'run-resumed');
-  return { started: first, lastWorkflow: resumed?.type === 'run-resumed' ? resumed.workflow : first.workflow };
+  return { started: first, lastWorkflow: resumed?.type === 'run-resumed' ? resumed.workflow : first.workflow, succeeded: s.state === 'succeeded' };
 }
 
 /** Loads and checks everything `sealflow run` needs; throws InputError (exit 2) having started and written nothing. */
@@ -143,6 +142,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
     ...(base !== undefined ? { recorded: { values: base.inputs, label: `--resume ${opts.resume}: recorded input` } } : {}),
   });
   const concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
+  if (resumed?.succeeded === true) process.stderr.write(`sealflow: run ${opts.resume} already succeeded; re-checking it (unchanged steps are reused)\n`);
   return {
     workflow,
     ...(config.file !== undefined ? { configFile: config.file } : {}),
