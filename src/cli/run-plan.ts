@@ -18,6 +18,7 @@ import { usedDeployments } from '../engine/run.js';
 import { WorkerPool, type EngineDeployment } from '../engine/workers.js';
 import { commandCheckPath, type ToolsSettings } from '../engine/tools.js';
 import { checkSameWorkflow } from '../engine/workflow-identity.js';
+import { checkLocalPins } from '../engine/tool-precheck.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow } from '../workflow/index.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../workflow/run-config.js';
@@ -135,6 +136,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   }
   const tools: ToolsSettings = { ...(config.path !== undefined ? { path: config.path } : {}), ...(config.tools !== undefined ? { pins: config.tools } : {}) };
   await checkTasks(workflow, commandCheckPath(tools, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
+  await checkLocalPins(workflow.steps, tools, deployments, placement); // §13.4: pinned tools this machine runs, hashed now
   // A resume checks its recorded inputs against the workflow as it is now, as a fresh run checks given ones.
   const inputs = await loadInputs(workflow, {
     ...(opts.inputs !== undefined ? { file: opts.inputs } : {}),
