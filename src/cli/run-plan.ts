@@ -18,6 +18,7 @@ import { usedDeployments } from '../engine/run.js';
 import { WorkerPool, type EngineDeployment } from '../engine/workers.js';
 import { commandCheckPath, type ToolsSettings } from '../engine/tools.js';
 import { checkSameWorkflow } from '../engine/workflow-identity.js';
+import { runStartedOf } from '../engine/resume-record.js';
 import { checkLocalPins } from '../engine/tool-precheck.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow } from '../workflow/index.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
@@ -92,12 +93,12 @@ function resumeBase(stateDir: string, id: string): { started: RunStarted; lastWo
   const dir = new RunDir(stateDir, id);
   if (!dir.exists()) throw new InputError(`--resume ${id}: no such run in ${stateDir} (see \`sealflow runs\`; use --state-dir if it lives elsewhere)`);
   const { events, tornTail } = readJournal(dir.journal);
-  const first = events[0];
-  if (first?.type !== 'run-started') throw new InputError(`--resume ${id}: the journal ${dir.journal} does not start with run-started; it cannot be resumed`);
+  const first = runStartedOf(events, dir.journal, id);
   const s = summarize(id, events, tornTail);
   if (s.state === 'running') throw new InputError(`--resume ${id}: the run is still running (its master is alive); stop it first`);
   const resumed = events.findLast((e) => e.type === 'run-resumed');
-  return { started: first, lastWorkflow: resumed?.type === 'run-resumed' ? resumed.workflow : first.workflow, succeeded: s.state === 'succeeded' };
+  const lastWorkflow = resumed?.type === 'run-resumed' && typeof resumed.workflow === 'string' ? resumed.workflow : first.workflow;
+  return { started: first, lastWorkflow, succeeded: s.state === 'succeeded' };
 }
 
 /** Loads and checks everything `sealflow run` needs; throws InputError (exit 2) having started and written nothing. */

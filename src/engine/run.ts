@@ -24,6 +24,7 @@ import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
 import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
+import { runStartedOf } from './resume-record.js';
 
 export interface RunRequest {
   readonly workflow: Workflow;
@@ -120,9 +121,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     runDir = new RunDir(req.stateDir, runId);
     if (!runDir.exists()) throw new InputError(`no run ${runId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
     const recorded = readJournal(runDir.journal).events;
-    const started = recorded[0];
-    if (started?.type !== 'run-started') throw new InputError(`run ${runId}: its journal ${runDir.journal} does not start with run-started; it cannot be resumed`);
-    checkSameWorkflow(runId, started, req.workflow); // the CLI checked it before any worker started; other callers too
+    checkSameWorkflow(runId, runStartedOf(recorded, runDir.journal, runId), req.workflow); // the CLI checked it before any worker started; other callers too
     prior = priorSuccesses(recorded);
     journal = Journal.openForAppend(runDir.journal);
     if (req.onEvent) journal.onEvent(req.onEvent);
