@@ -10,6 +10,7 @@ import type { PortValue } from '../workflow/model.js';
 import type { ToolCheck } from '../protocol/execution.js';
 import type { RunState } from './states.js';
 import type { BrokerDecision } from './broker/types.js';
+import type { WorkflowShape } from './workflow-identity.js';
 
 export interface RunStarted {
   readonly type: 'run-started';
@@ -19,6 +20,8 @@ export interface RunStarted {
   readonly name: string;
   /** Step ids in file order (steps that never start still show in `sealflow show`). */
   readonly steps: readonly string[];
+  /** Step outputs and workflow outputs (absent in journals written before this field): `--resume` refuses another shape. */
+  readonly shape?: WorkflowShape;
   readonly inputs: Readonly<Record<string, PortValue>>;
   readonly configFile?: string;
   /** `--platform`: the platform of the local deployments, if given; `--resume` keeps it unless given again. */

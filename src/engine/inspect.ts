@@ -99,6 +99,7 @@ export function summarize(id: string, events: readonly RunEvent[], tornTail = fa
         owner = { pid: e.pid, host: e.host };
         break;
       case 'run-resumed':
+        workflow = e.workflow; // the file this session ran (the same workflow: --resume checks it)
         sessions++;
         state = 'running';
         endedAt = undefined;

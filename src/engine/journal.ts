@@ -135,7 +135,11 @@ export interface JournalContents {
 
 /** Reads a journal, stopping at the first line that is incomplete or not valid JSON. */
 export function readJournal(file: string): JournalContents {
-  const data = fs.readFileSync(file);
+  return parseJournal(fs.readFileSync(file));
+}
+
+/** The events of a journal's bytes, up to the first line that is not a complete JSON event (a torn tail). */
+export function parseJournal(data: Buffer): JournalContents {
   const events: RunEvent[] = [];
   let pos = 0;
   while (pos < data.length) {

@@ -23,6 +23,8 @@ import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
+import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
+import { runStartedOf } from './resume-record.js';
 
 export interface RunRequest {
   readonly workflow: Workflow;
@@ -121,7 +123,9 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
   if (req.resumeId !== undefined) {
     runDir = new RunDir(req.stateDir, runId);
     if (!runDir.exists()) throw new InputError(`no run ${runId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
-    prior = priorSuccesses(readJournal(runDir.journal).events);
+    const recorded = readJournal(runDir.journal).events;
+    checkSameWorkflow(runId, runStartedOf(recorded, runDir.journal, runId), req.workflow); // the CLI checked it before any worker started; other callers too
+    prior = priorSuccesses(recorded);
     journal = Journal.openForAppend(runDir.journal);
     if (req.onEvent) journal.onEvent(req.onEvent);
     journal.append({ type: 'run-resumed', workflow: req.workflow.file, pid: process.pid, host: os.hostname() });
@@ -136,6 +140,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
       workflow: req.workflow.file,
       name: req.workflow.name,
       steps: req.workflow.steps.map((s) => s.id),
+      shape: workflowShape(req.workflow),
       inputs: req.inputs,
       ...(req.configFile !== undefined ? { configFile: req.configFile } : {}),
       ...(req.platform !== undefined ? { platform: req.platform } : {}),

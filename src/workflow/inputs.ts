@@ -3,6 +3,11 @@
  * (`inputs.yaml` beside flow.yaml by default), `--input name=value`
  * overrides and the declared defaults. Paths become `{class, path}` values
  * with absolute paths, and every file or directory must exist.
+ *
+ * A resumed run passes the values its journal recorded: they take the place
+ * of the default inputs.yaml (which still gives inputs the recorded run did
+ * not have), an explicit inputs file and `--input` override them, and they are
+ * checked against the workflow as it is now exactly like given values.
  */
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +27,8 @@ export interface InputOptions {
   readonly file?: string;
   /** `--input name=value` pairs, already split at the first '='. */
   readonly overrides?: Readonly<Record<string, string>>;
+  /** A resumed run's recorded values, and what to call them in messages (e.g. `--resume ID: recorded input`). */
+  readonly recorded?: { readonly values: Readonly<Record<string, PortValue>>; readonly label: string };
 }
 
 /** Where a value came from, for messages. */
@@ -105,11 +112,23 @@ export async function loadInputs(workflow: Workflow, opts: InputOptions = {}): P
     if (await access(beside).then(() => true, () => false)) file = beside;
   }
   const given = new Map<string, { value: PortValue; origin: Origin }>();
+  const rec = opts.recorded;
+  for (const [name, value] of Object.entries(rec?.values ?? {})) {
+    const port = ports.get(name);
+    if (port === undefined) continue; // an input the edited workflow no longer has
+    const origin = { flag: `${rec?.label ?? 'recorded input'} ${name}` };
+    const c = coerceValue(value, port.type, port.optional, process.cwd());
+    if ('error' in c) throw fail(origin, `input '${name}' is now ${formatType(port.type)}${port.optional ? '?' : ''}: ${c.error}; give a new value with --input ${name}=<value>.`);
+    given.set(name, { value: c.value, origin });
+  }
+  // The default inputs.yaml gives what was not recorded; an explicit inputs file overrides the record.
+  const fileWins = opts.file !== undefined || rec === undefined;
   if (file !== undefined) {
     const src = await YamlSource.read(file, 'inputs file');
     const dir = path.dirname(file);
     for (const e of src.entries(src.root, '', 'an inputs file')) {
       const port = ports.get(e.key);
+      if (!fileWins && given.has(e.key)) continue;
       if (port === undefined) {
         throw src.error(e.keyNode, '', `'${e.key}' is not an input of workflow ${workflow.name}${didYouMean(e.key, ids) || '.'} Its inputs: ${ids.length === 0 ? 'none' : listOf(ids)}.`);
       }

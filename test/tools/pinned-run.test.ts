@@ -62,18 +62,19 @@ describe('§10.3 tools: fixed PATH and pinned hashes in a run', () => {
     assert.deepEqual(ok?.tools, [{ tool: 'mark-tool', path: tool, sha256: sha, expected: sha }]);
   });
 
-  test('a wrong pin fails the step before exec, with a message naming the step, the tool, both SHA-256 and what to do', async () => {
+  test('a wrong pin of a tool this machine runs stops the run at load: exit 2 at the pin\'s file:line, both SHA-256, what to do, and nothing started', async () => {
+    // The executor's own refusal at exec (a tool changed after load, or on another host) is tested in executor-tools.test.ts.
     fs.rmSync(marker, { force: true });
     const wrong = '0'.repeat(64);
     const dir = flow('[mark-tool]', `path: ${toolDir}:/usr/bin:/bin\ntools:\n  mark-tool: { sha256: ${wrong} }\n`);
     const state = path.join(dir, 'state');
     const r = await runCli(['run', dir, '--state-dir', state], { cwd: dir, env });
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.ok(!fs.existsSync(marker), 'the tool did not run');
-    assert.ok(r.stderr.includes(`step align: tool mark-tool at ${tool} has SHA-256 ${sha}, but the run configuration pins ${wrong}; it was not executed`), r.stderr);
+    assert.ok(r.stderr.includes(`sealflow.yaml:5:3: tool "mark-tool": ${tool} has SHA-256 ${sha}, but the run configuration pins ${wrong} (step align runs it); nothing was started`), r.stderr);
     assert.ok(r.stderr.includes('update its pin'), r.stderr);
-    const failed = journalOf(state).find((e) => e.type === 'step-failed' && e.step === 'align');
-    assert.deepEqual(failed?.tools, [{ tool: 'mark-tool', path: tool, sha256: sha, expected: wrong }]);
+    assert.doesNotMatch(r.stderr, /worker/, 'no worker started');
+    assert.ok(!fs.existsSync(state), 'no run directory');
   });
 
   test("a step's command is resolved on the fixed PATH even when the worker's PATH starts with a planted same-named tool", async () => {

@@ -1,149 +1,56 @@
 /**
  * `sealflow run`: load and validate a workflow, its run configuration and
- * inputs (exit 2 and nothing written if any is wrong), run it on the
- * configured workers with a journal, then publish the outputs. `--resume ID`
- * continues a run that failed, was cancelled or was killed.
+ * inputs (exit 2, nothing started and nothing written if any is wrong; see
+ * ../run-plan.ts), run it on the configured workers with a journal, then
+ * publish the outputs. `--resume ID` continues a run that failed, was
+ * cancelled or was killed — of the same workflow, checked like a fresh run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
-import type { RunStarted } from '../../engine/events.js';
-import { formatDuration, summarize } from '../../engine/inspect.js';
+import { formatDuration } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
-import { formatOutputs, publishOutputs } from '../../engine/publish.js';
+import { formatOutputs, stageOutputs } from '../../engine/publish.js';
 import { recordPublication } from '../../engine/publication.js';
 import { configureAttested } from '../../engine/attested/session.js';
-import { checkEncryptedResume, locateRun } from '../../engine/attested/run-secrets.js';
+import { locateRun } from '../../engine/attested/run-secrets.js';
 import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
-import { abandonWorkers, executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
+import { executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
 import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
+import { RECEIPT_FILE } from '../../engine/receipt/model.js';
 import { masterPassphrase } from '../passphrase.js';
-import type { EngineDeployment } from '../../engine/workers.js';
-import { commandCheckPath, type ToolsSettings } from '../../engine/tools.js';
-import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow, parseInputFlag } from '../../workflow/index.js';
-import type { PortValue, Step } from '../../workflow/model.js';
-import { platformSatisfies, type PlatformKind } from '../../workflow/run-config.js';
-import { loadPolicy } from '../../attestation/policy-load.js';
+import { parseInputFlag } from '../../workflow/index.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
-import { checkNoEncrypt, checkTransfers } from '../run-encryption.js';
 import { signalExitCode } from '../signals.js';
 import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../engine/attested/local-master.js';
+import { planRun, type RunOpts } from '../run-plan.js';
 
-interface RunOpts {
-  inputs?: string;
-  input: Record<string, string>;
-  config?: string;
-  resume?: string;
-  keepGoing?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  concurrency?: string;
-  stateDir: string;
-  out?: string;
-  owner?: string;
-  platform?: string;
-  /** false with --no-encrypt (platform none on local deployments only). */
-  encrypt: boolean;
-}
+export { RUN_PLATFORMS } from '../run-plan.js';
 
-/** A deployment's `policy:` file is relative to the run configuration that names it. */
-function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: string): Readonly<Record<string, unknown>> {
-  const p = options['policy'];
-  if (p === undefined) return options;
-  if (typeof p !== 'string') throw new InputError(`${configFile}: a deployment's policy must be a file path (written by "sealflow policy init")`);
-  const file = path.resolve(path.dirname(configFile), p);
-  loadPolicy(file); // an invalid policy is an input error now, before any worker starts
-  return { ...options, policy: file };
-}
-
-/** The platforms `--platform` selects (for local deployments); `sealflow bench` reads this too. */
-export const RUN_PLATFORMS = ['none', 'sim'] as const satisfies readonly PlatformKind[];
-
-/** `--platform none|sim`: overrides the platform of local deployments only. */
-function platformFlag(v: string | undefined): PlatformKind | undefined {
-  if (v === undefined) return undefined;
-  if (!(RUN_PLATFORMS as readonly string[]).includes(v)) throw new InputError(`--platform ${v}: expected ${RUN_PLATFORMS.join(' or ')} (it overrides local deployments only)`);
-  return v as PlatformKind;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} ${text}: expected a whole number of at least 1`);
-  return n;
-}
-
-/** What a resumed run starts from: its journal's first event. */
-function resumeBase(stateDir: string, id: string): RunStarted {
-  const dir = new RunDir(stateDir, id);
-  if (!dir.exists()) throw new InputError(`--resume ${id}: no such run in ${stateDir} (see \`sealflow runs\`; use --state-dir if it lives elsewhere)`);
-  const { events, tornTail } = readJournal(dir.journal);
-  const first = events[0];
-  if (first?.type !== 'run-started') throw new InputError(`--resume ${id}: the journal ${dir.journal} does not start with run-started; it cannot be resumed`);
-  const s = summarize(id, events, tornTail);
-  if (s.state === 'running') throw new InputError(`--resume ${id}: the run is still running (its master is alive); stop it first`);
-  if (s.state === 'succeeded') process.stderr.write(`sealflow: run ${id} already succeeded; re-checking it (unchanged steps are reused)\n`);
-  return first;
-}
-
+/**
+ * Everything is checked (run-plan.ts) before anything starts: a user error exits 2 with no worker started,
+ * no run directory and no journal line. Then the receipt's signing key is loaded, the workers start, and
+ * the run goes.
+ */
 async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
-  const base = opts.resume !== undefined ? resumeBase(opts.stateDir, opts.resume) : undefined;
-  const flowPath = flow ?? base?.workflow;
-  if (flowPath === undefined) throw new InputError('run: give a workflow (flow.yaml or its directory), or --resume ID');
-
-  // Validate everything before anything is written; the workers start meanwhile (and are stopped if it fails).
-  const workflow = await loadWorkflow(flowPath);
-  const configFile = opts.config ?? base?.configFile;
-  const config = await loadRunConfig(workflow, configFile);
-  // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given, and stays encrypted.
-  const platformOverride = platformFlag(opts.platform ?? base?.platform);
-  // A plain run (started with --no-encrypt) resumes plain: its finished outputs are plaintext, and an
-  // encrypted continuation could not release keys for them.
-  if (base?.encrypted === false && opts.encrypt) {
-    opts.encrypt = false;
-    process.stderr.write(`sealflow: run ${opts.resume} was started with --no-encrypt; it resumes unencrypted\n`);
-  }
-  if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, opts.encrypt);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platformOverride ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: opts.encrypt }));
-  const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
-  // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
-  checkTransfers(deployments);
-  if (!opts.encrypt) checkNoEncrypt(usedDeployments(workflow, deployments, (s) => byStep.get(s.id) ?? config.defaultDeployment));
-  if (platformOverride !== undefined) {
-    for (const s of workflow.steps) {
-      const d = deployments.find((x) => x.id === byStep.get(s.id));
-      if (d && !platformSatisfies(d.platform as PlatformKind, s.requirements.tee)) throw new InputError(`--platform ${platformOverride}: step ${s.id} requires tee: ${s.requirements.tee}, which platform ${d.platform} of deployment ${d.id} does not satisfy`);
-    }
-  }
-  const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
-  const toolSettings: ToolsSettings = { ...(config.path !== undefined ? { path: config.path } : {}), ...(config.tools !== undefined ? { pins: config.tools } : {}) };
+  const plan = await planRun(flow, opts);
+  const { workflow, base } = plan;
+  opts.encrypt = plan.encrypt;
+  // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
+  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
   const runId = opts.resume ?? newRunId();
   // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
   locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
-  // Task modules bundle and commands resolve (§10.3: on the PATH they will run from) before any worker starts.
-  await checkTasks(workflow, commandCheckPath(toolSettings, deployments, workflow.steps, placement));
-  const workers = startWorkers(runId, usedDeployments(workflow, deployments, placement));
-  let inputs: Record<string, PortValue>;
-  let concurrency: number;
-  let receipt: PendingReceipt;
-  try {
-    const newInputs = opts.inputs !== undefined || Object.keys(opts.input).length > 0;
-    inputs = base && !newInputs ? { ...base.inputs } : await loadInputs(workflow, { ...(opts.inputs !== undefined ? { file: opts.inputs } : {}), overrides: opts.input });
-    concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
-    // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
-    if (!base && usedDeployments(workflow, deployments, placement).some((d) => d.encrypt === true || d.platform !== 'none')) preadmitInputs(runId, inputs);
-    // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
-    receipt = await prepareReceipt({ workflowFile: workflow.file, inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
-  } catch (e) {
-    abandonWorkers(workers);
-    throw e;
-  }
+  const used = usedDeployments(workflow, plan.deployments, plan.placement);
+  const workers = startWorkers(runId, used);
+  // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
+  if (!base && used.some((d) => d.encrypt === true || d.platform !== 'none')) preadmitInputs(runId, plan.inputs);
 
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
   const progress = createProgress(mode, workflow.steps.length);
@@ -167,18 +74,18 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   try {
     outcome = await executeRun({
       workflow,
-      inputs,
+      inputs: plan.inputs,
       stateDir: opts.stateDir,
-      deployments,
-      deploymentFor: placement,
+      deployments: plan.deployments,
+      deploymentFor: plan.placement,
       runId,
       workers,
-      concurrency,
-      keepGoing: opts.keepGoing === true || base?.keepGoing === true,
-      ...(config.file !== undefined ? { configFile: config.file } : {}),
-      ...(platformOverride !== undefined ? { platform: platformOverride } : {}),
-      encrypted: opts.encrypt,
-      tools: toolSettings,
+      concurrency: plan.concurrency,
+      keepGoing: plan.keepGoing,
+      ...(plan.configFile !== undefined ? { configFile: plan.configFile } : {}),
+      ...(plan.platform !== undefined ? { platform: plan.platform } : {}),
+      encrypted: plan.encrypt,
+      tools: plan.tools,
       ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
       onEvent: progress.onEvent,
       signal: abort.signal,
@@ -197,9 +104,20 @@ async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedA
   const t0 = startedAt ?? events[0]?.t ?? Date.now();
   const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));
   if (o.state === 'succeeded') {
-    const published = publishOutputs(o.outputs, opts.out ?? o.runDir.outputs);
-    recordPublication(o.runDir, opts.out ?? o.runDir.outputs);
-    const signed = await receipt.write({ runDir: o.runDir, outDir: opts.out ?? o.runDir.outputs, published });
+    // Outputs, outputs.json and the receipt are staged and renamed into place only once the receipt is signed:
+    // a run or resume that fails leaves the previous ones as they were.
+    const outDir = path.resolve(opts.out ?? o.runDir.outputs);
+    const staged = stageOutputs(o.outputs, outDir);
+    try {
+      await receipt.write({ runDir: o.runDir, outDir: staged.dir, published: staged.staged });
+      staged.commit();
+    } catch (e) {
+      staged.discard();
+      throw e;
+    }
+    const published = staged.published;
+    recordPublication(o.runDir, outDir);
+    const signed = path.join(outDir, RECEIPT_FILE);
     const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
     // How the run was protected ("no TEE", "NOT a TEE", measurements), and a decrypted preview for the local owner.
     const protection = protectionLines(events, opts.encrypt);
@@ -238,7 +156,7 @@ export function register(program: Command): void {
     .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
     .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
-    .option('--resume <id>', 're-run only what failed, never ran, was running, or whose inputs or code changed (recorded inputs are reused unless -i/--input are given)')
+    .option('--resume <id>', 'continue run ID of the same workflow: re-run only what failed, never ran, was running, or whose inputs or code changed (its recorded inputs are reused; -i/--input override them)')
     .option('--keep-going', 'after a step fails, keep running steps that do not depend on it')
     .option('--concurrency <n>', `cores in use at once; each running step counts its threads (default: the configuration's, else CPU cores: ${os.availableParallelism()})`)
     .option('--out <dir>', 'where to put the output files (default: <state-dir>/runs/<id>/outputs)')
