@@ -72,9 +72,25 @@ function reportedHashes(m: SucceededMsg): Map<string, string> {
   return hashes;
 }
 
+/** How deep a port value may nest (arrays and records); deeper is refused before it is walked. */
+export const MAX_OUTPUT_DEPTH = 64;
+
+/** Refuses outputs that are not a record of port values nested at most MAX_OUTPUT_DEPTH deep (iteratively: no recursion on hostile input). */
+function checkShape(outputs: unknown): void {
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) throw new OutputRefusal('output-shape', 'the outputs are not a record of port values');
+  const stack: [unknown, number][] = [[outputs, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_OUTPUT_DEPTH) throw new OutputRefusal('output-shape', `the outputs nest deeper than ${MAX_OUTPUT_DEPTH} levels`);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, depth + 1]);
+  }
+}
+
 /** Checks every output of `m` (throws OutputRefusal), then records them all. */
 export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt: AssignedAttempt | undefined): Promise<string[]> {
   if (!attempt) throw new OutputRefusal('output-unassigned', `${m.id} was not assigned over this channel`);
+  checkShape(m.outputs);
   for (const port of Object.keys(m.outputs)) if (!attempt.ports.has(port)) throw new OutputRefusal('output-undeclared-port', `output port ${JSON.stringify(port.slice(0, 100))} is not one of the step's ports`);
   const values = sealedValues(m.outputs);
   const count = pathValues(m.outputs).length + values.length;
