@@ -30,12 +30,16 @@ after(async () => {
 
 /** What every refused forgery must leave: a failed attempt, the reason journalled, the forger revoked and cut off, no new key released. */
 async function assertRefused(f: Forger, outputs: Readonly<Record<string, PortValue>>, reason: string): Promise<void> {
+  return assertRefusedAs(f, f.id, outputs, reason);
+}
+
+async function assertRefusedAs(f: Forger, id: string, outputs: Readonly<Record<string, PortValue>>, reason: string): Promise<void> {
   const recorded = new Map(b.h.broker.hashes);
-  const result = await f.report(outputs);
+  const result = await f.report(outputs, id);
   assert.equal(result.type, 'failed', JSON.stringify(result).slice(0, 300));
   assert.match(result.type === 'failed' ? result.message : '', new RegExp(`forged output \\(${reason}\\).*the worker is revoked`));
   const refusal = b.h.decisions.find((d) => d.type === 'output-refused' && d.worker === f.slot);
-  assert.deepEqual(refusal && refusal.type === 'output-refused' ? [refusal.step, refusal.reason, refusal.forged] : null, [f.id, reason, true]);
+  assert.deepEqual(refusal && refusal.type === 'output-refused' ? [refusal.step, refusal.reason, refusal.forged] : null, [id, reason, true]);
   assert.ok(b.h.decisions.some((d) => d.type === 'worker-revoked' && d.worker === f.slot), 'the forger is revoked');
   assert.equal(b.h.broker.workers.get(f.slot)?.alive, false);
   await f.closed; // the master closed its execution channel
@@ -190,6 +194,24 @@ describe('§16 a forged worker cannot make the master read, record or release wh
     const f = await forger(b, ++n);
     const many = Array.from({ length: MAX_OUTPUT_FILES + 1 }, (_, i) => file(path.join(f.outDir, `${i}.age`), 'c'.repeat(64)));
     await assertRefused(f, { out: many as unknown as PortValue }, 'output-too-many');
+  });
+
+  test('outputs nested deeper than the limit are refused before they are walked', async () => {
+    const f = await forger(b, ++n);
+    let deep: unknown = file(path.join(f.outDir, 'out.age'), 'd'.repeat(64));
+    for (let i = 0; i < 1_000; i++) deep = [deep];
+    await assertRefused(f, { out: deep as PortValue }, 'output-shape');
+  });
+
+  test('a result for an attempt never assigned over this channel records nothing', async () => {
+    const f = await forger(b, ++n);
+    const recorded = new Map(b.h.broker.hashes);
+    assignStep(b.h.broker, f.slot, 'elsewhere[0]#1'); // assigned to it in the broker, but not sent over this channel
+    const out = path.join(f.outDir, 'out.age');
+    const bytes = await ageBytes(b.h.runIdentity.recipient(), 'not asked for');
+    await writeFile(out, bytes);
+    await assertRefusedAs(f, 'elsewhere[0]#1', { out: file(out, sha256(bytes)) }, 'output-unassigned');
+    assert.deepEqual(new Map(b.h.broker.hashes), recorded);
   });
 
   test('after every forgery, the only keys ever released went to the steps that read them', () => {

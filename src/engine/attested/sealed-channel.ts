@@ -44,9 +44,15 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
   let outgoing: Promise<void> = Promise.resolve();
   let incoming: Promise<void> = Promise.resolve();
 
+  /** Attempts assigned over this channel: where their outputs must be (§16). */
+  const attempts = new Map<string, AssignedAttempt>();
+  /** Set when the worker forged an output (§16.4): it is revoked and its channel closes. */
+  let forged = false;
+
   const fail = (id: string, message: string): WorkerToMaster => ({ type: 'failed', id, exitStatus: null, signal: null, message, stderrTail: '', durationMs: 0 });
 
   const sealAssign = async (msg: AssignMsg): Promise<void> => {
+    if (forged) return; // its channel is closing: the pool re-runs what it was sent elsewhere (§12.2), not as a failure
     const worker = o.broker.workers.get(o.slot);
     if (!worker) return deliver(fail(msg.id, `worker ${o.slot} is not attested`));
     try {
@@ -61,7 +67,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         admitted.set(exec.bundle, sealedBundle);
         exec = { ...exec, bundle: sealedBundle };
       }
-      attempts.set(msg.id, { dir: await attemptOutDir(msg.outDir), ports: new Set(msg.outputs.map((p) => p.id)) });
+      const dir = await attemptOutDir(msg.outDir); // before the worker can touch it (§16.1)
       assignStep(o.broker, o.slot, msg.id);
       const keys = await releaseFileKeys(o.broker, o.slot, {
         step: msg.id,
@@ -74,14 +80,12 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         const source = o.sources?.sourceFor(k.id, o.slot);
         files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64'), ...(source ? { source } : {}) };
       }
+      attempts.set(msg.id, { dir, ports: new Set(msg.outputs.map((p) => p.id)) });
       inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
     }
   };
-
-  /** Attempts assigned over this channel: where their outputs must be (§16). */
-  const attempts = new Map<string, AssignedAttempt>();
 
   const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
     if (m.type !== 'succeeded' && m.type !== 'failed' && m.type !== 'cancelled') return m;
@@ -103,8 +107,6 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       return fail(m.id, `${m.id} on worker ${o.slot}: refused a forged output (${r.reason}): ${r.message}; the worker is revoked`);
     }
   };
-  let forged = false;
-
   inner.onMessage((m) => {
     const x = m as SealedWorkerToMaster;
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
