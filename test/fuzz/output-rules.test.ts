@@ -1,7 +1,7 @@
 /**
  * A short loop over the output-rules fuzz targets (test/fuzz/targets/output-rules.ts)
  * with byte flips, truncations and insertions from a fixed seed: every input is
- * accepted or refused with an OutputRefusal. The full runner does the long runs.
+ * accepted or refused with an ReportRefusal. The full runner does the long runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

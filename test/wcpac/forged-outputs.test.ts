@@ -37,9 +37,9 @@ async function assertRefusedAs(f: Forger, id: string, outputs: Readonly<Record<s
   const recorded = new Map(b.h.broker.hashes);
   const result = await f.report(outputs, id);
   assert.equal(result.type, 'failed', JSON.stringify(result).slice(0, 300));
-  assert.match(result.type === 'failed' ? result.message : '', new RegExp(`forged output \\(${reason}\\).*the worker is revoked`));
-  const refusal = b.h.decisions.find((d) => d.type === 'output-refused' && d.worker === f.slot);
-  assert.deepEqual(refusal && refusal.type === 'output-refused' ? [refusal.step, refusal.reason, refusal.forged] : null, [id, reason, true]);
+  assert.match(result.type === 'failed' ? result.message : '', new RegExp(`forged report \\(${reason}\\).*the worker is revoked`));
+  const refusal = b.h.decisions.find((d) => d.type === 'report-refused' && d.worker === f.slot);
+  assert.deepEqual(refusal && refusal.type === 'report-refused' ? [refusal.step, refusal.reason, refusal.forged] : null, [id, reason, true]);
   assert.ok(b.h.decisions.some((d) => d.type === 'worker-revoked' && d.worker === f.slot), 'the forger is revoked');
   assert.equal(b.h.broker.workers.get(f.slot)?.alive, false);
   await f.closed; // the master closed its execution channel

@@ -94,12 +94,18 @@ export interface Forger {
   readonly assign: SealedAssignMsg;
   /** Sends a made-up `succeeded` and resolves with what the master's sealed channel delivered for it. */
   report(outputs: Readonly<Record<string, PortValue>>, id?: string): Promise<WorkerToMaster>;
+  /** Sends any message as the worker. */
+  send(msg: WorkerToMaster): void;
+  /** Resolves with the first message the master's sealed channel delivered that `pick` accepts. */
+  delivered(pick: (m: WorkerToMaster) => boolean): Promise<WorkerToMaster>;
+  /** Everything the sealed channel delivered so far (what the engine would see). */
+  readonly seen: readonly WorkerToMaster[];
   /** Resolves when the master has closed the forger's execution channel. */
   readonly closed: Promise<void>;
 }
 
 /** Attests `slot`, connects it and assigns it step `forge[n]` (input: the owner input; output port `out`, a file). */
-export async function forger(b: Bench, n: number): Promise<Forger> {
+export async function forger(b: Bench, n: number, workerPid?: number): Promise<Forger> {
   const slot = `local-${n}`;
   const { cred } = await forgedWorker(b.h, slot);
   const { socket } = await execConnect(b.h, b.es, cred);
@@ -112,6 +118,7 @@ export async function forger(b: Bench, n: number): Promise<Forger> {
     recipients: [b.h.runIdentity.recipient().toString()],
     admit: async (p) => p, // the bench's files are recorded already
     teeOf: () => 'none',
+    ...(workerPid !== undefined ? { workerPid } : {}),
   });
   const delivered: WorkerToMaster[] = [];
   const waiting: (() => void)[] = [];
@@ -134,15 +141,20 @@ export async function forger(b: Bench, n: number): Promise<Forger> {
   } satisfies AssignMsg);
   const assign = await received;
   await mkdir(outDir, { recursive: true });
+  const until = async (pick: (m: WorkerToMaster) => boolean): Promise<WorkerToMaster> => {
+    for (;;) {
+      const m = delivered.find(pick);
+      if (m) return m;
+      await new Promise<void>((r) => waiting.push(r));
+    }
+  };
   return {
-    slot, id, outDir, assign, closed,
+    slot, id, outDir, assign, closed, seen: delivered,
+    send: (msg) => client.send(msg),
+    delivered: until,
     async report(outputs, attempt = id) {
       client.send({ type: 'succeeded', id: attempt, outputs, exitStatus: 0, durationMs: 1 });
-      for (;;) {
-        const m = delivered.find((x) => 'id' in x && x.id === attempt);
-        if (m) return m;
-        await new Promise<void>((r) => waiting.push(r));
-      }
+      return until((x) => 'id' in x && x.id === attempt);
     },
   };
 }

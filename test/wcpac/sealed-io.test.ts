@@ -13,7 +13,7 @@ import path from 'node:path';
 import { decrypt, readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { HashMismatchError, openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
-import { attemptOutDir, HEADER_PREFIX, OutputRefusal, readOutputPrefix } from '../../src/engine/attested/output-rules.js';
+import { attemptOutDir, HEADER_PREFIX, ReportRefusal, readOutputPrefix } from '../../src/engine/attested/output-rules.js';
 import { headerOf } from '../../src/engine/broker/recorded.js';
 
 function tmp(): string {
@@ -121,7 +121,7 @@ describe('§10.5 one read per ciphertext', () => {
       const header = await headerOf(prefix);
       assert.ok(header);
       assert.deepEqual(unwrapFileKey(header, [id]), s.key);
-      await assert.rejects(readOutputPrefix(await attemptOutDir(dir), path.join(dir, 'missing.age')), (e: unknown) => e instanceof OutputRefusal && e.reason === 'output-missing' && !e.forged);
+      await assert.rejects(readOutputPrefix(await attemptOutDir(dir), path.join(dir, 'missing.age')), (e: unknown) => e instanceof ReportRefusal && e.reason === 'output-missing' && !e.forged);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

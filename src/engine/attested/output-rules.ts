@@ -22,7 +22,7 @@ export const HEADER_PREFIX = 64 * 1024;
 export const MAX_OUTPUT_FILES = 10_000;
 
 /** A reported output that breaks the rules: `reason` is stable (journalled), the message says what and where. */
-export class OutputRefusal extends BrokerRefusal {
+export class ReportRefusal extends BrokerRefusal {
   /** False when the worker may not be at fault (the file vanished); true for a forgery: the worker is revoked. */
   readonly forged: boolean;
   constructor(reason: string, message: string, forged = true) {
@@ -60,14 +60,14 @@ export async function attemptOutDir(outDir: string): Promise<AttemptOutDir> {
  * bytes. Returns its path relative to `outDir`.
  */
 export function checkOutputPath(outDir: string, p: unknown): string {
-  if (typeof p !== 'string' || p.length === 0) throw new OutputRefusal('output-path', 'an output path is not a non-empty string');
+  if (typeof p !== 'string' || p.length === 0) throw new ReportRefusal('output-path', 'an output path is not a non-empty string');
   const shown = JSON.stringify(p.length > 200 ? `${p.slice(0, 200)}…` : p);
-  if (p.includes('\0')) throw new OutputRefusal('output-path', `output ${shown} contains a NUL byte`);
-  if (!path.isAbsolute(p)) throw new OutputRefusal('output-path', `output ${shown} is not an absolute path`);
-  if (p.split(/[\\/]/).some((s, i) => s === '..' || s === '.' || (s === '' && i > 0))) throw new OutputRefusal('output-path', `output ${shown} contains a ".", ".." or empty segment`);
-  if (path.normalize(p) !== p) throw new OutputRefusal('output-path', `output ${shown} is not a normalised path`);
+  if (p.includes('\0')) throw new ReportRefusal('output-path', `output ${shown} contains a NUL byte`);
+  if (!path.isAbsolute(p)) throw new ReportRefusal('output-path', `output ${shown} is not an absolute path`);
+  if (p.split(/[\\/]/).some((s, i) => s === '..' || s === '.' || (s === '' && i > 0))) throw new ReportRefusal('output-path', `output ${shown} contains a ".", ".." or empty segment`);
+  if (path.normalize(p) !== p) throw new ReportRefusal('output-path', `output ${shown} is not a normalised path`);
   const rel = path.relative(outDir, p);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new OutputRefusal('output-outside', `output ${shown} is not inside the attempt's output directory ${outDir}`);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new ReportRefusal('output-outside', `output ${shown} is not inside the attempt's output directory ${outDir}`);
   return rel;
 }
 
@@ -85,7 +85,7 @@ async function realPathOf(fh: FileHandle, p: string): Promise<string> {
 /**
  * Checks output `p` of an attempt against the rules and reads its first
  * bytes (at most HEADER_PREFIX) from a descriptor that is certainly the
- * checked file. Throws OutputRefusal.
+ * checked file. Throws ReportRefusal.
  */
 export async function readOutputPrefix(dir: AttemptOutDir, p: unknown): Promise<Buffer> {
   const rel = checkOutputPath(dir.outDir, p);
@@ -99,28 +99,28 @@ export async function readOutputPrefix(dir: AttemptOutDir, p: unknown): Promise<
     try {
       last = await lstat(at);
     } catch {
-      throw new OutputRefusal('output-missing', `output ${file} does not exist on the master`, false);
+      throw new ReportRefusal('output-missing', `output ${file} does not exist on the master`, false);
     }
     const final = i === parts.length - 1;
-    if (last.isSymbolicLink()) throw new OutputRefusal('output-symlink', `output ${file}: ${at} is a symbolic link`);
-    if (!final && !last.isDirectory()) throw new OutputRefusal('output-not-regular', `output ${file}: ${at} is ${kind(last)}, not a directory`);
-    if (final && !last.isFile()) throw new OutputRefusal('output-not-regular', `output ${file} is ${kind(last)}, not a regular file`);
+    if (last.isSymbolicLink()) throw new ReportRefusal('output-symlink', `output ${file}: ${at} is a symbolic link`);
+    if (!final && !last.isDirectory()) throw new ReportRefusal('output-not-regular', `output ${file}: ${at} is ${kind(last)}, not a directory`);
+    if (final && !last.isFile()) throw new ReportRefusal('output-not-regular', `output ${file} is ${kind(last)}, not a regular file`);
   }
-  if (last === undefined || last.nlink !== 1) throw new OutputRefusal('output-hard-link', `output ${file} has ${last?.nlink ?? 0} links (another name for the same file)`);
+  if (last === undefined || last.nlink !== 1) throw new ReportRefusal('output-hard-link', `output ${file} has ${last?.nlink ?? 0} links (another name for the same file)`);
   let fh: FileHandle;
   try {
     fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
-    throw new OutputRefusal('output-symlink', `output ${file} could not be opened without following a link (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ReportRefusal('output-symlink', `output ${file} could not be opened without following a link (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
     const s = await fh.stat();
-    if (!s.isFile() || s.ino !== last.ino || s.dev !== last.dev || s.nlink !== 1) throw new OutputRefusal('output-replaced', `output ${file} was replaced while the master checked it`);
+    if (!s.isFile() || s.ino !== last.ino || s.dev !== last.dev || s.nlink !== 1) throw new ReportRefusal('output-replaced', `output ${file} was replaced while the master checked it`);
     const real = await realPathOf(fh, file);
-    if (real !== path.join(dir.real, rel)) throw new OutputRefusal('output-outside', `output ${file} resolves to ${real}, outside the attempt's output directory ${dir.real}`);
+    if (real !== path.join(dir.real, rel)) throw new ReportRefusal('output-outside', `output ${file} resolves to ${real}, outside the attempt's output directory ${dir.real}`);
     const buf = Buffer.alloc(Math.min(HEADER_PREFIX, Math.max(s.size, 1)));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead === 0) throw new OutputRefusal('output-not-age', `output ${file} is empty, not an age file`);
+    if (bytesRead === 0) throw new ReportRefusal('output-not-age', `output ${file} is empty, not an age file`);
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();

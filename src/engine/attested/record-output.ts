@@ -25,7 +25,7 @@ import { commitOutputKey, vetOutputKey, type VettedKey } from '../broker/file-ke
 import { headerOf } from '../broker/recorded.js';
 import { recordCiphertext } from '../broker/release.js';
 import { BrokerRefusal } from '../broker/types.js';
-import { MAX_OUTPUT_FILES, OutputRefusal, readOutputPrefix, type AttemptOutDir } from './output-rules.js';
+import { MAX_OUTPUT_FILES, ReportRefusal, readOutputPrefix, type AttemptOutDir } from './output-rules.js';
 
 /** What the master assigned to one attempt: where its outputs must be and which ports it has. */
 export interface AssignedAttempt {
@@ -51,10 +51,10 @@ function sealedValues(v: unknown, out: string[] = []): string[] {
 }
 
 /** A key refusal of file-keys.ts as an output refusal (`output-wrong-recipient`, `output-copied-file-key`, …). */
-function asOutputRefusal(e: unknown, what: string): never {
-  if (e instanceof OutputRefusal) throw e;
-  if (e instanceof BrokerRefusal) throw new OutputRefusal(`output-${e.reason}`, e.message);
-  throw new OutputRefusal('output-not-age', `${what} is not an age file (${e instanceof Error ? e.message : String(e)})`);
+function asReportRefusal(e: unknown, what: string): never {
+  if (e instanceof ReportRefusal) throw e;
+  if (e instanceof BrokerRefusal) throw new ReportRefusal(`output-${e.reason}`, e.message);
+  throw new ReportRefusal('output-not-age', `${what} is not an age file (${e instanceof Error ? e.message : String(e)})`);
 }
 
 /** Each output file's one reported hash; a file reported twice with two hashes, or without one, is refused. */
@@ -64,9 +64,9 @@ function reportedHashes(m: SucceededMsg): Map<string, string> {
   for (const f of files) {
     const sha = f['sha256'];
     const shown = JSON.stringify(f.path.slice(0, 200));
-    if (typeof sha !== 'string' || !SHA256.test(sha)) throw new OutputRefusal('output-no-hash', `output ${shown} has no well-formed ciphertext SHA-256`);
+    if (typeof sha !== 'string' || !SHA256.test(sha)) throw new ReportRefusal('output-no-hash', `output ${shown} has no well-formed ciphertext SHA-256`);
     const had = hashes.get(f.path);
-    if (had !== undefined && had !== sha) throw new OutputRefusal('output-conflicting-hash', `output ${shown} is reported twice with two different hashes`);
+    if (had !== undefined && had !== sha) throw new ReportRefusal('output-conflicting-hash', `output ${shown} is reported twice with two different hashes`);
     hashes.set(f.path, sha);
   }
   return hashes;
@@ -77,24 +77,24 @@ export const MAX_OUTPUT_DEPTH = 64;
 
 /** Refuses outputs that are not a record of port values nested at most MAX_OUTPUT_DEPTH deep (iteratively: no recursion on hostile input). */
 function checkShape(outputs: unknown): void {
-  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) throw new OutputRefusal('output-shape', 'the outputs are not a record of port values');
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) throw new ReportRefusal('output-shape', 'the outputs are not a record of port values');
   const stack: [unknown, number][] = [[outputs, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (depth > MAX_OUTPUT_DEPTH) throw new OutputRefusal('output-shape', `the outputs nest deeper than ${MAX_OUTPUT_DEPTH} levels`);
+    if (depth > MAX_OUTPUT_DEPTH) throw new ReportRefusal('output-shape', `the outputs nest deeper than ${MAX_OUTPUT_DEPTH} levels`);
     for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, depth + 1]);
   }
 }
 
-/** Checks every output of `m` (throws OutputRefusal), then records them all. */
+/** Checks every output of `m` (throws ReportRefusal), then records them all. */
 export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt: AssignedAttempt | undefined): Promise<string[]> {
-  if (!attempt) throw new OutputRefusal('output-unassigned', `${m.id} was not assigned over this channel`);
+  if (!attempt) throw new ReportRefusal('output-unassigned', `${m.id} was not assigned over this channel`);
   checkShape(m.outputs);
-  for (const port of Object.keys(m.outputs)) if (!attempt.ports.has(port)) throw new OutputRefusal('output-undeclared-port', `output port ${JSON.stringify(port.slice(0, 100))} is not one of the step's ports`);
+  for (const port of Object.keys(m.outputs)) if (!attempt.ports.has(port)) throw new ReportRefusal('output-undeclared-port', `output port ${JSON.stringify(port.slice(0, 100))} is not one of the step's ports`);
   const values = sealedValues(m.outputs);
   const count = pathValues(m.outputs).length + values.length;
-  if (count > MAX_OUTPUT_FILES) throw new OutputRefusal('output-too-many', `${count} outputs reported; at most ${MAX_OUTPUT_FILES} per attempt`);
+  if (count > MAX_OUTPUT_FILES) throw new ReportRefusal('output-too-many', `${count} outputs reported; at most ${MAX_OUTPUT_FILES} per attempt`);
   const hashes = reportedHashes(m);
   const vetted: Vetted[] = [];
   const marks: VettedKey[] = [];
@@ -104,17 +104,17 @@ export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt:
     try {
       v = vetOutputKey(broker, what, header, broker.opts.identities);
     } catch (e) {
-      asOutputRefusal(e, what);
+      asReportRefusal(e, what);
     }
-    if (inBatch.has(v.fingerprint)) throw new OutputRefusal('output-copied-file-key', `${what} carries the file key of another output of the same message (a copied header)`);
+    if (inBatch.has(v.fingerprint)) throw new ReportRefusal('output-copied-file-key', `${what} carries the file key of another output of the same message (a copied header)`);
     inBatch.add(v.fingerprint);
     return v;
   };
   try {
     for (const [file, sha256] of hashes) {
-      if (broker.origins.get(file) === 'input') throw new OutputRefusal('output-is-input', `output ${file} is an owner input of the run`);
+      if (broker.origins.get(file) === 'input') throw new ReportRefusal('output-is-input', `output ${file} is an owner input of the run`);
       const header = await headerOf(await readOutputPrefix(attempt.dir, file));
-      if (!header) throw new OutputRefusal('output-not-age', `output ${file} does not start with an age header`);
+      if (!header) throw new ReportRefusal('output-not-age', `output ${file} does not start with an age header`);
       vetted.push({ id: file, sha256, header, key: vet(header, `output ${file}`) });
     }
     values.forEach((age, i) => {
@@ -122,7 +122,7 @@ export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt:
       try {
         header = headerOfSmall(age);
       } catch (e) {
-        asOutputRefusal(e, `sealed value ${i + 1}`);
+        asReportRefusal(e, `sealed value ${i + 1}`);
       }
       marks.push(vet(header, `sealed value ${i + 1}`));
     });

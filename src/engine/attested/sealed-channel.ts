@@ -19,8 +19,9 @@ import type { KeyBroker } from '../broker/broker.js';
 import { assignStep, releaseFileKeys } from '../broker/release.js';
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
 import type { DataSources } from './sources.js';
-import { recordOutputs as recordOutputsOf, type AssignedAttempt } from './record-output.js';
-import { attemptOutDir, OutputRefusal } from './output-rules.js';
+import { recordOutputs, type AssignedAttempt } from './record-output.js';
+import { keepStartedGroup } from './started-check.js';
+import { attemptOutDir, ReportRefusal } from './output-rules.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -30,6 +31,8 @@ export interface SealedChannelOptions {
   /** The ciphertext path of an input file, admitting it (encrypting a plaintext input) on first use. */
   readonly admit: (path: string) => Promise<string>;
   readonly teeOf: (label: string) => TeeRequirement;
+  /** The worker's process as the master started it: a reported process group must descend from it (§16.5). */
+  readonly workerPid?: number;
   /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
   readonly sources?: DataSources;
 }
@@ -87,7 +90,25 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     }
   };
 
-  const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
+  /** A refused report (§16.4): journalled; a forgery also revokes the worker and closes its channel; the attempt fails either way. */
+  const refuse = (id: string, e: unknown): WorkerToMaster => {
+    const r = e instanceof ReportRefusal ? e : new ReportRefusal('output-error', e instanceof Error ? e.message : String(e), false);
+    o.broker.opts.record({ type: 'report-refused', worker: o.slot, step: id, reason: r.reason, message: r.message, forged: r.forged });
+    if (!r.forged) return fail(id, `${id} on worker ${o.slot}: ${r.message}`);
+    o.broker.revoke(o.slot, `forged report of ${id}: ${r.message}`);
+    forged = true;
+    return fail(id, `${id} on worker ${o.slot}: refused a forged report (${r.reason}): ${r.message}; the worker is revoked`);
+  };
+
+  /** The message to deliver for `m` once checked (§16), or null to drop it. */
+  const checked = async (m: WorkerToMaster): Promise<WorkerToMaster | null> => {
+    if (m.type === 'started') {
+      try {
+        return (await keepStartedGroup(m.pgid, o.workerPid)) ? m : null; // §16.5: an unverifiable group is never reaped
+      } catch (e) {
+        return refuse(m.id, e);
+      }
+    }
     if (m.type !== 'succeeded' && m.type !== 'failed' && m.type !== 'cancelled') return m;
     const attempt = attempts.get(m.id);
     attempts.delete(m.id);
@@ -95,18 +116,13 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     // A revoked worker's late result (its assignments were dropped) must not replace a recorded hash (§12.3).
     if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
     try {
-      for (const p of await recordOutputsOf(o.broker, m, attempt)) o.sources?.produced(o.slot, p);
+      for (const p of await recordOutputs(o.broker, m, attempt)) o.sources?.produced(o.slot, p);
       return m;
     } catch (e) {
-      const r = e instanceof OutputRefusal ? e : new OutputRefusal('output-error', e instanceof Error ? e.message : String(e), false);
-      o.broker.opts.record({ type: 'output-refused', worker: o.slot, step: m.id, reason: r.reason, message: r.message, forged: r.forged });
-      if (!r.forged) return fail(m.id, `${m.id} on worker ${o.slot}: ${r.message}`);
-      // §16.4: a forging worker is revoked (no key, no connection, its other attempts re-run elsewhere) and this attempt fails.
-      o.broker.revoke(o.slot, `forged output of ${m.id}: ${r.message}`);
-      forged = true;
-      return fail(m.id, `${m.id} on worker ${o.slot}: refused a forged output (${r.reason}): ${r.message}; the worker is revoked`);
+      return refuse(m.id, e);
     }
   };
+
   inner.onMessage((m) => {
     const x = m as SealedWorkerToMaster;
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
@@ -114,7 +130,8 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
     incoming = incoming.then(async () => {
       if (forged) return; // nothing more is heard from a revoked forger
-      deliver(await recordOutputs(m));
+      const c = await checked(m);
+      if (c) deliver(c);
       if (forged) inner.close();
     });
   });

@@ -221,7 +221,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

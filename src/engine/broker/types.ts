@@ -79,7 +79,7 @@ export type BrokerDecision =
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
   | {
       /** An attempt's reported output broke the output rules (docs/protocol.md §16): nothing of that message was recorded. */
-      readonly type: 'output-refused';
+      readonly type: 'report-refused';
       readonly worker: string;
       /** The attempt (`step[index]#attempt`). */
       readonly step: string;

@@ -5,7 +5,7 @@
  * `succeeded-outputs` feeds the whole vetting of a `succeeded` message's
  * outputs (JSON) against a real output directory holding one honest output
  * and a master that recorded another step's output. Each input must be
- * accepted or refused with an OutputRefusal — never crash, hang or read
+ * accepted or refused with an ReportRefusal — never crash, hang or read
  * outside the directory.
  */
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '../../../src/crypto/index.js';
 import { X25519Identity } from '../../../src/crypto/x25519.js';
-import { attemptOutDir, checkOutputPath, OutputRefusal } from '../../../src/engine/attested/output-rules.js';
+import { attemptOutDir, checkOutputPath, ReportRefusal } from '../../../src/engine/attested/output-rules.js';
 import { recordOutputs, type AssignedAttempt } from '../../../src/engine/attested/record-output.js';
 import type { KeyBroker } from '../../../src/engine/broker/broker.js';
 import type { SucceededMsg } from '../../../src/protocol/execution.js';
@@ -21,7 +21,7 @@ import { collect } from '../../helpers/bytes.js';
 import type { FuzzTarget } from '../target.js';
 
 const OUT_DIR = '/srv/run/steps/count/0';
-const isOwnError = (e: unknown): boolean => e instanceof OutputRefusal;
+const isOwnError = (e: unknown): boolean => e instanceof ReportRefusal;
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 /** A master side for the vetting target, made once: a fresh output directory and broker records per input would only slow the fuzzing. */
