@@ -10,7 +10,7 @@ import { BEGIN, END } from './armor.js';
 import { CorruptFileError } from './errors.js';
 import { unwrapFileKey } from './filekey.js';
 import { startEncryption } from './files.js';
-import { findHeaderEnd, parseHeader } from './format.js';
+import { findHeaderEnd, parseHeader, type Header } from './format.js';
 import { openBatchParts, PAYLOAD_NONCE_SIZE, payloadKey, sealBatchParts } from './stream.js';
 import type { Identity, Recipient } from './types.js';
 
@@ -39,12 +39,21 @@ function dearmor(text: string): Buffer {
   return Buffer.from(body.join(''), 'base64');
 }
 
-/** Decrypts a small age file (armored text or binary bytes) with the first matching identity. */
-export function openSmall(identities: readonly Identity[], file: string | Uint8Array): Buffer {
+function split(file: string | Uint8Array): { bin: Buffer; end: number; header: Header } {
   const bin = typeof file === 'string' ? dearmor(file) : Buffer.from(file);
   const end = findHeaderEnd(bin);
   if (end < 0) throw new CorruptFileError('header', 'the header has no "---" footer line');
-  const header = parseHeader(bin.subarray(0, end));
+  return { bin, end, header: parseHeader(bin.subarray(0, end)) };
+}
+
+/** The header of a small age file (armored text or binary bytes); CorruptFileError if it has none. */
+export function headerOfSmall(file: string | Uint8Array): Header {
+  return split(file).header;
+}
+
+/** Decrypts a small age file (armored text or binary bytes) with the first matching identity. */
+export function openSmall(identities: readonly Identity[], file: string | Uint8Array): Buffer {
+  const { bin, end, header } = split(file);
   const fileKey = unwrapFileKey(header, identities);
   const nonce = bin.subarray(end, end + PAYLOAD_NONCE_SIZE);
   if (nonce.length !== PAYLOAD_NONCE_SIZE) throw new CorruptFileError('header', 'the file ends before the 16-byte payload nonce');

@@ -70,7 +70,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     policy,
     collateral: root.collateral(),
     bundle: { sha256: createHash('sha256').update(sealed).digest(), key: bundleKey },
-    identities: [master.brokerIdentity, runIdentity],
+    identities: { broker: master.brokerIdentity, run: runIdentity },
     record: (d) => decisions.push(d),
     ...(o.handshakeDeadlineMs !== undefined ? { handshakeDeadlineMs: o.handshakeDeadlineMs } : {}),
     ...(o.refusalLogIntervalMs !== undefined ? { refusalLogIntervalMs: o.refusalLogIntervalMs } : {}),

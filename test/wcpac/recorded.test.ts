@@ -55,7 +55,7 @@ describe('§8.1 ciphertexts read once', () => {
       const original = await collect(encrypt([h.runIdentity.recipient()], Buffer.from('the recorded ciphertext')));
       await writeFile(file, original);
       const r = await hashWithHeader(file);
-      recordCiphertext(h.broker, 'mid', r.sha256, r.header);
+      recordCiphertext(h.broker, 'output', 'mid', r.sha256, r.header);
       // The file is swapped for another ciphertext (its own header and key) after it was recorded.
       await writeFile(file, await collect(encrypt([h.runIdentity.recipient()], Buffer.from('a substitute'))));
       assignStep(h.broker, 'local-1', 's#1');
@@ -63,7 +63,7 @@ describe('§8.1 ciphertexts read once', () => {
       assert.equal(k?.sha256, r.sha256, 'the consumer is told the recorded hash, so it refuses the swapped file');
       const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, k!.wrappedKey);
       assert.equal((await collect(decryptWithFileKey(key, original))).toString(), 'the recorded ciphertext', 'the key released is the recorded ciphertext\'s');
-      recordCiphertext(h.broker, 'mid', r.sha256); // e.g. restored from a journal: no header
+      recordCiphertext(h.broker, 'output', 'mid', r.sha256); // e.g. restored from a journal: no header
       await assert.rejects(
         releaseFileKeys(h.broker, 'local-1', { step: 's#1', tee: 'none', inputs: [{ id: 'mid', path: file }], epoch: w.epoch }),
         (e: unknown) => e instanceof BrokerRefusal && e.reason === 'hash-mismatch',

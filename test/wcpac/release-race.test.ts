@@ -29,7 +29,7 @@ describe('§8 file-key release and revocation', () => {
       const file = path.join(h.dir, 'big.age');
       const bytes = await collect(encrypt([h.master.brokerIdentity.recipient()], randomBytes(4 << 20)));
       await writeFile(file, bytes);
-      recordCiphertext(h.broker, 'input:big', createHash('sha256').update(bytes).digest('hex'));
+      recordCiphertext(h.broker, 'input', 'input:big', createHash('sha256').update(bytes).digest('hex'));
       assignStep(h.broker, 'local-1', 's[0]#1');
       const pending = releaseFileKeys(h.broker, 'local-1', { step: 's[0]#1', tee: 'none', inputs: [{ id: 'input:big', path: file }], epoch: worker.epoch });
       setImmediate(() => h.broker.revoke('local-1', 'its connection closed'));

@@ -35,7 +35,7 @@ async function input(h: Harness, name: string, text: string, record = true): Pro
   const bytes = await collect(encrypt([h.master.brokerIdentity.recipient()], Buffer.from(text)));
   await writeFile(file, bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (record) recordCiphertext(h.broker, `input:${name}`, sha256);
+  if (record) recordCiphertext(h.broker, 'input', `input:${name}`, sha256);
   return { id: `input:${name}`, path: file, sha256 };
 }
 
@@ -134,7 +134,7 @@ describe('§8 file-key release', () => {
       const bytes = await collect(encrypt([h.runIdentity.recipient()], Buffer.from('intermediate')));
       const file = path.join(h.dir, 'mid.age');
       await writeFile(file, bytes);
-      recordCiphertext(h.broker, 'split[0]/out', createHash('sha256').update(bytes).digest('hex'));
+      recordCiphertext(h.broker, 'output', 'split[0]/out', createHash('sha256').update(bytes).digest('hex'));
       assignStep(h.broker, 'local-1', 'map[0]#1');
       const [k] = await releaseFileKeys(h.broker, 'local-1', { step: 'map[0]#1', tee: 'none', inputs: [{ id: 'split[0]/out', path: file }], epoch: 1 });
       const expected = unwrapFileKey((await readFileHeader(bufferSource(bytes))).header, [h.runIdentity]);

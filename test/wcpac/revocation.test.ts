@@ -33,7 +33,7 @@ describe('§12.1 revocation of a dead worker', () => {
       const file = path.join(h.dir, 'in.age');
       const bytes = await collect(encrypt([h.master.brokerIdentity.recipient()], Buffer.from('input of s')));
       await writeFile(file, bytes);
-      recordCiphertext(h.broker, 'input:a', createHash('sha256').update(bytes).digest('hex'));
+      recordCiphertext(h.broker, 'input', 'input:a', createHash('sha256').update(bytes).digest('hex'));
       assignStep(h.broker, 'local-1', 's[0]#1');
       const req = { step: 's[0]#1', tee: 'none' as const, inputs: [{ id: 'input:a', path: file }], epoch: worker.epoch };
       assert.equal((await releaseFileKeys(h.broker, 'local-1', req)).length, 1);

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { decrypt, readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { HashMismatchError, openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
-import { recordedOutput } from '../../src/engine/attested/record-output.js';
+import { attemptOutDir, HEADER_PREFIX, ReportRefusal, readOutputPrefix } from '../../src/engine/attested/output-rules.js';
+import { headerOf } from '../../src/engine/broker/recorded.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-sealio-'));
@@ -110,18 +111,17 @@ describe('§10.5 one read per ciphertext', () => {
     }
   });
 
-  test('§10.5 the master records the reported output hash with the header, and hashes in full without a report', async () => {
+  test('§10.5 §16 the master reads only the age header of a reported output inside its output directory, and refuses a missing one without revoking', async () => {
     const dir = tmp();
     try {
       const id = X25519Identity.generate();
       const s = await sealed(dir, id, payload());
-      const reported = await recordedOutput(s.file, s.sha256);
-      assert.equal(reported.sha256, s.sha256);
-      assert.ok(reported.header);
-      assert.deepEqual(unwrapFileKey(reported.header, [id]), s.key);
-      const full = await recordedOutput(s.file, undefined);
-      assert.equal(full.sha256, s.sha256);
-      await assert.rejects(recordedOutput(path.join(dir, 'missing.age'), s.sha256));
+      const prefix = await readOutputPrefix(await attemptOutDir(dir), s.file);
+      assert.ok(prefix.length <= HEADER_PREFIX && prefix.length < s.size, 'a bounded prefix, not the whole file');
+      const header = await headerOf(prefix);
+      assert.ok(header);
+      assert.deepEqual(unwrapFileKey(header, [id]), s.key);
+      await assert.rejects(readOutputPrefix(await attemptOutDir(dir), path.join(dir, 'missing.age')), (e: unknown) => e instanceof ReportRefusal && e.reason === 'output-missing' && !e.forged);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -90,7 +90,7 @@ describe('§6a platform none: keys without evidence', () => {
       const file = path.join(h.dir, 'a.age');
       const bytes = await collect(encrypt([h.master.brokerIdentity.recipient()], Buffer.from('data')));
       await writeFile(file, bytes);
-      recordCiphertext(h.broker, 'input:a', createHash('sha256').update(bytes).digest('hex'));
+      recordCiphertext(h.broker, 'input', 'input:a', createHash('sha256').update(bytes).digest('hex'));
       const w = h.broker.workers.get('local-1') as AttestedWorker;
       assignStep(h.broker, 'local-1', 's[0]#1');
       const keys = await releaseFileKeys(h.broker, 'local-1', { step: 's[0]#1', tee: 'none', inputs: [{ id: 'input:a', path: file }], epoch: w.epoch });

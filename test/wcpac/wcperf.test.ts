@@ -104,8 +104,8 @@ describe('§8.2 file keys unwrapped once per recorded ciphertext', () => {
     try {
       const run = X25519Identity.generate();
       const other = X25519Identity.generate();
-      const ids = [counting(run), counting(other)];
-      const calls = () => ids.reduce((n, i) => n + i.calls, 0);
+      const ids = { run: counting(run), broker: counting(other) };
+      const calls = () => ids.run.calls + ids.broker.calls;
       const f1 = path.join(dir, 'one');
       const f2 = path.join(dir, 'two');
       fs.writeFileSync(f1, 'first');
@@ -116,27 +116,27 @@ describe('§8.2 file keys unwrapped once per recorded ciphertext', () => {
       const h2 = await readHeaderOfFile(f2);
       const broker = {};
 
-      const k1 = fileKeyOf(broker, 'x', s1.sha256, h1, ids);
+      const k1 = fileKeyOf(broker, 'x', s1.sha256, h1, 'output', ids);
       assert.deepEqual(Buffer.from(k1), Buffer.from(unwrapFileKey(h1, [run])));
       const n = calls();
       k1.fill(0); // the caller zeroes its copy; the kept key is unaffected
-      const again = fileKeyOf(broker, 'x', s1.sha256, h1, ids);
+      const again = fileKeyOf(broker, 'x', s1.sha256, h1, 'output', ids);
       assert.equal(calls(), n, 'same id and hash: no unwrap');
       assert.deepEqual(Buffer.from(again), Buffer.from(unwrapFileKey(h1, [run])));
 
       // The id re-recorded with another ciphertext: unwrapped afresh, its own key.
-      const k2 = fileKeyOf(broker, 'x', s2.sha256, h2, ids);
+      const k2 = fileKeyOf(broker, 'x', s2.sha256, h2, 'output', ids);
       assert.ok(calls() > n);
       assert.deepEqual(Buffer.from(k2), Buffer.from(unwrapFileKey(h2, [run])));
       assert.notDeepEqual(Buffer.from(k2), Buffer.from(again));
 
       // Another broker keeps its own; a closed broker has none.
       const m = calls();
-      fileKeyOf({}, 'x', s2.sha256, h2, ids);
+      fileKeyOf({}, 'x', s2.sha256, h2, 'output', ids);
       assert.ok(calls() > m);
       forgetFileKeys(broker);
       const q = calls();
-      fileKeyOf(broker, 'x', s2.sha256, h2, ids);
+      fileKeyOf(broker, 'x', s2.sha256, h2, 'output', ids);
       assert.ok(calls() > q, 'after forgetFileKeys the key is unwrapped again');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

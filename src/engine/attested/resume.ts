@@ -32,8 +32,10 @@ import type { BrokerDecision } from '../broker/types.js';
 import type { RunDir } from '../run-dir.js';
 import type { PriorSuccess } from '../scheduler.js';
 import { RUN_SECRETS_FILE, runSecretsIds } from './run-secrets.js';
-import { sha256Of } from './sealed-channel.js';
-import { existingSession } from './session.js';
+import { existingSession, type AttestedSession } from './session.js';
+import { hashWithHeader } from '../broker/recorded.js';
+import { fileKeyOf } from '../broker/file-keys.js';
+import type { Header } from '../../crypto/filekey.js';
 
 export interface EncryptedRun {
   /** The key of the run's resume hashes. */
@@ -68,12 +70,24 @@ function filesOf(v: unknown, out: { path: string; sha256: string | undefined }[]
   return out;
 }
 
-async function intactHash(file: { path: string; sha256: string | undefined }): Promise<string | null> {
+async function intactHash(file: { path: string; sha256: string | undefined }): Promise<{ sha256: string; header: Header | null } | null> {
   if (file.sha256 === undefined) return null;
   try {
-    return (await sha256Of(file.path)) === file.sha256.toLowerCase() ? file.sha256.toLowerCase() : null;
+    const r = await hashWithHeader(file.path); // the header too: its key is checked and kept now, so no new output can copy it (§16.3)
+    return r.sha256 === file.sha256.toLowerCase() ? r : null;
   } catch {
     return null;
+  }
+}
+
+/** Whether a restored intermediate's key unwraps with the run identity (kept, and seen, from now on). */
+function runKeyKept(session: AttestedSession, id: string, r: { sha256: string; header: Header | null }): boolean {
+  if (r.header === null) return false;
+  try {
+    fileKeyOf(session.broker, id, r.sha256, r.header, 'output', session.broker.opts.identities).fill(0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -115,11 +129,11 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
     }
     const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
     const hashes = await Promise.all(files.map(intactHash));
-    if (hashes.some((h) => h === null)) {
+    if (hashes.some((h, i) => h === null || !runKeyKept(session, (files[i] as { path: string }).path, h))) {
       damaged.push(key);
       continue;
     }
-    files.forEach((f, i) => recordCiphertext(session.broker, f.path, hashes[i] as string));
+    files.forEach((f, i) => recordCiphertext(session.broker, 'output', f.path, hashes[i]!.sha256, hashes[i]!.header));
     restored += files.length;
     prior.set(key, p);
   }

@@ -4,23 +4,24 @@
  * input files (a plaintext owner input is encrypted to the broker recipient
  * first; an age file's ciphertext hash is recorded), releases their file
  * keys to this worker (§8) and sends the sealed assignment. On `succeeded`
- * it hashes each output ciphertext itself and records it, so the next
- * consumer's check is against what the master saw when it was produced.
- * Messages keep their order; a refusal becomes the attempt's failure.
+ * it checks every reported output against the output rules (§16: inside the
+ * attempt's own output directory, a new key only the run identity unwraps)
+ * before it records any, so the next consumer's check is against what the
+ * master saw when it was produced. Messages keep their order; a refusal
+ * becomes the attempt's failure, and a forgery also revokes the worker.
  */
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { Channel } from '../../protocol/channel.js';
 import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import type { SealedFile } from '../../protocol/sealed.js';
 import { mapPathValues, sealablePaths } from '../../protocol/sealed-values.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { KeyBroker } from '../broker/broker.js';
-import { assignStep, recordCiphertext, releaseFileKeys } from '../broker/release.js';
+import { assignStep, releaseFileKeys } from '../broker/release.js';
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
 import type { DataSources } from './sources.js';
-import type { Header } from '../../crypto/filekey.js';
-import { recordedOutput } from './record-output.js';
+import { recordOutputs, type AssignedAttempt } from './record-output.js';
+import { keepStartedGroup } from './started-check.js';
+import { attemptOutDir, ReportRefusal } from './output-rules.js';
 
 export interface SealedChannelOptions {
   readonly broker: KeyBroker;
@@ -30,18 +31,13 @@ export interface SealedChannelOptions {
   /** The ciphertext path of an input file, admitting it (encrypting a plaintext input) on first use. */
   readonly admit: (path: string) => Promise<string>;
   readonly teeOf: (label: string) => TeeRequirement;
+  /** The worker's process as the master started it: a reported process group must descend from it (§16.5). */
+  readonly workerPid?: number;
   /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
   readonly sources?: DataSources;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
-
-/** Streams the file through SHA-256 (never blocks the master's event loop on a large file). */
-export async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
-  return h.digest('hex');
-}
 
 export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): WorkerChannel {
   const handlers: ((m: WorkerToMaster) => void)[] = [];
@@ -51,9 +47,15 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
   let outgoing: Promise<void> = Promise.resolve();
   let incoming: Promise<void> = Promise.resolve();
 
+  /** Attempts assigned over this channel: where their outputs must be (§16). */
+  const attempts = new Map<string, AssignedAttempt>();
+  /** Set when the worker forged an output (§16.4): it is revoked and its channel closes. */
+  let forged = false;
+
   const fail = (id: string, message: string): WorkerToMaster => ({ type: 'failed', id, exitStatus: null, signal: null, message, stderrTail: '', durationMs: 0 });
 
   const sealAssign = async (msg: AssignMsg): Promise<void> => {
+    if (forged) return; // its channel is closing: the pool re-runs what it was sent elsewhere (§12.2), not as a failure
     const worker = o.broker.workers.get(o.slot);
     if (!worker) return deliver(fail(msg.id, `worker ${o.slot} is not attested`));
     try {
@@ -68,6 +70,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         admitted.set(exec.bundle, sealedBundle);
         exec = { ...exec, bundle: sealedBundle };
       }
+      const dir = await attemptOutDir(msg.outDir); // before the worker can touch it (§16.1)
       assignStep(o.broker, o.slot, msg.id);
       const keys = await releaseFileKeys(o.broker, o.slot, {
         step: msg.id,
@@ -80,30 +83,44 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         const source = o.sources?.sourceFor(k.id, o.slot);
         files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64'), ...(source ? { source } : {}) };
       }
+      attempts.set(msg.id, { dir, ports: new Set(msg.outputs.map((p) => p.id)) });
       inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
     }
   };
 
-  const recordOutputs = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
+  /** A refused report (§16.4): journalled; a forgery also revokes the worker and closes its channel; the attempt fails either way. */
+  const refuse = (id: string, e: unknown): WorkerToMaster => {
+    const r = e instanceof ReportRefusal ? e : new ReportRefusal('output-error', e instanceof Error ? e.message : String(e), false);
+    o.broker.opts.record({ type: 'report-refused', worker: o.slot, step: id, reason: r.reason, message: r.message, forged: r.forged });
+    if (!r.forged) return fail(id, `${id} on worker ${o.slot}: ${r.message}`);
+    o.broker.revoke(o.slot, `forged report of ${id}: ${r.message}`);
+    forged = true;
+    return fail(id, `${id} on worker ${o.slot}: refused a forged report (${r.reason}): ${r.message}; the worker is revoked`);
+  };
+
+  /** The message to deliver for `m` once checked (§16), or null to drop it. */
+  const checked = async (m: WorkerToMaster): Promise<WorkerToMaster | null> => {
+    if (m.type === 'started') {
+      try {
+        return (await keepStartedGroup(m.pgid, o.workerPid)) ? m : null; // §16.5: an unverifiable group is never reaped
+      } catch (e) {
+        return refuse(m.id, e);
+      }
+    }
+    if (m.type !== 'succeeded' && m.type !== 'failed' && m.type !== 'cancelled') return m;
+    const attempt = attempts.get(m.id);
+    attempts.delete(m.id);
     if (m.type !== 'succeeded') return m;
     // A revoked worker's late result (its assignments were dropped) must not replace a recorded hash (§12.3).
     if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
-    for (const p of new Set(sealablePaths(m.outputs))) {
-      let actual: string;
-      let header: Header | null;
-      const claimed = findSha(m.outputs, p);
-      try {
-        ({ sha256: actual, header } = await recordedOutput(p, claimed)); // the reported hash + header only; releases reuse it (§8.1, §10.5)
-      } catch {
-        return fail(m.id, `output ${p} is missing on the master`);
-      }
-      if (claimed !== undefined && claimed !== actual) return fail(m.id, `output ${p}: the ciphertext's SHA-256 is not the one the worker reported`);
-      recordCiphertext(o.broker, p, actual, header);
-      o.sources?.produced(o.slot, p);
+    try {
+      for (const p of await recordOutputs(o.broker, m, attempt)) o.sources?.produced(o.slot, p);
+      return m;
+    } catch (e) {
+      return refuse(m.id, e);
     }
-    return m;
   };
 
   inner.onMessage((m) => {
@@ -111,7 +128,12 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
     if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
     if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
-    incoming = incoming.then(async () => deliver(await recordOutputs(m)));
+    incoming = incoming.then(async () => {
+      if (forged) return; // nothing more is heard from a revoked forger
+      const c = await checked(m);
+      if (c) deliver(c);
+      if (forged) inner.close();
+    });
   });
   inner.onClose(() => o.sources?.leave(o.slot));
 
@@ -129,13 +151,4 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       inner.close();
     },
   };
-}
-
-function findSha(v: unknown, p: string): string | undefined {
-  let found: string | undefined;
-  mapPathValues(v, (f) => {
-    if (f.path === p && typeof f['sha256'] === 'string') found = f['sha256'] as string;
-    return f;
-  });
-  return found;
 }

@@ -25,7 +25,9 @@ import { KeyBroker } from '../broker/broker.js';
 import { ExecServer } from '../broker/exec-server.js';
 import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle.js';
 import { recordCiphertext } from '../broker/release.js';
-import type { BrokerDecision } from '../broker/types.js';
+import { BrokerRefusal, type BrokerDecision } from '../broker/types.js';
+import { fileKeyOf } from '../broker/file-keys.js';
+import type { Header } from '../../crypto/filekey.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../../tee/none/index.js';
@@ -122,10 +124,10 @@ export class AttestedSession {
       policy: definePolicy({ allowSimulated: true, sim: { measurements: [referenceSimMeasurement(master.pin)] } }),
       collateral: root.collateral(),
       bundle,
-      identities: [runIdentity, master.brokerIdentity], // most releases are of intermediates, encrypted to the run recipient first (§8.2)
+      identities: { broker: master.brokerIdentity, run: runIdentity }, // each for its own files only (§16.3)
       record,
     });
-    registerRunIdentities(runId, [runIdentity, master.brokerIdentity]); // reveals sealed values (§10.2)
+    registerRunIdentities(runId, [runIdentity]); // reveals sealed values (§10.2): only workers make them, so never with the broker identity (§16.3)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
     return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
@@ -147,7 +149,7 @@ export class AttestedSession {
   async #admit(file: string): Promise<string> {
     if (fs.statSync(file).isDirectory()) {
       const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
-      recordCiphertext(this.broker, d.path, d.sha256);
+      recordCiphertext(this.broker, 'input', d.path, d.sha256);
       return d.path;
     }
     const fd = fs.openSync(file, 'r');
@@ -156,14 +158,27 @@ export class AttestedSession {
     fs.closeSync(fd);
     if (head.equals(AGE_MAGIC)) {
       const r = await recordAgeInput(file);
-      recordCiphertext(this.broker, file, r.sha256, r.header);
+      this.#unwrapAtAdmission(file, r.sha256, r.header);
+      recordCiphertext(this.broker, 'input', file, r.sha256, r.header);
       return file;
     }
     const sealed = path.join(fs.mkdtempSync(path.join(this.dir, 'input-')), `${path.basename(file)}.age`);
     const r = await sealPlainInput(file, sealed, [this.brokerRecipient], this.secrets.hashKey); // read once, hashed as written (§8.1, §10.6)
-    recordCiphertext(this.broker, sealed, r.sha256, r.header);
+    this.#unwrapAtAdmission(sealed, r.sha256, r.header);
+    recordCiphertext(this.broker, 'input', sealed, r.sha256, r.header);
     if (r.keyed !== undefined) this.#keyed.set(file, r.keyed);
     return sealed;
+  }
+
+  /** An owner input's file key is unwrapped with the broker identity here, at admission, and kept (§8.2, §16.3); a file not encrypted to the broker is refused now. */
+  #unwrapAtAdmission(file: string, sha256: string, header: Header | null): void {
+    if (!header) return; // unwrapped at its first release, with the broker identity all the same
+    try {
+      fileKeyOf(this.broker, file, sha256, header, 'input', this.broker.opts.identities).fill(0);
+    } catch (e) {
+      if (!(e instanceof BrokerRefusal)) throw e;
+      throw new Error(`input ${file}: ${e.message}; encrypt it with \`sealflow encrypt\` to this master's broker recipient, or give it as plaintext`);
+    }
   }
 
   /** §10.6: the resume hash of plaintext input `file` from its admission pass (awaiting it), or undefined (not admitted as plaintext, or failed). */
@@ -206,7 +221,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         const wipe = (dirs: readonly string[]) => {
           for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });

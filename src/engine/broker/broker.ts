@@ -14,7 +14,6 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { AttestationPolicy } from '../../attestation/policy.js';
 import type { Claims, Collateral } from '../../attestation/verifier.js';
-import type { Identity } from '../../crypto/types.js';
 import { masterSign } from '../../crypto/master-key.js';
 import type { RunCa } from '../../crypto/run-ca.js';
 import { streamChannel } from '../../protocol/channel.js';
@@ -27,7 +26,7 @@ import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
 import { StrangerRefusals } from './stranger-refusals.js';
-import { forgetFileKeys } from './file-keys.js';
+import { forgetFileKeys, type BrokerIdentities, type FileOrigin } from './file-keys.js';
 import { judge } from './judge.js';
 import { BrokerRefusal, type AttestedWorker, type ClaimsSummary, type DecisionSink, type ExpectedSlot } from './types.js';
 
@@ -40,8 +39,8 @@ export interface BrokerOptions {
   readonly collateral: Collateral;
   /** The encrypted executor bundle's SHA-256 and its 32-byte key. */
   readonly bundle: { readonly sha256: Uint8Array; readonly key: Uint8Array };
-  /** Identities that unwrap file keys: the broker identity (inputs), the run identity (intermediates). */
-  readonly identities: readonly Identity[];
+  /** Identities that unwrap file keys, each for its own files only (§16.3): the broker identity (owner inputs), the run identity (intermediates). */
+  readonly identities: BrokerIdentities;
   readonly record: DecisionSink;
   readonly challengeTtlMs?: number;
   /**
@@ -66,6 +65,8 @@ export class KeyBroker {
   readonly workers = new Map<string, AttestedWorker>();
   /** File id -> recorded ciphertext SHA-256 (hex). */
   readonly hashes = new Map<string, string>();
+  /** File id -> where the master says it came from; decides the one identity that unwraps it (§16.3). */
+  readonly origins = new Map<string, FileOrigin>();
   /** Worker slot -> step attempts assigned to it. */
   readonly assignments = new Map<string, Set<string>>();
   epoch = 1;
@@ -262,7 +263,7 @@ export class KeyBroker {
   /** A worker declared dead: its certificate is revoked and its epoch closed; it gets no more keys. */
   revoke(slot: string, reason: string): void {
     const w = this.workers.get(slot);
-    if (!w) return;
+    if (!w || !w.alive) return; // once: a forger revoked by its sealed channel is then lost by the pool (§16.4)
     w.alive = false;
     this.opts.runCa.revoke(w.clientCertDer);
     this.assignments.delete(slot);

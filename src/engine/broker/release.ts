@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { readFileHeader, type Header } from '../../crypto/filekey.js';
-import { fileKeyOf } from './file-keys.js';
+import { fileKeyOf, type FileOrigin } from './file-keys.js';
 import { recordedHeader, rememberHeader } from './recorded.js';
 import { fileSource } from '../../crypto/io.js';
 import type { TeeRequirement } from '../../workflow/model.js';
@@ -44,9 +44,12 @@ export interface ReleasedKey {
  * Records a ciphertext's SHA-256 when it is produced (or when an input is
  * admitted) and, if given, the age header parsed from the bytes that were
  * hashed: releases then use it without re-reading the file (§8.1, recorded.ts).
+ * `origin` (owner input or worker output) decides which identity may ever
+ * unwrap its key (§16.3).
  */
-export function recordCiphertext(broker: KeyBroker, id: string, sha256: string, header?: Header | null): void {
+export function recordCiphertext(broker: KeyBroker, origin: FileOrigin, id: string, sha256: string, header?: Header | null): void {
   broker.hashes.set(id, sha256.toLowerCase());
+  broker.origins.set(id, origin);
   rememberHeader(broker, id, sha256, header);
 }
 
@@ -100,11 +103,12 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
     const out: ReleasedKey[] = [];
     for (const input of req.inputs) {
       const recorded = broker.hashes.get(input.id);
-      if (recorded === undefined) throw new BrokerRefusal('hash-unrecorded', `no ciphertext hash is recorded for ${input.id}`);
+      const origin = broker.origins.get(input.id);
+      if (recorded === undefined || origin === undefined) throw new BrokerRefusal('hash-unrecorded', `no ciphertext hash is recorded for ${input.id}`);
       const known = recordedHeader(broker, input.id, recorded);
       const { sha256, header } = known ? { sha256: recorded, header: known } : await hashAndHeader(input.path);
       if (sha256 !== recorded) throw new BrokerRefusal('hash-mismatch', `${input.id}: the ciphertext's SHA-256 ${sha256} is not the recorded ${recorded}`);
-      const fileKey = fileKeyOf(broker, input.id, sha256, header, broker.opts.identities); // unwrapped once per recorded ciphertext (§8.2)
+      const fileKey = fileKeyOf(broker, input.id, sha256, header, origin, broker.opts.identities); // once per recorded ciphertext, by its origin's identity only (§8.2, §16.3)
       out.push({ id: input.id, sha256, wrappedKey: wrapKey(worker.x25519, LABEL_FILE_KEY, fileKey) });
       fileKey.fill(0);
     }

@@ -77,6 +77,18 @@ export type BrokerDecision =
       readonly unattested?: string;
     }
   | { readonly type: 'worker-revoked'; readonly worker: string; readonly epoch: number; readonly reason: string }
+  | {
+      /** An attempt's reported output broke the output rules (docs/protocol.md §16): nothing of that message was recorded. */
+      readonly type: 'report-refused';
+      readonly worker: string;
+      /** The attempt (`step[index]#attempt`). */
+      readonly step: string;
+      /** Stable: `output-outside`, `output-symlink`, `output-copied-file-key`, … */
+      readonly reason: string;
+      readonly message: string;
+      /** True: a forgery, and the worker was revoked; false: e.g. the file vanished (the host, not necessarily the worker). */
+      readonly forged: boolean;
+    }
   | ({
       /** How a worker obtained an input ciphertext that another worker produced (§15): its own `transfer` report. */
       readonly type: 'data-transfer';

@@ -1,0 +1,54 @@
+/**
+ * A worker's `started` report (docs/protocol.md §1.3, §16.5): the process
+ * group its command leads, which the master SIGKILLs if the worker dies
+ * (`reapGroups`). A compromised worker could name the master's own group,
+ * or any group of the user's, and have the master kill it. So the master
+ * keeps a reported group only when it is what the worker says: an integer
+ * ≥ 2, not the master's own group, and — where /proc shows it — a group
+ * whose leader is alive, leads that group, and descends from the worker's
+ * process. A group that cannot be shown (its leader already exited) is not
+ * kept: nothing of it is ever killed.
+ */
+import { readFile } from 'node:fs/promises';
+import { ReportRefusal } from './output-rules.js';
+
+/** pid, parent pid and process group of a live process from /proc, or null (gone, or no /proc). */
+async function procStat(pid: number): Promise<{ ppid: number; pgrp: number } | null> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parentheses: split after the last ')'.
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), pgrp: Number(f[2]) };
+  } catch {
+    return null;
+  }
+}
+
+let masterGroup: Promise<number> | undefined;
+const ownGroup = (): Promise<number> => (masterGroup ??= procStat(process.pid).then((s) => s?.pgrp ?? process.pid));
+
+/** At most this many parents are followed from the group's leader up to the worker. */
+const MAX_DEPTH = 32;
+
+/**
+ * Whether to keep the reported `pgid` for reaping (true), or to drop it
+ * unverified (false: its leader is gone, or the worker's pid is unknown on a
+ * system without /proc). Throws ReportRefusal for a forgery.
+ */
+export async function keepStartedGroup(pgid: unknown, workerPid: number | undefined): Promise<boolean> {
+  if (typeof pgid !== 'number' || !Number.isSafeInteger(pgid) || pgid < 2) throw new ReportRefusal('started-bad-group', `the reported process group ${JSON.stringify(pgid)} is not a process group id`);
+  if (pgid === process.pid || pgid === (await ownGroup())) throw new ReportRefusal('started-foreign-group', `the reported process group ${pgid} is the master's own`);
+  const leader = await procStat(pgid);
+  if (leader === null) return false;
+  if (leader.pgrp !== pgid) throw new ReportRefusal('started-foreign-group', `process ${pgid} does not lead process group ${pgid}`);
+  if (workerPid === undefined) return true;
+  let p = leader.ppid;
+  for (let i = 0; i < MAX_DEPTH && p > 1; i++) {
+    if (p === workerPid) return true;
+    const s = await procStat(p);
+    if (s === null) return false; // an ancestor exited mid-walk: not shown, not kept
+    p = s.ppid;
+  }
+  if ((await procStat(workerPid)) === null) return false; // the worker is gone: its children were re-parented
+  throw new ReportRefusal('started-foreign-group', `process group ${pgid} was not started by the worker (process ${workerPid})`);
+}
