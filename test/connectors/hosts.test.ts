@@ -1,0 +1,99 @@
+/**
+ * Smoke test of the namespace SSH hosts the ssh connector's tests stand on
+ * (test/helpers/hosts.ts): two hosts, each its own sshd and address; the
+ * master's state directory invisible on them; host↔host routing; nothing
+ * left behind.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startHosts, hostsMissing, type Hosts } from '../helpers/hosts.js';
+import { forwardHeldByOthers, netnsExists, pidsWithCmdline, readForward } from '../helpers/netns.js';
+
+const skip = hostsMissing();
+
+describe('namespace ssh hosts', { skip }, () => {
+  let hosts: Hosts;
+  let home: string;
+  let forwardBefore: string;
+  let stopped = false;
+
+  before(async () => {
+    forwardBefore = readForward();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-master-home-'));
+    fs.writeFileSync(path.join(home, 'broker.key'), 'MASTER-SECRET-CANARY\n');
+    hosts = await startHosts(2, { hide: [home] });
+  });
+
+  after(async () => {
+    if (!stopped) await hosts?.stopAll();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('each host answers over ssh with its own hostname and address', async () => {
+    assert.equal(hosts.hosts.length, 2);
+    assert.notEqual(hosts.hosts[0]!.address, hosts.hosts[1]!.address);
+    for (const h of hosts.hosts) {
+      const out = await h.exec('hostname; hostname -I; ip -o -4 addr show');
+      const [name, addrs] = out.split('\n');
+      assert.equal(name, h.name);
+      assert.deepEqual(addrs!.trim().split(/\s+/), [h.address], out);
+      assert.match(out, new RegExp(`inet ${h.address.replace(/\./g, '\\.')}/32`));
+    }
+  });
+
+  test("the master's state directory is hidden on the hosts (a file written there is absent)", async () => {
+    assert.ok(fs.existsSync(path.join(home, 'broker.key')));
+    for (const h of hosts.hosts) {
+      const out = await h.exec(
+        `test -e ${home}/broker.key && echo PRESENT || echo absent; ls -A ${home} | wc -l; grep -rs MASTER-SECRET-CANARY ${home} || true; findmnt -n -o FSTYPE ${home}`,
+      );
+      assert.deepEqual(out.trim().split('\n'), ['absent', '0', 'tmpfs'], out);
+    }
+    // A file written after the hosts started is not visible either (not a copy: a different mount).
+    fs.writeFileSync(path.join(home, 'later'), 'x');
+    assert.equal((await hosts.hosts[0]!.exec(`test -e ${home}/later && echo PRESENT || echo absent`)).trim(), 'absent');
+  });
+
+  test('the hosts reach each other (routed veths, for worker↔worker transfers) and the root namespace', async () => {
+    const [a, b] = hosts.hosts;
+    // A → B's sshd port, through the root namespace: B's banner comes back.
+    const banner = await a!.exec(`timeout 5 bash -c 'exec 3<>/dev/tcp/${b!.address}/${b!.port}; head -c 7 <&3'`);
+    assert.equal(banner, 'SSH-2.0');
+    // A → a server of the test (the "master") listening on the gateway address in the root namespace.
+    const server = net.createServer((s) => s.end('master-hello'));
+    await new Promise<void>((r) => server.listen(0, hosts.gateway, r));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const got = await b!.exec(`timeout 5 bash -c 'exec 3<>/dev/tcp/${hosts.gateway}/${port}; cat <&3'`);
+      assert.equal(got, 'master-hello');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a host can be cut off the network and brought back', async () => {
+    const h = hosts.hosts[1]!;
+    h.linkDown();
+    await assert.rejects(h.exec('true', 8_000));
+    h.linkUp();
+    assert.equal((await h.exec('echo back')).trim(), 'back');
+  });
+
+  test('stopAll leaves no namespace, no sshd, no link, and ip_forward as it was', async () => {
+    const names = hosts.hosts.map((h) => h.name);
+    const pids = hosts.hosts.map((h) => h.pid);
+    const dir = hosts.dir;
+    stopped = true;
+    await hosts.stopAll();
+    for (const n of names) assert.equal(netnsExists(n), false, `namespace ${n} left`);
+    for (const p of pids) assert.equal(fs.existsSync(`/proc/${p}`), false, `sshd ${p} left`);
+    assert.deepEqual(pidsWithCmdline(dir), [], 'a process using the hosts dir survived');
+    assert.equal(fs.existsSync(dir), false);
+    // Another test process using namespaces at the same time keeps ip_forward on until it is done.
+    if (!forwardHeldByOthers()) assert.equal(readForward(), forwardBefore);
+  });
+});
