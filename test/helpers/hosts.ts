@@ -27,6 +27,7 @@ import {
   run,
   setLink,
   sweepStale,
+  waitExit,
   which,
 } from './netns.js';
 import { alive, sleep } from './wait.js';
@@ -217,6 +218,7 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
         stopped.add(name);
         await killAndWait([pid, ...netnsPids(name)], 'SIGTERM');
         destroyNamespace(name);
+        await waitExit([child]);
       };
       hosts.push({
         name,

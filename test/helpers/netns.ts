@@ -9,7 +9,7 @@
  * Everything here needs root. Synchronous on purpose: cleanup must also work
  * from a process 'exit' handler.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { alive, sleep } from './wait.js';
@@ -282,6 +282,12 @@ export async function killAndWait(pids: readonly number[], sig: NodeJS.Signals =
     }
     await sleep(20);
   }
+}
+
+/** Waits (bounded) until node has seen each child exit, i.e. reaped it: no zombie of ours remains. */
+export async function waitExit(children: readonly ChildProcess[], ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < end) await sleep(20);
 }
 
 export function isZombie(pid: number): boolean {
