@@ -6,14 +6,25 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHosts, hostsMissing, type Hosts } from '../helpers/hosts.js';
-import { forwardHeldByOthers, netnsExists, pidsWithCmdline, readForward } from '../helpers/netns.js';
+import { forwardHeldByOthers, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward } from '../helpers/netns.js';
 
 const skip = hostsMissing();
+
+/** Whether a TCP connection to addr:port opens within 1.5 s. */
+function tcpReachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 1_500 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(false));
+  });
+}
 
 describe('namespace ssh hosts', { skip }, () => {
   let hosts: Hosts;
@@ -78,9 +89,20 @@ describe('namespace ssh hosts', { skip }, () => {
   test('a host can be cut off the network and brought back', async () => {
     const h = hosts.hosts[1]!;
     h.linkDown();
-    await assert.rejects(h.exec('true', 8_000));
+    assert.equal(await tcpReachable(h.address, h.port), false, 'reachable with its link down');
     h.linkUp();
     assert.equal((await h.exec('echo back')).trim(), 'back');
+  });
+
+  test('a host can be taken away entirely (every process in it killed)', async () => {
+    const h = hosts.hosts[1]!;
+    await h.kill();
+    assert.equal(fs.existsSync(`/proc/${h.pid}`) && !isZombie(h.pid), false, 'sshd survived kill()');
+    assert.deepEqual(netnsPids(h.name), []);
+    h.linkUp();
+    await assert.rejects(h.exec('true', 8_000), /refused|closed|reset/i);
+    // The other host is untouched.
+    assert.equal((await hosts.hosts[0]!.exec('echo alive')).trim(), 'alive');
   });
 
   test('stopAll leaves no namespace, no sshd, no link, and ip_forward as it was', async () => {
@@ -90,6 +112,9 @@ describe('namespace ssh hosts', { skip }, () => {
     stopped = true;
     await hosts.stopAll();
     for (const n of names) assert.equal(netnsExists(n), false, `namespace ${n} left`);
+    const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+    for (const n of names) assert.ok(!links.includes(`: ${n}@`) && !links.includes(`: ${n}:`), `link ${n} left`);
+    assert.ok(!execFileSync('ip', ['route', 'show'], { encoding: 'utf8' }).includes(`${hosts.subnet}.`), 'routes of the subnet left');
     for (const p of pids) assert.equal(fs.existsSync(`/proc/${p}`), false, `sshd ${p} left`);
     assert.deepEqual(pidsWithCmdline(dir), [], 'a process using the hosts dir survived');
     assert.equal(fs.existsSync(dir), false);

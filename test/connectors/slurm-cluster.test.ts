@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import { forwardHeldByOthers, netnsExists, pidsWithCmdline, readForward } from '../helpers/netns.js';
@@ -28,14 +29,18 @@ describe('two-node slurm cluster', { skip }, () => {
   let cluster: SlurmCluster;
   let forwardBefore: string;
   let stopped = false;
+  let home: string;
 
   before(async () => {
     forwardBefore = readForward();
-    cluster = await startSlurm();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-master-home-'));
+    fs.writeFileSync(path.join(home, 'broker.key'), 'MASTER-SECRET-CANARY\n');
+    cluster = await startSlurm({ hide: [home] });
   });
 
   after(async () => {
     if (!stopped) await cluster?.stop();
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   test('both nodes are idle in the partition, each in its own namespace', async () => {
@@ -45,7 +50,7 @@ describe('two-node slurm cluster', { skip }, () => {
     for (const n of cluster.nodes) assert.ok(netnsExists(n.netns));
   });
 
-  test("sbatch --export=NONE runs a job on each node (-w), in the node's namespace", async () => {
+  test("sbatch --export=NONE runs a job on each node (-w), in the node's namespace, not seeing the master's state directory", async () => {
     const jobs = path.join(cluster.dir, 'jobs');
     const ids = await Promise.all(
       cluster.nodes.map(async (n) => {
@@ -53,7 +58,7 @@ describe('two-node slurm cluster', { skip }, () => {
         const out = await cluster.cmd('sbatch', [
           '--parsable', '--export=NONE', '-p', cluster.partition, '-w', n.name, '-J', 'sealflow-smoke',
           '-o', path.join(jobs, `${n.name}.out`), '--chdir', jobs,
-          '--wrap', `hostname; hostname -I; echo ok > ${marker}`,
+          '--wrap', `hostname; hostname -I; test -e ${home}/broker.key && echo PRESENT || echo hidden; echo ok > ${marker}`,
         ]);
         return { node: n, id: out.trim().split(';')[0]!, marker };
       }),
@@ -64,11 +69,12 @@ describe('two-node slurm cluster', { skip }, () => {
       const out = await poll(`job ${id} output`, () => {
         const f = path.join(jobs, `${node.name}.out`);
         const s = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-        return s.split('\n').length >= 3 ? s : undefined;
+        return s.split('\n').length >= 4 ? s : undefined;
       });
-      const [hostname, addrs] = out.split('\n');
+      const [hostname, addrs, secret] = out.split('\n');
       assert.equal(hostname, node.name);
       assert.deepEqual(addrs!.trim().split(/\s+/), [node.address]);
+      assert.equal(secret, 'hidden', "the master's state directory is visible to the job");
     }
   });
 

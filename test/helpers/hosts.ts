@@ -21,9 +21,10 @@ import {
   killAndWait,
   netnsPids,
   newPrefix,
-  newSubnet,
+  claimSubnet,
   onExit,
   releaseForward,
+  releaseSubnet,
   run,
   setLink,
   sweepStale,
@@ -127,23 +128,20 @@ function execAsync(argv: readonly string[], timeoutMs: number): Promise<string> 
 
 /** Starts n namespace hosts with their own sshd; resolves once each accepts `ssh … true`. */
 export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Hosts> {
-  sweepStale();
-  const prefix = newPrefix();
-  const subnet = newSubnet();
-  const gateway = `${subnet}.1`;
-  const port = opts.port ?? 22;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-hosts-`));
   const hide = (opts.hide ?? []).map((d) => path.resolve(d));
   for (const h of hide) {
-    if (dir === h || dir.startsWith(h + path.sep)) throw new Error(`startHosts: the hosts' own directory ${dir} is inside hidden ${h}`);
+    const tmp = os.tmpdir();
+    if (tmp === h || tmp.startsWith(h + path.sep)) throw new Error(`startHosts: the hosts' own directory (under ${tmp}) would be inside hidden ${h}`);
     if (!fs.statSync(h).isDirectory()) throw new Error(`startHosts: hide ${h} is not a directory`);
   }
+  sweepStale();
+  const prefix = newPrefix();
+  const port = opts.port ?? 22;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-hosts-`));
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const sshd = which('sshd');
 
   const identityFile = path.join(dir, 'id_ed25519');
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${prefix}-client`, '-f', identityFile]);
-  fs.copyFileSync(`${identityFile}.pub`, path.join(dir, 'authorized_keys'));
   const knownHostsFile = path.join(dir, 'known_hosts');
 
   const names: string[] = [];
@@ -154,14 +152,19 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
   const cleanupSync = () => {
     for (const ns of names) destroyNamespace(ns);
     if (forward) releaseForward(prefix);
+    releaseSubnet(prefix);
     forward = false;
     if (!removed) fs.rmSync(dir, { recursive: true, force: true });
     removed = true;
   };
   const unhook = onExit(cleanupSync);
+  const subnet = claimSubnet(prefix);
+  const gateway = `${subnet}.1`;
 
   const hosts: Host[] = [];
   try {
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${prefix}-client`, '-f', identityFile]);
+    fs.copyFileSync(`${identityFile}.pub`, path.join(dir, 'authorized_keys'));
     acquireForward(prefix);
     forward = true;
     const lines: string[] = [];

@@ -11,6 +11,7 @@
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { alive, sleep } from './wait.js';
 
@@ -105,25 +106,53 @@ export function newPrefix(): string {
 function takenSubnets(): Set<string> {
   const out = new Set<string>();
   for (const m of tryRun('ip', ['-o', '-4', 'addr', 'show']).matchAll(/inet (\d+\.\d+\.\d+)\.\d+/g)) out.add(m[1]!);
-  for (const m of tryRun('ip', ['-4', 'route', 'show']).matchAll(/^(\d+\.\d+\.\d+)\.\d+/gm)) out.add(m[1]!);
+  for (const m of tryRun('ip', ['-4', 'route', 'show']).matchAll(/^(?:unreachable |blackhole |prohibit )?(\d+\.\d+\.\d+)\.\d+/gm)) out.add(m[1]!);
   return out;
 }
 
+const SUBNET_DIR = '/run/sealflow-tests/subnets';
+
 /**
- * A private /24 (`10.a.b`) for one set of hosts, derived from the pid and
- * the instance number so concurrent test files start from different ones,
- * and skipping any already in use.
+ * Claims a private /24 (`10.a.b`) for the set of hosts named `prefix`,
+ * derived from the pid and the instance number so concurrent test files start
+ * from different ones, skipping any already in use. The claim is an
+ * `unreachable 10.a.b.0/24` route in the root namespace below the hosts' own
+ * /32 routes: a host whose link is down is then unreachable at once — without
+ * it, its traffic would follow the default route out of the machine (where,
+ * on this VM type, something accepts any TCP connection). The route is also
+ * what marks the subnet as taken for other processes. `releaseSubnet` undoes it.
  */
-export function newSubnet(): string {
-  const taken = takenSubnets();
+export function claimSubnet(prefix: string): string {
+  fs.mkdirSync(SUBNET_DIR, { recursive: true });
   let n = ((process.pid % 16384) * 4 + instances) % 65536;
-  for (let i = 0; i < 65536; i++, n = (n + 1) % 65536) {
-    const a = n >> 8;
-    const b = n & 255;
-    const s = `10.${a}.${b}`;
-    if (!taken.has(s) && !(a === 0 && b === 0)) return s;
+  for (let tries = 0; tries < 64; tries++) {
+    const taken = takenSubnets();
+    for (let i = 0; i < 65536; i++, n = (n + 1) % 65536) {
+      const a = n >> 8;
+      const b = n & 255;
+      if (!taken.has(`10.${a}.${b}`) && !(a === 0 && b === 0)) break;
+    }
+    const subnet = `10.${n >> 8}.${n & 255}`;
+    // Adding the route fails if another process claimed the subnet meanwhile: try the next one.
+    if (spawnSync('ip', ['route', 'add', 'unreachable', `${subnet}.0/24`, 'metric', '4242']).status === 0) {
+      fs.writeFileSync(path.join(SUBNET_DIR, prefix), subnet);
+      return subnet;
+    }
+    n = (n + 1) % 65536;
   }
   throw new Error('no free 10.x.y.0/24');
+}
+
+export function releaseSubnet(prefix: string): void {
+  const f = path.join(SUBNET_DIR, prefix);
+  let subnet = '';
+  try {
+    subnet = fs.readFileSync(f, 'utf8').trim();
+  } catch {
+    return;
+  }
+  tryRun('ip', ['route', 'del', 'unreachable', `${subnet}.0/24`, 'metric', '4242']);
+  fs.rmSync(f, { force: true });
 }
 
 // ---------------------------------------------------------------- ip_forward, shared between processes
@@ -362,6 +391,11 @@ export function sweepStale(): void {
   }
   for (const m of tryRun('ip', ['-o', 'link', 'show']).matchAll(/^\d+: ([^:@\s]+)/gm)) {
     if (dead(m[1]!)) tryRun('ip', ['link', 'del', m[1]!]);
+  }
+  if (fs.existsSync(SUBNET_DIR)) for (const f of fs.readdirSync(SUBNET_DIR)) if (dead(f)) releaseSubnet(f);
+  // Temp directories (keys, configs, state, logs) are named sf<pid>-… too.
+  for (const e of fs.readdirSync(os.tmpdir())) {
+    if (dead(e)) fs.rmSync(path.join(os.tmpdir(), e), { recursive: true, force: true });
   }
   if (fs.existsSync(FWD_DIR)) {
     // Releasing nothing of ours still prunes dead users and restores the original value if none is left.

@@ -24,9 +24,10 @@ import {
   killAndWait,
   netnsPids,
   newPrefix,
-  newSubnet,
+  claimSubnet,
   onExit,
   releaseForward,
+  releaseSubnet,
   setLink,
   sweepStale,
   waitExit,
@@ -46,6 +47,12 @@ export interface SlurmOptions {
   readonly nodes?: number;
   /** CPUs each node declares (default: this machine's count). */
   readonly cpus?: number;
+  /**
+   * Directories to make invisible on the nodes (covered by an empty tmpfs in
+   * each slurmd's private mount namespace, which its jobs inherit): the
+   * master's state directory.
+   */
+  readonly hide?: readonly string[];
   /** Readiness bound in ms: every node idle in sinfo (default 30 000). */
   readonly readyMs?: number;
 }
@@ -156,30 +163,19 @@ function tail(file: string, n = 8): string {
 
 /** Starts munged, slurmctld and the slurmd nodes; resolves once every node is idle. */
 export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster> {
+  const hide = (opts.hide ?? []).map((d) => path.resolve(d));
+  for (const h of hide) {
+    const tmp = os.tmpdir();
+    if (tmp === h || tmp.startsWith(h + path.sep)) throw new Error(`startSlurm: the cluster's own directory (under ${tmp}) would be inside hidden ${h}`);
+    if (!fs.statSync(h).isDirectory()) throw new Error(`startSlurm: hide ${h} is not a directory`);
+  }
   sweepStale();
   const prefix = newPrefix();
-  const subnet = newSubnet();
-  const gateway = `${subnet}.1`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-slurm-`));
-  for (const sub of ['state', 'spool', 'run', 'log', 'munge', 'jobs']) fs.mkdirSync(path.join(dir, sub));
   const nodeCount = opts.nodes ?? 2;
-  const nodes = Array.from({ length: nodeCount }, (_, i) => ({ name: `n${i + 1}`, netns: `${prefix}n${i + 1}`, address: `${subnet}.${11 + i}` }));
-  // %n directories must exist before slurmd starts.
-  for (const n of nodes) fs.mkdirSync(path.join(dir, 'spool', n.name));
-  const ctld = { netns: `${prefix}c`, name: `${prefix}c`, address: `${subnet}.5` };
-  const partition = 'sf';
-  const conf = path.join(dir, 'slurm.conf');
-  const socket = path.join(dir, 'munge', 'munge.sock');
-  const memMb = Math.max(64, Math.floor((os.totalmem() / 1024 / 1024) * 0.5));
-  fs.writeFileSync(
-    conf,
-    slurmConf({ cluster: prefix.replace(/-/g, '_'), ctldName: ctld.name, ctldAddr: ctld.address, dir, socket, nodes, cpus: opts.cpus ?? os.cpus().length, memMb, partition }),
-  );
-  // Without this, slurmd 22.05 exits: "No filesystem mounted on /sys/fs/cgroup" (ip netns exec remounts /sys).
-  fs.writeFileSync(path.join(dir, 'cgroup.conf'), 'CgroupPlugin=cgroup/v1\n');
-  const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: conf };
-
-  const namespaces = [ctld.netns, ...nodes.map((n) => n.netns)];
+  const ctldNetns = `${prefix}c`;
+  const nodeNames = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  const namespaces = [ctldNetns, ...nodeNames.map((n) => `${prefix}${n}`)];
   const children: ChildProcess[] = [];
   let forward = false;
   let removed = false;
@@ -194,11 +190,32 @@ export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster>
       }
     }
     if (forward) releaseForward(prefix);
+    releaseSubnet(prefix);
     forward = false;
     if (!removed) fs.rmSync(dir, { recursive: true, force: true });
     removed = true;
   };
   const unhook = onExit(cleanupSync);
+  const subnet = claimSubnet(prefix);
+  const gateway = `${subnet}.1`;
+
+  for (const sub of ['state', 'spool', 'run', 'log', 'munge', 'jobs']) fs.mkdirSync(path.join(dir, sub));
+  const nodes = nodeNames.map((name, i) => ({ name, netns: `${prefix}${name}`, address: `${subnet}.${11 + i}` }));
+  // %n directories must exist before slurmd starts.
+  for (const n of nodes) fs.mkdirSync(path.join(dir, 'spool', n.name));
+  const ctld = { netns: ctldNetns, name: ctldNetns, address: `${subnet}.5` };
+  const partition = 'sf';
+  const conf = path.join(dir, 'slurm.conf');
+  const socket = path.join(dir, 'munge', 'munge.sock');
+  // RealMemory above what slurmd finds would drain the nodes; half the machine's is safe for both.
+  const memMb = Math.max(64, Math.floor((os.totalmem() / 1024 / 1024) * 0.5));
+  fs.writeFileSync(
+    conf,
+    slurmConf({ cluster: prefix.replace(/-/g, '_'), ctldName: ctld.name, ctldAddr: ctld.address, dir, socket, nodes, cpus: opts.cpus ?? os.cpus().length, memMb, partition }),
+  );
+  // Without this, slurmd 22.05 exits: "No filesystem mounted on /sys/fs/cgroup" (ip netns exec remounts /sys).
+  fs.writeFileSync(path.join(dir, 'cgroup.conf'), 'CgroupPlugin=cgroup/v1\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: conf };
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
   const cmd = (program: string, args: readonly string[], timeoutMs = 20_000) =>
@@ -241,7 +258,15 @@ export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster>
     for (const n of nodes) {
       createLinkedNamespace(n.netns, n.address, gateway);
       const child = spawnLogged(
-        ['ip', 'netns', 'exec', n.netns, 'unshare', '--uts', 'sh', '-c', `hostname ${shQuote(n.name)} && exec ${shQuote(slurmd)} -D -N ${shQuote(n.name)} -f ${shQuote(conf)}`],
+        [
+          'ip', 'netns', 'exec', n.netns, 'unshare', '--uts', '--mount', '--propagation', 'private', 'sh', '-c',
+          [
+            'set -e',
+            `hostname ${shQuote(n.name)}`,
+            ...hide.map((h) => `mount -t tmpfs -o size=1m,mode=0755 sf-hidden ${shQuote(h)}`),
+            `exec ${shQuote(slurmd)} -D -N ${shQuote(n.name)} -f ${shQuote(conf)}`,
+          ].join('\n'),
+        ],
         path.join(dir, 'log', `slurmd-${n.name}.out`),
       );
       children.push(child);
