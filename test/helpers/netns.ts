@@ -13,6 +13,7 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { alive, sleep } from './wait.js';
 
 /** Names in `names` that are not found as executables on PATH (or in the sbin directories). */
@@ -64,13 +65,23 @@ export function netnsUnavailable(): string | false {
 
 /**
  * The `skip` option for a test that needs these programs and namespaces:
- * `false` (run) or a loud reason naming what to install.
+ * `false` (run) or a loud reason naming what to install, also printed to
+ * stderr. Under `SEALFLOW_REQUIRE_ALL=1` (CI) it also registers a failing
+ * test with that reason, as test/helpers/needs.ts does for packages.
  */
 export function hostsSkip(programs: readonly string[], install: string): string | false {
   const missing = missingPrograms(programs);
-  if (missing.length) return `SKIPPED LOUDLY: ${missing.join(', ')} not installed (apt-get install -y ${install})`;
-  const why = netnsUnavailable();
-  return why ? `SKIPPED LOUDLY: ${why}` : false;
+  const why = missing.length
+    ? `SKIPPED LOUDLY: ${missing.join(', ')} not installed (apt-get install -y ${install})`
+    : netnsUnavailable() && `SKIPPED LOUDLY: ${netnsUnavailable() as string}`;
+  if (!why) return false;
+  process.stderr.write(`\n*** ${why} ***\n\n`);
+  if (process.env['SEALFLOW_REQUIRE_ALL'] === '1') {
+    test('SEALFLOW_REQUIRE_ALL=1 requires namespace hosts', () => {
+      throw new Error(`${why.replace('SKIPPED LOUDLY: ', '')} — or unset SEALFLOW_REQUIRE_ALL to let these tests skip`);
+    });
+  }
+  return why;
 }
 
 // ---------------------------------------------------------------- commands
