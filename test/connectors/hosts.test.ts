@@ -44,7 +44,7 @@ describe('namespace ssh hosts', { skip }, () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  test('each host answers over ssh with its own hostname and address', async () => {
+  test('each host answers over ssh with its own hostname, address and processes', async () => {
     assert.equal(hosts.hosts.length, 2);
     assert.notEqual(hosts.hosts[0]!.address, hosts.hosts[1]!.address);
     for (const h of hosts.hosts) {
@@ -54,6 +54,9 @@ describe('namespace ssh hosts', { skip }, () => {
       assert.deepEqual(addrs!.trim().split(/\s+/), [h.address], out);
       assert.match(out, new RegExp(`inet ${h.address.replace(/\./g, '\\.')}/32`));
     }
+    // Each host sees only its own processes: sshd is its PID 1, the test's node process is invisible.
+    const ps = await hosts.hosts[0]!.exec(`cat /proc/1/comm; test -e /proc/${process.pid}/root/${home} && echo MASTER-VISIBLE || echo own-pids`);
+    assert.deepEqual(ps.trim().split('\n'), ['sshd', 'own-pids']);
   });
 
   test("the master's state directory is hidden on the hosts (a file written there is absent)", async () => {

@@ -37,7 +37,7 @@ export { missingPrograms } from './netns.js';
 
 /** `skip` for tests that need startHosts: false, or 'SKIPPED LOUDLY: …'. */
 export function hostsMissing(): string | false {
-  return hostsSkip(['ip', 'unshare', 'sshd', 'ssh', 'ssh-keygen'], 'openssh-server openssh-client');
+  return hostsSkip(['ip', 'unshare', 'sshd', 'ssh', 'ssh-keygen'], 'openssh-server openssh-client iproute2 util-linux');
 }
 
 export interface HostsOptions {
@@ -61,7 +61,7 @@ export interface Host {
   readonly knownHostsLine: string;
   /** A known_hosts file listing every host of the set. */
   readonly knownHostsFile: string;
-  /** sshd's PID (in the root PID namespace). */
+  /** sshd's PID in the root PID namespace (it is PID 1 in the host's own PID namespace). */
   readonly pid: number;
   /** `ssh` argv (argv[0] = 'ssh') running `command` on this host: batch mode, strict host key checking, no user config. */
   sshArgv(command?: readonly string[]): string[];
@@ -126,6 +126,33 @@ function execAsync(argv: readonly string[], timeoutMs: number): Promise<string> 
   });
 }
 
+/** The root-namespace PID of sshd once `unshare --fork`'s child has exec'd it (bounded). */
+async function sshdPid(child: ChildProcess, sshd: string, log: string): Promise<number> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    for (const c of childrenOf(child.pid!)) {
+      try {
+        if (fs.readlinkSync(`/proc/${c}/exe`) === sshd) return c;
+      } catch {
+        /* not yet, or gone */
+      }
+    }
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > end) {
+      throw new Error(`sshd did not start: ${fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
+    }
+    await sleep(10);
+  }
+}
+
+/** Direct children of `pid`. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Starts n namespace hosts with their own sshd; resolves once each accepts `ssh … true`. */
 export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Hosts> {
   const hide = (opts.hide ?? []).map((d) => path.resolve(d));
@@ -183,7 +210,9 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
       const knownHostsLine = `${port === 22 ? address : `[${address}]:${port}`} ${pub}`;
       lines.push(knownHostsLine);
 
-      // ip netns exec → unshare (new mount + UTS namespace) → sh → exec sshd: one PID all the way.
+      // ip netns exec → unshare (new mount, UTS and PID namespace; it forks and waits) → sh → exec sshd,
+      // which is PID 1 of the host: the host sees only its own processes (and not /proc/<master>/root),
+      // and when sshd dies every process of the host dies with it.
       const script = [
         'set -e',
         `hostname ${shQuote(name)}`,
@@ -191,12 +220,16 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
         `exec ${shQuote(sshd)} -D -e -f ${shQuote(cfg)}`,
       ].join('\n');
       const log = fs.openSync(path.join(hdir, 'sshd.log'), 'a');
-      const child = spawn('ip', ['netns', 'exec', name, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', script], {
-        stdio: ['ignore', log, log],
-      });
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', name, 'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', 'sh', '-c', script],
+        { stdio: ['ignore', log, log] },
+      );
       fs.closeSync(log);
+      // A test that forgets stopAll must not hang: the exit hook cleans up.
+      child.unref();
       children.set(name, child);
-      const pid = child.pid!;
+      const pid = await sshdPid(child, sshd, path.join(hdir, 'sshd.log'));
 
       const sshArgv = (command: readonly string[] = []) => [
         'ssh',
@@ -219,7 +252,7 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
       const stop = async () => {
         if (stopped.has(name)) return;
         stopped.add(name);
-        await killAndWait([pid, ...netnsPids(name)], 'SIGTERM');
+        await killAndWait([pid, child.pid!, ...netnsPids(name)], 'SIGTERM');
         destroyNamespace(name);
         await waitExit([child]);
       };

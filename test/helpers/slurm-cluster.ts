@@ -39,7 +39,7 @@ export { missingPrograms } from './netns.js';
 
 /** `skip` for tests that need startSlurm: false, or 'SKIPPED LOUDLY: …'. */
 export function slurmMissing(): string | false {
-  return hostsSkip(['ip', 'unshare', 'slurmctld', 'slurmd', 'munged', 'sbatch', 'squeue', 'scancel', 'sinfo'], 'slurm-wlm munge');
+  return hostsSkip(['ip', 'unshare', 'slurmctld', 'slurmd', 'munged', 'sbatch', 'squeue', 'scancel', 'sinfo'], 'slurm-wlm munge iproute2 util-linux');
 }
 
 export interface SlurmOptions {
@@ -150,6 +150,8 @@ function spawnLogged(argv: readonly string[], log: string): ChildProcess {
   const fd = fs.openSync(log, 'a');
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
+  // A test that forgets stop() must not hang: the exit hook cleans up.
+  child.unref();
   return child;
 }
 
