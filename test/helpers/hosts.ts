@@ -252,7 +252,11 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
       const stop = async () => {
         if (stopped.has(name)) return;
         stopped.add(name);
-        await killAndWait([pid, child.pid!, ...netnsPids(name)], 'SIGTERM');
+        // sshd first: it is the host's PID 1, so every process of the host dies with it, and
+        // unshare (its parent) reaps it and exits; then whatever is left in the network namespace.
+        await killAndWait([pid], 'SIGTERM');
+        await waitExit([child]);
+        await killAndWait(netnsPids(name), 'SIGKILL');
         destroyNamespace(name);
         await waitExit([child]);
       };
@@ -271,6 +275,8 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
         linkUp: () => setLink(name, true),
         kill: async () => {
           setLink(name, false);
+          await killAndWait([pid], 'SIGKILL');
+          await waitExit([child]);
           await killAndWait(netnsPids(name), 'SIGKILL');
         },
         stop,
