@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
@@ -50,15 +51,20 @@ describe('two-node slurm cluster', { skip }, () => {
     for (const n of cluster.nodes) assert.ok(netnsExists(n.netns));
   });
 
-  test("sbatch --export=NONE runs a job on each node (-w), in the node's namespace, not seeing the master's state directory", async () => {
+  test("sbatch --export=NONE runs a job on each node (-w), in the node's namespace, not seeing the master's state directory, reaching the root namespace", async () => {
     const jobs = path.join(cluster.dir, 'jobs');
+    // A stand-in for the master, listening in the root namespace on the address the nodes see.
+    const server = net.createServer((sock) => sock.end('master-hello'));
+    await new Promise<void>((r) => server.listen(0, cluster.gateway, r));
+    after(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
     const ids = await Promise.all(
       cluster.nodes.map(async (n) => {
         const marker = path.join(jobs, `${n.name}.ok`);
         const out = await cluster.cmd('sbatch', [
           '--parsable', '--export=NONE', '-p', cluster.partition, '-w', n.name, '-J', 'sealflow-smoke',
           '-o', path.join(jobs, `${n.name}.out`), '--chdir', jobs,
-          '--wrap', `hostname; hostname -I; test -e ${home}/broker.key && echo PRESENT || echo hidden; echo ok > ${marker}`,
+          '--wrap', `hostname; hostname -I; test -e ${home}/broker.key && echo PRESENT || echo hidden; bash -c 'exec 3<>/dev/tcp/${cluster.gateway}/${port}; cat <&3; echo'; echo ok > ${marker}`,
         ]);
         return { node: n, id: out.trim().split(';')[0]!, marker };
       }),
@@ -69,9 +75,10 @@ describe('two-node slurm cluster', { skip }, () => {
       const out = await poll(`job ${id} output`, () => {
         const f = path.join(jobs, `${node.name}.out`);
         const s = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-        return s.split('\n').length >= 4 ? s : undefined;
+        return s.split('\n').length >= 5 ? s : undefined;
       });
-      const [hostname, addrs, secret] = out.split('\n');
+      const [hostname, addrs, secret, master] = out.split('\n');
+      assert.equal(master, 'master-hello', out);
       assert.equal(hostname, node.name);
       assert.deepEqual(addrs!.trim().split(/\s+/), [node.address]);
       assert.equal(secret, 'hidden', "the master's state directory is visible to the job");

@@ -79,6 +79,8 @@ export interface SlurmCluster {
   readonly partition: string;
   readonly nodes: readonly SlurmNode[];
   readonly controller: { readonly netns: string; readonly address: string; readonly pid: number };
+  /** The root namespace's address as the nodes see it (where a master listening in the root namespace is reached). */
+  readonly gateway: string;
   /** State, spool, logs (StateSaveLocation is `${dir}/state`). */
   readonly dir: string;
   readonly mungePid: number;
@@ -325,6 +327,7 @@ export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster>
     partition,
     nodes: nodeHandles,
     controller: { netns: ctld.netns, address: ctld.address, pid: controllerPid },
+    gateway,
     dir,
     mungePid,
     pids: () => [...new Set([mungePid, controllerPid, ...namespaces.flatMap(netnsPids)])].filter(alive),
