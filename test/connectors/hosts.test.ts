@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHosts, hostsMissing, type Hosts } from '../helpers/hosts.js';
-import { forwardHeldByOthers, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward } from '../helpers/netns.js';
+import { forwardHeldByOthers, forwardOriginal, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward } from '../helpers/netns.js';
 
 const skip = hostsMissing();
 
@@ -33,7 +33,8 @@ describe('namespace ssh hosts', { skip }, () => {
   let stopped = false;
 
   before(async () => {
-    forwardBefore = readForward();
+    // Another test process using namespaces may already hold ip_forward on; then the value to come back is the one it saved.
+    forwardBefore = forwardOriginal() ?? readForward();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-master-home-'));
     fs.writeFileSync(path.join(home, 'broker.key'), 'MASTER-SECRET-CANARY\n');
     hosts = await startHosts(2, { hide: [home] });
@@ -112,6 +113,9 @@ describe('namespace ssh hosts', { skip }, () => {
     const names = hosts.hosts.map((h) => h.name);
     const pids = hosts.hosts.map((h) => h.pid);
     const dir = hosts.dir;
+    const original = forwardOriginal();
+    assert.equal(original, forwardBefore, 'the saved ip_forward value');
+    assert.equal(readForward(), '1');
     stopped = true;
     await hosts.stopAll();
     for (const n of names) assert.equal(netnsExists(n), false, `namespace ${n} left`);
@@ -121,7 +125,9 @@ describe('namespace ssh hosts', { skip }, () => {
     for (const p of pids) assert.equal(fs.existsSync(`/proc/${p}`), false, `sshd ${p} left`);
     assert.deepEqual(pidsWithCmdline(dir), [], 'a process using the hosts dir survived');
     assert.equal(fs.existsSync(dir), false);
-    // Another test process using namespaces at the same time keeps ip_forward on until it is done.
-    if (!forwardHeldByOthers()) assert.equal(readForward(), forwardBefore);
+    // Another test process using namespaces at the same time keeps ip_forward on until it is done
+    // (read the value first: one that registers after the check would turn it on again).
+    const forwardAfter = readForward();
+    if (!forwardHeldByOthers()) assert.equal(forwardAfter, forwardBefore);
   });
 });

@@ -422,3 +422,12 @@ export function forwardHeldByOthers(): boolean {
     return m !== null && Number(m[1]) !== process.pid && alive(Number(m[1]));
   });
 }
+
+/** The ip_forward value saved by the first current user (restored when the last one leaves). */
+export function forwardOriginal(): string | undefined {
+  try {
+    return fs.readFileSync(path.join(FWD_DIR, 'original'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
