@@ -73,6 +73,14 @@ describe('namespace ssh hosts', { skip }, () => {
     assert.equal((await hosts.hosts[0]!.exec(`test -e ${home}/later && echo PRESENT || echo absent`)).trim(), 'absent');
   });
 
+  test('each host has its own home directory (what is left in ~ stays on that host)', async () => {
+    const [a, b] = hosts.hosts;
+    assert.equal((await a!.exec('cd && pwd && echo from-a > probe && ls')).trim(), `${a!.home}\nprobe`);
+    assert.equal((await b!.exec('cd && ls -A | wc -l')).trim(), '0');
+    assert.equal(fs.readFileSync(path.join(a!.homeOnDisk!, 'probe'), 'utf8'), 'from-a\n');
+    assert.equal(fs.existsSync(path.join(os.homedir(), 'probe')), false);
+  });
+
   test('the hosts reach each other (routed veths, for worker↔worker transfers) and the root namespace', async () => {
     const [a, b] = hosts.hosts;
     // A → B's sshd port, through the root namespace: B's banner comes back.

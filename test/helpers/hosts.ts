@@ -47,6 +47,14 @@ export interface HostsOptions {
   readonly port?: number;
   /** Readiness bound in ms (default 20 000). */
   readonly readyMs?: number;
+  /**
+   * Give each host its own home directory (default true): an empty directory
+   * of the temp dir bind-mounted over root's home inside the host, so what a
+   * connector leaves in `~` stays on that host, and tests can scan it for
+   * leaks at `homeOnDisk`. Left shared (with a warning) if node or the temp
+   * dir lives under that home.
+   */
+  readonly privateHome?: boolean;
 }
 
 export interface Host {
@@ -63,6 +71,10 @@ export interface Host {
   readonly knownHostsFile: string;
   /** sshd's PID in the root PID namespace (it is PID 1 in the host's own PID namespace). */
   readonly pid: number;
+  /** Root's home directory as the host sees it (`~` over ssh). */
+  readonly home: string;
+  /** Where that home is in the root namespace (for leak scans); undefined when the home is shared. */
+  readonly homeOnDisk: string | undefined;
   /** `ssh` argv (argv[0] = 'ssh') running `command` on this host: batch mode, strict host key checking, no user config. */
   sshArgv(command?: readonly string[]): string[];
   /** Runs a command over ssh; resolves with stdout, rejects with stderr. */
@@ -167,6 +179,13 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-hosts-`));
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const sshd = which('sshd');
+  const home = os.userInfo().homedir;
+  const under = (p: string) => p === home || p.startsWith(home + path.sep);
+  let privateHome = opts.privateHome ?? true;
+  if (privateHome && (under(process.execPath) || under(dir))) {
+    process.stderr.write(`startHosts: ${process.execPath} or ${dir} is under ${home}: the hosts share the home directory\n`);
+    privateHome = false;
+  }
 
   const identityFile = path.join(dir, 'id_ed25519');
   const knownHostsFile = path.join(dir, 'known_hosts');
@@ -202,6 +221,8 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
       createLinkedNamespace(name, address, gateway);
       const hdir = path.join(dir, `h${i}`);
       fs.mkdirSync(hdir);
+      const homeOnDisk = privateHome ? path.join(hdir, 'home') : undefined;
+      if (homeOnDisk) fs.mkdirSync(homeOnDisk, { mode: 0o700 });
       run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path.join(hdir, 'host_ed25519')]);
       const cfg = path.join(hdir, 'sshd_config');
       fs.writeFileSync(cfg, SSHD_CONFIG(hdir, path.join(dir, 'authorized_keys'), port, address));
@@ -217,6 +238,7 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
         'set -e',
         `hostname ${shQuote(name)}`,
         ...hide.map((h) => `mount -t tmpfs -o size=1m,mode=0755 sf-hidden ${shQuote(h)}`),
+        ...(homeOnDisk ? [`mount --bind ${shQuote(homeOnDisk)} ${shQuote(home)}`] : []),
         `exec ${shQuote(sshd)} -D -e -f ${shQuote(cfg)}`,
       ].join('\n');
       const log = fs.openSync(path.join(hdir, 'sshd.log'), 'a');
@@ -269,6 +291,8 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
         knownHostsLine,
         knownHostsFile,
         pid,
+        home,
+        homeOnDisk,
         sshArgv,
         exec: (command, timeoutMs = 20_000) => execAsync(sshArgv(['--', command]), timeoutMs),
         linkDown: () => setLink(name, false),

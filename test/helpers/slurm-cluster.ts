@@ -83,6 +83,10 @@ export interface SlurmCluster {
   readonly gateway: string;
   /** State, spool, logs (StateSaveLocation is `${dir}/state`). */
   readonly dir: string;
+  /** StateSaveLocation: Slurm keeps each job's script and environment here (scan it for canaries). */
+  readonly stateDir: string;
+  /** SlurmdSpoolDir of each node is `${spoolDir}/<node name>`. */
+  readonly spoolDir: string;
   readonly mungePid: number;
   /** Every PID of the cluster right now: daemons, slurmstepd, job processes. */
   pids(): number[];
@@ -329,6 +333,8 @@ export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster>
     controller: { netns: ctld.netns, address: ctld.address, pid: controllerPid },
     gateway,
     dir,
+    stateDir: path.join(dir, 'state'),
+    spoolDir: path.join(dir, 'spool'),
     mungePid,
     pids: () => [...new Set([mungePid, controllerPid, ...namespaces.flatMap(netnsPids)])].filter(alive),
     cmd,
