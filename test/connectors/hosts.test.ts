@@ -6,13 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHosts, hostsMissing, type Hosts } from '../helpers/hosts.js';
-import { forwardHeldByOthers, forwardOriginal, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward } from '../helpers/netns.js';
+import { forwardHeldByOthers, forwardOriginal, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward, sweepStale } from '../helpers/netns.js';
 
 const skip = hostsMissing();
 
@@ -137,5 +137,26 @@ describe('namespace ssh hosts', { skip }, () => {
     // (read the value first: one that registers after the check would turn it on again).
     const forwardAfter = readForward();
     if (!forwardHeldByOthers()) assert.equal(forwardAfter, forwardBefore);
+  });
+});
+
+describe('hosts left by a test process that was SIGKILLed', { skip }, () => {
+  test('are swept: namespace, sshd, link, subnet route and temp dir', () => {
+    const helper = new URL('../helpers/hosts.js', import.meta.url).href;
+    const script = `const { startHosts } = await import(${JSON.stringify(helper)});
+      const h = await startHosts(1);
+      process.stdout.write(JSON.stringify({ name: h.hosts[0].name, pid: h.hosts[0].pid, dir: h.dir, subnet: h.subnet }));
+      process.kill(process.pid, 'SIGKILL');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    const left = JSON.parse(r.stdout) as { name: string; pid: number; dir: string; subnet: string };
+    assert.ok(netnsExists(left.name), 'nothing was left to sweep');
+    assert.ok(fs.existsSync(left.dir));
+    sweepStale();
+    assert.equal(netnsExists(left.name), false);
+    assert.equal(fs.existsSync(left.dir), false);
+    assert.equal(fs.existsSync(`/proc/${left.pid}`) && !isZombie(left.pid), false, 'its sshd survived');
+    assert.ok(!execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).includes(left.name));
+    assert.ok(!execFileSync('ip', ['route', 'show'], { encoding: 'utf8' }).includes(`${left.subnet}.`));
   });
 });
