@@ -9,13 +9,15 @@
 #   bowtie2-examples  its reference genome and reads
 #   samtools          the dna-alignment example (sort, flagstat)
 #   time              GNU time: peak memory in the benchmarks
+#   openssh-client, openssh-server   the connector tests' hosts (one sshd per network namespace)
+#   slurm-wlm, munge  the connector tests' two-node Slurm cluster
 #
 # This list is the only one: .ci/run calls this script, and the tests' loud
 # skips (test/helpers/needs.ts) name the same packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(age bowtie2 bowtie2-examples samtools time)
+PACKAGES=(age bowtie2 bowtie2-examples samtools time openssh-client openssh-server slurm-wlm munge)
 
 say() { printf 'sealflow setup: %s\n' "$*" >&2; }
 

@@ -31,6 +31,10 @@ export const PACKAGES = {
   'bowtie2-examples': { files: ['/usr/share/doc/bowtie2/examples/reference/lambda_virus.fa.gz', '/usr/share/doc/bowtie2/examples/reads/reads_1.fq.gz'], why: 'the dna-alignment example data' },
   samtools: { commands: ['samtools'], why: 'the dna-alignment example' },
   time: { files: ['/usr/bin/time'], why: 'peak memory in the benchmarks (GNU time)' },
+  'openssh-client': { commands: ['ssh', 'ssh-keygen'], why: 'the test hosts of the connector tests' },
+  'openssh-server': { files: ['/usr/sbin/sshd'], why: 'the test hosts of the connector tests (one sshd per network namespace)' },
+  'slurm-wlm': { files: ['/usr/sbin/slurmctld', '/usr/sbin/slurmd'], commands: ['sbatch', 'scancel', 'sinfo'], why: 'the two-node Slurm cluster of the connector tests' },
+  munge: { files: ['/usr/sbin/munged'], why: 'Slurm authentication in the test cluster' },
 } as const satisfies Record<string, Probe>;
 
 export type SystemPackage = keyof typeof PACKAGES;
