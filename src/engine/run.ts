@@ -19,6 +19,7 @@ import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
 import { Journal, readJournal } from './journal.js';
 import { newRunId, RunDir } from './run-dir.js';
+import { runScratchDir } from '../protocol/scratch.js';
 import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
@@ -178,6 +179,8 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     journal,
     reveal: (v) => revealSealed(runId, v),
     commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),
+    // Encrypted runs: workers' plaintext never lives in the run directory (docs/protocol.md §10.8).
+    ...(encrypted ? { scratchRoot: runScratchDir(runId) } : {}),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),
@@ -212,6 +215,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
   if (deadline) clearTimeout(deadline);
   await pool.shutdown();
   fs.rmSync(path.join(runDir.root, 'scratch'), { recursive: true, force: true });
+  if (encrypted) fs.rmSync(runScratchDir(runId), { recursive: true, force: true, maxRetries: 3 }); // its workers are gone
   journal.append({ type: 'run-finished', state: result.state, outputs: result.outputs, ...(result.message ? { message: result.message } : {}) });
   await journal.close();
   return { runId: runDir.id, runDir, ...result };
