@@ -59,7 +59,7 @@ describe('§13.2 leak check with a killed master', () => {
     assert.deepEqual(leaks, [], 'no plaintext canary in any file the run wrote');
     assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.startsWith('sealflow-attested-')), [], 'no session directory of either master is left');
 
-    const result = path.join(stateDir, 'runs', runId, 'outputs', 'result.txt');
+    const result = path.join(stateDir, 'runs', runId, 'outputs', 'result.txt.age');
     const sealed = fs.readFileSync(result);
     assert.ok(sealed.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), 'the result is an age file');
     const parts: Buffer[] = [];
