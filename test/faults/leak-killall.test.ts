@@ -48,7 +48,8 @@ describe('§10.8 no plaintext outlives a kill', () => {
     try {
       await cli.waitFor((e) => e.type === 'step-started' && e.step === 'hold');
       const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-      const held = () => (fs.existsSync(userBase) ? filesUnder(userBase) : []).filter((f) => fs.readFileSync(f).includes(canary));
+      // Wherever the worker keeps it (looked for in the state directory too: that is where it must not be).
+      const held = () => [userBase, stateDir].flatMap((d) => (fs.existsSync(d) ? filesUnder(d) : [])).filter((f) => fs.readFileSync(f).includes(canary));
       // Its decrypted input (`.in/`) and its own output, both plaintext.
       assert.ok(await until(() => held().some((f) => f.endsWith(`${path.sep}out.txt`)) && held().some((f) => f.includes('.in'))), 'the step holds plaintext input and output in its scratch');
 
