@@ -123,6 +123,6 @@ export async function decryptedPreview(outputs: Readonly<Record<string, PortValu
   return [
     `results are encrypted to the owner; decrypted here for display only with ${id}:`,
     ...lines,
-    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(example)} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
+    `decrypt in full: sealflow decrypt -i ${id} -o ${path.basename(example).replace(/\.age$/, '')} ${shortPath(example)}   (or: age -d -i ${id} ${shortPath(example)})`,
   ];
 }

@@ -29,9 +29,9 @@ describe('§10 sealflow run --platform sim', () => {
     assert.ok(releases.every((e) => e.decision?.files?.some((f) => /tasks\.mjs\.age$/.test(f.id))), 'the task code travels sealed, its key released per step');
     const plain = await runCli(['run', wc, '--no-encrypt', '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
-    const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv'));
+    const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv.age'));
     assert.ok(sealed.subarray(0, 21).toString() === 'age-encryption.org/v1');
-    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv')], { env });
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv.age')], { env });
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(fs.readFileSync(path.join(root, 'counts.tsv')), fs.readFileSync(path.join(root, 'plain', 'counts.tsv')));
     fs.rmSync(root, { recursive: true, force: true });
