@@ -120,9 +120,16 @@ export function processStartTime(pid: number): string | null | undefined {
     if (!fs.existsSync('/proc/self/stat')) return undefined;
     return (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH' ? null : undefined;
   }
+  return startTimeOfStat(text);
+}
+
+/** Field 22 (`starttime`) of a `/proc/<pid>/stat` line, or null if the line does not have one. */
+export function startTimeOfStat(text: string): string | null {
   // proc(5): the command name (field 2) is in parentheses and may itself contain ") "; fields 3… follow the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return rest[22 - 3] ?? null;
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const field = text.slice(close + 2).split(' ')[22 - 3];
+  return field !== undefined && /^\d{1,20}$/.test(field) ? field : null;
 }
 
 /** The marker a worker leaves in its directory: whose it is. */
@@ -146,13 +153,27 @@ export function ensureWorkerScratch(dir: string): void {
 
 /** The owner marker of a worker directory, or null if it has none (yet) or it is unreadable. */
 export function readScratchOwner(dir: string): ScratchOwner | null {
+  let text: string;
   try {
-    const o = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as { pid?: unknown; start?: unknown };
-    if (typeof o.pid !== 'number' || !Number.isSafeInteger(o.pid)) return null;
-    return { pid: o.pid, ...(typeof o.start === 'string' ? { start: o.start } : {}) };
+    text = fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8');
   } catch {
     return null;
   }
+  return parseScratchOwner(text);
+}
+
+/** An owner marker's text as a marker, or null if it is not one (never throws: anyone may have written it). */
+export function parseScratchOwner(text: string): ScratchOwner | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const { pid, start } = o as { pid?: unknown; start?: unknown };
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
+  return { pid, ...(typeof start === 'string' ? { start } : {}) };
 }
 
 /** Whether the process that owns a worker directory still runs (same pid, same start time). */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sweepOrphanScratch } from '../../src/engine/scratch-sweep.js';
-import { ensureWorkerScratch, processStartTime, readScratchOwner, scratchBase, scratchCandidates, SCRATCH_ENV } from '../../src/protocol/scratch.js';
+import { ensureWorkerScratch, parseScratchOwner, processStartTime, readScratchOwner, scratchBase, scratchCandidates, SCRATCH_ENV, startTimeOfStat } from '../../src/protocol/scratch.js';
 
 const uidName = `sealflow-scratch-${process.getuid?.() ?? os.userInfo().username}`;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-scratchbase-'));
@@ -109,6 +109,36 @@ describe('§10.8 worker scratch outside the run directory', () => {
       assert.ok(fs.existsSync(victim));
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('§10.8 scratch markers from untrusted bytes', () => {
+  test('the start time is field 22 of a /proc stat line even when the command name holds ") " and spaces', () => {
+    assert.equal(startTimeOfStat('7 (a) b) c) S 1 7 7 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0\n'), '99');
+    assert.equal(startTimeOfStat('15914 (cat) R 15912 15912 10570 0 -1 4194304 99 0 0 0 0 0 0 0 20 0 1 0 25083 3133440\n'), '25083');
+    assert.equal(startTimeOfStat('1 (x) S 1 2'), null, 'a short line has none');
+    assert.equal(startTimeOfStat('no parenthesis'), null);
+  });
+
+  test('an owner marker that is not an object with a positive integer pid is no marker', () => {
+    assert.deepEqual(parseScratchOwner('{"pid":42,"start":"9"}'), { pid: 42, start: '9' });
+    for (const bad of ['', 'null', '[]', '{"pid":"42"}', '{"pid":-1}', '{"pid":1.5}', '{"pid":1e300}', '{']) assert.equal(parseScratchOwner(bad), null, bad);
+  });
+
+  test('the scratch fuzz targets return on their seeds and on mutated bytes without throwing', async () => {
+    const { targets } = await import('../fuzz/targets/scratch.js');
+    let state = 0x5eed;
+    const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff);
+    for (const t of targets) {
+      for (const seed of await t.seeds()) {
+        for (let i = 0; i < 300; i++) {
+          const b = Uint8Array.from(seed);
+          for (let k = 0; k < 1 + (next() % 4); k++) if (b.length > 0) b[next() % b.length] = next() & 0xff;
+          const input = next() % 5 === 0 ? b.subarray(0, next() % (b.length + 1)) : b;
+          await t.run(input); // never throws
+        }
+      }
     }
   });
 });
