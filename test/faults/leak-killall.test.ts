@@ -29,7 +29,7 @@ function plantWorkerDir(userBase: string, run: string, name: string, owner: { pi
 }
 
 describe('§10.8 no plaintext outlives a kill', () => {
-  test('§10.8 master and workers SIGKILLed together while a step holds plaintext input and output: none of it is in the run directory, and `sealflow runs` removes the dead workers\' scratch but not a live worker\'s', async () => {
+  test('§10.8 master and workers SIGKILLed together while a step holds plaintext input and output: none of it is in the run directory, and `sealflow runs` removes the dead workers\' scratch but never a live worker\'s', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-killall-'));
     const canary = `CANARY-${randomBytes(12).toString('hex')}`;
     const input = path.join(root, 'owner', 'text.txt');
@@ -52,6 +52,12 @@ describe('§10.8 no plaintext outlives a kill', () => {
       const held = () => [userBase, stateDir].flatMap((d) => (fs.existsSync(d) ? filesUnder(d) : [])).filter((f) => fs.readFileSync(f).includes(canary));
       // Its decrypted input (`.in/`) and its own output, both plaintext.
       assert.ok(await until(() => held().some((f) => f.endsWith(`${path.sep}out.txt`)) && held().some((f) => f.includes('.in'))), 'the step holds plaintext input and output in its scratch');
+
+      // While the run is alive, a command that opens the state directory leaves its workers' scratch alone.
+      const during = held();
+      const runsDuring = await runCli(['runs', '--state-dir', stateDir], { cwd: root, env });
+      assert.equal(runsDuring.code, 0, runsDuring.stderr);
+      assert.deepEqual(during.filter((f) => !fs.existsSync(f)), [], 'a live worker\'s scratch is not removed');
 
       // All at once: stopped workers cannot wipe anything when their master dies; then everything is killed.
       const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
