@@ -97,6 +97,15 @@ export function runScratchDir(runId: string): string {
   return path.join(scratchBase().dir, runId);
 }
 
+/** Removes worker `pid`'s directory of run `runId` (after the worker is gone); never throws. */
+export function removeWorkerScratch(runId: string, pid: number): void {
+  try {
+    fs.rmSync(path.join(runScratchDir(runId), String(pid)), { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    /* no usable base: nothing was written there */
+  }
+}
+
 /** A worker process's own directory under an attempt's assigned scratch path (`<run-dir>/<pid>`). */
 export function workerScratchDir(assignedScratch: string, pid = process.pid): string {
   return path.join(path.dirname(assignedScratch), String(pid));
@@ -197,6 +206,11 @@ const KIND_TEXT: Record<ScratchKind, string> = {
 
 /** The line a run prints about where its workers keep plaintext (platforms sim and none: not TEE memory). */
 export function scratchLine(runId: string): string {
-  const base = scratchBase();
+  let base: ScratchBase;
+  try {
+    base = scratchBase();
+  } catch (e) {
+    return `workers have no place for plaintext: ${e instanceof Error ? e.message : String(e)}`;
+  }
   return `workers keep plaintext (decrypted inputs, scratch) in ${path.join(base.dir, runId)}, ${KIND_TEXT[base.kind]}; on platforms sim and none this is NOT TEE-protected memory: the host can read it while a step runs`;
 }

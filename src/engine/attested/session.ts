@@ -35,7 +35,7 @@ import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
-import { runScratchDir, scratchLine, workerScratchDir } from '../../protocol/scratch.js';
+import { removeWorkerScratch, scratchLine, workerScratchDir } from '../../protocol/scratch.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
@@ -198,7 +198,7 @@ export class AttestedSession {
     void exited.then(() => {
       fs.rmSync(workDir, { recursive: true, force: true });
       // §10.8: a worker killed before it could wipe its plaintext leaves it in its own scratch directory.
-      if (pid !== undefined) fs.rmSync(path.join(runScratchDir(this.runId), String(pid)), { recursive: true, force: true, maxRetries: 3 });
+      if (pid !== undefined) removeWorkerScratch(this.runId, pid);
       // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
       if (--this.#live === 0 && !this.#held) void this.close();
     });
