@@ -97,10 +97,12 @@ export function runScratchDir(runId: string): string {
   return path.join(scratchBase().dir, runId);
 }
 
-/** Removes worker `pid`'s directory of run `runId` (after the worker is gone); never throws. */
+/** Removes worker `pid`'s directory of run `runId` (after the worker is gone), and the run's if it is now empty; never throws. */
 export function removeWorkerScratch(runId: string, pid: number): void {
   try {
-    fs.rmSync(path.join(runScratchDir(runId), String(pid)), { recursive: true, force: true, maxRetries: 3 });
+    const run = runScratchDir(runId);
+    fs.rmSync(path.join(run, String(pid)), { recursive: true, force: true, maxRetries: 3 });
+    fs.rmdirSync(run); // only if that was the run's last worker directory
   } catch {
     /* no usable base: nothing was written there */
   }
