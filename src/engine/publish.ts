@@ -1,8 +1,9 @@
 /**
  * Puts a run's workflow outputs where the user asked (`--out DIR`, default
- * `<run>/outputs/`): a file output `counts` becomes `DIR/counts.<ext>`, an
- * array of files `DIR/counts/<i>-<name>`, a directory `DIR/<id>/` (in an
- * encrypted run, the age file of its tar stream: `DIR/<id>.tar.age`). Files are
+ * `<run>/outputs/`): a file output `counts` becomes `DIR/counts.<ext>` (in an
+ * encrypted run an age file, `DIR/counts.<ext>.age`), an array of files
+ * `DIR/counts/<i>-<name>`, a directory `DIR/<id>/` (in an encrypted run, the
+ * age file of its tar stream: `DIR/<id>.tar.age`). Files are
  * hard-linked from the run directory when possible, copied otherwise.
  * `DIR/outputs.json` holds every value with the published paths.
  *
@@ -16,6 +17,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue } from '../workflow/model.js';
 import { RECEIPT_FILE } from './receipt/model.js';
+
+/** The extension a published file keeps: `.tsv` of `counts.tsv`, `.tsv.age` of the age file `counts.tsv.age`. */
+function extOf(name: string): string {
+  return name.endsWith('.age') ? `${path.extname(name.slice(0, -'.age'.length))}.age` : path.extname(name);
+}
 
 function place(src: string, dest: string, isDir: boolean): void {
   fs.rmSync(dest, { recursive: true, force: true });
@@ -98,7 +104,8 @@ function placeAll(outputs: Readonly<Record<string, PortValue>>, outDir: string):
     if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') {
       // A sealed directory (encrypted runs, docs/protocol.md §10.1) is one age file of its tar stream: `<name>.tar.age`.
       const sealedDir = o.class === 'Directory' && typeof (v as { sha256?: unknown }).sha256 === 'string';
-      const dest = target(`${path.basename(o.path)}${sealedDir ? '.tar.age' : ''}`);
+      const name = path.basename(o.path);
+      const dest = target(sealedDir && !name.endsWith('.tar.age') ? `${name}.tar.age` : name);
       place(o.path, dest, o.class === 'Directory' && !sealedDir);
       return { ...(v as object), path: dest } as PortValue;
     }
@@ -106,7 +113,7 @@ function placeAll(outputs: Readonly<Record<string, PortValue>>, outDir: string):
   };
   for (const [id, v] of Object.entries(outputs)) {
     const isDir = typeof v === 'object' && v !== null && (v as { class?: unknown }).class === 'Directory';
-    published[id] = pub(v, (b) => path.join(outDir, isDir ? (b.endsWith('.tar.age') ? `${id}.tar.age` : id) : `${id}${path.extname(b)}`), path.join(outDir, id));
+    published[id] = pub(v, (b) => path.join(outDir, isDir ? (b.endsWith('.tar.age') ? `${id}.tar.age` : id) : `${id}${extOf(b)}`), path.join(outDir, id));
   }
   return published;
 }

@@ -8,19 +8,27 @@
  * steps/<step>/<index>/      outputs of each step instance
  * logs/<step>/<index>.out    stdout of the instance (unless captured as an output)
  * logs/<step>/<index>.err    stderr of the instance, and a task's ctx.log lines
- * scratch/<step>.<index>.<attempt>/   private working directory of an attempt (removed after)
+ * scratch/<step>.<index>.<attempt>/   unencrypted runs: private working directory of an attempt (removed after)
  * outputs/                   the workflow outputs (default of --out)
  * published.json             where the outputs were published ({"dir": …}; engine/publication.ts)
  * run-secrets.age            encrypted runs: run identity + hash key, to the broker (attested/run-secrets.ts)
  * ```
+ *
+ * Encrypted runs keep no plaintext here: their outputs are age files
+ * (`steps/<step>/<index>/<name>.age`), and their workers' scratch lives
+ * outside the run directory (protocol/scratch.ts). Opening a state directory
+ * removes the scratch of workers that are gone (engine/scratch-sweep.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sweepOrphanScratchOnce } from './scratch-sweep.js';
 
 export const DEFAULT_STATE_DIR = '.sealflow';
 
+/** The runs of a state directory. Every command that opens one goes through here: the first call also sweeps dead workers' scratch. */
 export function runsDir(stateDir: string): string {
+  sweepOrphanScratchOnce();
   return path.resolve(stateDir, 'runs');
 }
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, OperationError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { bindEncryptedRun } from './attested/resume.js';
 import { locateRun } from './attested/run-secrets.js';
@@ -19,6 +19,7 @@ import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
 import { Journal, readJournal } from './journal.js';
 import { newRunId, RunDir } from './run-dir.js';
+import { runScratchDir } from '../protocol/scratch.js';
 import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
@@ -97,6 +98,15 @@ export function abandonWorkers(p: Promise<WorkerPool>): void {
   p.then((pool) => pool.killAll(), () => undefined);
 }
 
+/** The run's worker scratch root (§10.8); an OperationError that says what to set when there is no usable place. */
+function workerScratchRoot(runId: string): string {
+  try {
+    return runScratchDir(runId);
+  } catch (e) {
+    throw new OperationError(`run ${runId}: ${e instanceof Error ? e.message : String(e)}; nothing ran`);
+  }
+}
+
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const deployments = usedDeployments(req.workflow, req.deployments, req.deploymentFor);
   const runId = req.resumeId ?? req.runId ?? newRunId();
@@ -161,10 +171,13 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
   fs.mkdirSync(path.join(runDir.root, 'scratch'), { recursive: true, mode: 0o700 });
   let pool: WorkerPool | null = null;
   let encrypted: Awaited<ReturnType<typeof bindEncryptedRun>>;
+  let scratchRoot: string | undefined;
   try {
     pool = await starting;
     // Encrypted runs: run secrets persisted or restored, recorded hashes restored, keyed resume hashes (docs/protocol.md §13.2).
     encrypted = await bindEncryptedRun({ runId, runDir, resumed: req.resumeId !== undefined, prior, record: (d) => journal.append({ type: 'wcpac', decision: d }) });
+    // Encrypted runs: workers' plaintext never lives in the run directory (docs/protocol.md §10.8).
+    if (encrypted) scratchRoot = workerScratchRoot(runId);
   } catch (e) {
     journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });
     await journal.close();
@@ -186,6 +199,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     journal,
     reveal: (v) => revealSealed(runId, v),
     commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),
+    ...(scratchRoot !== undefined ? { scratchRoot } : {}),
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),
@@ -220,6 +234,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
   if (deadline) clearTimeout(deadline);
   await pool.shutdown();
   fs.rmSync(path.join(runDir.root, 'scratch'), { recursive: true, force: true });
+  if (scratchRoot !== undefined) fs.rmSync(scratchRoot, { recursive: true, force: true, maxRetries: 3 }); // its workers are gone
   journal.append({ type: 'run-finished', state: result.state, outputs: result.outputs, ...(result.message ? { message: result.message } : {}) });
   await journal.close();
   return { runId: runDir.id, runDir, ...result };

@@ -5,6 +5,7 @@
  * §10.3), the `ExecSpec` a worker executes, and the `assign` message for one
  * attempt.
  */
+import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
 import type { AssignMsg, ExecSpec, ToolPinSpec } from '../protocol/execution.js';
 import { codeIdentity } from './hash.js';
@@ -16,6 +17,11 @@ export interface StepExecOptions {
   readonly bundle: { readonly file: string; readonly tasks: TaskBundle } | null;
   /** A command step's fixed PATH and the pins of the tools it runs (docs/protocol.md §10.3); absent: neither. */
   readonly commandTools?: (step: Step) => { readonly path?: string; readonly tools?: Readonly<Record<string, ToolPinSpec>> };
+  /**
+   * Encrypted runs: where workers keep plaintext, outside the run directory (protocol/scratch.ts,
+   * docs/protocol.md §10.8); an attempt's `scratchDir` is `<scratchRoot>/<step>.<index>.<attempt>`. Absent: in the run directory.
+   */
+  readonly scratchRoot?: string;
 }
 
 export class StepExec {
@@ -47,7 +53,7 @@ export class StepExec {
       outputs: step.outputs.map((p) => ({ id: p.id, type: p.type, optional: p.optional })),
       threads: step.requirements.threads,
       ...(step.requirements.memory !== undefined ? { memory: step.requirements.memory } : {}),
-      scratchDir: this.o.runDir.scratch(step.id, index, attempt),
+      scratchDir: this.o.scratchRoot !== undefined ? path.join(this.o.scratchRoot, `${step.id}.${index}.${attempt}`) : this.o.runDir.scratch(step.id, index, attempt),
       outDir: this.o.runDir.stepOut(step.id, index),
       logBase: this.o.runDir.logBase(step.id, index),
     };

@@ -35,7 +35,7 @@ describe('the bench harness on platform sim', () => {
         assert.ok(!argv.includes('--config'), argv.join(' '));
         const m = await measure(argv, { cwd: scratch, env: home.env });
         assert.ok(m.ok, m.error);
-        outputs[id] = path.join(outDirOf(scratch), 'counts.tsv');
+        outputs[id] = path.join(outDirOf(scratch), id === 'sim-enc' ? 'counts.tsv.age' : 'counts.tsv');
       }
       const plain = await readFile(outputs['none-plain']!);
       const sealed = await readFile(outputs['sim-enc']!);

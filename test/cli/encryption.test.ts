@@ -31,12 +31,12 @@ describe('encryption by default, and --no-encrypt', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /worker local-1: no TEE \(platform none\), not attested/);
     assert.match(r.stdout, /^no TEE: .* platform none .*without evidence/m);
-    const out = fs.readFileSync(path.join(w.root, 'out', 'out.txt'));
+    const out = fs.readFileSync(path.join(w.root, 'out', 'out.txt.age'));
     assert.equal(out.subarray(0, 21).toString(), 'age-encryption.org/v1');
     assert.ok(!out.includes('plain words'));
     assert.match(r.stdout, /decrypted here for display only with .*owner-identity\.txt/);
     assert.match(r.stdout, /^ {4}plain words$/m, 'the owner sees a decrypted preview');
-    const dec = await runCli(['decrypt', '-i', path.join(w.root, 'home', 'owner-identity.txt'), path.join(w.root, 'out', 'out.txt')], { env: w.env });
+    const dec = await runCli(['decrypt', '-i', path.join(w.root, 'home', 'owner-identity.txt'), path.join(w.root, 'out', 'out.txt.age')], { env: w.env });
     assert.equal(dec.stdout, 'plain words\n'.repeat(2));
     const run = fs.readdirSync(path.join(w.root, 'state', 'runs'))[0] ?? '';
     const events = fs.readFileSync(path.join(w.root, 'state', 'runs', run, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Ev);

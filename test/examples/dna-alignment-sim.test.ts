@@ -27,7 +27,7 @@ describe('§10.1 dna-alignment under --platform sim', () => {
       assert.match(sim.stderr, /attested: sim evidence \(NOT a TEE\)/);
       const none = await runCli(['run', dna, '--platform', 'none', '--no-encrypt', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'none'), '--quiet'], { env });
       assert.equal(none.code, 0, none.stderr.slice(-3000));
-      const sealed = path.join(root, 'sim', 'sam.sam');
+      const sealed = path.join(root, 'sim', 'sam.sam.age');
       assert.ok(fs.readFileSync(sealed).subarray(0, 21).toString() === 'age-encryption.org/v1', 'the sim run\'s SAM is encrypted to the owner');
       const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'sim.sam'), sealed], { env });
       assert.equal(dec.code, 0, dec.stderr);

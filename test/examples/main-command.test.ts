@@ -27,7 +27,7 @@ describe('the README main command', () => {
       assert.equal(fs.statSync(path.join(home, 'owner-identity.txt')).mode & 0o777, 0o600);
       assert.match(r.stdout, /^attested: local-1 \(deployment local\) — sim evidence, simulated, NOT a TEE, measurement [0-9a-f]{96}$/m);
       assert.match(r.stdout, /^results are encrypted to the owner; decrypted here for display only with .*owner-identity\.txt:$/m);
-      assert.match(r.stdout, /^ {2}counts \(.*counts\.tsv, \d+ bytes encrypted\), first 8 lines:$/m);
+      assert.match(r.stdout, /^ {2}counts \(.*counts\.tsv\.age, \d+ bytes encrypted\), first 8 lines:$/m);
       const m = /^decrypt in full: sealflow decrypt -i (\S+) -o counts\.tsv (\S+) {3}\(or: age -d -i \S+ \S+\)$/m.exec(r.stdout);
       assert.ok(m, r.stdout);
       const encrypted = path.resolve(root, m[2] ?? '');

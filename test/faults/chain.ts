@@ -15,6 +15,7 @@ import { readJournal } from '../../src/engine/journal.js';
 import { REPO } from '../helpers/cli.js';
 import { startCli, waitGone } from '../cli/run-helpers.js';
 import { faultRun, gate, until, workerOf, type FaultRunOptions, type Gate } from './harness.js';
+import { attemptFile, scratchFilesOf } from '../helpers/scratch.js';
 
 export const CHAIN = path.join(REPO, 'test', 'fixtures', 'faults', 'chain');
 
@@ -68,19 +69,19 @@ export function disturbMid(
 ): { options: FaultRunOptions & { stateDir: string }; victim: MidVictim; gate: Gate } {
   const g = gate();
   const victim: MidVictim = { id: '', pid: 0, wasWriting: false };
-  let scratch = '';
+  let runId = '';
   const options = {
     stateDir,
     inputs: { hold: g.path },
     onEvent: (e: RunEvent, pool: WorkerPool) => {
-      if (e.type === 'run-started') scratch = path.join(stateDir, 'runs', e.runId, 'scratch', 'mid.0.1', 'o');
+      if (e.type === 'run-started') runId = e.runId;
       if (e.type !== 'step-started' || e.step !== 'mid') return;
       if (e.attempt === 1) {
         victim.id = e.worker;
         victim.pid = workerOf(pool, e.worker).pid;
         if (at === 'assigned') disturb(pool, e.worker);
         else
-          void until(() => fs.existsSync(scratch) && fs.statSync(scratch).size > 0).then((ok) => {
+          void until(() => (fs.statSync(attemptFile(stateDir, runId, 'mid.0.1', 'o') ?? '', { throwIfNoEntry: false })?.size ?? 0) > 0).then((ok) => {
             victim.wasWriting = ok;
             disturb(pool, e.worker);
           });
@@ -137,16 +138,14 @@ export async function killMasterMidStep(args: readonly string[], stateDir: strin
   const cli = startCli(['run', CHAIN, ...args, '--state-dir', stateDir, '--json', '--input', `hold=${g.path}`], cwd, env);
   await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
   const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-  const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
-  const partial = path.join(scratchRoot, 'mid.0.1', 'o');
-  assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0), 'mid had begun writing');
+  assert.ok(await until(() => (fs.statSync(attemptFile(stateDir, runId, 'mid.0.1', 'o') ?? '', { throwIfNoEntry: false })?.size ?? 0) > 0), 'mid had begun writing');
   cli.child.kill('SIGKILL');
   await cli.exited;
   g.open();
   const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
   assert.ok(workers.length > 0);
   assert.deepEqual(await waitGone(workers, WORKER_EXIT_BOUND_MS), [], `workers exit within ${WORKER_EXIT_BOUND_MS / 1000} s of losing the master`);
-  assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0), `scratch wiped: ${fs.readdirSync(scratchRoot).join(', ')}`);
+  assert.ok(await until(() => scratchFilesOf(stateDir, runId).length === 0), `scratch wiped: ${scratchFilesOf(stateDir, runId).join(', ')}`);
   const journal = path.join(stateDir, 'runs', runId, 'journal.jsonl');
   return { runId, journal, before: readJournal(journal).events };
 }

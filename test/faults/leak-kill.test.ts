@@ -16,6 +16,7 @@ import { cmd, events, workflow } from '../engine/build.js';
 import { runCli } from '../helpers/cli.js';
 import { filesUnder } from '../helpers/files.js';
 import { faultRun, gate, holdAt, until, workerOf } from './harness.js';
+import { attemptFile } from '../helpers/scratch.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-leakkill-'));
 const tmp = path.join(root, 'tmp');
@@ -38,6 +39,7 @@ describe('§12 leak check with a killed worker', () => {
       [cmd('copy', { argv: ['sh', '-c', `cat "$1" > partial.txt; ${holdAt('"$2"')}; cat "$1" "$1"`, 'sh', '$(t)', g.path], in: { t: { type: 'file', from: 'text' } }, stdout: 'o.txt', out: { o: 'file o.txt' } })],
       { inputs: { text: 'file' }, outputs: { result: { type: 'file', from: 'copy/o' } } },
     );
+    let runId = '';
     let partial = '';
     let sawPlaintext = false;
     const { outcome } = await faultRun(wf, {
@@ -45,10 +47,10 @@ describe('§12 leak check with a killed worker', () => {
       stateDir,
       inputs: { text: { class: 'File', path: input } },
       onEvent: (e, pool) => {
-        if (e.type === 'run-started') partial = path.join(stateDir, 'runs', e.runId, 'scratch', 'copy.0.1', 'partial.txt');
+        if (e.type === 'run-started') runId = e.runId;
         if (e.type === 'step-started' && e.attempt === 1) {
           const pid = workerOf(pool, e.worker).pid;
-          void until(() => fs.existsSync(partial) && fs.readFileSync(partial).includes(canary)).then((ok) => {
+          void until(() => (partial = attemptFile(stateDir, runId, 'copy.0.1', 'partial.txt') ?? '') !== '' && fs.readFileSync(partial).includes(canary)).then((ok) => {
             sawPlaintext = ok;
             process.kill(pid, 'SIGKILL');
           });

@@ -19,6 +19,7 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { filesUnder } from '../helpers/files.js';
 import { startCli, waitGone } from '../cli/run-helpers.js';
 import { gate, until } from './harness.js';
+import { attemptFile, scratchFilesOf } from '../helpers/scratch.js';
 
 describe('§13.2 leak check with a killed master', () => {
   test('§13.2 leak check: a master SIGKILLed while a step holds the decrypted canary, then --resume: the canary is nowhere but in the owner\'s decrypted result', async () => {
@@ -37,15 +38,14 @@ describe('§13.2 leak check with a killed master', () => {
     const cli = startCli(['run', flow, '--platform', 'sim', '--input', `text=${input}`, '--input', `hold=${g.path}`, '--state-dir', stateDir, '--json'], root, env);
     await cli.waitFor((e) => e.type === 'step-started' && e.step === 'slow');
     const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-    const scratchRoot = path.join(stateDir, 'runs', runId, 'scratch');
-    const partial = path.join(scratchRoot, 'slow.0.1', 'partial.txt');
-    assert.ok(await until(() => fs.existsSync(partial) && fs.readFileSync(partial).includes(canary)), 'the step held the decrypted canary in its scratch');
+    let partial = '';
+    assert.ok(await until(() => (partial = attemptFile(stateDir, runId, 'slow.0.1', 'partial.txt') ?? '') !== '' && fs.readFileSync(partial).includes(canary)), 'the step held the decrypted canary in its scratch');
     cli.child.kill('SIGKILL');
     const killed = await cli.exited;
     g.open(); // for the resumed run
     const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
     assert.deepEqual(await waitGone(workers, 8000), [], 'the workers exit when they lose their master');
-    assert.ok(await until(() => fs.readdirSync(scratchRoot).length === 0), `and wipe their scratch: ${filesUnder(scratchRoot).join(', ')}`);
+    assert.ok(await until(() => scratchFilesOf(stateDir, runId).length === 0), `and wipe their scratch: ${scratchFilesOf(stateDir, runId).join(', ')}`);
 
     const resumed = await runCli(['run', '--resume', runId, '--state-dir', stateDir, '--json'], { cwd: root, env });
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -59,7 +59,7 @@ describe('§13.2 leak check with a killed master', () => {
     assert.deepEqual(leaks, [], 'no plaintext canary in any file the run wrote');
     assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.startsWith('sealflow-attested-')), [], 'no session directory of either master is left');
 
-    const result = path.join(stateDir, 'runs', runId, 'outputs', 'result.txt');
+    const result = path.join(stateDir, 'runs', runId, 'outputs', 'result.txt.age');
     const sealed = fs.readFileSync(result);
     assert.ok(sealed.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), 'the result is an age file');
     const parts: Buffer[] = [];

@@ -75,7 +75,7 @@ async function resumeAfterMk(forge: boolean): Promise<void> {
   }
 
   const owner = path.join(root, 'home', 'owner-identity.txt');
-  const said = await runCli(['decrypt', '-i', owner, path.join(out, 'said.txt')], { env });
+  const said = await runCli(['decrypt', '-i', owner, path.join(out, 'said.txt.age')], { env });
   assert.equal(said.stdout, `${canary}\n`, 'use received mk\'s sealed string, revealed with the reused run identity');
   assert.match(resumed.stdout, new RegExp(`shout: "${canary}!"`));
   const got = JSON.parse(fs.readFileSync(path.join(out, 'outputs.json'), 'utf8')) as { got: { path: string }[] };

@@ -88,8 +88,8 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
       assert.ok(release?.type === 'key-release' && release.decision === 'released', JSON.stringify(release));
       assert.deepEqual(release.files, [{ id: genOut.path, sha256: genOut.sha256 }]);
 
-      assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
-      assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+      assert.deepEqual(await decrypted(path.join(out, 'numbers.age')), clean.numbers);
+      assert.deepEqual(await decrypted(path.join(out, 'summary.age')), clean.summary);
     }
   });
 
@@ -118,8 +118,8 @@ describe('§13.2 fault injection: the master of an encrypted run', () => {
     assert.ok(restored?.type === 'run-secrets');
     assert.deepEqual([restored.restoredHashes, restored.notReused], [0, ['gen[0]']]);
     assert.deepEqual(session2.flatMap((e) => (e.type === 'step-started' ? [e.step] : [])), ['gen', 'mid', 'last']);
-    assert.deepEqual(await decrypted(path.join(out, 'numbers')), clean.numbers);
-    assert.deepEqual(await decrypted(path.join(out, 'summary')), clean.summary);
+    assert.deepEqual(await decrypted(path.join(out, 'numbers.age')), clean.numbers);
+    assert.deepEqual(await decrypted(path.join(out, 'summary.age')), clean.summary);
     // The resumed run's receipt verifies against the master key, outputs included.
     const pin = (await runCli(['master', 'key', '--pin'], { env })).stdout.trim();
     const verified = await runCli(['receipt', 'verify', path.join(out, 'receipt.json'), '--master-key', pin, '--outputs', out], { env });

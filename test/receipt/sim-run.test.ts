@@ -26,7 +26,7 @@ describe('§14 an encrypted run on sim workers', () => {
     assert.ok(receipt.keyReleases.some((k) => k.decision === 'released' && k.worker === 'enclaves-1'));
     const text = fs.readFileSync(file, 'utf8');
     assert.ok(!text.includes('canary') && !text.includes('CANARY') && !text.includes('AGE-SECRET-KEY'));
-    const d = await runCli(['decrypt', '--receipt', file, '-i', path.join(cwd, 'home', 'owner-identity.txt'), path.join(cwd, 'out', 'result.txt')], { cwd, env });
+    const d = await runCli(['decrypt', '--receipt', file, '-i', path.join(cwd, 'home', 'owner-identity.txt'), path.join(cwd, 'out', 'result.txt.age')], { cwd, env });
     assert.equal(d.code, 0, d.stderr);
     assert.equal(d.stdout, 'RECEIPT CANARY\n');
   });

@@ -44,7 +44,7 @@ describe('§15 worker-to-worker transfers in a run', () => {
 
     const plain = await runCli(['run', wc, '--platform', 'none', '--no-encrypt', '--state-dir', state, '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
-    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv')], { env });
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv.age')], { env });
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(fs.readFileSync(path.join(root, 'counts.tsv')), fs.readFileSync(path.join(root, 'plain', 'counts.tsv')));
     fs.rmSync(root, { recursive: true, force: true });

@@ -80,12 +80,13 @@ describe('§9 executor connection', () => {
   test('§9 an attested executor that loses the master stops its step, wipes its scratch and exits', async () => {
     const { h, es, run, channel } = await attestedExecutor();
     try {
-      await new Promise<void>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve() : undefined)));
-      const scratch = path.join(h.dir, 'scratch-long');
+      const pid = await new Promise<number>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m.pid) : undefined)));
+      const assigned = path.join(h.dir, 'scratch-long');
+      const scratch = path.join(h.dir, String(pid), 'scratch-long'); // §10.8: in the worker's own directory under the assigned one's parent
       channel.send({
         type: 'assign', id: 'long[0]#1', label: 'long',
         exec: { kind: 'command', argv: ['sh', '-c', 'echo partial > partial.txt; sleep 60'], shell: false, env: {}, globs: {} },
-        inputs: {}, outputs: [], threads: 1, scratchDir: scratch, outDir: path.join(h.dir, 'out-long'), logBase: path.join(h.dir, 'long'),
+        inputs: {}, outputs: [], threads: 1, scratchDir: assigned, outDir: path.join(h.dir, 'out-long'), logBase: path.join(h.dir, 'long'),
         sealed: { files: {}, recipients: [h.runIdentity.recipient().toString()] },
       } as AssignMsg);
       const fs = await import('node:fs');
@@ -95,7 +96,7 @@ describe('§9 executor connection', () => {
       const r = await run;
       assert.ok(Date.now() - lost < 8000, 'exits within a bounded time');
       assert.equal(r.code, 0);
-      assert.ok(!fs.existsSync(scratch) && !fs.existsSync(`${scratch}.in`), 'scratch and decrypted inputs are wiped');
+      assert.ok(!fs.existsSync(path.join(h.dir, String(pid))), 'scratch and decrypted inputs (the worker\'s whole directory) are wiped');
     } finally {
       await h.close();
     }

@@ -42,7 +42,7 @@ describe('§10 encrypted data flow on attested sim workers', () => {
     assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.startsWith('sealflow-attested-')), [], 'the attested session removed its temporary directory');
 
     const runs = fs.readdirSync(path.join(root, 'state', 'runs'));
-    const result = path.join(root, 'state', 'runs', runs[0] ?? '', 'outputs', 'result.txt');
+    const result = path.join(root, 'state', 'runs', runs[0] ?? '', 'outputs', 'result.txt.age');
     const sealed = fs.readFileSync(result);
     assert.ok(sealed.subarray(0, 22).equals(Buffer.from('age-encryption.org/v1\n')), 'the result is an age file');
     const plain = (await collect(decrypt([owner], sealed))).toString();

@@ -29,9 +29,9 @@ describe('§10 sealflow run --platform sim', () => {
     assert.ok(releases.every((e) => e.decision?.files?.some((f) => /tasks\.mjs\.age$/.test(f.id))), 'the task code travels sealed, its key released per step');
     const plain = await runCli(['run', wc, '--no-encrypt', '--platform', 'none', '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'plain'), '--quiet'], { env });
     assert.equal(plain.code, 0, plain.stderr);
-    const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv'));
+    const sealed = fs.readFileSync(path.join(root, 'sim', 'counts.tsv.age'));
     assert.ok(sealed.subarray(0, 21).toString() === 'age-encryption.org/v1');
-    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv')], { env });
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), '-o', path.join(root, 'counts.tsv'), path.join(root, 'sim', 'counts.tsv.age')], { env });
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(fs.readFileSync(path.join(root, 'counts.tsv')), fs.readFileSync(path.join(root, 'plain', 'counts.tsv')));
     fs.rmSync(root, { recursive: true, force: true });
@@ -50,7 +50,7 @@ describe('§10 sealflow run --platform sim', () => {
     const flow = path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak', 'flow.yaml');
     const r = await runCli(['run', flow, '--input', `text=${text}.age`, '--state-dir', path.join(root, 'state'), '--out', path.join(root, 'out'), '--quiet'], { env });
     assert.equal(r.code, 0, r.stderr);
-    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(root, 'out', 'result.txt')], { env });
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(root, 'out', 'result.txt.age')], { env });
     assert.equal(dec.stdout, 'one two three\nfour\n'.repeat(2));
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -116,9 +116,9 @@ describe('§10 sealflow run --platform sim', () => {
     assert.equal(mix.code, 0, mix.stderr);
     assert.match(mix.stderr, /worker plain-1: no TEE \(platform none\), not attested/);
     assert.match(mix.stderr, /worker enclaves-1 attested: sim evidence \(NOT a TEE\)/);
-    const result = fs.readFileSync(path.join(root, 'out', 'result.txt'));
+    const result = fs.readFileSync(path.join(root, 'out', 'result.txt.age'));
     assert.equal(result.subarray(0, 21).toString(), 'age-encryption.org/v1');
-    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(root, 'out', 'result.txt')], { env });
+    const dec = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(root, 'out', 'result.txt.age')], { env });
     assert.equal(dec.stdout, 'hybrid run\n'.repeat(2));
     const { receipt } = JSON.parse(fs.readFileSync(path.join(root, 'out', 'receipt.json'), 'utf8')) as { receipt: { workers: { id: string; tee: string }[] } };
     assert.deepEqual(receipt.workers.map((w) => [w.id, w.tee]).sort(), [['enclaves-1', 'simulated'], ['plain-1', 'none']]);

@@ -16,6 +16,7 @@ import { X25519Identity } from '../../src/crypto/x25519.js';
 import { revealValues, sealPortValues } from '../../src/protocol/sealed-values.js';
 import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/worker/provisioner/provisioner.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
+import { Keeper } from '../../src/worker/executor/outputs.js';
 import { sealDirectoryInPlace } from '../../src/worker/attested/sealed-dirs.js';
 import { sealDirectoriesAndValues } from '../../src/worker/attested/sealed-values.js';
 import { packDirectory, TarError, unpackInto } from '../../src/worker/attested/tar.js';
@@ -139,7 +140,7 @@ describe('§10.1 directories as a tar stream inside age', () => {
     assert.ok(given.path.startsWith(path.join(root, 's.in')), 'in the attempt\'s private input directory');
     assert.equal(path.basename(given.path), 'index');
     assert.deepEqual(snapshot(given.path), want);
-    await ok.finish({ type: 'cancelled' } as Parameters<typeof ok.finish>[0]);
+    await ok.finish({ type: 'cancelled' } as Parameters<typeof ok.finish>[0], new Keeper(path.join(root, 's'), path.join(root, 'o'), true));
     assert.ok(!fs.existsSync(path.join(root, 's.in')), 'the plaintext is removed after the attempt');
 
     const tampered = fs.readFileSync(dir);

@@ -84,7 +84,7 @@ describe('§10.1–§10.2 directories and non-file values in an encrypted run', 
     assert.equal(mk?.outputs?.['secret']?.class, 'Sealed');
     assert.equal(mk?.outputs?.['go']?.class, 'Sealed', 'the boolean of `when` is sealed too');
     assert.ok(journal.some((e) => e.type === 'step-succeeded' && e.step === 'use'), 'the master revealed `when: go` (true) and ran the step');
-    const said = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(runDir, 'outputs', 'said.txt')], { env });
+    const said = await runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), path.join(runDir, 'outputs', 'said.txt.age')], { env });
     assert.equal(said.stdout, `${canaryValue}\n`, 'the downstream step received the value');
     const got = JSON.parse(fs.readFileSync(path.join(runDir, 'outputs', 'outputs.json'), 'utf8')) as { got: { path: string }[] };
     const each = await Promise.all(got.got.map((f) => runCli(['decrypt', '-i', path.join(root, 'home', 'owner-identity.txt'), f.path], { env })));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startCli } from '../cli/run-helpers.js';
 import { CHAIN } from '../faults/chain.js';
 import { gate, until } from '../faults/harness.js';
+import { attemptFile } from '../helpers/scratch.js';
 
 /** Exited: no such process, or a zombie (its parent, the stopped master, cannot reap it). */
 function exited(pid: number): boolean {
@@ -40,8 +41,8 @@ describe('§11.3 worker-side heartbeats', () => {
     try {
       await cli.waitFor((e) => e.type === 'step-started' && e.step === 'mid');
       const runId = cli.events[0]?.type === 'run-started' ? cli.events[0].runId : '';
-      const partial = path.join(stateDir, 'runs', runId, 'scratch', 'mid.0.1', 'o');
-      assert.ok(await until(() => fs.existsSync(partial) && fs.statSync(partial).size > 0), 'mid had begun writing');
+      let partial = '';
+      assert.ok(await until(() => (fs.statSync((partial = attemptFile(stateDir, runId, 'mid.0.1', 'o') ?? ''), { throwIfNoEntry: false })?.size ?? 0) > 0), 'mid had begun writing');
       const workers = cli.events.flatMap((e) => (e.type === 'worker-started' ? [e.pid] : []));
       cli.child.kill('SIGSTOP');
       const t0 = Date.now();

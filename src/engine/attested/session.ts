@@ -37,6 +37,7 @@ import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory, registerRunIdentities } from './sealed-values.js';
 import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
+import { removeWorkerScratch, scratchLine, workerScratchDir } from '../../protocol/scratch.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
@@ -191,6 +192,7 @@ export class AttestedSession {
   /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
   async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
     if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
     return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
@@ -207,8 +209,11 @@ export class AttestedSession {
       child.on('exit', (code, signal) => resolve({ code, signal }));
       child.on('error', () => resolve({ code: null, signal: null }));
     });
+    let pid: number | undefined;
     void exited.then(() => {
       fs.rmSync(workDir, { recursive: true, force: true });
+      // §10.8: a worker killed before it could wipe its plaintext leaves it in its own scratch directory.
+      if (pid !== undefined) removeWorkerScratch(this.runId, pid);
       // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
       if (--this.#live === 0 && !this.#held) void this.close();
     });
@@ -223,8 +228,10 @@ export class AttestedSession {
         const inner = await this.exec.channel(slot);
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
+        pid = first.pid;
+        // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
         const wipe = (dirs: readonly string[]) => {
-          for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+          for (const d of new Set(dirs.map((x) => workerScratchDir(x, first.pid)))) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
         };
         const revoke = (reason: string) => this.broker.revoke(slot, reason);
         return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;

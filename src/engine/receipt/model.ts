@@ -21,7 +21,7 @@ export const RECEIPT_DOMAIN = 'sealflow-receipt-v1';
 export const RECEIPT_FILE = 'receipt.json';
 
 export const NO_TEE = 'no TEE: platform none ran this worker without a TEE; nothing was attested, and any key it received was released without evidence';
-export const SIM_NOT_A_TEE = 'simulated, not a TEE: platform sim is a software stand-in; nothing protected this worker from its host, and its scratch space was plain disk';
+export const SIM_NOT_A_TEE = 'simulated, not a TEE: platform sim is a software stand-in; nothing protected this worker from its host, and its scratch space was not protected memory (its host could read it)';
 export const PLAIN_INPUT = 'not encrypted: this run read its inputs in plaintext on the master\'s machine; the receipt records no hash of plaintext';
 
 /** Where a worker ran, as the receipt states it. */

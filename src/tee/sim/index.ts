@@ -1,6 +1,6 @@
 /**
  * Platform `sim`: the software stand-in for a TEE. NOT A TEE: the worker runs
- * as a plain process, its scratch is plain disk, and its "evidence" is
+ * as a plain process, its scratch is readable by its host, and its "evidence" is
  * signed by a root key that lives in the master's memory for one run.
  *
  * The launcher measures the provisioner and its launch configuration as it
@@ -21,7 +21,7 @@ import { parseLaunchConfig } from '../../worker/provisioner/provisioner.js';
 import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
 import { simMeasurement } from './measure.js';
 
-export const SIM_WARNING = 'platform sim is NOT a TEE: nothing protected this worker from its host, and its scratch space was plain disk';
+export const SIM_WARNING = 'platform sim is NOT a TEE: nothing protected this worker from its host, and its scratch space was not protected memory (its host could read it)';
 
 /** The per-run simulation root key (ECDSA P-384), in the master's memory only. */
 export class SimRoot {

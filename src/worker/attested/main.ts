@@ -16,6 +16,7 @@ import { MAX_FRAME_EXECUTION } from '../../protocol/execution.js';
 import { executorLoop } from '../executor/loop.js';
 import { skipPlaintextOutputHashes } from '../executor/outputs.js';
 import { isSealed } from '../../protocol/sealed.js';
+import { attemptScratchDir, ensureWorkerScratch, workerScratchDir } from '../../protocol/scratch.js';
 import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
 import { useEmbeddedChunkWorker } from './crypto-pool.js';
@@ -61,17 +62,16 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   });
   const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, socket.localAddress ?? '127.0.0.1');
   const channel = data.channel;
-  const plaintextDirs = new Set<string>();
-  // Decrypted task code of this executor; wiped when it exits (and by the launcher if it is killed).
-  const codeDir = fs.mkdtempSync(path.join(process.cwd(), 'code-')); // the launcher's work directory, removed when this worker is gone
-  fs.chmodSync(codeDir, 0o700);
-  plaintextDirs.add(codeDir);
+  // §10.8: every plaintext of this worker (decrypted inputs, task code, scratch, outputs before they are
+  // sealed) lives in its own directory outside the run directory, `<the master's scratch root>/<pid>/`, marked
+  // with its pid and start time: wiped when this process exits, and by the next sealflow command if it is killed.
+  const workerDirs = new Set<string>();
   executorLoop({
     channel,
     name: ctx.slot,
     // Lost master or shutdown: no decrypted input or scratch outlives this process.
     onStop: () => {
-      for (const d of plaintextDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+      for (const d of workerDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
     },
     assign(msg, loop) {
       if (!isSealed(msg)) {
@@ -79,16 +79,22 @@ export async function start(ctx: ExecutorContext): Promise<void> {
         channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'this attested worker accepts only sealed assignments', stderrTail: '', durationMs: 0 });
         return;
       }
-      const dirs = [`${msg.scratchDir}.in`, msg.scratchDir];
-      for (const d of dirs) plaintextDirs.add(d);
-      void prepareSealed(msg, ctx.keyReceivingKey, codeDir, data.puller).then(
+      const workerDir = workerScratchDir(msg.scratchDir);
+      try {
+        ensureWorkerScratch(workerDir);
+      } catch (e) {
+        channel.send({ type: 'failed', id: msg.id, exitStatus: null, signal: null, message: `cannot create the worker's scratch directory ${workerDir}: ${e instanceof Error ? e.message : String(e)}`, stderrTail: '', durationMs: 0 });
+        return;
+      }
+      workerDirs.add(workerDir);
+      const mine: typeof msg = { ...msg, scratchDir: attemptScratchDir(msg.scratchDir) };
+      void prepareSealed(mine, ctx.keyReceivingKey, path.join(workerDir, 'code'), data.puller).then(
         (prep) =>
-          loop.run(prep.msg, async (r) => {
+          loop.run(prep.msg, async (r, keeper) => {
             // Stopping (lost master): nothing is sealed or sent any more; onStop wipes the plaintext. Sealing a log
             // now would create files in the directories being wiped.
             if (loop.stopping) return r;
-            const done = await prep.finish(r);
-            for (const d of dirs) plaintextDirs.delete(d);
+            const done = await prep.finish(r, keeper);
             if (done.type === 'succeeded') data.offer(done.outputs);
             return done;
           }),

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
 import type { Recipient } from '../../crypto/types.js';
 import { packDirectory, unpackInto } from './tar.js';
@@ -50,6 +51,25 @@ export async function sealDirectoryInPlace(dir: string, recipients: readonly Rec
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);
+  return r;
+}
+
+/**
+ * Writes the age file of `dir`'s tar stream to `dest` (beside it first, renamed when complete; the directory
+ * stays); refuses (TarError) as `sealDirectoryInPlace` does, leaving no `dest`.
+ */
+export async function sealDirectoryInto(dir: string, dest: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
+  const tmp = `${dest}.sealing`;
+  fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
+  fs.rmSync(tmp, { force: true });
+  let r: { size: number; sha256: string };
+  try {
+    r = await sealStreamTo(packDirectory(dir), tmp, recipients);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.renameSync(tmp, dest);
   return r;
 }
 

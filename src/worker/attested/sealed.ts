@@ -4,10 +4,12 @@
  * master recorded (age does not authenticate the writer), unwrap its file
  * key with the key-receiving key, decrypt it into the attempt's private
  * input directory, and point the step at the plaintext. Logs go to that
- * private directory. After the attempt: encrypt every output file in place
- * (same path) to the given recipients, report the ciphertext's size and
- * SHA-256, encrypt the logs beside `logBase` (`.out.age`, `.err.age`), and
- * remove every plaintext the attempt left.
+ * private directory. After the attempt, while its scratch still exists:
+ * encrypt every output from scratch straight into its age file in the
+ * output directory (`<name>.age`, a directory `<name>.tar.age`; §10.8: no
+ * plaintext ever enters the run directory) to the given recipients, report
+ * the ciphertext's size and SHA-256, encrypt the logs beside `logBase`
+ * (`.out.age`, `.err.age`), and remove every plaintext the attempt left.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,6 +24,7 @@ import { openDirectory } from './sealed-dirs.js';
 import { openVerified, sealInPlace } from './sealed-io.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
+import type { Keeper } from '../executor/outputs.js';
 import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
 import type { Puller } from './fetch.js';
 import { pipelineForFile, recipientsOf } from './pipeline-size.js';
@@ -44,6 +47,12 @@ export async function encryptFileInPlace(file: string, recipients: readonly X255
   return sealInPlace(file, recipients, await pipelineForFile(file));
 }
 
+/** Encrypts the plaintext output `src` (in scratch) to its age file `dest` in the output directory. */
+async function sealOutput(src: string, dest: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
+  await fs.promises.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+  return sealInPlace(src, recipients, await pipelineForFile(src), dest);
+}
+
 /** SHA-256 of a file, streamed (memory stays bounded whatever its size). */
 async function sha256Of(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -53,7 +62,8 @@ async function sha256Of(file: string): Promise<string> {
 
 export interface Prepared {
   readonly msg: AssignMsg;
-  finish(r: AttemptResult): Promise<AttemptResult>;
+  /** Seals logs and outputs; `keeper` (of a sealed attempt) says where each output's plaintext is. */
+  finish(r: AttemptResult, keeper: Keeper): Promise<AttemptResult>;
 }
 
 /** Decrypted task bundles of this executor, by ciphertext SHA-256 (imported once each). */
@@ -141,7 +151,7 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   const { sealed: _sealed, ...plainMsg } = msg;
   return {
     msg: { ...plainMsg, exec, inputs, logBase },
-    async finish(r) {
+    async finish(r, keeper) {
       try {
         // An empty log is not sealed: its ciphertext would say only that it is empty, which its size tells anyway (§10.4).
         // A log is sealed straight to its destination (no in-place ciphertext to copy), both logs at once (§10.7).
@@ -149,16 +159,21 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
         if (logs.length > 0) fs.mkdirSync(path.dirname(msg.logBase), { recursive: true });
         await forEachLimited(logs, async (ext) => sealInPlace(`${logBase}.${ext}`, recipients, await pipelineForFile(`${logBase}.${ext}`), `${msg.logBase}.${ext}.age`));
         if (r.type !== 'succeeded') return r.type === 'failed' ? { ...r, stderrTail: '(encrypted: see the step log)' } : r;
+        // §10.8: outputs go from scratch straight into their age files in a fresh output directory (a killed
+        // earlier attempt may have left a partial one).
+        fs.rmSync(msg.outDir, { recursive: true, force: true });
+        fs.mkdirSync(msg.outDir, { recursive: true, mode: 0o700 });
+        const source = (p: string) => keeper.sourceOf(p);
         let outputs: SucceededMsg['outputs'];
         try {
-          outputs = await sealDirectoriesAndValues(r.outputs, recipients); // §10.1, §10.2
+          outputs = await sealDirectoriesAndValues(r.outputs, recipients, source); // §10.1, §10.2
         } catch (e) {
-          fs.rmSync(msg.outDir, { recursive: true, force: true }); // no plaintext output outlives a refusal
+          fs.rmSync(msg.outDir, { recursive: true, force: true }); // nothing half-written outlives a refusal
           return { type: 'failed', exitStatus: null, signal: null, message: e instanceof Error ? e.message : String(e), stderrTail: '', durationMs: r.durationMs };
         }
         // §10.7: a few outputs at once.
         const unique = [...new Set(filePaths(outputs))];
-        const sealed = await forEachLimited(unique, (p) => encryptFileInPlace(p, recipients));
+        const sealed = await forEachLimited(unique, (p) => sealOutput(source(p), p, recipients));
         const sealedFiles = new Map(unique.map((p, i) => [p, sealed[i] as { size: number; sha256: string }]));
         const sealedOut = mapFiles(outputs, (file) => ({ ...file, ...sealedFiles.get(file.path) }));
         return { ...(r as Omit<SucceededMsg, 'id'>), outputs: sealedOut as SucceededMsg['outputs'] };

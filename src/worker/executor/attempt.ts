@@ -1,8 +1,9 @@
 /**
  * One attempt of a step instance inside the executor: prepare the private
  * scratch directory and logs, run the command or task, collect its outputs
- * (on success scratch becomes the instance's output directory, otherwise it
- * is removed), and say how it went.
+ * (plain runs: on success scratch becomes the instance's output directory;
+ * sealed runs: `finish` encrypts them from scratch into it), remove scratch,
+ * and say how it went.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,12 @@ import { runTask } from './task.js';
 import { ensureDir, Keeper } from './outputs.js';
 
 export type AttemptResult = Omit<SucceededMsg, 'id'> | Omit<FailedMsg, 'id'> | { readonly type: 'cancelled' };
+
+/**
+ * The attested executor's last step of an attempt, run while its scratch still exists: encrypt the outputs
+ * from scratch into the output directory (the keeper says where each one's plaintext is) and the logs.
+ */
+export type FinishAttempt = (r: AttemptResult, keeper: Keeper) => Promise<AttemptResult>;
 
 export interface Attempt {
   readonly done: Promise<AttemptResult>;
@@ -51,7 +58,8 @@ function abandonedAfterGrace(signal: AbortSignal): Promise<never> {
   });
 }
 
-export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: number) => void): Attempt {
+/** Runs one attempt; with `finish` (sealed runs) outputs stay in scratch until `finish` has encrypted them (§10.8). */
+export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: number) => void, finish?: FinishAttempt): Attempt {
   const started = performance.now();
   const abort = new AbortController();
   const duration = () => Math.round(performance.now() - started);
@@ -71,8 +79,8 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
     fs.mkdirSync(msg.scratchDir, { mode: 0o700 });
     ensureDir(path.dirname(msg.logBase));
     const errLog = `${msg.logBase}.err`;
-    const keeper = new Keeper(msg.scratchDir, msg.outDir);
-    try {
+    const keeper = new Keeper(msg.scratchDir, msg.outDir, finish !== undefined);
+    const attempt = async (): Promise<AttemptResult> => {
       const r =
         msg.exec.kind === 'command'
           ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper, onStarted })
@@ -82,11 +90,17 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
       if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal, tools);
       keeper.finish();
       return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration(), ...(tools !== undefined ? { tools } : {}) };
-    } catch (e) {
-      if (abort.signal.aborted) return { type: 'cancelled' };
-      return failed(e instanceof Error ? e.message : String(e), tailOf(errLog));
+    };
+    try {
+      let r: AttemptResult;
+      try {
+        r = await attempt();
+      } catch (e) {
+        r = abort.signal.aborted ? { type: 'cancelled' } : failed(e instanceof Error ? e.message : String(e), tailOf(errLog));
+      }
+      return finish ? await finish(r, keeper) : r;
     } finally {
-      // After success scratch has become the output directory; otherwise it goes.
+      // Plain runs: after success scratch has become the output directory. Otherwise (and always in sealed runs) it goes.
       if (fs.existsSync(msg.scratchDir)) fs.rmSync(msg.scratchDir, { recursive: true, force: true });
       fs.rmSync(toolsDirOf(msg.scratchDir), { recursive: true, force: true });
     }

@@ -11,15 +11,15 @@ import os from 'node:os';
 import type { Channel } from '../../protocol/channel.js';
 import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
-import { startAttempt, type Attempt, type AttemptResult } from './attempt.js';
+import { startAttempt, type Attempt, type FinishAttempt } from './attempt.js';
 import { killAllGroups } from './command.js';
 import { workerHeartbeat } from '../heartbeat.js';
 
 export interface ExecutorLoop {
   /** True once the executor is stopping: no new attempt may start. */
   readonly stopping: boolean;
-  /** Starts `msg` as an attempt (the master learns its process group) and reports its result, after `finish`. */
-  run(msg: AssignMsg, finish?: (r: AttemptResult) => Promise<AttemptResult>): void;
+  /** Starts `msg` as an attempt (the master learns its process group) and reports its result, after `finish` (run while its scratch exists). */
+  run(msg: AssignMsg, finish?: FinishAttempt): void;
   /** Cancels what runs, waits up to 5 s, runs `onStop`, exits. */
   stopAll(code: number): Promise<void>;
 }
@@ -45,14 +45,12 @@ export function executorLoop(o: ExecutorLoopOptions): ExecutorLoop {
     },
     run(msg, finish) {
       if (stopping) return;
-      const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }));
+      const attempt = startAttempt(msg, pathEnv, (pgid) => channel.send({ type: 'started', id: msg.id, pgid }), finish);
       running.set(msg.id, attempt);
-      void attempt.done
-        .then((r) => (finish ? finish(r) : r))
-        .then((r) => {
-          running.delete(msg.id);
-          channel.send({ ...r, id: msg.id } as WorkerToMaster);
-        });
+      void attempt.done.then((r) => {
+        running.delete(msg.id);
+        channel.send({ ...r, id: msg.id } as WorkerToMaster);
+      });
     },
     async stopAll(code) {
       stopping = true;

@@ -33,41 +33,68 @@ export function ensureDir(dir: string): void {
   ensured.add(dir);
 }
 
+/** The age file name of an output (docs/protocol.md §10.1): `counts.tsv` → `counts.tsv.age`, a directory `d` → `d.tar.age`. */
+export function sealedName(name: string, kind: 'file' | 'directory'): string {
+  return kind === 'file' ? `${name}.age` : `${name}.tar.age`;
+}
+
 /**
- * Collects an attempt's outputs. When the attempt is done, its scratch
- * directory *becomes* the instance's output directory (one rename), and
- * whatever in it is not an output is deleted. Renaming instead of creating,
- * moving into and removing directories keeps the per-step path lean: on some
- * file systems (ext4 here) each rmdir costs milliseconds.
+ * Collects an attempt's outputs.
+ *
+ * Plain (unencrypted) runs: when the attempt is done, its scratch directory
+ * *becomes* the instance's output directory (one rename), and whatever in it
+ * is not an output is deleted. Renaming instead of creating, moving into and
+ * removing directories keeps the per-step path lean: on some file systems
+ * (ext4 here) each rmdir costs milliseconds.
+ *
+ * Sealed (encrypted) runs: nothing moves. Each output's final path is its
+ * age file in the output directory (`sealedName`), and the attested executor
+ * encrypts it there from scratch (`sourceOf`), so no plaintext ever enters
+ * the output directory (§10.8).
  */
 export class Keeper {
   private readonly kept = new Map<string, { now: string; final: string }>();
+  private readonly sources = new Map<string, string>();
   private readonly topLevel = new Set<string>();
   constructor(
     private readonly scratch: string,
     private readonly outDir: string,
+    readonly sealed = false,
   ) {}
 
-  /** Marks a file or directory as an output (copying it into scratch if it lives elsewhere). */
-  keep(p: string): { now: string; final: string } {
+  /** Marks a file or directory as an output (plain runs: copying it into scratch if it lives elsewhere). */
+  keep(p: string, kind: 'file' | 'directory' = 'file'): { now: string; final: string } {
     const abs = path.resolve(this.scratch, p);
     const done = this.kept.get(abs);
     if (done) return done;
     let rel = path.relative(this.scratch, abs);
     if (rel === '') throw new OutputError('an output cannot be the whole scratch directory; write it into a subdirectory');
+    let now = path.join(this.scratch, rel);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
       rel = path.join('_external', String(this.kept.size), path.basename(abs));
-      fs.mkdirSync(path.dirname(path.join(this.scratch, rel)), { recursive: true });
-      fs.cpSync(abs, path.join(this.scratch, rel), { recursive: true });
+      if (this.sealed) now = abs; // sealed from where it is: no plaintext copy
+      else {
+        fs.mkdirSync(path.dirname(now = path.join(this.scratch, rel)), { recursive: true });
+        fs.cpSync(abs, now, { recursive: true });
+      }
     }
     this.topLevel.add(rel.split(path.sep)[0] as string);
-    const r = { now: path.join(this.scratch, rel), final: path.join(this.outDir, rel) };
+    const r = { now, final: path.join(this.outDir, this.sealed ? sealedName(rel, kind) : rel) };
     this.kept.set(abs, r);
+    this.sources.set(r.final, now);
     return r;
   }
 
-  /** Turns scratch into the output directory; the scratch path no longer exists afterwards. */
+  /** Sealed runs: where the plaintext of the output whose final path is `final` is (in scratch). */
+  sourceOf(final: string): string {
+    const now = this.sources.get(final);
+    if (now === undefined) throw new OutputError(`${final} is not an output of this attempt`);
+    return now;
+  }
+
+  /** Plain runs: turns scratch into the output directory; the scratch path no longer exists afterwards. Sealed runs: nothing. */
   finish(): void {
+    if (this.sealed) return;
     ensureDir(path.dirname(this.outDir));
     if (fs.existsSync(this.outDir)) fs.rmSync(this.outDir, { recursive: true, force: true });
     fs.renameSync(this.scratch, this.outDir);
@@ -134,7 +161,7 @@ export function collectCommandOutputs(
     const one = (rel: string): PortValue => {
       const abs = path.join(msg.scratchDir, rel);
       if (base === 'file') return fileValue(keeper.keep(abs));
-      if (base === 'directory') return { class: 'Directory', path: keeper.keep(abs).final };
+      if (base === 'directory') return { class: 'Directory', path: keeper.keep(abs, 'directory').final };
       return scalarFromFile(base, abs, what);
     };
     if (depth > 0) out[port.id] = matches.map(one);
@@ -164,7 +191,7 @@ export function convertTaskOutputs(msg: AssignMsg, returned: unknown, keeper: Ke
         if (typeof v !== 'string') throw new OutputError(`${what}: expected a path (string), got ${typeof v}`);
         const abs = path.resolve(msg.scratchDir, v);
         if (!fs.existsSync(abs)) throw new OutputError(`${what}: ${v} does not exist`);
-        const at = keeper.keep(abs);
+        const at = keeper.keep(abs, t.kind);
         return t.kind === 'file' ? fileValue(at) : { class: 'Directory', path: at.final };
       }
       case 'string':
