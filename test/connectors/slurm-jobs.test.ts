@@ -126,6 +126,25 @@ describe('slurm transport on a two-node cluster', { skip }, () => {
     for (const n of cluster.nodes) assert.ok(await until(() => pidsOf(n.netns, ['/bin/sleep', '3022']).length === 0), `a job process still runs in ${n.name}`);
   });
 
+  test("a time limit beyond the partition's leaves the job pending for PartitionTimeLimit, which stuck() turns into one line with what to do", async () => {
+    // This cluster, like many, does not enforce partition limits at submission (EnforcePartLimits=NO).
+    await cluster.cmd('scontrol', ['update', `PartitionName=${cluster.partition}`, 'MaxTime=10']);
+    try {
+      const t = slurm({ timeLimit: '1-00:00:00' });
+      const job = await t.submit({ argv: ['/bin/true'], env: {}, chdir: '/' });
+      const pending = await waitFor(t, [job.id], (s) => s.kind === 'pending' && s.reason === 'PartitionTimeLimit', `job ${job.id} pending for the partition's time limit`);
+      assert.equal(
+        t.stuck(job.id, pending.get(job.id)!),
+        `deployment "hpc" (slurm): job ${job.id} cannot start in partition "${cluster.partition}": Slurm says PartitionTimeLimit — ` +
+          "the job's time limit is beyond the partition's: lower the deployment's timeLimit ('sinfo -o \"%P %l\"' shows the partition's).",
+      );
+      assert.equal(t.stuck(job.id, { kind: 'pending', reason: 'Resources', slurmState: 'PENDING' }), undefined);
+      await t.cancelAll();
+    } finally {
+      await cluster.cmd('scontrol', ['update', `PartitionName=${cluster.partition}`, 'MaxTime=INFINITE']);
+    }
+  });
+
   test("sbatch refusing a partition that does not exist is one line naming the deployment, the partition, Slurm's words and what to do", async () => {
     const t = slurm({ partition: 'nosuch' });
     await assert.rejects(t.submit({ argv: ['/bin/true'], env: {}, chdir: '/' }), (e: unknown) => {

@@ -77,6 +77,21 @@ function advice(words: string): string {
   return "check the deployment's options against 'scontrol show partition'";
 }
 
+/** Pending reasons (squeue %R) that do not clear by waiting, with what to do. */
+const STUCK: readonly (readonly [RegExp, string])[] = [
+  [/^PartitionTimeLimit$/, "the job's time limit is beyond the partition's: lower the deployment's timeLimit ('sinfo -o \"%P %l\"' shows the partition's)"],
+  [/^PartitionNodeLimit$/, "the job asks for more than the partition allows per job: fewer threads or less memory, or another partition"],
+  [/^Partition(Down|Inactive)$/, "the partition does not run jobs now: use another partition or ask the cluster's operators"],
+  [/^BadConstraints$/, "no node of the partition can satisfy the request: fewer threads, less memory, or another nodelist or partition"],
+  [/^Invalid(Account|QOS)$/, "the cluster does not accept the deployment's account or qos ('sacctmgr show assoc user=$USER')"],
+  [/PerJob/, "the request exceeds a per-job limit of the account or QOS: lower threads, memory or timeLimit"],
+  [/^JobHeld(Admin|User)$/, "the job is held: release it ('scontrol release <id>') or ask the cluster's operators"],
+];
+
+function stuckAdvice(reason: string): string | undefined {
+  return STUCK.find(([re]) => re.test(reason))?.[1];
+}
+
 export class SlurmCluster {
   readonly settings: SlurmSettings;
   readonly #run: CommandRunner;
@@ -179,24 +194,27 @@ export class SlurmCluster {
     const loop = async () => {
       let interval = base;
       while (!stopped && remaining.size > 0) {
+        let states: Map<string, JobState>;
         try {
-          const states = await this.states([...remaining]);
-          let changed = false;
-          for (const [id, st] of states) {
-            const key = JSON.stringify(st);
-            if (stopped) return;
-            if (last.get(id) !== key) {
-              last.set(id, key);
-              changed = true;
-              onChange(id, st);
-            }
-            if (st.kind === 'gone') remaining.delete(id);
-          }
-          interval = changed ? base : Math.min(max, Math.ceil(interval * 1.5));
+          states = await this.states([...remaining]);
         } catch (e) {
           opts.onError?.(e as Error);
           interval = Math.min(max, interval * 2);
+          if (!stopped) await pause(interval);
+          continue;
         }
+        let changed = false;
+        for (const [id, st] of states) {
+          if (stopped) return;
+          const key = JSON.stringify(st);
+          if (st.kind === 'gone') remaining.delete(id);
+          if (last.get(id) !== key) {
+            last.set(id, key);
+            changed = true;
+            onChange(id, st); // a throw here ends the watch: `done` rejects with it
+          }
+        }
+        interval = changed ? base : Math.min(max, Math.ceil(interval * 1.5));
         if (!stopped && remaining.size > 0) await pause(interval);
       }
     };
@@ -208,6 +226,21 @@ export class SlurmCluster {
       },
       done,
     };
+  }
+
+  /**
+   * For a pending job whose reason will not clear by waiting (the request is
+   * beyond the partition's or the account's limits — clusters with
+   * `EnforcePartLimits=NO` accept such jobs and leave them pending forever —
+   * or the job is held): one line naming the deployment, partition and job,
+   * Slurm's reason, and what to do. Undefined for every other state.
+   */
+  stuck(id: string, state: JobState): string | undefined {
+    if (state.kind !== 'pending') return undefined;
+    const advice = stuckAdvice(state.reason);
+    if (advice === undefined) return undefined;
+    const partition = this.settings.partition !== undefined ? `partition "${this.settings.partition}"` : "the cluster's default partition";
+    return `${this.#where}: job ${id} cannot start in ${partition}: Slurm says ${state.reason} — ${advice.replace('<id>', id)}.`;
   }
 
   /** Cancels jobs (`scancel`); a job that already ended is not an error. */
