@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.js';
+import { InputError, OperationError } from '../../src/errors.js';
 import {
   compileSlurmOptions,
   jobScript,
@@ -15,6 +15,7 @@ import {
   parseTimeLimit,
   SlurmCluster,
   SlurmOutputError,
+  SlurmRefusal,
   slurmMemory,
   type CommandRunner,
   type JobState,
@@ -185,6 +186,29 @@ describe('what the transport asks of its command runner', () => {
     assert.equal(calls.length, 5);
     assert.deepEqual(calls[0]!.argv, ['squeue', '-h', '--states=all', '-j', '3', '-o', '%i|%T|%R|%N']);
     assert.deepEqual(errors, ["deployment \"hpc\" (slurm): squeue failed for job 3: Unable to contact slurm controller (connect failure) — check that slurmctld is up ('scontrol ping') and the deployment's slurmConf."]);
+  });
+
+  test('sbatch without an answer from the controller is not a refusal, and says how to find a job that was queued anyway', async () => {
+    const { runner } = scripted([() => ({ code: 1, stderr: 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n' })]);
+    const c = new SlurmCluster(compileSlurmOptions('hpc', {}), { runner });
+    await assert.rejects(c.submit({ argv: ['/bin/true'], env: {}, chdir: '/' }), (e: unknown) => {
+      assert.ok(e instanceof OperationError && !(e instanceof SlurmRefusal));
+      assert.match(
+        e.message,
+        /^deployment "hpc" \(slurm\): sbatch got no answer from the cluster: Batch job submission failed: Unable to contact slurm controller \(connect failure\) — check that slurmctld is up \('scontrol ping'\) and the deployment's slurmConf; a job may have been queued anyway: 'squeue -n (sealflow-[0-9a-f]{32})' shows it, 'scancel -n \1' cancels it\.$/,
+      );
+      return true;
+    });
+    assert.deepEqual(c.jobs(), []);
+  });
+
+  test('a watch whose callback throws ends with that error', async () => {
+    const { runner } = scripted([() => ({ code: 0, stdout: '3|RUNNING|n1|n1\n' })]);
+    const c = new SlurmCluster(compileSlurmOptions('hpc', {}), { runner });
+    const w = c.watch(['3'], () => {
+      throw new Error('the engine failed');
+    }, { intervalMs: 1 });
+    await assert.rejects(w.done, { message: 'the engine failed' });
   });
 
   test('cancelling a job that already ended is not an error; another scancel failure names the job and what to do', async () => {

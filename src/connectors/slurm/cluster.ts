@@ -64,6 +64,9 @@ function slurmWords(r: CommandResult): string {
   return words.length > 600 ? `${words.slice(0, 600)}…` : words;
 }
 
+/** Slurm's words when the controller did not answer (transient: not a refusal). */
+const UNREACHABLE = /unable to contact|connection refused|connect failure|socket timed out|configuration source|zero bytes were transmitted/i;
+
 /** What to do about a refusal, from Slurm's words. */
 function advice(words: string): string {
   if (/invalid partition/i.test(words)) return "name an existing partition in the deployment's partition option ('sinfo -s' lists them)";
@@ -73,7 +76,7 @@ function advice(words: string): string {
   if (/cpu|node configuration|nodelist|node.*(unavailable|invalid)/i.test(words)) {
     return "ask for fewer threads, fix the deployment's nodelist, or use a partition with larger nodes ('sinfo -N -o \"%N %P %c %m\"')";
   }
-  if (/contact|connect|controller|configuration source/i.test(words)) return "check that slurmctld is up ('scontrol ping') and the deployment's slurmConf";
+  if (UNREACHABLE.test(words)) return "check that slurmctld is up ('scontrol ping') and the deployment's slurmConf";
   return "check the deployment's options against 'scontrol show partition'";
 }
 
@@ -91,6 +94,8 @@ const STUCK: readonly (readonly [RegExp, string])[] = [
 function stuckAdvice(reason: string): string | undefined {
   return STUCK.find(([re]) => re.test(reason))?.[1];
 }
+
+const SQUEUE_IDS = 200;
 
 export class SlurmCluster {
   readonly settings: SlurmSettings;
@@ -128,9 +133,14 @@ export class SlurmCluster {
     const r = await this.#run(['sbatch', '--parsable', '--export=NONE'], { stdin: s.script });
     if (r.code !== 0) {
       const words = slurmWords(r);
+      if (r.code === null || UNREACHABLE.test(words)) {
+        // Not a refusal: the controller may even have queued the job before the answer was lost.
+        throw new OperationError(
+          `${this.#where}: sbatch got no answer from the cluster: ${words} — check that slurmctld is up ('scontrol ping') and the deployment's slurmConf; a job may have been queued anyway: 'squeue -n ${s.name}' shows it, 'scancel -n ${s.name}' cancels it.`,
+        );
+      }
       const partition = this.settings.partition !== undefined ? `partition "${this.settings.partition}"` : "the cluster's default partition";
-      const msg = `${this.#where}: sbatch refused the job for ${partition}: ${words} — ${advice(words)}.`;
-      throw r.code === null ? new OperationError(msg) : new SlurmRefusal(msg, words);
+      throw new SlurmRefusal(`${this.#where}: sbatch refused the job for ${partition}: ${words} — ${advice(words)}.`, words);
     }
     let id: string;
     try {
@@ -151,19 +161,26 @@ export class SlurmCluster {
     for (const id of ids) if (!isJobId(id)) throw new RangeError(`not a Slurm job id: ${JSON.stringify(id)}`);
     const out = new Map<string, JobState>();
     if (ids.length === 0) return out;
+    // At most SQUEUE_IDS ids per call keep the command line short.
+    for (let i = 0; i < ids.length; i += SQUEUE_IDS) {
+      const chunk = ids.slice(i, i + SQUEUE_IDS);
+      const listed = await this.#squeue(chunk);
+      for (const id of chunk) out.set(id, listed.get(id) ?? { kind: 'gone' });
+    }
+    return out;
+  }
+
+  async #squeue(ids: readonly string[]): Promise<Map<string, JobState>> {
     const r = await this.#run(['squeue', '-h', '--states=all', '-j', ids.join(','), '-o', SQUEUE_FORMAT]);
     // A single id the controller has forgotten is an error to squeue; several are silently left out.
-    const forgotten = r.code === 1 && /invalid job id/i.test(r.stderr);
-    if (r.code !== 0 && !forgotten) throw new OperationError(`${this.#where}: squeue failed for job ${ids.join(', ')}: ${slurmWords(r)} — ${advice(slurmWords(r))}.`);
-    let listed: Map<string, JobState>;
+    if (r.code === 1 && /invalid job id/i.test(r.stderr)) return new Map();
+    if (r.code !== 0) throw new OperationError(`${this.#where}: squeue failed for job ${ids.join(', ')}: ${slurmWords(r)} — ${advice(slurmWords(r))}.`);
     try {
-      listed = forgotten ? new Map() : parseSqueue(r.stdout);
+      return parseSqueue(r.stdout);
     } catch (e) {
       if (e instanceof SlurmOutputError) throw new OperationError(`${this.#where}: ${e.message} — is 'squeue' on the PATH the cluster's own?`);
       throw e;
     }
-    for (const id of ids) out.set(id, listed.get(id) ?? { kind: 'gone' });
-    return out;
   }
 
   async state(id: string): Promise<JobState> {
