@@ -73,7 +73,9 @@ describe('slurm transport on a two-node cluster', { skip }, () => {
       assert.match(job.name, /^sealflow-[0-9a-f]{32}$/);
       // Slurm's own record of the name, while it still lists the job.
       assert.equal((await cluster.cmd('squeue', ['-h', '--states=all', '-j', job.id, '-o', '%j'])).trim(), job.name);
+      assert.deepEqual(t.jobs(), [job.id]);
       await waitFor(t, [job.id], (s) => s.kind === 'gone', `job ${job.id} on ${node.name} ends`);
+      assert.deepEqual(t.jobs(), [], 'a job seen gone is no longer listed');
       assert.equal(fs.readFileSync(job.stdout, 'utf8'), `${node.name}\n`);
       assert.equal(path.basename(job.stdout), `${job.name}.out`);
     }

@@ -100,7 +100,7 @@ const SQUEUE_IDS = 200;
 export class SlurmCluster {
   readonly settings: SlurmSettings;
   readonly #run: CommandRunner;
-  /** Every job this instance submitted and has not seen cancelled, in order. */
+  /** Every job this instance submitted and has not cancelled or seen gone, in order. */
   readonly #jobs = new Set<string>();
 
   constructor(settings: SlurmSettings, opts: SlurmClusterOptions = {}) {
@@ -117,7 +117,7 @@ export class SlurmCluster {
     return `deployment "${this.settings.deployment}" (slurm)`;
   }
 
-  /** Job ids submitted by this instance and not cancelled through it (for the journal and `cancelAll`). */
+  /** Job ids submitted by this instance, not cancelled through it and not seen gone (for `cancelAll` and the progress display). */
   jobs(): string[] {
     return [...this.#jobs];
   }
@@ -165,7 +165,11 @@ export class SlurmCluster {
     for (let i = 0; i < ids.length; i += SQUEUE_IDS) {
       const chunk = ids.slice(i, i + SQUEUE_IDS);
       const listed = await this.#squeue(chunk);
-      for (const id of chunk) out.set(id, listed.get(id) ?? { kind: 'gone' });
+      for (const id of chunk) {
+        const st = listed.get(id) ?? { kind: 'gone' };
+        out.set(id, st);
+        if (st.kind === 'gone') this.#jobs.delete(id);
+      }
     }
     return out;
   }
