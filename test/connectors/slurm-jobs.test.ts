@@ -142,9 +142,26 @@ describe('slurm transport on a two-node cluster', { skip }, () => {
       );
       assert.equal(t.stuck(job.id, { kind: 'pending', reason: 'Resources', slurmState: 'PENDING' }), undefined);
       await t.cancelAll();
+      // sealflow check sees it before any job is submitted.
+      assert.deepEqual(await t.check(), [
+        `deployment "hpc" (slurm): timeLimit 1-00:00:00 is beyond partition "${cluster.partition}"'s limit of 00:10:00, so the job would wait forever — lower the deployment's timeLimit.`,
+      ]);
     } finally {
       await cluster.cmd('scontrol', ['update', `PartitionName=${cluster.partition}`, 'MaxTime=INFINITE']);
     }
+  });
+
+  test('check finds a missing partition, and threads or memory no node has, before any job is submitted; a fitting deployment has no problem', async () => {
+    const cpus = os.cpus().length;
+    assert.deepEqual(await slurm({ timeLimit: '1:00:00', threads: cpus, memory: '64MiB' }).check(), []);
+    assert.deepEqual(await slurm({ partition: 'nosuch' }).check(), [
+      `deployment "hpc" (slurm): partition "nosuch" does not exist — name one of ${cluster.partition} in the deployment's partition option.`,
+    ]);
+    const problems = await slurm().check({ threads: cpus + 1, memory: 64 * 1024 ** 4 });
+    assert.equal(problems.length, 2);
+    assert.equal(problems[0], `deployment "hpc" (slurm): threads ${cpus + 1} is more than any node of partition "${cluster.partition}" has (${cpus} CPUs) — ask for fewer threads or use a partition with larger nodes.`);
+    assert.match(problems[1]!, new RegExp(`^deployment "hpc" \\(slurm\\): memory 67108864 MiB is more than any node of partition "${cluster.partition}" has \\(\\d+ MiB\\) — ask for less memory or use a partition with larger nodes\\.$`));
+    assert.deepEqual(await SlurmCluster.fromOptions('hpc', { slurmConf: cluster.conf }).check(), [], 'the default partition');
   });
 
   test("sbatch refusing a partition that does not exist is one line naming the deployment, the partition, Slurm's words and what to do", async () => {

@@ -8,15 +8,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError, OperationError } from '../../src/errors.js';
 import {
+  checkAgainst,
   compileSlurmOptions,
   jobScript,
   parseSbatchParsable,
+  parseSinfo,
   parseSqueue,
   parseTimeLimit,
   SlurmCluster,
   SlurmOutputError,
   SlurmRefusal,
   slurmMemory,
+  slurmTimeSeconds,
   type CommandRunner,
   type JobState,
 } from '../../src/connectors/slurm/index.js';
@@ -139,6 +142,38 @@ describe('parsers of Slurm output', () => {
     for (const bad of ['5|WAITING|(x)|\n', '5|RUNNING|n1|n1|x\n', '5|RUNNING|n1|n1\n5|RUNNING|n1|n1\n', '5|RUNNING||\n', '5|PENDING|Resources|\n', 'x|RUNNING|n1|n1\n']) {
       assert.throws(() => parseSqueue(bad), SlurmOutputError, JSON.stringify(bad));
     }
+  });
+});
+
+describe('sinfo and the deployment check', () => {
+  const sinfo = 'n1|batch|batch*|up|1-00:00:00|8|16000\nn2|batch|batch*|up|1-00:00:00|16|64000\ng1|gpu|gpu|down|infinite|4|8000\n';
+
+  test('sinfo: each node of each partition, the default marked, time limits in seconds; anything else is refused', () => {
+    const nodes = parseSinfo(sinfo);
+    assert.deepEqual(nodes[0], { node: 'n1', partition: 'batch', isDefault: true, avail: 'up', timeLimit: 86400, cpus: 8, memory: 16000 });
+    assert.equal(nodes[2]!.timeLimit, Infinity);
+    for (const bad of ['n1|batch|other|up|10:00|1|1\n', 'n1|batch|batch|maybe|10:00|1|1\n', 'n1|batch|batch|up|10 min|1|1\n', 'n1|batch|batch|up|10:00|1+|1\n', 'n1|batch|batch|up|10:00|1\n']) {
+      assert.throws(() => parseSinfo(bad), SlurmOutputError, JSON.stringify(bad));
+    }
+  });
+
+  test('Slurm times in seconds, for comparing a time limit with the partition\'s', () => {
+    assert.deepEqual(['90', '5:30', '12:00:00', '2-0', '1-12:30', '1-00:00:01', 'UNLIMITED'].map(slurmTimeSeconds), [5400, 330, 43200, 172800, 131400, 86401, Infinity]);
+    assert.equal(slurmTimeSeconds('soon'), undefined);
+  });
+
+  test('the check names a down partition, a time limit beyond it, and threads or memory no node has; the default partition when none is given', () => {
+    const nodes = parseSinfo(sinfo);
+    assert.deepEqual(checkAgainst(nodes, { timeLimit: '12:00:00', threads: 16, memory: 64000 * 1024 ** 2 }), []);
+    assert.deepEqual(checkAgainst(nodes, { partition: 'gpu', timeLimit: '30-0', threads: 5 }), [
+      'partition "gpu" is down, so its jobs do not start — use another partition or ask the cluster\'s operators.',
+      'threads 5 is more than any node of partition "gpu" has (4 CPUs) — ask for fewer threads or use a partition with larger nodes.',
+    ]);
+    assert.deepEqual(checkAgainst(nodes, { timeLimit: '2-0', memory: 64001 * 1024 ** 2 }), [
+      "timeLimit 2-0 is beyond the cluster's default partition's limit of 1-00:00:00, so the job would wait forever — lower the deployment's timeLimit.",
+      "memory 64001 MiB is more than any node of the cluster's default partition has (64000 MiB) — ask for less memory or use a partition with larger nodes.",
+    ]);
+    assert.deepEqual(checkAgainst(nodes, { partition: 'big' }), ['partition "big" does not exist — name one of batch, gpu in the deployment\'s partition option.']);
   });
 });
 

@@ -6,6 +6,7 @@
  * them locally today and on a login node over ssh later.
  */
 import { OperationError } from '../../errors.js';
+import { checkAgainst, parseSinfo, SINFO_FORMAT } from './check.js';
 import { compileSlurmOptions, type SlurmSettings } from './options.js';
 import { isJobId, parseSbatchParsable, parseSqueue, SlurmOutputError, SQUEUE_FORMAT, type JobState } from './parse.js';
 import { localRunner, type CommandResult, type CommandRunner } from './runner.js';
@@ -262,6 +263,33 @@ export class SlurmCluster {
     if (advice === undefined) return undefined;
     const partition = this.settings.partition !== undefined ? `partition "${this.settings.partition}"` : "the cluster's default partition";
     return `${this.#where}: job ${id} cannot start in ${partition}: Slurm says ${state.reason} — ${advice.replace('<id>', id)}.`;
+  }
+
+  /**
+   * For `sealflow check`: whether the deployment's partition exists and takes
+   * jobs, and its time limit and these resources (default: the deployment's)
+   * fit it — one `sinfo`, no job. Returns one line per problem, naming the
+   * deployment and partition and saying what to do; empty when it fits.
+   */
+  async check(resources: { readonly threads?: number; readonly memory?: number } = {}): Promise<string[]> {
+    const r = await this.#run(['sinfo', '-h', '-N', '-o', SINFO_FORMAT]);
+    if (r.code !== 0) throw new OperationError(`${this.#where}: sinfo failed: ${slurmWords(r)} — ${advice(slurmWords(r))}.`);
+    let nodes;
+    try {
+      nodes = parseSinfo(r.stdout);
+    } catch (e) {
+      if (e instanceof SlurmOutputError) throw new OperationError(`${this.#where}: ${e.message} — is 'sinfo' on the PATH the cluster's own?`);
+      throw e;
+    }
+    const s = this.settings;
+    const threads = resources.threads ?? s.threads;
+    const memory = resources.memory ?? s.memory;
+    return checkAgainst(nodes, {
+      ...(s.partition !== undefined ? { partition: s.partition } : {}),
+      ...(s.timeLimit !== undefined ? { timeLimit: s.timeLimit } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(memory !== undefined ? { memory } : {}),
+    }).map((p) => `${this.#where}: ${p}`);
   }
 
   /** Cancels jobs (`scancel`); a job that already ended is not an error. */

@@ -60,6 +60,17 @@ export function parseTimeLimit(v: string): string | undefined {
   return ok && /[1-9]/.test(v) ? v : undefined;
 }
 
+/** Seconds of a Slurm time (`parseTimeLimit`'s spellings, and sinfo's `infinite`); Infinity for no limit; undefined when it is none. */
+export function slurmTimeSeconds(v: string): number | undefined {
+  if (/^(unlimited|infinite)$/i.test(v)) return Infinity;
+  let m = /^(\d{1,6})-(\d{1,6})(?::(\d{1,6})(?::(\d{1,6}))?)?$/.exec(v);
+  if (m) return ((Number(m[1]) * 24 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0);
+  m = /^(\d{1,6})(?::(\d{1,6})(?::(\d{1,6}))?)?$/.exec(v);
+  if (!m) return undefined;
+  if (m[3] !== undefined) return (Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3]);
+  return Number(m[1]) * 60 + Number(m[2] ?? 0);
+}
+
 /**
  * Bytes as Slurm's `--mem` value. Slurm's `M` and `G` are MiB and GiB
  * (1024²/1024³ bytes) and it cannot express less than 1 MiB, so the value is

@@ -1,7 +1,7 @@
 /**
  * Fuzz targets: what the Slurm client commands print, as the slurm transport
  * reads it (src/connectors/slurm/parse.ts) — `sbatch --parsable` and
- * `squeue -o '%i|%T|%R|%N'` — and the deployment options from sealflow.yaml
+ * `squeue -o '%i|%T|%R|%N'`, `sinfo -N -o` (src/connectors/slurm/check.ts) — and the deployment options from sealflow.yaml
  * (src/connectors/slurm/options.ts). Output from a login node or a site's
  * wrapper is outside input: accepted in the exact shape, else refused with
  * SlurmOutputError (options: InputError).
@@ -9,6 +9,7 @@
 import { InputError } from '../../../src/errors.js';
 import { compileSlurmOptions } from '../../../src/connectors/slurm/options.js';
 import { parseSbatchParsable, parseSqueue, SlurmOutputError } from '../../../src/connectors/slurm/parse.js';
+import { checkAgainst, parseSinfo } from '../../../src/connectors/slurm/check.js';
 import type { FuzzTarget } from '../target.js';
 
 const text = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -29,6 +30,16 @@ export const targets: FuzzTarget[] = [
       text('10|SUSPENDED|n2|n2\n11|REQUEUE_HOLD|(JobHeldAdmin)|\n'),
     ],
     run: (input) => parseSqueue(decode(input)),
+    isOwnError: (e) => e instanceof SlurmOutputError,
+  },
+  {
+    name: 'slurm-sinfo',
+    seeds: () => [
+      text('n1|batch|batch*|up|1-00:00:00|8|16000\nn2|batch|batch*|up|10:00|16|64000\n'),
+      text('g1|gpu|gpu|down|infinite|4|8000\ng2|gpu|gpu|drain|n/a|4|8000\n'),
+    ],
+    // Parsed, then checked as sealflow check would: neither may throw anything but the parser's refusal.
+    run: (input) => checkAgainst(parseSinfo(decode(input)), { partition: 'batch', timeLimit: '2:00:00', threads: 8, memory: 1024 ** 3 }),
     isOwnError: (e) => e instanceof SlurmOutputError,
   },
   {
