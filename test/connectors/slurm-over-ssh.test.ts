@@ -32,6 +32,9 @@ function sshRunner(host: Host, slurmConf: string): CommandRunner {
         const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
         resolve({ code, stdout, stderr });
       });
+      child.stdin?.on('error', () => {
+        /* ssh exited without reading its input: its exit status says why */
+      });
       child.stdin?.end(o.stdin ?? '');
     });
 }
