@@ -58,6 +58,8 @@ export async function forwardRemoteToLocal(host: SshHost, remote: RemoteEnd, loc
   const out = await host.control('forward', ['-R', `127.0.0.1:${want}:${to}`]);
   const bound = want === 0 ? Number(out.trim()) : want;
   if (!Number.isInteger(bound) || bound < 1 || bound > 65535) throw host.remoteError(`the forward to ${to} got no port from the host (${JSON.stringify(out.trim().slice(0, 40))})`);
-  const spec = `127.0.0.1:${bound}:${to}`;
+  // Cancelled by the spec it was requested with: OpenSSH finds a dynamic forward by its requested port 0 and
+  // cancels the allocated one (two dynamic forwards to the same local end are told apart by order only).
+  const spec = `127.0.0.1:${want}:${to}`;
   return { remote: `127.0.0.1:${bound}`, port: bound, cancel: () => host.control('cancel', ['-R', spec]).then(() => {}) };
 }
