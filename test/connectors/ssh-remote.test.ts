@@ -12,15 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  compileSshOptions,
-  forwardRemoteToLocal,
-  makeRunDir,
-  spawnRemote,
-  SshHost,
-  sweepDead,
-  type RemoteProcess,
-} from '../../src/connectors/ssh/index.js';
+import { compileSshOptions, SshHost, type RemoteProcess } from '../../src/connectors/ssh/index.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
 import { PATIENCE_MS, sleep } from '../helpers/wait.js';
 
@@ -81,7 +73,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
 
   test('a run directory has an opaque name, mode 0700 under a 0700 base, and a marker with the token and creation time', async () => {
     const token = randomBytes(16).toString('hex');
-    const dir = await makeRunDir(a, token);
+    const dir = await a.makeRunDir(token);
     try {
       assert.match(dir.name, /^[0-9a-f]{24}$/);
       assert.equal(dir.path, `${ha.home}/.sealflow-worker/${dir.name}`);
@@ -99,13 +91,13 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
       assert.ok(fs.existsSync(path.join(ha.homeOnDisk!, '.sealflow-worker', dir.name)));
       assert.equal(fs.existsSync(path.join(hb.homeOnDisk!, '.sealflow-worker', dir.name)), false);
     } finally {
-      await dir.remove();
+      await a.removeRunDir(dir);
     }
     assert.equal((await ha.exec(`test -e ${dir.path} && echo left || echo gone`)).trim(), 'gone');
   });
 
   test('an upload arrives byte for byte with the mode asked for, checked on the host by size and SHA-256', async () => {
-    const dir = await makeRunDir(a);
+    const dir = await a.makeRunDir();
     try {
       const local = path.join(tmp, 'bundle.bin');
       const bytes = randomBytes(3 * 1024 * 1024 + 17);
@@ -130,15 +122,15 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   test('sweeping removes only dead runs: marked, not live, not locked, old enough', async () => {
-    const live = await makeRunDir(a);
-    const dead = await makeRunDir(a);
-    const held = await makeRunDir(a);
-    const young = await makeRunDir(a);
+    const live = await a.makeRunDir();
+    const dead = await a.makeRunDir();
+    const held = await a.makeRunDir();
+    const young = await a.makeRunDir();
     await dead.release(); // its master "died": the session holding the lock is gone
     await young.release();
     await ha.exec(`mkdir -p ~/.sealflow-worker/0123456789abcdef01234567 ~/.sealflow-worker/not-ours`);
     try {
-      const first = await sweepDead(a, { live: [live.token], minAgeSeconds: 3600 });
+      const first = await a.sweepDead({ live: [live.token], minAgeSeconds: 3600 });
       assert.deepEqual(
         new Map(first.map((l) => [l.name, l.removed ? 'removed' : l.reason])),
         new Map([
@@ -151,7 +143,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
       );
       // The marker's creation time is the host's: age them by rewriting it an hour back.
       await ha.exec(`cd ~/.sealflow-worker && for d in ${dead.name} ${held.name} ${live.name}; do read -r v t c < $d/.sealflow-run; echo "$v $t $((c - 7200))" > $d/.sealflow-run; done`);
-      const second = await sweepDead(a, { live: [live.token], minAgeSeconds: 3600 });
+      const second = await a.sweepDead({ live: [live.token], minAgeSeconds: 3600 });
       assert.deepEqual(
         new Map(second.map((l) => [l.name, l.removed ? 'removed' : l.reason])),
         new Map([
@@ -170,10 +162,10 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   test('a remote process gets its argv intact, exactly the given environment and directory, and reports its exit code', async () => {
-    const dir = await makeRunDir(a);
+    const dir = await a.makeRunDir();
     try {
       const odd = `it's "odd" $HOME \`id\` ; | & *\n\t\\ end`;
-      const p = spawnRemote(a, ['sh', '-c', 'printf "%s|" "$@"; pwd; env | sort; echo to-stderr >&2; exit 3', 'sh', odd, ''], {
+      const p = a.spawn(['sh', '-c', 'printf "%s|" "$@"; pwd; env | sort; echo to-stderr >&2; exit 3', 'sh', odd, ''], {
         env: { SF_SLOT: 'w1', PATH: '/usr/bin:/bin' },
         cwd: dir.path,
       });
@@ -187,8 +179,8 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   test("the host's ps and /proc show only what was given: argv, env, an opaque directory — no secret of the master", async () => {
-    const dir = await makeRunDir(a);
-    const p = spawnRemote(a, ['sleep', '1000'], { env: { SF_SLOT: 'w2' }, cwd: dir.path });
+    const dir = await a.makeRunDir();
+    const p = a.spawn(['sleep', '1000'], { env: { SF_SLOT: 'w2' }, cwd: dir.path });
     try {
       const pgid = await p.pgid;
       let procs: string[] = [];
@@ -217,7 +209,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   test('kill() kills the whole remote process group, children included, not only the local ssh client', async () => {
-    const p = spawnRemote(a, ['sh', '-c', 'sleep 1001 & sleep 1002 & wait']);
+    const p = a.spawn(['sh', '-c', 'sleep 1001 & sleep 1002 & wait']);
     const pgid = await p.pgid;
     await eventually('both sleeps run', async () => (await group(ha, pgid)).filter((l) => /^\d+ sleep 100[12]$/.test(l)).length === 2);
     await p.kill();
@@ -226,7 +218,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   test('a remote process killed on the host reports its signal', async () => {
-    const p = spawnRemote(a, ['sleep', '1003']);
+    const p = a.spawn(['sleep', '1003']);
     const pgid = await p.pgid;
     await eventually('sleep runs', async () => (await group(ha, pgid)).some((l) => /^\d+ sleep 1003$/.test(l)));
     await ha.exec(`pkill -KILL -x -g ${pgid} sleep`);
@@ -234,7 +226,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
   });
 
   const sessionDeath = async (how: string, cut: (p: RemoteProcess) => Promise<void>) => {
-    const p = spawnRemote(a, ['sh', '-c', 'sleep 1004 & sleep 1005']);
+    const p = a.spawn(['sh', '-c', 'sleep 1004 & sleep 1005']);
     const pgid = await p.pgid;
     await eventually('both sleeps run', async () => (await group(ha, pgid)).filter((l) => /^\d+ sleep 100[45]$/.test(l)).length === 2);
     await cut(p);
@@ -260,7 +252,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     const server = net.createServer((s) => s.once('data', (d) => s.end(`pong:${d}`)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const fw = await forwardRemoteToLocal(a, { port: 0 }, { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      const fw = await a.forwardRemoteToLocal({ port: 0 }, { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
       assert.equal(fw.remote, `127.0.0.1:${fw.port}`);
       const client = (target: string) =>
         `node -e 'const s=require("net").connect(${target});s.on("error",e=>{console.log("ERR",e.code);});s.on("connect",()=>s.write("ping"));s.on("data",d=>console.log(String(d)))'`;
@@ -280,11 +272,11 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     const local = path.join(tmp, 'evidence.sock');
     const server = net.createServer((s) => s.once('data', (d) => s.end(`evidence-for:${d}`)));
     await new Promise<void>((r) => server.listen(local, r));
-    const dir = await makeRunDir(a);
+    const dir = await a.makeRunDir();
     try {
       const remote = `${dir.path}/e.sock`;
       await ha.exec(`touch ${remote}`); // a stale file in the way is replaced
-      const fw = await forwardRemoteToLocal(a, { socket: remote }, { socket: local });
+      const fw = await a.forwardRemoteToLocal({ socket: remote }, { socket: local });
       assert.equal(fw.remote, remote);
       assert.equal((await ha.exec(`stat -c '%F %a' ${remote}`)).trim(), 'socket 600');
       const out = await ha.exec(`node -e 'const s=require("net").connect(${JSON.stringify(remote)});s.on("connect",()=>s.write("slot-3"));s.on("data",d=>console.log(String(d)))'`);

@@ -17,18 +17,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { classifySshFailure, SshError, type SshTarget } from './errors.js';
 import type { CompiledSshOptions } from './options.js';
-import { parseFingerprints, parseNodeVersion, parseSshG, type ResolvedSsh } from './parse.js';
+import { parseFingerprints, parseNodeVersion, parseSshG, type ResolvedSsh, type SweepLine } from './parse.js';
+import { collect, oneLine, type SshResult } from './exec.js';
+import { forwardRemoteToLocal, type Forward, type LocalEnd, type RemoteEnd } from './forward.js';
 import { shCommand } from './quote.js';
+import { makeRunDir, sweepDead, type RunDir, type SweepOptions } from './run-dir.js';
+import { spawnRemote, type RemoteProcess, type RemoteSpawnOptions } from './spawn.js';
 
 /** The oldest Node.js major the worker side supports on a host. */
 export const MIN_NODE_MAJOR = 20;
 
-export interface SshResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
+export type { SshResult };
 
 export interface ConnectResult {
   readonly hostname: string;
@@ -210,6 +209,31 @@ export class SshHost {
     return { version: text, major: v[0] };
   }
 
+  /** A fresh run directory with an opaque name under `baseDir`, marked and locked (run-dir.ts). */
+  makeRunDir(token?: string): Promise<RunDir> {
+    return makeRunDir(this, token);
+  }
+
+  /** Removes a run directory of this host and releases its lock. */
+  removeRunDir(dir: RunDir): Promise<void> {
+    return dir.remove();
+  }
+
+  /** Removes run directories of dead runs under `baseDir` (run-dir.ts says which are safe to remove). */
+  sweepDead(o: SweepOptions): Promise<SweepLine[]> {
+    return sweepDead(this, o);
+  }
+
+  /** Starts a remote process in its own process group, with exactly `env` (spawn.ts). */
+  spawn(argv: readonly string[], o: RemoteSpawnOptions = {}): RemoteProcess {
+    return spawnRemote(this, argv, o);
+  }
+
+  /** A socket or loopback port on the host whose connections reach `local` on the master's side (forward.ts). */
+  forwardRemoteToLocal(remote: RemoteEnd, local: LocalEnd): Promise<Forward> {
+    return forwardRemoteToLocal(this, remote, local);
+  }
+
   /** Ends the control master (and with it every session and forward over it) and removes the control directory. */
   async close(): Promise<void> {
     if (this.connected) await this.exec([...this.common(), '-O', 'exit', '--', this.options.host]);
@@ -223,25 +247,4 @@ async function fingerprints(name: string, file: string): Promise<string[]> {
   if (!fs.existsSync(file)) return [];
   const r = await collect(spawn('ssh-keygen', ['-l', '-F', name, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] }));
   return r.code === 0 ? parseFingerprints(r.stdout.toString('utf8')) : [];
-}
-
-/** Waits for a child and collects its output; writes `input` to its stdin if given (otherwise stdin is the caller's). */
-export function collect(child: ChildProcess, input?: Buffer): Promise<SshResult> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    if (child.stdin && input !== undefined) {
-      child.stdin.on('error', () => {}); // the process may exit before reading all input; its exit status says what happened
-      child.stdin.end(input);
-    }
-  });
-}
-
-/** The last non-empty line of a tool's stderr, bounded, for one-line messages. */
-export function oneLine(text: string): string {
-  return (text.replace(/\r/g, '').trim().split('\n').filter((l) => l.trim() !== '').pop() ?? '').slice(0, 300);
 }

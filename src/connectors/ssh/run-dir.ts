@@ -18,7 +18,8 @@ import type { ChildProcess } from 'node:child_process';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../errors.js';
-import { collect, oneLine, type SshHost } from './host.js';
+import { collect, oneLine } from './exec.js';
+import type { SshHost } from './host.js';
 import { parseRemotePath, parseSweep, parseUploadCheck, type SweepLine } from './parse.js';
 import { shScript } from './quote.js';
 
