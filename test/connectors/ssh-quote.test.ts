@@ -94,7 +94,7 @@ describe('ssh deployment options', () => {
       { ...o },
       {
         deployment: 'cloud', host: 'worker-a', port: undefined, user: undefined, identityFile: undefined, configFile: undefined, knownHosts: undefined,
-        acceptNewHostKey: false, nodePath: 'node', baseDir: '.sealflow-worker', connectTimeout: 10, aliveInterval: 2, aliveCountMax: 2, controlPersist: 60,
+        acceptNewHostKey: false, nodePath: 'node', baseDir: '.sealflow-worker', connectTimeout: 10, aliveInterval: 1, aliveCountMax: 3, controlPersist: 60,
       },
     );
   });

@@ -248,6 +248,22 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     assert.equal((await a.run('echo again')).stdout.toString(), 'again\n');
   });
 
+  test('when a host falls silent (link down), its control master gives up after the keep-alives and every session reports the loss', async () => {
+    const p = b.spawn(['sleep', '1006']);
+    await p.pgid;
+    hb.linkDown();
+    try {
+      assert.equal((await p.exited).sessionLost, true);
+      assert.equal(await b.masterPid(), null, 'the control master is gone');
+    } finally {
+      hb.linkUp();
+    }
+    await b.connect();
+    assert.equal((await b.run('echo back')).stdout.toString(), 'back\n');
+    // The host's sshd has not noticed (no traffic reached it): what ran there is cleaned up by hand here.
+    await hb.exec('pkill -KILL -x sleep; true');
+  });
+
   test('a loopback port forwarded from the host reaches a server of the master, and only from the host itself', async () => {
     const server = net.createServer((s) => s.once('data', (d) => s.end(`pong:${d}`)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

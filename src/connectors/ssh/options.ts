@@ -110,8 +110,8 @@ export function compileSshOptions(deployment: string, raw: Readonly<Record<strin
     nodePath,
     baseDir,
     connectTimeout: int('connectTimeout', 1, 300, 10),
-    aliveInterval: int('aliveInterval', 1, 300, 2),
-    aliveCountMax: int('aliveCountMax', 1, 100, 2),
+    aliveInterval: int('aliveInterval', 1, 300, 1),
+    aliveCountMax: int('aliveCountMax', 1, 100, 3),
     controlPersist: int('controlPersist', 1, 86_400, 60),
   };
 }
