@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -246,6 +247,37 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     });
     await a.connect();
     assert.equal((await a.run('echo again')).stdout.toString(), 'again\n');
+  });
+
+  test('when the master process itself is SIGKILLed, its remote processes and run-directory locks die with it', async () => {
+    const mod = new URL('../../src/connectors/ssh/index.js', import.meta.url).href;
+    const script = `const { compileSshOptions, SshHost } = await import(${JSON.stringify(mod)});
+      const h = new SshHost(compileSshOptions('cloud', ${JSON.stringify({ host: ha.address, user: 'root', identityFile: ha.identityFile, knownHosts: ha.knownHostsFile })}));
+      await h.connect();
+      const dir = await h.makeRunDir();
+      const p = h.spawn(['sleep', '1007']);
+      process.stdout.write(JSON.stringify({ pgid: await p.pgid, dir: dir.name, token: dir.token }) + '\\n');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => {
+      let t = '';
+      child.stdout.on('data', (b: Buffer) => {
+        t += b.toString();
+        if (t.includes('\n')) resolve(t.split('\n')[0]!);
+      });
+    });
+    const started = JSON.parse(line) as { pgid: number; dir: string; token: string };
+    await eventually('sleep runs', async () => (await group(ha, started.pgid)).some((l) => /^\d+ sleep 1007$/.test(l)));
+    child.kill('SIGKILL');
+    // Its ssh clients see their stdin close: the lifeline ends, the watchdog kills the group, the lock is freed.
+    await eventually('the remote process group is gone', async () => (await group(ha, started.pgid)).length === 0);
+    await eventually('the dead run directory can be swept', async () =>
+      (await a.sweepDead({ live: [], minAgeSeconds: 0 })).some((l) => l.name === started.dir && l.removed),
+    );
+    // Its control directory is removed by the next SshHost made on this machine.
+    const leftover = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`sf-ssh-${child.pid}-`));
+    assert.equal(leftover().length, 1);
+    await sshHost(ha).close();
+    assert.deepEqual(leftover(), []);
   });
 
   test('when a host falls silent (link down), its control master gives up after the keep-alives and every session reports the loss', async () => {

@@ -51,8 +51,9 @@ export class SshHost {
   private connected = false;
 
   constructor(readonly options: CompiledSshOptions) {
+    sweepControlDirs();
     // mkdtemp makes the directory 0700: nobody else can reach the control socket.
-    this.controlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ssh-'));
+    this.controlDir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-ssh-${process.pid}-`));
   }
 
   /** `alias (address:port)` or `address:port`, for messages. */
@@ -239,6 +240,29 @@ export class SshHost {
     if (this.connected) await this.exec([...this.common(), '-O', 'exit', '--', this.options.host]);
     this.connected = false;
     fs.rmSync(this.controlDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes control directories of master processes that died without close()
+ * (named `sf-ssh-<pid>-…`; their control masters end by themselves after
+ * `controlPersist` seconds without a session).
+ */
+function sweepControlDirs(): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^sf-ssh-(\d+)-[A-Za-z0-9]{6}$/.exec(n);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), n), { recursive: true, force: true });
+    }
   }
 }
 
