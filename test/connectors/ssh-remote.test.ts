@@ -179,6 +179,22 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     }
   });
 
+  test("a process's stdout arrives whole and in order (8 MiB, through a reader that pauses)", async () => {
+    const p = a.spawn(['sh', '-c', 'i=0; while [ $i -lt 64 ]; do head -c 131072 /dev/zero | tr "\\0" "$((i % 10))"; i=$((i + 1)); done']);
+    const hash = createHash('sha256');
+    let n = 0;
+    for await (const chunk of p.stdout) {
+      hash.update(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n % 3 === 0) await new Promise((r) => setImmediate(r)); // a slow reader now and then
+    }
+    const want = createHash('sha256');
+    for (let i = 0; i < 64; i++) want.update(Buffer.alloc(131072, String(i % 10)));
+    assert.equal(n, 64 * 131072);
+    assert.equal(hash.digest('hex'), want.digest('hex'));
+    assert.deepEqual(await p.exited, { code: 0, signal: null, sessionLost: false });
+  });
+
   test("the host's ps and /proc show only what was given: argv, env, an opaque directory — no secret of the master", async () => {
     const dir = await a.makeRunDir();
     const p = a.spawn(['sleep', '1000'], { env: { SF_SLOT: 'w2' }, cwd: dir.path });

@@ -78,8 +78,15 @@ export function spawnRemote(host: SshHost, argv: readonly string[], o: RemoteSpa
   let rejectPgid!: (e: Error) => void;
   const pgid = new Promise<number>((res, rej) => ((resolvePgid = res), (rejectPgid = rej)));
   pgid.catch(() => {});
+  // Backpressure: a slow reader of stdout pauses the ssh client, and so the remote writer.
+  const forward = (b: Buffer) => {
+    if (!stdout.write(b)) {
+      child.stdout!.pause();
+      stdout.once('drain', () => child.stdout!.resume());
+    }
+  };
   const onData = (b: Buffer) => {
-    if (pgidKnown !== null) return void stdout.write(b);
+    if (pgidKnown !== null) return forward(b);
     head += b.toString('latin1');
     const nl = head.indexOf('\n');
     if (nl < 0) {
@@ -98,7 +105,7 @@ export function spawnRemote(host: SshHost, argv: readonly string[], o: RemoteSpa
     pgidKnown = n;
     resolvePgid(n);
     const rest = Buffer.from(head.slice(nl + 1), 'latin1');
-    if (rest.length) stdout.write(rest);
+    if (rest.length) forward(rest);
   };
   child.stdout!.on('data', onData);
   child.stdout!.once('end', () => stdout.end());
