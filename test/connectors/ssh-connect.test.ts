@@ -154,6 +154,19 @@ describe('ssh transport: connecting and checking a host', { skip }, () => {
     assert.equal(msg, `deployment "cloud": host ${h.address}:22: runs Node.js v18.19.0, but sealflow workers need Node.js 20 or later: install a newer Node.js there, or set nodePath to one`);
   });
 
+  test('finds the POSIX tools the transport needs on the host, and names each missing one', async () => {
+    const h = hosts.hosts[0]!;
+    const s = sshHost(h);
+    await s.connect();
+    await s.checkTools();
+    const e = await s.checkTools(['sf-no-such-tool', 'sf-nor-this']).then(
+      () => assert.fail('missing tools passed'),
+      (err: unknown) => err as SshError,
+    );
+    assert.equal(e.kind, 'remote');
+    assert.match(e.message, new RegExp(`^deployment "cloud": host ${h.address}:22: lacks sf-no-such-tool, sf-nor-this \\(needed: env, cat, .*\\): install them there`));
+  });
+
   test('reports a host whose link is down as unreachable, within the connect timeout', async () => {
     const h = hosts.hosts[1]!;
     h.linkDown();

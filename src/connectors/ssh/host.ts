@@ -20,9 +20,12 @@ import type { CompiledSshOptions } from './options.js';
 import { parseFingerprints, parseNodeVersion, parseSshG, type ResolvedSsh, type SweepLine } from './parse.js';
 import { collect, oneLine, type SshResult } from './exec.js';
 import { forwardRemoteToLocal, type Forward, type LocalEnd, type RemoteEnd } from './forward.js';
-import { shCommand } from './quote.js';
+import { shCommand, shScript } from './quote.js';
 import { makeRunDir, sweepDead, type RunDir, type SweepOptions } from './run-dir.js';
 import { spawnRemote, type RemoteProcess, type RemoteSpawnOptions } from './spawn.js';
+
+/** What the transport runs on a host besides node (a POSIX sh is assumed). */
+export const REMOTE_TOOLS = ['env', 'cat', 'sha256sum', 'wc', 'mv', 'chmod', 'rm', 'mkdir', 'date', 'flock', 'kill'] as const;
 
 /** The oldest Node.js major the worker side supports on a host. */
 export const MIN_NODE_MAJOR = 20;
@@ -208,6 +211,19 @@ export class SshHost {
       throw fail(`runs Node.js ${text}, but sealflow workers need Node.js ${MIN_NODE_MAJOR} or later: install a newer Node.js there, or set nodePath to one`);
     }
     return { version: text, major: v[0] };
+  }
+
+  /**
+   * Checks that the host has the POSIX tools the transport runs there
+   * (`REMOTE_TOOLS`, plus `extra`); one error naming every missing one.
+   */
+  async checkTools(extra: readonly string[] = []): Promise<void> {
+    const tools = [...REMOTE_TOOLS, ...extra];
+    const out = await this.runChecked(shScript('for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', tools), 'looking for tools');
+    const missing = out.toString('utf8').split('\n').filter((t) => tools.includes(t));
+    if (missing.length > 0) {
+      throw this.remoteError(`lacks ${missing.join(', ')} (needed: ${tools.join(', ')}): install them there (coreutils, util-linux, procps)`);
+    }
   }
 
   /** A fresh run directory with an opaque name under `baseDir`, marked and locked (run-dir.ts). */

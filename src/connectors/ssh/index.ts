@@ -4,7 +4,7 @@
  * checks, per-run directories, uploads, remote processes and forwards.
  */
 export { compileSshOptions, type CompiledSshOptions } from './options.js';
-export { SshHost, MIN_NODE_MAJOR, type ConnectResult, type NodeCheck, type SshResult } from './host.js';
+export { SshHost, MIN_NODE_MAJOR, REMOTE_TOOLS, type ConnectResult, type NodeCheck, type SshResult } from './host.js';
 export { SshError, type SshFailure } from './errors.js';
 export { makeRunDir, sweepDead, RunDir, MARKER, type SweepOptions, type Uploaded } from './run-dir.js';
 export { spawnRemote, type RemoteExit, type RemoteProcess, type RemoteSpawnOptions } from './spawn.js';
