@@ -18,6 +18,7 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { filesUnder } from '../helpers/files.js';
 import { startCli, waitGone } from '../cli/run-helpers.js';
 import { gate, until } from './harness.js';
+import { spawnSync } from 'node:child_process';
 
 /** The worker directory (`<base>/sealflow-scratch-<uid>/<run>/<pid>/`) a decoy is planted as, with its owner marker. */
 function plantWorkerDir(userBase: string, run: string, name: string, owner: { pid: number; start?: string }): string {
@@ -92,6 +93,8 @@ describe('§10.8 no plaintext outlives a kill', () => {
       assert.ok(!fs.existsSync(reused), 'a worker directory whose pid now belongs to another process is removed');
     } finally {
       g.open(); // the killed workers' commands (own process groups) end at the gate
+      // ...unless the gate file is removed with `root` before their next look: end them here, by the gate's path in their argv.
+      spawnSync('pkill', ['-KILL', '-f', g.path]);
       cli.child.kill('SIGKILL');
       fs.rmSync(root, { recursive: true, force: true });
     }
