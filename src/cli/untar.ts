@@ -3,14 +3,15 @@
  * the age file of its tar stream (docs/protocol.md §10.1). It is decrypted
  * and extracted (regular files and directories only; no absolute names, no
  * `..`, no links) into a temporary directory beside DIR, renamed to DIR only
- * once the whole file authenticated: no partial tree is left behind.
+ * once the whole file authenticated: no partial tree is left behind. A
+ * refused member is an OperationError (exit 1) naming the file and member.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { decrypt } from '../crypto/index.js';
 import type { Identity } from '../crypto/types.js';
-import { InputError } from '../errors.js';
-import { unpackInto } from '../worker/attested/tar.js';
+import { InputError, OperationError } from '../errors.js';
+import { TarError, unpackInto } from '../worker/attested/tar.js';
 
 export async function untarTo(identities: readonly Identity[], input: string | undefined, dir: string): Promise<void> {
   const dest = path.resolve(dir);
@@ -22,6 +23,13 @@ export async function untarTo(identities: readonly Identity[], input: string | u
     const src = input === undefined || input === '-' ? process.stdin : fs.createReadStream(input);
     await unpackInto(decrypt(identities, src), path.join(tmp, 'd'));
     fs.renameSync(path.join(tmp, 'd'), dest);
+  } catch (err) {
+    // A refused archive member is a failure to decrypt this file (exit 1, docs/encryption.md), not a bug.
+    if (err instanceof TarError) {
+      const file = input === undefined || input === '-' ? 'standard input' : input;
+      throw new OperationError(`--untar ${dir}: cannot extract ${file}: ${err.message}. Nothing was extracted; ${dir} was not created. Extract only archives written by a sealflow run, or decrypt to standard output and inspect it with tar t.`);
+    }
+    throw err;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
