@@ -45,7 +45,11 @@ const workflow = (): Promise<Workflow> => (wordCount ??= YamlSource.read(FLOW, '
 /** A private file the inputs loader reads (it takes a path, as the CLI gives it). */
 let scratch: string | undefined;
 function inputsFile(b: Uint8Array): string {
-  scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-fuzz-inputs-'));
+  if (scratch === undefined) {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-fuzz-inputs-'));
+    // The file the `corpus: x.txt` seed names, so that seed and its near mutations are accepted.
+    fs.writeFileSync(path.join(scratch, 'x.txt'), 'a b c\n');
+  }
   const f = path.join(scratch, 'inputs.yaml');
   fs.writeFileSync(f, b);
   return f;
@@ -60,13 +64,16 @@ export const targets: FuzzTarget[] = [
   },
   {
     name: 'yaml-inputs',
-    seeds: () => [...filesNamed('inputs.yaml'), new TextEncoder().encode('corpus: {class: File, path: x.txt}\nparts: 2\npartitions: [1, {a: b}]\n')],
+    seeds: () => [...filesNamed('inputs.yaml'), new TextEncoder().encode('corpus: x.txt\nparts: 2\npartitions: 4\n'), new TextEncoder().encode('corpus: {class: File, path: x.txt}\nparts: 2\npartitions: [1, {a: b}]\n')],
     run: async (b) => loadInputs(await workflow(), { file: inputsFile(b) }),
     isOwnError: isInputError,
   },
   {
     name: 'yaml-run-config',
-    seeds: () => filesNamed('sealflow.yaml'),
+    seeds: () => [
+      ...filesNamed('sealflow.yaml'),
+      new TextEncoder().encode(`deployments:\n  local: { connector: local, platform: sim, workers: 2 }\npath: /usr/local/bin:/usr/bin:/bin\ntools:\n  samtools: { sha256: ${'ab'.repeat(32)}, path: /usr/bin/samtools }\n  sort: { sha256: ${'cd'.repeat(32)} }\n`),
+    ],
     run: async (b) => parseRunConfig(await YamlSource.parse(path.join(REPO, 'examples', 'word-count', 'sealflow.yaml'), text(b)), await workflow()),
     isOwnError: isInputError,
   },
