@@ -95,6 +95,11 @@ export class ChildHandle {
     });
   }
 
+  /** Lets the process end by itself (it cleans up its temporary files), once it has answered everything. */
+  close(): void {
+    if (this.proc.connected) this.proc.disconnect();
+  }
+
   kill(): void {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
   }

@@ -159,9 +159,11 @@ export async function fuzzTarget(entry: TargetEntry, opts: FuzzOptions): Promise
         log(`${target.name}: ${done}/${opts.n} accepted ${accepted}, refused ${refused}, failures ${failures.length}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
     }
-  } finally {
+  } catch (err) {
     child.kill();
+    throw err;
   }
+  child.close();
   return { name: target.name, runs: opts.n, accepted, refused, failures, ms: performance.now() - t0 };
 }
 

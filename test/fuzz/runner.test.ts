@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { mutate, Prng } from './mutators.js';
 import { fuzzTarget, loadTargetFile, type TargetEntry } from './run.js';
 
@@ -34,6 +34,7 @@ describe('fuzz runner', () => {
   for (const [name, kind, detail] of cases) {
     test(`reports a ${kind} (${name}) with target, iteration and mutator, saves the input, and goes on`, async () => {
       const { report, crashDir, log } = await runOn(name);
+      after(() => fs.rmSync(crashDir, { recursive: true, force: true }));
       const first = report.failures[0];
       assert.ok(first !== undefined, log);
       assert.equal(first.kind, kind);

@@ -5,15 +5,15 @@
  * journal of the receipt sample run plus one line cut short.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { summarize } from '../../../src/engine/inspect.js';
 import { readJournal } from '../../../src/engine/journal.js';
 import { InputError, OperationError } from '../../../src/errors.js';
 import { EVENTS } from '../../receipt/sample.js';
+import { scratchDir } from '../scratch.js';
 import type { FuzzTarget } from '../target.js';
 
-let scratch: string | undefined;
+const scratch = scratchDir('journal');
 
 export const targets: FuzzTarget[] = [
   {
@@ -23,8 +23,7 @@ export const targets: FuzzTarget[] = [
       return [new TextEncoder().encode(lines), new TextEncoder().encode(`${lines}{"type":"step-sta`)];
     },
     run: (b) => {
-      scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-fuzz-journal-'));
-      const file = path.join(scratch, 'journal.jsonl');
+      const file = path.join(scratch(), 'journal.jsonl');
       fs.writeFileSync(file, b);
       const { events, tornTail } = readJournal(file);
       return summarize('r1', events, tornTail);

@@ -6,10 +6,10 @@
  * write (a traversal, a link, a device).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { packDirectory, TarError, unpackInto } from '../../../src/worker/attested/tar.js';
+import { scratchDir } from '../scratch.js';
 import type { FuzzTarget } from '../target.js';
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -18,8 +18,7 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-let scratch: string | undefined;
-const work = (): string => (scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-fuzz-tar-')));
+const work = scratchDir('tar');
 
 async function seeds(): Promise<Uint8Array[]> {
   const tree = fs.mkdtempSync(path.join(work(), 'tree-'));

@@ -6,12 +6,12 @@
  * or fail with an InputError (exit 2, `file:line:column`).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../../src/errors.js';
 import { parsePolicy } from '../../../src/attestation/policy-load.js';
 import { loadInputs, parseRunConfig, parseWorkflow, YamlSource, type Workflow } from '../../../src/workflow/index.js';
 import { REPO } from '../../helpers/cli.js';
+import { scratchDir } from '../scratch.js';
 import type { FuzzTarget } from '../target.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -43,14 +43,12 @@ let wordCount: Promise<Workflow> | undefined;
 const workflow = (): Promise<Workflow> => (wordCount ??= YamlSource.read(FLOW, 'workflow').then(parseWorkflow));
 
 /** A private file the inputs loader reads (it takes a path, as the CLI gives it). */
-let scratch: string | undefined;
+const scratch = scratchDir('inputs');
 function inputsFile(b: Uint8Array): string {
-  if (scratch === undefined) {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-fuzz-inputs-'));
-    // The file the `corpus: x.txt` seed names, so that seed and its near mutations are accepted.
-    fs.writeFileSync(path.join(scratch, 'x.txt'), 'a b c\n');
-  }
-  const f = path.join(scratch, 'inputs.yaml');
+  const dir = scratch();
+  // The file the `corpus: x.txt` seed names, so that seed and its near mutations are accepted.
+  if (!fs.existsSync(path.join(dir, 'x.txt'))) fs.writeFileSync(path.join(dir, 'x.txt'), 'a b c\n');
+  const f = path.join(dir, 'inputs.yaml');
   fs.writeFileSync(f, b);
   return f;
 }
