@@ -23,6 +23,9 @@ const DEEP: Readonly<Record<string, string>> = {
   'a map indented one more space per line, 3,000 lines': Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:\n`).join(''),
   'a list indented one more space per line, 3,000 lines': Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}-\n`).join(''),
   '3,000 "{a: "': 'x: ' + '{a: '.repeat(3000),
+  // Found by the fuzzer: after the error, the yaml package builds block maps from these lines.
+  'a map indented one more space per line inside an open flow sequence': 'cmd: [a, $(r' + Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:\n`).join(''),
+  '"- " 3,000 times inside a flow sequence': 'a: [' + '- '.repeat(3000),
 };
 
 function yamlFilesUnder(dir: string): string[] {
