@@ -11,6 +11,7 @@ import { decrypt, encrypt, X25519Identity } from '../../../src/crypto/index.js';
 import { findHeaderEnd, parseHeader } from '../../../src/crypto/format.js';
 import { bufferSource, readFull, type ByteSink } from '../../../src/crypto/io.js';
 import { ScryptIdentity, ScryptRecipient } from '../../../src/crypto/scrypt.js';
+import { identityFileText, parseIdentities, parseRecipient } from '../../../src/crypto/keyfile.js';
 import { InputError, OperationError } from '../../../src/errors.js';
 import type { FuzzTarget } from '../target.js';
 
@@ -77,5 +78,24 @@ export const targets: FuzzTarget[] = [
       while ((await readFull(source, buf)) > 0);
     },
     isOwnError: isOwn,
+  },
+  {
+    name: 'age-keys',
+    seeds: () => [
+      new TextEncoder().encode(identityFileText(IDENTITY, new Date('2026-01-01T00:00:00Z'))),
+      new TextEncoder().encode(`# two\n${IDENTITY.toString()}\n\n${OTHER.toString()}\n`),
+      new TextEncoder().encode(`${IDENTITY.recipient().toString()}\n`),
+    ],
+    // An identity file, and the same text read as a recipient (-r) — both what a user types or names.
+    run: (b) => {
+      const text = Buffer.from(b).toString('utf8');
+      try {
+        return parseIdentities(text, 'owner.key');
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        return parseRecipient(text);
+      }
+    },
+    isOwnError: (e) => e instanceof InputError,
   },
 ];
