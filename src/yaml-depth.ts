@@ -34,6 +34,8 @@ export function yamlTooDeepAt(text: string, max: number = MAX_YAML_DEPTH): numbe
   let flow = 0;
   /** Indentation of the line that opened a block scalar, or -1. */
   let blockScalarParent = -1;
+  /** Indentation of the block scalar's first content line (its content indentation), or -1 before it. */
+  let blockScalarIndent = -1;
   let i = 0;
   while (i < n) {
     // Start of a line.
@@ -43,11 +45,14 @@ export function yamlTooDeepAt(text: string, max: number = MAX_YAML_DEPTH): numbe
     const c = text.charCodeAt(i);
     if (i >= n) break;
     if (blockScalarParent >= 0) {
-      if (c === LF || col > blockScalarParent) {
+      // Content lines are indented at least as much as the first one; a line indented less ends the scalar.
+      if (blockScalarIndent < 0 && c !== LF && col > blockScalarParent) blockScalarIndent = col;
+      if (c === LF || (blockScalarIndent >= 0 && col >= blockScalarIndent)) {
         i = lineEnd(text, i) + 1;
         continue;
       }
       blockScalarParent = -1;
+      blockScalarIndent = -1;
     }
     if (c === LF || c === 13 || c === 35) {
       i = lineEnd(text, i) + 1;

@@ -141,7 +141,14 @@ export function parsePolicy(text: string, file: string): AttestationPolicy {
     const { line, col } = lineColumn(text, deep);
     throw new InputError(`invalid attestation policy:\n  ${formatLocation({ file, line, column: col })}: ${TOO_DEEP}\nSee docs/attestation-policy.md for the format.`);
   }
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // Only if the pre-scan ever under-counts a construct: still the user's error, not a crash.
+    if (e instanceof RangeError) throw new InputError(`invalid attestation policy:\n  ${formatLocation({ file, line: 1, column: 1 })}: ${TOO_DEEP}\nSee docs/attestation-policy.md for the format.`);
+    throw e;
+  }
   const walker = new Walker(file, lines, text);
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);

@@ -97,6 +97,8 @@ export class YamlSource {
       r = (await full).parseFull(text);
     } catch (e) {
       if (e instanceof UnsupportedYaml) throw probe.error(probe.at(e.offset), '', `${e.message}; simplify the YAML here.`);
+      // Only if the pre-scan ever under-counts a construct: still the user's error, not a crash.
+      if (e instanceof RangeError) throw probe.error(probe.at(0), '', TOO_DEEP);
       throw e;
     }
     if ('error' in r) {

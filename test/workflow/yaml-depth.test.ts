@@ -26,6 +26,8 @@ const DEEP: Readonly<Record<string, string>> = {
   // Found by the fuzzer: after the error, the yaml package builds block maps from these lines.
   'a map indented one more space per line inside an open flow sequence': 'cmd: [a, $(r' + Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:\n`).join(''),
   '"- " 3,000 times inside a flow sequence': 'a: [' + '- '.repeat(3000),
+  // Found by the fuzzer: a line indented less than a block scalar's first line ends the scalar.
+  '"- " 3,000 times after a folded scalar, indented less than its text': 'doc: >\n  text\n ' + '- '.repeat(3000),
 };
 
 function yamlFilesUnder(dir: string): string[] {
