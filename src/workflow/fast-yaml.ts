@@ -39,7 +39,8 @@ export function parseFast(text: string): YNode | undefined {
   try {
     return new FastParser(text).document();
   } catch (e) {
-    if (e instanceof Bail) return undefined;
+    // A stack overflow (nesting the pre-scan of yaml-depth.ts did not see) is left to the full parser's caller too.
+    if (e instanceof Bail || e instanceof RangeError) return undefined;
     throw e;
   }
 }
