@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'y
 import { InputError, formatLocation } from '../errors.js';
 import { nearest } from '../suggest.js';
 import { definePolicy, type AttestationPolicy, type PolicyInput } from './policy.js';
+import { TOO_DEEP, yamlTooDeepAt } from '../yaml-depth.js';
 
 type Field =
   | { readonly kind: 'bool' }
@@ -134,7 +135,20 @@ class Walker {
 /** Parse policy YAML text; `file` names it in messages. Throws InputError listing every problem. */
 export function parsePolicy(text: string, file: string): AttestationPolicy {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Before the parser, which recurses once per level (src/yaml-depth.ts).
+  const deep = yamlTooDeepAt(text);
+  if (deep >= 0) {
+    const { line, col } = lineColumn(text, deep);
+    throw new InputError(`invalid attestation policy:\n  ${formatLocation({ file, line, column: col })}: ${TOO_DEEP}\nSee docs/attestation-policy.md for the format.`);
+  }
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // Only if the pre-scan ever under-counts a construct: still the user's error, not a crash.
+    if (e instanceof RangeError) throw new InputError(`invalid attestation policy:\n  ${formatLocation({ file, line: 1, column: 1 })}: ${TOO_DEEP}\nSee docs/attestation-policy.md for the format.`);
+    throw e;
+  }
   const walker = new Walker(file, lines, text);
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);
@@ -146,6 +160,12 @@ export function parsePolicy(text: string, file: string): AttestationPolicy {
     throw new InputError(`invalid attestation policy:\n  ${walker.errors.slice(0, 20).join('\n  ')}\nSee docs/attestation-policy.md for the format.`);
   }
   return definePolicy(value as PolicyInput);
+}
+
+function lineColumn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, col: offset - nl };
 }
 
 export function loadPolicy(path: string): AttestationPolicy {

@@ -3,7 +3,8 @@
  * the age file of its tar stream (docs/protocol.md §10.1). It is decrypted
  * and extracted (regular files and directories only; no absolute names, no
  * `..`, no links) into a temporary directory beside DIR, renamed to DIR only
- * once the whole file authenticated: no partial tree is left behind.
+ * once the whole file authenticated: no partial tree is left behind. A
+ * refused member is an OperationError (exit 1) naming the file and member.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,10 +24,14 @@ export async function untarTo(identities: readonly Identity[], input: string | u
     await unpackInto(decrypt(identities, src), path.join(tmp, 'd'));
     fs.renameSync(path.join(tmp, 'd'), dest);
   } catch (err) {
-    // A refused tar entry or a file that does not decrypt is about the input, not a bug: exit 1, nothing extracted.
+    // A refused archive member is a failure to decrypt this file (exit 1, docs/encryption.md), not a bug.
+    const file = input === undefined || input === '-' ? 'standard input' : input;
+    if (err instanceof TarError) {
+      throw new OperationError(`--untar ${dir}: cannot extract ${file}: ${err.message}. Nothing was extracted; ${dir} was not created. Extract only archives written by a sealflow run, or decrypt to standard output and inspect it with tar t.`);
+    }
+    // A file that does not decrypt is about the input too: its own error, exit 1, nothing extracted.
     if (err instanceof InputError || err instanceof OperationError) throw err;
-    const what = err instanceof TarError ? 'refusing to extract' : 'cannot extract';
-    throw new OperationError(`--untar ${dir}: ${what} ${input ?? 'standard input'}: ${err instanceof Error ? err.message : String(err)}; nothing was extracted`);
+    throw new OperationError(`--untar ${dir}: cannot extract ${file}: ${err instanceof Error ? err.message : String(err)}. Nothing was extracted; ${dir} was not created.`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -27,12 +27,20 @@ interface Line {
   readonly end: number;
 }
 
+/**
+ * Characters the fast parser leaves to the full one: tabs, carriage returns,
+ * other control characters, and everything JavaScript's trim() takes for
+ * white space but YAML does not (`t: \x0b` is the string "\x0b" in YAML).
+ */
+const UNSURE = /[\x00-\x09\x0b-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
 export function parseFast(text: string): YNode | undefined {
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
+  if (UNSURE.test(text)) return undefined;
   try {
     return new FastParser(text).document();
   } catch (e) {
-    if (e instanceof Bail) return undefined;
+    // A stack overflow (nesting the pre-scan of yaml-depth.ts did not see) is left to the full parser's caller too.
+    if (e instanceof Bail || e instanceof RangeError) return undefined;
     throw e;
   }
 }
@@ -155,7 +163,8 @@ class FastParser {
     const c = this.t[pos];
     if (c === '"' || c === "'") return this.quoted(pos);
     const raw = this.t.slice(pos, colon).trimEnd();
-    if ('&*!|>%@`-?:'.includes(raw[0] ?? '') && !(raw[0] === '-' && raw.length > 1 && raw[1] !== ' ')) bail();
+    // A key may not start with an indicator (`]:` and `,:` are errors); `-x` is a plain key.
+    if ('&*!|>%@`-?:,[]{}#'.includes(raw[0] ?? '') && !(raw[0] === '-' && raw.length > 1 && raw[1] !== ' ')) bail();
     return plainScalar(raw, pos);
   }
 

@@ -16,17 +16,27 @@ export interface TypeSpec {
 
 /** Parses `T`, `T[]`, `T[][]`, `T?`; returns a message (what is wrong and what is valid) on failure. */
 export function parseTypeSpec(spec: string): TypeSpec | string {
-  const m = /^\s*([A-Za-z_-]+)\s*((?:\[\])*)\s*(\?)?\s*$/.exec(spec);
-  const base = m?.[1];
-  if (m === null || base === undefined) {
-    return `'${spec}' is not a type; write a base type (${BASE_TYPES.join(', ')}), optionally followed by [] for an array and ? for optional`;
+  // Read piece by piece, not with one regular expression: `\s*` next to
+  // optional groups backtracks polynomially on long runs of spaces.
+  const s = spec.trim();
+  const base = /^[A-Za-z_-]+/.exec(s)?.[0];
+  let rest = s.slice(base?.length ?? 0).trimStart();
+  let depth = 0;
+  while (rest.startsWith('[]')) {
+    depth++;
+    rest = rest.slice(2);
+  }
+  rest = rest.trimStart();
+  const optional = rest === '?';
+  if (base === undefined || (rest !== '' && !optional)) {
+    return `'${spec.length > 80 ? `${spec.slice(0, 80)}…` : spec}' is not a type; write a base type (${BASE_TYPES.join(', ')}), optionally followed by [] for an array and ? for optional`;
   }
   if (!(BASE_TYPES as readonly string[]).includes(base)) {
     return `unknown type '${base}'${didYouMean(base, BASE_TYPES) || '.'} Types are ${BASE_TYPES.join(', ')}, with [] for arrays and ? for optional`;
   }
   let type: PortType = { kind: base as BaseType };
-  for (let depth = (m[2] ?? '').length / 2; depth > 0; depth--) type = arrayOf(type);
-  return { type, optional: m[3] === '?' };
+  for (; depth > 0; depth--) type = arrayOf(type);
+  return { type, optional };
 }
 
 export function formatSpec(t: TypeSpec): string {
@@ -63,8 +73,13 @@ export function typeOfValue(v: PortValue): PortType {
 export function parseMemory(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v > 0 ? v : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|[KMGT]i?B)?\s*$/.exec(v);
-  if (m === null) return undefined;
+  // No `\s*` beside optional groups in one expression: that backtracks polynomially on long runs of spaces.
+  const s = v.trim();
+  const num = /^\d+(?:\.\d+)?/.exec(s)?.[0];
+  if (num === undefined) return undefined;
+  const unitText = s.slice(num.length).trimStart();
+  if (unitText !== '' && !/^(?:B|[KMGT]i?B)$/.test(unitText)) return undefined;
+  const m = [s, num, unitText === '' ? undefined : unitText] as const;
   const unit = m[2] ?? 'B';
   const power = ' KMGT'.indexOf(unit[0] === 'B' ? ' ' : (unit[0] ?? ' '));
   const base = unit.includes('i') ? 1024 : 1000;

@@ -13,6 +13,7 @@ import { parseFast } from './fast-yaml.js';
 import { UnsupportedYaml, toJS } from './yaml-nodes.js';
 import type { YNode, YScalar } from './yaml-nodes.js';
 import { didYouMean, listOf } from '../suggest.js';
+import { TOO_DEEP, yamlTooDeepAt } from '../yaml-depth.js';
 
 /** A path as the user should see it: relative to the working directory when it is below it. */
 export function displayPath(file: string): string {
@@ -84,15 +85,20 @@ export class YamlSource {
   }
 
   static async parse(abs: string, text: string): Promise<YamlSource> {
+    const probe = new YamlSource(abs, text, { kind: 'scalar', value: null, offset: 0 });
+    // Before either parser: both recurse once per level (src/yaml-depth.ts).
+    const deep = yamlTooDeepAt(text);
+    if (deep >= 0) throw probe.error(probe.at(deep), '', TOO_DEEP);
     const fast = parseFast(text);
     if (fast !== undefined) return new YamlSource(abs, text, fast);
     full ??= import('./yaml-full.js');
-    const probe = new YamlSource(abs, text, { kind: 'scalar', value: null, offset: 0 });
     let r;
     try {
       r = (await full).parseFull(text);
     } catch (e) {
       if (e instanceof UnsupportedYaml) throw probe.error(probe.at(e.offset), '', `${e.message}; simplify the YAML here.`);
+      // Only if the pre-scan ever under-counts a construct: still the user's error, not a crash.
+      if (e instanceof RangeError) throw probe.error(probe.at(0), '', TOO_DEEP);
       throw e;
     }
     if ('error' in r) {

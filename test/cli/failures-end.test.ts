@@ -205,7 +205,7 @@ describe('§6 sealflow decrypt: every failure ends the process (20 MiB input)', 
   for (const mode of MODES) {
     test(`--untar refuses a tar entry that escapes the directory with exit 1, extracts nothing, input from ${mode}`, async () => {
       const [args, stdin] = feed(mode, ['decrypt', '-i', at('owner.key'), '--untar', path.join(outDir, 'tree')], at('hostile.tar.age'));
-      assertEnded(await runCliToEnd(args, { env, stdin }), 1, /"\.\.\/escaped\.txt" has a "\.\." component; refusing to extract/);
+      assertEnded(await runCliToEnd(args, { env, stdin }), 1, /cannot extract .*"\.\.\/escaped\.txt".*Nothing was extracted/);
       assertNoOutput();
       assert.equal(fs.existsSync(path.join(dir, 'escaped.txt')), false);
     });

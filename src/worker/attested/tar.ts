@@ -143,7 +143,7 @@ export async function unpackInto(source: AsyncIterable<Uint8Array>, dest: string
       const target = path.join(root, ...name.split('/'));
       if (!target.startsWith(root + path.sep)) throw new TarError(`tar entry ${JSON.stringify(h.name)} points outside the directory`);
       if (h.type === 'directory') {
-        fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+        makeDirectory(target, h.name);
         entry.resume();
         continue;
       }
@@ -151,12 +151,15 @@ export async function unpackInto(source: AsyncIterable<Uint8Array>, dest: string
         const kind = h.type === 'symlink' ? 'a symbolic link' : h.type === 'link' ? 'a hard link' : `of type ${h.type ?? 'unknown'}`;
         throw new TarError(`tar entry ${JSON.stringify(h.name)} is ${kind}; only regular files and directories are extracted`);
       }
-      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      makeDirectory(path.dirname(target), h.name);
       let fh: fs.promises.FileHandle;
       try {
         fh = await fs.promises.open(target, 'wx', (h.mode ?? 0) & 0o100 ? 0o700 : 0o600);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TarError(`tar entry ${JSON.stringify(h.name)} appears twice`);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new TarError(`tar entry ${JSON.stringify(h.name)} appears twice`);
+        // A name too long for this file system, or a file where the entry needs a directory.
+        if (code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EISDIR') throw new TarError(`tar entry ${JSON.stringify(h.name)} cannot be created here (${code})`);
         throw err;
       }
       try {
@@ -168,8 +171,30 @@ export async function unpackInto(source: AsyncIterable<Uint8Array>, dest: string
   } catch (err) {
     ex.destroy();
     await feed;
-    throw err instanceof TarError ? err : (feedError ?? err);
+    throw err instanceof TarError ? err : (feedError ?? asTarError(err));
   }
   await feed;
   if (feedError) throw feedError;
+}
+
+/** mkdir -p for entry `name`; a file in the way or a name too long is the archive's fault. */
+function makeDirectory(dir: string, name: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EEXIST') throw new TarError(`tar entry ${JSON.stringify(name)} cannot be created here (${code}: a file is in the way, or the name is too long)`);
+    throw err;
+  }
+}
+
+/**
+ * `tar-stream`'s own refusals (a bad checksum, a header field that is not a
+ * number, a stream cut inside an entry) become TarErrors: the archive is
+ * malformed. File-system errors (ENOSPC, EACCES) stay what they are.
+ */
+function asTarError(err: unknown): unknown {
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined) return err;
+  const what = err instanceof Error ? err.message : String(err);
+  return new TarError(`the archive is not a valid tar stream (${what})`);
 }
