@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { PortValue } from '../workflow/model.js';
 import type { RunEvent } from './events.js';
 import { readJournal } from './journal.js';
+import { checkJournalShape } from './journal-shape.js';
 import { RunDir } from './run-dir.js';
 import type { RunState, StepState } from './states.js';
 
@@ -57,6 +58,7 @@ function alive(pid: number, host: string): boolean {
 }
 
 export function summarize(id: string, events: readonly RunEvent[], tornTail = false): RunSummary {
+  checkJournalShape(id, events);
   const inst = new Map<string, { -readonly [K in keyof InstanceSummary]: InstanceSummary[K] }>();
   const scatteredSteps = new Set<string>();
   const get = (step: string, index: number) => {

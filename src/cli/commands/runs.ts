@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatDuration, summarizeRun } from '../../engine/inspect.js';
 import { DEFAULT_STATE_DIR, listRunIds } from '../../engine/run-dir.js';
+import { InputError } from '../../errors.js';
 
 export function register(program: Command): void {
   program
@@ -11,8 +12,16 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per run')
     .action((opts: { stateDir: string; json?: boolean }) => {
       const rows = listRunIds(opts.stateDir).flatMap((id) => {
-        const s = summarizeRun(opts.stateDir, id);
-        return s ? [s] : [];
+        try {
+          const s = summarizeRun(opts.stateDir, id);
+          return s ? [s] : [];
+        } catch (e) {
+          // One damaged journal does not hide the other runs: say which, and go on.
+          if (!(e instanceof InputError)) throw e;
+          process.stderr.write(`sealflow: ${e.message}\n`);
+          process.exitCode = 1;
+          return [];
+        }
       });
       if (opts.json) {
         for (const s of rows) {
