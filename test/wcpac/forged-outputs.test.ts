@@ -200,7 +200,15 @@ describe('§16 a forged worker cannot make the master read, record or release wh
     const f = await forger(b, ++n);
     let deep: unknown = file(path.join(f.outDir, 'out.age'), 'd'.repeat(64));
     for (let i = 0; i < 1_000; i++) deep = [deep];
-    await assertRefused(f, { out: deep as PortValue }, 'output-shape');
+    // The execution channel's message schema refuses it first ("Framing and limits"): the connection closes,
+    // the refusal is journalled with the worker's slot, and nothing reaches the output rules or the engine.
+    const recorded = new Map(b.h.broker.hashes);
+    f.send({ type: 'succeeded', id: f.id, outputs: { out: deep as PortValue }, exitStatus: 0, durationMs: 1 });
+    await f.closed;
+    const refusal = b.h.decisions.find((d) => d.type === 'protocol-refusal' && d.worker === f.slot);
+    assert.equal(refusal?.type === 'protocol-refusal' ? refusal.reason : null, 'invalid-message');
+    assert.ok(!f.seen.some((m) => m.type === 'succeeded' && m.id === f.id), 'the engine never sees it');
+    assert.deepEqual(new Map(b.h.broker.hashes), recorded, 'nothing was recorded');
   });
 
   test('a result for an attempt never assigned over this channel records nothing', async () => {
