@@ -14,7 +14,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { localConnector } from '../../src/connectors/local/index.js';
 import type { WorkerHandle } from '../../src/connectors/connector.js';
-import { AttestedSession } from '../../src/engine/attested/session.js';
+import { AttestedSession } from '../../src/master/session.js';
 import { nonePlatform } from '../../src/tee/none/index.js';
 
 function arg(name: string, def: string): string {

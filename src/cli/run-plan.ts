@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import type { RunStarted } from '../engine/events.js';
 import { summarize } from '../engine/inspect.js';
 import { readJournal } from '../engine/journal.js';
-import { checkEncryptedResume } from '../engine/attested/run-secrets.js';
+import { checkEncryptedResume } from '../master/run-secrets.js';
 import { RunDir } from '../engine/run-dir.js';
 import { usedDeployments } from '../engine/run.js';
 import { WorkerPool, type EngineDeployment } from '../engine/workers.js';

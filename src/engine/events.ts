@@ -9,7 +9,7 @@
 import type { PortValue } from '../workflow/model.js';
 import type { ToolCheck } from '../protocol/execution.js';
 import type { RunState } from './states.js';
-import type { BrokerDecision } from './broker/types.js';
+import type { BrokerDecision } from '../master/broker/types.js';
 import type { WorkflowShape } from './workflow-identity.js';
 
 export interface RunStarted {

@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
-import { canonicalJson } from './receipt/canonical.js';
+import { canonicalJson } from '../master/receipt/canonical.js';
 
 export interface InstanceHashInput {
   /** What runs: see `codeIdentity`. */

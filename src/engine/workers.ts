@@ -11,7 +11,7 @@ import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
-import { closeAttested, startAttested } from './attested/start.js';
+import { closeAttested, startAttested } from '../master/start.js';
 import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
 import { heartbeatSettings, type HeartbeatSettings } from '../protocol/heartbeat.js';
 import type { PlatformName } from '../tee/platform.js';

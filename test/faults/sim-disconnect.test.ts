@@ -10,9 +10,9 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { existingSession } from '../../src/engine/attested/session.js';
-import { releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal } from '../../src/engine/broker/types.js';
+import { existingSession } from '../../src/master/session.js';
+import { releaseFileKeys } from '../../src/master/broker/release.js';
+import { BrokerRefusal } from '../../src/master/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { AssignMsg } from '../../src/protocol/execution.js';
 import type { Workflow } from '../../src/workflow/model.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { defaultMasterDir } from '../../crypto/master-key.js';
 import type { PortValue } from '../../workflow/model.js';
 import type { BrokerDecision } from '../broker/types.js';
-import type { RunEvent } from '../events.js';
+import type { RunEvent } from '../../engine/events.js';
 import { PLAIN_INPUT, type ReceiptInput, type ReceiptOutput } from './model.js';
 
 const AGE_BINARY = Buffer.from('age-encryption.org/v1\n');

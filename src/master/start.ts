@@ -1,8 +1,8 @@
 /** The engine's entry to attested workers (called by WorkerPool.start for platforms with evidence). */
-import type { WorkerHandle } from '../../connectors/connector.js';
-import { OperationError } from '../../errors.js';
-import { loadPolicy } from '../../attestation/policy-load.js';
-import type { EngineDeployment } from '../workers.js';
+import type { WorkerHandle } from '../connectors/connector.js';
+import { OperationError } from '../errors.js';
+import { loadPolicy } from '../attestation/policy-load.js';
+import type { EngineDeployment } from '../engine/workers.js';
 import { attestedSession, closeAttested } from './session.js';
 
 export { closeAttested };

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue } from '../../workflow/model.js';
-import { readJournal } from '../journal.js';
-import type { RunDir } from '../run-dir.js';
+import { readJournal } from '../../engine/journal.js';
+import type { RunDir } from '../../engine/run-dir.js';
 import { buildReceipt } from './build.js';
 import { brokerDecisions, receiptInputs, receiptOutputs, scanInputs, sha256File } from './collect.js';
 import { RECEIPT_FILE, type ReceiptInput } from './model.js';

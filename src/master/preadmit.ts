@@ -7,8 +7,8 @@
  * (one admission per file). A failure here is not reported: the assignment
  * admits the file again and fails the step with the reason.
  */
-import type { PortValue } from '../../workflow/model.js';
-import { sealablePaths } from '../../protocol/sealed-values.js';
+import type { PortValue } from '../workflow/model.js';
+import { sealablePaths } from '../protocol/sealed-values.js';
 import { attestedSession } from './session.js';
 
 export function preadmitInputs(runId: string, inputs: Readonly<Record<string, PortValue>>): void {

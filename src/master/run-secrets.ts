@@ -16,10 +16,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decrypt, encrypt } from '../../crypto/index.js';
-import { masterSign, masterVerify, type MasterKeys } from '../../crypto/master-key.js';
-import { X25519Identity } from '../../crypto/x25519.js';
-import { InputError, OperationError } from '../../errors.js';
+import { decrypt, encrypt } from '../crypto/index.js';
+import { masterSign, masterVerify, type MasterKeys } from '../crypto/master-key.js';
+import { X25519Identity } from '../crypto/x25519.js';
+import { InputError, OperationError } from '../errors.js';
 
 export const RUN_SECRETS_FILE = 'run-secrets.age';
 const VERSION = 1;

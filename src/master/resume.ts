@@ -23,19 +23,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, OperationError } from '../../errors.js';
-import type { PortValue } from '../../workflow/model.js';
-import { recordCiphertext } from '../broker/release.js';
-import { equalSecrets } from '../../crypto/constant-time.js';
-import { ContentHasher } from '../hash.js';
-import type { BrokerDecision } from '../broker/types.js';
-import type { RunDir } from '../run-dir.js';
-import type { PriorSuccess } from '../scheduler.js';
+import { InputError, OperationError } from '../errors.js';
+import type { PortValue } from '../workflow/model.js';
+import { recordCiphertext } from './broker/release.js';
+import { equalSecrets } from '../crypto/constant-time.js';
+import { ContentHasher } from '../engine/hash.js';
+import type { BrokerDecision } from './broker/types.js';
+import type { RunDir } from '../engine/run-dir.js';
+import type { PriorSuccess } from '../engine/scheduler.js';
 import { RUN_SECRETS_FILE, runSecretsIds } from './run-secrets.js';
 import { existingSession, type AttestedSession } from './session.js';
-import { hashWithHeader } from '../broker/recorded.js';
-import { fileKeyOf } from '../broker/file-keys.js';
-import type { Header } from '../../crypto/filekey.js';
+import { hashWithHeader } from './broker/recorded.js';
+import { fileKeyOf } from './broker/file-keys.js';
+import type { Header } from '../crypto/filekey.js';
 
 export interface EncryptedRun {
   /** The key of the run's resume hashes. */

@@ -6,7 +6,7 @@
  * claims (a key, a message with data in it) can reach the receipt.
  */
 import type { BrokerDecision } from '../broker/types.js';
-import { instanceKey, type RunEvent, type WorkerStarted } from '../events.js';
+import { instanceKey, type RunEvent, type WorkerStarted } from '../../engine/events.js';
 import {
   NO_TEE,
   RECEIPT_FORMAT,

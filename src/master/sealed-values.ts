@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openSmall } from '../../crypto/oneshot.js';
-import type { Identity, Recipient } from '../../crypto/types.js';
-import { revealValues, hasSealedValue } from '../../protocol/sealed-values.js';
-import { sealDirectoryTo } from '../../worker/attested/sealed-dirs.js';
+import { openSmall } from '../crypto/oneshot.js';
+import type { Identity, Recipient } from '../crypto/types.js';
+import { revealValues, hasSealedValue } from '../protocol/sealed-values.js';
+import { sealDirectoryTo } from '../worker/attested/sealed-dirs.js';
 
 const identitiesByRun = new Map<string, readonly Identity[]>();
 
