@@ -33,7 +33,7 @@ async function stop(handles: readonly WorkerHandle[]): Promise<void> {
 
 async function attested(rep: number): Promise<{ setup: number; ready: number }> {
   const t0 = performance.now();
-  const session = await AttestedSession.open(`bench-${process.pid}-${rep}`, () => undefined);
+  const session = await AttestedSession.open({ runId: `bench-${process.pid}-${rep}`, warn: () => undefined, record: () => undefined });
   const t1 = performance.now();
   const handles = await session.start({ id: 'bench', connector: 'local', platform: 'sim' }, N, env);
   const t2 = performance.now();

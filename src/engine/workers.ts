@@ -11,7 +11,8 @@ import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
-import { closeAttested, startAttested } from '../master/start.js';
+import { startAttested } from '../master/start.js';
+import type { MasterSession } from '../master/master-session.js';
 import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
 import { heartbeatSettings, type HeartbeatSettings } from '../protocol/heartbeat.js';
 import type { PlatformName } from '../tee/platform.js';
@@ -72,6 +73,8 @@ export class WorkerPool {
   private readonly plans = new Map<string, { d: EngineDeployment; started: number; replacing: boolean; replacements: number }>();
   private runId = '';
   private workDir = '';
+  /** The run's master: attested workers are provisioned through its session. */
+  private master: MasterSession | null = null;
   private env: Readonly<Record<string, string>> = {};
   private attested = false;
   readonly heartbeat: HeartbeatSettings;
@@ -106,10 +109,11 @@ export class WorkerPool {
    * still being validated (workers start in parallel with it); nothing is
    * assigned before `attach`.
    */
-  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
+  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
     WorkerPool.check(deployments);
     const pool = new WorkerPool(heartbeat);
-    pool.runId = runId;
+    pool.master = master;
+    pool.runId = master.runId;
     pool.workDir = workDir;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
@@ -140,10 +144,10 @@ export class WorkerPool {
     plan.started += count;
     const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
-    // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
+    // Platforms with evidence are provisioned through WCPAC (src/master/).
     if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
-      return startAttested(this.runId, d, count, this.env, firstIndex);
+      return startAttested(this.master as MasterSession, d, count, this.env, firstIndex);
     }
     return connector.start({
       runId: this.runId,
@@ -288,6 +292,6 @@ export class WorkerPool {
       w.handle.kill();
     }
     // The attested session (key broker, executor port) outlives single workers; it ends with the pool.
-    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => closeAttested(this.runId));
+    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => this.master?.close());
   }
 }

@@ -1,9 +1,8 @@
 /**
- * The master's part of §10.1–§10.2. It holds each attested run's
- * identities (the run identity and the broker identity) in memory while the
- * run's session is open, and with them reveals sealed values where the
- * scheduler must see a value (`when`, scatter, pickValue, and the
- * assignment it sends a worker over mTLS); the journal and the run
+ * The master's part of §10.1–§10.2. With the run identity of an open
+ * attested session (held by the run's MasterSession) it reveals sealed
+ * values where the scheduler must see a value (`when`, scatter, pickValue,
+ * and the assignment it sends a worker over mTLS); the journal and the run
  * directory keep the sealed form. A plaintext Directory input of the owner
  * is admitted as the age file of its tar stream, encrypted to the broker.
  */
@@ -14,21 +13,13 @@ import type { Identity, Recipient } from '../crypto/types.js';
 import { revealValues, hasSealedValue } from '../protocol/sealed-values.js';
 import { sealDirectoryTo } from '../worker/attested/sealed-dirs.js';
 
-const identitiesByRun = new Map<string, readonly Identity[]>();
-
-/** Called when a run's attested session opens (and again with `null` when it closes). */
-export function registerRunIdentities(runId: string, identities: readonly Identity[] | null): void {
-  if (identities) identitiesByRun.set(runId, identities);
-  else identitiesByRun.delete(runId);
-}
-
 /**
- * `v` with every sealed value replaced by its plaintext (in this process's
+ * `v` with every sealed value of run `runId` replaced by its plaintext,
+ * opened with `ids` (null: the run's identity is not open; in this process's
  * memory only). Values without sealed parts are returned as they are.
  */
-export function revealSealed<T>(runId: string, v: T): T {
+export function revealSealed<T>(runId: string, ids: readonly Identity[] | null, v: T): T {
   if (!hasSealedValue(v)) return v;
-  const ids = identitiesByRun.get(runId);
   if (!ids) throw new Error(`run ${runId} holds an encrypted value but its run identity is not open in this master (a resumed encrypted run needs its persisted run identity)`);
   return revealValues(v, (age) => openSmall(ids, age).toString('utf8'));
 }

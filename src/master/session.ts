@@ -6,9 +6,9 @@
  * worker is attested and its executor connected over mTLS, and hands the
  * engine a WorkerHandle whose channel carries sealed assignments.
  *
- * Broker decisions go to the run journal as `wcpac` events; those made
- * before the journal exists (workers start while the run is validated) are
- * buffered until `attachAttestedJournal`.
+ * It is opened by the run's MasterSession (master-session.ts) on first use,
+ * with the settings the engine handed that object; broker decisions go to
+ * the MasterSession's journal sink.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +34,7 @@ import { nonePlatform } from '../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
-import { admitDirectory, registerRunIdentities } from './sealed-values.js';
+import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
 import { killWorkerGroup, reapGroups } from '../connectors/process-group.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
@@ -42,17 +42,19 @@ import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/
 const READY_TIMEOUT_MS = 20_000;
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 
+/** What a run's attested session is opened with (handed in by the engine through the MasterSession). */
 export interface AttestedSettings {
+  readonly runId: string;
+  /** The run directory: if it holds run secrets (a resumed encrypted run), the session reuses them. */
+  readonly runRoot?: string;
   /** The owner's recipient (`age1…`); default: the local owner identity. */
   readonly owner?: string;
   /** Step `label` -> its tee requirement (default: none). */
   readonly teeOf?: (label: string) => TeeRequirement;
-}
-
-let settings: AttestedSettings = {};
-/** Set by `sealflow run` before the run starts. */
-export function configureAttested(s: AttestedSettings): void {
-  settings = s;
+  /** Where warnings and admission lines go. */
+  readonly warn: (m: string) => void;
+  /** Where key-broker decisions go (the run journal, buffered until it exists). */
+  readonly record: (d: BrokerDecision) => void;
 }
 
 export interface AttestedDeployment {
@@ -96,11 +98,13 @@ export class AttestedSession {
     /** The run identity and hash key: fresh, or those of the run being resumed (run-secrets.ts). */
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
+    private readonly teeOf: (label: string) => TeeRequirement,
   ) {
     this.sources = new DataSources(broker);
   }
 
-  static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
+  static async open(settings: AttestedSettings): Promise<AttestedSession> {
+    const { runId, warn } = settings;
     // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
     const code = buildExecutorCode();
     code.catch(() => undefined); // awaited below
@@ -115,9 +119,9 @@ export class AttestedSession {
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
     writeNoneLaunchConfig(noneConfigPath, master.pin);
-    const secrets = await openRunSecrets(runId, master);
+    const secrets = await openRunSecrets(runId, settings.runRoot, master);
     const runIdentity = secrets.runIdentity;
-    const record = (d: BrokerDecision) => journalOf(runId).record(d);
+    const record = settings.record;
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -128,10 +132,9 @@ export class AttestedSession {
       identities: { broker: master.brokerIdentity, run: runIdentity }, // each for its own files only (§16.3)
       record,
     });
-    registerRunIdentities(runId, [runIdentity]); // reveals sealed values (§10.2): only workers make them, so never with the broker identity (§16.3)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'));
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -226,7 +229,7 @@ export class AttestedSession {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
@@ -249,72 +252,17 @@ export class AttestedSession {
     }
   }
 
+  /** True once closed: its identities reveal nothing any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    sessions.delete(this.runId);
-    registerRunIdentities(this.runId, null);
     await this.exec.close();
     await this.broker.close();
     await this.sim.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-const sessions = new Map<string, Promise<AttestedSession>>();
-
-/** Closes the run's session if one is open (the worker pool, once every worker is gone). */
-export async function closeAttested(runId: string): Promise<void> {
-  const s = sessions.get(runId);
-  if (s) await (await s.catch(() => null))?.close();
-}
-
-/** The run's session if one was opened (the run has attested workers). */
-export function existingSession(runId: string): Promise<AttestedSession> | undefined {
-  return sessions.get(runId);
-}
-
-/** The run's session, opened on first use. */
-export function attestedSession(runId: string, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<AttestedSession> {
-  let s = sessions.get(runId);
-  if (!s) {
-    s = AttestedSession.open(runId, warn);
-    sessions.set(runId, s);
-  }
-  return s;
-}
-
-/** Decisions of a run, buffered until its journal is attached. */
-class DecisionBuffer {
-  #pending: BrokerDecision[] = [];
-  #sink: ((d: BrokerDecision) => void) | null = null;
-  record(d: BrokerDecision): void {
-    if (!this.#sink) return void this.#pending.push(d);
-    try {
-      this.#sink(d);
-    } catch {
-      // the journal is closed (the run has finished); nothing is released after that
-    }
-  }
-  attach(sink: (d: BrokerDecision) => void): void {
-    this.#sink = sink;
-    const p = this.#pending;
-    this.#pending = [];
-    for (const d of p) this.record(d);
-  }
-}
-
-const journals = new Map<string, DecisionBuffer>();
-function journalOf(runId: string): DecisionBuffer {
-  let j = journals.get(runId);
-  if (!j) {
-    j = new DecisionBuffer();
-    journals.set(runId, j);
-  }
-  return j;
-}
-
-/** Called by the engine once the run's journal exists. */
-export function attachAttestedJournal(runId: string, sink: (d: BrokerDecision) => void): void {
-  journalOf(runId).attach(sink);
 }
