@@ -4,14 +4,13 @@
  * live worker of a deployment, routes results back, and notices workers that
  * die with attempts in flight.
  */
-import { fileURLToPath } from 'node:url';
 import { connectorByName } from '../connectors/index.js';
 import type { ConnectorName, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
-import { startAttested } from '../master/start.js';
+import { startAll, startAttestedWorkers, startPlainWorker } from './worker-start.js';
 import type { MasterSession } from '../master/master-session.js';
 import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
 import { heartbeatSettings, type HeartbeatSettings } from '../protocol/heartbeat.js';
@@ -48,7 +47,6 @@ export interface PoolEvents {
 /** What `assign` does when a deployment has no live worker but a replacement is starting. */
 export const WAIT = 'wait' as const;
 
-const EXECUTOR = fileURLToPath(new URL('../worker/executor/main.js', import.meta.url));
 const SHUTDOWN_GRACE_MS = 5000;
 
 interface Live {
@@ -137,29 +135,24 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Starts `count` workers of `d` through its connector (or WCPAC for platforms with evidence), numbering on. */
+  /**
+   * Starts `count` workers of `d`, numbering on: each is launched by the
+   * deployment's connector running its platform's command (worker-start.ts);
+   * platforms with evidence, and encrypted runs, are provisioned through WCPAC.
+   */
   private async launch(d: EngineDeployment, count: number): Promise<WorkerHandle[]> {
     const plan = this.plans.get(d.id) as NonNullable<ReturnType<typeof this.plans.get>>;
     const firstIndex = plan.started + 1;
     plan.started += count;
+    const slots = Array.from({ length: count }, (_, i) => `${d.id}-${i + firstIndex}`);
     const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
-    // Platforms with evidence are provisioned through WCPAC (src/master/).
     if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
-      return startAttested(this.master as MasterSession, d, count, this.env, firstIndex);
+      return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env }, d, slots);
     }
-    return connector.start({
-      runId: this.runId,
-      deployment: d.id,
-      count,
-      firstIndex,
-      platform,
-      program: { entry: EXECUTOR, files: [], args: [] },
-      options: d.options,
-      env: this.env,
-      workDir: this.workDir,
-    });
+    const c = { runId: this.runId, connector, platform, env: this.env, localBase: this.workDir };
+    return startAll(slots, (slot) => startPlainWorker(c, d, slot));
   }
 
   /** The live workers (for status displays and fault-injection tests). */

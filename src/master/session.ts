@@ -1,23 +1,25 @@
 /**
  * One run's attested workers (DESIGN.md steps 3–5) for deployments whose
- * platform produces evidence (`sim` here): the run CA, the sim root, the key
- * broker and executor port, the sealed executor bundle, the run identity;
- * it launches each worker's provisioner under the platform, waits until the
- * worker is attested and its executor connected over mTLS, and hands the
- * engine a WorkerHandle whose channel carries sealed assignments.
+ * platform produces evidence (`sim` here), or that encrypt without one
+ * (`none`): the run CA, the sim root, the key broker and executor port, the
+ * sealed executor bundle, the run identity. It says what a connector
+ * launches for a worker slot (the provisioner under the run's platform
+ * object, with its files), waits until the launched worker is attested and
+ * its executor connected over mTLS, and hands the engine a WorkerHandle
+ * whose channel carries sealed assignments.
  *
  * It is opened by the run's MasterSession (master-session.ts) on first use,
  * with the settings the engine handed that object; broker decisions go to
  * the MasterSession's journal sink.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { definePolicy, type AttestationPolicy } from '../attestation/policy.js';
 import { RunCa } from '../crypto/run-ca.js';
 import type { X25519Recipient } from '../crypto/x25519.js';
-import type { WorkerExit, WorkerHandle } from '../connectors/connector.js';
+import type { LaunchedWorker, LaunchRequest, WorkerHandle } from '../connectors/connector.js';
+import type { TeePlatform } from '../tee/platform.js';
 import type { TeeRequirement } from '../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../tee/sim/index.js';
 import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
@@ -36,10 +38,12 @@ import { sealedChannel } from './sealed-channel.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
-import { killWorkerGroup, reapGroups } from '../connectors/process-group.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
 
 const READY_TIMEOUT_MS = 20_000;
+/** The names of the launch configuration and the sealed executor bundle in a worker's directory. */
+const LAUNCH_FILE = 'launch.json';
+const BUNDLE_FILE = 'executor.bundle';
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 
 /** What a run's attested session is opened with (handed in by the engine through the MasterSession). */
@@ -79,10 +83,6 @@ export class AttestedSession {
   readonly #warned = new Set<string>();
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
-
-  hold(): void {
-    this.#held = true;
-  }
 
   private constructor(
     readonly runId: string,
@@ -192,50 +192,60 @@ export class AttestedSession {
     return this.#keyed.get(file);
   }
 
-  /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
-  async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
+  /**
+   * Before `d`'s workers are launched: the run's warnings (once per platform)
+   * and the session stays open when its last worker exits (a replacement may follow).
+   */
+  starting(d: AttestedDeployment): void {
+    this.#held = true;
     if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
-    return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
 
-  async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
+  /** The broker expects a worker in `slot` of deployment `d` (before it is launched). */
+  expect(d: AttestedDeployment, slot: string): void {
     this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
-    const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
+  }
+
+  /**
+   * What a connector launches for `slot`: the provisioner under the run's
+   * platform object (sim: this run's, with its evidence socket and root),
+   * shipped with its launch configuration and the sealed executor bundle.
+   */
+  launchSpec(d: AttestedDeployment, slot: string): Pick<LaunchRequest, 'platform' | 'program' | 'localBase'> {
     const { host, port } = this.broker.address;
-    const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
-    const cmd = launcher.launch({ program: PROVISIONER_PATH, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
-    const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
+    const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
+    const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
+    return { platform, program: { entry: PROVISIONER_PATH, files, args }, localBase: this.dir };
+  }
+
+  /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */
+  async waitReady(d: AttestedDeployment, slot: string, launched: LaunchedWorker): Promise<WorkerHandle> {
     this.#live++;
-    const exited = new Promise<WorkerExit>((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-      child.on('error', () => resolve({ code: null, signal: null }));
-    });
+    const { exited } = launched;
     let pid: number | undefined;
     void exited.then(() => {
-      fs.rmSync(workDir, { recursive: true, force: true });
       // §10.8: a worker killed before it could wipe its plaintext leaves it in its own scratch directory.
       if (pid !== undefined) removeWorkerScratch(this.runId, pid);
       // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
       if (--this.#live === 0 && !this.#held) void this.close();
     });
-    const kill = () => killWorkerGroup(child);
+    const kill = () => launched.kill();
     // Process groups the executor reported (`started`) and may have left behind when it died.
-    const reap = reapGroups;
+    const reap = (pgids: readonly number[]) => launched.reap(pgids);
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
-        const wipe = (dirs: readonly string[]) => {
-          for (const d of new Set(dirs.map((x) => workerScratchDir(x, first.pid)))) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
-        };
+        const wipe = (dirs: readonly string[]) => launched.wipe([...new Set(dirs.map((x) => workerScratchDir(x, first.pid)))]);
         const revoke = (reason: string) => this.broker.revoke(slot, reason);
         return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
       })();
