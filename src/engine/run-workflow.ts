@@ -18,7 +18,7 @@ import { executeRun, runMaster, startWorkers, usedDeployments, type RunOutcome }
 import type { ToolsSettings } from './tools.js';
 import type { EngineDeployment } from './workers.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
-import { prepareReceipt } from '../master/receipt/emit.js';
+import { prepareReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
 
 /** A run that passed every check: what the run needs to start (src/cli/run-plan.ts makes one). */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { brokerDecisions, receiptInputs, scanInputs } from '../../src/master/receipt/collect.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { DECISIONS, EVENTS } from './sample.js';
-import { locationFree } from '../../src/master/receipt/emit.js';
+import { locationFree } from '../../src/engine/run-receipt.js';
 import { NO_TEE, SIM_NOT_A_TEE } from '../../src/master/receipt/model.js';
 import { signReceipt } from '../../src/master/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
