@@ -1,16 +1,17 @@
 /**
  * A connector decides *where* workers run: `local` (child processes of the
  * master), later `ssh` and `slurm`. It knows nothing of the protocol: for
- * one worker slot it makes a fresh directory on the worker host, ships the
- * program and the files it needs there (the executor for plain workers; the
- * provisioner, its launch configuration and the encrypted executor bundle
- * for the others), runs the command the deployment's TEE platform gives
- * (`platform.launch`) and hands back the process.
+ * one worker slot it makes a fresh directory on the worker host (`local`:
+ * only when there are files to ship), ships the program and the files it
+ * needs there (the executor for plain workers; the provisioner, its launch
+ * configuration and the encrypted executor bundle for the others), runs the
+ * command the deployment's TEE platform gives (`platform.launch`) and hands
+ * back the process.
  *
  * Launching a process is kept apart from the worker's message channel: a
  * local plain worker talks over the connector's IPC pipe (`ipc: true`);
  * every other worker connects to the master's executor port itself
- * (docs/protocol.md §6), and its channel comes from the master.
+ * (docs/protocol.md §9), and its channel comes from the master.
  */
 import type { Channel } from '../protocol/channel.js';
 import type { MasterToWorker, WorkerToMaster } from '../protocol/execution.js';
@@ -87,7 +88,7 @@ export interface LaunchedWorker {
   readonly host: string;
   /** The launched process's id on its host. */
   readonly pid: number;
-  /** Resolves when the process is gone (exited, killed, connection lost); its directory is removed by then. */
+  /** Resolves when the process is gone (exited, killed, connection lost); a directory made for it is removed by then. */
   readonly exited: Promise<WorkerExit>;
   /** Forcefully stops the process (SIGKILL of its process group where possible). */
   kill(): void;

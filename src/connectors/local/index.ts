@@ -1,11 +1,12 @@
 /**
  * The `local` connector: workers are child processes of the master on the
  * same machine. Each is started in its own process group (so a terminal's
- * Ctrl-C reaches only the master, which then cancels in order) in a fresh
- * directory of its own, where the files it needs are linked (local workers
- * read them in place); the directory is removed when it exits. A plain
- * worker talks over Node's IPC pipe and exits by itself when the pipe
- * closes (the master died).
+ * Ctrl-C reaches only the master, which then cancels in order). A worker
+ * shipped files gets a fresh directory of its own where they are linked
+ * (local workers read them in place), removed when it exits; one without
+ * files runs in the base directory, so a master killed with SIGKILL leaves
+ * nothing of it behind. A plain worker talks over Node's IPC pipe and exits
+ * by itself when the pipe closes (the master died).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +20,12 @@ import { killWorkerGroup, reapGroups } from '../process-group.js';
 export const localConnector: Connector = {
   name: 'local',
   async launch(req: LaunchRequest): Promise<LaunchedWorker> {
-    const dir = fs.mkdtempSync(path.join(req.localBase ?? os.tmpdir(), `${req.slot}-`));
+    const base = req.localBase ?? os.tmpdir();
+    const own = Object.keys(req.program.files).length > 0;
+    const dir = own ? fs.mkdtempSync(path.join(base, `${req.slot}-`)) : base;
+    const remove = () => {
+      if (own) fs.rmSync(dir, { recursive: true, force: true });
+    };
     try {
       for (const [name, file] of Object.entries(req.program.files)) fs.symlinkSync(file, path.join(dir, name));
       const cmd = req.platform.launch({ program: req.program.entry, args: req.program.args(dir), env: req.env, workDir: dir });
@@ -36,7 +42,7 @@ export const localConnector: Connector = {
         child.on('exit', (code, signal) => resolve({ code, signal }));
         child.on('error', () => resolve({ code: null, signal: null }));
       }).then((x) => {
-        fs.rmSync(dir, { recursive: true, force: true });
+        remove();
         return x;
       });
       const started = await new Promise<boolean>((resolve) => {
@@ -60,7 +66,7 @@ export const localConnector: Connector = {
         ...(ipc ? { ipc } : {}),
       };
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      remove();
       throw e;
     }
   },
