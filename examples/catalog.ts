@@ -5,7 +5,7 @@
  * (SecDATAVIEW: 10,000–100,000 records, word count to 1 GB, k-means points;
  * the Bowtie2 study: ~10,000 and ~3,000,000 reads).
  *
- *   import { EXAMPLES } from '../examples/catalog.js';
+ *   import { EXAMPLES } from './catalog.js';
  *   const ex = EXAMPLES['word-count'];
  *   const inputs = await ex.prepare('10MB', workDir);     // { corpus: '/…/corpus-10MB.txt' }
  *   await ex.native(inputs, { threads: 2, workDir });      // the single-process baseline

@@ -11,10 +11,10 @@
  * executor bundle — is timed separately).
  */
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { localConnector } from '../../src/connectors/local/index.js';
 import type { WorkerHandle } from '../../src/connectors/connector.js';
-import { AttestedSession } from '../../src/engine/attested/session.js';
+import { startAll, startAttestedWorkers, startPlainWorker } from '../../src/engine/worker-start.js';
+import { MasterSession } from '../../src/master/master-session.js';
 import { nonePlatform } from '../../src/tee/none/index.js';
 
 function arg(name: string, def: string): string {
@@ -23,7 +23,6 @@ function arg(name: string, def: string): string {
 }
 const N = Number(arg('--n', '8'));
 const REPS = Number(arg('--reps', '3'));
-const EXECUTOR = fileURLToPath(new URL('../../src/worker/executor/main.js', import.meta.url));
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
 
 async function stop(handles: readonly WorkerHandle[]): Promise<void> {
@@ -33,18 +32,22 @@ async function stop(handles: readonly WorkerHandle[]): Promise<void> {
 
 async function attested(rep: number): Promise<{ setup: number; ready: number }> {
   const t0 = performance.now();
-  const session = await AttestedSession.open(`bench-${process.pid}-${rep}`, () => undefined);
+  const runId = `bench-${process.pid}-${rep}`;
+  const master = new MasterSession({ runId, warn: () => undefined });
+  await master.attested();
   const t1 = performance.now();
-  const handles = await session.start({ id: 'bench', connector: 'local', platform: 'sim' }, N, env);
+  const slots = Array.from({ length: N }, (_, i) => `bench-${i + 1}`);
+  const handles = await startAttestedWorkers(master, { runId, connector: localConnector, env }, { id: 'bench', connector: 'local', platform: 'sim', workers: N, options: {} }, slots);
   const t2 = performance.now();
   await stop(handles);
-  await session.close();
+  await master.close();
   return { setup: t1 - t0, ready: t2 - t1 };
 }
 
 async function unattested(): Promise<number> {
   const t0 = performance.now();
-  const handles = await localConnector.start({ runId: 'bench', deployment: 'bench', count: N, platform: nonePlatform, program: { entry: EXECUTOR, files: [], args: [] }, options: {}, env, workDir: os.tmpdir() });
+  const c = { runId: 'bench', connector: localConnector, platform: nonePlatform, env, localBase: os.tmpdir() };
+  const handles = await startAll(Array.from({ length: N }, (_, i) => `bench-${i + 1}`), (slot) => startPlainWorker(c, { id: 'bench', options: {} }, slot));
   const t = performance.now() - t0;
   await stop(handles);
   return t;

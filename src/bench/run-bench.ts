@@ -17,7 +17,7 @@ import { planCases, type PlanOptions } from './plan.js';
 import type { BenchProgress } from './progress.js';
 import type { BenchResults, CaseResult, ConfigResult } from './results.js';
 import { summarize } from './stats.js';
-import { ensureLocalMaster, ownerIdentityFile } from '../engine/attested/local-master.js';
+import { ensureLocalMaster, ownerIdentityFile } from '../master/local-master.js';
 import { writeIdentityFile } from '../crypto/keyfile.js';
 import { X25519Identity } from '../crypto/x25519.js';
 

@@ -12,16 +12,17 @@ import { InputError } from '../errors.js';
 import type { RunStarted } from '../engine/events.js';
 import { summarize } from '../engine/inspect.js';
 import { readJournal } from '../engine/journal.js';
-import { checkEncryptedResume } from '../engine/attested/run-secrets.js';
+import { checkEncryptedResume } from '../master/run-secrets.js';
 import { RunDir } from '../engine/run-dir.js';
 import { usedDeployments } from '../engine/run.js';
+import type { PlannedRun } from '../engine/run-workflow.js';
 import { WorkerPool, type EngineDeployment } from '../engine/workers.js';
 import { commandCheckPath, type ToolsSettings } from '../engine/tools.js';
 import { checkSameWorkflow } from '../engine/workflow-identity.js';
 import { runStartedOf } from '../engine/resume-record.js';
 import { checkLocalPins } from '../engine/tool-precheck.js';
 import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow } from '../workflow/index.js';
-import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import type { Step } from '../workflow/model.js';
 import { platformSatisfies, type PlatformKind } from '../workflow/run-config.js';
 import { loadPolicy } from '../attestation/policy-load.js';
 import { checkNoEncrypt, checkTransfers } from './run-encryption.js';
@@ -43,23 +44,10 @@ export interface RunOpts {
   encrypt: boolean;
 }
 
-/** A run that passed every check: what the run needs to start. */
-export interface RunPlan {
-  readonly workflow: Workflow;
-  /** The run configuration file, if there is one. */
-  readonly configFile?: string;
-  readonly deployments: readonly EngineDeployment[];
-  /** The deployment each step is placed on. */
-  readonly placement: (s: Step) => string;
+/** A run that passed every check: what the run needs to start (the engine's PlannedRun, src/engine/run-workflow.ts). */
+export interface RunPlan extends PlannedRun {
   /** `--platform` of the local deployments (given, or kept from the run being resumed). */
   readonly platform?: PlatformKind;
-  readonly tools: ToolsSettings;
-  readonly inputs: Record<string, PortValue>;
-  readonly concurrency: number;
-  readonly keepGoing: boolean;
-  readonly encrypt: boolean;
-  /** The first event of the run being resumed. */
-  readonly base?: RunStarted;
 }
 
 /** The platforms `--platform` selects (for local deployments); `sealflow bench` reads this too. */

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { openSmall } from '../crypto/oneshot.js';
 import { readIdentityFile } from '../crypto/keyfile.js';
 import type { Identity } from '../crypto/types.js';
-import { ownerIdentityFile } from '../engine/attested/local-master.js';
+import { ownerIdentityFile } from '../master/local-master.js';
 import { hasSealedValue, revealValues } from '../protocol/sealed-values.js';
 import type { PortValue } from '../workflow/model.js';
 

@@ -1,11 +1,17 @@
 /**
  * A connector decides *where* workers run: `local` (child processes of the
- * master), later `ssh` and `slurm`. For one deployment it starts the workers,
- * ships what they need (the executor for platform `none`; the provisioner
- * and the encrypted executor bundle for attested platforms), launches the
- * program under the deployment's TEE platform (`platform.launch`), and hands
- * back one message channel per worker. What travels on the channel is the
- * protocol's business (src/protocol/), not the connector's.
+ * master), later `ssh` and `slurm`. It knows nothing of the protocol: for
+ * one worker slot it makes a fresh directory on the worker host (`local`:
+ * only when there are files to ship), ships the program and the files it
+ * needs there (the executor for plain workers; the provisioner, its launch
+ * configuration and the encrypted executor bundle for the others), runs the
+ * command the deployment's TEE platform gives (`platform.launch`) and hands
+ * back the process.
+ *
+ * Launching a process is kept apart from the worker's message channel: a
+ * local plain worker talks over the connector's IPC pipe (`ipc: true`);
+ * every other worker connects to the master's executor port itself
+ * (docs/protocol.md §9), and its channel comes from the master.
  */
 import type { Channel } from '../protocol/channel.js';
 import type { MasterToWorker, WorkerToMaster } from '../protocol/execution.js';
@@ -15,28 +21,30 @@ export type ConnectorName = 'local' | 'ssh' | 'slurm';
 
 /** The program a worker host runs, and the files it needs beside it. */
 export interface WorkerProgram {
-  /** Absolute path (on the master) of the entry file: the executor, or the provisioner for attested platforms. */
+  /** Absolute path (on the master) of the entry file: the executor, or the provisioner. */
   readonly entry: string;
-  /** Other files to ship with it (e.g. the encrypted executor bundle). Local workers read them in place. */
-  readonly files: readonly string[];
-  readonly args: readonly string[];
+  /** Files shipped beside it into the worker's directory: name there -> path on the master. Names are opaque. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Its arguments, given the worker's directory on the worker host (where `files` are). */
+  readonly args: (dir: string) => readonly string[];
 }
 
-export interface StartRequest {
+export interface LaunchRequest {
   readonly runId: string;
+  /** The worker slot (`<deployment>-<n>`, unique in the run). */
+  readonly slot: string;
   readonly deployment: string;
-  /** How many workers to start. */
-  readonly count: number;
-  /** Number of the first worker (ids `<deployment>-<n>`); default 1. Replacements for dead workers continue the numbering. */
-  readonly firstIndex?: number;
-  readonly platform: TeePlatform;
-  readonly program: WorkerProgram;
   /** Connector-specific options from the run configuration (e.g. ssh host); already validated. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** How the program starts on the worker host. */
+  readonly platform: TeePlatform;
+  readonly program: WorkerProgram;
   /** Environment of the worker program (fixed; nothing else is inherited). */
   readonly env: Readonly<Record<string, string>>;
-  /** Where the worker may keep scratch space (on the worker host). */
-  readonly workDir: string;
+  /** Connectors whose worker host is the master's machine (`local`): where the worker's directory is made. */
+  readonly localBase?: string;
+  /** The worker talks over the connector's IPC pipe (local plain workers only). */
+  readonly ipc?: boolean;
 }
 
 export interface WorkerExit {
@@ -74,12 +82,33 @@ export interface WorkerHandle {
   revoke?(reason: string): void;
 }
 
+/** A launched worker process, as the connector sees it (not yet ready: the caller waits for `ready`). */
+export interface LaunchedWorker {
+  /** The worker host (as the connector reached it). */
+  readonly host: string;
+  /** The launched process's id on its host. */
+  readonly pid: number;
+  /** Resolves when the process is gone (exited, killed, connection lost); a directory made for it is removed by then. */
+  readonly exited: Promise<WorkerExit>;
+  /** Forcefully stops the process (SIGKILL of its process group where possible). */
+  kill(): void;
+  /** Stops process groups on the worker host (those the worker reported in `started`). */
+  reap(pgids: readonly number[]): void;
+  /** Deletes directories on the worker host (scratch a killed worker could not wipe). */
+  wipe(dirs: readonly string[]): void;
+  /** With `ipc: true`: the worker's message channel over the connector's pipe. */
+  readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
+}
+
 export interface Connector {
   readonly name: ConnectorName;
   /**
-   * Starts `req.count` workers and resolves when every one has said `ready`
-   * on its channel. Rejects (after stopping any it started) if one fails to
-   * start within the connector's timeout; the message names the worker and host.
+   * Makes the worker's directory on its host, ships `req.program` there and
+   * runs `req.platform.launch(...)`'s command; resolves once the process is
+   * running (not when it is ready). Rejects with a message naming the slot
+   * and host if it cannot.
    */
-  start(req: StartRequest): Promise<WorkerHandle[]>;
+  launch(req: LaunchRequest): Promise<LaunchedWorker>;
+  /** Ends whatever the connector holds open for the run (connections); idempotent. */
+  close?(): Promise<void>;
 }

@@ -9,8 +9,9 @@
 import type { PortValue } from '../workflow/model.js';
 import type { ToolCheck } from '../protocol/execution.js';
 import type { RunState } from './states.js';
-import type { BrokerDecision } from './broker/types.js';
+import type { BrokerDecision } from '../master/broker/types.js';
 import type { WorkflowShape } from './workflow-identity.js';
+import type { ReceiptRecord } from '../master/receipt/journal.js';
 
 export interface RunStarted {
   readonly type: 'run-started';
@@ -186,3 +187,13 @@ export type NewEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 
 export function instanceKey(step: string, index: number): string {
   return `${step}[${index}]`;
 }
+
+/** The receipt reads the journal through its own view of these records (src/master/receipt/journal.ts): they must fit it. */
+type Fits<A extends B, B> = [A, B];
+export type ReceiptViewFits = [
+  Fits<RunStarted, Extract<ReceiptRecord, { type: 'run-started' }>>,
+  Fits<RunResumed, Extract<ReceiptRecord, { type: 'run-resumed' }>>,
+  Fits<RunFinished, Extract<ReceiptRecord, { type: 'run-finished' }>>,
+  Fits<WorkerStarted, Extract<ReceiptRecord, { type: 'worker-started' }>>,
+  Fits<StepSucceeded, Extract<ReceiptRecord, { type: 'step-succeeded' }>>,
+];

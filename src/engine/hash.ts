@@ -5,7 +5,7 @@
  * inputs (for files and directories: SHA-256 of their bytes, never paths).
  *
  * This is the one place that hashes for resume. Encrypted runs pass their
- * run hash key (src/engine/attested/run-secrets.ts, docs/protocol.md §13.2):
+ * run hash key (src/master/run-secrets.ts, docs/protocol.md §13.2):
  * then every hash is HMAC-SHA-256 under it, so the journal never holds a
  * plain hash of guessable content (DESIGN.md, step 6). Plain runs keep plain
  * SHA-256.
@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
-import { canonicalJson } from './receipt/canonical.js';
+import { canonicalJson } from '../master/receipt/canonical.js';
 
 export interface InstanceHashInput {
   /** What runs: see `codeIdentity`. */

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue } from '../workflow/model.js';
-import { RECEIPT_FILE } from './receipt/model.js';
+import { RECEIPT_FILE } from '../master/receipt/model.js';
 
 /** The extension a published file keeps: `.tsv` of `counts.tsv`, `.tsv.age` of the age file `counts.tsv.age`. */
 function extOf(name: string): string {

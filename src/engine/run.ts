@@ -10,10 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, OperationError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
-import { bindEncryptedRun } from './attested/resume.js';
-import { locateRun } from './attested/run-secrets.js';
-import { attachAttestedJournal } from './attested/session.js';
-import { revealSealed } from './attested/sealed-values.js';
+import { bindEncryptedRun, type EncryptedRun } from '../master/resume.js';
+import { MasterSession } from '../master/master-session.js';
 import { bundleTasks, type TaskBundle } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -44,8 +42,12 @@ export interface RunRequest {
   readonly resumeId?: string;
   /** The id of a new run (default: a fresh one). */
   readonly runId?: string;
-  /** Workers already starting (`startWorkers`), so that their start overlaps validation. */
+  /** Workers already starting (`startWorkers`), so that their start overlaps validation; then `master` is theirs. */
   readonly workers?: Promise<WorkerPool>;
+  /** The run's master (`runMaster`); default: a new one. Required with `workers`. */
+  readonly master?: MasterSession;
+  /** The owner's recipient (`age1…`) results are encrypted to; default: the local owner identity. */
+  readonly owner?: string;
   /** Every event, as it is journalled (progress display, --json). */
   readonly onEvent?: (e: RunEvent) => void;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
@@ -84,12 +86,27 @@ export function usedDeployments(workflow: Workflow, deployments: readonly Engine
 }
 
 /**
+ * The master of run `runId` of `workflow` (its settings handed in, no module
+ * state): an encrypted resume finds its run secrets in the run directory.
+ */
+export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void } = {}): MasterSession {
+  const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
+  return new MasterSession({
+    runId,
+    runRoot: new RunDir(stateDir, runId).root,
+    ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+    ...(opts.warn !== undefined ? { warn: opts.warn } : {}),
+    teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none',
+  });
+}
+
+/**
  * Starts the workers a run will need, before the rest of the run is set up.
  * If the run does not go ahead, call `abandonWorkers` on the result.
  */
-export function startWorkers(runId: string, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
+export function startWorkers(master: MasterSession, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
   WorkerPool.check(deployments); // throws InputError now, before any process starts
-  const p = WorkerPool.start(runId, os.tmpdir(), deployments);
+  const p = WorkerPool.start(master, os.tmpdir(), deployments);
   p.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection meanwhile
   return p;
 }
@@ -110,23 +127,26 @@ function workerScratchRoot(runId: string): string {
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const deployments = usedDeployments(req.workflow, req.deployments, req.deploymentFor);
   const runId = req.resumeId ?? req.runId ?? newRunId();
+  if (req.workers && !req.master) throw new Error('executeRun: workers started elsewhere come with their master');
   // An encrypted run's attested session reuses the run secrets found in its directory (a resume).
-  locateRun(runId, new RunDir(req.stateDir, runId).root);
+  const master = req.master ?? runMaster(req.workflow, runId, req.stateDir, req.owner !== undefined ? { owner: req.owner } : {});
+  if (master.runId !== runId) throw new Error(`executeRun: the master of run ${master.runId} cannot run ${runId}`);
   // A task bundle that fails to build is the user's error: reported before any worker starts.
   const bundle = await bundleTasks(req.workflow).catch((e: unknown) => {
     if (req.workers) abandonWorkers(req.workers);
     throw e;
   });
-  const starting = req.workers ?? startWorkers(runId, deployments);
+  const starting = req.workers ?? startWorkers(master, deployments);
   try {
-    return await execute(req, runId, starting, bundle);
+    return await execute(req, master, starting, bundle);
   } catch (e) {
     abandonWorkers(starting);
     throw e;
   }
 }
 
-async function execute(req: RunRequest, runId: string, starting: Promise<WorkerPool>, bundle: TaskBundle | null): Promise<RunOutcome> {
+async function execute(req: RunRequest, master: MasterSession, starting: Promise<WorkerPool>, bundle: TaskBundle | null): Promise<RunOutcome> {
+  const runId = master.runId;
   let runDir: RunDir;
   let journal: Journal;
   let prior = new Map<string, PriorSuccess>();
@@ -162,7 +182,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     });
   }
   // Key-broker decisions of attested workers go to this journal (buffered until now).
-  attachAttestedJournal(runId, (d) => journal.append({ type: 'wcpac', decision: d }));
+  master.attachJournal((d) => journal.append({ type: 'wcpac', decision: d }));
   if (bundle) {
     fs.mkdirSync(path.dirname(runDir.bundle), { recursive: true });
     fs.writeFileSync(runDir.bundle, bundle.code, { mode: 0o600 });
@@ -170,12 +190,23 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
 
   fs.mkdirSync(path.join(runDir.root, 'scratch'), { recursive: true, mode: 0o700 });
   let pool: WorkerPool | null = null;
-  let encrypted: Awaited<ReturnType<typeof bindEncryptedRun>>;
+  let encrypted: EncryptedRun<PriorSuccess> | null;
   let scratchRoot: string | undefined;
   try {
     pool = await starting;
     // Encrypted runs: run secrets persisted or restored, recorded hashes restored, keyed resume hashes (docs/protocol.md §13.2).
-    encrypted = await bindEncryptedRun({ runId, runDir, resumed: req.resumeId !== undefined, prior, record: (d) => journal.append({ type: 'wcpac', decision: d }) });
+    encrypted = await bindEncryptedRun({
+      runId,
+      master,
+      runRoot: runDir.root,
+      resumed: req.resumeId !== undefined,
+      prior,
+      record: (d) => journal.append({ type: 'wcpac', decision: d }),
+      outputsMac: (key) => {
+        const h = new ContentHasher(key);
+        return (instance, hash, outputs) => h.outputsMac(instance, hash, outputs);
+      },
+    });
     // Encrypted runs: workers' plaintext never lives in the run directory (docs/protocol.md §10.8).
     if (encrypted) scratchRoot = workerScratchRoot(runId);
   } catch (e) {
@@ -197,7 +228,7 @@ async function execute(req: RunRequest, runId: string, starting: Promise<WorkerP
     prior: encrypted?.prior ?? prior,
     hasher,
     journal,
-    reveal: (v) => revealSealed(runId, v),
+    reveal: (v) => master.reveal(v),
     commandTools: commandToolsOf(req.tools ?? {}, req.deployments, req.deploymentFor),
     ...(scratchRoot !== undefined ? { scratchRoot } : {}),
     dispatcher: {

@@ -4,14 +4,14 @@
  * live worker of a deployment, routes results back, and notices workers that
  * die with attempts in flight.
  */
-import { fileURLToPath } from 'node:url';
 import { connectorByName } from '../connectors/index.js';
 import type { ConnectorName, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
 import { platformByName } from '../tee/index.js';
-import { closeAttested, startAttested } from './attested/start.js';
+import { startAll, startAttestedWorkers, startPlainWorker } from './worker-start.js';
+import type { MasterSession } from '../master/master-session.js';
 import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
 import { heartbeatSettings, type HeartbeatSettings } from '../protocol/heartbeat.js';
 import type { PlatformName } from '../tee/platform.js';
@@ -47,7 +47,6 @@ export interface PoolEvents {
 /** What `assign` does when a deployment has no live worker but a replacement is starting. */
 export const WAIT = 'wait' as const;
 
-const EXECUTOR = fileURLToPath(new URL('../worker/executor/main.js', import.meta.url));
 const SHUTDOWN_GRACE_MS = 5000;
 
 interface Live {
@@ -72,6 +71,8 @@ export class WorkerPool {
   private readonly plans = new Map<string, { d: EngineDeployment; started: number; replacing: boolean; replacements: number }>();
   private runId = '';
   private workDir = '';
+  /** The run's master: attested workers are provisioned through its session. */
+  private master: MasterSession | null = null;
   private env: Readonly<Record<string, string>> = {};
   private attested = false;
   readonly heartbeat: HeartbeatSettings;
@@ -106,10 +107,11 @@ export class WorkerPool {
    * still being validated (workers start in parallel with it); nothing is
    * assigned before `attach`.
    */
-  static async start(runId: string, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
+  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
     WorkerPool.check(deployments);
     const pool = new WorkerPool(heartbeat);
-    pool.runId = runId;
+    pool.master = master;
+    pool.runId = master.runId;
     pool.workDir = workDir;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
     if (process.env['HOME']) env['HOME'] = process.env['HOME'];
@@ -133,29 +135,24 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Starts `count` workers of `d` through its connector (or WCPAC for platforms with evidence), numbering on. */
+  /**
+   * Starts `count` workers of `d`, numbering on: each is launched by the
+   * deployment's connector running its platform's command (worker-start.ts);
+   * platforms with evidence, and encrypted runs, are provisioned through WCPAC.
+   */
   private async launch(d: EngineDeployment, count: number): Promise<WorkerHandle[]> {
     const plan = this.plans.get(d.id) as NonNullable<ReturnType<typeof this.plans.get>>;
     const firstIndex = plan.started + 1;
     plan.started += count;
+    const slots = Array.from({ length: count }, (_, i) => `${d.id}-${i + firstIndex}`);
     const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
-    // Platforms with evidence are provisioned through WCPAC (src/engine/attested/).
     if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
-      return startAttested(this.runId, d, count, this.env, firstIndex);
+      return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env }, d, slots);
     }
-    return connector.start({
-      runId: this.runId,
-      deployment: d.id,
-      count,
-      firstIndex,
-      platform,
-      program: { entry: EXECUTOR, files: [], args: [] },
-      options: d.options,
-      env: this.env,
-      workDir: this.workDir,
-    });
+    const c = { runId: this.runId, connector, platform, env: this.env, localBase: this.workDir };
+    return startAll(slots, (slot) => startPlainWorker(c, d, slot));
   }
 
   /** The live workers (for status displays and fault-injection tests). */
@@ -288,6 +285,6 @@ export class WorkerPool {
       w.handle.kill();
     }
     // The attested session (key broker, executor port) outlives single workers; it ends with the pool.
-    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => closeAttested(this.runId));
+    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => this.master?.close());
   }
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ownerIdentityFile, ownerRecipient } from '../../src/engine/attested/local-master.js';
+import { ownerIdentityFile, ownerRecipient } from '../../src/master/local-master.js';
 
 test('concurrent first uses of the owner identity all get the one identity that was created, mode 0600, and leave no temporary file', async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-owner-'));

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '../../src/crypto/index.js';
 import { ephemeralMaster, masterSign } from '../../src/crypto/master-key.js';
-import { checkEncryptedResume, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/engine/attested/run-secrets.js';
+import { checkEncryptedResume, generateRunSecrets, readRunSecrets, RUN_SECRETS_FILE, runSecretsIds, writeRunSecrets } from '../../src/master/run-secrets.js';
 import { ContentHasher } from '../../src/engine/hash.js';
 import { InputError, OperationError } from '../../src/errors.js';
 

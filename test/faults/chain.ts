@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { BrokerDecision } from '../../src/master/broker/types.js';
 import type { WorkerPool } from '../../src/engine/workers.js';
 import { decrypt } from '../../src/crypto/index.js';
 import { readIdentityFile } from '../../src/crypto/keyfile.js';

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../../src/engine/events.js';
-import { executeRun, type RunOutcome } from '../../src/engine/run.js';
+import { executeRun, runMaster, type RunOutcome } from '../../src/engine/run.js';
+import type { MasterSession } from '../../src/master/master-session.js';
 import { newRunId } from '../../src/engine/run-dir.js';
 import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
 import type { HeartbeatSettings } from '../../src/protocol/heartbeat.js';
@@ -24,24 +25,27 @@ export interface FaultRunOptions {
   readonly stateDir?: string;
   readonly concurrency?: number;
   /** Called for every journalled event, with the pool (to find and disturb the worker of a step). */
-  readonly onEvent?: (e: RunEvent, pool: WorkerPool) => void;
+  readonly onEvent?: (e: RunEvent, pool: WorkerPool, master: MasterSession) => void;
 }
 
 export async function faultRun(wf: Workflow, o: FaultRunOptions = {}): Promise<{ outcome: RunOutcome; pool: WorkerPool }> {
   const runId = newRunId();
   const deployments: EngineDeployment[] = [{ id: 'local', connector: 'local', platform: o.platform ?? 'none', workers: o.workers ?? 2, options: o.options ?? {} }];
-  const pool = await WorkerPool.start(runId, os.tmpdir(), deployments, o.heartbeat);
+  const stateDir = o.stateDir ?? tmpDir('sealflow-faults-');
+  const master = runMaster(wf, runId, stateDir);
+  const pool = await WorkerPool.start(master, os.tmpdir(), deployments, o.heartbeat);
   const outcome = await executeRun({
     workflow: wf,
     inputs: o.inputs ?? {},
-    stateDir: o.stateDir ?? tmpDir('sealflow-faults-'),
+    stateDir,
     deployments,
     deploymentFor: () => 'local',
     concurrency: o.concurrency ?? 2,
     keepGoing: false,
     runId,
     workers: Promise.resolve(pool),
-    ...(o.onEvent ? { onEvent: (e: RunEvent) => o.onEvent?.(e, pool) } : {}),
+    master,
+    ...(o.onEvent ? { onEvent: (e: RunEvent) => o.onEvent?.(e, pool, master) } : {}),
   });
   return { outcome, pool };
 }

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sealSmall } from '../../src/crypto/oneshot.js';
 import { X25519Recipient } from '../../src/crypto/x25519.js';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { BrokerDecision } from '../../src/master/broker/types.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { REPO, runCli } from '../helpers/cli.js';
 

@@ -10,9 +10,8 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { existingSession } from '../../src/engine/attested/session.js';
-import { releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal } from '../../src/engine/broker/types.js';
+import { releaseFileKeys } from '../../src/master/broker/release.js';
+import { BrokerRefusal } from '../../src/master/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { AssignMsg } from '../../src/protocol/execution.js';
 import type { Workflow } from '../../src/workflow/model.js';
@@ -63,7 +62,6 @@ describe('§12 fault injection: connections of attested sim workers', () => {
 
   test('§12.1 on the sim path, a worker declared dead that comes back gets no key: its certificate is revoked, key release refuses it, its epoch is closed', async () => {
     const stateDir = tmpDir('sealflow-simdisc-');
-    let runId = '';
     let victim: ReturnType<typeof workerOf> | null = null;
     let cameBack: Promise<void> | null = null;
     const refusals: unknown[] = [];
@@ -75,8 +73,7 @@ describe('§12 fault injection: connections of attested sim workers', () => {
       inputs: { hold: g.path },
       // A timeout well above any pause of a loaded machine, so that only the hung worker is declared dead.
       heartbeat: { intervalMs: 200, timeoutMs: 2000 },
-      onEvent: (e, pool) => {
-        if (e.type === 'run-started') runId = e.runId;
+      onEvent: (e, pool, master) => {
         // The idle worker hangs (SIGSTOP) on a host the master cannot reach: killing it does nothing. (gen runs on
         // local-1, the first of two idle workers; mid, assigned when gen is done, goes to the first of the least loaded:
         // local-1 again, so no assignment is ever pending for the hung local-2.)
@@ -92,7 +89,7 @@ describe('§12 fault injection: connections of attested sim workers', () => {
           const w = victim;
           process.kill(w.pid, 'SIGCONT');
           cameBack = (async () => {
-            const session = await existingSession(runId);
+            const session = await master.opened();
             assert.ok(session);
             const record = session.broker.workers.get(w.id);
             assert.ok(record && !record.alive);

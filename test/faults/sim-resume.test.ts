@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMaster } from '../../src/crypto/master-key.js';
-import { readRunSecrets, RUN_SECRETS_FILE } from '../../src/engine/attested/run-secrets.js';
+import { readRunSecrets, RUN_SECRETS_FILE } from '../../src/master/run-secrets.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { runCli } from '../helpers/cli.js';
 import { brokerDecisions, CHAIN, checkResumed, killMasterMidStep, ownerDecrypted } from './chain.js';

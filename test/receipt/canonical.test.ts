@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../../src/engine/receipt/canonical.js';
+import { canonicalJson } from '../../src/master/receipt/canonical.js';
 
 describe('§14.2 canonical JSON', () => {
   test('serialises the RFC 8785 sample exactly as the RFC does', () => {

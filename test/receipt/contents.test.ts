@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { brokerDecisions, receiptInputs, scanInputs } from '../../src/engine/receipt/collect.js';
+import { brokerDecisions, receiptInputs, scanInputs } from '../../src/master/receipt/collect.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { DECISIONS, EVENTS } from './sample.js';
-import { locationFree } from '../../src/engine/receipt/emit.js';
-import { NO_TEE, SIM_NOT_A_TEE } from '../../src/engine/receipt/model.js';
-import { signReceipt } from '../../src/engine/receipt/signature.js';
+import { locationFree } from '../../src/engine/run-receipt.js';
+import { NO_TEE, SIM_NOT_A_TEE } from '../../src/master/receipt/model.js';
+import { signReceipt } from '../../src/master/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
 describe('§14.1 contents', () => {

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMaster } from '../../src/crypto/master-key.js';
-import { sha256File } from '../../src/engine/receipt/collect.js';
-import { signReceipt } from '../../src/engine/receipt/signature.js';
+import { sha256File } from '../../src/master/receipt/collect.js';
+import { signReceipt } from '../../src/master/receipt/signature.js';
 import { runCli } from '../helpers/cli.js';
 import { EVENTS } from './sample.js';
-import { buildReceipt } from '../../src/engine/receipt/build.js';
+import { buildReceipt } from '../../src/master/receipt/build.js';
 
 /** An output directory as an encrypted run leaves it: counts.txt.age (to the owner) and a receipt signed by the local master. */
 let dir = '';

@@ -1,11 +1,11 @@
 /** A receipt built from a journal and broker log like those of a run with one sim worker and one platform-none worker. */
 import { generateKeyPairSync } from 'node:crypto';
 import { keyPin } from '../../src/crypto/master-key.js';
-import type { BrokerDecision } from '../../src/engine/broker/types.js';
+import type { BrokerDecision } from '../../src/master/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
-import { buildReceipt } from '../../src/engine/receipt/build.js';
-import type { Receipt } from '../../src/engine/receipt/model.js';
-import type { ReceiptSigner } from '../../src/engine/receipt/signer.js';
+import { buildReceipt } from '../../src/master/receipt/build.js';
+import type { Receipt } from '../../src/master/receipt/model.js';
+import type { ReceiptSigner } from '../../src/master/receipt/signer.js';
 
 export function masterSigner(): ReceiptSigner {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

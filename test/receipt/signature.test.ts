@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../../src/engine/receipt/canonical.js';
-import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/engine/receipt/signature.js';
+import { canonicalJson } from '../../src/master/receipt/canonical.js';
+import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/master/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
 describe('§14.3 signature', () => {

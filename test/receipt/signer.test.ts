@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadReceiptSigner } from '../../src/engine/receipt/signer.js';
+import { loadReceiptSigner } from '../../src/master/receipt/signer.js';
 import { runCli } from '../helpers/cli.js';
 import { workdirWith } from '../cli/run-helpers.js';
 

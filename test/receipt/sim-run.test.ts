@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, runCli } from '../helpers/cli.js';
-import type { Receipt } from '../../src/engine/receipt/model.js';
+import type { Receipt } from '../../src/master/receipt/model.js';
 
 describe('§14 an encrypted run on sim workers', () => {
   test('produces a receipt that verifies, says "simulated, not a TEE", lists ciphertext hashes, and decrypt --receipt decrypts its result', async () => {

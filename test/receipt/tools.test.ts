@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import type { RunEvent } from '../../src/engine/events.js';
-import { stepTools } from '../../src/engine/receipt/build.js';
-import { canonicalJson } from '../../src/engine/receipt/canonical.js';
-import type { Receipt } from '../../src/engine/receipt/model.js';
-import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/engine/receipt/signature.js';
+import { stepTools } from '../../src/master/receipt/build.js';
+import { canonicalJson } from '../../src/master/receipt/canonical.js';
+import type { Receipt } from '../../src/master/receipt/model.js';
+import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../src/master/receipt/signature.js';
 import { masterSigner, sampleReceipt } from './sample.js';
 
 /** A 64-hex-digit SHA-256 made of the two digits `c`. */

@@ -11,7 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index.js';
-import { DataSources } from '../../src/engine/attested/sources.js';
+import { DataSources } from '../../src/master/sources.js';
 import type { Channel } from '../../src/protocol/channel.js';
 import type { SealedMasterToWorker, SealedWorkerToMaster } from '../../src/protocol/data-port.js';
 import type { SealedAssignMsg } from '../../src/protocol/sealed.js';

@@ -1,8 +1,8 @@
 /** The executor port (docs/protocol.md §9) in the WCPAC tests: a forged attested worker's credentials, and connections judged by the master's decision. */
 import tls from 'node:tls';
 import { derToPem } from '../../src/crypto/x509-issue.js';
-import type { ExecServer } from '../../src/engine/broker/exec-server.js';
-import type { AttestedWorker } from '../../src/engine/broker/types.js';
+import type { ExecServer } from '../../src/master/broker/exec-server.js';
+import type { AttestedWorker } from '../../src/master/broker/types.js';
 import { connectRaw, expectSlot, forgeAttest, type Harness } from './harness.js';
 
 /** Attests `slot` with forged sim evidence over a raw connection; its record, its client credentials and what the master answered. */

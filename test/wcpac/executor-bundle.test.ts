@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildExecutorCode, ENTRY } from '../../src/engine/broker/executor-bundle.js';
-import { readExecutorCache } from '../../src/engine/broker/executor-cache.js';
+import { buildExecutorCode, ENTRY } from '../../src/master/broker/executor-bundle.js';
+import { readExecutorCache } from '../../src/master/broker/executor-cache.js';
 
 describe('the executor bundle', () => {
   test('embeds the chunk worker, leaves out pkijs, and is cached (0600) per installation until its code or inputs change', async () => {

@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { link, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findHeaderEnd } from '../../src/crypto/format.js';
-import { assignStep, releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal } from '../../src/engine/broker/types.js';
-import { MAX_OUTPUT_FILES } from '../../src/engine/attested/output-rules.js';
+import { assignStep, releaseFileKeys } from '../../src/master/broker/release.js';
+import { BrokerRefusal } from '../../src/master/broker/types.js';
+import { MAX_OUTPUT_FILES } from '../../src/master/output-rules.js';
 import type { PortValue } from '../../src/workflow/model.js';
 import { ageBytes, armored, bench, forger, sha256, type Bench, type Forger } from './forger.js';
 

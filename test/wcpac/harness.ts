@@ -9,8 +9,8 @@ import { definePolicy, type AttestationPolicy } from '../../src/attestation/poli
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
-import { KeyBroker } from '../../src/engine/broker/broker.js';
-import type { BrokerDecision, ExpectedSlot } from '../../src/engine/broker/types.js';
+import { KeyBroker } from '../../src/master/broker/broker.js';
+import type { BrokerDecision, ExpectedSlot } from '../../src/master/broker/types.js';
 import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../../src/tee/sim/measure.js';
 import { SimPlatform, SimRoot } from '../../src/tee/sim/index.js';
 import type { PlatformName } from '../../src/tee/platform.js';

@@ -8,7 +8,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type tls from 'node:tls';
-import { ExecServer } from '../../src/engine/broker/exec-server.js';
+import { ExecServer } from '../../src/master/broker/exec-server.js';
 import { dispatch, type Handlers } from '../../src/protocol/dispatch.js';
 import type { WorkerToMaster } from '../../src/protocol/execution.js';
 import { execConnect, forgedWorker } from './exec-port.js';

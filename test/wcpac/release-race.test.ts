@@ -11,8 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encrypt } from '../../src/crypto/index.js';
-import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal } from '../../src/engine/broker/types.js';
+import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
+import { BrokerRefusal } from '../../src/master/broker/types.js';
 import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { decrypt, readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { HashMismatchError, openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
-import { attemptOutDir, HEADER_PREFIX, ReportRefusal, readOutputPrefix } from '../../src/engine/attested/output-rules.js';
-import { headerOf } from '../../src/engine/broker/recorded.js';
+import { attemptOutDir, HEADER_PREFIX, ReportRefusal, readOutputPrefix } from '../../src/master/output-rules.js';
+import { headerOf } from '../../src/master/broker/recorded.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-sealio-'));

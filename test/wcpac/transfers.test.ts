@@ -7,10 +7,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTransfers } from '../../src/cli/run-encryption.js';
-import { transfersOf } from '../../src/engine/attested/start.js';
-import { DataSources } from '../../src/engine/attested/sources.js';
+import { transfersOf } from '../../src/master/start.js';
+import { DataSources } from '../../src/master/sources.js';
 import { InputError } from '../../src/errors.js';
-import type { AttestedWorker } from '../../src/engine/broker/types.js';
+import type { AttestedWorker } from '../../src/master/broker/types.js';
 import { setup } from './harness.js';
 
 describe('§15.7 master\'s copy or data port', () => {

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Recipient } from '../../src/crypto/types.js';
-import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/engine/broker/release.js';
-import { BrokerRefusal, type AttestedWorker } from '../../src/engine/broker/types.js';
+import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
+import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
 import { ageBytes, sha256 } from './forger.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
 

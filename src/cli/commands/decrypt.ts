@@ -49,7 +49,7 @@ export function register(program: Command): void {
     prestartPool(input);
     if (opts.receipt !== undefined) {
       // Loaded only with --receipt: it brings the X.509 and signature modules.
-      const { checkCiphertextAgainstReceipt } = await import('../../engine/receipt/check.js');
+      const { checkCiphertextAgainstReceipt } = await import('../../master/receipt/check.js');
       await checkCiphertextAgainstReceipt(input, opts.receipt, opts.masterKey);
     }
     const identities = await identitiesFrom(opts);

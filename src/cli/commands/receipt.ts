@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { checkOutputs, describeProblem, readVerifiedReceipt, trustedMaster } from '../../engine/receipt/check.js';
-import type { Receipt } from '../../engine/receipt/model.js';
-import { ReceiptError } from '../../engine/receipt/signature.js';
+import { checkOutputs, describeProblem, readVerifiedReceipt, trustedMaster } from '../../master/receipt/check.js';
+import type { Receipt } from '../../master/receipt/model.js';
+import { ReceiptError } from '../../master/receipt/signature.js';
 
 /** §14.7: each step instance's programs, with SHA-256 and whether they were pinned. */
 function toolLines(r: Receipt): string[] {

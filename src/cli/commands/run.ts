@@ -11,49 +11,30 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../../engine/inspect.js';
 import { readJournal } from '../../engine/journal.js';
-import { formatOutputs, stageOutputs } from '../../engine/publish.js';
-import { recordPublication } from '../../engine/publication.js';
-import { configureAttested } from '../../engine/attested/session.js';
-import { locateRun } from '../../engine/attested/run-secrets.js';
-import { DEFAULT_STATE_DIR, newRunId, RunDir } from '../../engine/run-dir.js';
-import { executeRun, startWorkers, usedDeployments, type RunOutcome } from '../../engine/run.js';
-import { prepareReceipt, type PendingReceipt } from '../../engine/receipt/emit.js';
-import { RECEIPT_FILE } from '../../engine/receipt/model.js';
+import { formatOutputs } from '../../engine/publish.js';
+import { DEFAULT_STATE_DIR } from '../../engine/run-dir.js';
+import { runWorkflow, type WorkflowOutcome } from '../../engine/run-workflow.js';
 import { masterPassphrase } from '../passphrase.js';
 import { parseInputFlag } from '../../workflow/index.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { revealForOwner } from '../sealed-display.js';
 import { signalExitCode } from '../signals.js';
-import { preadmitInputs } from '../../engine/attested/preadmit.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
-import { ownerIdentityFile } from '../../engine/attested/local-master.js';
+import { ownerIdentityFile } from '../../master/local-master.js';
 import { planRun, type RunOpts } from '../run-plan.js';
 
 export { RUN_PLATFORMS } from '../run-plan.js';
 
 /**
  * Everything is checked (run-plan.ts) before anything starts: a user error exits 2 with no worker started,
- * no run directory and no journal line. Then the receipt's signing key is loaded, the workers start, and
- * the run goes.
+ * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
+ * signing key, the workers, the run, the published outputs), and this reports the outcome.
  */
 async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   const plan = await planRun(flow, opts);
-  const { workflow, base } = plan;
   opts.encrypt = plan.encrypt;
-  // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
-  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '), warn: (m) => process.stderr.write(m) });
-  const runId = opts.resume ?? newRunId();
-  // Attested (sim) deployments: results are encrypted to the owner; sim stands for a TEE only as the local policy allows.
-  const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
-  configureAttested({ ...(opts.owner !== undefined ? { owner: opts.owner } : {}), teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none' });
-  locateRun(runId, new RunDir(opts.stateDir, runId).root); // a resumed encrypted run's session reuses its run secrets
-  const used = usedDeployments(workflow, plan.deployments, plan.placement);
-  const workers = startWorkers(runId, used);
-  // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
-  if (!base && used.some((d) => d.encrypt === true || d.platform !== 'none')) preadmitInputs(runId, plan.inputs);
-
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
-  const progress = createProgress(mode, workflow.steps.length);
+  const progress = createProgress(mode, plan.workflow.steps.length);
   const abort = new AbortController();
   let signals = 0;
   let cancelledBy: NodeJS.Signals | undefined;
@@ -70,54 +51,35 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let outcome: RunOutcome;
+  let outcome: WorkflowOutcome;
   try {
-    outcome = await executeRun({
-      workflow,
-      inputs: plan.inputs,
-      stateDir: opts.stateDir,
-      deployments: plan.deployments,
-      deploymentFor: plan.placement,
-      runId,
-      workers,
-      concurrency: plan.concurrency,
-      keepGoing: plan.keepGoing,
-      ...(plan.configFile !== undefined ? { configFile: plan.configFile } : {}),
-      ...(plan.platform !== undefined ? { platform: plan.platform } : {}),
-      encrypted: plan.encrypt,
-      tools: plan.tools,
-      ...(opts.resume !== undefined ? { resumeId: opts.resume } : {}),
-      onEvent: progress.onEvent,
-      signal: abort.signal,
-    });
+    outcome = await runWorkflow(
+      plan,
+      {
+        stateDir: opts.stateDir,
+        ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+        ...(opts.out !== undefined ? { out: opts.out } : {}),
+        passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '),
+        signal: abort.signal,
+      },
+      { onEvent: progress.onEvent },
+    );
   } finally {
     progress.end();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  await report(outcome, opts, mode, base?.t, receipt);
+  await report(outcome, opts, mode, plan.base?.t);
   if (cancelledBy !== undefined && outcome.state === 'cancelled') process.exitCode = signalExitCode(cancelledBy);
 }
 
-async function report(o: RunOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined, receipt: PendingReceipt): Promise<void> {
+async function report(o: WorkflowOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined): Promise<void> {
   const events = readJournal(o.runDir.journal).events;
   const t0 = startedAt ?? events[0]?.t ?? Date.now();
   const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));
-  if (o.state === 'succeeded') {
-    // Outputs, outputs.json and the receipt are staged and renamed into place only once the receipt is signed:
-    // a run or resume that fails leaves the previous ones as they were.
-    const outDir = path.resolve(opts.out ?? o.runDir.outputs);
-    const staged = stageOutputs(o.outputs, outDir);
-    try {
-      await receipt.write({ runDir: o.runDir, outDir: staged.dir, published: staged.staged });
-      staged.commit();
-    } catch (e) {
-      staged.discard();
-      throw e;
-    }
-    const published = staged.published;
-    recordPublication(o.runDir, outDir);
-    const signed = path.join(outDir, RECEIPT_FILE);
+  if (o.state === 'succeeded' && o.published) {
+    const { outputs: published, receipt: signed } = o.published;
     const shown = await revealForOwner(published); // sealed values (§10.2), decrypted for the owner's eyes only
     // How the run was protected ("no TEE", "NOT a TEE", measurements), and a decrypted preview for the local owner.
     const protection = protectionLines(events, opts.encrypt);

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { formatDuration, summarizeRun } from '../../engine/inspect.js';
 import { DEFAULT_STATE_DIR, RunDir } from '../../engine/run-dir.js';
-import { RECEIPT_FILE } from '../../engine/receipt/model.js';
+import { RECEIPT_FILE } from '../../master/receipt/model.js';
 import { formatOutputs } from '../../engine/publish.js';
 import { revealForOwner } from '../sealed-display.js';
 import { readPublication } from '../../engine/publication.js';

@@ -105,7 +105,7 @@ export class SimPlatform implements TeePlatform {
 /**
  * The `sim` entry of the platform registry (src/tee/index.ts): what the
  * engine checks before a run. Its workers are launched per run by the
- * attested session (src/engine/attested/), which holds the run's SimPlatform
+ * attested session (src/master/), which holds the run's SimPlatform
  * and root key; this static entry launches nothing.
  */
 export const simPlatformInfo: TeePlatform = {
@@ -114,6 +114,6 @@ export const simPlatformInfo: TeePlatform = {
   evidence: 'sim',
   satisfies: (req, opts) => req === 'none' || opts.allowSimulation,
   launch() {
-    throw new Error('sim workers are launched by the attested session of their run (src/engine/attested/session.ts)');
+    throw new Error('sim workers are launched by the attested session of their run (src/master/session.ts)');
   },
 };

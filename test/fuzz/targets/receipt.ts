@@ -5,7 +5,7 @@
  * key; refusals are ReceiptErrors.
  */
 import { keyPin } from '../../../src/crypto/master-key.js';
-import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../../src/engine/receipt/signature.js';
+import { ReceiptError, signReceipt, verifyReceiptBytes } from '../../../src/master/receipt/signature.js';
 import { sampleReceipt } from '../../receipt/sample.js';
 import { fixedEcKey } from '../fixed-keys.js';
 import type { FuzzTarget } from '../target.js';

@@ -10,14 +10,14 @@
  * master saw when it was produced. Messages keep their order; a refusal
  * becomes the attempt's failure, and a forgery also revokes the worker.
  */
-import type { Channel } from '../../protocol/channel.js';
-import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
-import type { SealedFile } from '../../protocol/sealed.js';
-import { mapPathValues, sealablePaths } from '../../protocol/sealed-values.js';
-import type { TeeRequirement } from '../../workflow/model.js';
-import type { KeyBroker } from '../broker/broker.js';
-import { assignStep, releaseFileKeys } from '../broker/release.js';
-import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../../protocol/data-port.js';
+import type { Channel } from '../protocol/channel.js';
+import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../protocol/execution.js';
+import type { SealedFile } from '../protocol/sealed.js';
+import { mapPathValues, sealablePaths } from '../protocol/sealed-values.js';
+import type { TeeRequirement } from '../workflow/model.js';
+import type { KeyBroker } from './broker/broker.js';
+import { assignStep, releaseFileKeys } from './broker/release.js';
+import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../protocol/data-port.js';
 import type { DataSources } from './sources.js';
 import { recordOutputs, type AssignedAttempt } from './record-output.js';
 import { keepStartedGroup } from './started-check.js';

@@ -13,7 +13,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { BrokerRefusal } from '../broker/types.js';
+import { BrokerRefusal } from './broker/types.js';
 
 /** How much of an output the master reads: its age header (a few hundred bytes per recipient) and no more. */
 export const HEADER_PREFIX = 64 * 1024;

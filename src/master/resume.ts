@@ -16,42 +16,52 @@
  *   (its session directory: sealed bundle, launch configuration, inputs
  *   encrypted to the broker) — it could not clean up after SIGKILL;
  * - gives the engine the run hash key: every resume hash of an encrypted run
- *   is HMAC-SHA-256 under it (src/engine/hash.ts).
+ *   is HMAC-SHA-256 under it (src/engine/hash.ts, whose MAC the engine hands in).
  *
  * Runs without attested workers get null: they keep plain SHA-256 hashes;
  * resuming an encrypted run that way is refused (InputError).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, OperationError } from '../../errors.js';
-import type { PortValue } from '../../workflow/model.js';
-import { recordCiphertext } from '../broker/release.js';
-import { equalSecrets } from '../../crypto/constant-time.js';
-import { ContentHasher } from '../hash.js';
-import type { BrokerDecision } from '../broker/types.js';
-import type { RunDir } from '../run-dir.js';
-import type { PriorSuccess } from '../scheduler.js';
+import { InputError, OperationError } from '../errors.js';
+import type { PortValue } from '../workflow/model.js';
+import { recordCiphertext } from './broker/release.js';
+import { equalSecrets } from '../crypto/constant-time.js';
+import type { BrokerDecision } from './broker/types.js';
 import { RUN_SECRETS_FILE, runSecretsIds } from './run-secrets.js';
-import { existingSession, type AttestedSession } from './session.js';
-import { hashWithHeader } from '../broker/recorded.js';
-import { fileKeyOf } from '../broker/file-keys.js';
-import type { Header } from '../../crypto/filekey.js';
+import type { AttestedSession } from './session.js';
+import type { MasterSession } from './master-session.js';
+import { hashWithHeader } from './broker/recorded.js';
+import { fileKeyOf } from './broker/file-keys.js';
+import type { Header } from '../crypto/filekey.js';
 
-export interface EncryptedRun {
+/** An earlier success of a step instance, as the journal recorded it (the engine's PriorSuccess). */
+export interface PriorSuccess {
+  readonly hash: string;
+  readonly outputs: unknown;
+  readonly outputsMac?: string;
+}
+
+export interface EncryptedRun<P extends PriorSuccess = PriorSuccess> {
   /** The key of the run's resume hashes. */
   readonly hashKey: Buffer;
   /** The earlier successes that may be reused: those whose ciphertexts are intact. */
-  readonly prior: Map<string, PriorSuccess>;
+  readonly prior: Map<string, P>;
   /** §10.6: the resume hash of a plaintext owner input from its admission pass, if it had one (else undefined: hash it). */
   readonly keyedDigest: (file: string) => Promise<string | undefined>;
 }
 
-export interface BindRequest {
+export interface BindRequest<P extends PriorSuccess = PriorSuccess> {
   readonly runId: string;
-  readonly runDir: RunDir;
+  /** The run's master (its attested session, if it opened one). */
+  readonly master: MasterSession;
+  /** The run directory. */
+  readonly runRoot: string;
   readonly resumed: boolean;
-  readonly prior: ReadonlyMap<string, PriorSuccess>;
+  readonly prior: ReadonlyMap<string, P>;
   readonly record: (d: BrokerDecision) => void;
+  /** The engine's MAC of a journalled success under the run hash key (null: not computable). */
+  readonly outputsMac: (hashKey: Buffer) => (instance: string, hash: string, outputs: unknown) => string | null;
 }
 
 /** Every file (and sealed directory) value in a step's outputs: its path and recorded ciphertext SHA-256. */
@@ -100,9 +110,9 @@ function removeStaleSessions(runId: string, current: string): void {
   }
 }
 
-export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun | null> {
-  const pending = existingSession(req.runId);
-  const file = path.join(req.runDir.root, RUN_SECRETS_FILE);
+export async function bindEncryptedRun<P extends PriorSuccess>(req: BindRequest<P>): Promise<EncryptedRun<P> | null> {
+  const pending = req.master.opened();
+  const file = path.join(req.runRoot, RUN_SECRETS_FILE);
   if (!pending) {
     // Resuming an encrypted run on the plain path would hand its ciphertexts to workers that cannot read them and publish plaintext.
     if (req.resumed && fs.existsSync(file)) throw new InputError(`run ${req.runId} is encrypted (it has ${file}) but would be resumed unencrypted; resume it without --no-encrypt; nothing ran`);
@@ -113,16 +123,16 @@ export async function bindEncryptedRun(req: BindRequest): Promise<EncryptedRun |
   if (!s.persisted) {
     // A session that generated fresh secrets for a run that has some would encrypt to the wrong run recipient.
     if (fs.existsSync(file)) throw new OperationError(`run ${req.runId}: its workers started before its run secrets (${file}) were located; nothing ran — resume it again`);
-    await s.persist(req.runDir.root);
+    await s.persist(req.runRoot);
   }
   if (req.resumed) removeStaleSessions(req.runId, session.dir);
-  const prior = new Map<string, PriorSuccess>();
+  const prior = new Map<string, P>();
   const damaged: string[] = [];
   let restored = 0;
-  const hasher = new ContentHasher(s.hashKey);
+  const macOf = req.outputsMac(s.hashKey);
   for (const [key, p] of req.prior) {
     // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
-    const mac = hasher.outputsMac(key, p.hash, p.outputs);
+    const mac = macOf(key, p.hash, p.outputs);
     if (typeof p.outputsMac !== 'string' || mac === null || !equalSecrets(p.outputsMac, mac)) {
       damaged.push(key);
       continue;

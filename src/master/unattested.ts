@@ -6,9 +6,9 @@
  * run reports on it: console, journal, receipt.
  */
 import { writeFileSync } from 'node:fs';
-import type { EvidenceSource } from '../../worker/provisioner/provisioner.js';
-import { launchConfigText } from '../../tee/sim/measure.js';
-import type { AttestedWorker } from '../broker/types.js';
+import type { EvidenceSource } from '../worker/provisioner/provisioner.js';
+import { launchConfigText } from '../tee/sim/measure.js';
+import type { AttestedWorker } from './broker/types.js';
 
 export const NONE_EVIDENCE: EvidenceSource = { kind: 'none' };
 

@@ -16,10 +16,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decrypt, encrypt } from '../../crypto/index.js';
-import { masterSign, masterVerify, type MasterKeys } from '../../crypto/master-key.js';
-import { X25519Identity } from '../../crypto/x25519.js';
-import { InputError, OperationError } from '../../errors.js';
+import { decrypt, encrypt } from '../crypto/index.js';
+import { masterSign, masterVerify, type MasterKeys } from '../crypto/master-key.js';
+import { X25519Identity } from '../crypto/x25519.js';
+import { InputError, OperationError } from '../errors.js';
 
 export const RUN_SECRETS_FILE = 'run-secrets.age';
 const VERSION = 1;
@@ -145,18 +145,6 @@ export interface SessionSecrets extends RunSecrets {
   persist(root: string): Promise<void>;
 }
 
-/** Run id -> its run directory, registered before its workers start (`locateRun`). */
-const locations = new Map<string, string>();
-
-/**
- * Tells the attested session of run `runId` where the run lives, before its
- * workers start: if `root` holds run secrets (a resumed encrypted run), the
- * session reuses them instead of generating fresh ones.
- */
-export function locateRun(runId: string, root: string): void {
-  locations.set(runId, root);
-}
-
 /** Whether the run directory `root` belongs to an encrypted run (it holds run secrets). */
 export function isEncryptedRun(root: string): boolean {
   return fs.existsSync(path.join(root, RUN_SECRETS_FILE));
@@ -167,9 +155,11 @@ export function checkEncryptedResume(root: string, encrypt: boolean): void {
   if (!encrypt && isEncryptedRun(root)) throw new InputError(`--no-encrypt: run ${path.basename(root)} is encrypted (it has ${RUN_SECRETS_FILE}); resume it encrypted: leave out --no-encrypt`);
 }
 
-/** Called by the attested session when it opens: the run's persisted secrets, or fresh ones. */
-export async function openRunSecrets(runId: string, master: Master): Promise<SessionSecrets> {
-  const root = locations.get(runId);
+/**
+ * Called by the attested session when it opens: the run's persisted secrets
+ * (if its run directory `root` holds them: a resumed encrypted run), or fresh ones.
+ */
+export async function openRunSecrets(runId: string, root: string | undefined, master: Master): Promise<SessionSecrets> {
   const loaded = root !== undefined && isEncryptedRun(root) ? await readRunSecrets(path.join(root, RUN_SECRETS_FILE), master, runId) : null;
   const s = loaded ?? generateRunSecrets(runId);
   const out: SessionSecrets = {

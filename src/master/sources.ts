@@ -7,8 +7,8 @@
  * revokes a worker, every other one gets `revoked {serials}` (the whole
  * set), and a worker that joins later gets it on joining.
  */
-import type { KeyBroker } from '../broker/broker.js';
-import type { DataAddress, DataSource, RevokedMsg } from '../../protocol/data-port.js';
+import type { KeyBroker } from './broker/broker.js';
+import type { DataAddress, DataSource, RevokedMsg } from '../protocol/data-port.js';
 
 interface Joined {
   readonly address: DataAddress | undefined;

@@ -16,15 +16,15 @@
  * all pass is any of them recorded. A sealed value's key is checked the
  * same way. One refusal refuses the whole message.
  */
-import type { Header } from '../../crypto/filekey.js';
-import { headerOfSmall } from '../../crypto/oneshot.js';
-import type { SucceededMsg } from '../../protocol/execution.js';
-import { isSealedValue, pathValues } from '../../protocol/sealed-values.js';
-import type { KeyBroker } from '../broker/broker.js';
-import { commitOutputKey, vetOutputKey, type VettedKey } from '../broker/file-keys.js';
-import { headerOf } from '../broker/recorded.js';
-import { recordCiphertext } from '../broker/release.js';
-import { BrokerRefusal } from '../broker/types.js';
+import type { Header } from '../crypto/filekey.js';
+import { headerOfSmall } from '../crypto/oneshot.js';
+import type { SucceededMsg } from '../protocol/execution.js';
+import { isSealedValue, pathValues } from '../protocol/sealed-values.js';
+import type { KeyBroker } from './broker/broker.js';
+import { commitOutputKey, vetOutputKey, type VettedKey } from './broker/file-keys.js';
+import { headerOf } from './broker/recorded.js';
+import { recordCiphertext } from './broker/release.js';
+import { BrokerRefusal } from './broker/types.js';
 import { MAX_OUTPUT_FILES, ReportRefusal, readOutputPrefix, type AttemptOutDir } from './output-rules.js';
 
 /** What the master assigned to one attempt: where its outputs must be and which ports it has. */

@@ -8,7 +8,7 @@
  * agree on one master.
  */
 import type { KeyObject } from 'node:crypto';
-import { ensureLocalMaster } from '../attested/local-master.js';
+import { ensureLocalMaster } from '../local-master.js';
 
 export interface ReceiptSigner {
   readonly signingKey: KeyObject;

@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultMasterDir, initMaster, loadMaster, type MasterKeys } from '../../crypto/master-key.js';
-import { readIdentityFile, writeIdentityFile } from '../../crypto/keyfile.js';
-import { X25519Identity, X25519Recipient } from '../../crypto/x25519.js';
+import { defaultMasterDir, initMaster, loadMaster, type MasterKeys } from '../crypto/master-key.js';
+import { readIdentityFile, writeIdentityFile } from '../crypto/keyfile.js';
+import { X25519Identity, X25519Recipient } from '../crypto/x25519.js';
 
 export const FIRST_USE_WARNING =
   'sealflow: WARNING: created a local master with UNENCRYPTED key files (mode 0600) in %s; run "sealflow master init" with a passphrase for anything but development.\n';

@@ -7,10 +7,10 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
-import { encryptTo } from '../../crypto/index.js';
-import type { Header } from '../../crypto/filekey.js';
-import type { Recipient } from '../../crypto/types.js';
-import { hashWithHeader, headerOf } from '../broker/recorded.js';
+import { encryptTo } from '../crypto/index.js';
+import type { Header } from '../crypto/filekey.js';
+import type { Recipient } from '../crypto/types.js';
+import { hashWithHeader, headerOf } from './broker/recorded.js';
 
 /**
  * Encrypts `plain` to `recipients` into `dest` (0600, new); the ciphertext's SHA-256 and header.

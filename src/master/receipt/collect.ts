@@ -9,7 +9,7 @@ import path from 'node:path';
 import { defaultMasterDir } from '../../crypto/master-key.js';
 import type { PortValue } from '../../workflow/model.js';
 import type { BrokerDecision } from '../broker/types.js';
-import type { RunEvent } from '../events.js';
+import type { JournalRecord } from './journal.js';
 import { PLAIN_INPUT, type ReceiptInput, type ReceiptOutput } from './model.js';
 
 const AGE_BINARY = Buffer.from('age-encryption.org/v1\n');
@@ -133,7 +133,7 @@ const isDecision = (d: unknown): d is BrokerDecision => typeof d === 'object' &&
  * §10); else from the broker's own log of earlier versions
  * (`<SEALFLOW_HOME>/attestation/<run id>.jsonl`).
  */
-export function brokerDecisions(runId: string, events: readonly RunEvent[], env: NodeJS.ProcessEnv = process.env): BrokerDecision[] {
+export function brokerDecisions(runId: string, events: readonly JournalRecord[], env: NodeJS.ProcessEnv = process.env): BrokerDecision[] {
   const inJournal: BrokerDecision[] = [];
   for (const e of events as readonly unknown[]) {
     const w = e as { type?: unknown; decision?: unknown };

@@ -7,14 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PortValue } from '../../workflow/model.js';
-import { readJournal } from '../journal.js';
-import type { RunDir } from '../run-dir.js';
-import { buildReceipt } from './build.js';
-import { brokerDecisions, receiptInputs, receiptOutputs, scanInputs, sha256File } from './collect.js';
-import { RECEIPT_FILE, type ReceiptInput } from './model.js';
-import { signReceipt } from './signature.js';
-import { loadReceiptSigner, type ReceiptSigner } from './signer.js';
+import type { PortValue } from '../workflow/model.js';
+import { readJournal } from './journal.js';
+import type { RunDir } from './run-dir.js';
+import { buildReceipt } from '../master/receipt/build.js';
+import { brokerDecisions, receiptInputs, receiptOutputs, scanInputs, sha256File } from '../master/receipt/collect.js';
+import { RECEIPT_FILE, type ReceiptInput } from '../master/receipt/model.js';
+import { signReceipt } from '../master/receipt/signature.js';
+import { loadReceiptSigner, type ReceiptSigner } from '../master/receipt/signer.js';
 
 export interface PendingReceipt {
   /** Builds, signs and writes the receipt into `outDir`; returns its path. */

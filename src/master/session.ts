@@ -1,58 +1,64 @@
 /**
  * One run's attested workers (DESIGN.md steps 3–5) for deployments whose
- * platform produces evidence (`sim` here): the run CA, the sim root, the key
- * broker and executor port, the sealed executor bundle, the run identity;
- * it launches each worker's provisioner under the platform, waits until the
- * worker is attested and its executor connected over mTLS, and hands the
- * engine a WorkerHandle whose channel carries sealed assignments.
+ * platform produces evidence (`sim` here), or that encrypt without one
+ * (`none`): the run CA, the sim root, the key broker and executor port, the
+ * sealed executor bundle, the run identity. It says what a connector
+ * launches for a worker slot (the provisioner under the run's platform
+ * object, with its files), waits until the launched worker is attested and
+ * its executor connected over mTLS, and hands the engine a WorkerHandle
+ * whose channel carries sealed assignments.
  *
- * Broker decisions go to the run journal as `wcpac` events; those made
- * before the journal exists (workers start while the run is validated) are
- * buffered until `attachAttestedJournal`.
+ * It is opened by the run's MasterSession (master-session.ts) on first use,
+ * with the settings the engine handed that object; broker decisions go to
+ * the MasterSession's journal sink.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { definePolicy, type AttestationPolicy } from '../../attestation/policy.js';
-import { RunCa } from '../../crypto/run-ca.js';
-import type { X25519Recipient } from '../../crypto/x25519.js';
-import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
-import type { TeeRequirement } from '../../workflow/model.js';
-import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
-import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../../tee/sim/measure.js';
-import { KeyBroker } from '../broker/broker.js';
-import { ExecServer } from '../broker/exec-server.js';
-import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle.js';
-import { recordCiphertext } from '../broker/release.js';
-import { BrokerRefusal, type BrokerDecision } from '../broker/types.js';
-import { fileKeyOf } from '../broker/file-keys.js';
-import type { Header } from '../../crypto/filekey.js';
+import { definePolicy, type AttestationPolicy } from '../attestation/policy.js';
+import { RunCa } from '../crypto/run-ca.js';
+import type { X25519Recipient } from '../crypto/x25519.js';
+import type { LaunchedWorker, LaunchRequest, WorkerHandle } from '../connectors/connector.js';
+import type { TeePlatform } from '../tee/platform.js';
+import type { TeeRequirement } from '../workflow/model.js';
+import { SimPlatform, SimRoot, SIM_WARNING } from '../tee/sim/index.js';
+import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
+import { KeyBroker } from './broker/broker.js';
+import { ExecServer } from './broker/exec-server.js';
+import { buildExecutorCode, sealExecutorBundle } from './broker/executor-bundle.js';
+import { recordCiphertext } from './broker/release.js';
+import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
+import { fileKeyOf } from './broker/file-keys.js';
+import type { Header } from '../crypto/filekey.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
-import { nonePlatform } from '../../tee/none/index.js';
+import { nonePlatform } from '../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
-import { admitDirectory, registerRunIdentities } from './sealed-values.js';
+import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
-import { killWorkerGroup, reapGroups } from '../../connectors/process-group.js';
-import { removeWorkerScratch, scratchLine, workerScratchDir } from '../../protocol/scratch.js';
+import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
 
 const READY_TIMEOUT_MS = 20_000;
+/** The names of the launch configuration and the sealed executor bundle in a worker's directory. */
+const LAUNCH_FILE = 'launch.json';
+const BUNDLE_FILE = 'executor.bundle';
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 
+/** What a run's attested session is opened with (handed in by the engine through the MasterSession). */
 export interface AttestedSettings {
+  readonly runId: string;
+  /** The run directory: if it holds run secrets (a resumed encrypted run), the session reuses them. */
+  readonly runRoot?: string;
   /** The owner's recipient (`age1…`); default: the local owner identity. */
   readonly owner?: string;
   /** Step `label` -> its tee requirement (default: none). */
   readonly teeOf?: (label: string) => TeeRequirement;
-}
-
-let settings: AttestedSettings = {};
-/** Set by `sealflow run` before the run starts. */
-export function configureAttested(s: AttestedSettings): void {
-  settings = s;
+  /** Where warnings and admission lines go. */
+  readonly warn: (m: string) => void;
+  /** Where key-broker decisions go (the run journal, buffered until it exists). */
+  readonly record: (d: BrokerDecision) => void;
 }
 
 export interface AttestedDeployment {
@@ -78,10 +84,6 @@ export class AttestedSession {
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
 
-  hold(): void {
-    this.#held = true;
-  }
-
   private constructor(
     readonly runId: string,
     readonly dir: string,
@@ -96,11 +98,13 @@ export class AttestedSession {
     /** The run identity and hash key: fresh, or those of the run being resumed (run-secrets.ts). */
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
+    private readonly teeOf: (label: string) => TeeRequirement,
   ) {
     this.sources = new DataSources(broker);
   }
 
-  static async open(runId: string, warn: (m: string) => void): Promise<AttestedSession> {
+  static async open(settings: AttestedSettings): Promise<AttestedSession> {
+    const { runId, warn } = settings;
     // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
     const code = buildExecutorCode();
     code.catch(() => undefined); // awaited below
@@ -115,9 +119,9 @@ export class AttestedSession {
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
     writeNoneLaunchConfig(noneConfigPath, master.pin);
-    const secrets = await openRunSecrets(runId, master);
+    const secrets = await openRunSecrets(runId, settings.runRoot, master);
     const runIdentity = secrets.runIdentity;
-    const record = (d: BrokerDecision) => journalOf(runId).record(d);
+    const record = settings.record;
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -128,10 +132,9 @@ export class AttestedSession {
       identities: { broker: master.brokerIdentity, run: runIdentity }, // each for its own files only (§16.3)
       record,
     });
-    registerRunIdentities(runId, [runIdentity]); // reveals sealed values (§10.2): only workers make them, so never with the broker identity (§16.3)
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'));
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -189,50 +192,60 @@ export class AttestedSession {
     return this.#keyed.get(file);
   }
 
-  /** Launches `count` attested workers of deployment `d`; resolves when each is attested, connected and ready. */
-  async start(d: AttestedDeployment, count: number, env: Readonly<Record<string, string>>, firstIndex = 1): Promise<WorkerHandle[]> {
+  /**
+   * Before `d`'s workers are launched: the run's warnings (once per platform)
+   * and the session stays open when its last worker exits (a replacement may follow).
+   */
+  starting(d: AttestedDeployment): void {
+    this.#held = true;
     if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
-    return Promise.all(Array.from({ length: count }, (_, i) => this.#startOne(d, `${d.id}-${i + firstIndex}`, env)));
   }
 
-  async #startOne(d: AttestedDeployment, slot: string, env: Readonly<Record<string, string>>): Promise<WorkerHandle> {
+  /** The broker expects a worker in `slot` of deployment `d` (before it is launched). */
+  expect(d: AttestedDeployment, slot: string): void {
     this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
-    const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
+  }
+
+  /**
+   * What a connector launches for `slot`: the provisioner under the run's
+   * platform object (sim: this run's, with its evidence socket and root),
+   * shipped with its launch configuration and the sealed executor bundle.
+   */
+  launchSpec(d: AttestedDeployment, slot: string): Pick<LaunchRequest, 'platform' | 'program' | 'localBase'> {
     const { host, port } = this.broker.address;
-    const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
-    const cmd = launcher.launch({ program: PROVISIONER_PATH, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
-    const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
+    const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
+    const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
+    return { platform, program: { entry: PROVISIONER_PATH, files, args }, localBase: this.dir };
+  }
+
+  /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */
+  async waitReady(d: AttestedDeployment, slot: string, launched: LaunchedWorker): Promise<WorkerHandle> {
     this.#live++;
-    const exited = new Promise<WorkerExit>((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-      child.on('error', () => resolve({ code: null, signal: null }));
-    });
+    const { exited } = launched;
     let pid: number | undefined;
     void exited.then(() => {
-      fs.rmSync(workDir, { recursive: true, force: true });
       // §10.8: a worker killed before it could wipe its plaintext leaves it in its own scratch directory.
       if (pid !== undefined) removeWorkerScratch(this.runId, pid);
       // The pool may start a replacement for a dead worker (docs/protocol.md §12): it closes the session itself.
       if (--this.#live === 0 && !this.#held) void this.close();
     });
-    const kill = () => killWorkerGroup(child);
+    const kill = () => launched.kill();
     // Process groups the executor reported (`started`) and may have left behind when it died.
-    const reap = reapGroups;
+    const reap = (pgids: readonly number[]) => launched.reap(pgids);
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
         const inner = await this.exec.channel(slot);
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: settings.teeOf ?? (() => 'none'), sources: this.sources, ...(child.pid !== undefined ? { workerPid: child.pid } : {}) });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
-        const wipe = (dirs: readonly string[]) => {
-          for (const d of new Set(dirs.map((x) => workerScratchDir(x, first.pid)))) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
-        };
+        const wipe = (dirs: readonly string[]) => launched.wipe([...new Set(dirs.map((x) => workerScratchDir(x, first.pid)))]);
         const revoke = (reason: string) => this.broker.revoke(slot, reason);
         return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
       })();
@@ -249,72 +262,17 @@ export class AttestedSession {
     }
   }
 
+  /** True once closed: its identities reveal nothing any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    sessions.delete(this.runId);
-    registerRunIdentities(this.runId, null);
     await this.exec.close();
     await this.broker.close();
     await this.sim.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-const sessions = new Map<string, Promise<AttestedSession>>();
-
-/** Closes the run's session if one is open (the worker pool, once every worker is gone). */
-export async function closeAttested(runId: string): Promise<void> {
-  const s = sessions.get(runId);
-  if (s) await (await s.catch(() => null))?.close();
-}
-
-/** The run's session if one was opened (the run has attested workers). */
-export function existingSession(runId: string): Promise<AttestedSession> | undefined {
-  return sessions.get(runId);
-}
-
-/** The run's session, opened on first use. */
-export function attestedSession(runId: string, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<AttestedSession> {
-  let s = sessions.get(runId);
-  if (!s) {
-    s = AttestedSession.open(runId, warn);
-    sessions.set(runId, s);
-  }
-  return s;
-}
-
-/** Decisions of a run, buffered until its journal is attached. */
-class DecisionBuffer {
-  #pending: BrokerDecision[] = [];
-  #sink: ((d: BrokerDecision) => void) | null = null;
-  record(d: BrokerDecision): void {
-    if (!this.#sink) return void this.#pending.push(d);
-    try {
-      this.#sink(d);
-    } catch {
-      // the journal is closed (the run has finished); nothing is released after that
-    }
-  }
-  attach(sink: (d: BrokerDecision) => void): void {
-    this.#sink = sink;
-    const p = this.#pending;
-    this.#pending = [];
-    for (const d of p) this.record(d);
-  }
-}
-
-const journals = new Map<string, DecisionBuffer>();
-function journalOf(runId: string): DecisionBuffer {
-  let j = journals.get(runId);
-  if (!j) {
-    j = new DecisionBuffer();
-    journals.set(runId, j);
-  }
-  return j;
-}
-
-/** Called by the engine once the run's journal exists. */
-export function attachAttestedJournal(runId: string, sink: (d: BrokerDecision) => void): void {
-  journalOf(runId).attach(sink);
 }

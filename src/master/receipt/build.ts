@@ -1,12 +1,12 @@
 /**
- * Builds a receipt from what the master recorded: the run journal (events.ts),
+ * Builds a receipt from what the master recorded: the run journal (journal.ts),
  * the key broker's decisions (broker/types.ts) and the hashes collected at
  * the edges (collect.ts). Pure: no I/O. Fields are copied one by one, never
  * whole records, so nothing the journal might carry besides ids, hashes and
  * claims (a key, a message with data in it) can reach the receipt.
  */
 import type { BrokerDecision } from '../broker/types.js';
-import { instanceKey, type RunEvent, type WorkerStarted } from '../events.js';
+import { isRecord, type JournalRecord, type JournalWorkerStarted } from './journal.js';
 import {
   NO_TEE,
   RECEIPT_FORMAT,
@@ -23,7 +23,7 @@ import {
 
 export interface ReceiptFacts {
   readonly runId: string;
-  readonly events: readonly RunEvent[];
+  readonly events: readonly JournalRecord[];
   readonly decisions: readonly BrokerDecision[];
   /** Pin of the master signing key that will sign. */
   readonly pin: string;
@@ -43,7 +43,7 @@ const iso = (t: number) => new Date(t).toISOString();
 
 type Accepted = Extract<BrokerDecision, { type: 'attestation' }>;
 
-function worker(w: Pick<WorkerStarted, 'worker' | 'deployment' | 'connector' | 'platform' | 'host'>, accepted: Accepted | undefined, revoked: string | undefined): ReceiptWorker {
+function worker(w: Pick<JournalWorkerStarted, 'worker' | 'deployment' | 'connector' | 'platform' | 'host'>, accepted: Accepted | undefined, revoked: string | undefined): ReceiptWorker {
   const c = accepted?.claims;
   const claims = c ? { platform: c.platform, measurement: c.measurement, tcbStatus: c.tcbStatus, debug: c.debug, ...(c.details !== undefined ? { details: { ...c.details } } : {}) } : undefined;
   let tee: ReceiptWorker['tee'];
@@ -71,11 +71,11 @@ function worker(w: Pick<WorkerStarted, 'worker' | 'deployment' | 'connector' | '
  * (the attempt whose outputs the run used; on a resume, the earlier session's
  * when the step was reused), in the order the instances succeeded.
  */
-export function stepTools(events: readonly RunEvent[]): ReceiptStepTools[] {
+export function stepTools(events: readonly JournalRecord[]): ReceiptStepTools[] {
   const last = new Map<string, ReceiptStepTools>();
   for (const e of events) {
-    if (e.type !== 'step-succeeded') continue;
-    const key = instanceKey(e.step, e.index);
+    if (!isRecord(e, 'step-succeeded')) continue;
+    const key = `${e.step}[${e.index}]`;
     last.delete(key);
     if (!e.tools || e.tools.length === 0) continue;
     last.set(key, {
@@ -89,11 +89,11 @@ export function stepTools(events: readonly RunEvent[]): ReceiptStepTools[] {
 }
 
 export function buildReceipt(f: ReceiptFacts): Receipt {
-  const starts = f.events.filter((e) => e.type === 'run-started');
+  const starts = f.events.filter((e) => isRecord(e, 'run-started'));
   const first = starts[0];
   if (!first) throw new Error(`the journal of run ${f.runId} has no run-started event`);
-  const finished = f.events.findLast((e) => e.type === 'run-finished');
-  const sessions = starts.length + f.events.filter((e) => e.type === 'run-resumed').length;
+  const finished = f.events.findLast((e) => isRecord(e, 'run-finished'));
+  const sessions = starts.length + f.events.filter((e) => isRecord(e, 'run-resumed')).length;
 
   const accepted = new Map<string, Accepted>();
   const refusals: ReceiptAttestationRefusal[] = [];
@@ -119,7 +119,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
   const workers: ReceiptWorker[] = [];
   const seen = new Set<string>();
   for (const e of f.events) {
-    if (e.type !== 'worker-started' || seen.has(e.worker)) continue;
+    if (!isRecord(e, 'worker-started') || seen.has(e.worker)) continue;
     seen.add(e.worker);
     workers.push(worker(e, accepted.get(e.worker), revoked.get(e.worker)));
   }

@@ -1,0 +1,114 @@
+/**
+ * The engine's one entry point for a planned run (DESIGN.md, "The path of
+ * one run"): `sealflow run` and the benchmarks call it with a run that
+ * passed every check (src/cli/run-plan.ts) and get its outcome back.
+ *
+ * It loads the receipt's signing key (a missing passphrase fails before any
+ * work), creates the run's master with the run's settings, starts the
+ * workers (overlapping the rest of the set-up), has the master admit the
+ * inputs while they are provisioned, runs the workflow with a journal, and
+ * on success publishes the outputs with a signed receipt.
+ */
+import path from 'node:path';
+import type { RunStarted, RunEvent } from './events.js';
+import { stageOutputs } from './publish.js';
+import { recordPublication } from './publication.js';
+import { newRunId } from './run-dir.js';
+import { executeRun, runMaster, startWorkers, usedDeployments, type RunOutcome } from './run.js';
+import type { ToolsSettings } from './tools.js';
+import type { EngineDeployment } from './workers.js';
+import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import { prepareReceipt } from './run-receipt.js';
+import { RECEIPT_FILE } from '../master/receipt/model.js';
+
+/** A run that passed every check: what the run needs to start (src/cli/run-plan.ts makes one). */
+export interface PlannedRun {
+  readonly workflow: Workflow;
+  /** The run configuration file, if there is one. */
+  readonly configFile?: string;
+  readonly deployments: readonly EngineDeployment[];
+  /** The deployment each step is placed on. */
+  readonly placement: (s: Step) => string;
+  /** `--platform` of the local deployments (given, or kept from the run being resumed). */
+  readonly platform?: string;
+  readonly tools: ToolsSettings;
+  readonly inputs: Record<string, PortValue>;
+  readonly concurrency: number;
+  readonly keepGoing: boolean;
+  readonly encrypt: boolean;
+  /** The first event of the run being resumed. */
+  readonly base?: RunStarted;
+}
+
+export interface WorkflowRunOptions {
+  readonly stateDir: string;
+  /** Continue this run (of the same workflow). */
+  readonly resume?: string;
+  /** The owner's recipient (`age1…`) results are encrypted to; default: the local owner identity. */
+  readonly owner?: string;
+  /** Where the outputs are published (default: the run directory's `outputs/`). */
+  readonly out?: string;
+  /** The master passphrase (the receipt is signed with the master signing key). */
+  readonly passphrase: () => Promise<string | undefined>;
+  /** Aborting cancels the run (SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+  /** Warnings (default: stderr). */
+  readonly warn?: (m: string) => void;
+}
+
+export interface RunEvents {
+  /** Every event, as it is journalled (progress display, --json). */
+  readonly onEvent?: (e: RunEvent) => void;
+}
+
+/** A run's outcome; a succeeded run's outputs as published, with its signed receipt. */
+export interface WorkflowOutcome extends RunOutcome {
+  readonly published?: { readonly dir: string; readonly outputs: Readonly<Record<string, PortValue>>; readonly receipt: string };
+}
+
+export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions, events: RunEvents = {}): Promise<WorkflowOutcome> {
+  const warn = options.warn ?? ((m: string) => process.stderr.write(m));
+  const { workflow } = plan;
+  // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
+  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: options.passphrase, warn });
+  const runId = options.resume ?? newRunId();
+  // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
+  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), warn });
+  const used = usedDeployments(workflow, plan.deployments, plan.placement);
+  const workers = startWorkers(master, used);
+  // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
+  if (!plan.base && used.some((d) => d.encrypt === true || d.platform !== 'none')) master.preadmit(plan.inputs);
+  const outcome = await executeRun({
+    workflow,
+    inputs: plan.inputs,
+    stateDir: options.stateDir,
+    deployments: plan.deployments,
+    deploymentFor: plan.placement,
+    runId,
+    workers,
+    master,
+    concurrency: plan.concurrency,
+    keepGoing: plan.keepGoing,
+    ...(plan.configFile !== undefined ? { configFile: plan.configFile } : {}),
+    ...(plan.platform !== undefined ? { platform: plan.platform } : {}),
+    encrypted: plan.encrypt,
+    tools: plan.tools,
+    ...(options.resume !== undefined ? { resumeId: options.resume } : {}),
+    ...(events.onEvent !== undefined ? { onEvent: events.onEvent } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  });
+  if (outcome.state !== 'succeeded') return outcome;
+  // Outputs, outputs.json and the receipt are staged and renamed into place only once the receipt is signed:
+  // a run or resume that fails leaves the previous ones as they were.
+  const outDir = path.resolve(options.out ?? outcome.runDir.outputs);
+  const staged = stageOutputs(outcome.outputs, outDir);
+  try {
+    await receipt.write({ runDir: outcome.runDir, outDir: staged.dir, published: staged.staged });
+    staged.commit();
+  } catch (e) {
+    staged.discard();
+    throw e;
+  }
+  recordPublication(outcome.runDir, outDir);
+  return { ...outcome, published: { dir: outDir, outputs: staged.published, receipt: path.join(outDir, RECEIPT_FILE) } };
+}

@@ -1,0 +1,32 @@
+/** What the master needs to know of a deployment to start its attested (or encrypted `none`) workers. */
+import { OperationError } from '../errors.js';
+import { loadPolicy } from '../attestation/policy-load.js';
+import type { AttestedDeployment } from './session.js';
+
+/** A deployment as the engine compiled it (its EngineDeployment). */
+export interface DeploymentSpec {
+  readonly id: string;
+  readonly connector: string;
+  readonly platform: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** `d` as the run's attested session needs it: its platform checked, its policy loaded, its transfers chosen. */
+export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
+  // `none` reaches here only when the run encrypts (EngineDeployment.encrypt): no TEE, no evidence.
+  if (d.platform !== 'sim' && d.platform !== 'none') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
+  const file = d.options['policy'];
+  const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
+  return { id: d.id, connector: d.connector, platform: d.platform, ...(policy !== undefined ? { policy } : {}), transfers: transfersOf(d) };
+}
+
+/**
+ * §15.7: `local` workers share the master's disk, where every ciphertext
+ * already is: they read the master's copy unless the deployment says
+ * `transfers: direct`. Other connectors pull from the producer by default.
+ */
+export function transfersOf(d: Pick<DeploymentSpec, 'connector' | 'options'>): 'direct' | 'master' {
+  const t = d.options['transfers'];
+  if (t === 'direct' || t === 'master') return t;
+  return d.connector === 'local' ? 'master' : 'direct';
+}
