@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import { register as registerRun, RUN_PLATFORMS } from '../cli/commands/run.js';
 import { platformByName } from '../tee/index.js';
 import type { PlatformName } from '../tee/platform.js';
-import { PLATFORMS } from '../workflow/run-config.js';
+import { PLATFORMS } from '../engine/config/run-config.js';
 
 export type BenchPlatform = 'none' | 'sim' | 'sgx-gramine' | 'sgx-occlum' | 'sev-snp' | 'tdx' | 'hybrid';
 export type Hardware = 'sgx' | 'sev-snp' | 'tdx';

@@ -20,9 +20,10 @@ import { commandCheckPath, type ToolsSettings } from '../engine/tools.js';
 import { checkSameWorkflow } from '../engine/workflow-identity.js';
 import { runStartedOf } from '../engine/resume-record.js';
 import { checkLocalPins } from '../engine/tool-precheck.js';
-import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow } from '../workflow/index.js';
+import { checkTasks, loadInputs, loadWorkflow } from '../workflow/index.js';
+import { loadRunConfig } from '../engine/config/load-run-config.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
-import { platformSatisfies, type PlatformKind } from '../workflow/run-config.js';
+import { deploymentFor, platformSatisfies, type PlatformKind } from '../engine/config/run-config.js';
 import { loadPolicy } from '../attestation/policy-load.js';
 import { checkNoEncrypt, checkTransfers } from './run-encryption.js';
 

@@ -5,9 +5,6 @@ export { topoOrder, findCycle, dependents, downstream, stepDependencies } from '
 export { parseTypeSpec, parseMemory, formatSpec } from './types.js';
 export type { TypeSpec } from './types.js';
 export { YamlSource, displayPath, where } from './yaml-source.js';
-export type { ConnectorKind, PlatformKind, Deployment, Binding, BindingMatch, RunConfig } from './run-config.js';
-export { deploymentFor, bindingFor, platformSatisfies, CONNECTORS, PLATFORMS, PLATFORM_SATISFIES } from './run-config.js';
-export { loadRunConfig, parseRunConfig, defaultRunConfig, RUN_CONFIG_FILE } from './load-run-config.js';
 export { loadInputs, parseInputFlag, INPUTS_FILE } from './inputs.js';
 export type { InputOptions } from './inputs.js';
 export { checkTasks } from './check-tasks.js';

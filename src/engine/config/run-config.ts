@@ -4,9 +4,9 @@
  * them. Later issues add connectors and platforms by extending the unions and
  * tables below; nothing else here should need to change.
  */
-import type { SourceLocation } from '../errors.js';
-import type { Step, TeeRequirement } from './model.js';
-import type { ToolPins } from './tools.js';
+import type { SourceLocation } from '../../errors.js';
+import type { Step, TeeRequirement } from '../../workflow/model.js';
+import type { ToolPins } from '../../workflow/tools.js';
 
 /** Where workers run. Later: 'ssh' | 'slurm'. */
 export type ConnectorKind = 'local';

@@ -6,15 +6,15 @@
 import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { YNode } from './yaml-nodes.js';
-import type { SourceLocation } from '../errors.js';
-import { TEE_REQUIREMENTS, checkId } from './load-step.js';
-import type { TeeRequirement, Workflow } from './model.js';
+import type { YNode } from '../../workflow/yaml-nodes.js';
+import type { SourceLocation } from '../../errors.js';
+import { TEE_REQUIREMENTS, checkId } from '../../workflow/load-step.js';
+import type { TeeRequirement, Workflow } from '../../workflow/model.js';
 import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS, PLATFORM_SATISFIES, bindingFor, deploymentFor, platformSatisfies } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
-import { didYouMean, listOf } from '../suggest.js';
-import { parseToolPath, parseToolPins } from './tools.js';
-import { YamlSource, displayPath, inputError, where } from './yaml-source.js';
+import { didYouMean, listOf } from '../../suggest.js';
+import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
+import { YamlSource, displayPath, inputError, where } from '../../workflow/yaml-source.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
