@@ -20,7 +20,8 @@ import type { X25519Recipient } from '../../crypto/x25519.js';
 import type { WorkerExit, WorkerHandle } from '../../connectors/connector.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../../tee/sim/index.js';
-import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../../tee/sim/measure.js';
+import { provisionerBundle } from '../../tee/provisioner-bundle.js';
+import { referenceSimMeasurement, writeSimLaunchConfig } from '../../tee/sim/measure.js';
 import { KeyBroker } from '../broker/broker.js';
 import { ExecServer } from '../broker/exec-server.js';
 import { buildExecutorCode, sealExecutorBundle } from '../broker/executor-bundle.js';
@@ -202,7 +203,7 @@ export class AttestedSession {
     const workDir = fs.mkdtempSync(path.join(this.dir, `${slot}-`));
     const { host, port } = this.broker.address;
     const launcher = d.platform === 'sim' ? this.sim : nonePlatform;
-    const cmd = launcher.launch({ program: PROVISIONER_PATH, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
+    const cmd = launcher.launch({ program: provisionerBundle().path, args: [d.platform === 'sim' ? this.configPath : this.noneConfigPath, `${host}:${port}`, slot, this.bundlePath], env, workDir });
     const child = spawn(cmd.command, [...cmd.args], { cwd: cmd.cwd, env: { ...cmd.env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     this.#live++;
     const exited = new Promise<WorkerExit>((resolve) => {

@@ -17,7 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createSimEvidence } from '../../attestation/sim/format.js';
 import type { Collateral } from '../../attestation/verifier.js';
-import { parseLaunchConfig } from '../../worker/provisioner/provisioner.js';
+import { parseLaunchConfig } from '../../protocol/launch-config.js';
 import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
 import { simMeasurement } from './measure.js';
 
