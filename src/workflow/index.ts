@@ -1,4 +1,4 @@
-/** The workflow layer: loading and validating flow.yaml, run configuration, inputs, DAG helpers. */
+/** The workflow layer: loading and validating flow.yaml, inputs, DAG helpers (the run configuration and placement are the engine's: src/engine/config/, src/engine/placement.ts). */
 export * from './model.js';
 export { loadWorkflow, parseWorkflow, workflowPath, WORKFLOW_FILE } from './loader.js';
 export { topoOrder, findCycle, dependents, downstream, stepDependencies } from './dag.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { REPO } from '../helpers/cli.js';
 import { loadWorkflow, checkTasks, loadInputs } from '../../src/workflow/index.js';
 import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
-import { deploymentFor } from '../../src/engine/config/run-config.js';
+import { deploymentFor } from '../../src/engine/placement.js';
 import { needs } from '../helpers/needs.js';
 
 const EXAMPLES = path.join(REPO, 'examples');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
-import { deploymentFor } from '../../src/engine/config/run-config.js';
+import { deploymentFor } from '../../src/engine/placement.js';
 import { REPO } from '../helpers/cli.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 

@@ -1,36 +1,30 @@
 /**
  * The run configuration model (`sealflow.yaml`, docs/workflow-format.md):
  * deployments (a connector, a TEE platform, options) and bindings of steps to
- * them. Later issues add connectors and platforms by extending the unions and
- * tables below; nothing else here should need to change.
+ * them. Connector and platform names come from their registries
+ * (src/connectors/index.ts, src/tee/index.ts); a new connector adds its
+ * option keys to the table below.
  */
+import type { ConnectorName } from '../../connectors/connector.js';
+import { CONNECTOR_NAMES } from '../../connectors/index.js';
 import type { SourceLocation } from '../../errors.js';
-import type { Step, TeeRequirement } from '../../workflow/model.js';
+import { PLATFORM_NAMES } from '../../tee/index.js';
+import type { PlatformName } from '../../tee/platform.js';
+import type { TeeRequirement } from '../../workflow/model.js';
 import type { ToolPins } from '../../workflow/tools.js';
 
-/** Where workers run. Later: 'ssh' | 'slurm'. */
-export type ConnectorKind = 'local';
-/** The TEE the workers run in. Later: 'sim' | 'gramine' | 'occlum' | 'cvm'. */
-export type PlatformKind = 'none' | 'sim';
+/** Where workers run: a registered connector (src/connectors/index.ts). */
+export type ConnectorKind = ConnectorName;
+/** The TEE the workers run in: a registered platform (src/tee/index.ts). */
+export type PlatformKind = PlatformName;
 
-export const CONNECTORS: readonly ConnectorKind[] = ['local'];
-export const PLATFORMS: readonly PlatformKind[] = ['none', 'sim'];
+export const CONNECTORS: readonly ConnectorKind[] = CONNECTOR_NAMES;
+export const PLATFORMS: readonly PlatformKind[] = PLATFORM_NAMES;
 
 /** Connector-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const CONNECTOR_OPTION_KEYS: Readonly<Record<ConnectorKind, readonly string[]>> = { local: ['transfers'] };
-/** Platform-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const PLATFORM_OPTION_KEYS: Readonly<Record<PlatformKind, readonly string[]>> = { none: ['policy'], sim: ['policy'] };
-
-/**
- * The `tee` requirements each platform satisfies. `none` (no TEE, the
- * master's own machine) satisfies only `tee: none`.
- */
-/** `sim` stands for any TEE only because the local policy allows simulation (and every run says so). */
-export const PLATFORM_SATISFIES: Readonly<Record<PlatformKind, readonly TeeRequirement[]>> = { none: ['none'], sim: ['none', 'any', 'sgx', 'sev-snp', 'tdx'] };
-
-export function platformSatisfies(platform: PlatformKind, tee: TeeRequirement): boolean {
-  return PLATFORM_SATISFIES[platform].includes(tee);
-}
+export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, readonly string[]>>> = { local: ['transfers'] };
+/** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file. */
+export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy'];
 
 export interface Deployment {
   readonly id: string;
@@ -66,21 +60,4 @@ export interface RunConfig {
   readonly path?: string;
   /** `tools:` — SHA-256 pins checked before a command step executes the tool (docs/protocol.md §10.3). */
   readonly tools?: ToolPins;
-}
-
-export function bindingMatches(b: Binding, step: Step): boolean {
-  return 'step' in b.match ? b.match.step === step.id : b.match.tee === step.requirements.tee;
-}
-
-/** The binding that places `step`, if any (first match wins). */
-export function bindingFor(config: RunConfig, step: Step): Binding | undefined {
-  return config.bindings.find((b) => bindingMatches(b, step));
-}
-
-/** The deployment `step` runs on: its first matching binding's, else the default. */
-export function deploymentFor(config: RunConfig, step: Step): Deployment {
-  const id = bindingFor(config, step)?.deployment ?? config.defaultDeployment;
-  const d = config.deployments.find((x) => x.id === id);
-  if (d === undefined) throw new Error(`run configuration names unknown deployment '${id}' (loadRunConfig should have refused it)`);
-  return d;
 }

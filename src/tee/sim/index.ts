@@ -48,6 +48,7 @@ export class SimPlatform implements TeePlatform {
   readonly name = 'sim' as const;
   readonly isTee = false;
   readonly evidence = 'sim' as const;
+  readonly launchNeeds = null;
   readonly #servers: net.Server[] = [];
   readonly launches: SimLaunch[] = [];
 
@@ -112,6 +113,7 @@ export const simPlatformInfo: TeePlatform = {
   name: 'sim',
   isTee: false,
   evidence: 'sim',
+  launchNeeds: null,
   satisfies: (req, opts) => req === 'none' || opts.allowSimulation,
   launch() {
     throw new Error('sim workers are launched by the attested session of their run (src/engine/attested/session.ts)');
