@@ -15,11 +15,8 @@
  * Nothing is ever estimated: a configuration that cannot run says why.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { register as registerRun, RUN_PLATFORMS } from '../cli/commands/run.js';
-import { platformByName } from '../tee/index.js';
+import { LAUNCHABLE_PLATFORMS, platformByName } from '../tee/index.js';
 import type { PlatformName } from '../tee/platform.js';
-import { PLATFORMS } from '../workflow/run-config.js';
 
 export type BenchPlatform = 'none' | 'sim' | 'sgx-gramine' | 'sgx-occlum' | 'sev-snp' | 'tdx' | 'hybrid';
 export type Hardware = 'sgx' | 'sev-snp' | 'tdx';
@@ -86,14 +83,18 @@ function cpuFlags(): Set<string> {
 /** configfs-tsm (Linux 6.7+) serves SEV-SNP and TDX reports alike; the CPU flag says which. */
 const TSM = '/sys/kernel/config/tsm/report';
 
-export function detectCapabilities(): Capabilities {
-  const run = new Command('sealflow');
-  registerRun(run);
-  const runCmd = run.commands.find((c) => c.name() === 'run');
-  const hasPlatformOption = runCmd?.options.some((o) => o.long === '--platform') ?? false;
-  const names: PlatformName[] = ['none', 'sim', 'gramine', 'occlum', 'cvm'];
-  const accepted = new Set<string>(PLATFORMS);
-  const platforms = new Set(names.filter((n) => platformByName(n) !== null && accepted.has(n)));
+/** What `sealflow run` of this build declares on its command line; probed by the CLI, which owns it (cli/commands/bench.ts `probeRunOptions`). */
+export interface RunOptionsProbe {
+  /** `--platform <name>` exists (it selects a platform this version launches, src/tee/index.ts). */
+  readonly platform: boolean;
+  /** `--no-encrypt` exists. */
+  readonly noEncrypt: boolean;
+}
+
+export function detectCapabilities(run: RunOptionsProbe): Capabilities {
+  const hasPlatformOption = run.platform;
+  // The platforms this version launches workers on (src/tee/index.ts); the others are known but not launchable yet.
+  const platforms = new Set<PlatformName>(LAUNCHABLE_PLATFORMS);
   const flags = cpuFlags();
   return {
     hardware: {
@@ -102,8 +103,8 @@ export function detectCapabilities(): Capabilities {
       tdx: existsSync('/dev/tdx_guest') || (existsSync(TSM) && flags.has('tdx_guest')),
     },
     platforms,
-    runPlatformOption: new Set(hasPlatformOption ? RUN_PLATFORMS.filter((n) => platforms.has(n)) : []),
-    ...encryptionSupport(platforms, runCmd?.options.some((o) => o.long === '--no-encrypt') ?? false),
+    runPlatformOption: new Set(hasPlatformOption ? LAUNCHABLE_PLATFORMS.filter((n) => platforms.has(n)) : []),
+    ...encryptionSupport(platforms, run.noEncrypt),
   };
 }
 

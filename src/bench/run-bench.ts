@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLES } from '../../examples/catalog.js';
-import { detectCapabilities, launchPlatform, planMatrix, type Capabilities, type Configuration } from './matrix.js';
+import { launchPlatform, planMatrix, type Capabilities, type Configuration } from './matrix.js';
 import { measure, type Measurement } from './measure.js';
 import { flowWithThreads, runConfigFor } from './flows.js';
 import { planCases, type PlanOptions } from './plan.js';
@@ -35,7 +35,8 @@ export interface BenchOptions extends PlanOptions {
   readonly workDir: string;
   readonly command: string;
   readonly progress: BenchProgress;
-  readonly capabilities?: Capabilities;
+  /** What this machine and build offer (`detectCapabilities`, with the CLI's probe of `sealflow run`). */
+  readonly capabilities: Capabilities;
   /** Called with the results so far after each run (for a checkpoint a killed run leaves behind). */
   readonly afterCase?: (partial: BenchResults) => Promise<void>;
 }
@@ -102,7 +103,7 @@ export async function commandFor(c: Configuration, ex: string, inputs: Record<st
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
-  const caps = o.capabilities ?? detectCapabilities();
+  const caps = o.capabilities;
   const planned = planMatrix(caps);
   const runnable = planned.filter((p) => p.notRun === null).map((p) => p.config);
   const cases = planCases(o);

@@ -1,12 +1,13 @@
 /**
  * The options of `sealflow encrypt` and `sealflow decrypt`, declared once:
  * the commands register them with commander (commands/encrypt.ts,
- * commands/decrypt.ts), and the early worker start (crypto/prestart.ts) reads
- * from them which options take a value, without loading commander or the
- * command modules: this module imports nothing at run time (commander only as
- * a type).
+ * commands/decrypt.ts), and cli/main.ts hands the early worker start
+ * (crypto/prestart.ts) which options take a value (`cryptoValueFlags`),
+ * without loading commander or the command modules: this module imports
+ * nothing at run time (commander and prestart only as types).
  */
 import type { Command } from 'commander';
+import type { ValueFlags } from '../crypto/prestart.js';
 
 export interface FlagSpec {
   /** Commander flags, e.g. `-o, --output <file>`; `<…>` or `[…]` marks a value. */
@@ -41,6 +42,11 @@ export function valueFlags(specs: readonly FlagSpec[]): string[] {
     for (const part of s.flags.split(/[ ,|]+/)) if (part.startsWith('-')) out.push(part);
   }
   return out;
+}
+
+/** What the early worker start (crypto/prestart.ts) is given: each command's options that take a value. */
+export function cryptoValueFlags(): ValueFlags {
+  return { encrypt: new Set(valueFlags(ENCRYPT_FLAGS)), decrypt: new Set(valueFlags(DECRYPT_FLAGS)) };
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];

@@ -8,6 +8,7 @@
  * 130 / 143 cancelled by SIGINT / SIGTERM (signals.ts).
  */
 import { prestartCryptoPool } from '../crypto/prestart.js';
+import { cryptoValueFlags } from './crypto-flags.js';
 import { Command, CommanderError } from 'commander';
 import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
@@ -56,7 +57,7 @@ export function reportError(err: unknown): number {
 }
 
 // First: for encrypt/decrypt of a large file the crypto worker boots while the rest loads.
-prestartCryptoPool(process.argv.slice(2));
+prestartCryptoPool(process.argv.slice(2), cryptoValueFlags());
 
 // `sealflow … | head`: a reader that stops early is not an error.
 for (const stream of [process.stdout, process.stderr]) {

@@ -14,16 +14,18 @@ import { summarize } from '../engine/inspect.js';
 import { readJournal } from '../engine/journal.js';
 import { checkEncryptedResume } from '../master/run-secrets.js';
 import { RunDir } from '../engine/run-dir.js';
-import { usedDeployments } from '../engine/run.js';
 import type { PlannedRun } from '../engine/run-workflow.js';
+import { place, platformSatisfies, usedDeployments } from '../engine/placement.js';
 import { WorkerPool, type EngineDeployment } from '../engine/workers.js';
 import { commandCheckPath, type ToolsSettings } from '../engine/tools.js';
 import { checkSameWorkflow } from '../engine/workflow-identity.js';
 import { runStartedOf } from '../engine/resume-record.js';
 import { checkLocalPins } from '../engine/tool-precheck.js';
-import { checkTasks, deploymentFor, loadInputs, loadRunConfig, loadWorkflow } from '../workflow/index.js';
-import type { Step } from '../workflow/model.js';
-import { platformSatisfies, type PlatformKind } from '../workflow/run-config.js';
+import { checkTasks, loadInputs, loadWorkflow } from '../workflow/index.js';
+import { loadRunConfig } from '../engine/config/load-run-config.js';
+import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import type { PlatformKind } from '../engine/config/run-config.js';
+import { LAUNCHABLE_PLATFORMS } from '../tee/index.js';
 import { loadPolicy } from '../attestation/policy-load.js';
 import { checkNoEncrypt, checkTransfers } from './run-encryption.js';
 
@@ -50,8 +52,8 @@ export interface RunPlan extends PlannedRun {
   readonly platform?: PlatformKind;
 }
 
-/** The platforms `--platform` selects (for local deployments); `sealflow bench` reads this too. */
-export const RUN_PLATFORMS = ['none', 'sim'] as const satisfies readonly PlatformKind[];
+/** The platforms `--platform` selects (for local deployments): those this version launches (src/tee/index.ts). */
+export const RUN_PLATFORMS: readonly PlatformKind[] = LAUNCHABLE_PLATFORMS;
 
 /** `--platform none|sim`: overrides the platform of local deployments only. */
 function platformFlag(v: string | undefined): PlatformKind | undefined {
@@ -110,8 +112,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   }
   if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, encrypt);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platform ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt }));
-  const byStep = new Map(workflow.steps.map((s) => [s.id, deploymentFor(config, s).id]));
-  const placement = (s: Step) => byStep.get(s.id) ?? config.defaultDeployment;
+  const { byStep, deploymentFor: placement } = place(workflow, config);
   const used = usedDeployments(workflow, deployments, placement);
   WorkerPool.check(used); // connectors and platforms this version has
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
@@ -120,7 +121,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   if (platform !== undefined) {
     for (const s of workflow.steps) {
       const d = deployments.find((x) => x.id === byStep.get(s.id));
-      if (d && !platformSatisfies(d.platform as PlatformKind, s.requirements.tee)) throw new InputError(`--platform ${platform}: step ${s.id} requires tee: ${s.requirements.tee}, which platform ${d.platform} of deployment ${d.id} does not satisfy`);
+      if (d && !platformSatisfies(d.platform, s.requirements.tee)) throw new InputError(`--platform ${platform}: step ${s.id} requires tee: ${s.requirements.tee}, which platform ${d.platform} of deployment ${d.id} does not satisfy`);
     }
   }
   const tools: ToolsSettings = { ...(config.path !== undefined ? { path: config.path } : {}), ...(config.tools !== undefined ? { pins: config.tools } : {}) };

@@ -1,10 +1,17 @@
-/** The registry of connectors by name. Later connectors add one line each. */
+/**
+ * The one registry of connectors: every connector this version has, by name.
+ * Connector names everywhere else (the run configuration, error messages)
+ * derive from it; a new connector adds one line here.
+ */
 import type { Connector, ConnectorName } from './connector.js';
 import { localConnector } from './local/index.js';
 
-const CONNECTORS: Partial<Record<ConnectorName, Connector>> = { local: localConnector };
+const CONNECTORS: Readonly<Partial<Record<ConnectorName, Connector>>> = { local: localConnector };
 
-/** The connector, or null if this build does not implement it yet. */
-export function connectorByName(name: ConnectorName): Connector | null {
-  return CONNECTORS[name] ?? null;
+/** Every registered connector's name, in registry order. */
+export const CONNECTOR_NAMES: readonly ConnectorName[] = Object.keys(CONNECTORS) as ConnectorName[];
+
+/** The connector, or null if this version has none of that name. */
+export function connectorByName(name: string): Connector | null {
+  return Object.hasOwn(CONNECTORS, name) ? (CONNECTORS[name as ConnectorName] ?? null) : null;
 }

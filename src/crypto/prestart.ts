@@ -6,25 +6,22 @@
  * keys means it is ready when the payload starts. Best effort and side-effect
  * free otherwise: a misread command line at worst starts an idle worker (the
  * pool is unref'd), or none, and the command itself reports every error.
- * Only node:fs and the options' declaration (cli/crypto-flags.ts, data) are
- * loaded unless the pool is started.
+ * Only node:fs is loaded unless the pool is started; which options take a
+ * value is handed in by the caller (the CLI, from its declarations in
+ * cli/crypto-flags.ts), so this module imports nothing above it.
  */
 import fs from 'node:fs';
-import { DECRYPT_FLAGS, ENCRYPT_FLAGS, valueFlags } from '../cli/crypto-flags.js';
 
 /** Inputs at least this large start the pool (below, one thread is faster than booting a worker). */
 export const EARLY_POOL_BYTES = 8 * 1024 * 1024;
 
 /** encrypt/decrypt options that take a value (the next argument, unless attached), as the commands declare them. */
-const WITH_VALUE: Readonly<Record<'encrypt' | 'decrypt', ReadonlySet<string>>> = {
-  encrypt: new Set(valueFlags(ENCRYPT_FLAGS)),
-  decrypt: new Set(valueFlags(DECRYPT_FLAGS)),
-};
+export type ValueFlags = Readonly<Record<'encrypt' | 'decrypt', ReadonlySet<string>>>;
 
 /** The input argument of an encrypt/decrypt command line: a path, '-' / undefined for stdin, or null if not such a command. */
-export function cryptoInputOf(argv: readonly string[]): string | undefined | null {
+export function cryptoInputOf(argv: readonly string[], valueFlags: ValueFlags): string | undefined | null {
   if (argv[0] !== 'encrypt' && argv[0] !== 'decrypt') return null;
-  const withValue = WITH_VALUE[argv[0]];
+  const withValue = valueFlags[argv[0]];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return argv[i + 1];
@@ -46,8 +43,8 @@ export function isLargeFileInput(input: string | undefined): boolean {
 }
 
 /** Starts the shared pool (asynchronously) if `argv` (without node and script) encrypts or decrypts a large file. */
-export function prestartCryptoPool(argv: readonly string[]): void {
-  const input = cryptoInputOf(argv);
+export function prestartCryptoPool(argv: readonly string[], valueFlags: ValueFlags): void {
+  const input = cryptoInputOf(argv, valueFlags);
   if (input === null || !isLargeFileInput(input)) return;
   import('./pool.js').then(
     (m) => m.sharedPool(),

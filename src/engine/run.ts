@@ -21,6 +21,7 @@ import { runScratchDir } from '../protocol/scratch.js';
 import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
+import { usedDeployments } from './placement.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
 import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
 import { runStartedOf } from './resume-record.js';
@@ -76,13 +77,6 @@ export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSu
     else if (e.type === 'step-started') prior.delete(`${e.step}[${e.index}]`);
   }
   return prior;
-}
-
-/** The deployments a workflow's steps are placed on. */
-export function usedDeployments(workflow: Workflow, deployments: readonly EngineDeployment[], deploymentFor: (step: Step) => string): EngineDeployment[] {
-  const used = new Set(workflow.steps.map((s) => deploymentFor(s)));
-  for (const id of used) if (!deployments.some((d) => d.id === id)) throw new InputError(`no deployment named ${id} in the run configuration`);
-  return deployments.filter((d) => used.has(d.id));
 }
 
 /**

@@ -4,12 +4,12 @@
  * live worker of a deployment, routes results back, and notices workers that
  * die with attempts in flight.
  */
-import { connectorByName } from '../connectors/index.js';
+import { CONNECTOR_NAMES, connectorByName } from '../connectors/index.js';
 import type { ConnectorName, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
-import { platformByName } from '../tee/index.js';
+import { LAUNCHABLE_PLATFORMS, platformByName } from '../tee/index.js';
 import { startAll, startAttestedWorkers, startPlainWorker } from './worker-start.js';
 import type { MasterSession } from '../master/master-session.js';
 import { monitorWorker, type WorkerMonitor } from './heartbeat.js';
@@ -97,8 +97,8 @@ export class WorkerPool {
   /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
   static check(deployments: readonly EngineDeployment[]): void {
     for (const d of deployments) {
-      if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: local)`);
-      if (!platformByName(d.platform)) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: none, sim)`);
+      if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
+      if (platformByName(d.platform)?.launchNeeds !== null) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
     }
   }
 

@@ -22,7 +22,8 @@ import type { LaunchedWorker, LaunchRequest, WorkerHandle } from '../connectors/
 import type { TeePlatform } from '../tee/platform.js';
 import type { TeeRequirement } from '../workflow/model.js';
 import { SimPlatform, SimRoot, SIM_WARNING } from '../tee/sim/index.js';
-import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
+import { provisionerBundle } from '../tee/provisioner-bundle.js';
+import { referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
 import { KeyBroker } from './broker/broker.js';
 import { ExecServer } from './broker/exec-server.js';
 import { buildExecutorCode, sealExecutorBundle } from './broker/executor-bundle.js';
@@ -218,7 +219,7 @@ export class AttestedSession {
     const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
-    return { platform, program: { entry: PROVISIONER_PATH, files, args }, localBase: this.dir };
+    return { platform, program: { entry: provisionerBundle().path, files, args }, localBase: this.dir };
   }
 
   /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */

@@ -6,7 +6,7 @@
  * run reports on it: console, journal, receipt.
  */
 import { writeFileSync } from 'node:fs';
-import type { EvidenceSource } from '../worker/provisioner/provisioner.js';
+import type { EvidenceSource } from '../protocol/launch-config.js';
 import { launchConfigText } from '../tee/sim/measure.js';
 import type { AttestedWorker } from './broker/types.js';
 

@@ -1,7 +1,8 @@
 /**
  * A TEE platform: how a worker program is launched, and what the launched
  * worker can prove about itself. One folder per platform: `none/` (no TEE;
- * the master's own machine), later `sim/`, `gramine/`, `occlum/`, `cvm/`.
+ * the master's own machine), `sim/` (simulated, NOT a TEE), `gramine/`,
+ * `occlum/`, `cvm/`; all registered in one registry (`index.ts`).
  *
  * The connector decides *where* a worker runs (local, ssh, slurm); the
  * platform decides *how* it starts there (plain `node`, `gramine-sgx`,
@@ -45,7 +46,12 @@ export interface TeePlatform {
   readonly isTee: boolean;
   /** The evidence its workers produce, or null (`none`: keys are released without evidence, where the policy allows). */
   readonly evidence: EvidencePlatform | null;
-  /** Whether a worker on this platform may run a step with this `tee` requirement. */
+  /**
+   * Null when this version starts workers on the platform; otherwise what starting them needs that it
+   * does not have (hardware, a signed image, launch support), one sentence for the start-time error.
+   */
+  readonly launchNeeds: string | null;
+  /** Whether a worker on this platform may run a step with this `tee` requirement (the one rule: the run configuration and the engine ask this). */
   satisfies(req: TeeRequirement, opts: SatisfyOptions): boolean;
   /** How to start `spec` under this platform. Pure: the connector runs the result. */
   launch(spec: LaunchSpec): LaunchCommand;

@@ -1,13 +1,10 @@
-/** The workflow layer: loading and validating flow.yaml, run configuration, inputs, DAG helpers. */
+/** The workflow layer: loading and validating flow.yaml, inputs, DAG helpers (the run configuration and placement are the engine's: src/engine/config/, src/engine/placement.ts). */
 export * from './model.js';
 export { loadWorkflow, parseWorkflow, workflowPath, WORKFLOW_FILE } from './loader.js';
 export { topoOrder, findCycle, dependents, downstream, stepDependencies } from './dag.js';
 export { parseTypeSpec, parseMemory, formatSpec } from './types.js';
 export type { TypeSpec } from './types.js';
 export { YamlSource, displayPath, where } from './yaml-source.js';
-export type { ConnectorKind, PlatformKind, Deployment, Binding, BindingMatch, RunConfig } from './run-config.js';
-export { deploymentFor, bindingFor, platformSatisfies, CONNECTORS, PLATFORMS, PLATFORM_SATISFIES } from './run-config.js';
-export { loadRunConfig, parseRunConfig, defaultRunConfig, RUN_CONFIG_FILE } from './load-run-config.js';
 export { loadInputs, parseInputFlag, INPUTS_FILE } from './inputs.js';
 export type { InputOptions } from './inputs.js';
 export { checkTasks } from './check-tasks.js';

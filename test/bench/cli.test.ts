@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { BenchResults } from '../../src/bench/results.js';
 import { detectCapabilities, planMatrix } from '../../src/bench/matrix.js';
+import { probeRunOptions } from '../../src/cli/commands/bench.js';
 import { runCli } from '../helpers/cli.js';
 import { assertWellFormedSvg } from './fixture.js';
 
@@ -16,7 +17,7 @@ describe('sealflow bench', () => {
       await writeFile(path.join(tmp, 'RESULTS.md'), '# Benchmark results\n');
       const r = await runCli(['bench', '--quick', '--only', 'word-count', '--sizes', '100KB', '--runs', '1', '--record', '--out', path.join(tmp, 'results'), '--work-dir', path.join(tmp, 'work')]);
       assert.equal(r.code, 0, r.stderr);
-      const planned = planMatrix(detectCapabilities());
+      const planned = planMatrix(detectCapabilities(probeRunOptions()));
       const runnable = planned.filter((p) => p.notRun === null).map((p) => p.config.id);
       assert.deepEqual(runnable.slice(0, 2), ['native', 'none-plain']);
       assert.ok(runnable.includes('sim-enc'));

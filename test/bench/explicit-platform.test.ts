@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLES } from '../../examples/catalog.js';
 import { detectCapabilities, planMatrix } from '../../src/bench/matrix.js';
+import { probeRunOptions } from '../../src/cli/commands/bench.js';
 import { commandFor } from '../../src/bench/run-bench.js';
 
 test('every benchmark run of every example names its platform explicitly, so the example defaults do not change the rows', async () => {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'sealflow-bench-argv-'));
   try {
-    const caps = detectCapabilities();
+    const caps = detectCapabilities(probeRunOptions());
     const runnable = planMatrix(caps).filter((p) => p.notRun === null && p.config.kind !== 'native');
     assert.ok(runnable.length >= 2, 'none and sim run here');
     for (const ex of Object.keys(EXAMPLES)) {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { detectCapabilities, encryptionSupport, launchPlatform, MATRIX, planMatrix, type Capabilities } from '../../src/bench/matrix.js';
+import { probeRunOptions } from '../../src/cli/commands/bench.js';
 
 const noHardware = { sgx: false, 'sev-snp': false, tdx: false };
 
@@ -16,7 +17,7 @@ describe('the benchmark configuration matrix', () => {
   });
 
   test('marks every configuration that needs hardware this machine lacks as not run, naming the hardware', () => {
-    const planned = planMatrix(detectCapabilities());
+    const planned = planMatrix(detectCapabilities(probeRunOptions()));
     const hasSgx = existsSync('/dev/sgx_enclave');
     const hasSev = existsSync('/dev/sev-guest');
     for (const p of planned) {
@@ -30,7 +31,7 @@ describe('the benchmark configuration matrix', () => {
   });
 
   test('detects sim from the platforms this build registers and `sealflow run --platform` accepts, and encryption from `--no-encrypt`', () => {
-    const caps = detectCapabilities();
+    const caps = detectCapabilities(probeRunOptions());
     assert.ok(caps.platforms.has('sim') && caps.runPlatformOption.has('sim') && caps.runPlatformOption.has('none'));
     assert.ok(caps.encrypting.has('sim') && !caps.plain.has('sim'), 'sim (attested) always encrypts');
     assert.ok(caps.plain.has('none'), 'none runs in plain (by default, or with --no-encrypt)');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { EXAMPLES } from '../../examples/catalog.js';
 import { detectCapabilities, MATRIX } from '../../src/bench/matrix.js';
+import { probeRunOptions } from '../../src/cli/commands/bench.js';
 import { measure } from '../../src/bench/measure.js';
 import { commandFor, outDirOf, prepareBenchHome } from '../../src/bench/run-bench.js';
 import { runCli } from '../helpers/cli.js';
@@ -16,7 +17,7 @@ describe('the bench harness on platform sim', () => {
   test('runs sim-enc with --platform sim in an isolated SEALFLOW_HOME, and its encrypted output decrypts to the none run’s output', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'sealflow-bench-sim-'));
     try {
-      const caps = detectCapabilities();
+      const caps = detectCapabilities(probeRunOptions());
       const home = await prepareBenchHome(path.join(tmp, 'home'));
       assert.equal(home.env['SEALFLOW_HOME'], path.join(tmp, 'home'));
       assert.ok(existsSync(path.join(tmp, 'home', 'master', 'master.json')), 'the development master is made before any measured run');

@@ -1,7 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { cryptoInputOf } from '../../src/crypto/prestart.js';
-import { DECRYPT_FLAGS, ENCRYPT_FLAGS, valueFlags } from '../../src/cli/crypto-flags.js';
+import { cryptoInputOf as inputOf } from '../../src/crypto/prestart.js';
+import { cryptoValueFlags, DECRYPT_FLAGS, ENCRYPT_FLAGS, valueFlags } from '../../src/cli/crypto-flags.js';
+
+const cryptoInputOf = (argv: readonly string[]) => inputOf(argv, cryptoValueFlags());
 import { Command } from 'commander';
 import { register as registerDecrypt } from '../../src/cli/commands/decrypt.js';
 import { register as registerEncrypt } from '../../src/cli/commands/encrypt.js';

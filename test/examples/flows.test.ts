@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../helpers/cli.js';
-import { loadWorkflow, checkTasks, loadInputs, loadRunConfig, deploymentFor } from '../../src/workflow/index.js';
+import { loadWorkflow, checkTasks, loadInputs } from '../../src/workflow/index.js';
+import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
+import { deploymentFor } from '../../src/engine/placement.js';
 import { needs } from '../helpers/needs.js';
 
 const EXAMPLES = path.join(REPO, 'examples');

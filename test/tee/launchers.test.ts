@@ -9,7 +9,10 @@ import type { LaunchSpec, TeePlatform } from '../../src/tee/platform.js';
 import { graminePlatform, gramineManifest, PASSTHROUGH_ENV } from '../../src/tee/gramine/index.js';
 import { occlumJson, occlumPlatform, ENTRY, LAUNCH_CONFIG } from '../../src/tee/occlum/index.js';
 import { cvmPlatform, cvmRequirements } from '../../src/tee/cvm/index.js';
-import { launchConfigText, PROVISIONER_PATH, referenceSimMeasurement, simMeasurement, SIM_EVIDENCE } from '../../src/tee/sim/measure.js';
+import { launchConfigText, referenceSimMeasurement, simMeasurement, SIM_EVIDENCE } from '../../src/tee/sim/measure.js';
+import { provisionerBundle } from '../../src/tee/provisioner-bundle.js';
+
+const PROVISIONER_PATH = provisionerBundle().path;
 
 const SPEC: LaunchSpec = { program: '/opt/sealflow/provisioner.js', args: ['master.example:7443', 'sgx-1', '/work/sgx-1/executor.bundle'], env: { PATH: '/usr/bin' }, workDir: '/work/sgx-1' };
 

@@ -1,7 +1,8 @@
 /** docs/protocol.md §10.3 and docs/workflow-format.md: the run configuration's `path:` and `tools:`. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadRunConfig, loadWorkflow } from '../../src/workflow/index.js';
+import { loadWorkflow } from '../../src/workflow/index.js';
+import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
 import { pinsForCommand } from '../../src/workflow/tools.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 

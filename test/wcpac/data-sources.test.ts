@@ -19,7 +19,7 @@ import { openDataFlow } from '../../src/worker/attested/data-flow.js';
 import { DataPort, type PeerIdentity } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext, FetchError, puller, type TransferReport } from '../../src/worker/attested/fetch.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
-import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
 import { ciphertext } from './data-pki.js';
 

@@ -11,10 +11,11 @@ import { RunCa } from '../../src/crypto/run-ca.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { KeyBroker } from '../../src/master/broker/broker.js';
 import type { BrokerDecision, ExpectedSlot } from '../../src/master/broker/types.js';
-import { PROVISIONER_PATH, referenceSimMeasurement, writeSimLaunchConfig } from '../../src/tee/sim/measure.js';
+import { provisionerBundle } from '../../src/tee/provisioner-bundle.js';
+import { referenceSimMeasurement, writeSimLaunchConfig } from '../../src/tee/sim/measure.js';
 import { SimPlatform, SimRoot } from '../../src/tee/sim/index.js';
 import type { PlatformName } from '../../src/tee/platform.js';
-import { reportData, sealBundle, x25519Raw } from '../../src/worker/provisioner/provisioner.js';
+import { reportData, sealBundle, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 
 export const BUNDLE_SOURCE = "export async function start(ctx) { process.stdout.write('BUNDLE-STARTED ' + ctx.slot + ' cert=' + ctx.clientCertDer.length + '\\n'); }\n";
 
@@ -170,4 +171,5 @@ export function forgeAttest(h: Harness, c: RawConnection, slot: string, o: { roo
   return { msg, keyReceivingKey: kr.privateKey, identityKey: id.privateKey };
 }
 
-export { PROVISIONER_PATH };
+/** The one-file provisioner every platform launches (and the sim platform measures). */
+export const PROVISIONER_PATH = provisionerBundle().path;

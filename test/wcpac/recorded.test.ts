@@ -17,7 +17,7 @@ import { hashWithHeader } from '../../src/master/broker/recorded.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
 import { sealPlainInput } from '../../src/master/admit-file.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../../src/worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, unwrapKey } from '../../src/protocol/wcpac-crypto.js';
 import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 

@@ -13,7 +13,7 @@ import { readFileHeader, unwrapFileKey } from '../../src/crypto/filekey.js';
 import { bufferSource } from '../../src/crypto/io.js';
 import { assignStep, recordCiphertext, releaseFileKeys, teeSatisfied } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../../src/worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, unwrapKey } from '../../src/protocol/wcpac-crypto.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 

@@ -14,7 +14,7 @@ import { decrypt, readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index
 import { openSmall, sealSmall } from '../../src/crypto/oneshot.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { revealValues, sealPortValues } from '../../src/protocol/sealed-values.js';
-import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
 import { Keeper } from '../../src/worker/executor/outputs.js';
 import { sealDirectoryInPlace } from '../../src/worker/attested/sealed-dirs.js';

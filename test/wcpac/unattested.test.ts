@@ -13,7 +13,7 @@ import { definePolicy } from '../../src/attestation/policy.js';
 import { encrypt } from '../../src/crypto/index.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker, type BrokerDecision } from '../../src/master/broker/types.js';
-import { x25519Raw } from '../../src/worker/provisioner/provisioner.js';
+import { x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 import { connectRaw, expectSlot, setup, type Harness } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 

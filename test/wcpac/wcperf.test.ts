@@ -20,7 +20,7 @@ import { ContentHasher } from '../../src/engine/hash.js';
 import { forEachLimited } from '../../src/worker/attested/concurrent.js';
 import { openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
-import { LABEL_FILE_KEY, wrapKey } from '../../src/worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, wrapKey } from '../../src/protocol/wcpac-crypto.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-wcperf-'));

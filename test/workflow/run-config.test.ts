@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { deploymentFor, loadRunConfig, loadWorkflow } from '../../src/workflow/index.js';
+import { loadWorkflow } from '../../src/workflow/index.js';
+import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
+import { deploymentFor } from '../../src/engine/placement.js';
 import { REPO } from '../helpers/cli.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 

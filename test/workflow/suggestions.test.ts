@@ -7,7 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearest } from '../../src/suggest.js';
-import { loadInputs, loadRunConfig, loadWorkflow } from '../../src/workflow/index.js';
+import { loadInputs, loadWorkflow } from '../../src/workflow/index.js';
+import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 
 const STEP = ['steps:', '  a:', '    command: [true]', ''].join('\n');

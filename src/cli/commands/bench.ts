@@ -6,9 +6,11 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { runBench } from '../../bench/run-bench.js';
+import { detectCapabilities, type RunOptionsProbe } from '../../bench/matrix.js';
+import { register as registerRun } from './run.js';
 import { createBenchProgress } from '../../bench/progress.js';
 import { stamp, writeResults } from '../../bench/write.js';
 import { FULL_SIZES } from '../../bench/plan.js';
@@ -102,6 +104,7 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
     command: `sealflow ${argv.join(' ')}`,
     progress,
     afterCase,
+    capabilities: detectCapabilities(probeRunOptions()),
   });
   progress.end();
   const w = await writeResults(results, outDir, resultsMdOf(opts, outDir));
@@ -147,4 +150,12 @@ export function register(program: Command): void {
         "  sealflow bench --full --only dna-alignment --sizes dna-alignment=3M --runs 1   # the Bowtie2 study's large input (3M pairs): ~1 h on 2 quiet cores",
     )
     .action(action);
+}
+
+/** What `sealflow run` of this build declares (`--platform`, `--no-encrypt`), read from its real registration: the benchmark runs this CLI. */
+export function probeRunOptions(): RunOptionsProbe {
+  const program = new Command('sealflow');
+  registerRun(program);
+  const run = program.commands.find((c) => c.name() === 'run');
+  return { platform: run?.options.some((o) => o.long === '--platform') ?? false, noEncrypt: run?.options.some((o) => o.long === '--no-encrypt') ?? false };
 }

@@ -21,7 +21,7 @@ import { dispatch, type Handlers } from '../../protocol/dispatch.js';
 import { ProtocolError } from '../../protocol/protocol-error.js';
 import { MAX_FRAME_PROVISIONING, validateProvisionerToBroker, type AttestMsg, type BrokerToProvisioner, type ProvisionerToBroker } from '../../protocol/wcpac.js';
 import { SIM_WARNING } from '../../tee/sim/index.js';
-import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
+import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../protocol/wcpac-crypto.js';
 import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { sealBundle } from '../../worker/provisioner/provisioner.js';
+import { sealBundle } from '../../protocol/wcpac-crypto.js';
 import { readExecutorCache, writeExecutorCache } from './executor-cache.js';
 
 /** The attested executor's entry file of this installation (also names its cache). */

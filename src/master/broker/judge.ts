@@ -8,7 +8,7 @@ import { detectEvidence, verifyEvidence, type AttestationPolicy } from '../../at
 import { AttestationError, type Claims, type Collateral, type Platform } from '../../attestation/verifier.js';
 import type { AttestMsg } from '../../protocol/wcpac.js';
 import type { PlatformName } from '../../tee/platform.js';
-import { reportData } from '../../worker/provisioner/provisioner.js';
+import { reportData } from '../../protocol/wcpac-crypto.js';
 import type { Challenges } from './challenges.js';
 import { BrokerRefusal, type ExpectedSlot } from './types.js';
 

@@ -13,7 +13,7 @@ import { fileKeyOf, type FileOrigin } from './file-keys.js';
 import { recordedHeader, rememberHeader } from './recorded.js';
 import { fileSource } from '../../crypto/io.js';
 import type { TeeRequirement } from '../../workflow/model.js';
-import { LABEL_FILE_KEY, wrapKey } from '../../worker/provisioner/provisioner.js';
+import { LABEL_FILE_KEY, wrapKey } from '../../protocol/wcpac-crypto.js';
 import type { KeyBroker } from './broker.js';
 import { BrokerRefusal, type AttestedWorker } from './types.js';
 

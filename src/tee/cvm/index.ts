@@ -58,6 +58,7 @@ export const cvmPlatform: TeePlatform = {
   name: 'cvm',
   isTee: true,
   evidence: 'sev-snp',
+  launchNeeds: 'an AMD SEV-SNP or Intel TDX confidential VM booted from a measured image holding node, the provisioner and launch.json (src/tee/cvm/); this version does not launch cvm workers yet',
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sev-snp' || req === 'tdx',
   /**
    * Inside a running CVM the connector only writes the unmeasured values to

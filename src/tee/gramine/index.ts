@@ -87,6 +87,7 @@ export const graminePlatform: TeePlatform = {
   name: 'gramine',
   isTee: true,
   evidence: 'sgx',
+  launchNeeds: 'SGX hardware (/dev/sgx_enclave), Gramine, and an enclave manifest signed with your key from the template sealflow generates (src/tee/gramine/); this version does not launch gramine workers yet',
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
   /**
    * `spec.args` are the provisioner's unmeasured values [address, slot,

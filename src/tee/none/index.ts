@@ -10,6 +10,7 @@ export const nonePlatform: TeePlatform = {
   name: 'none',
   isTee: false,
   evidence: null,
+  launchNeeds: null,
   satisfies(req) {
     return req === 'none';
   },

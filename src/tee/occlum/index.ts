@@ -61,6 +61,7 @@ export const occlumPlatform: TeePlatform = {
   name: 'occlum',
   isTee: true,
   evidence: 'sgx',
+  launchNeeds: 'SGX hardware (/dev/sgx_enclave), Occlum, and a signed Occlum image embedding node and the provisioner (src/tee/occlum/); this version does not launch occlum workers yet',
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = '', bundle = ''] = spec.args;

@@ -17,7 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createSimEvidence } from '../../attestation/sim/format.js';
 import type { Collateral } from '../../attestation/verifier.js';
-import { parseLaunchConfig } from '../../worker/provisioner/provisioner.js';
+import { parseLaunchConfig } from '../../protocol/launch-config.js';
 import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
 import { simMeasurement } from './measure.js';
 
@@ -48,6 +48,7 @@ export class SimPlatform implements TeePlatform {
   readonly name = 'sim' as const;
   readonly isTee = false;
   readonly evidence = 'sim' as const;
+  readonly launchNeeds = null;
   readonly #servers: net.Server[] = [];
   readonly launches: SimLaunch[] = [];
 
@@ -112,6 +113,7 @@ export const simPlatformInfo: TeePlatform = {
   name: 'sim',
   isTee: false,
   evidence: 'sim',
+  launchNeeds: null,
   satisfies: (req, opts) => req === 'none' || opts.allowSimulation,
   launch() {
     throw new Error('sim workers are launched by the attested session of their run (src/master/session.ts)');

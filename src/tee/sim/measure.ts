@@ -1,15 +1,14 @@
 /**
  * What the sim launcher measures (docs/protocol.md §3): the provisioner file
- * and its launch configuration, exactly as launched. 48 bytes (SHA-384),
+ * (the one-file bundle, src/tee/provisioner-bundle.ts) and its launch
+ * configuration, exactly as launched. 48 bytes (SHA-384),
  * the size of the sim evidence MEASUREMENT field.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { lengthPrefixed, type EvidenceSource, type LaunchConfig } from '../../worker/provisioner/provisioner.js';
-
-/** The compiled provisioner this sealflow ships (what every platform launches). */
-export const PROVISIONER_PATH = fileURLToPath(new URL('../../worker/provisioner/provisioner.js', import.meta.url));
+import type { EvidenceSource, LaunchConfig } from '../../protocol/launch-config.js';
+import { lengthPrefixed } from '../../protocol/wcpac-crypto.js';
+import { provisionerBundle } from '../provisioner-bundle.js';
 
 export function simMeasurement(provisioner: Uint8Array, launchConfig: Uint8Array): Buffer {
   return createHash('sha384').update(lengthPrefixed(['sealflow-sim-measurement-v1', provisioner, launchConfig])).digest();
@@ -23,9 +22,10 @@ export function launchConfigText(pin: string, evidence: EvidenceSource): string 
 
 export const SIM_EVIDENCE: EvidenceSource = { kind: 'sim', socket: 'sim-evidence.sock' };
 
-/** The reference sim measurement of this sealflow's provisioner for a master pin (`sealflow policy init`). */
-export function referenceSimMeasurement(pin: string, provisionerPath = PROVISIONER_PATH): string {
-  return simMeasurement(readFileSync(provisionerPath), Buffer.from(launchConfigText(pin, SIM_EVIDENCE))).toString('hex');
+/** The reference sim measurement of this sealflow's provisioner (the bytes every platform launches) for a master pin (`sealflow policy init`). */
+export function referenceSimMeasurement(pin: string, provisionerPath?: string): string {
+  const provisioner = provisionerPath === undefined ? provisionerBundle().code : readFileSync(provisionerPath);
+  return simMeasurement(provisioner, Buffer.from(launchConfigText(pin, SIM_EVIDENCE))).toString('hex');
 }
 
 /** Writes the sim launch configuration for `pin` to `file` (0644; it is public). */

@@ -21,7 +21,8 @@ import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
 import { useEmbeddedChunkWorker } from './crypto-pool.js';
 import { startWorkerCpuProfile } from '../cpu-prof.js';
-import { checkMasterChain, ProvisionError, type ExecutorContext } from '../provisioner/provisioner.js';
+import { ProvisionError } from '../../protocol/wcpac-crypto.js';
+import { checkMasterChain, type ExecutorContext } from '../provisioner/provisioner.js';
 
 function pem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;

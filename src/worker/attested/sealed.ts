@@ -25,7 +25,7 @@ import { openVerified, sealInPlace } from './sealed-io.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import type { Keeper } from '../executor/outputs.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../provisioner/provisioner.js';
+import { LABEL_FILE_KEY, unwrapKey } from '../../protocol/wcpac-crypto.js';
 import type { Puller } from './fetch.js';
 import { pipelineForFile, recipientsOf } from './pipeline-size.js';
 import { forEachLimited } from './concurrent.js';

@@ -1,7 +1,9 @@
 /**
  * The sealflow provisioner (docs/protocol.md §3–§7): the one program a TEE
- * measures. Node built-ins only, no imports from the rest of sealflow, so
- * that what is measured is this file, `node` and the launch configuration.
+ * measures. Node built-ins only; its only imports from the rest of sealflow
+ * are the WCPAC primitives in src/protocol/ (built-ins only too), and it is
+ * shipped as one esbuild bundle (src/tee/provisioner-bundle.ts), so that what
+ * is measured is that one file, `node` and the launch configuration.
  *
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
@@ -14,122 +16,14 @@
  * executor bundle — decrypted in memory — only after checking the master's
  * signature and the bundle's hash. Exit status 3 = refused (reason on stderr).
  */
-import { X509Certificate, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
-
-export const PROTOCOL = 'sealflow-wcpac-v1';
-export const LABEL_BUNDLE_KEY = 'sealflow-wcpac-v1/bundle-key';
-export const LABEL_FILE_KEY = 'sealflow-wcpac-v1/file-key';
-export const BUNDLE_AAD = 'sealflow-bundle-v1';
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-
-export type EvidenceSource =
-  | { readonly kind: 'sim'; readonly socket: string }
-  | { readonly kind: 'configfs-tsm' }
-  | { readonly kind: 'gramine' }
-  /** Platform `none`: no TEE, no evidence; the master releases keys only where it allows unattested workers. */
-  | { readonly kind: 'none' };
-
-export interface LaunchConfig {
-  readonly version: 1;
-  /** SHA-256 of the master signing key's SPKI DER, hex. */
-  readonly pin: string;
-  readonly evidence: EvidenceSource;
-}
-
-/** A refusal: `reason` is stable (docs/protocol.md), the message is for people. */
-export class ProvisionError extends Error {
-  override readonly name = 'ProvisionError';
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** `lp(x)`: 4-byte big-endian length, then the bytes. */
-export function lengthPrefixed(fields: readonly (string | Uint8Array)[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const f of fields) {
-    const b = typeof f === 'string' ? Buffer.from(f, 'utf8') : Buffer.from(f);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    parts.push(len, b);
-  }
-  return Buffer.concat(parts);
-}
-
-/** §5: the 64-byte report data binding run, slot, challenge and both public keys. */
-export function reportData(runId: string, slot: string, challenge: Uint8Array, x25519: Uint8Array, identitySpki: Uint8Array): Buffer {
-  return createHash('sha512').update(lengthPrefixed([PROTOCOL, runId, slot, challenge, x25519, identitySpki])).digest();
-}
-
-/** §6: the bytes the master signs in the bundle-key message. */
-export function bundleKeyMessage(runId: string, slot: string, challenge: Uint8Array, bundleSha256: Uint8Array, wrappedKey: Uint8Array): Buffer {
-  return lengthPrefixed([LABEL_BUNDLE_KEY, runId, slot, challenge, bundleSha256, wrappedKey]);
-}
-
-function x25519Public(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-}
-
-export function x25519Raw(key: KeyObject): Buffer {
-  const pub = key.type === 'public' ? key : createPublicKey(key);
-  return pub.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI_PREFIX.length);
-}
-
-function aead(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, open: boolean, aad?: string): Buffer {
-  if (!open) {
-    const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-    if (aad !== undefined) c.setAAD(Buffer.from(aad), { plaintextLength: data.length });
-    return Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
-  }
-  if (data.length < 16) throw new ProvisionError('bad-ciphertext', 'ciphertext too short');
-  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-  if (aad !== undefined) d.setAAD(Buffer.from(aad), { plaintextLength: data.length - 16 });
-  d.setAuthTag(data.subarray(data.length - 16));
-  try {
-    return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]);
-  } catch {
-    throw new ProvisionError('bad-ciphertext', 'ciphertext does not authenticate');
-  }
-}
-
-/** §7: wrap `secret` to an X25519 public key (age's X25519 stanza construction, sealflow label). */
-export function wrapKey(recipient: Uint8Array, label: string, secret: Uint8Array): Buffer {
-  const eph = generateKeyPairSync('x25519');
-  const share = x25519Raw(eph.publicKey);
-  const s = diffieHellman({ privateKey: eph.privateKey, publicKey: x25519Public(recipient) });
-  if (s.every((b) => b === 0)) throw new ProvisionError('bad-public-key', 'low-order X25519 key');
-  const k = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, recipient]), label, 32));
-  return Buffer.concat([share, aead(k, Buffer.alloc(12), secret, false)]);
-}
-
-/** §7: unwrap with the private key; throws `bad-ciphertext` if it does not authenticate. */
-export function unwrapKey(privateKey: KeyObject, label: string, wrapped: Uint8Array): Buffer {
-  if (wrapped.length < 32 + 16) throw new ProvisionError('bad-ciphertext', 'wrapped key too short');
-  const share = wrapped.subarray(0, 32);
-  const s = diffieHellman({ privateKey, publicKey: x25519Public(share) });
-  if (s.every((b) => b === 0)) throw new ProvisionError('bad-ciphertext', 'low-order share');
-  const k = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, x25519Raw(privateKey)]), label, 32));
-  return aead(k, Buffer.alloc(12), wrapped.subarray(32), true);
-}
-
-/** §7: the encrypted bundle is nonce(12) ‖ ChaCha20-Poly1305(key, nonce, bundle, aad). */
-export function sealBundle(key: Uint8Array, plaintext: Uint8Array): Buffer {
-  const nonce = randomBytes(12);
-  return Buffer.concat([nonce, aead(key, nonce, plaintext, false, BUNDLE_AAD)]);
-}
-
-export function openBundle(key: Uint8Array, sealed: Uint8Array): Buffer {
-  if (sealed.length < 12 + 16) throw new ProvisionError('bad-ciphertext', 'bundle too short');
-  return aead(key, sealed.subarray(0, 12), sealed.subarray(12), true, BUNDLE_AAD);
-}
+import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
+import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
 
 /** §4: why the server is not the pinned master, or null. Pure, for tests. */
 export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint8Array, runCaDer: Uint8Array | undefined, leafDer: Uint8Array, now = new Date()): string | null {
@@ -314,12 +208,6 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
     clearTimeout(timer);
     socket.destroy();
   }
-}
-
-export function parseLaunchConfig(text: string): LaunchConfig {
-  const c = JSON.parse(text) as LaunchConfig;
-  if (c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string') throw new Error('invalid launch configuration');
-  return c;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -6,15 +6,17 @@
 import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { YNode } from './yaml-nodes.js';
-import type { SourceLocation } from '../errors.js';
-import { TEE_REQUIREMENTS, checkId } from './load-step.js';
-import type { TeeRequirement, Workflow } from './model.js';
-import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS, PLATFORM_SATISFIES, bindingFor, deploymentFor, platformSatisfies } from './run-config.js';
+import type { YNode } from '../../workflow/yaml-nodes.js';
+import type { SourceLocation } from '../../errors.js';
+import { TEE_REQUIREMENTS, checkId } from '../../workflow/load-step.js';
+import type { TeeRequirement, Workflow } from '../../workflow/model.js';
+import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
-import { didYouMean, listOf } from '../suggest.js';
-import { parseToolPath, parseToolPins } from './tools.js';
-import { YamlSource, displayPath, inputError, where } from './yaml-source.js';
+import { didYouMean, listOf } from '../../suggest.js';
+import { LAUNCHABLE_PLATFORMS, platformByName } from '../../tee/index.js';
+import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
+import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
+import { place } from '../placement.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
@@ -37,7 +39,7 @@ export async function loadRunConfig(workflow: Workflow, configFile?: string): Pr
     if (await access(beside).then(() => true, () => false)) file = beside;
   }
   const config = file === undefined ? defaultRunConfig() : parseRunConfig(await YamlSource.read(file, 'run configuration'), workflow);
-  checkPlacement(config, workflow);
+  place(workflow, config); // every step's deployment provides the TEE the step requires
   return config;
 }
 
@@ -52,8 +54,12 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const es = src.entries(node, context, 'a deployment');
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
   const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (ssh and slurm come later)');
-  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', ' (gramine, occlum and cvm come later)');
-  const optionKeys = [...CONNECTOR_OPTION_KEYS[connector], ...PLATFORM_OPTION_KEYS[platform]];
+  const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
+  const needs = platformByName(platform)?.launchNeeds ?? null;
+  if (needs !== null) {
+    throw src.error(get('platform'), context, `platform ${platform} cannot be launched by connector ${connector} on this machine: it needs ${needs}. Use platform ${LAUNCHABLE_PLATFORMS.join(' or ')} for now.`);
+  }
+  const optionKeys = [...(CONNECTOR_OPTION_KEYS[connector] ?? []), ...PLATFORM_OPTION_KEYS];
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
@@ -120,16 +126,4 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
     ...(toolPath !== undefined ? { path: parseToolPath(src, toolPath.value) } : {}),
     ...(tools !== undefined ? { tools: parseToolPins(src, tools.value) } : {}),
   };
-}
-
-/** Every step's deployment must provide the TEE the step requires. */
-function checkPlacement(config: RunConfig, workflow: Workflow): void {
-  for (const step of workflow.steps) {
-    const d = deploymentFor(config, step);
-    if (platformSatisfies(d.platform, step.requirements.tee)) continue;
-    const b = bindingFor(config, step);
-    const via = b !== undefined ? `the binding at ${where(b.loc)}` : config.file === undefined ? 'the built-in default run configuration (there is no sealflow.yaml)' : `the default deployment of ${displayPath(config.file)}`;
-    const provides = PLATFORM_SATISFIES[d.platform].join(', ');
-    throw inputError(step.requirements.loc ?? step.loc, `step "${step.id}"`, `requires tee '${step.requirements.tee}', but it is placed on deployment "${d.id}" (platform ${d.platform}, via ${via}), which satisfies only tee ${provides}. Bind the step to a deployment whose platform provides that TEE, or change the step's requirement.`);
-  }
 }
