@@ -182,11 +182,23 @@ export async function repro(name: string, file: string): Promise<string> {
   }
 }
 
+const USAGE = `usage: node dist/test/fuzz/run.js [--n N] [--seed N] [--target NAME[,NAME…]] [--hang-ms MS]
+       node dist/test/fuzz/run.js --repro NAME FILE
+  --n N          inputs per target (default 100000)
+  --seed N       the PRNG seed (default ${DEFAULT_SEED}); the same seed gives the same inputs
+  --target NAME  only these targets (docs/fuzzing.md lists them)
+  --hang-ms MS   CPU time per input before it counts as a hang (default 2000)
+  --repro        runs one saved input (test/fuzz/crashes/<target>/<sha>.bin) in this process`;
+
+/** A bad command line: the usage, exit 2 (no stack trace). */
+class UsageError extends Error {}
+
 function parseArgs(argv: readonly string[]): { n: number; seed: number; hangMs?: number; only: string[]; repro?: [string, string] } {
   const out: { n: number; seed: number; hangMs?: number; only: string[]; repro?: [string, string] } = { n: 100_000, seed: DEFAULT_SEED, only: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1] ?? '';
+    if (a === '--help' || a === '-h') throw new UsageError('');
     if (a === '--n') out.n = Number.parseInt(v, 10);
     else if (a === '--seed') out.seed = Number.parseInt(v, 10);
     else if (a === '--hang-ms') out.hangMs = Number.parseInt(v, 10);
@@ -194,10 +206,10 @@ function parseArgs(argv: readonly string[]): { n: number; seed: number; hangMs?:
     else if (a === '--repro') {
       out.repro = [v, argv[i + 2] ?? ''];
       i++;
-    } else throw new Error(`unknown argument ${a}; usage: run.js [--n N] [--seed N] [--target NAME] [--hang-ms MS] | --repro NAME FILE`);
+    } else throw new UsageError(`unknown argument ${a}`);
     i++;
   }
-  if (!Number.isInteger(out.n) || out.n < 1) throw new Error('--n must be a positive whole number');
+  if (!Number.isInteger(out.n) || out.n < 1) throw new UsageError('--n must be a positive whole number');
   return out;
 }
 
@@ -226,6 +238,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
+      if (err instanceof UsageError) {
+        (err.message === '' ? console.log : console.error)(err.message === '' ? USAGE : `run.js: ${err.message}\n${USAGE}`);
+        process.exit(err.message === '' ? 0 : 2);
+      }
       console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
       process.exit(2);
     },
