@@ -6,8 +6,12 @@
  * keeps a reported group only when it is what the worker says: an integer
  * ≥ 2, not the master's own group, and — where /proc shows it — a group
  * whose leader is alive, leads that group, and descends from the worker's
- * process. A group that cannot be shown (its leader already exited) is not
- * kept: nothing of it is ever killed.
+ * process. A group that cannot be shown (its leader already exited, or its
+ * pid now belongs to another process) is not kept: nothing of it is ever
+ * killed. Only what no honest worker can report (a malformed id, the
+ * master's own group) is a forgery that revokes the worker: a pid can be
+ * reused between the report and the check, so a foreign group proves
+ * nothing about the worker.
  */
 import { readFile } from 'node:fs/promises';
 import { ReportRefusal } from './output-rules.js';
@@ -40,7 +44,10 @@ export async function keepStartedGroup(pgid: unknown, workerPid: number | undefi
   if (pgid === process.pid || pgid === (await ownGroup())) throw new ReportRefusal('started-foreign-group', `the reported process group ${pgid} is the master's own`);
   const leader = await procStat(pgid);
   if (leader === null) return false;
-  if (leader.pgrp !== pgid) throw new ReportRefusal('started-foreign-group', `process ${pgid} does not lead process group ${pgid}`);
+  // What /proc shows now need not be the process the worker started: a short command may have exited and its
+  // pid been taken by another process (pids wrap; the master may read this long after the command ended). Such
+  // a group is not shown to be the worker's, so it is not kept (never killed) — but it proves no forgery either.
+  if (leader.pgrp !== pgid) return false;
   if (workerPid === undefined) return true;
   let p = leader.ppid;
   for (let i = 0; i < MAX_DEPTH && p > 1; i++) {
@@ -50,5 +57,5 @@ export async function keepStartedGroup(pgid: unknown, workerPid: number | undefi
     p = s.ppid;
   }
   if ((await procStat(workerPid)) === null) return false; // the worker is gone: its children were re-parented
-  throw new ReportRefusal('started-foreign-group', `process group ${pgid} was not started by the worker (process ${workerPid})`);
+  return false; // not the worker's (or no longer: a reused pid): never killed
 }

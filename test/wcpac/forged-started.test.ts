@@ -1,8 +1,8 @@
 /**
  * docs/protocol.md §16.5: a worker's `started` names the process group the
  * master SIGKILLs if the worker dies. A forged worker naming the master's own
- * group, or any group it did not start, is refused and revoked, and the pool
- * never sees that group; a group the worker did start is kept; a group whose
+ * group is refused and revoked; a group it did not start is never passed to
+ * the pool (so never killed); a group the worker did start is kept; a group whose
  * leader is already gone is dropped (never killed).
  */
 import { test, describe, before, after } from 'node:test';
@@ -60,12 +60,22 @@ describe('§16.5 a forged worker cannot make the master kill a process group it 
     await f.closed;
   });
 
-  test('naming a process group the worker did not start is refused and revokes the worker', async () => {
+  test('a process group the worker did not start is never kept for reaping, and (a pid may have been reused) does not revoke the worker', async () => {
     const { worker } = await workerWithCommand();
     const other = await workerWithCommand(); // another process tree's command group
     const f = await forger(b, ++n, worker);
     await started(f, other.group);
-    refusedAndRevoked(f, 'started-foreign-group');
+    assert.ok(!f.seen.some((m) => m.type === 'started'), 'the engine never sees the group, so it is never killed');
+    assert.equal(b.h.broker.workers.get(f.slot)?.alive, true, 'not revoked');
+    assert.ok(!b.h.decisions.some((d) => d.type === 'report-refused' && d.worker === f.slot));
+  });
+
+  test('a pid that no longer leads its own group (taken by another process) is dropped, not refused', async () => {
+    const { worker } = await workerWithCommand();
+    const f = await forger(b, ++n, worker);
+    await started(f, worker); // the stand-in worker itself: alive, but it leads no group of its own
+    assert.ok(!f.seen.some((m) => m.type === 'started'));
+    assert.equal(b.h.broker.workers.get(f.slot)?.alive, true);
   });
 
   test('a process group id that is not a positive integer above 1 is refused', async () => {
