@@ -27,6 +27,13 @@ export interface WorkerProgram {
   readonly files: Readonly<Record<string, string>>;
   /** Its arguments, given the worker's directory on the worker host (where `files` are). */
   readonly args: (dir: string) => readonly string[];
+  /**
+   * The master's ports the program dials (the key broker, the executor
+   * port), as the args name them. A connector whose hosts cannot dial the
+   * master forwards each from the same loopback port on the far side
+   * (`reach: ssh-tunnel`).
+   */
+  readonly dials?: readonly { readonly host: string; readonly port: number }[];
 }
 
 export interface LaunchRequest {
@@ -109,6 +116,6 @@ export interface Connector {
    * and host if it cannot.
    */
   launch(req: LaunchRequest): Promise<LaunchedWorker>;
-  /** Ends whatever the connector holds open for the run (connections); idempotent. */
-  close?(): Promise<void>;
+  /** Ends whatever the connector holds open for run `runId` (connections, run directories); idempotent. */
+  close?(runId: string): Promise<void>;
 }

@@ -100,6 +100,7 @@ export class AttestedSession {
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
     private readonly teeOf: (label: string) => TeeRequirement,
+    private readonly refusals: ReadonlyMap<string, string> = new Map(),
   ) {
     this.sources = new DataSources(broker);
   }
@@ -122,7 +123,12 @@ export class AttestedSession {
     writeNoneLaunchConfig(noneConfigPath, master.pin);
     const secrets = await openRunSecrets(runId, settings.runRoot, master);
     const runIdentity = secrets.runIdentity;
-    const record = settings.record;
+    // The broker's last refusal per slot: a worker that exits before it is ready is reported with it.
+    const refusals = new Map<string, string>();
+    const record = (d: BrokerDecision) => {
+      if (d.type === 'attestation' && d.decision === 'refused' && d.slot !== undefined) refusals.set(d.slot, `${d.reason ?? 'refused'}: ${d.message ?? ''}`);
+      settings.record(d);
+    };
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -135,7 +141,7 @@ export class AttestedSession {
     });
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'));
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -219,7 +225,8 @@ export class AttestedSession {
     const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
-    return { platform, program: { entry: provisionerBundle().path, files, args }, localBase: this.dir };
+    const dials = [{ host, port }, { host, port: this.exec.address.port }];
+    return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir };
   }
 
   /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */
@@ -252,7 +259,11 @@ export class AttestedSession {
       })();
       return await Promise.race([
         ready,
-        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
+        exited.then((x) => {
+          const refused = this.refusals.get(slot);
+          const why = refused !== undefined ? `: the key broker refused it (${refused})` : '';
+          return Promise.reject(new Error(`worker ${slot} (deployment ${d.id}, connector ${d.connector}, platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})${why}`));
+        }),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform ${d.platform}) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
       ]);
     } catch (e) {
