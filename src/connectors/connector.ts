@@ -89,6 +89,24 @@ export interface WorkerHandle {
   revoke?(reason: string): void;
 }
 
+/**
+ * Copies ciphertext between the master and a worker host that does not
+ * share the master's disk (src/master/staging.ts). Paths on the host are
+ * opaque; only ciphertext is copied.
+ */
+export interface Stager {
+  /** Copies a file of the master to the host (once per file); its path there. */
+  put(localFile: string): Promise<string>;
+  /** A fresh opaque path on the host (not created). */
+  fresh(): string;
+  /** Copies every file under `remoteDir` (if it exists) into `localDir`, keeping relative paths. */
+  getTree(remoteDir: string, localDir: string): Promise<void>;
+  /** Copies one file from the host, if it exists there. */
+  getFile(remoteFile: string, localFile: string): Promise<void>;
+  /** Deletes paths on the host (in the background). */
+  discard(remote: readonly string[]): void;
+}
+
 /** A launched worker process, as the connector sees it (not yet ready: the caller waits for `ready`). */
 export interface LaunchedWorker {
   /** The worker host (as the connector reached it). */
@@ -103,6 +121,8 @@ export interface LaunchedWorker {
   reap(pgids: readonly number[]): void;
   /** Deletes directories on the worker host (scratch a killed worker could not wipe). */
   wipe(dirs: readonly string[]): void;
+  /** Set when the worker's host does not share the master's disk: how ciphertexts reach it and come back. */
+  readonly stage?: Stager;
   /** With `ipc: true`: the worker's message channel over the connector's pipe. */
   readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
 }

@@ -36,6 +36,7 @@ import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattes
 import { nonePlatform } from '../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
+import { stagedChannel } from './staging.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
@@ -248,7 +249,9 @@ export class AttestedSession {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
-        const inner = await this.exec.channel(slot);
+        const raw = await this.exec.channel(slot);
+        // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
+        const inner = launched.stage ? stagedChannel(raw, launched.stage, slot) : raw;
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;

@@ -20,13 +20,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Connector, LaunchedWorker, LaunchRequest, WorkerExit } from '../connector.js';
+import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } from '../connector.js';
 import { parseLaunchConfig } from '../../protocol/launch-config.js';
 import type { Forward } from './forward.js';
 import { SshHost } from './host.js';
 import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
 import type { RunDir } from './run-dir.js';
+import { hostStager } from './stager.js';
 
 /** The provisioner's name in the run directory. */
 const ENTRY = 'provisioner.mjs';
@@ -38,6 +39,8 @@ interface HostRun {
   /** Name in the run directory -> SHA-256 the host reported for it. */
   readonly uploaded: ReadonlyMap<string, string>;
   readonly forwards: Forward[];
+  /** Ciphertexts to and from the host (the host does not share the master's disk). */
+  readonly stage: Stager;
 }
 
 /** Run id -> deployment -> its host, prepared once. */
@@ -77,7 +80,7 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
       const f = await host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port });
       forwards.push(f);
     }
-    return { host, options, dir, uploaded, forwards };
+    return { host, options, dir, uploaded, forwards, stage: hostStager(host, dir) };
   } catch (e) {
     if (dir) {
       liveTokens.delete(dir.token);
@@ -158,6 +161,7 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     return {
       host: run.host.label,
       pid: pgid,
+      stage: run.stage,
       exited,
       kill: () => void p.kill(),
       reap: (groups) => {
