@@ -103,6 +103,13 @@ export interface Stager {
   getTree(remoteDir: string, localDir: string): Promise<void>;
   /** Copies one file from the host, if it exists there. */
   getFile(remoteFile: string, localFile: string): Promise<void>;
+  /**
+   * The scratch path a worker on this host is assigned instead of
+   * `assigned` (the master's): its parent gains a random directory of the
+   * host (hosts may share /dev/shm and reuse pids in their own PID
+   * namespaces) and its name is opaque (no step name on the host).
+   */
+  scratch(assigned: string): string;
   /** Deletes paths on the host (in the background). */
   discard(remote: readonly string[]): void;
 }

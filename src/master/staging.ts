@@ -55,7 +55,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh() };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
-      inner.send(staged);
+      inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
     } catch (e) {
       deliver(fail(msg.id, `${msg.label} on worker ${slot}: copying its inputs to the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
     }

@@ -27,7 +27,7 @@ import { SshHost } from './host.js';
 import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
 import type { RunDir } from './run-dir.js';
-import { hostStager } from './stager.js';
+import { hostScratchDir, hostStager } from './stager.js';
 
 /** The provisioner's name in the run directory. */
 const ENTRY = 'provisioner.mjs';
@@ -41,6 +41,8 @@ interface HostRun {
   readonly forwards: Forward[];
   /** Ciphertexts to and from the host (the host does not share the master's disk). */
   readonly stage: Stager;
+  /** This host's directory under the run's scratch directory (stager.ts). */
+  readonly scratchId: string;
 }
 
 /** Run id -> deployment -> its host, prepared once. */
@@ -80,7 +82,8 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
       const f = await host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port });
       forwards.push(f);
     }
-    return { host, options, dir, uploaded, forwards, stage: hostStager(host, dir) };
+    const scratchId = randomBytes(8).toString('hex');
+    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId) };
   } catch (e) {
     if (dir) {
       liveTokens.delete(dir.token);
@@ -169,7 +172,8 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
         if (gs.length > 0) void run.host.run(`kill -KILL ${gs.map((g) => `-${g}`).join(' ')} 2>/dev/null; true`).catch(() => undefined);
       },
       wipe: (dirs) => {
-        const ds = dirs.filter((d) => d.startsWith('/') && !d.split('/').includes('..'));
+        // The session names `<run scratch>/<pid>`; this host's workers were assigned `<run scratch>/<scratchId>/…` (stager.ts).
+        const ds = dirs.filter((d) => d.startsWith('/') && !d.split('/').includes('..')).map((d) => hostScratchDir(d, run.scratchId));
         if (ds.length > 0) void run.host.run(shScript('rm -rf -- "$@"', ds)).catch(() => undefined);
       },
     };

@@ -18,7 +18,12 @@ import type { RunDir } from './run-dir.js';
 const LIST = 'cd -- "$1" 2>/dev/null || exit 0; find . -type f -print0';
 const CAT = '[ -f "$1" ] || exit 3; exec cat -- "$1"';
 
-export function hostStager(host: SshHost, dir: RunDir): Stager {
+/** The scratch directory of the host's workers under the master's run scratch directory (`<run>/<id>/<pid>`). */
+export function hostScratchDir(workerDir: string, id: string): string {
+  return path.posix.join(path.posix.dirname(workerDir), id, path.posix.basename(workerDir));
+}
+
+export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
   const puts = new Map<string, Promise<string>>();
   const fresh = () => `${dir.path}/${randomBytes(12).toString('hex')}`;
 
@@ -53,6 +58,7 @@ export function hostStager(host: SshHost, dir: RunDir): Stager {
       return p;
     },
     fresh,
+    scratch: (assigned) => path.posix.join(path.posix.dirname(assigned), id, randomBytes(8).toString('hex')),
     async getTree(remoteDir, localDir) {
       const listed = await host.runChecked(shScript(LIST, [remoteDir]), `listing ${remoteDir}`);
       const names = listed.toString('utf8').split('\0').filter((n) => n !== '');
