@@ -158,7 +158,8 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     p.stderr.on('data', (b: Buffer) => process.stderr.write(b));
     const exited: Promise<WorkerExit> = p.exited.then(async (x) => {
       await cleanup();
-      return { code: x.code, signal: x.signal ?? (x.sessionLost ? 'SIGHUP' : null) };
+      if (x.sessionLost) process.stderr.write(`sealflow: ${at}: the SSH session ended before the worker did (connection lost or host gone)\n`);
+      return { code: x.code, signal: x.signal };
     });
     const pgid = await Promise.race([p.pgid, exited.then((x) => Promise.reject(new Error(`${at}: the worker ended before it started (code ${x.code}, signal ${x.signal})`)))]);
     return {
