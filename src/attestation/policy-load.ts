@@ -31,6 +31,7 @@ const spl = int(0, 255);
 export const POLICY_SCHEMA: Field = map({
   allowSimulated: bool,
   allowUnattested: bool,
+  allowRemoteSimulation: bool,
   maxCollateralAgeDays: int(0, 3650),
   'sev-snp': map({
     measurements: list(hex(48)),

@@ -82,6 +82,13 @@ export interface AttestationPolicy {
    * master's own machine) need no policy for it.
    */
   readonly allowUnattested?: boolean;
+  /**
+   * Sim evidence (NOT a TEE) from a deployment whose connector is not
+   * `local` (the worker runs on another host, the sim root stays with the
+   * master): accepted only when this is true (docs/connectors/ssh.md).
+   * Separate from `allowSimulated`, which every sim run needs.
+   */
+  readonly allowRemoteSimulation?: boolean;
   /** Refuse evidence whose verifier reports collateral issued longer ago than this (details.collateralIssueDate). */
   readonly maxCollateralAgeDays?: number;
   readonly 'sev-snp': SnpPolicy;
@@ -113,6 +120,7 @@ export function definePolicy(input: PolicyInput = {}): AttestationPolicy {
   return {
     allowSimulated: input.allowSimulated ?? d.allowSimulated,
     ...(input.allowUnattested !== undefined ? { allowUnattested: input.allowUnattested } : {}),
+    ...(input.allowRemoteSimulation !== undefined ? { allowRemoteSimulation: input.allowRemoteSimulation } : {}),
     ...(input.maxCollateralAgeDays !== undefined ? { maxCollateralAgeDays: input.maxCollateralAgeDays } : {}),
     'sev-snp': {
       ...snp,

@@ -27,6 +27,13 @@ export interface WorkerProgram {
   readonly files: Readonly<Record<string, string>>;
   /** Its arguments, given the worker's directory on the worker host (where `files` are). */
   readonly args: (dir: string) => readonly string[];
+  /**
+   * The master's ports the program dials (the key broker, the executor
+   * port), as the args name them. A connector whose hosts cannot dial the
+   * master forwards each from the same loopback port on the far side
+   * (`reach: ssh-tunnel`).
+   */
+  readonly dials?: readonly { readonly host: string; readonly port: number }[];
 }
 
 export interface LaunchRequest {
@@ -82,6 +89,31 @@ export interface WorkerHandle {
   revoke?(reason: string): void;
 }
 
+/**
+ * Copies ciphertext between the master and a worker host that does not
+ * share the master's disk (src/master/staging.ts). Paths on the host are
+ * opaque; only ciphertext is copied.
+ */
+export interface Stager {
+  /** Copies a file of the master to the host (once per file); its path there. */
+  put(localFile: string): Promise<string>;
+  /** A fresh opaque path on the host (not created). */
+  fresh(): string;
+  /** Copies every file under `remoteDir` (if it exists) into `localDir`, keeping relative paths. */
+  getTree(remoteDir: string, localDir: string): Promise<void>;
+  /** Copies one file from the host, if it exists there. */
+  getFile(remoteFile: string, localFile: string): Promise<void>;
+  /**
+   * The scratch path a worker on this host is assigned instead of
+   * `assigned` (the master's): its parent gains a random directory of the
+   * host (hosts may share /dev/shm and reuse pids in their own PID
+   * namespaces) and its name is opaque (no step name on the host).
+   */
+  scratch(assigned: string): string;
+  /** Deletes paths on the host (in the background). */
+  discard(remote: readonly string[]): void;
+}
+
 /** A launched worker process, as the connector sees it (not yet ready: the caller waits for `ready`). */
 export interface LaunchedWorker {
   /** The worker host (as the connector reached it). */
@@ -96,6 +128,8 @@ export interface LaunchedWorker {
   reap(pgids: readonly number[]): void;
   /** Deletes directories on the worker host (scratch a killed worker could not wipe). */
   wipe(dirs: readonly string[]): void;
+  /** Set when the worker's host does not share the master's disk: how ciphertexts reach it and come back. */
+  readonly stage?: Stager;
   /** With `ipc: true`: the worker's message channel over the connector's pipe. */
   readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
 }
@@ -109,6 +143,6 @@ export interface Connector {
    * and host if it cannot.
    */
   launch(req: LaunchRequest): Promise<LaunchedWorker>;
-  /** Ends whatever the connector holds open for the run (connections); idempotent. */
-  close?(): Promise<void>;
+  /** Ends whatever the connector holds open for run `runId` (connections, run directories); idempotent. */
+  close?(runId: string): Promise<void>;
 }

@@ -5,8 +5,9 @@
  */
 import type { Connector, ConnectorName } from './connector.js';
 import { localConnector } from './local/index.js';
+import { sshConnector } from './ssh/index.js';
 
-const CONNECTORS: Readonly<Partial<Record<ConnectorName, Connector>>> = { local: localConnector };
+const CONNECTORS: Readonly<Partial<Record<ConnectorName, Connector>>> = { local: localConnector, ssh: sshConnector };
 
 /** Every registered connector's name, in registry order. */
 export const CONNECTOR_NAMES: readonly ConnectorName[] = Object.keys(CONNECTORS) as ConnectorName[];

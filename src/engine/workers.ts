@@ -285,6 +285,10 @@ export class WorkerPool {
       w.handle.kill();
     }
     // The attested session (key broker, executor port) outlives single workers; it ends with the pool.
-    if (this.attested) void Promise.all(this.workers.map((w) => w.handle.exited)).then(() => this.master?.close());
+    const gone = Promise.all(this.workers.map((w) => w.handle.exited));
+    if (this.attested) void gone.then(() => this.master?.close());
+    // Connections and run directories the connectors hold for the run end once its workers are gone.
+    const connectors = new Set([...this.plans.values()].map((p) => connectorByName(p.d.connector)));
+    void gone.then(() => Promise.all([...connectors].map((c) => c?.close?.(this.runId).catch(() => undefined))));
   }
 }

@@ -36,6 +36,7 @@ import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattes
 import { nonePlatform } from '../tee/none/index.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
+import { stagedChannel } from './staging.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
@@ -100,6 +101,7 @@ export class AttestedSession {
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
     private readonly teeOf: (label: string) => TeeRequirement,
+    private readonly refusals: ReadonlyMap<string, string> = new Map(),
   ) {
     this.sources = new DataSources(broker);
   }
@@ -122,7 +124,12 @@ export class AttestedSession {
     writeNoneLaunchConfig(noneConfigPath, master.pin);
     const secrets = await openRunSecrets(runId, settings.runRoot, master);
     const runIdentity = secrets.runIdentity;
-    const record = settings.record;
+    // The broker's last refusal per slot: a worker that exits before it is ready is reported with it.
+    const refusals = new Map<string, string>();
+    const record = (d: BrokerDecision) => {
+      if (d.type === 'attestation' && d.decision === 'refused' && d.slot !== undefined) refusals.set(d.slot, `${d.reason ?? 'refused'}: ${d.message ?? ''}`);
+      settings.record(d);
+    };
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -135,7 +142,7 @@ export class AttestedSession {
     });
     const exec = await ExecServer.start(broker);
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'));
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -219,7 +226,8 @@ export class AttestedSession {
     const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
-    return { platform, program: { entry: provisionerBundle().path, files, args }, localBase: this.dir };
+    const dials = [{ host, port }, { host, port: this.exec.address.port }];
+    return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir };
   }
 
   /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */
@@ -241,7 +249,9 @@ export class AttestedSession {
       const ready = (async () => {
         const attested = await this.broker.waitAttested(slot);
         this.warn(admittedLine(slot, attested));
-        const inner = await this.exec.channel(slot);
+        const raw = await this.exec.channel(slot);
+        // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
+        const inner = launched.stage ? stagedChannel(raw, launched.stage, slot) : raw;
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
@@ -252,7 +262,11 @@ export class AttestedSession {
       })();
       return await Promise.race([
         ready,
-        exited.then((x) => Promise.reject(new Error(`worker ${slot} (platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})`))),
+        exited.then((x) => {
+          const refused = this.refusals.get(slot);
+          const why = refused !== undefined ? `: the key broker refused it (${refused})` : '';
+          return Promise.reject(new Error(`worker ${slot} (deployment ${d.id}, connector ${d.connector}, platform ${d.platform}) exited before it was ready (code ${x.code}, signal ${x.signal})${why}`));
+        }),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform ${d.platform}) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
       ]);
     } catch (e) {

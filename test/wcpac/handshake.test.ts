@@ -181,6 +181,23 @@ describe('§4–§6 provisioning handshake', () => {
     }
   });
 
+  test('§6 sim evidence from a non-local deployment is accepted only where its policy says allowRemoteSimulation: true', async () => {
+    const h = await setup();
+    try {
+      const base = definePolicy({ allowSimulated: true, sim: { measurements: [h.measurement] } });
+      h.broker.expect({ slot: 'remote-1', deployment: 'remote', connector: 'ssh', platform: 'sim', policy: definePolicy({ ...base, allowRemoteSimulation: true }) });
+      h.broker.expect({ slot: 'other-1', deployment: 'other', connector: 'ssh', platform: 'sim', policy: base });
+      const allowed = await launchWorker(h, 'remote-1');
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(accepted(h).length, 1);
+      const refused = await launchWorker(h, 'other-1');
+      assert.equal(refused.code, 3);
+      assert.match(refused.stderr, /simulated-not-local/);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('§6 a bundle-key message not signed by the master key: the provisioner runs nothing', async () => {
     const h = await setup({ signingKeyOverride: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey });
     try {

@@ -14,10 +14,11 @@ import type { AttestedWorker } from '../../src/master/broker/types.js';
 import { setup } from './harness.js';
 
 describe('§15.7 master\'s copy or data port', () => {
-  test('§15.7 local deployments default to the master\'s copy, others to direct pulls; transfers: direct|master overrides; anything else is refused', () => {
+  test('§15.7 local and ssh deployments default to the master\'s copy, others to direct pulls; transfers: direct|master overrides; anything else is refused', () => {
     assert.equal(transfersOf({ connector: 'local', options: {} }), 'master');
     assert.equal(transfersOf({ connector: 'local', options: { transfers: 'direct' } }), 'direct');
-    assert.equal(transfersOf({ connector: 'ssh' as 'local', options: {} }), 'direct');
+    assert.equal(transfersOf({ connector: 'ssh', options: {} }), 'master');
+    assert.equal(transfersOf({ connector: 'slurm', options: {} }), 'direct');
     assert.throws(() => checkTransfers([{ id: 'd', connector: 'local', platform: 'sim', workers: 1, options: { transfers: 'fast' } }]), (e: unknown) => e instanceof InputError && /transfers: "fast"/.test(e.message));
   });
 

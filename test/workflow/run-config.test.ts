@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -111,6 +111,38 @@ describe('run configuration', () => {
   test('rejects a connector this version does not have', async () => {
     const { wf } = await setup('deployments:\n  hpc: { connector: slurm }\n');
     await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "hpc"', "unknown connector 'slurm'", "supports 'local'");
+  });
+
+  test('accepts an ssh deployment and resolves its key files against the directory of sealflow.yaml', async () => {
+    const { dir, wf } = await setup('deployments:\n  cloud: { connector: ssh, platform: sim, host: 10.0.0.5, user: alice, identityFile: id_test, knownHosts: kh, reach: ssh-tunnel, transfers: master }\n', FLOW);
+    await writeFile(path.join(dir, 'id_test'), 'key');
+    const cfg = await loadRunConfig(wf);
+    const d = cfg.deployments[0]!;
+    assert.deepEqual([d.id, d.connector, d.platform], ['cloud', 'ssh', 'sim']);
+    assert.equal(d.options['identityFile'], path.join(dir, 'id_test'));
+    assert.equal(d.options['knownHosts'], path.join(dir, 'kh'));
+    assert.equal(d.options['host'], '10.0.0.5');
+  });
+
+  test('rejects an ssh deployment without a host, at the deployment, saying what host may be', async () => {
+    const { wf } = await setup('deployments:\n  cloud: { connector: ssh, platform: sim }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:', 'deployment "cloud"', 'ssh option "host" is required');
+  });
+
+  test('rejects a password, an unreadable identity file and a bad port of an ssh deployment at their lines', async () => {
+    const { wf } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    password: x\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:5:', "unknown key 'password'");
+    const { wf: wf2 } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    identityFile: missing_key\n');
+    await rejectsWith(loadRunConfig(wf2), 'sealflow.yaml:5:19', 'deployment "cloud"', 'ssh option "identityFile" names', 'cannot be read');
+    const { wf: wf3 } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    port: 70000\n');
+    await rejectsWith(loadRunConfig(wf3), 'sealflow.yaml:5:11', 'ssh option "port" must be an integer from 1 to 65535');
+  });
+
+  test('rejects transfers: direct and an unknown reach on an ssh deployment', async () => {
+    const { wf } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    transfers: direct\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:5:16', 'transfers: master only');
+    const { wf: wf2 } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    reach: direct\n');
+    await rejectsWith(loadRunConfig(wf2), 'sealflow.yaml:5:12', 'reach must be ssh-tunnel');
   });
 
   test('suggests the nearest key for an unknown deployment key', async () => {

@@ -3,7 +3,8 @@
  * reached with the system OpenSSH client over one control master, its
  * checks, per-run directories, uploads, remote processes and forwards.
  */
-export { compileSshOptions, type CompiledSshOptions } from './options.js';
+export { sshConnector } from './connector.js';
+export { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 export { SshHost, MIN_NODE_MAJOR, REMOTE_TOOLS, type ConnectResult, type NodeCheck, type SshResult } from './host.js';
 export { SshError, type SshFailure } from './errors.js';
 export { makeRunDir, sweepDead, RunDir, MARKER, type SweepOptions, type Uploaded } from './run-dir.js';

@@ -36,7 +36,8 @@ export interface CompiledSshOptions {
   readonly controlPersist: number;
 }
 
-const KEYS = [
+/** Every ssh option key a deployment may carry. */
+export const SSH_OPTION_KEYS = [
   'host', 'port', 'user', 'identityFile', 'configFile', 'knownHosts', 'acceptNewHostKey',
   'nodePath', 'baseDir', 'connectTimeout', 'aliveInterval', 'aliveCountMax', 'controlPersist',
 ] as const;
@@ -50,7 +51,7 @@ export function compileSshOptions(deployment: string, raw: Readonly<Record<strin
     if (k === 'password' || k === 'passphrase') {
       throw bad(k, 'is not accepted: sealflow never uses passwords for SSH; use identityFile or a key in the SSH agent');
     }
-    if (!(KEYS as readonly string[]).includes(k)) throw bad(k, `is unknown (known: ${KEYS.join(', ')})`);
+    if (!(SSH_OPTION_KEYS as readonly string[]).includes(k)) throw bad(k, `is unknown (known: ${SSH_OPTION_KEYS.join(', ')})`);
   }
   const str = (key: string): string | undefined => {
     const v = raw[key];

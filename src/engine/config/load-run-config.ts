@@ -17,6 +17,7 @@ import { LAUNCHABLE_PLATFORMS, platformByName } from '../../tee/index.js';
 import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
+import { checkSshDeployment } from './ssh-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
@@ -53,7 +54,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const context = `deployment "${id}"`;
   const es = src.entries(node, context, 'a deployment');
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
-  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (ssh and slurm come later)');
+  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (slurm comes later)');
   const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
   const needs = platformByName(platform)?.launchNeeds ?? null;
   if (needs !== null) {
@@ -63,6 +64,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
+  if (connector === 'ssh') checkSshDeployment(src, id, es, options);
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }

@@ -7,6 +7,7 @@
  */
 import type { ConnectorName } from '../../connectors/connector.js';
 import { CONNECTOR_NAMES } from '../../connectors/index.js';
+import { SSH_OPTION_KEYS } from '../../connectors/ssh/options.js';
 import type { SourceLocation } from '../../errors.js';
 import { PLATFORM_NAMES } from '../../tee/index.js';
 import type { PlatformName } from '../../tee/platform.js';
@@ -22,7 +23,10 @@ export const CONNECTORS: readonly ConnectorKind[] = CONNECTOR_NAMES;
 export const PLATFORMS: readonly PlatformKind[] = PLATFORM_NAMES;
 
 /** Connector-specific keys a deployment may carry (they land in `Deployment.options`). */
-export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, readonly string[]>>> = { local: ['transfers'] };
+export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, readonly string[]>>> = {
+  local: ['transfers'],
+  ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
+};
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file. */
 export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy'];
 

@@ -95,8 +95,8 @@ export async function judge(ctx: JudgeContext, msg: AttestMsg, connection: numbe
   if (detected === 'sim' && REAL.includes(slot.platform)) {
     throw new BrokerRefusal('simulated-on-real-platform', `deployment ${slot.deployment} is configured for platform ${slot.platform}, but slot ${slot.slot} sent simulated evidence`);
   }
-  if (detected === 'sim' && slot.connector !== 'local') {
-    throw new BrokerRefusal('simulated-not-local', `deployment ${slot.deployment} uses connector ${slot.connector}; sim evidence is accepted only from local deployments`);
+  if (detected === 'sim' && slot.connector !== 'local' && (slot.policy ?? ctx.policy).allowRemoteSimulation !== true) {
+    throw new BrokerRefusal('simulated-not-local', `deployment ${slot.deployment} uses connector ${slot.connector}; sim evidence is accepted only from local deployments, or under a policy with allowRemoteSimulation: true (sim is NOT a TEE)`);
   }
   if (detected !== undefined && !EVIDENCE_FOR[slot.platform].includes(detected)) {
     throw new BrokerRefusal('platform-mismatch', `deployment ${slot.deployment} is platform ${slot.platform}, which does not produce ${detected} evidence`);

@@ -1,0 +1,204 @@
+/**
+ * The `ssh` connector (docs/connectors/ssh.md): workers on hosts reached with
+ * the system OpenSSH client. Per run and deployment, one SshHost: connect
+ * (host key checked against known_hosts; a newly accepted key's fingerprint
+ * is reported), check `node` and the remote tools, sweep run directories of
+ * dead runs, make this run's directory (opaque name) and upload the program
+ * (the provisioner bundle, its launch configuration, the sealed executor
+ * bundle) under fixed names that say nothing of the workflow, and forward
+ * the master's ports the program dials from the same loopback ports on the
+ * host (`reach: ssh-tunnel`). Per slot: a subdirectory, the platform's
+ * command run there, and (sim) the evidence socket forwarded from the slot
+ * directory to the master, where the sim root stays.
+ *
+ * The platform measures what it launches on the master's copy of the files;
+ * the connector checks that the bytes uploaded (SHA-256 reported by the
+ * host) are exactly those bytes. Nothing secret travels: the files are
+ * public or sealed, keys come only through WCPAC.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } from '../connector.js';
+import { parseLaunchConfig } from '../../protocol/launch-config.js';
+import type { Forward } from './forward.js';
+import { SshHost } from './host.js';
+import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
+import { shScript } from './quote.js';
+import type { RunDir } from './run-dir.js';
+import { hostScratchDir, hostStager } from './stager.js';
+
+/** The provisioner's name in the run directory. */
+const ENTRY = 'provisioner.mjs';
+
+interface HostRun {
+  readonly host: SshHost;
+  readonly options: CompiledSshOptions;
+  readonly dir: RunDir;
+  /** Name in the run directory -> SHA-256 the host reported for it. */
+  readonly uploaded: ReadonlyMap<string, string>;
+  readonly forwards: Forward[];
+  /** Ciphertexts to and from the host (the host does not share the master's disk). */
+  readonly stage: Stager;
+  /** This host's directory under the run's scratch directory (stager.ts). */
+  readonly scratchId: string;
+}
+
+/** Run id -> deployment -> its host, prepared once. */
+const runs = new Map<string, Map<string, Promise<HostRun>>>();
+/** Run-directory tokens of this master's live runs (never swept). */
+const liveTokens = new Set<string>();
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+function sshOptions(req: LaunchRequest): CompiledSshOptions {
+  const raw: Record<string, unknown> = {};
+  for (const k of SSH_OPTION_KEYS) if (req.options[k] !== undefined) raw[k] = req.options[k];
+  return compileSshOptions(req.deployment, raw);
+}
+
+async function prepare(req: LaunchRequest): Promise<HostRun> {
+  const options = sshOptions(req);
+  const host = new SshHost(options);
+  const at = `deployment "${req.deployment}": host ${host.label}`;
+  let dir: RunDir | undefined;
+  const forwards: Forward[] = [];
+  try {
+    const c = await host.connect();
+    if (c.acceptedHostKey) {
+      process.stderr.write(`sealflow: ${at}: accepted a new host key for ${c.acceptedHostKey.host} (${c.acceptedHostKey.fingerprints.join(', ')}), added to ${c.acceptedHostKey.knownHosts}\n`);
+    }
+    await host.checkNode();
+    await host.checkTools();
+    await host.sweepDead({ live: [...liveTokens] });
+    dir = await host.makeRunDir();
+    liveTokens.add(dir.token);
+    const uploaded = new Map<string, string>();
+    uploaded.set(ENTRY, (await dir.upload(req.program.entry, ENTRY, 0o600)).sha256);
+    for (const [name, file] of Object.entries(req.program.files)) uploaded.set(name, (await dir.upload(file, name, 0o600)).sha256);
+    for (const d of req.program.dials ?? []) {
+      if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new Error(`${at}: the master listens on ${d.host}:${d.port}; reach: ssh-tunnel needs it on 127.0.0.1`);
+      const f = await host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port });
+      forwards.push(f);
+    }
+    const scratchId = randomBytes(8).toString('hex');
+    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId) };
+  } catch (e) {
+    if (dir) {
+      liveTokens.delete(dir.token);
+      await dir.remove().catch(() => undefined);
+    }
+    await host.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function hostRun(req: LaunchRequest): Promise<HostRun> {
+  let byDeployment = runs.get(req.runId);
+  if (!byDeployment) runs.set(req.runId, (byDeployment = new Map()));
+  let p = byDeployment.get(req.deployment);
+  if (!p) {
+    p = prepare(req);
+    byDeployment.set(req.deployment, p);
+    p.catch(() => byDeployment.delete(req.deployment));
+  }
+  return p;
+}
+
+/** The platform's command, rewritten from the master's copy of the worker's directory to the host's. */
+function remoteArgv(req: LaunchRequest, local: string, run: HostRun, command: string, args: readonly string[]): string[] {
+  const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
+  if (command !== process.execPath) throw new Error(`${at}: platform ${req.platform.name} starts ${command}, which the ssh connector cannot run remotely in this version`);
+  const mapped = args.map((a) => {
+    if (a === req.program.entry) return `${run.dir.path}/${ENTRY}`;
+    if (a.startsWith(`${local}/`)) return `${run.dir.path}/${a.slice(local.length + 1)}`;
+    if (a.startsWith('/')) throw new Error(`${at}: argument ${a} names a file the connector did not upload`);
+    return a;
+  });
+  return [run.options.nodePath, ...mapped];
+}
+
+async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
+  if (req.ipc) throw new Error(`worker ${req.slot} (deployment "${req.deployment}"): the ssh connector starts attested (or encrypted) workers only; plain runs use local deployments`);
+  const run = await hostRun(req);
+  const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
+  // The master's copy of the worker's directory: what the platform measures, and (sim) where its evidence socket is served.
+  // A short path (0700): a Unix socket's path is limited to about 100 bytes.
+  const local = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-w-'));
+  const slotDir = `${run.dir.path}/${randomBytes(6).toString('hex')}`;
+  let evidence: Forward | undefined;
+  const cleanup = async () => {
+    await evidence?.cancel().catch(() => undefined);
+    await run.host.run(shScript('rm -rf -- "$1"', [slotDir])).catch(() => undefined);
+    fs.rmSync(local, { recursive: true, force: true });
+  };
+  try {
+    for (const [name, file] of Object.entries(req.program.files)) fs.symlinkSync(file, path.join(local, name));
+    const cmd = req.platform.launch({ program: req.program.entry, args: req.program.args(local), env: req.env, workDir: local });
+    // What the platform measured on the master is what the host holds.
+    const check: [string, string][] = [[ENTRY, req.program.entry], ...Object.entries(req.program.files)];
+    for (const [name, file] of check) {
+      if (run.uploaded.get(name) !== sha256(file)) throw new Error(`${at}: ${name} on the host differs from the master's copy the platform measured; the run stops`);
+    }
+    const argv = remoteArgv(req, local, run, cmd.command, cmd.args);
+    await run.host.runChecked(shScript('umask 077; mkdir -m 700 -- "$1"', [slotDir]), 'making a worker directory');
+    const launchFile = Object.keys(req.program.files).find((n) => n.endsWith('.json'));
+    if (req.platform.evidence === 'sim' && launchFile !== undefined) {
+      const config = parseLaunchConfig(fs.readFileSync(path.join(local, launchFile), 'utf8'));
+      if (config.evidence.kind === 'sim') {
+        evidence = await run.host.forwardRemoteToLocal({ socket: `${slotDir}/${config.evidence.socket}` }, { socket: path.resolve(local, config.evidence.socket) });
+      }
+    }
+    // The host's own HOME, not the master's.
+    const env = Object.fromEntries(Object.entries(cmd.env).filter(([k]) => k !== 'HOME'));
+    const p = run.host.spawn(argv, { env, cwd: slotDir });
+    // Only the provisioner's and the executor's own diagnostics come out in clear (a task's output is sealed).
+    p.stdout.on('data', (b: Buffer) => process.stderr.write(b));
+    p.stderr.on('data', (b: Buffer) => process.stderr.write(b));
+    const exited: Promise<WorkerExit> = p.exited.then(async (x) => {
+      await cleanup();
+      if (x.sessionLost) process.stderr.write(`sealflow: ${at}: the SSH session ended before the worker did (connection lost or host gone)\n`);
+      return { code: x.code, signal: x.signal };
+    });
+    const pgid = await Promise.race([p.pgid, exited.then((x) => Promise.reject(new Error(`${at}: the worker ended before it started (code ${x.code}, signal ${x.signal})`)))]);
+    return {
+      host: run.host.label,
+      pid: pgid,
+      stage: run.stage,
+      exited,
+      kill: () => void p.kill(),
+      reap: (groups) => {
+        const gs = groups.filter((g) => Number.isInteger(g) && g > 1);
+        if (gs.length > 0) void run.host.run(`kill -KILL ${gs.map((g) => `-${g}`).join(' ')} 2>/dev/null; true`).catch(() => undefined);
+      },
+      wipe: (dirs) => {
+        // The session names `<run scratch>/<pid>`; this host's workers were assigned `<run scratch>/<scratchId>/…` (stager.ts).
+        const ds = dirs.filter((d) => d.startsWith('/') && !d.split('/').includes('..')).map((d) => hostScratchDir(d, run.scratchId));
+        if (ds.length > 0) void run.host.run(shScript('rm -rf -- "$@"', ds)).catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Ends run `runId` on every host: forwards, the run directory (removed), the connection. */
+async function close(runId: string): Promise<void> {
+  const byDeployment = runs.get(runId);
+  if (!byDeployment) return;
+  runs.delete(runId);
+  await Promise.all(
+    [...byDeployment.values()].map(async (p) => {
+      const run = await p.catch(() => null);
+      if (!run) return;
+      for (const f of run.forwards) await f.cancel().catch(() => undefined);
+      await run.dir.remove().catch(() => undefined);
+      liveTokens.delete(run.dir.token);
+      await run.host.close().catch(() => undefined);
+    }),
+  );
+}
+
+export const sshConnector: Connector = { name: 'ssh', launch, close };

@@ -1,0 +1,78 @@
+/**
+ * Ciphertexts between the master and one host of a run (the `Stager` of
+ * src/connectors/connector.ts): uploads into the run directory under random
+ * names (size and SHA-256 checked on the host), downloads streamed over the
+ * control connection. Only ciphertext is copied; the worker checks every
+ * input against the hash the master recorded, and the master every output.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Stager } from '../connector.js';
+import { oneLine } from './exec.js';
+import type { SshHost } from './host.js';
+import { shScript } from './quote.js';
+import type { RunDir } from './run-dir.js';
+
+const LIST = 'cd -- "$1" 2>/dev/null || exit 0; find . -type f -print0';
+const CAT = '[ -f "$1" ] || exit 3; exec cat -- "$1"';
+
+/** The scratch directory of the host's workers under the master's run scratch directory (`<run>/<id>/<pid>`). */
+export function hostScratchDir(workerDir: string, id: string): string {
+  return path.posix.join(path.posix.dirname(workerDir), id, path.posix.basename(workerDir));
+}
+
+export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
+  const puts = new Map<string, Promise<string>>();
+  const fresh = () => `${dir.path}/${randomBytes(12).toString('hex')}`;
+
+  /** Streams `remote` into `local`; false when the host has no such file. */
+  const download = async (remote: string, local: string): Promise<boolean> => {
+    const child = host.spawnClient(shScript(CAT, [remote]), [], ['ignore', 'pipe', 'pipe']);
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
+    const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    fs.mkdirSync(path.dirname(local), { recursive: true, mode: 0o700 });
+    await pipeline(child.stdout!, fs.createWriteStream(local, { mode: 0o600 })).catch(() => undefined);
+    const code = await closed;
+    if (code === 3) {
+      fs.rmSync(local, { force: true });
+      return false;
+    }
+    if (code !== 0) {
+      fs.rmSync(local, { force: true });
+      throw host.remoteError(`copying ${remote} back failed (exit ${code}): ${oneLine(err)}`);
+    }
+    return true;
+  };
+
+  return {
+    put(localFile) {
+      let p = puts.get(localFile);
+      if (!p) {
+        p = dir.upload(localFile, randomBytes(12).toString('hex'), 0o600).then((u) => u.path);
+        puts.set(localFile, p);
+        p.catch(() => puts.delete(localFile));
+      }
+      return p;
+    },
+    fresh,
+    scratch: (assigned) => path.posix.join(path.posix.dirname(assigned), id, randomBytes(8).toString('hex')),
+    async getTree(remoteDir, localDir) {
+      const listed = await host.runChecked(shScript(LIST, [remoteDir]), `listing ${remoteDir}`);
+      const names = listed.toString('utf8').split('\0').filter((n) => n !== '');
+      for (const n of names) {
+        const rel = path.posix.normalize(n);
+        if (rel.startsWith('..') || path.posix.isAbsolute(rel)) throw host.remoteError(`the output directory lists ${JSON.stringify(n)}, outside itself`);
+        await download(`${remoteDir}/${rel}`, path.join(localDir, rel));
+      }
+    },
+    async getFile(remoteFile, localFile) {
+      await download(remoteFile, localFile);
+    },
+    discard(remote) {
+      if (remote.length > 0) void host.run(shScript('rm -rf -- "$@"', remote)).catch(() => undefined);
+    },
+  };
+}
