@@ -11,7 +11,7 @@ import path from 'node:path';
 import { decrypt } from '../crypto/index.js';
 import type { Identity } from '../crypto/types.js';
 import { InputError, OperationError } from '../errors.js';
-import { TarError, unpackInto } from '../worker/attested/tar.js';
+import { TarError, unpackInto } from '../protocol/tar.js';
 
 export async function untarTo(identities: readonly Identity[], input: string | undefined, dir: string): Promise<void> {
   const dest = path.resolve(dir);

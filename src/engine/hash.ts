@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
 import { canonicalJson } from '../master/receipt/canonical.js';
+import { digestFileSync } from '../crypto/digest-file.js';
 
 export interface InstanceHashInput {
   /** What runs: see `codeIdentity`. */
@@ -40,12 +41,6 @@ function isAgeFile(p: string): boolean {
   }
 }
 
-let shared: Buffer | null = null;
-/** One read buffer for all synchronous hashing (allocating 1 MiB per file showed in profiles). */
-function readBuffer(): Buffer {
-  shared ??= Buffer.allocUnsafe(1 << 20);
-  return shared;
-}
 
 export class ContentHasher {
   /** Digest of file contents by absolute path, computed once per run. */
@@ -158,19 +153,7 @@ export class ContentHasher {
   }
 
   private digestFile(p: string): string {
-    const h = this.h();
-    const fd = fs.openSync(p, 'r');
-    try {
-      const buf = readBuffer();
-      for (;;) {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) break;
-        h.update(buf.subarray(0, n));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    return h.digest('hex');
+    return digestFileSync(p, this.key);
   }
 
   /** Digest of a directory tree: sorted relative names, kinds and file digests. */
@@ -195,7 +178,7 @@ export class ContentHasher {
 
 /** SHA-256 of a file, plain (what FileValue.sha256 carries for unencrypted runs). */
 export function sha256File(p: string): string {
-  return new ContentHasher().file(p);
+  return digestFileSync(p);
 }
 
 /**

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { openSmall } from '../crypto/oneshot.js';
 import type { Identity, Recipient } from '../crypto/types.js';
 import { revealValues, hasSealedValue } from '../protocol/sealed-values.js';
-import { sealDirectoryTo } from '../worker/attested/sealed-dirs.js';
+import { sealDirectoryTo } from '../protocol/sealed-dirs.js';
 
 /**
  * `v` with every sealed value of run `runId` replaced by its plaintext,

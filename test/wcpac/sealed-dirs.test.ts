@@ -17,9 +17,9 @@ import { revealValues, sealPortValues } from '../../src/protocol/sealed-values.j
 import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
 import { Keeper } from '../../src/worker/executor/outputs.js';
-import { sealDirectoryInPlace } from '../../src/worker/attested/sealed-dirs.js';
+import { sealDirectoryInPlace } from '../../src/protocol/sealed-dirs.js';
 import { sealDirectoriesAndValues } from '../../src/worker/attested/sealed-values.js';
-import { packDirectory, TarError, unpackInto } from '../../src/worker/attested/tar.js';
+import { packDirectory, TarError, unpackInto } from '../../src/protocol/tar.js';
 import { snapshot } from '../helpers/files.js';
 
 function tmp(): string {

@@ -11,7 +11,7 @@ import { sealSmall } from '../../crypto/oneshot.js';
 import type { Recipient } from '../../crypto/types.js';
 import { directoryPaths, mapPathValues, sealPortValues } from '../../protocol/sealed-values.js';
 import type { PortValue } from '../../workflow/model.js';
-import { sealDirectoryInPlace, sealDirectoryInto } from './sealed-dirs.js';
+import { sealDirectoryInPlace, sealDirectoryInto } from '../../protocol/sealed-dirs.js';
 
 export async function sealDirectoriesAndValues(
   outputs: Readonly<Record<string, PortValue>>,

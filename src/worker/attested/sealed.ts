@@ -20,7 +20,7 @@ import { X25519Recipient } from '../../crypto/x25519.js';
 import type { AssignMsg, SucceededMsg } from '../../protocol/execution.js';
 import { filePaths, mapFiles, type SealedAssignMsg } from '../../protocol/sealed.js';
 import { directoryPaths, mapPathValues } from '../../protocol/sealed-values.js';
-import { openDirectory } from './sealed-dirs.js';
+import { openDirectory } from '../../protocol/sealed-dirs.js';
 import { openVerified, sealInPlace } from './sealed-io.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';

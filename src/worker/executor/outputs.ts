@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PortType, PortValue } from '../../workflow/model.js';
 import type { AssignMsg } from '../../protocol/execution.js';
-import { sha256File } from '../../engine/hash.js';
+import { digestFileSync } from '../../crypto/digest-file.js';
 import { globIn } from './glob.js';
 import { expandString, type TemplateScope } from './template.js';
 
@@ -116,7 +116,7 @@ export function skipPlaintextOutputHashes(): void {
 function fileValue(at: { now: string; final: string }): PortValue {
   const size = fs.statSync(at.now).size;
   if (!hashPlaintextOutputs) return { class: 'File', path: at.final, size };
-  return { class: 'File', path: at.final, size, sha256: size === 0 ? EMPTY_SHA256 : sha256File(at.now) };
+  return { class: 'File', path: at.final, size, sha256: size === 0 ? EMPTY_SHA256 : digestFileSync(at.now) };
 }
 
 function scalarFromFile(base: string, file: string, what: string): PortValue {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tar from 'tar-stream';
-import { packDirectory, TarError, unpackInto } from '../../../src/worker/attested/tar.js';
+import { packDirectory, TarError, unpackInto } from '../../../src/protocol/tar.js';
 import { scratchDir } from '../scratch.js';
 import type { FuzzTarget } from '../target.js';
 

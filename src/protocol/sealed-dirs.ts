@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { decryptWithFileKey, encrypt } from '../../crypto/index.js';
-import type { Recipient } from '../../crypto/types.js';
+import { decryptWithFileKey, encrypt } from '../crypto/index.js';
+import type { Recipient } from '../crypto/types.js';
 import { packDirectory, unpackInto } from './tar.js';
 
 /** Large files go to the crypto pool (its worker source is embedded in the executor bundle: crypto-pool.ts). */
