@@ -12,7 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHosts, hostsMissing, type Hosts } from '../helpers/hosts.js';
-import { forwardHeldByOthers, forwardOriginal, isZombie, netnsExists, netnsPids, pidsWithCmdline, readForward, sweepStale } from '../helpers/netns.js';
+import { forwardHeldByOthers, forwardOriginal, netnsExists, netnsPids, readForward, sweepStale } from '../helpers/netns.js';
+import { isZombie, pidsWithCmdline } from '../helpers/processes.js';
 
 const skip = hostsMissing();
 

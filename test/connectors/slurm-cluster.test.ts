@@ -10,7 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
-import { forwardHeldByOthers, forwardOriginal, netnsExists, pidsWithCmdline, readForward } from '../helpers/netns.js';
+import { forwardHeldByOthers, forwardOriginal, netnsExists, readForward } from '../helpers/netns.js';
+import { pidsWithCmdline } from '../helpers/processes.js';
 import { sleep } from '../helpers/wait.js';
 
 const skip = slurmMissing();

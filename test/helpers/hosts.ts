@@ -13,24 +13,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  acquireForward,
-  createLinkedNamespace,
-  destroyNamespace,
-  hostsSkip,
-  killAndWait,
-  netnsPids,
-  newPrefix,
-  claimSubnet,
-  onExit,
-  releaseForward,
-  releaseSubnet,
-  run,
-  setLink,
-  sweepStale,
-  waitExit,
-  which,
-} from './netns.js';
+import { acquireForward, createLinkedNamespace, destroyNamespace, hostsSkip, netnsPids, newPrefix, claimSubnet, onExit, releaseForward, releaseSubnet, run, setLink, sweepStale, which } from './netns.js';
+import { killAndWait, waitExit } from './processes.js';
 import { alive, sleep } from './wait.js';
 
 export { missingPrograms } from './netns.js';

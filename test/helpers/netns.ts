@@ -9,12 +9,12 @@
  * Everything here needs root. Synchronous on purpose: cleanup must also work
  * from a process 'exit' handler.
  */
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { alive, sleep } from './wait.js';
+import { alive } from './wait.js';
 
 /** Names in `names` that are not found as executables on PATH (or in the sbin directories). */
 export function missingPrograms(names: readonly string[]): string[] {
@@ -296,61 +296,6 @@ export function destroyNamespace(ns: string): void {
   }
   tryRun('ip', ['link', 'del', ns]);
   tryRun('ip', ['netns', 'del', ns]);
-}
-
-/** Sends `sig` to each pid, then waits (bounded) until none is left, SIGKILLing stragglers. */
-export async function killAndWait(pids: readonly number[], sig: NodeJS.Signals = 'SIGTERM', ms = 5_000): Promise<void> {
-  for (const p of pids) {
-    try {
-      process.kill(p, sig);
-    } catch {
-      /* gone */
-    }
-  }
-  const end = Date.now() + ms;
-  // Zombies of our own children are reaped by node's child handling; others by init.
-  while (pids.some((p) => alive(p) && !isZombie(p))) {
-    if (Date.now() > end) {
-      for (const p of pids) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      break;
-    }
-    await sleep(20);
-  }
-}
-
-/** Waits (bounded) until node has seen each child exit, i.e. reaped it: no zombie of ours remains. */
-export async function waitExit(children: readonly ChildProcess[], ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < end) await sleep(20);
-}
-
-export function isZombie(pid: number): boolean {
-  try {
-    return / Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*\) /, ' ').slice(0, 4));
-  } catch {
-    return false;
-  }
-}
-
-/** PIDs of processes whose command line contains `needle` (to prove nothing of ours survived). */
-export function pidsWithCmdline(needle: string): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.includes(needle) && !isZombie(Number(d))) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- cleanup on exit, and of dead processes

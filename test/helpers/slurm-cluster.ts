@@ -16,23 +16,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  acquireForward,
-  createLinkedNamespace,
-  destroyNamespace,
-  hostsSkip,
-  killAndWait,
-  netnsPids,
-  newPrefix,
-  claimSubnet,
-  onExit,
-  releaseForward,
-  releaseSubnet,
-  setLink,
-  sweepStale,
-  waitExit,
-  which,
-} from './netns.js';
+import { acquireForward, createLinkedNamespace, destroyNamespace, hostsSkip, netnsPids, newPrefix, claimSubnet, onExit, releaseForward, releaseSubnet, setLink, sweepStale, which } from './netns.js';
+import { killAndWait, waitExit } from './processes.js';
 import { alive, sleep } from './wait.js';
 
 export { missingPrograms } from './netns.js';
