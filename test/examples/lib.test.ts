@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { countLines, cutLines } from '../../examples/_lib/lines.js';
+import { countLines, cutLines } from '../../examples/diagnosis-recommendation/lib/lines.js';
 import { parseCount, parseSize } from '../../examples/_lib/cli.js';
 import { Random, ZipfSampler } from '../../examples/_lib/random.js';
 
