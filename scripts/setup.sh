@@ -11,13 +11,18 @@
 #   time              GNU time: peak memory in the benchmarks
 #   openssh-client, openssh-server   the connector tests' hosts (one sshd per network namespace)
 #   slurm-wlm, munge  the connector tests' two-node Slurm cluster
+#   cwltool           the CWL reference runner: CWL outputs compared, overhead measured beside it
+#   python3-schema-salad, python3-junit.xml, python3-defusedxml   cwltest (the CWL conformance suite's driver)
+#   chromium          the run report's tests open it in headless Chromium
+#   python3-rdflib    the RO-Crate export is parsed as JSON-LD by a tool we did not write
 #
 # This list is the only one: .ci/run calls this script, and the tests' loud
 # skips (test/helpers/needs.ts) name the same packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(age bowtie2 bowtie2-examples samtools time openssh-client openssh-server slurm-wlm munge)
+PACKAGES=(age bowtie2 bowtie2-examples samtools time openssh-client openssh-server slurm-wlm munge
+  cwltool python3-schema-salad python3-junit.xml python3-defusedxml chromium python3-rdflib)
 
 say() { printf 'sealflow setup: %s\n' "$*" >&2; }
 

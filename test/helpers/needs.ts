@@ -35,6 +35,12 @@ export const PACKAGES = {
   'openssh-server': { files: ['/usr/sbin/sshd'], why: 'the test hosts of the connector tests (one sshd per network namespace)' },
   'slurm-wlm': { files: ['/usr/sbin/slurmctld', '/usr/sbin/slurmd'], commands: ['sbatch', 'scancel', 'sinfo'], why: 'the two-node Slurm cluster of the connector tests' },
   munge: { files: ['/usr/sbin/munged'], why: 'Slurm authentication in the test cluster' },
+  cwltool: { commands: ['cwltool'], why: 'the CWL reference runner, compared beside sealflow' },
+  'python3-schema-salad': { files: ['/usr/lib/python3/dist-packages/schema_salad/__init__.py'], why: 'cwltest, the CWL conformance driver' },
+  'python3-junit.xml': { files: ['/usr/lib/python3/dist-packages/junit_xml/__init__.py'], why: 'cwltest, the CWL conformance driver' },
+  'python3-defusedxml': { files: ['/usr/lib/python3/dist-packages/defusedxml/__init__.py'], why: 'cwltest, the CWL conformance driver' },
+  chromium: { commands: ['chromium'], why: 'the run report opened in headless Chromium' },
+  'python3-rdflib': { files: ['/usr/lib/python3/dist-packages/rdflib/__init__.py'], why: 'the RO-Crate export parsed as JSON-LD' },
 } as const satisfies Record<string, Probe>;
 
 export type SystemPackage = keyof typeof PACKAGES;
