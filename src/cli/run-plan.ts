@@ -69,7 +69,7 @@ function positiveInt(text: string, flag: string): number {
 }
 
 /** A deployment's `policy:` file is relative to the run configuration that names it. */
-function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: string): Readonly<Record<string, unknown>> {
+export function withPolicyPath(options: Readonly<Record<string, unknown>>, configFile: string): Readonly<Record<string, unknown>> {
   const p = options['policy'];
   if (p === undefined) return options;
   if (typeof p !== 'string') throw new InputError(`${configFile}: a deployment's policy must be a file path (written by "sealflow policy init")`);

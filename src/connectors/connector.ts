@@ -134,8 +134,45 @@ export interface LaunchedWorker {
   readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
 }
 
+/** A program the deployment's command steps run, as `sealflow check` looks for it on the worker host. */
+export interface ToolNeed {
+  readonly name: string;
+  /** The run configuration's pin: the SHA-256 the program must have, and where it must be if the pin says. */
+  readonly pin?: { readonly sha256: string; readonly path?: string };
+  /** Where the step names the program by path (`/opt/bin/tool`) rather than by name. */
+  readonly at?: string;
+}
+
+/** What `sealflow check` asks a connector about one deployment (docs/connectors/check.md). */
+export interface CheckRequest {
+  readonly deployment: string;
+  /** The deployment's options, validated. */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly platform: TeePlatform;
+  /** Programs the steps placed on the deployment run, searched on `path` (PATH syntax). */
+  readonly tools: readonly ToolNeed[];
+  readonly path: string;
+  /** The most threads and memory (bytes) one step placed there asks for. */
+  readonly threads?: number;
+  readonly memory?: number;
+}
+
+/** What the connector found: facts worth showing ("node v20.19.2"), and problems, each one line saying what to do. */
+export interface CheckResult {
+  readonly facts: readonly string[];
+  readonly problems: readonly string[];
+}
+
 export interface Connector {
   readonly name: ConnectorName;
+  /**
+   * `sealflow check`: reaches the deployment's hosts and checks what its
+   * workers would need there (node, the platform's prerequisites, the tools
+   * and their pins, the scheduler's limits), running nothing and writing
+   * nothing. Problems are lines without the deployment's name (the caller
+   * adds it), naming the host or job.
+   */
+  check?(req: CheckRequest): Promise<CheckResult>;
   /**
    * Makes the worker's directory on its host, ships `req.program` there and
    * runs `req.platform.launch(...)`'s command; resolves once the process is

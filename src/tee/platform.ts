@@ -40,6 +40,14 @@ export interface SatisfyOptions {
   readonly allowSimulation: boolean;
 }
 
+/** What a worker host must have for a platform (`sealflow check` looks; nothing is run). */
+export interface HostNeeds {
+  /** Devices or files that must exist, e.g. `/dev/sgx_enclave`, each with what it is. */
+  readonly files?: readonly { readonly path: string; readonly what: string }[];
+  /** Programs that must be on the host's PATH, e.g. `gramine-sgx`. */
+  readonly commands?: readonly string[];
+}
+
 export interface TeePlatform {
   readonly name: PlatformName;
   /** True only for hardware TEEs; `none` and `sim` are not. */
@@ -51,6 +59,8 @@ export interface TeePlatform {
    * does not have (hardware, a signed image, launch support), one sentence for the start-time error.
    */
   readonly launchNeeds: string | null;
+  /** What the worker host needs besides Node.js (absent: nothing). */
+  readonly hostNeeds?: HostNeeds;
   /** Whether a worker on this platform may run a step with this `tee` requirement (the one rule: the run configuration and the engine ask this). */
   satisfies(req: TeeRequirement, opts: SatisfyOptions): boolean;
   /** How to start `spec` under this platform. Pure: the connector runs the result. */

@@ -17,6 +17,7 @@ export interface CommandEntry {
 
 export const commands: readonly CommandEntry[] = [
   { name: 'run', load: () => import('./run.js') },
+  { name: 'check', load: () => import('./check.js') },
   { name: 'runs', load: () => import('./runs.js') },
   { name: 'show', load: () => import('./show.js') },
   { name: 'keygen', load: () => import('./keygen.js') },

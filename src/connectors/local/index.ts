@@ -16,9 +16,11 @@ import type { Connector, LaunchedWorker, LaunchRequest, WorkerExit } from '../co
 import { ipcChannel } from '../../protocol/channel.js';
 import { validateWorkerToMaster, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
 import { killWorkerGroup, reapGroups } from '../process-group.js';
+import { checkLocalDeployment } from './check.js';
 
 export const localConnector: Connector = {
   name: 'local',
+  check: checkLocalDeployment,
   async launch(req: LaunchRequest): Promise<LaunchedWorker> {
     const base = req.localBase ?? os.tmpdir();
     const own = Object.keys(req.program.files).length > 0;

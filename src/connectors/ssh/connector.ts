@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } from '../connector.js';
 import { parseLaunchConfig } from '../../protocol/launch-config.js';
 import type { Forward } from './forward.js';
+import { checkSshDeployment } from './check.js';
 import { SshHost } from './host.js';
 import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
@@ -201,4 +202,4 @@ async function close(runId: string): Promise<void> {
   );
 }
 
-export const sshConnector: Connector = { name: 'ssh', launch, close };
+export const sshConnector: Connector = { name: 'ssh', launch, close, check: checkSshDeployment };

@@ -18,6 +18,7 @@ import {
   parseUploadCheck,
 } from '../../../src/connectors/ssh/parse.js';
 import { classifySshFailure } from '../../../src/connectors/ssh/errors.js';
+import { parseProbe } from '../../../src/connectors/ssh/check.js';
 import type { FuzzTarget } from '../target.js';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -89,10 +90,11 @@ export const targets: FuzzTarget[] = [
       enc('3145745\n' + 'a'.repeat(64) + '  -\n'),
       enc('removed 0123456789abcdef01234567\nkept 0123456789abcdef01234568 locked\nkept zz live\n'),
       enc('/root/.sealflow-worker/0123456789abcdef01234567\n'),
+      enc(`ok\t-\t-\nmissing\nok\t${'b'.repeat(64)}\t/usr/bin/wc\ndir\twritable\t1048576\n`),
     ],
     run: (input) => {
       const s = dec(input);
-      return [parseSshG(s), parseNodeVersion(s), parseFingerprints(s), parsePgidLine(s), parseUploadCheck(s), parseSweep(s), parseRemotePath(s)];
+      return [parseSshG(s), parseNodeVersion(s), parseFingerprints(s), parsePgidLine(s), parseUploadCheck(s), parseSweep(s), parseRemotePath(s), parseProbe(s, 3)];
     },
     isOwnError: () => false, // readers of host output never throw
   },
