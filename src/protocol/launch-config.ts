@@ -6,8 +6,12 @@
 
 export type EvidenceSource =
   | { readonly kind: 'sim'; readonly socket: string }
-  | { readonly kind: 'configfs-tsm' }
-  | { readonly kind: 'gramine' }
+  /** `root`: the configfs-tsm report directory (default /sys/kernel/config/tsm/report); tests point it at a copy. */
+  | { readonly kind: 'configfs-tsm'; readonly root?: string }
+  /** `root`: Gramine's attestation pseudo-files (default /dev/attestation). */
+  | { readonly kind: 'gramine'; readonly root?: string }
+  /** Occlum's devfs quote files /dev/attestation_report_data and /dev/attestation_quote; `root` default /dev. */
+  | { readonly kind: 'occlum'; readonly root?: string }
   /** Platform `none`: no TEE, no evidence; the master releases keys only where it allows unattested workers. */
   | { readonly kind: 'none' };
 
@@ -20,6 +24,6 @@ export interface LaunchConfig {
 
 export function parseLaunchConfig(text: string): LaunchConfig {
   const c = JSON.parse(text) as LaunchConfig;
-  if (c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string') throw new Error('invalid launch configuration');
+  if (c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string' || !['sim', 'configfs-tsm', 'gramine', 'occlum', 'none'].includes(c.evidence.kind) || ('root' in c.evidence && (typeof c.evidence.root !== 'string' || !c.evidence.root.startsWith('/')))) throw new Error('invalid launch configuration');
   return c;
 }

@@ -13,7 +13,6 @@ import type { TeeRequirement, Workflow } from '../../workflow/model.js';
 import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
 import { didYouMean, listOf } from '../../suggest.js';
-import { LAUNCHABLE_PLATFORMS, platformByName } from '../../tee/index.js';
 import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
@@ -56,10 +55,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
   const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (slurm comes later)');
   const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
-  const needs = platformByName(platform)?.launchNeeds ?? null;
-  if (needs !== null) {
-    throw src.error(get('platform'), context, `platform ${platform} cannot be launched by connector ${connector} on this machine: it needs ${needs}. Use platform ${LAUNCHABLE_PLATFORMS.join(' or ')} for now.`);
-  }
+  // Every registered platform is selectable; one this machine cannot start is refused at start (WorkerPool.check), with what it needs.
   const optionKeys = [...(CONNECTOR_OPTION_KEYS[connector] ?? []), ...PLATFORM_OPTION_KEYS];
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};
