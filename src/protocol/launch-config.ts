@@ -23,7 +23,12 @@ export interface LaunchConfig {
 }
 
 export function parseLaunchConfig(text: string): LaunchConfig {
-  const c = JSON.parse(text) as LaunchConfig;
-  if (c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string' || !['sim', 'configfs-tsm', 'gramine', 'occlum', 'none'].includes(c.evidence.kind) || ('root' in c.evidence && (typeof c.evidence.root !== 'string' || !c.evidence.root.startsWith('/')))) throw new Error('invalid launch configuration');
+  let c: LaunchConfig;
+  try {
+    c = JSON.parse(text) as LaunchConfig;
+  } catch {
+    throw new Error('invalid launch configuration: not JSON');
+  }
+  if (typeof c !== 'object' || c === null || typeof c.evidence !== 'object' || c.evidence === null || c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string' || !['sim', 'configfs-tsm', 'gramine', 'occlum', 'none'].includes(c.evidence.kind) || ('root' in c.evidence && (typeof c.evidence.root !== 'string' || !c.evidence.root.startsWith('/')))) throw new Error('invalid launch configuration');
   return c;
 }
