@@ -208,7 +208,8 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** The command line: exit status 0 done, 2 usage or unmeasured values refused, 3 refused (reason on stderr). Exported for an entry that fixes argv (the Occlum image's). */
+export async function main(argv: readonly string[]): Promise<number> {
   // Under the SGX and CVM platforms argv is fixed by the measurement to `<launch.json>` alone: the
   // unmeasured values then come from unmeasured.json in the working directory, parsed here (never the environment).
   let values: { host: string; port: number; slot: string; bundle: string } | undefined;
@@ -239,7 +240,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// import.meta.url is empty where the bundle is converted to CommonJS (the Occlum entry), which calls main itself.
+if (process.argv[1] !== undefined && typeof import.meta.url === 'string' && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exit(code);
   });
