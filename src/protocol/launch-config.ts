@@ -20,6 +20,12 @@ export interface LaunchConfig {
   /** SHA-256 of the master signing key's SPKI DER, hex. */
   readonly pin: string;
   readonly evidence: EvidenceSource;
+  /**
+   * Gramine with `scratch: encrypted`: the key name of the encrypted scratch
+   * mount, which the provisioner sets at start to 16 bytes from the CSPRNG
+   * inside the enclave (/dev/attestation/keys/<name>).
+   */
+  readonly scratchKey?: string;
 }
 
 export function parseLaunchConfig(text: string): LaunchConfig {
@@ -29,6 +35,6 @@ export function parseLaunchConfig(text: string): LaunchConfig {
   } catch {
     throw new Error('invalid launch configuration: not JSON');
   }
-  if (typeof c !== 'object' || c === null || typeof c.evidence !== 'object' || c.evidence === null || c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string' || !['sim', 'configfs-tsm', 'gramine', 'occlum', 'none'].includes(c.evidence.kind) || ('root' in c.evidence && (typeof c.evidence.root !== 'string' || !c.evidence.root.startsWith('/')))) throw new Error('invalid launch configuration');
+  if (typeof c !== 'object' || c === null || typeof c.evidence !== 'object' || c.evidence === null || c.version !== 1 || typeof c.pin !== 'string' || !/^[0-9a-f]{64}$/.test(c.pin) || typeof c.evidence?.kind !== 'string' || !['sim', 'configfs-tsm', 'gramine', 'occlum', 'none'].includes(c.evidence.kind) || ('root' in c.evidence && (typeof c.evidence.root !== 'string' || !c.evidence.root.startsWith('/'))) || (c.scratchKey !== undefined && (c.evidence.kind !== 'gramine' || typeof c.scratchKey !== 'string' || !/^[a-z_]{1,32}$/.test(c.scratchKey)))) throw new Error('invalid launch configuration');
   return c;
 }

@@ -7,10 +7,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { verifyEvidence } from '../../src/attestation/index.js';
-import { gramineEvidence, occlumEvidence } from '../../src/worker/provisioner/evidence/gramine.js';
+import { gramineEvidence, occlumEvidence, setScratchKey } from '../../src/worker/provisioner/evidence/gramine.js';
+import { gramineLaunchPlan } from '../../src/tee/gramine/index.js';
+import { parseLaunchConfig } from '../../src/protocol/launch-config.js';
+import { alignStep, planRequest } from './fixtures.js';
 import { tsmEvidence } from '../../src/worker/provisioner/evidence/configfs-tsm.js';
 import { sgxV3Dcap, tdxV4Spr } from '../attestation/intel-fixtures.js';
 import { fakeGramineDir, fakeTsm, removeFakeDevices, tmp } from './fake-devices.js';
@@ -68,5 +71,21 @@ describe('guest evidence providers', () => {
     const { root, fs } = fakeTsm({ outblob: Buffer.from('x'), provider: 'sev_guest' }, 1);
     await assert.rejects(tsmEvidence(randomBytes(64), root, fs), /generation went from 0 to 2, so another writer used it; the report is not ours/);
     assert.equal(existsSync(root) && readdirSync(root).length, 0, 'the entry is removed even then');
+  });
+});
+
+describe('gramine encrypted scratch', () => {
+  test('the plan names the mount\'s key in launch.json, and the provisioner sets it to 16 fresh bytes inside the enclave', async () => {
+    const plan = gramineLaunchPlan(planRequest(alignStep(4), { overrides: { scratch: 'encrypted' } }));
+    assert.match(plan.files['sealflow-provisioner.manifest.template'] ?? '', /\{ path = "\/scratch", type = "encrypted", uri = "file:scratch", key_name = "sealflow_scratch" \}/);
+    assert.doesNotMatch(plan.files['sealflow-provisioner.manifest.template'] ?? '', /insecure__keys/);
+    assert.equal(parseLaunchConfig(plan.files['launch.json'] ?? '').scratchKey, 'sealflow_scratch');
+    const dir = fakeGramineDir(Buffer.alloc(1));
+    mkdirSync(path.join(dir, 'keys'));
+    await setScratchKey('sealflow_scratch', dir);
+    const k1 = readFileSync(path.join(dir, 'keys', 'sealflow_scratch'));
+    await setScratchKey('sealflow_scratch', dir);
+    assert.equal(k1.length, 16);
+    assert.notDeepEqual(readFileSync(path.join(dir, 'keys', 'sealflow_scratch')), k1, 'a fresh key each start');
   });
 });

@@ -9,10 +9,16 @@
 import { deriveSizing } from '../sizing.js';
 import { scratchOf, type LaunchPlan, type PlanRequest } from '../plan.js';
 import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
-import { gramineBuildCommands, gramineManifest, MANIFEST_NAME } from './manifest.js';
+import { gramineBuildCommands, gramineManifest, MANIFEST_NAME, SCRATCH_KEY_NAME } from './manifest.js';
 import { hostLacks, RUN_NOT_WIRED, unmeasuredJson } from '../host.js';
 
 export { gramineManifest, gramineBuildCommands, MANIFEST_NAME } from './manifest.js';
+
+/** With encrypted scratch, launch.json names the mount's key, which the provisioner sets inside the enclave. */
+function withScratchKey(launchConfig: string, scratch: 'memory' | 'encrypted'): string {
+  if (scratch === 'memory') return launchConfig;
+  return JSON.stringify({ ...(JSON.parse(launchConfig) as object), scratchKey: SCRATCH_KEY_NAME }) + '\n';
+}
 
 /** The manifest, build/sign commands and host command for `req.step`. */
 export function gramineLaunchPlan(req: PlanRequest): LaunchPlan {
@@ -21,7 +27,7 @@ export function gramineLaunchPlan(req: PlanRequest): LaunchPlan {
   return {
     platform: 'gramine',
     sizing,
-    files: { [`${MANIFEST_NAME}.manifest.template`]: gramineManifest({ node: req.node, tools: req.tools, installDir: req.installDir, sizing, scratch }), 'launch.json': req.launchConfig },
+    files: { [`${MANIFEST_NAME}.manifest.template`]: gramineManifest({ node: req.node, tools: req.tools, installDir: req.installDir, sizing, scratch }), 'launch.json': withScratchKey(req.launchConfig, scratch) },
     build: gramineBuildCommands(req.signingKey),
     run: [`printf %s '<unmeasured values as JSON>' > ${UNMEASURED_FILE}`, `gramine-sgx ${MANIFEST_NAME}`],
     notes: [

@@ -23,7 +23,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
-import { gramineEvidence, occlumEvidence } from './evidence/gramine.js';
+import { gramineEvidence, occlumEvidence, setScratchKey } from './evidence/gramine.js';
 import { tsmEvidence } from './evidence/configfs-tsm.js';
 import { parseUnmeasured, UNMEASURED_FILE } from './unmeasured.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
@@ -231,6 +231,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const config = parseLaunchConfig(await readFile(configPath, 'utf8'));
+    if (config.scratchKey !== undefined && config.evidence.kind === 'gramine') await setScratchKey(config.scratchKey, config.evidence.root);
     await provision({ config, host: values.host, port: values.port, slot: values.slot, bundlePath: values.bundle, cwd: process.cwd() });
     return 0;
   } catch (err) {
