@@ -17,8 +17,13 @@ export const LAUNCH_CONFIG = '/etc/sealflow/launch.json';
 /** Inside the image: the host directory (hostfs) where unmeasured.json and the sealed bundle are. */
 export const HOST_MOUNT = '/host';
 export const OCCLUM_ENV_DEFAULT = ['HOME=/scratch', 'PATH=/bin:/usr/bin', 'LANG=C.UTF-8'] as const;
-/** The Occlum release the generated files are written for (the study's version). */
-export const OCCLUM_VERSION = '0.30.0';
+/**
+ * The Occlum release the generated files are written for: 0.30.1, the first
+ * with EDMM (`user_space_max_size`, `init_num_of_threads`, ENABLE_EDMM); the
+ * study's images were 0.30.0. The devfs quote files need a release with
+ * upstream's RA devfs work (docs/tee-platforms.md).
+ */
+export const OCCLUM_VERSION = '0.30.1';
 
 export interface OcclumOptions {
   readonly sizing: Sizing;
