@@ -18,7 +18,7 @@ export const LAUNCH_CONFIG = '/etc/sealflow/launch.json';
 export const HOST_MOUNT = '/host';
 export const OCCLUM_ENV_DEFAULT = ['HOME=/scratch', 'PATH=/bin:/usr/bin', 'LANG=C.UTF-8'] as const;
 /**
- * The Occlum release the generated files are written for: 0.30.1, the first
+ * The Occlum release the generated files are written for: 0.30.1, a release
  * with EDMM (`user_space_max_size`, `init_num_of_threads`, ENABLE_EDMM); the
  * study's images were 0.30.0. The devfs quote files need a release with
  * upstream's RA devfs work (docs/tee-platforms.md).
