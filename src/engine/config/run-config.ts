@@ -28,7 +28,7 @@ export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, reado
   local: ['transfers'],
   ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
 };
-/** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file. */
+/** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file; an SGX enclave's sizing (docs/tee-platforms.md). */
 export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy', ...SIZING_OPTION_KEYS];
 
 export interface Deployment {

@@ -41,7 +41,10 @@ export function sgxLklLaunchPlan(req: PlanRequest): LaunchPlan {
     },
     build: [`sgx-lkl-disk create --size=${Math.max(1, Math.ceil(sizing.footprint / 2 ** 30))}G --verity --alpine=<packages> ${DISK_IMAGE}  # files of rootfs.txt`],
     run: [`mkdir -p host && printf %s '<unmeasured values as JSON>' > host/${UNMEASURED_FILE}`, `sgx-lkl-run-oe --hw-release --enclave-config=${ENCLAVE_CONFIG} --host-config=host-config.json ${APP_CONFIG}`],
-    notes: ['SGX-LKL is archived upstream (no maintained release): prefer gramine or occlum; this plan exists to reproduce SecDATAVIEW\'s configuration.'],
+    notes: [
+      'SGX-LKL is archived upstream (no maintained release): prefer gramine or occlum; this plan exists to reproduce SecDATAVIEW\'s configuration.',
+      'Its guest attestation interface is not wired in sealflow: such a worker sends no evidence, and the master refuses it.',
+    ],
   };
 }
 
