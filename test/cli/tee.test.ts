@@ -73,10 +73,14 @@ describe('sealflow tee plan', () => {
 });
 
 describe('sealflow tee measure and policy add-measurement', () => {
-  test('tee measure says plainly it cannot read MRENCLAVE where Gramine is not installed', async () => {
+  test('tee measure says plainly it cannot read MRENCLAVE where Gramine or Occlum is not installed', async () => {
     const r = await runCli(['tee', 'measure', '--sigstruct', path.join(work, 'none.sig')], { env: { PATH: '/usr/bin:/bin' } });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cannot read MRENCLAVE: gramine-sgx-sigstruct-view is not installed here/);
+    const o = await runCli(['tee', 'measure', '--occlum-instance', work], { env: { PATH: '/usr/bin:/bin' } });
+    assert.match(o.stderr, /cannot read MRENCLAVE: occlum is not installed here/);
+    const both = await runCli(['tee', 'measure'], { env: { PATH: '/usr/bin:/bin' } });
+    assert.match(both.stderr, /give exactly one of --sigstruct FILE \(gramine\) or --occlum-instance DIR \(occlum\)/);
   });
 
   test('adds an SGX MRENCLAVE and an SNP measurement to a policy init wrote, keeping it a loadable policy', async () => {

@@ -118,6 +118,14 @@ function sigstructMrEnclave(sig: string): string {
   return (m[1] as string).toLowerCase();
 }
 
+function occlumMrEnclave(instance: string): string {
+  if (!onPath('occlum')) throw new OperationError('cannot read MRENCLAVE: occlum is not installed here. Run sealflow tee measure where Occlum is installed (sealflow does not compute MRENCLAVE itself).');
+  const out = execFileSync('occlum', ['print', 'mrenclave'], { cwd: instance, encoding: 'utf8' });
+  const m = /\b([0-9a-fA-F]{64})\b/.exec(out);
+  if (!m) throw new OperationError(`occlum print mrenclave in ${instance} printed no measurement`);
+  return (m[1] as string).toLowerCase();
+}
+
 function addToPolicy(file: string, platform: MeasuredPlatform, value: string): boolean {
   let text: string;
   try {
@@ -165,11 +173,13 @@ export function register(program: Command): void {
     .action(planCommand);
   tee
     .command('measure')
-    .description('Print the MRENCLAVE of a signed Gramine enclave (from gramine-sgx-sigstruct-view), and with --policy add it there')
-    .requiredOption('--sigstruct <file>', 'the .sig file gramine-sgx-sign wrote')
+    .description('Print the MRENCLAVE of a signed Gramine enclave (gramine-sgx-sigstruct-view) or a built Occlum instance (occlum print mrenclave), and with --policy add it there')
+    .option('--sigstruct <file>', 'the .sig file gramine-sgx-sign wrote')
+    .option('--occlum-instance <dir>', 'the Occlum instance directory occlum build wrote')
     .option('--policy <file>', 'add the measurement to this policy file')
-    .action((o: { sigstruct: string; policy?: string }) => {
-      const mr = sigstructMrEnclave(o.sigstruct);
+    .action((o: { sigstruct?: string; occlumInstance?: string; policy?: string }) => {
+      if ((o.sigstruct === undefined) === (o.occlumInstance === undefined)) throw new InputError('give exactly one of --sigstruct FILE (gramine) or --occlum-instance DIR (occlum)');
+      const mr = o.sigstruct !== undefined ? sigstructMrEnclave(o.sigstruct) : occlumMrEnclave(o.occlumInstance as string);
       process.stdout.write(`${mr}\n`);
       if (o.policy !== undefined) process.stderr.write(addToPolicy(o.policy, 'sgx', mr) ? `added to ${o.policy}\n` : `${o.policy} already lists it\n`);
     });
