@@ -98,7 +98,9 @@ export class WorkerPool {
   static check(deployments: readonly EngineDeployment[]): void {
     for (const d of deployments) {
       if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
-      if (platformByName(d.platform)?.launchNeeds !== null) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
+      const p = platformByName(d.platform);
+      if (!p) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
+      if (p.launchNeeds !== null) throw new InputError(`deployment ${d.id} (connector ${d.connector}): platform ${d.platform} cannot start workers here: it needs ${p.launchNeeds}. Platforms that start here: ${LAUNCHABLE_PLATFORMS.join(', ')}.`);
     }
   }
 

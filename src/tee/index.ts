@@ -10,8 +10,9 @@ import { graminePlatform } from './gramine/index.js';
 import { nonePlatform } from './none/index.js';
 import { occlumPlatform } from './occlum/index.js';
 import { simPlatformInfo } from './sim/index.js';
+import { sgxLklPlatform } from './sgx-lkl/index.js';
 
-const PLATFORMS: Readonly<Record<PlatformName, TeePlatform>> = { none: nonePlatform, sim: simPlatformInfo, gramine: graminePlatform, occlum: occlumPlatform, cvm: cvmPlatform };
+const PLATFORMS: Readonly<Record<PlatformName, TeePlatform>> = { none: nonePlatform, sim: simPlatformInfo, gramine: graminePlatform, occlum: occlumPlatform, cvm: cvmPlatform, 'sgx-lkl': sgxLklPlatform };
 
 /** Every registered platform's name, in registry order. */
 export const PLATFORM_NAMES: readonly PlatformName[] = Object.keys(PLATFORMS) as PlatformName[];

@@ -12,9 +12,33 @@
  * platform measures (DESIGN.md, "What the measurement covers").
  */
 import type { Platform as EvidencePlatform } from '../attestation/verifier.js';
-import type { TeeRequirement } from '../workflow/model.js';
+import type { Step, TeeRequirement } from '../workflow/model.js';
 
-export type PlatformName = 'none' | 'sim' | 'gramine' | 'occlum' | 'cvm';
+export type PlatformName = 'none' | 'sim' | 'gramine' | 'occlum' | 'cvm' | 'sgx-lkl';
+
+/**
+ * The whole environment a launched program may get, by name: every platform's
+ * `launch` keeps these and drops every other name the host handed it
+ * (`NODE_OPTIONS`, `LD_PRELOAD`, `OPENSSL_CONF`, … — see docs/tee-platforms.md).
+ * Under the SGX platforms the measured program's environment is fixed in the
+ * manifest instead and this list only reaches the LibOS loader; under `cvm` the
+ * fixed unit sets it.
+ */
+export const ENV_ALLOW_LIST = ['PATH', 'LANG', 'HOME', 'SEALFLOW_DEBUG', 'SEALFLOW_WORKER_CPU_PROF'] as const;
+
+/** `env` without the names outside ENV_ALLOW_LIST. */
+export function allowedEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ENV_ALLOW_LIST) if (Object.hasOwn(env, k) && typeof env[k] === 'string') out[k] = env[k];
+  return out;
+}
+
+/**
+ * The file (in the worker's directory) from which a measured provisioner reads the
+ * unmeasured values of docs/protocol.md §3 — master address, slot, bundle path —
+ * parsing it itself (src/worker/provisioner/unmeasured.ts); never argv or environment.
+ */
+export const UNMEASURED_FILE = 'unmeasured.json';
 
 /** What to start: a Node.js program (the executor for `none`, the provisioner for attested platforms). */
 export interface LaunchSpec {
@@ -65,4 +89,12 @@ export interface TeePlatform {
   satisfies(req: TeeRequirement, opts: SatisfyOptions): boolean;
   /** How to start `spec` under this platform. Pure: the connector runs the result. */
   launch(spec: LaunchSpec): LaunchCommand;
+  /** Why a worker on this platform cannot run `step` (one sentence naming the step), or null. */
+  refuses(step: Step, opts: SatisfyOptions): string | null;
+}
+
+/** The reason shared by every platform for a step whose `tee` requirement it does not satisfy. */
+export function teeRefusal(p: Pick<TeePlatform, 'name' | 'satisfies'>, step: Step, opts: SatisfyOptions): string | null {
+  const tee = step.requirements.tee;
+  return p.satisfies(tee, opts) ? null : `step ${step.id} requires tee: ${tee}, which platform ${p.name} does not provide; bind it to a deployment whose platform does`;
 }

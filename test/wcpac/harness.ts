@@ -45,6 +45,9 @@ export interface HarnessOptions {
   /** The provisioning port's handshake deadline and refusal journalling interval (docs/protocol.md "Framing and limits"). */
   readonly handshakeDeadlineMs?: number;
   readonly refusalLogIntervalMs?: number;
+  /** Collateral other than the run's sim root key (recorded vendor collateral), and the broker's clock (a recorded sample's pinned time). */
+  readonly collateral?: import('../../src/attestation/verifier.js').Collateral;
+  readonly now?: () => Date;
 }
 
 export async function setup(o: HarnessOptions = {}): Promise<Harness> {
@@ -69,7 +72,8 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     master: { signingKey: o.signingKeyOverride ?? master.signingKey, signingPublicKey: master.signingPublicKey },
     runCa,
     policy,
-    collateral: root.collateral(),
+    collateral: o.collateral ?? root.collateral(),
+    ...(o.now !== undefined ? { now: o.now } : {}),
     bundle: { sha256: createHash('sha256').update(sealed).digest(), key: bundleKey },
     identities: { broker: master.brokerIdentity, run: runIdentity },
     record: (d) => decisions.push(d),

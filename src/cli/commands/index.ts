@@ -31,4 +31,5 @@ export const commands: readonly CommandEntry[] = [
   { name: 'receipt', load: () => import('./receipt.js') },
   { name: 'bench', load: () => import('./bench.js') },
   { name: 'tools', load: () => import('./tools.js') },
+  { name: 'tee', load: () => import('./tee.js') },
 ];

@@ -51,6 +51,17 @@ export function register(program: Command): void {
       await fh.close();
       process.stdout.write(`${opts.output}\n`);
     });
+  policy
+    .command('add-measurement')
+    .description('Add a measurement to a policy file: an SGX MRENCLAVE (sealflow tee measure), an SEV-SNP launch MEASUREMENT (sev-snp-measure), or a sim measurement.\nThe file keeps its comments; it must still load as a policy, or it is left unchanged.')
+    .requiredOption('--platform <p>', 'sgx, sev-snp or sim')
+    .argument('<policy>', 'the policy file')
+    .argument('<measurement>', 'the measurement, hex')
+    .action(async (file: string, value: string, o: { platform: string }) => {
+      if (!['sgx', 'sev-snp', 'sim'].includes(o.platform)) throw new InputError(`--platform ${o.platform}: measurements are added for sgx, sev-snp or sim (TDX entries have several fields: edit the file)`);
+      const { addToPolicy } = await import('./tee.js');
+      process.stdout.write(addToPolicy(file, o.platform as 'sgx' | 'sev-snp' | 'sim', value) ? `added to ${file}\n` : `${file} already lists it\n`);
+    });
   for (const c of policy.commands) c.exitOverride();
   policy.exitOverride();
 }

@@ -13,11 +13,13 @@ import type { TeeRequirement, Workflow } from '../../workflow/model.js';
 import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
 import { didYouMean, listOf } from '../../suggest.js';
-import { LAUNCHABLE_PLATFORMS, platformByName } from '../../tee/index.js';
 import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
 import { checkSshDeployment } from './ssh-deployment.js';
+import { checkStepSizing, sizingOverrides } from '../../tee/deployment-sizing.js';
+import { SizingError } from '../../tee/sizing.js';
+import { InputError } from '../../errors.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
@@ -40,8 +42,22 @@ export async function loadRunConfig(workflow: Workflow, configFile?: string): Pr
     if (await access(beside).then(() => true, () => false)) file = beside;
   }
   const config = file === undefined ? defaultRunConfig() : parseRunConfig(await YamlSource.read(file, 'run configuration'), workflow);
-  place(workflow, config); // every step's deployment provides the TEE the step requires
+  const placement = place(workflow, config); // every step's deployment provides the TEE the step requires
+  checkSizing(workflow, config, placement.byStep); // and, on SGX, fits its enclave (docs/tee-platforms.md)
   return config;
+}
+
+function checkSizing(workflow: Workflow, config: RunConfig, byStep: ReadonlyMap<string, string>): void {
+  for (const step of workflow.steps) {
+    const d = config.deployments.find((x) => x.id === byStep.get(step.id));
+    if (!d) continue;
+    try {
+      checkStepSizing(d.platform, d.options, step);
+    } catch (e) {
+      if (e instanceof SizingError) throw new InputError(`${displayPath(d.loc.file)}:${d.loc.line}:${d.loc.column}: deployment "${d.id}" (platform ${d.platform}): ${e.message}.`);
+      throw e;
+    }
+  }
 }
 
 function oneOf<T extends string>(src: YamlSource, node: YNode | undefined, allowed: readonly T[], context: string, what: string, later: string): T {
@@ -56,15 +72,18 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
   const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (slurm comes later)');
   const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
-  const needs = platformByName(platform)?.launchNeeds ?? null;
-  if (needs !== null) {
-    throw src.error(get('platform'), context, `platform ${platform} cannot be launched by connector ${connector} on this machine: it needs ${needs}. Use platform ${LAUNCHABLE_PLATFORMS.join(' or ')} for now.`);
-  }
+  // Every registered platform is selectable; one this machine cannot start is refused at start (WorkerPool.check), with what it needs.
   const optionKeys = [...(CONNECTOR_OPTION_KEYS[connector] ?? []), ...PLATFORM_OPTION_KEYS];
   src.checkKeys(es, [...DEPLOYMENT_KEYS, ...optionKeys], context, `a ${connector}/${platform} deployment`);
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
   if (connector === 'ssh') checkSshDeployment(src, id, es, options);
+  try {
+    sizingOverrides(platform, options);
+  } catch (e) {
+    if (e instanceof SizingError) throw src.error(node, context, `${e.message}.`);
+    throw e;
+  }
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }

@@ -11,6 +11,7 @@ import { SSH_OPTION_KEYS } from '../../connectors/ssh/options.js';
 import type { SourceLocation } from '../../errors.js';
 import { PLATFORM_NAMES } from '../../tee/index.js';
 import type { PlatformName } from '../../tee/platform.js';
+import { SIZING_OPTION_KEYS } from '../../tee/deployment-sizing.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { ToolPins } from '../../workflow/tools.js';
 
@@ -27,8 +28,8 @@ export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, reado
   local: ['transfers'],
   ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
 };
-/** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file. */
-export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy'];
+/** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file; an SGX enclave's sizing (docs/tee-platforms.md). */
+export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy', ...SIZING_OPTION_KEYS];
 
 export interface Deployment {
   readonly id: string;

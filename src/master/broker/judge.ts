@@ -19,9 +19,10 @@ export const EVIDENCE_FOR: Readonly<Record<PlatformName, readonly Platform[]>> =
   gramine: ['sgx'],
   occlum: ['sgx'],
   cvm: ['sev-snp', 'tdx'],
+  'sgx-lkl': ['sgx'],
 };
 
-const REAL: readonly PlatformName[] = ['gramine', 'occlum', 'cvm'];
+const REAL: readonly PlatformName[] = ['gramine', 'occlum', 'cvm', 'sgx-lkl'];
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 export interface JudgeContext {

@@ -1,56 +1,32 @@
 /**
- * Platform `cvm` (AMD SEV-SNP or Intel TDX confidential VM). The launch
- * measurement covers the firmware and — with measured direct boot — the
- * kernel, initrd and command line; a provisioner copied in over SSH later is
- * NOT attested. So the provisioner, `node` and launch.json must be in the
- * measured initrd, started by a fixed init unit; the master pin is also
- * bound into HOST_DATA (SNP) or MRCONFIGID (TDX), which the evidence
- * carries and the policy checks. The connector only starts the fixed unit
- * and hands it the unmeasured values (docs/protocol.md §3) in an environment
- * file, which the provisioner treats as untrusted. `evidence` says sev-snp;
- * a TDX guest's evidence is accepted too (broker EVIDENCE_FOR).
+ * Platform `cvm` (AMD SEV-SNP or Intel TDX confidential VM). The worker runs
+ * natively in a VM booted from the measured image of image.ts; the connector
+ * only writes the unmeasured values to /run/sealflow/unmeasured.json and the
+ * sealed bundle beside it, and starts the fixed unit. `evidence` says
+ * sev-snp; a TDX guest's evidence is accepted too (broker EVIDENCE_FOR).
  */
-import { createHash } from 'node:crypto';
-import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
+import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
+import { hostLacks, RUN_NOT_WIRED, unmeasuredJson } from '../host.js';
+import type { LaunchPlan, PlanRequest } from '../plan.js';
+import { cvmImage, RUN_DIR, UNIT_NAME } from './image.js';
 
-export interface CvmRequirements {
-  /** SNP HOST_DATA (32 bytes) and TDX MRCONFIGID (48 bytes) that bind launch.json, hex. */
-  readonly snpHostData: string;
-  readonly tdxMrConfigId: string;
-  /** The measured-boot checklist an operator must satisfy, one requirement a line. */
-  readonly checklist: readonly string[];
-  /** The fixed systemd unit inside the image. */
-  readonly unit: string;
-}
+export { cvmImage, cvmUnit, KERNEL_CMDLINE, CVM_ENV, UNIT_NAME } from './image.js';
 
-export function cvmRequirements(launchJson: string): CvmRequirements {
-  const h = createHash('sha256').update(launchJson).digest('hex');
+/** What `sealflow tee plan --platform cvm` writes: the image description, the unit, and the measurement commands. */
+export function cvmLaunchPlan(req: PlanRequest): LaunchPlan {
+  const img = cvmImage(req.launchConfig, req.node, req.tools);
   return {
-    snpHostData: h,
-    tdxMrConfigId: h + '0'.repeat(32),
-    checklist: [
-      'Boot with measured direct boot (OVMF with kernel hashes for SNP, TDVF with RTMR measurement for TDX): kernel, initrd and command line are measured.',
-      'The initrd contains node, /opt/sealflow/provisioner.js and /opt/sealflow/launch.json; nothing is copied in after boot.',
-      'A fixed init unit (below) runs the provisioner; no SSH daemon or console login in the image.',
-      `Launch SNP guests with HOST_DATA=${h}; TDX guests with MRCONFIGID=${h}${'0'.repeat(32)}.`,
-      'Guest policy: debug off, no migration agent; the attestation policy lists the resulting MEASUREMENT (SNP) or MRTD+RTMRs (TDX) and HOST_DATA/MRCONFIGID.',
-      'Evidence comes from configfs-tsm (/sys/kernel/config/tsm/report), Linux >= 6.7; launch.json says evidence kind "configfs-tsm".',
-      'Scratch space is tmpfs (guest memory is encrypted); no unencrypted swap.',
-    ],
-    unit: [
-      '[Unit]',
-      'Description=sealflow provisioner (measured)',
-      'After=network-online.target',
-      '[Service]',
-      'EnvironmentFile=/run/sealflow/untrusted.env',
-      'Environment=NODE_OPTIONS=',
-      'ExecStart=/usr/bin/node /opt/sealflow/provisioner.js /opt/sealflow/launch.json',
-      'WorkingDirectory=/scratch',
-      'Restart=no',
-      '[Install]',
-      'WantedBy=multi-user.target',
-      '',
-    ].join('\n'),
+    platform: 'cvm',
+    files: {
+      [UNIT_NAME]: img.unit,
+      'initrd.txt': img.initrd.join('\n') + '\n',
+      'cmdline.txt': img.cmdline + '\n',
+      'launch.json': req.launchConfig,
+      'checklist.txt': img.checklist.map((c) => `- ${c}`).join('\n') + '\n',
+    },
+    build: ['build initrd.img from initrd.txt (the files listed, nothing else) and boot vmlinuz with cmdline.txt', ...img.measure],
+    run: [`mkdir -p ${RUN_DIR} && printf %s '<unmeasured values as JSON>' > ${RUN_DIR}/${UNMEASURED_FILE}`, `systemctl start ${UNIT_NAME}`],
+    notes: [`SNP HOST_DATA ${img.snpHostData}; TDX MRCONFIGID ${img.tdxMrConfigId}: both bind launch.json (the master pin).`, 'sealflow computes no launch measurement itself: use the tool output above (no published test vector was checked here).'],
   };
 }
 
@@ -58,19 +34,25 @@ export const cvmPlatform: TeePlatform = {
   name: 'cvm',
   isTee: true,
   evidence: 'sev-snp',
-  launchNeeds: 'an AMD SEV-SNP or Intel TDX confidential VM booted from a measured image holding node, the provisioner and launch.json (src/tee/cvm/); this version does not launch cvm workers yet',
+  get launchNeeds() {
+    return hostLacks(['/sys/kernel/config/tsm/report'], ['systemctl'], 'an SEV-SNP or TDX confidential VM booted from the measured image of sealflow tee plan --platform cvm') ?? RUN_NOT_WIRED;
+  },
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sev-snp' || req === 'tdx',
+  refuses(step, opts) {
+    return teeRefusal(this, step, opts);
+  },
   /**
-   * Inside a running CVM the connector only writes the unmeasured values to
-   * /run/sealflow/untrusted.env and starts the fixed unit.
+   * Writes the unmeasured values and the sealed bundle to /run/sealflow and
+   * starts the fixed unit; `spec.program` (a provisioner the connector
+   * shipped) is never run: the measured one in the image is.
    */
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = '', bundle = ''] = spec.args;
-    const env = `SEALFLOW_MASTER_ADDRESS=${address}\nSEALFLOW_SLOT=${slot}\nSEALFLOW_BUNDLE=${bundle}\n`;
+    const values = unmeasuredJson([address, slot, `${RUN_DIR}/executor.bundle`]);
     return {
       command: 'sh',
-      args: ['-c', 'mkdir -p /run/sealflow && printf %s "$1" > /run/sealflow/untrusted.env && systemctl start sealflow-provisioner.service', 'sealflow-cvm', env],
-      env: { ...spec.env },
+      args: ['-c', `mkdir -p ${RUN_DIR} && cp -- "$2" ${RUN_DIR}/executor.bundle && printf %s "$1" > ${RUN_DIR}/${UNMEASURED_FILE} && exec systemctl start --wait ${UNIT_NAME}`, 'sealflow-cvm', values, bundle],
+      env: allowedEnv(spec.env),
       cwd: spec.workDir,
     };
   },

@@ -4,7 +4,7 @@
  * policy with `allowUnattested: true`, elsewhere. Produces no evidence;
  * satisfies only `tee: none`.
  */
-import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
+import { allowedEnv, teeRefusal, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
 
 export const nonePlatform: TeePlatform = {
   name: 'none',
@@ -15,6 +15,10 @@ export const nonePlatform: TeePlatform = {
     return req === 'none';
   },
   launch(spec: LaunchSpec): LaunchCommand {
-    return { command: process.execPath, args: [spec.program, ...spec.args], env: { ...spec.env }, cwd: spec.workDir };
+    // `--` ends node's own options: an argument the host supplies is never one of them.
+    return { command: process.execPath, args: ['--', spec.program, ...spec.args], env: allowedEnv(spec.env), cwd: spec.workDir };
+  },
+  refuses(step, opts) {
+    return teeRefusal(this, step, opts);
   },
 };

@@ -1,74 +1,73 @@
 /**
- * Platform `occlum` (SGX, Occlum LibOS): generates `Occlum.json` and the
- * commands that build the image; tests check what it generates.
- *
- * Occlum measures the image (its file-system MAC is bound into the signed
- * enclave) but NOT the arguments of `occlum run`: a host could run
- * `node -e …` with the same MRENCLAVE. So the image's only entry point is a
- * Node single-executable application with the provisioner embedded
- * (`/bin/sealflow-provisioner`, built with `node --experimental-sea-config`),
- * which takes no Node options from argv; NODE_OPTIONS is fixed empty in
- * `env.default`, and only the unmeasured values of docs/protocol.md §3 are
- * `env.untrusted`. launch.json is inside the image.
+ * Platform `occlum` (SGX, Occlum LibOS). Occlum runs every process of the
+ * enclave in one address space and cannot `fork`: the executor starts command
+ * steps by spawning, and a step that needs fork (a `shell: true` command: the
+ * shell forks for pipelines and subshells) is refused with that reason. The
+ * image is built and signed on the owner's side (files.ts); the host runs
+ * `occlum run` on the instance it received. No SGX here: tests check what it
+ * generates and run the launch path with stand-in toolchain executables.
  */
-import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
+import { deriveSizing } from '../sizing.js';
+import { PlanRefusal, scratchOf, type LaunchPlan, type PlanRequest } from '../plan.js';
+import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
+import { hostLacks, RUN_NOT_WIRED, unmeasuredJson } from '../host.js';
+import { copyBom, ENTRY, HOST_MOUNT, occlumBuildCommands, occlumJson, occlumRunCommands, SEA_MAIN } from './files.js';
+import type { Step } from '../../workflow/model.js';
 
-export interface OcclumOptions {
-  readonly userSpaceSize: string;
-  readonly maxThreads: number;
-  /** ISV product id and SVN of the owner-signed enclave. */
-  readonly productId: number;
-  readonly versionNumber: number;
+export { occlumJson, copyBom, ENTRY, LAUNCH_CONFIG, OCCLUM_VERSION } from './files.js';
+
+/** Why Occlum cannot run `step`, or null. */
+function occlumRefusal(step: Step): string | null {
+  if (step.run.kind === 'command' && step.run.shell) {
+    return `step ${step.id} runs its command through a shell (shell: true), which forks; Occlum cannot fork (it spawns): write the command without shell, or bind the step to a gramine or cvm deployment`;
+  }
+  return null;
 }
 
-export const ENTRY = '/bin/sealflow-provisioner';
-export const LAUNCH_CONFIG = '/etc/sealflow/launch.json';
-
-export function occlumJson(o: OcclumOptions): Record<string, unknown> {
+export function occlumLaunchPlan(req: PlanRequest): LaunchPlan {
+  const why = occlumRefusal(req.step);
+  if (why !== null) throw new PlanRefusal(why);
+  const r = req.step.requirements;
+  const sizing = deriveSizing({ libos: 'occlum', threads: r.threads, ...(r.memory !== undefined ? { memory: r.memory } : {}), inputBytes: req.inputBytes, scratch: scratchOf(req), edmm: false }, req.overrides, `step ${req.step.id} (occlum)`);
   return {
-    resource_limits: { user_space_size: o.userSpaceSize, kernel_space_heap_size: '64MB', max_num_of_threads: o.maxThreads },
-    process: { default_stack_size: '4MB', default_heap_size: '256MB', default_mmap_size: '4000MB' },
-    entry_points: ['/bin'],
-    env: { default: ['NODE_OPTIONS=', 'HOME=/scratch'], untrusted: ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE'] },
-    metadata: { product_id: o.productId, version_number: o.versionNumber, debuggable: false, enable_kss: false, family_id: { high: '0x0', low: '0x0' }, ext_prod_id: { high: '0x0', low: '0x0' } },
-    feature: { amx: 0, pkru: 0, enable_edmm: false, enable_posix_shm: false },
-    mount: [
-      { target: '/', type: 'unionfs', options: { layers: [{ target: '/', type: 'sefs', source: './build/mount/__ROOT', options: { MAC: '' } }, { target: '/', type: 'sefs', source: './run/mount/__ROOT' }] } },
-      { target: '/host', type: 'hostfs', source: '.' },
-      { target: '/proc', type: 'procfs' },
-      { target: '/dev', type: 'devfs' },
-      { target: '/scratch', type: 'ramfs' },
+    platform: 'occlum',
+    sizing,
+    files: {
+      'Occlum.json': JSON.stringify(occlumJson({ sizing, productId: 1, versionNumber: 1 }), null, 2) + '\n',
+      'sealflow.yaml': copyBom(req.node, req.tools, 'sealflow-provisioner', 'launch.json'),
+      'sea-main.cjs': SEA_MAIN,
+      'sea-config.json': JSON.stringify({ main: 'sealflow-provisioner.cjs', output: 'sealflow-provisioner.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }, null, 2) + '\n',
+      'launch.json': req.launchConfig,
+    },
+    build: occlumBuildCommands(sizing.edmm, req.signingKey),
+    run: occlumRunCommands(),
+    notes: [
+      'occlum run passes its arguments from the host: the entry ignores them and reads /etc/sealflow/launch.json from the measured image.',
+      'The untrusted environment is empty (env.untrusted: []); the unmeasured values are read from /host/unmeasured.json.',
+      `Each enclave size and thread count is a distinct MRENCLAVE (occlum print mrenclave): add each to the policy.`,
     ],
   };
-}
-
-/** The SEA configuration that embeds the provisioner into the entry binary. */
-export function seaConfig(provisionerJs: string): Record<string, unknown> {
-  return { main: provisionerJs, output: 'sealflow-provisioner.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
-}
-
-/** Build steps on the worker host (signing key held by the owner). */
-export function occlumBuildCommands(seaBinary: string, launchJson: string, signingKey: string): string[] {
-  return [
-    'occlum init',
-    `cp ${seaBinary} image${ENTRY}`,
-    `mkdir -p image/etc/sealflow && cp ${launchJson} image${LAUNCH_CONFIG}`,
-    `occlum build --sign-key ${signingKey}`,
-  ];
 }
 
 export const occlumPlatform: TeePlatform = {
   name: 'occlum',
   isTee: true,
   evidence: 'sgx',
-  launchNeeds: 'SGX hardware (/dev/sgx_enclave), Occlum, and a signed Occlum image embedding node and the provisioner (src/tee/occlum/); this version does not launch occlum workers yet',
+  get launchNeeds() {
+    return hostLacks(['/dev/sgx_enclave'], ['occlum'], 'SGX hardware and Occlum') ?? RUN_NOT_WIRED;
+  },
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
+  refuses(step, opts) {
+    return teeRefusal(this, step, opts) ?? occlumRefusal(step);
+  },
+  /** `spec.args` are [address, slot, bundle]: the bundle is copied into the host mount and the values written to unmeasured.json there. */
   launch(spec: LaunchSpec): LaunchCommand {
-    const [address = '', slot = '', bundle = ''] = spec.args;
+    const [address = '', slot = ''] = spec.args;
+    const values = unmeasuredJson([address, slot, `${HOST_MOUNT}/executor.bundle`]);
     return {
-      command: 'occlum',
-      args: ['run', ENTRY, LAUNCH_CONFIG],
-      env: { ...spec.env, SEALFLOW_MASTER_ADDRESS: address, SEALFLOW_SLOT: slot, SEALFLOW_BUNDLE: bundle, OCCLUM_RELEASE_ENCLAVE: '1' },
+      command: 'sh',
+      args: ['-c', `mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec occlum run ${ENTRY}`, 'sealflow-occlum', values, spec.args[2] ?? ''],
+      env: allowedEnv(spec.env),
       cwd: spec.workDir,
     };
   },

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { createSimEvidence } from '../../attestation/sim/format.js';
 import type { Collateral } from '../../attestation/verifier.js';
 import { parseLaunchConfig } from '../../protocol/launch-config.js';
-import type { LaunchCommand, LaunchSpec, TeePlatform } from '../platform.js';
+import { allowedEnv, teeRefusal, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
 import { simMeasurement } from './measure.js';
 
 export const SIM_WARNING = 'platform sim is NOT a TEE: nothing protected this worker from its host, and its scratch space was not protected memory (its host could read it)';
@@ -93,7 +93,11 @@ export class SimPlatform implements TeePlatform {
     server.listen(socket);
     this.#servers.push(server);
     this.launches.push({ measurement: measurement.toString('hex'), socket });
-    return { command: process.execPath, args: [spec.program, ...spec.args], env: { ...spec.env }, cwd: spec.workDir };
+    return { command: process.execPath, args: ['--', spec.program, ...spec.args], env: allowedEnv(spec.env), cwd: spec.workDir };
+  }
+
+  refuses(step: Parameters<TeePlatform['refuses']>[0], opts: Parameters<TeePlatform['refuses']>[1]): string | null {
+    return teeRefusal(this, step, opts);
   }
 
   /** Stops every evidence socket of this run. */
@@ -115,6 +119,9 @@ export const simPlatformInfo: TeePlatform = {
   evidence: 'sim',
   launchNeeds: null,
   satisfies: (req, opts) => req === 'none' || opts.allowSimulation,
+  refuses(step, opts) {
+    return teeRefusal(this, step, opts);
+  },
   launch() {
     throw new Error('sim workers are launched by the attested session of their run (src/master/session.ts)');
   },

@@ -7,8 +7,8 @@
  *
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
- * (or only `<launch.json>`, with SEALFLOW_MASTER_ADDRESS, SEALFLOW_SLOT and
- * SEALFLOW_BUNDLE in the environment, where argv is fixed by a manifest).
+ * (or only `<launch.json>`, with the other three in unmeasured.json in the
+ * working directory, where argv is fixed by a manifest or a measured image).
  *
  * It generates its keys inside the TEE, authenticates the master by the pin
  * in its (measured) launch configuration before sending anything, obtains
@@ -17,12 +17,15 @@
  * signature and the bundle's hash. Exit status 3 = refused (reason on stderr).
  */
 import { X509Certificate, createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
+import { gramineEvidence, occlumEvidence, setScratchKey } from './evidence/gramine.js';
+import { tsmEvidence } from './evidence/configfs-tsm.js';
+import { parseUnmeasured, UNMEASURED_FILE } from './unmeasured.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
 
 /** §4: why the server is not the pinned master, or null. Pure, for tests. */
@@ -66,17 +69,12 @@ async function obtainEvidence(src: EvidenceSource, rd: Buffer, cwd: string): Pro
       }
     }
   }
-  if (src.kind === 'gramine') {
-    await writeFile('/dev/attestation/user_report_data', rd);
-    return readFile('/dev/attestation/quote');
-  }
-  const dir = `/sys/kernel/config/tsm/report/sealflow-${randomBytes(8).toString('hex')}`;
-  await mkdir(dir);
   try {
-    await writeFile(path.join(dir, 'inblob'), rd);
-    return await readFile(path.join(dir, 'outblob'));
-  } finally {
-    await rmdir(dir).catch(() => undefined);
+    if (src.kind === 'gramine') return await gramineEvidence(rd, src.root);
+    if (src.kind === 'occlum') return await occlumEvidence(rd, src.root);
+    return await tsmEvidence(rd, src.root);
+  } catch (err) {
+    throw new ProvisionError('no-evidence', `${src.kind} evidence failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -210,19 +208,31 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  // Under Gramine/Occlum argv is fixed in the measured manifest: the unmeasured
-  // values then come from the environment variables the manifest passes through.
-  const env = process.env;
-  const [configPath, address = env['SEALFLOW_MASTER_ADDRESS'], slot = env['SEALFLOW_SLOT'], bundlePath = env['SEALFLOW_BUNDLE']] = argv;
-  const m = /^(.*):(\d+)$/.exec(address ?? '');
-  if (!configPath || !m || !slot || !bundlePath) {
-    process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>\n');
+/** The command line: exit status 0 done, 2 usage or unmeasured values refused, 3 refused (reason on stderr). Exported for an entry that fixes argv (the Occlum image's). */
+export async function main(argv: readonly string[]): Promise<number> {
+  // Under the SGX and CVM platforms argv is fixed by the measurement to `<launch.json>` alone: the
+  // unmeasured values then come from unmeasured.json in the working directory, parsed here (never the environment).
+  let values: { host: string; port: number; slot: string; bundle: string } | undefined;
+  const [configPath, address, slot, bundlePath] = argv;
+  if (configPath !== undefined && argv.length === 1) {
+    try {
+      values = parseUnmeasured(await readFile(UNMEASURED_FILE, 'utf8'));
+    } catch (err) {
+      process.stderr.write(`sealflow provisioner: unmeasured-values: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+  } else {
+    const m = /^(.*):(\d+)$/.exec(address ?? '');
+    if (m && slot && bundlePath) values = { host: m[1] as string, port: Number(m[2]), slot, bundle: bundlePath };
+  }
+  if (!configPath || !values) {
+    process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>  (or <launch.json> alone, with unmeasured.json in the working directory)\n');
     return 2;
   }
   try {
     const config = parseLaunchConfig(await readFile(configPath, 'utf8'));
-    await provision({ config, host: m[1] as string, port: Number(m[2]), slot, bundlePath, cwd: process.cwd() });
+    if (config.scratchKey !== undefined && config.evidence.kind === 'gramine') await setScratchKey(config.scratchKey, config.evidence.root);
+    await provision({ config, host: values.host, port: values.port, slot: values.slot, bundlePath: values.bundle, cwd: process.cwd() });
     return 0;
   } catch (err) {
     const reason = err instanceof ProvisionError ? err.reason : 'error';
@@ -231,7 +241,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// import.meta.url is empty where the bundle is converted to CommonJS (the Occlum entry), which calls main itself.
+if (process.argv[1] !== undefined && typeof import.meta.url === 'string' && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exit(code);
   });

@@ -1,0 +1,41 @@
+/**
+ * What the launchers share about the host: whether this machine has a
+ * platform's device and toolchain (checked at start, never assumed), and the
+ * unmeasured values of docs/protocol.md §3 as the JSON the provisioner parses.
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** Whether `name` is an executable on PATH. */
+export function onPath(name: string, pathVar = process.env['PATH'] ?? ''): boolean {
+  return pathVar.split(':').some((d) => {
+    if (d === '') return false;
+    try {
+      accessSync(path.join(d, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Null when every device exists and every tool is on PATH; otherwise one
+ * sentence saying what this machine lacks for `what`.
+ */
+export function hostLacks(devices: readonly string[], tools: readonly string[], what: string): string | null {
+  const missing = [...devices.filter((d) => !existsSync(d)), ...tools.filter((t) => !onPath(t)).map((t) => `${t} on PATH`)];
+  return missing.length === 0 ? null : `${what} (this machine lacks ${missing.join(', ')})`;
+}
+
+/**
+ * What a host with the hardware and toolchain still lacks in this version:
+ * `sealflow run` does not yet ship an owner-signed enclave or image to it.
+ */
+export const RUN_NOT_WIRED = 'a run session that ships the owner-signed enclave or image to the host, which this version does not have yet (sealflow tee plan generates and the tests check what it would run)';
+
+/** The unmeasured values [address, slot, bundle] as unmeasured.json. */
+export function unmeasuredJson(args: readonly string[]): string {
+  const [master = '', slot = '', bundle = ''] = args;
+  return JSON.stringify({ version: 1, master, slot, bundle });
+}
