@@ -42,6 +42,7 @@ export const graminePlatform: TeePlatform = {
   name: 'gramine',
   isTee: true,
   evidence: 'sgx',
+  hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['gramine-sgx'] },
   get launchNeeds() {
     return hostLacks(['/dev/sgx_enclave'], ['gramine-sgx'], 'SGX hardware and Gramine') ?? RUN_NOT_WIRED;
   },

@@ -53,6 +53,7 @@ export const occlumPlatform: TeePlatform = {
   name: 'occlum',
   isTee: true,
   evidence: 'sgx',
+  hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['occlum'] },
   get launchNeeds() {
     return hostLacks(['/dev/sgx_enclave'], ['occlum'], 'SGX hardware and Occlum') ?? RUN_NOT_WIRED;
   },

@@ -52,6 +52,7 @@ export const sgxLklPlatform: TeePlatform = {
   name: 'sgx-lkl',
   isTee: true,
   evidence: 'sgx',
+  hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['sgx-lkl-run-oe'] },
   get launchNeeds() {
     return hostLacks(['/dev/sgx_enclave'], ['sgx-lkl-run-oe'], 'SGX hardware and SGX-LKL (archived upstream)') ?? RUN_NOT_WIRED;
   },
