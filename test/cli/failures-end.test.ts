@@ -7,7 +7,7 @@
  * then the process never exited (an idle prestarted pool worker kept it
  * alive). Each run is killed at a generous deadline, which fails the test.
  */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ import { EVENTS } from '../receipt/sample.js';
 
 const SIZE = 20 * 1024 * 1024;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-failures-end-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true })); // ~140 MB of inputs and runs per run of this file
 const at = (name: string): string => path.join(dir, name);
 const env = { SEALFLOW_HOME: at('home') };
 /** Where outputs go; must be exactly as it was after every failure. */
