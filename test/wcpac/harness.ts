@@ -33,6 +33,8 @@ export interface Harness {
   readonly configPath: string;
   readonly measurement: string;
   readonly runIdentity: X25519Identity;
+  /** Slot -> the launch ticket `expectSlot` got for it (§3a), until a connection spends it. */
+  readonly tickets: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -77,7 +79,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     ...(o.refusalLogIntervalMs !== undefined ? { refusalLogIntervalMs: o.refusalLogIntervalMs } : {}),
   });
   return {
-    dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity,
+    dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity, tickets: new Map(),
     async close() {
       await broker.close();
       await sim.close();
@@ -87,7 +89,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
 
 export function expectSlot(h: Harness, slot: string, platform: PlatformName = 'sim', connector = 'local'): ExpectedSlot {
   const s: ExpectedSlot = { slot, deployment: slot.replace(/-\d+$/, ''), connector, platform };
-  h.broker.expect(s);
+  h.tickets.set(slot, h.broker.expect(s));
   return s;
 }
 
@@ -98,14 +100,15 @@ export interface WorkerRun {
 }
 
 /** Launches the provisioner for `slot` under the sim platform, as a connector would, and waits for it to exit. */
-export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number } = {}): Promise<WorkerRun> {
+export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number; ticket?: string; env?: Record<string, string> } = {}): Promise<WorkerRun> {
   const workDir = path.join(h.dir, 'workers', slot);
   await mkdir(workDir, { recursive: true });
   const { host, port } = h.broker.address;
   const cmd = h.sim.launch({
     program: o.program ?? PROVISIONER_PATH,
     args: [o.config ?? h.configPath, `${host}:${o.port ?? port}`, slot, o.bundle ?? h.bundlePath],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    // §3a: the slot's launch ticket, as every connector passes it (the run's environment plus the ticket).
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SEALFLOW_TICKET: o.ticket ?? h.tickets.get(slot) ?? 'no-ticket-was-issued-for-this-slot-xxxxxxxx', ...o.env },
     workDir,
   });
   return new Promise((resolve, reject) => {
@@ -127,13 +130,23 @@ export interface RawConnection {
   closed(): Promise<{ readonly messages: { type: string; [k: string]: unknown }[]; readonly raw: string }>;
 }
 
-export async function connectRaw(h: Harness): Promise<RawConnection> {
+/**
+ * A connection that presents the launch ticket of `slot` (default: the slot
+ * expected last whose ticket is unspent) and waits for the hello (§3a, §4).
+ */
+export async function connectRaw(h: Harness, slot?: string): Promise<RawConnection> {
   const { host, port } = h.broker.address;
+  const s = slot ?? [...h.tickets.keys()].at(-1);
+  const ticket = s !== undefined ? h.tickets.get(s) : undefined;
+  if (s === undefined || ticket === undefined) throw new Error('connectRaw: no unspent launch ticket (call expectSlot first)');
+  h.tickets.delete(s);
   const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  socket.once('secureConnect', () => socket.write(JSON.stringify({ type: 'ticket', slot: s, ticket }) + '\n'));
   let raw = '';
   const done = new Promise<void>((r) => socket.on('close', () => r()));
   socket.on('error', () => undefined);
-  const hello = await new Promise<RawConnection['hello']>((resolve) => {
+  const hello = await new Promise<RawConnection['hello']>((resolve, reject) => {
+    socket.on('close', () => reject(new Error('connectRaw: the master closed the connection without a hello')));
     socket.on('data', (b: Buffer) => {
       raw += b.toString();
       const nl = raw.indexOf('\n');

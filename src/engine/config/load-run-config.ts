@@ -18,9 +18,10 @@ import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
 import { checkSshDeployment } from './ssh-deployment.js';
+import { parseAdvertiseKey } from './advertise.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
-const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
+const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools', 'advertise'] as const;
 const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
 
 export function cores(): number {
@@ -119,6 +120,7 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
   const conc = f.get('concurrency');
   const toolPath = f.get('path');
   const tools = f.get('tools');
+  const advertise = f.get('advertise');
   return {
     file: src.file,
     deployments: [...deployments.values()],
@@ -127,5 +129,6 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
     concurrency: conc === undefined ? cores() : src.integer(conc.value, 1, '', 'concurrency'),
     ...(toolPath !== undefined ? { path: parseToolPath(src, toolPath.value) } : {}),
     ...(tools !== undefined ? { tools: parseToolPins(src, tools.value) } : {}),
+    ...(advertise !== undefined ? { advertise: parseAdvertiseKey(src, advertise.value, [...deployments.values()]) } : {}),
   };
 }

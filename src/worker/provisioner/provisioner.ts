@@ -8,7 +8,8 @@
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
  * (or only `<launch.json>`, with SEALFLOW_MASTER_ADDRESS, SEALFLOW_SLOT and
- * SEALFLOW_BUNDLE in the environment, where argv is fixed by a manifest).
+ * SEALFLOW_BUNDLE in the environment, where argv is fixed by a manifest),
+ * and the slot's launch ticket in SEALFLOW_TICKET (§3a).
  *
  * It generates its keys inside the TEE, authenticates the master by the pin
  * in its (measured) launch configuration before sending anything, obtains
@@ -24,6 +25,21 @@ import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
+
+/**
+ * §4: how far the master's and this host's clocks may differ. The run CA
+ * backdates every certificate's notBefore by 5 minutes (src/crypto/run-ca.ts);
+ * a minute of that is left for the time a run takes to start its workers.
+ */
+export const MAX_CLOCK_SKEW_MS = 4 * 60 * 1000;
+
+/** §4: why this host's clock (`localMs`) is too far from the master's (`masterMs`, from its hello), or null. Pure, for tests. */
+export function clockSkewProblem(masterMs: number, localMs: number): string | null {
+  const skew = localMs - masterMs;
+  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return null;
+  const mins = (Math.abs(skew) / 60_000).toFixed(1);
+  return `this host's clock is ${mins} min ${skew > 0 ? 'ahead of' : 'behind'} the master's (at most ${MAX_CLOCK_SKEW_MS / 60_000} min is tolerated): the run's certificates would not be valid here. Synchronise this host's clock with the master's (NTP: chrony or systemd-timesyncd) and start the run again`;
+}
 
 /** §4: why the server is not the pinned master, or null. Pure, for tests. */
 export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint8Array, runCaDer: Uint8Array | undefined, leafDer: Uint8Array, now = new Date()): string | null {
@@ -135,8 +151,12 @@ export interface ProvisionOptions {
   readonly port: number;
   readonly slot: string;
   readonly bundlePath: string;
+  /** §3a: the slot's launch ticket, sent before anything else. */
+  readonly ticket: string;
   readonly cwd: string;
   readonly timeoutMs?: number;
+  /** This host's clock (ms since the epoch); injectable for tests of §4's skew check. */
+  readonly now?: () => number;
 }
 
 /** What the started bundle's `start(ctx)` receives: everything stays in this process's memory. */
@@ -167,13 +187,21 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
       socket.once('error', (e) => reject(new ProvisionError('connection-lost', `cannot connect to the master at ${o.host}:${o.port}: ${e.message}`)));
     });
     const peer = socket.getPeerCertificate(true);
-    const hello = await next();
+    // §3a: the ticket first; without it the master says nothing.
+    socket.write(JSON.stringify({ type: 'ticket', slot: o.slot, ticket: o.ticket }) + '\n');
+    const hello = await next().catch((e: unknown) => {
+      throw e instanceof ProvisionError && e.reason === 'connection-lost' ? new ProvisionError('no-hello', `the master at ${o.host}:${o.port} closed the connection after the launch ticket: the ticket was not the live ticket of slot ${o.slot} (spent, withdrawn, or for another run)`) : e;
+    });
     if (hello.type !== 'hello' || hello['version'] !== 1) throw new ProvisionError('protocol', `expected hello, got ${hello.type}`);
     const runId = str(hello, 'runId');
     const challenge = b64(hello, 'challenge');
     const masterSpki = b64(hello, 'masterKey');
+    const now = o.now ?? Date.now;
+    if (typeof hello['time'] !== 'number') throw new ProvisionError('protocol', 'message hello lacks time');
+    const skew = clockSkewProblem(hello['time'], now());
+    if (skew) throw new ProvisionError('clock-skew', skew);
     const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
-    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw);
+    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw, new Date(now()));
     if (chainProblem) throw new ProvisionError('master-not-pinned', `refusing the master at ${o.host}:${o.port}: ${chainProblem}`);
     const masterKey = createPublicKey({ key: masterSpki, format: 'der', type: 'spki' });
     const evidence = await obtainEvidence(o.config.evidence, reportData(runId, o.slot, challenge, xPub, idSpki), o.cwd);
@@ -215,14 +243,16 @@ async function main(argv: readonly string[]): Promise<number> {
   // values then come from the environment variables the manifest passes through.
   const env = process.env;
   const [configPath, address = env['SEALFLOW_MASTER_ADDRESS'], slot = env['SEALFLOW_SLOT'], bundlePath = env['SEALFLOW_BUNDLE']] = argv;
+  const ticket = env['SEALFLOW_TICKET'];
+  delete env['SEALFLOW_TICKET']; // spent on the first connection; nothing the executor starts needs it
   const m = /^(.*):(\d+)$/.exec(address ?? '');
-  if (!configPath || !m || !slot || !bundlePath) {
-    process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>\n');
+  if (!configPath || !m || !slot || !bundlePath || !ticket) {
+    process.stderr.write('usage: SEALFLOW_TICKET=<launch ticket> provisioner <launch.json> <master host:port> <slot> <bundle path>\n');
     return 2;
   }
   try {
     const config = parseLaunchConfig(await readFile(configPath, 'utf8'));
-    await provision({ config, host: m[1] as string, port: Number(m[2]), slot, bundlePath, cwd: process.cwd() });
+    await provision({ config, host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]), slot, bundlePath, ticket, cwd: process.cwd() });
     return 0;
   } catch (err) {
     const reason = err instanceof ProvisionError ? err.reason : 'error';
