@@ -145,9 +145,15 @@ export class AttestedSession {
       bundle,
       identities: { broker: master.brokerIdentity, run: runIdentity }, // each for its own files only (§16.3)
       record,
-    }, listen.host, listen.port).catch((e: unknown) => Promise.reject(listenError(e, listen)));
+    }, listen.host, listen.port).catch(async (e: unknown) => {
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw listenError(e, listen);
+    });
     const exec = await ExecServer.start(broker, listen.host, listen.port).catch(async (e: unknown) => {
       await broker.close();
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
       throw listenError(e, listen);
     });
     broker.execPort = exec.address.port;
