@@ -50,7 +50,7 @@ describe('TEE launchers', () => {
     const j = occlumJson({ userSpaceSize: '8GB', maxThreads: 64, productId: 1, versionNumber: 1 }) as { metadata: { debuggable: boolean }; env: { default: string[]; untrusted: string[] }; entry_points: string[] };
     assert.equal(j.metadata.debuggable, false);
     assert.ok(j.env.default.includes('NODE_OPTIONS='));
-    assert.deepEqual(j.env.untrusted, ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE']);
+    assert.deepEqual(j.env.untrusted, ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE', 'SEALFLOW_TICKET']);
     const cmd = occlumPlatform.launch(SPEC);
     assert.deepEqual([cmd.command, ...cmd.args], ['occlum', 'run', ENTRY, LAUNCH_CONFIG]);
   });

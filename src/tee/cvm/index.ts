@@ -66,7 +66,8 @@ export const cvmPlatform: TeePlatform = {
    */
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = '', bundle = ''] = spec.args;
-    const env = `SEALFLOW_MASTER_ADDRESS=${address}\nSEALFLOW_SLOT=${slot}\nSEALFLOW_BUNDLE=${bundle}\n`;
+    // The launch ticket (docs/protocol.md §3a) is unmeasured too; it comes in the run's environment.
+    const env = `SEALFLOW_MASTER_ADDRESS=${address}\nSEALFLOW_SLOT=${slot}\nSEALFLOW_BUNDLE=${bundle}\nSEALFLOW_TICKET=${spec.env['SEALFLOW_TICKET'] ?? ''}\n`;
     return {
       command: 'sh',
       args: ['-c', 'mkdir -p /run/sealflow && printf %s "$1" > /run/sealflow/untrusted.env && systemctl start sealflow-provisioner.service', 'sealflow-cvm', env],

@@ -28,7 +28,7 @@ export interface GramineOptions {
   readonly maxThreads: number;
 }
 
-export const PASSTHROUGH_ENV = ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE'] as const;
+export const PASSTHROUGH_ENV = ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE', 'SEALFLOW_TICKET'] as const;
 export const MANIFEST_NAME = 'sealflow-provisioner';
 
 const q = (s: string): string => JSON.stringify(s); // TOML basic strings accept JSON string escapes

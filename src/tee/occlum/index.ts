@@ -29,7 +29,7 @@ export function occlumJson(o: OcclumOptions): Record<string, unknown> {
     resource_limits: { user_space_size: o.userSpaceSize, kernel_space_heap_size: '64MB', max_num_of_threads: o.maxThreads },
     process: { default_stack_size: '4MB', default_heap_size: '256MB', default_mmap_size: '4000MB' },
     entry_points: ['/bin'],
-    env: { default: ['NODE_OPTIONS=', 'HOME=/scratch'], untrusted: ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE'] },
+    env: { default: ['NODE_OPTIONS=', 'HOME=/scratch'], untrusted: ['SEALFLOW_MASTER_ADDRESS', 'SEALFLOW_SLOT', 'SEALFLOW_BUNDLE', 'SEALFLOW_TICKET'] },
     metadata: { product_id: o.productId, version_number: o.versionNumber, debuggable: false, enable_kss: false, family_id: { high: '0x0', low: '0x0' }, ext_prod_id: { high: '0x0', low: '0x0' } },
     feature: { amx: 0, pkru: 0, enable_edmm: false, enable_posix_shm: false },
     mount: [
