@@ -3,7 +3,7 @@
  * The provisioner speaks the same JSON lines without importing this file
  * (it must stay built-ins only); byte fields are base64, hashes hex.
  */
-import { shape, str, union, type Check } from './schema.js';
+import { num, shape, str, union, type Check } from './schema.js';
 
 /**
  * §3a: the provisioner's first message on every provisioning connection,
@@ -69,7 +69,14 @@ export interface AttestMsg {
   readonly identity: string;
 }
 
-export type ProvisionerToBroker = AttestMsg;
+/** §4: the provisioner's clock is too far from the master's (the hello's `time`); it sends no evidence. */
+export interface ClockSkewMsg {
+  readonly type: 'clock-skew';
+  /** The provisioner's clock (ms since the epoch) when it read the hello. */
+  readonly time: number;
+}
+
+export type ProvisionerToBroker = AttestMsg | ClockSkewMsg;
 
 /**
  * docs/protocol.md "Framing and limits": the largest frame a provisioner
@@ -82,4 +89,5 @@ export const MAX_FRAME_PROVISIONING = 64 * 1024;
 /** §5: the shape of the one message a provisioner sends. */
 export const validateProvisionerToBroker = union<ProvisionerToBroker>({
   attest: shape({ slot: str, challenge: str, evidence: str, x25519: str, identity: str }),
+  'clock-skew': shape({ time: num }),
 });

@@ -15,7 +15,8 @@ import { RunCa } from '../../src/crypto/run-ca.js';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { parseLaunchConfig } from '../../src/protocol/launch-config.js';
 import { ProvisionError } from '../../src/protocol/wcpac-crypto.js';
-import { clockSkewProblem, MAX_CLOCK_SKEW_MS, provision } from '../../src/worker/provisioner/provisioner.js';
+import { clockSkewProblem, MAX_CLOCK_SKEW_MS } from '../../src/protocol/clock-skew.js';
+import { provision } from '../../src/worker/provisioner/provisioner.js';
 import { expectSlot, PROVISIONER_PATH, setup, type Harness } from './harness.js';
 
 const MIN = 60_000;
@@ -47,16 +48,21 @@ describe('§4 clock skew between the master and a worker', () => {
     }
   });
 
-  test('a worker whose clock is 10 minutes behind is refused by its own provisioner with the skew named and what to do', async () => {
+  test('a worker whose clock is 10 minutes behind is refused by its own provisioner with the skew named and what to do, and the master\'s wait for it ends saying so', async () => {
     const h = await setup({ bundleCode: QUIET_BUNDLE });
     try {
+      const waiting = assert.rejects(h.broker.waitAttested('local-1'), /worker local-1 \(deployment local\): the clock of worker local-1's host is 10\.0 min behind the master's/);
       await assert.rejects(provisionWithClock(h, 'local-1', -10 * MIN), (e: unknown) => {
         assert.ok(e instanceof ProvisionError);
         assert.equal(e.reason, 'clock-skew');
-        assert.match(e.message, /this host's clock is 10\.0 min behind the master's \(at most 4 min is tolerated\).*Synchronise this host's clock/);
+        assert.match(e.message, /this host's clock is 10\.0 min behind the master's \(at most 4 min is tolerated\).*Synchronise the worker host's clock with the master's/);
         return true;
       });
+      await waiting;
       assert.equal(h.broker.workers.size, 0, 'it sent no evidence');
+      const refused = h.decisions.filter((d) => d.type === 'attestation' && d.decision === 'refused');
+      assert.equal(refused.length, 1);
+      assert.ok(refused[0]?.type === 'attestation' && refused[0].reason === 'clock-skew' && /10\.0 min behind/.test(refused[0].message ?? ''));
     } finally {
       await h.close();
     }

@@ -1,7 +1,7 @@
 /** A master side (broker + sim platform) and worker launches for the WCPAC tests. */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -83,6 +83,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     async close() {
       await broker.close();
       await sim.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -27,6 +27,7 @@ import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../protocol/wcpa
 import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
+import { clockSkewProblem } from '../../protocol/clock-skew.js';
 import { readTicket } from './ticket-gate.js';
 import { Tickets } from './tickets.js';
 import { StrangerRefusals } from './stranger-refusals.js';
@@ -217,7 +218,8 @@ export class KeyBroker {
     });
     let used = false;
     const challenge = this.#challenges.issue(connection);
-    channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64'), time: this.now().getTime() });
+    const time = this.now().getTime();
+    channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64'), time });
     const handlers: Handlers<ProvisionerToBroker> = {
       attest: (msg) => {
         if (used) return void channel.close();
@@ -231,6 +233,16 @@ export class KeyBroker {
           },
           () => socket.destroy(),
         );
+      },
+      // §4: the worker's clock is too far off; said once for its slot (a ticketed connection), then it is gone.
+      'clock-skew': (msg) => {
+        if (used) return void channel.close();
+        used = true;
+        const problem = clockSkewProblem(time, msg.time, `the clock of worker ${slot}'s host`) ?? `the clock of worker ${slot}'s host is within the tolerated skew, yet its provisioner said it is not`;
+        const deployment = this.expected.get(slot)?.deployment;
+        this.opts.record({ type: 'attestation', decision: 'refused', slot, ...(deployment !== undefined ? { deployment } : {}), reason: 'clock-skew', message: problem });
+        this.#settle(slot, new BrokerRefusal('clock-skew', `worker ${slot}${deployment !== undefined ? ` (deployment ${deployment})` : ''}: ${problem}`));
+        channel.close();
       },
     };
     channel.onMessage((m) => dispatch(handlers, m, () => socket.destroy()));

@@ -23,23 +23,9 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
+import { clockSkewProblem } from '../../protocol/clock-skew.js';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
-
-/**
- * §4: how far the master's and this host's clocks may differ. The run CA
- * backdates every certificate's notBefore by 5 minutes (src/crypto/run-ca.ts);
- * a minute of that is left for the time a run takes to start its workers.
- */
-export const MAX_CLOCK_SKEW_MS = 4 * 60 * 1000;
-
-/** §4: why this host's clock (`localMs`) is too far from the master's (`masterMs`, from its hello), or null. Pure, for tests. */
-export function clockSkewProblem(masterMs: number, localMs: number): string | null {
-  const skew = localMs - masterMs;
-  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return null;
-  const mins = (Math.abs(skew) / 60_000).toFixed(1);
-  return `this host's clock is ${mins} min ${skew > 0 ? 'ahead of' : 'behind'} the master's (at most ${MAX_CLOCK_SKEW_MS / 60_000} min is tolerated): the run's certificates would not be valid here. Synchronise this host's clock with the master's (NTP: chrony or systemd-timesyncd) and start the run again`;
-}
 
 /** §4: why the server is not the pinned master, or null. Pure, for tests. */
 export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint8Array, runCaDer: Uint8Array | undefined, leafDer: Uint8Array, now = new Date()): string | null {
@@ -198,8 +184,13 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
     const masterSpki = b64(hello, 'masterKey');
     const now = o.now ?? Date.now;
     if (typeof hello['time'] !== 'number') throw new ProvisionError('protocol', 'message hello lacks time');
-    const skew = clockSkewProblem(hello['time'], now());
-    if (skew) throw new ProvisionError('clock-skew', skew);
+    const local = now();
+    const skew = clockSkewProblem(hello['time'], local);
+    if (skew) {
+      // The master is told too (its journal and the run's error name the skew); no evidence, no keys.
+      await new Promise<void>((resolve) => socket.write(JSON.stringify({ type: 'clock-skew', time: local }) + '\n', () => resolve()));
+      throw new ProvisionError('clock-skew', skew);
+    }
     const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
     const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw, new Date(now()));
     if (chainProblem) throw new ProvisionError('master-not-pinned', `refusing the master at ${o.host}:${o.port}: ${chainProblem}`);
