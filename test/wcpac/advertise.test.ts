@@ -13,6 +13,7 @@ import path from 'node:path';
 import { AttestedSession } from '../../src/master/session.js';
 import type { Advertise } from '../../src/master/advertise.js';
 import { REPO, runCli } from '../helpers/cli.js';
+import { withMasterHome } from '../helpers/master-home.js';
 
 /** This process's listening TCP sockets as `address:port` (from /proc/net/tcp{,6} and /proc/self/fd). */
 function listening(): string[] {
@@ -47,25 +48,11 @@ const freeRange = (n: number): [number, number] => {
   return [first, first + n - 1];
 };
 
-function withHome<T>(fn: () => Promise<T>): Promise<T> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-advertise-'));
-  const saved = [process.env['SEALFLOW_HOME'], process.env['SEALFLOW_MASTER_PASSPHRASE']];
-  process.env['SEALFLOW_HOME'] = home;
-  process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
-  return fn().finally(() => {
-    if (saved[0] === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved[0];
-    if (saved[1] === undefined) delete process.env['SEALFLOW_MASTER_PASSPHRASE'];
-    else process.env['SEALFLOW_MASTER_PASSPHRASE'] = saved[1];
-    fs.rmSync(home, { recursive: true, force: true });
-  });
-}
-
 const open = (advertise: Advertise) => AttestedSession.open({ runId: `run-${randomBytes(4).toString('hex')}`, warn: () => undefined, record: () => undefined, advertise });
 
 describe('§0.1 advertise: where the master listens', () => {
   test('the master listens only on the advertised address, in its range, and gives workers that address', () =>
-    withHome(async () => {
+    withMasterHome(async () => {
       const before = listening();
       const [first, last] = freeRange(10);
       const s = await open({ host: '127.0.0.2', port: [first, last] });
@@ -88,7 +75,7 @@ describe('§0.1 advertise: where the master listens', () => {
     }));
 
   test('two runs share a range of four ports; a third finds it full and says to widen advertise', () =>
-    withHome(async () => {
+    withMasterHome(async () => {
       const range = freeRange(4);
       const a = await open({ host: '127.0.0.1', port: range });
       const b = await open({ host: '127.0.0.1', port: range });
@@ -104,7 +91,7 @@ describe('§0.1 advertise: where the master listens', () => {
     }));
 
   test('an address this machine does not have is refused before any worker starts, naming the advertise line', () =>
-    withHome(async () => {
+    withMasterHome(async () => {
       await assert.rejects(open({ host: '192.0.2.1', port: 0, where: 'sealflow.yaml:7' }), /cannot listen on 192\.0\.2\.1 \(advertise, sealflow\.yaml:7\): no interface of this machine has that address/);
     }));
 

@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Tickets } from '../../src/master/broker/tickets.js';
+import { AttestedSession } from '../../src/master/session.js';
+import { withMasterHome } from '../helpers/master-home.js';
 import { connectRaw, expectSlot, forgeAttest, launchWorker, setup, type Harness } from './harness.js';
 
 /** Opens a TLS connection, sends `lines` once it is up, and resolves with what the master sent before it closed. */
@@ -125,6 +127,24 @@ describe('§3a launch tickets', () => {
       await h.close();
     }
   });
+
+  test('a worker that exits before it is ready has its ticket withdrawn by the session; its launch gets the ticket in its environment only', () =>
+    withMasterHome(async () => {
+      const s = await AttestedSession.open({ runId: `run-${randomBytes(4).toString('hex')}`, warn: () => undefined, record: () => undefined });
+      try {
+        const d = { id: 'enclaves', connector: 'local', platform: 'sim' } as const;
+        const ticket = s.expect(d, 'enclaves-1');
+        const spec = s.launchSpec(d, 'enclaves-1', ticket);
+        assert.deepEqual(spec.env, { SEALFLOW_TICKET: ticket });
+        assert.ok(!spec.program.args('/w').includes(ticket), 'not in the arguments (other users of a host can read those)');
+        assert.equal(s.broker.tickets.size, 1);
+        const gone = { host: 'h', pid: 1, exited: Promise.resolve({ code: 3, signal: null }), kill: () => undefined, reap: () => undefined, wipe: () => undefined };
+        await assert.rejects(s.waitReady(d, 'enclaves-1', gone), /worker enclaves-1 .* exited before it was ready/);
+        assert.equal(s.broker.tickets.size, 0, 'withdrawn');
+      } finally {
+        await s.close();
+      }
+    }));
 
   test('bytes after the ticket, before the master answered, are refused without a challenge', async () => {
     const h = await setup();
