@@ -47,6 +47,8 @@ export interface HarnessOptions {
   /** The provisioning port's handshake deadline and refusal journalling interval (docs/protocol.md "Framing and limits"). */
   readonly handshakeDeadlineMs?: number;
   readonly refusalLogIntervalMs?: number;
+  /** Where the broker listens (the advertised address, docs/protocol.md §0.1; default loopback). */
+  readonly listenHost?: string;
 }
 
 export async function setup(o: HarnessOptions = {}): Promise<Harness> {
@@ -77,7 +79,7 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     record: (d) => decisions.push(d),
     ...(o.handshakeDeadlineMs !== undefined ? { handshakeDeadlineMs: o.handshakeDeadlineMs } : {}),
     ...(o.refusalLogIntervalMs !== undefined ? { refusalLogIntervalMs: o.refusalLogIntervalMs } : {}),
-  });
+  }, o.listenHost);
   return {
     dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity, tickets: new Map(),
     async close() {
@@ -101,7 +103,7 @@ export interface WorkerRun {
 }
 
 /** Launches the provisioner for `slot` under the sim platform, as a connector would, and waits for it to exit. */
-export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number; ticket?: string; env?: Record<string, string> } = {}): Promise<WorkerRun> {
+export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number; ticket?: string; env?: Record<string, string>; wrap?: readonly string[] } = {}): Promise<WorkerRun> {
   const workDir = path.join(h.dir, 'workers', slot);
   await mkdir(workDir, { recursive: true });
   const { host, port } = h.broker.address;
@@ -113,7 +115,9 @@ export async function launchWorker(h: Harness, slot: string, o: { program?: stri
     workDir,
   });
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `wrap`: a command prefix the platform's command runs under (e.g. `ip netns exec <ns>`: another host).
+    const argv = [...(o.wrap ?? []), cmd.command, ...cmd.args];
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
