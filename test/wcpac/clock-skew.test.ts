@@ -77,6 +77,26 @@ describe('§4 clock skew between the master and a worker', () => {
     }
   });
 
+  test('an impostor master cannot pass for a skewed clock: with the worker 10 minutes off it is still master-not-pinned, and told nothing', async () => {
+    const h = await setup({ bundleCode: QUIET_BUNDLE });
+    const mitm = await setup({ bundleCode: QUIET_BUNDLE });
+    try {
+      expectSlot(mitm, 'local-1');
+      const workDir = path.join(h.dir, 'workers', 'local-1');
+      await mkdir(workDir, { recursive: true });
+      const config = parseLaunchConfig(await readFile(h.configPath, 'utf8'));
+      const { host, port } = mitm.broker.address;
+      await assert.rejects(
+        provision({ config, host, port, slot: 'local-1', bundlePath: h.bundlePath, ticket: mitm.tickets.get('local-1') as string, cwd: workDir, now: () => Date.now() - 10 * MIN }),
+        (e: unknown) => e instanceof ProvisionError && e.reason === 'master-not-pinned',
+      );
+      assert.deepEqual(mitm.decisions, [], 'no clock-skew message, no evidence reached the impostor');
+    } finally {
+      await h.close();
+      await mitm.close();
+    }
+  });
+
   test('the bound is 4 minutes either way, inside the 5 minutes the run CA backdates every certificate', async () => {
     assert.equal(MAX_CLOCK_SKEW_MS, 4 * MIN);
     assert.equal(clockSkewProblem(1_000_000_000_000, 1_000_000_000_000 + 4 * MIN), null);

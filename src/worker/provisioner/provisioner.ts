@@ -43,9 +43,12 @@ export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint
   if (!ca.ca || !ca.verify(master)) return 'the run CA certificate is not signed by the pinned master key';
   if (ca.subject !== `CN=sealflow run CA ${runId}`) return `the run CA certificate is not for run ${runId}`;
   if (!leaf.verify(ca.publicKey)) return 'the TLS certificate is not issued by the run CA';
-  if (!valid(ca) || !valid(leaf)) return 'a server certificate is not valid now';
+  if (!valid(ca) || !valid(leaf)) return NOT_VALID_NOW;
   return null;
 }
+
+/** checkMasterChain's answer for a chain that is the pinned master's but not valid by this host's clock. */
+export const NOT_VALID_NOW = 'a server certificate is not valid now';
 
 /** §5: evidence over `rd` from the platform's guest evidence provider. */
 async function obtainEvidence(src: EvidenceSource, rd: Buffer, cwd: string): Promise<Buffer> {
@@ -185,14 +188,15 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
     const now = o.now ?? Date.now;
     if (typeof hello['time'] !== 'number') throw new ProvisionError('protocol', 'message hello lacks time');
     const local = now();
-    const skew = clockSkewProblem(hello['time'], local);
+    const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
+    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw, new Date(local));
+    // The hello's time is believed only from the pinned master: an impostor gets master-not-pinned, never a skew story.
+    const skew = chainProblem === null || chainProblem === NOT_VALID_NOW ? clockSkewProblem(hello['time'], local) : null;
     if (skew) {
       // The master is told too (its journal and the run's error name the skew); no evidence, no keys.
       await new Promise<void>((resolve) => socket.write(JSON.stringify({ type: 'clock-skew', time: local }) + '\n', () => resolve()));
       throw new ProvisionError('clock-skew', skew);
     }
-    const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
-    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw, new Date(now()));
     if (chainProblem) throw new ProvisionError('master-not-pinned', `refusing the master at ${o.host}:${o.port}: ${chainProblem}`);
     const masterKey = createPublicKey({ key: masterSpki, format: 'der', type: 'spki' });
     const evidence = await obtainEvidence(o.config.evidence, reportData(runId, o.slot, challenge, xPub, idSpki), o.cwd);
