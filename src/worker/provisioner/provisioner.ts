@@ -179,7 +179,7 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
     // §3a: the ticket first; without it the master says nothing.
     socket.write(JSON.stringify({ type: 'ticket', slot: o.slot, ticket: o.ticket }) + '\n');
     const hello = await next().catch((e: unknown) => {
-      throw e instanceof ProvisionError && e.reason === 'connection-lost' ? new ProvisionError('no-hello', `the master at ${o.host}:${o.port} closed the connection after the launch ticket: the ticket was not the live ticket of slot ${o.slot} (spent, withdrawn, or for another run)`) : e;
+      throw e instanceof ProvisionError && e.reason === 'connection-lost' ? new ProvisionError('no-hello', `the master at ${o.host}:${o.port} closed the connection after the launch ticket, without a hello: the ticket was most likely not the live ticket of slot ${o.slot} (spent, withdrawn when the master gave up on this launch, or from another run), or the master stopped`) : e;
     });
     if (hello.type !== 'hello' || hello['version'] !== 1) throw new ProvisionError('protocol', `expected hello, got ${hello.type}`);
     const runId = str(hello, 'runId');
