@@ -12,6 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Tickets } from '../../src/master/broker/tickets.js';
 import { AttestedSession } from '../../src/master/session.js';
+import { ExecServer } from '../../src/master/broker/exec-server.js';
 import { withMasterHome } from '../helpers/master-home.js';
 import { connectRaw, expectSlot, forgeAttest, launchWorker, setup, type Harness } from './harness.js';
 
@@ -173,5 +174,38 @@ describe('§3a launch tickets', () => {
     t.withdraw('b-1');
     assert.equal(t.redeem('b-1', b), false, 'withdrawn');
     assert.equal(t.size, 0);
+  });
+
+  test('the executor port counts strangers too: 1,000 connections without a valid run certificate add at most one journal line and no exec-connection decision', async () => {
+    const h = await setup();
+    const es = await ExecServer.start(h.broker);
+    try {
+      const before = h.decisions.length;
+      await flood(1_000, 64, (i) =>
+        i % 10 === 0
+          ? new Promise<void>((resolve) => {
+              // TLS without a client certificate.
+              const s = tls.connect({ ...es.address, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+              s.on('error', () => undefined);
+              s.on('close', () => resolve());
+              s.resume();
+            })
+          : new Promise<void>((resolve) => {
+              // Not TLS.
+              const s = net.connect(es.address.port, es.address.host, () => s.end(randomBytes(32)));
+              s.on('error', () => undefined);
+              s.on('close', () => resolve());
+              s.resume();
+            }),
+      );
+      assert.equal(h.broker.strangerRefusals.total, 1_000, JSON.stringify([...h.broker.strangerRefusals.byReason]));
+      assert.equal(h.broker.strangerRefusals.byReason.get('no-client-cert'), 100);
+      const added = h.decisions.slice(before);
+      assert.ok(added.length <= 1, JSON.stringify(added));
+      assert.ok(added.every((d) => d.type === 'protocol-refusal' && d.channel === 'execution'));
+    } finally {
+      await es.close();
+      await h.close();
+    }
   });
 });
