@@ -138,6 +138,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   return {
     workflow,
     ...(config.file !== undefined ? { configFile: config.file } : {}),
+    ...(config.advertise !== undefined ? { advertise: config.advertise } : {}),
     deployments,
     placement,
     ...(platform !== undefined ? { platform } : {}),

@@ -46,7 +46,12 @@ export interface LaunchRequest {
   /** How the program starts on the worker host. */
   readonly platform: TeePlatform;
   readonly program: WorkerProgram;
-  /** Environment of the worker program (fixed; nothing else is inherited). */
+  /**
+   * Environment of the worker program (fixed; nothing else is inherited).
+   * An attested worker's includes its slot's launch ticket (`SEALFLOW_TICKET`,
+   * docs/protocol.md §3a): a connector passes it on as it is, like the rest;
+   * it is no secret from the host, and never a key.
+   */
   readonly env: Readonly<Record<string, string>>;
   /** Connectors whose worker host is the master's machine (`local`): where the worker's directory is made. */
   readonly localBase?: string;

@@ -21,12 +21,15 @@ import type { EngineDeployment } from './workers.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { prepareReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
+import type { Advertise } from '../master/advertise.js';
 
 /** A run that passed every check: what the run needs to start (src/cli/run-plan.ts makes one). */
 export interface PlannedRun {
   readonly workflow: Workflow;
   /** The run configuration file, if there is one. */
   readonly configFile?: string;
+  /** `advertise:` — where the master listens and workers dial (default loopback). */
+  readonly advertise?: Advertise;
   readonly deployments: readonly EngineDeployment[];
   /** The deployment each step is placed on. */
   readonly placement: (s: Step) => string;
@@ -74,7 +77,7 @@ export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions,
   const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: options.passphrase, warn });
   const runId = options.resume ?? newRunId();
   // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
-  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), warn });
+  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), warn });
   const used = usedDeployments(workflow, plan.deployments, plan.placement);
   const workers = startWorkers(master, used);
   // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).

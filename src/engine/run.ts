@@ -25,6 +25,7 @@ import { usedDeployments } from './placement.js';
 import { WorkerPool, type EngineDeployment } from './workers.js';
 import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
 import { runStartedOf } from './resume-record.js';
+import type { Advertise } from '../master/advertise.js';
 
 export interface RunRequest {
   readonly workflow: Workflow;
@@ -83,13 +84,14 @@ export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSu
  * The master of run `runId` of `workflow` (its settings handed in, no module
  * state): an encrypted resume finds its run secrets in the run directory.
  */
-export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void } = {}): MasterSession {
+export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void; advertise?: Advertise } = {}): MasterSession {
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   return new MasterSession({
     runId,
     runRoot: new RunDir(stateDir, runId).root,
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
     ...(opts.warn !== undefined ? { warn: opts.warn } : {}),
+    ...(opts.advertise !== undefined ? { advertise: opts.advertise } : {}),
     teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none',
   });
 }

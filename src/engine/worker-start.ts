@@ -72,8 +72,13 @@ export async function startAttestedWorkers(master: MasterSession, c: Omit<Launch
   const session = await master.attested();
   session.starting(ad);
   return startAll(slots, async (slot) => {
-    session.expect(ad, slot);
-    const launched = await c.connector.launch({ runId: c.runId, slot, deployment: d.id, options: d.options, env: c.env, ...session.launchSpec(ad, slot) });
+    const ticket = session.expect(ad, slot);
+    const spec = session.launchSpec(ad, slot, ticket);
+    // The launch ticket rides in the environment every connector passes on (§3a): no connector knows of it.
+    const launched = await c.connector.launch({ runId: c.runId, slot, deployment: d.id, options: d.options, ...spec, env: { ...c.env, ...spec.env } }).catch((e: unknown) => {
+      session.abandon(slot);
+      throw e;
+    });
     return session.waitReady(ad, slot, launched);
   });
 }

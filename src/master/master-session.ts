@@ -14,6 +14,7 @@
 import type { Identity } from '../crypto/types.js';
 import type { PortValue, TeeRequirement } from '../workflow/model.js';
 import { sealablePaths } from '../protocol/sealed-values.js';
+import type { Advertise } from './advertise.js';
 import type { BrokerDecision } from './broker/types.js';
 import { revealSealed } from './sealed-values.js';
 import { AttestedSession } from './session.js';
@@ -28,6 +29,8 @@ export interface MasterSettings {
   readonly teeOf?: (label: string) => TeeRequirement;
   /** Warnings and per-worker lines (default: stderr). */
   readonly warn?: (m: string) => void;
+  /** Where the broker and executor ports listen, the address workers dial (default loopback, any free port). */
+  readonly advertise?: Advertise;
 }
 
 /** Decisions of a run, buffered until its journal is attached. */
@@ -75,6 +78,7 @@ export class MasterSession {
         ...(s.runRoot !== undefined ? { runRoot: s.runRoot } : {}),
         ...(s.owner !== undefined ? { owner: s.owner } : {}),
         ...(s.teeOf !== undefined ? { teeOf: s.teeOf } : {}),
+        ...(s.advertise !== undefined ? { advertise: s.advertise } : {}),
         warn: this.warn,
         record: (d) => this.#journal.record(d),
       });

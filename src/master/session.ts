@@ -41,6 +41,7 @@ import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
 import { DataSources } from './sources.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
+import { hostPort, LOOPBACK, type Advertise } from './advertise.js';
 
 const READY_TIMEOUT_MS = 20_000;
 /** The names of the launch configuration and the sealed executor bundle in a worker's directory. */
@@ -61,6 +62,8 @@ export interface AttestedSettings {
   readonly warn: (m: string) => void;
   /** Where key-broker decisions go (the run journal, buffered until it exists). */
   readonly record: (d: BrokerDecision) => void;
+  /** Where the broker and executor ports listen; workers are given this host (default loopback, any free port). */
+  readonly advertise?: Advertise;
 }
 
 export interface AttestedDeployment {
@@ -101,7 +104,9 @@ export class AttestedSession {
     readonly secrets: SessionSecrets,
     private readonly warn: (m: string) => void,
     private readonly teeOf: (label: string) => TeeRequirement,
-    private readonly refusals: ReadonlyMap<string, string> = new Map(),
+    private readonly refusals: ReadonlyMap<string, string>,
+    /** The host workers dial: the advertised one (a name stays a name). */
+    readonly advertisedHost: string,
   ) {
     this.sources = new DataSources(broker);
   }
@@ -130,6 +135,7 @@ export class AttestedSession {
       if (d.type === 'attestation' && d.decision === 'refused' && d.slot !== undefined) refusals.set(d.slot, `${d.reason ?? 'refused'}: ${d.message ?? ''}`);
       settings.record(d);
     };
+    const listen = settings.advertise ?? LOOPBACK;
     const broker = await KeyBroker.start({
       runId,
       master,
@@ -139,10 +145,19 @@ export class AttestedSession {
       bundle,
       identities: { broker: master.brokerIdentity, run: runIdentity }, // each for its own files only (§16.3)
       record,
+    }, listen.host, listen.port).catch(async (e: unknown) => {
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw listenError(e, listen);
     });
-    const exec = await ExecServer.start(broker);
+    const exec = await ExecServer.start(broker, listen.host, listen.port).catch(async (e: unknown) => {
+      await broker.close();
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw listenError(e, listen);
+    });
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -211,23 +226,31 @@ export class AttestedSession {
     this.#warned.add(d.platform);
   }
 
-  /** The broker expects a worker in `slot` of deployment `d` (before it is launched). */
-  expect(d: AttestedDeployment, slot: string): void {
-    this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
+  /** The broker expects a worker in `slot` of deployment `d` (before it is launched): the slot's launch ticket (§3a). */
+  expect(d: AttestedDeployment, slot: string): string {
+    return this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
   }
 
   /**
    * What a connector launches for `slot`: the provisioner under the run's
    * platform object (sim: this run's, with its evidence socket and root),
-   * shipped with its launch configuration and the sealed executor bundle.
+   * shipped with its launch configuration and the sealed executor bundle;
+   * `env` is what the provisioner's environment adds to the run's (its
+   * launch ticket, §3a), so every connector carries it as it carries `env`.
    */
-  launchSpec(d: AttestedDeployment, slot: string): Pick<LaunchRequest, 'platform' | 'program' | 'localBase'> {
-    const { host, port } = this.broker.address;
+  launchSpec(d: AttestedDeployment, slot: string, ticket: string): Pick<LaunchRequest, 'platform' | 'program' | 'localBase' | 'env'> {
+    const host = this.advertisedHost;
+    const { port } = this.broker.address;
     const platform: TeePlatform = d.platform === 'sim' ? this.sim : nonePlatform;
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
-    const args = (dir: string) => [path.join(dir, LAUNCH_FILE), `${host}:${port}`, slot, path.join(dir, BUNDLE_FILE)];
+    const args = (dir: string) => [path.join(dir, LAUNCH_FILE), hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
     const dials = [{ host, port }, { host, port: this.exec.address.port }];
-    return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir };
+    return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
+  }
+
+  /** The launch of `slot` was abandoned before it was ready: its ticket admits nobody any more (§3a). */
+  abandon(slot: string): void {
+    this.broker.abandon(slot);
   }
 
   /** Resolves when the launched worker in `slot` is attested, its executor connected over mTLS and ready; else kills it and rejects. */
@@ -270,6 +293,7 @@ export class AttestedSession {
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker ${slot} (platform ${d.platform}) was not attested and ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS))),
       ]);
     } catch (e) {
+      this.abandon(slot);
       kill();
       throw e;
     } finally {
@@ -290,4 +314,15 @@ export class AttestedSession {
     await this.sim.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A listening failure, said with the `advertise:` it came from and what to do. */
+function listenError(e: unknown, a: Advertise): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = a.where !== undefined ? ` (advertise, ${a.where})` : '';
+  const port = typeof a.port === 'number' ? String(a.port) : `${a.port[0]}-${a.port[1]}`;
+  if (code === 'EADDRNOTAVAIL') return new Error(`the master cannot listen on ${a.host}${where}: no interface of this machine has that address; advertise one it has (ip -brief address)`);
+  if (code === 'EACCES') return new Error(`the master may not listen on ${a.host}:${port}${where}: ports below 1024 need privileges; advertise a higher port`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new Error(`the master cannot listen on ${a.host}${where}: the name does not resolve on this machine`);
+  return new Error(`the master cannot listen on ${a.host}:${port}${where}: ${e instanceof Error ? e.message : String(e)}`);
 }

@@ -35,7 +35,7 @@ export function hostLacks(devices: readonly string[], tools: readonly string[], 
 export const RUN_NOT_WIRED = 'a run session that ships the owner-signed enclave or image to the host, which this version does not have yet (sealflow tee plan generates and the tests check what it would run)';
 
 /** The unmeasured values [address, slot, bundle] as unmeasured.json. */
-export function unmeasuredJson(args: readonly string[]): string {
+export function unmeasuredJson(args: readonly string[], env: Readonly<Record<string, string>>): string {
   const [master = '', slot = '', bundle = ''] = args;
-  return JSON.stringify({ version: 1, master, slot, bundle });
+  return JSON.stringify({ version: 1, master, slot, bundle, ticket: env['SEALFLOW_TICKET'] ?? '' });
 }

@@ -24,7 +24,7 @@ export type PlatformName = 'none' | 'sim' | 'gramine' | 'occlum' | 'cvm' | 'sgx-
  * manifest instead and this list only reaches the LibOS loader; under `cvm` the
  * fixed unit sets it.
  */
-export const ENV_ALLOW_LIST = ['PATH', 'LANG', 'HOME', 'SEALFLOW_DEBUG', 'SEALFLOW_WORKER_CPU_PROF'] as const;
+export const ENV_ALLOW_LIST = ['PATH', 'LANG', 'HOME', 'SEALFLOW_DEBUG', 'SEALFLOW_WORKER_CPU_PROF', 'SEALFLOW_TICKET'] as const;
 
 /** `env` without the names outside ENV_ALLOW_LIST. */
 export function allowedEnv(env: Readonly<Record<string, string>>): Record<string, string> {

@@ -76,7 +76,8 @@ async function launch(slot: string, instance: string, env: Record<string, string
     options: {},
     platform: occlumPlatform,
     program: { entry: '/bin/sealflow-provisioner', files: { 'Occlum.json': path.join(instance, 'Occlum.json'), image: path.join(instance, 'image'), 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
-    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, ...env },
+    // §3a: the slot's launch ticket, in the run's environment as every connector passes it.
+    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
     localBase: work,
   });
   return w.exited;
@@ -85,7 +86,7 @@ async function launch(slot: string, instance: string, env: Record<string, string
 describe('platform occlum, launched through the local connector with stand-in toolchain executables', () => {
   test('the image entry sends the recorded SGX quote from the devfs quote files, and the master refuses it with report-data-mismatch; hostile environment and arguments change nothing', async () => {
     const claims = await verifyEvidence(sample.evidence, sample.collateral, undefined, { now: sample.now });
-    h = await setup({ policy: () => policyAllowing(claims), collateral: sample.collateral, now: () => sample.now });
+    h = await setup({ policy: () => policyAllowing(claims), collateral: sample.collateral, verifyAt: () => sample.now });
     writeFileSync(path.join(tools.bin, 'dev', 'attestation_quote'), sample.evidence);
     const instance = ownerBuild(h.master.pin);
     assert.deepEqual(tools.calls().find((c) => c.tool === 'occlum' && c.args[0] === 'build')?.edmm, 'Y', 'EDMM builds with ENABLE_EDMM=Y');

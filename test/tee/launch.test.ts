@@ -73,7 +73,8 @@ async function launchGramine(slot: string, files: Record<string, string>, instal
     options: {},
     platform: graminePlatform,
     program: { entry: path.join(installDir, 'provisioner.mjs'), files: { ...files, 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
-    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, ...env },
+    // §3a: the slot's launch ticket, in the run's environment as every connector passes it.
+    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
     localBase: work,
   });
   return w.exited;
@@ -82,7 +83,7 @@ async function launchGramine(slot: string, files: Record<string, string>, instal
 describe('platform gramine, launched through the local connector with stand-in toolchain executables', () => {
   test('the provisioner sends the recorded SGX quote from /dev/attestation and the master refuses it with report-data-mismatch', async () => {
     const claims = await verifyEvidence(sample.evidence, sample.collateral, undefined, { now: sample.now });
-    h = await setup({ policy: () => policyAllowing(claims), collateral: sample.collateral, now: () => sample.now });
+    h = await setup({ policy: () => policyAllowing(claims), collateral: sample.collateral, verifyAt: () => sample.now });
     const attestation = fakeGramineDir(sample.evidence);
     const { files, installDir } = ownerBuild(h.master.pin, attestation);
     const signs = tools.calls().filter((c) => c.tool === 'gramine-sgx-sign');

@@ -116,7 +116,10 @@ describe('§9 executor connection', () => {
 
       h.broker.revoke('local-1', 'declared dead by the test');
       assert.equal((await execConnect(h, es, cred)).accepted, false, 'a revoked certificate: refused');
-      assert.deepEqual(execRefusals(h), ['no-client-cert', 'bad-client-cert', 'bad-client-cert']);
+      // Peers without a valid run certificate are strangers: counted, at most one journal line per interval.
+      assert.deepEqual([...h.broker.strangerRefusals.byReason], [['no-client-cert', 1], ['bad-client-cert', 2]]);
+      assert.deepEqual(execRefusals(h), []);
+      assert.ok(h.decisions.filter((d) => d.type === 'protocol-refusal' && d.channel === 'execution').length <= 1);
       assert.ok(!h.decisions.some((d) => d.type === 'exec-connection' && d.decision === 'accepted'));
     } finally {
       await es.close();

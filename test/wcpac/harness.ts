@@ -1,7 +1,7 @@
 /** A master side (broker + sim platform) and worker launches for the WCPAC tests. */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -33,6 +33,8 @@ export interface Harness {
   readonly configPath: string;
   readonly measurement: string;
   readonly runIdentity: X25519Identity;
+  /** Slot -> the launch ticket `expectSlot` got for it (§3a), until a connection spends it. */
+  readonly tickets: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -45,9 +47,11 @@ export interface HarnessOptions {
   /** The provisioning port's handshake deadline and refusal journalling interval (docs/protocol.md "Framing and limits"). */
   readonly handshakeDeadlineMs?: number;
   readonly refusalLogIntervalMs?: number;
-  /** Collateral other than the run's sim root key (recorded vendor collateral), and the broker's clock (a recorded sample's pinned time). */
+  /** Collateral other than the run's sim root key (recorded vendor collateral), and the time evidence is judged at (a recorded sample's pinned time; the master's clock stays the system's). */
   readonly collateral?: import('../../src/attestation/verifier.js').Collateral;
-  readonly now?: () => Date;
+  readonly verifyAt?: () => Date;
+  /** Where the broker listens (the advertised address, docs/protocol.md §0.1; default loopback). */
+  readonly listenHost?: string;
 }
 
 export async function setup(o: HarnessOptions = {}): Promise<Harness> {
@@ -73,25 +77,26 @@ export async function setup(o: HarnessOptions = {}): Promise<Harness> {
     runCa,
     policy,
     collateral: o.collateral ?? root.collateral(),
-    ...(o.now !== undefined ? { now: o.now } : {}),
+    ...(o.verifyAt !== undefined ? { verifyAt: o.verifyAt } : {}),
     bundle: { sha256: createHash('sha256').update(sealed).digest(), key: bundleKey },
     identities: { broker: master.brokerIdentity, run: runIdentity },
     record: (d) => decisions.push(d),
     ...(o.handshakeDeadlineMs !== undefined ? { handshakeDeadlineMs: o.handshakeDeadlineMs } : {}),
     ...(o.refusalLogIntervalMs !== undefined ? { refusalLogIntervalMs: o.refusalLogIntervalMs } : {}),
-  });
+  }, o.listenHost);
   return {
-    dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity,
+    dir, runId, master, runCa, root, sim, broker, decisions, bundlePath, bundleKey, configPath, measurement, runIdentity, tickets: new Map(),
     async close() {
       await broker.close();
       await sim.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
 export function expectSlot(h: Harness, slot: string, platform: PlatformName = 'sim', connector = 'local'): ExpectedSlot {
   const s: ExpectedSlot = { slot, deployment: slot.replace(/-\d+$/, ''), connector, platform };
-  h.broker.expect(s);
+  h.tickets.set(slot, h.broker.expect(s));
   return s;
 }
 
@@ -102,18 +107,21 @@ export interface WorkerRun {
 }
 
 /** Launches the provisioner for `slot` under the sim platform, as a connector would, and waits for it to exit. */
-export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number } = {}): Promise<WorkerRun> {
+export async function launchWorker(h: Harness, slot: string, o: { program?: string; config?: string; bundle?: string; port?: number; ticket?: string; env?: Record<string, string>; wrap?: readonly string[] } = {}): Promise<WorkerRun> {
   const workDir = path.join(h.dir, 'workers', slot);
   await mkdir(workDir, { recursive: true });
   const { host, port } = h.broker.address;
   const cmd = h.sim.launch({
     program: o.program ?? PROVISIONER_PATH,
     args: [o.config ?? h.configPath, `${host}:${o.port ?? port}`, slot, o.bundle ?? h.bundlePath],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    // §3a: the slot's launch ticket, as every connector passes it (the run's environment plus the ticket).
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SEALFLOW_TICKET: o.ticket ?? h.tickets.get(slot) ?? 'no-ticket-was-issued-for-this-slot-xxxxxxxx', ...o.env },
     workDir,
   });
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `wrap`: a command prefix the platform's command runs under (e.g. `ip netns exec <ns>`: another host).
+    const argv = [...(o.wrap ?? []), cmd.command, ...cmd.args];
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -131,13 +139,23 @@ export interface RawConnection {
   closed(): Promise<{ readonly messages: { type: string; [k: string]: unknown }[]; readonly raw: string }>;
 }
 
-export async function connectRaw(h: Harness): Promise<RawConnection> {
+/**
+ * A connection that presents the launch ticket of `slot` (default: the slot
+ * expected last whose ticket is unspent) and waits for the hello (§3a, §4).
+ */
+export async function connectRaw(h: Harness, slot?: string): Promise<RawConnection> {
   const { host, port } = h.broker.address;
+  const s = slot ?? [...h.tickets.keys()].at(-1);
+  const ticket = s !== undefined ? h.tickets.get(s) : undefined;
+  if (s === undefined || ticket === undefined) throw new Error('connectRaw: no unspent launch ticket (call expectSlot first)');
+  h.tickets.delete(s);
   const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  socket.once('secureConnect', () => socket.write(JSON.stringify({ type: 'ticket', slot: s, ticket }) + '\n'));
   let raw = '';
   const done = new Promise<void>((r) => socket.on('close', () => r()));
   socket.on('error', () => undefined);
-  const hello = await new Promise<RawConnection['hello']>((resolve) => {
+  const hello = await new Promise<RawConnection['hello']>((resolve, reject) => {
+    socket.on('close', () => reject(new Error('connectRaw: the master closed the connection without a hello')));
     socket.on('data', (b: Buffer) => {
       raw += b.toString();
       const nl = raw.indexOf('\n');

@@ -14,10 +14,23 @@ import { until } from '../helpers/wait.js';
 
 const INHERITED = ['valueOf', 'hasOwnProperty', 'toLocaleString', '__proto__', 'constructor', 'toString'];
 
-/** A raw line on a fresh connection, sent after the hello; resolves with the types of what came back when the master closed. */
-async function rawLine(h: Harness, line: string | Buffer): Promise<string[]> {
+let probes = 0;
+
+/** A TLS connection that presents the launch ticket of a freshly expected slot (§3a): what follows reaches the hello. */
+function ticketed(h: Harness): tls.TLSSocket {
+  const slot = `probe-${++probes}`;
+  expectSlot(h, slot);
+  const ticket = h.tickets.get(slot) as string;
+  h.tickets.delete(slot);
   const { host, port } = h.broker.address;
   const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  socket.once('secureConnect', () => socket.write(JSON.stringify({ type: 'ticket', slot, ticket }) + '\n'));
+  return socket;
+}
+
+/** A raw line on a fresh ticketed connection, sent after the hello; resolves with the types of what came back when the master closed. */
+async function rawLine(h: Harness, line: string | Buffer): Promise<string[]> {
+  const socket = ticketed(h);
   socket.on('error', () => undefined);
   let received = '';
   let sent = false;
@@ -123,8 +136,9 @@ describe('"Framing and limits" on the provisioning port (unauthenticated peers)'
       const socket = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
       socket.on('error', () => undefined);
       const closed = new Promise<void>((r) => socket.on('close', () => r()));
-      await new Promise<void>((r) => socket.once('data', () => r()));
-      const drip = '{"type":"attest","slot":"local-1"';
+      await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+      // The ticket message itself, dripped: the deadline runs from TCP connect, before any ticket (§3a).
+      const drip = '{"type":"ticket","slot":"local-1"';
       // One byte per second of (fake) time: the old idle timer was reset by each byte and never fired.
       for (let i = 0; i < 12 && !socket.destroyed; i++) {
         await new Promise<void>((r) => socket.write(drip[i] ?? ' ', () => r()));
@@ -145,8 +159,7 @@ describe('"Framing and limits" on the provisioning port (unauthenticated peers)'
       for (let i = 0; i < 5; i++) await rawLine(h, '{"type":"valueOf"}\n');
       // Clients that hang up by themselves after the hello.
       for (let i = 0; i < 5; i++) {
-        const { host, port } = h.broker.address;
-        const s = tls.connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+        const s = ticketed(h);
         s.on('error', () => undefined);
         await new Promise<void>((r) => s.once('data', () => r()));
         s.destroy();

@@ -16,7 +16,7 @@ import { ExecServer } from '../../src/master/broker/exec-server.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
 import { BrokerRefusal } from '../../src/master/broker/types.js';
 import { execConnect, forgedWorker } from './exec-port.js';
-import { connectRaw, forgeAttest, setup } from './harness.js';
+import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 
 describe('§12.1 revocation of a dead worker', () => {
@@ -24,7 +24,7 @@ describe('§12.1 revocation of a dead worker', () => {
     const h = await setup();
     const es = await ExecServer.start(h.broker);
     try {
-      const { worker, cred, replies } = await forgedWorker(h, 'local-1');
+      const { worker, cred, replies, ticket } = await forgedWorker(h, 'local-1');
       assert.deepEqual(replies, ['hello', 'provisioned']);
 
       // Alive: it connects and gets the key of its step's input.
@@ -50,12 +50,19 @@ describe('§12.1 revocation of a dead worker', () => {
       // It comes back with everything it had.
       const again = await execConnect(h, es, cred);
       assert.equal(again.accepted, false, 'the executor port refuses it');
-      const refusedConn = h.decisions.flatMap((d) => (d.type === 'exec-connection' && d.decision === 'refused' ? [d] : []));
-      assert.equal(refusedConn.at(-1)?.reason, 'bad-client-cert');
+      // A revoked certificate is no valid run certificate: a stranger's refusal, counted (§9, "Framing and limits").
+      assert.equal(h.broker.strangerRefusals.byReason.get('bad-client-cert'), 1);
       await assert.rejects(releaseFileKeys(h.broker, 'local-1', req), (e: unknown) => e instanceof BrokerRefusal && e.reason === 'worker-dead');
       assignStep(h.broker, 'local-1', 's[0]#2');
       await assert.rejects(releaseFileKeys(h.broker, 'local-1', { ...req, step: 's[0]#2' }), (e: unknown) => e instanceof BrokerRefusal && e.reason === 'worker-dead');
-      const c2 = await connectRaw(h);
+      // Its launch ticket is spent: the master does not answer it (§3a).
+      const ticketsRefused = h.broker.strangerRefusals.byReason.get('ticket-refused') ?? 0;
+      h.tickets.set('local-1', ticket);
+      await assert.rejects(connectRaw(h, 'local-1'), /without a hello/);
+      assert.equal(h.broker.strangerRefusals.byReason.get('ticket-refused'), ticketsRefused + 1);
+      // Even with a fresh ticket (the slot launched again), the slot is taken.
+      expectSlot(h, 'local-1');
+      const c2 = await connectRaw(h, 'local-1');
       c2.send(forgeAttest(h, c2, 'local-1').msg);
       const reply = (await c2.closed()).messages;
       assert.deepEqual(reply.map((m) => m.type), ['hello', 'refused']);

@@ -20,9 +20,10 @@ import { checkSshDeployment } from './ssh-deployment.js';
 import { checkStepSizing, sizingOverrides } from '../../tee/deployment-sizing.js';
 import { SizingError } from '../../tee/sizing.js';
 import { InputError } from '../../errors.js';
+import { parseAdvertiseKey } from './advertise.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
-const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
+const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools', 'advertise'] as const;
 const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
 
 export function cores(): number {
@@ -138,6 +139,7 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
   const conc = f.get('concurrency');
   const toolPath = f.get('path');
   const tools = f.get('tools');
+  const advertise = f.get('advertise');
   return {
     file: src.file,
     deployments: [...deployments.values()],
@@ -146,5 +148,6 @@ export function parseRunConfig(src: YamlSource, workflow: Workflow): RunConfig {
     concurrency: conc === undefined ? cores() : src.integer(conc.value, 1, '', 'concurrency'),
     ...(toolPath !== undefined ? { path: parseToolPath(src, toolPath.value) } : {}),
     ...(tools !== undefined ? { tools: parseToolPins(src, tools.value) } : {}),
+    ...(advertise !== undefined ? { advertise: parseAdvertiseKey(src, advertise.value, [...deployments.values()]) } : {}),
   };
 }

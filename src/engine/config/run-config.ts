@@ -6,6 +6,7 @@
  * option keys to the table below.
  */
 import type { ConnectorName } from '../../connectors/connector.js';
+import type { Advertise } from '../../master/advertise.js';
 import { CONNECTOR_NAMES } from '../../connectors/index.js';
 import { SSH_OPTION_KEYS } from '../../connectors/ssh/options.js';
 import type { SourceLocation } from '../../errors.js';
@@ -65,4 +66,6 @@ export interface RunConfig {
   readonly path?: string;
   /** `tools:` — SHA-256 pins checked before a command step executes the tool (docs/protocol.md §10.3). */
   readonly tools?: ToolPins;
+  /** `advertise:` — the one address the master's ports listen on and workers dial (default loopback, any free port). */
+  readonly advertise?: Advertise;
 }

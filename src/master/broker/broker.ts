@@ -4,7 +4,9 @@
  * challenges, attested workers, epochs, recorded hashes — and the run's
  * keys; src/attestation stays a pure verifier it calls.
  *
- * A TLS 1.3 server with the run CA's server certificate. Per connection: a
+ * A TLS 1.3 server with the run CA's server certificate. Per connection:
+ * the provisioner's launch ticket first (§3a: until it is the live ticket
+ * of its slot the peer is a stranger — counted, never answered); then a
  * hello with a fresh challenge; one attest message; then either a refusal
  * (and nothing else) or the client certificate and the signed bundle-key
  * message. Every decision goes to the decision sink (the journal).
@@ -25,6 +27,9 @@ import { bundleKeyMessage, LABEL_BUNDLE_KEY, wrapKey } from '../../protocol/wcpa
 import { claimsDetails } from '../receipt/claims.js';
 import { NO_TEE } from '../receipt/model.js';
 import { Challenges } from './challenges.js';
+import { clockSkewProblem } from '../../protocol/clock-skew.js';
+import { readTicket } from './ticket-gate.js';
+import { Tickets } from './tickets.js';
 import { StrangerRefusals } from './stranger-refusals.js';
 import { forgetFileKeys, type BrokerIdentities, type FileOrigin } from './file-keys.js';
 import { judge } from './judge.js';
@@ -51,7 +56,14 @@ export interface BrokerOptions {
   readonly handshakeDeadlineMs?: number;
   /** At most one journal line per this interval for unauthenticated peers' protocol refusals (default 60 s). */
   readonly refusalLogIntervalMs?: number;
+  /** The master's clock: challenges, the time in the hello, certificates (default: the system clock). */
   readonly now?: () => Date;
+  /**
+   * The time evidence and its collateral are judged at (default: `now`). Only
+   * tests that verify recorded evidence at its recorded time set it apart
+   * from the clock the hello tells workers.
+   */
+  readonly verifyAt?: () => Date;
 }
 
 export const fingerprint = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -73,6 +85,8 @@ export class KeyBroker {
   /** The executor port (§9) sent to provisioned workers; set once the ExecServer listens. */
   execPort: number | undefined = undefined;
   readonly #challenges: Challenges;
+  /** §3a: one live launch ticket per launched slot not yet provisioned. */
+  readonly tickets = new Tickets();
   /** Protocol refusals of unauthenticated provisioning peers: counted, journalled at most once per interval. */
   readonly strangerRefusals: StrangerRefusals;
   /** Open provisioning connections (remote address:port) -> the timer that ends them at the deadline, and whether their attest arrived. */
@@ -97,21 +111,24 @@ export class KeyBroker {
     return this.#challenges.size;
   }
 
+  /** Challenges issued in all (only ever after a valid launch ticket, §3a). */
+  get challengesIssued(): number {
+    return this.#challenges.issued;
+  }
+
   now(): Date {
     return this.opts.now?.() ?? new Date();
   }
 
-  /** Starts the TLS server on `host` (default loopback) and an ephemeral port unless given. */
-  static async start(opts: BrokerOptions, host = '127.0.0.1', port = 0): Promise<KeyBroker> {
+  /** Starts the TLS server on `host` and the first free port of `port` (0: any; or a range, §"advertise"). */
+  static async start(opts: BrokerOptions, host = '127.0.0.1', port: number | readonly [number, number] = 0): Promise<KeyBroker> {
     const b = new KeyBroker(opts);
     const creds = await opts.runCa.serverCredentials();
     const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', handshakeTimeout: b.handshakeDeadlineMs }, (s) => b.#onConnection(s));
     server.on('connection', (raw: net.Socket) => b.#startDeadline(raw));
-    server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    // A failed handshake is a stranger too: counted, at most one journal line per interval.
+    server.on('tlsClientError', (e) => b.strangerRefusals.note('provisioning', { reason: 'tls-handshake', message: `the TLS handshake failed: ${e.message}` }));
+    await listenOn(server, host, port);
     b.#server = server;
     return b;
   }
@@ -122,9 +139,15 @@ export class KeyBroker {
     return { host: a.address, port: a.port };
   }
 
-  /** A slot the master launched (before its provisioner connects). */
-  expect(slot: ExpectedSlot): void {
+  /** A slot the master launches (before its provisioner connects): its launch ticket (§3a), for the provisioner's environment. */
+  expect(slot: ExpectedSlot): string {
     this.expected.set(slot.slot, slot);
+    return this.tickets.issue(slot.slot);
+  }
+
+  /** The slot's launch was abandoned (failed, timed out, exited before it was ready): its ticket admits nobody any more. */
+  abandon(slot: string): void {
+    this.tickets.withdraw(slot);
   }
 
   /** Resolves when `slot` is attested and provisioned; rejects when its attestation is refused. */
@@ -168,31 +191,49 @@ export class KeyBroker {
   }
 
   #onConnection(socket: tls.TLSSocket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // §3a: nothing is sent, issued or verified before the live ticket of a launched slot.
+    readTicket(socket, {
+      onRefuse: (e) => {
+        this.strangerRefusals.note('provisioning', e);
+        socket.destroy();
+      },
+      onTicket: (m) => {
+        if (!this.tickets.redeem(m.slot, m.ticket)) {
+          this.strangerRefusals.note('provisioning', { reason: 'ticket-refused', message: 'a launch ticket that is not the live ticket of the slot it names (unknown, spent, withdrawn, or another slot\'s)' });
+          return void socket.destroy();
+        }
+        this.#provision(socket, m.slot);
+        socket.resume();
+      },
+    });
+  }
+
+  /** §4–§6 for a connection that presented the live ticket of `slot`. */
+  #provision(socket: tls.TLSSocket, slot: string): void {
     const connection = ++this.#connections;
     const deadlineKey = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.#sockets.add(socket);
-    socket.on('close', () => {
-      this.#sockets.delete(socket);
-      this.#challenges.release(connection);
-    });
-    // Unauthenticated: small frames, a schema, and refusals that only add to a rate-limited counter.
+    socket.on('close', () => this.#challenges.release(connection));
+    // Not yet attested: small frames, a schema, and refusals that only add to a rate-limited counter.
     const channel = streamChannel<BrokerToProvisioner, ProvisionerToBroker>(socket, socket, {
       validate: validateProvisionerToBroker,
       maxFrame: MAX_FRAME_PROVISIONING,
       name: 'provisioning port',
       onRefuse: (e) => this.strangerRefusals.note('provisioning', e),
     });
-    socket.on('error', () => undefined);
     let used = false;
     const challenge = this.#challenges.issue(connection);
-    channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64') });
+    const time = this.now().getTime();
+    channel.send({ type: 'hello', version: 1, runId: this.opts.runId, challenge: challenge.toString('base64'), masterKey: this.opts.master.signingPublicKey.export({ type: 'spki', format: 'der' }).toString('base64'), time });
     const handlers: Handlers<ProvisionerToBroker> = {
       attest: (msg) => {
         if (used) return void channel.close();
         used = true;
         const d = this.#deadlines.get(deadlineKey);
         if (d) d.attested = true;
-        void this.#attest(msg, connection).then(
+        void this.#attest(msg, connection, slot).then(
           (reply) => {
             channel.send(reply);
             socket.end();
@@ -200,14 +241,25 @@ export class KeyBroker {
           () => socket.destroy(),
         );
       },
+      // §4: the worker's clock is too far off; said once for its slot (a ticketed connection), then it is gone.
+      'clock-skew': (msg) => {
+        if (used) return void channel.close();
+        used = true;
+        const problem = clockSkewProblem(time, msg.time, `the clock of worker ${slot}'s host`) ?? `the clock of worker ${slot}'s host is within the tolerated skew, yet its provisioner said it is not`;
+        const deployment = this.expected.get(slot)?.deployment;
+        this.opts.record({ type: 'attestation', decision: 'refused', slot, ...(deployment !== undefined ? { deployment } : {}), reason: 'clock-skew', message: problem });
+        this.#settle(slot, new BrokerRefusal('clock-skew', `worker ${slot}${deployment !== undefined ? ` (deployment ${deployment})` : ''}: ${problem}`));
+        channel.close();
+      },
     };
     channel.onMessage((m) => dispatch(handlers, m, () => socket.destroy()));
   }
 
-  async #attest(msg: AttestMsg, connection: number): Promise<BrokerToProvisioner> {
+  async #attest(msg: AttestMsg, connection: number, ticketSlot: string): Promise<BrokerToProvisioner> {
     const slotName = typeof msg.slot === 'string' ? msg.slot : undefined;
     const deployment = slotName !== undefined ? this.expected.get(slotName)?.deployment : undefined;
     try {
+      if (slotName !== ticketSlot) throw new BrokerRefusal('ticket-slot', `the attest message names slot ${slotName ?? '?'}, but the connection's launch ticket is slot ${ticketSlot}'s`);
       const v = await judge(
         {
           runId: this.opts.runId,
@@ -216,7 +268,7 @@ export class KeyBroker {
           challenges: this.#challenges,
           expected: this.expected,
           attested: new Set(this.workers.keys()),
-          now: () => this.now(),
+          now: () => this.opts.verifyAt?.() ?? this.now(),
         },
         msg,
         connection,
@@ -278,9 +330,35 @@ export class KeyBroker {
     this.#server = null;
     for (const sock of this.#sockets) sock.destroy();
     for (const key of [...this.#deadlines.keys()]) this.#endDeadline(key);
+    this.tickets.clear();
     for (const [slot, list] of this.#waiters) for (const w of list) w.reject(new Error(`the key broker closed before slot ${slot} was attested`));
     this.#waiters.clear();
     forgetFileKeys(this); // §8.2
     if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+}
+
+/**
+ * Listens on `host` and the first free port of `port` (a number, 0 for any,
+ * or an inclusive range): several runs on one machine share a range.
+ */
+export async function listenOn(server: net.Server, host: string, port: number | readonly [number, number]): Promise<void> {
+  const [first, last] = typeof port === 'number' ? [port, port] : port;
+  for (let p = first; ; p++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || p >= last) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && first !== last) throw new Error(`every port of ${host}:${first}-${last} is in use (other runs or programs); widen the range of \`advertise:\` in sealflow.yaml`);
+        throw e;
+      }
+    }
   }
 }

@@ -17,6 +17,8 @@ export class Challenges {
   readonly #entries = new Map<string, Entry>();
   /** Connection -> its challenge (hex), to drop it when the connection closes. */
   readonly #byConnection = new Map<number, string>();
+  /** Challenges issued in all (tests count them: none without a launch ticket, §3a). */
+  issued = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -25,6 +27,7 @@ export class Challenges {
 
   issue(connection: number): Buffer {
     const c = randomBytes(32);
+    this.issued += 1;
     const key = c.toString('hex');
     this.#entries.set(key, { connection, issuedAt: this.now() });
     this.#byConnection.set(connection, key);

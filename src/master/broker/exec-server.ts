@@ -10,7 +10,7 @@ import { streamChannel, type Channel } from '../../protocol/channel.js';
 import { validateSealedWorkerToMaster } from '../../protocol/data-port.js';
 import { MAX_FRAME_EXECUTION, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
 import type { Validator } from '../../protocol/schema.js';
-import type { KeyBroker } from './broker.js';
+import { listenOn, type KeyBroker } from './broker.js';
 import type { AttestedWorker } from './types.js';
 
 /** docs/protocol.md "Framing and limits": the executor port's TLS handshake deadline. */
@@ -31,18 +31,16 @@ export class ExecServer {
     this.#server = server;
   }
 
-  static async start(broker: KeyBroker, host = '127.0.0.1', port = 0): Promise<ExecServer> {
+  /** Listens on `host` and the first free port of `port` (a number, 0 for any, or a range). */
+  static async start(broker: KeyBroker, host = '127.0.0.1', port: number | readonly [number, number] = 0): Promise<ExecServer> {
     const creds = await broker.opts.runCa.serverCredentials();
     // A client has TLS_HANDSHAKE_MS to complete the handshake (and present its run certificate), however it trickles its bytes.
     const server = tls.createServer({ cert: creds.certChainPem, key: creds.keyPem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false, handshakeTimeout: TLS_HANDSHAKE_MS });
     const es = new ExecServer(broker, server);
     // Small messages both ways (assign, started, succeeded): without TCP_NODELAY, Nagle + delayed ACK hold a reply ~40 ms (§10.4).
     server.on('secureConnection', (s) => es.#onConnection(s.setNoDelay(true)));
-    server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    server.on('tlsClientError', (e) => broker.strangerRefusals.note('execution', { reason: 'tls-handshake', message: `the TLS handshake failed: ${e.message}` }));
+    await listenOn(server, host, port);
     return es;
   }
 
@@ -59,8 +57,15 @@ export class ExecServer {
     return new Promise((resolve) => this.#waiters.set(slot, resolve));
   }
 
+  /** A worker holding a valid run certificate is refused: journalled, one line per connection (there are few such workers). */
   #refuse(socket: tls.TLSSocket, reason: string, message: string, worker?: string): void {
     this.broker.opts.record({ type: 'exec-connection', decision: 'refused', reason, message, ...(worker !== undefined ? { worker } : {}) });
+    socket.destroy();
+  }
+
+  /** A peer without a valid run certificate is a stranger: counted, at most one journal line per interval ("Framing and limits"). */
+  #stranger(socket: tls.TLSSocket, reason: string, message: string): void {
+    this.broker.strangerRefusals.note('execution', { reason, message });
     socket.destroy();
   }
 
@@ -69,12 +74,12 @@ export class ExecServer {
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => undefined);
     const peer = socket.getPeerCertificate();
-    if (!peer || !peer.raw) return this.#refuse(socket, 'no-client-cert', 'the client presented no certificate');
+    if (!peer || !peer.raw) return this.#stranger(socket, 'no-client-cert', 'the client presented no certificate');
     const problem = this.broker.opts.runCa.checkClientCert(peer.raw, this.broker.now());
-    if (problem) return this.#refuse(socket, 'bad-client-cert', problem);
+    if (problem) return this.#stranger(socket, 'bad-client-cert', problem);
     let worker: AttestedWorker | undefined;
     for (const w of this.broker.workers.values()) if (Buffer.from(w.clientCertDer).equals(peer.raw)) worker = w;
-    if (!worker) return this.#refuse(socket, 'unknown-worker', 'the certificate belongs to no attested worker');
+    if (!worker) return this.#stranger(socket, 'unknown-worker', 'the certificate belongs to no attested worker');
     if (!worker.alive) return this.#refuse(socket, 'worker-dead', `worker ${worker.slot} was declared dead`, worker.slot);
     if (this.#channels.has(worker.slot)) return this.#refuse(socket, 'duplicate', `worker ${worker.slot} is already connected`, worker.slot);
     const slot = worker.slot;

@@ -49,7 +49,7 @@ export const cvmPlatform: TeePlatform = {
    */
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = '', bundle = ''] = spec.args;
-    const values = unmeasuredJson([address, slot, `${RUN_DIR}/executor.bundle`]);
+    const values = unmeasuredJson([address, slot, `${RUN_DIR}/executor.bundle`], spec.env);
     return {
       command: 'sh',
       args: ['-c', `mkdir -p ${RUN_DIR} && cp -- "$2" ${RUN_DIR}/executor.bundle && printf %s "$1" > ${RUN_DIR}/${UNMEASURED_FILE} && exec systemctl start --wait ${UNIT_NAME}`, 'sealflow-cvm', values, bundle],

@@ -57,6 +57,6 @@ export const graminePlatform: TeePlatform = {
    * gets only the allow-list. `spec.args` are [address, slot, bundle].
    */
   launch(spec: LaunchSpec): LaunchCommand {
-    return { command: 'sh', args: ['-c', `printf %s "$1" > ${UNMEASURED_FILE} && exec gramine-sgx ${MANIFEST_NAME}`, 'sealflow-gramine', unmeasuredJson(spec.args)], env: allowedEnv(spec.env), cwd: spec.workDir };
+    return { command: 'sh', args: ['-c', `printf %s "$1" > ${UNMEASURED_FILE} && exec gramine-sgx ${MANIFEST_NAME}`, 'sealflow-gramine', unmeasuredJson(spec.args, spec.env)], env: allowedEnv(spec.env), cwd: spec.workDir };
   },
 };

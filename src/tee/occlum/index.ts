@@ -64,7 +64,7 @@ export const occlumPlatform: TeePlatform = {
   /** `spec.args` are [address, slot, bundle]: the bundle is copied into the host mount and the values written to unmeasured.json there. */
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = ''] = spec.args;
-    const values = unmeasuredJson([address, slot, `${HOST_MOUNT}/executor.bundle`]);
+    const values = unmeasuredJson([address, slot, `${HOST_MOUNT}/executor.bundle`], spec.env);
     return {
       command: 'sh',
       args: ['-c', `mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec occlum run ${ENTRY}`, 'sealflow-occlum', values, spec.args[2] ?? ''],

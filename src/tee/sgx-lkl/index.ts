@@ -64,7 +64,7 @@ export const sgxLklPlatform: TeePlatform = {
     const [address = '', slot = '', bundle = ''] = spec.args;
     return {
       command: 'sh',
-      args: ['-c', `mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec sgx-lkl-run-oe --hw-release --enclave-config=${ENCLAVE_CONFIG} ${APP_CONFIG}`, 'sealflow-sgx-lkl', unmeasuredJson([address, slot, '/host/executor.bundle']), bundle],
+      args: ['-c', `mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec sgx-lkl-run-oe --hw-release --enclave-config=${ENCLAVE_CONFIG} ${APP_CONFIG}`, 'sealflow-sgx-lkl', unmeasuredJson([address, slot, '/host/executor.bundle'], spec.env), bundle],
       env: allowedEnv(spec.env),
       cwd: spec.workDir,
     };

@@ -7,8 +7,10 @@
  *
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
- * (or only `<launch.json>`, with the other three in unmeasured.json in the
- * working directory, where argv is fixed by a manifest or a measured image).
+ * (or only `<launch.json>`, with the other three and the launch ticket in
+ * unmeasured.json in the working directory, where argv is fixed by a
+ * manifest or a measured image), and otherwise the slot's launch ticket in
+ * SEALFLOW_TICKET (§3a).
  *
  * It generates its keys inside the TEE, authenticates the master by the pin
  * in its (measured) launch configuration before sending anything, obtains
@@ -22,6 +24,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
+import { clockSkewProblem } from '../../protocol/clock-skew.js';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
 import { gramineEvidence, occlumEvidence, setScratchKey } from './evidence/gramine.js';
 import { tsmEvidence } from './evidence/configfs-tsm.js';
@@ -44,9 +47,12 @@ export function checkMasterChain(pin: string, runId: string, masterKeySpki: Uint
   if (!ca.ca || !ca.verify(master)) return 'the run CA certificate is not signed by the pinned master key';
   if (ca.subject !== `CN=sealflow run CA ${runId}`) return `the run CA certificate is not for run ${runId}`;
   if (!leaf.verify(ca.publicKey)) return 'the TLS certificate is not issued by the run CA';
-  if (!valid(ca) || !valid(leaf)) return 'a server certificate is not valid now';
+  if (!valid(ca) || !valid(leaf)) return NOT_VALID_NOW;
   return null;
 }
+
+/** checkMasterChain's answer for a chain that is the pinned master's but not valid by this host's clock. */
+export const NOT_VALID_NOW = 'a server certificate is not valid now';
 
 /** §5: evidence over `rd` from the platform's guest evidence provider. */
 async function obtainEvidence(src: EvidenceSource, rd: Buffer, cwd: string): Promise<Buffer> {
@@ -133,8 +139,12 @@ export interface ProvisionOptions {
   readonly port: number;
   readonly slot: string;
   readonly bundlePath: string;
+  /** §3a: the slot's launch ticket, sent before anything else. */
+  readonly ticket: string;
   readonly cwd: string;
   readonly timeoutMs?: number;
+  /** This host's clock (ms since the epoch); injectable for tests of §4's skew check. */
+  readonly now?: () => number;
 }
 
 /** What the started bundle's `start(ctx)` receives: everything stays in this process's memory. */
@@ -165,13 +175,27 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
       socket.once('error', (e) => reject(new ProvisionError('connection-lost', `cannot connect to the master at ${o.host}:${o.port}: ${e.message}`)));
     });
     const peer = socket.getPeerCertificate(true);
-    const hello = await next();
+    // §3a: the ticket first; without it the master says nothing.
+    socket.write(JSON.stringify({ type: 'ticket', slot: o.slot, ticket: o.ticket }) + '\n');
+    const hello = await next().catch((e: unknown) => {
+      throw e instanceof ProvisionError && e.reason === 'connection-lost' ? new ProvisionError('no-hello', `the master at ${o.host}:${o.port} closed the connection after the launch ticket, without a hello: the ticket was most likely not the live ticket of slot ${o.slot} (spent, withdrawn when the master gave up on this launch, or from another run), or the master stopped`) : e;
+    });
     if (hello.type !== 'hello' || hello['version'] !== 1) throw new ProvisionError('protocol', `expected hello, got ${hello.type}`);
     const runId = str(hello, 'runId');
     const challenge = b64(hello, 'challenge');
     const masterSpki = b64(hello, 'masterKey');
+    const now = o.now ?? Date.now;
+    if (typeof hello['time'] !== 'number') throw new ProvisionError('protocol', 'message hello lacks time');
+    const local = now();
     const issuer = peer.issuerCertificate && peer.issuerCertificate !== peer ? peer.issuerCertificate.raw : undefined;
-    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw);
+    const chainProblem = checkMasterChain(o.config.pin, runId, masterSpki, issuer, peer.raw, new Date(local));
+    // The hello's time is believed only from the pinned master: an impostor gets master-not-pinned, never a skew story.
+    const skew = chainProblem === null || chainProblem === NOT_VALID_NOW ? clockSkewProblem(hello['time'], local) : null;
+    if (skew) {
+      // The master is told too (its journal and the run's error name the skew); no evidence, no keys.
+      await new Promise<void>((resolve) => socket.write(JSON.stringify({ type: 'clock-skew', time: local }) + '\n', () => resolve()));
+      throw new ProvisionError('clock-skew', skew);
+    }
     if (chainProblem) throw new ProvisionError('master-not-pinned', `refusing the master at ${o.host}:${o.port}: ${chainProblem}`);
     const masterKey = createPublicKey({ key: masterSpki, format: 'der', type: 'spki' });
     const evidence = await obtainEvidence(o.config.evidence, reportData(runId, o.slot, challenge, xPub, idSpki), o.cwd);
@@ -212,8 +236,10 @@ export async function provision(o: ProvisionOptions): Promise<{ readonly ctx: Ex
 export async function main(argv: readonly string[]): Promise<number> {
   // Under the SGX and CVM platforms argv is fixed by the measurement to `<launch.json>` alone: the
   // unmeasured values then come from unmeasured.json in the working directory, parsed here (never the environment).
-  let values: { host: string; port: number; slot: string; bundle: string } | undefined;
+  let values: { host: string; port: number; slot: string; bundle: string; ticket: string } | undefined;
   const [configPath, address, slot, bundlePath] = argv;
+  const ticket = process.env['SEALFLOW_TICKET'];
+  delete process.env['SEALFLOW_TICKET']; // spent on the first connection; nothing the executor starts needs it
   if (configPath !== undefined && argv.length === 1) {
     try {
       values = parseUnmeasured(await readFile(UNMEASURED_FILE, 'utf8'));
@@ -223,16 +249,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } else {
     const m = /^(.*):(\d+)$/.exec(address ?? '');
-    if (m && slot && bundlePath) values = { host: m[1] as string, port: Number(m[2]), slot, bundle: bundlePath };
+    if (m && slot && bundlePath && ticket) values = { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]), slot, bundle: bundlePath, ticket };
   }
   if (!configPath || !values) {
-    process.stderr.write('usage: provisioner <launch.json> <master host:port> <slot> <bundle path>  (or <launch.json> alone, with unmeasured.json in the working directory)\n');
+    process.stderr.write('usage: SEALFLOW_TICKET=<launch ticket> provisioner <launch.json> <master host:port> <slot> <bundle path>  (or <launch.json> alone, with unmeasured.json in the working directory)\n');
     return 2;
   }
   try {
     const config = parseLaunchConfig(await readFile(configPath, 'utf8'));
     if (config.scratchKey !== undefined && config.evidence.kind === 'gramine') await setScratchKey(config.scratchKey, config.evidence.root);
-    await provision({ config, host: values.host, port: values.port, slot: values.slot, bundlePath: values.bundle, cwd: process.cwd() });
+    await provision({ config, host: values.host, port: values.port, slot: values.slot, bundlePath: values.bundle, ticket: values.ticket, cwd: process.cwd() });
     return 0;
   } catch (err) {
     const reason = err instanceof ProvisionError ? err.reason : 'error';

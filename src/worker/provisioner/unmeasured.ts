@@ -1,6 +1,6 @@
 /**
  * The unmeasured values of docs/protocol.md §3 (master address, slot, bundle
- * path) as the SGX and CVM launchers hand them to the measured provisioner:
+ * path, and the slot's launch ticket, §3a) as the SGX and CVM launchers hand them to the measured provisioner:
  * unmeasured.json in its working directory, never argv or the environment
  * (which the measurement fixes). Parsed strictly here; a host that lies in it
  * achieves nothing the pin, the report data and the signed bundle hash do not
@@ -11,6 +11,7 @@ export interface Unmeasured {
   readonly port: number;
   readonly slot: string;
   readonly bundle: string;
+  readonly ticket: string;
 }
 
 export const UNMEASURED_FILE = 'unmeasured.json';
@@ -31,11 +32,12 @@ export function parseUnmeasured(text: string): Unmeasured {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UnmeasuredError(`${UNMEASURED_FILE} is not a JSON object`);
   const o = doc as Record<string, unknown>;
   const keys = Object.keys(o).sort().join(',');
-  if (keys !== 'bundle,master,slot,version' || o['version'] !== 1) throw new UnmeasuredError(`${UNMEASURED_FILE} must hold exactly version 1, master, slot and bundle`);
-  const { master, slot, bundle } = o;
+  if (keys !== 'bundle,master,slot,ticket,version' || o['version'] !== 1) throw new UnmeasuredError(`${UNMEASURED_FILE} must hold exactly version 1, master, slot, bundle and ticket`);
+  const { master, slot, bundle, ticket } = o;
   const m = typeof master === 'string' ? /^([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):(\d{1,5})$/.exec(master) : null;
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new UnmeasuredError(`${UNMEASURED_FILE}: master must be host:port`);
   if (typeof slot !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(slot)) throw new UnmeasuredError(`${UNMEASURED_FILE}: slot must be 1-128 of [A-Za-z0-9_.-]`);
   if (typeof bundle !== 'string' || bundle.length === 0 || bundle.length > 1024 || bundle.includes('\0')) throw new UnmeasuredError(`${UNMEASURED_FILE}: bundle must be a path`);
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), slot, bundle };
+  if (typeof ticket !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(ticket)) throw new UnmeasuredError(`${UNMEASURED_FILE}: ticket must be the slot's launch ticket (43 base64url characters)`);
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), slot, bundle, ticket };
 }

@@ -30,7 +30,7 @@ const assign = {
   logBase: '/r/l',
 };
 const SEEDS: Record<string, readonly unknown[]> = {
-  provisioning: [{ type: 'attest', slot: 'local-1', challenge: 'AAAA', evidence: 'c2ltAAAA', x25519: 'AAAA', identity: 'MFkw' }],
+  provisioning: [{ type: 'attest', slot: 'local-1', challenge: 'AAAA', evidence: 'c2ltAAAA', x25519: 'AAAA', identity: 'MFkw' }, { type: 'clock-skew', time: 1765000000000 }],
   'worker-to-master': [
     { type: 'ready', pid: 1, host: 'h' },
     { type: 'started', id: 'a[0]#1', pgid: 12 },
