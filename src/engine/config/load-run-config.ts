@@ -10,7 +10,7 @@ import type { YNode } from '../../workflow/yaml-nodes.js';
 import type { SourceLocation } from '../../errors.js';
 import { TEE_REQUIREMENTS, checkId } from '../../workflow/load-step.js';
 import type { TeeRequirement, Workflow } from '../../workflow/model.js';
-import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
+import { CONNECTORS, CONNECTOR_OPTION_KEYS, MAX_REPROVISIONS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
 import { didYouMean, listOf } from '../../suggest.js';
 import { LAUNCHABLE_PLATFORMS, platformByName } from '../../tee/index.js';
@@ -21,7 +21,7 @@ import { checkSshDeployment } from './ssh-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
-const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
+const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers', MAX_REPROVISIONS] as const;
 
 export function cores(): number {
   return Math.max(1, os.availableParallelism());
@@ -65,6 +65,8 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
   if (connector === 'ssh') checkSshDeployment(src, id, es, options);
+  const cap = get(MAX_REPROVISIONS);
+  if (cap !== undefined) options[MAX_REPROVISIONS] = src.integer(cap, 0, context, MAX_REPROVISIONS);
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }
