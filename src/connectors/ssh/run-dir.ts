@@ -144,7 +144,7 @@ export async function makeRunDir(host: SshHost, token: string = randomBytes(16).
   const dirPath = first.line === null ? null : parseRemotePath(first.line);
   if (!dirPath || !dirPath.endsWith(`/${name}`)) {
     holder.kill('SIGKILL');
-    throw host.remoteError(`creating a run directory under ${host.options.baseDir} failed: ${oneLine(first.stderr) || 'no path came back'}`);
+    throw host.remoteError(`creating a run directory under ${host.options.baseDir} failed: ${oneLine(first.stderr) || 'no path came back'}; make that directory writable there (and check its free space), or set baseDir to a writable directory`);
   }
   return new RunDir(host, name, dirPath, token, holder);
 }
