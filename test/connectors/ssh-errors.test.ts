@@ -19,6 +19,9 @@ import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/host
 
 const skip = hostsMissing();
 
+/** The run's error lines about the deployment (the progress display's "run failed: …" repeats the same line). */
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('sealflow: ') && l.includes('deployment "cloud"'));
+
 describe('ssh connector: errors before any step runs, through sealflow run', { skip }, () => {
   let hosts: Hosts;
   let h: Host;
@@ -65,8 +68,8 @@ describe('ssh connector: errors before any step runs, through sealflow run', { s
     const r = await runCli(['run', flow, '--config', config, '--input', `corpus=${corpus}`, '--state-dir', path.join(state, `state-${name}`), '--out', path.join(state, `out-${name}`)], { env, cwd: state });
     assert.notEqual(r.code, 0, `${name}: the run fails`);
     assert.doesNotMatch(r.stderr + r.stdout, /split started|step-started/, `${name}: no step ran`);
-    const lines = r.stderr.split('\n').filter((l) => l.includes('deployment "cloud"'));
-    assert.equal(lines.length, 1, `${name}: one line names the deployment:\n${r.stderr}`);
+    const lines = errorLines(r.stderr);
+    assert.equal(lines.length, 1, `${name}: one error line names the deployment:\n${r.stderr}`);
     const line = lines[0]!;
     assert.ok(line.includes(`host ${h.address}:22`), `${name}: the line names the host: ${line}`);
     assert.equal((await h.exec('ls -A ~/.sealflow-worker 2>/dev/null || true')).trim(), '', `${name}: no run directory is left on the host`);
@@ -79,22 +82,22 @@ describe('ssh connector: errors before any step runs, through sealflow run', { s
     fs.writeFileSync(config, `deployments:\n  cloud: { connector: ssh, platform: sim, workers: 1, host: ${dead}, user: root, identityFile: ${hosts.identityFile}, knownHosts: ${hosts.knownHostsFile}, policy: ${policy}, connectTimeout: 1 }\n`);
     const r = await runCli(['run', flow, '--config', config, '--input', `corpus=${corpus}`, '--state-dir', path.join(state, 'state-unreachable')], { env, cwd: state });
     assert.notEqual(r.code, 0);
-    const lines = r.stderr.split('\n').filter((l) => l.includes('deployment "cloud"'));
+    const lines = errorLines(r.stderr);
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, new RegExp(`host ${dead.replace(/\./g, '\\.')}:22 is unreachable .*check the address, port and network, and that sshd runs there`));
     assert.doesNotMatch(r.stderr, /split started/);
   });
 
-  test('a key the host refuses: names the key and says to add it to authorized_keys', async () => {
+  test('a key the host refuses: says authentication was refused and to check identityFile and authorized_keys', async () => {
     const key = path.join(state, 'other_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    assert.match(await failing('auth', { identityFile: key }), /auth|refused|denied/i);
+    assert.match(await failing('auth', { identityFile: key }), /refused authentication for user root .*check identityFile or the SSH agent, and that the public key is in that user's authorized_keys/);
   });
 
-  test('an unknown host key: says the host is not in known_hosts and how to add it', async () => {
+  test('an unknown host key: says the key is not in known_hosts, that nothing was sent, and how to add it', async () => {
     const empty = path.join(state, 'known_hosts_empty');
     fs.writeFileSync(empty, '');
-    assert.match(await failing('unknown', { knownHosts: empty }), /host key/i);
+    assert.match(await failing('unknown', { knownHosts: empty }), /its host key is not in .*known_hosts_empty; nothing was sent\. .*add the host to that file, or set acceptNewHostKey: true/);
   });
 
   test('a changed host key: says the key CHANGED and names the known_hosts line to check', async () => {
