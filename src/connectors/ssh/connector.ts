@@ -76,7 +76,9 @@ async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous
     await host.checkTools();
     // This run's directory from a connection that was lost: ours, and of no further use.
     if (previous) await host.run(shScript('rm -rf -- "$1"', [previous.path])).catch(() => undefined);
-    await host.sweepDead({ live: [...liveTokens] });
+    // No age limit: a directory's lock is taken before its marker is written, so a marked directory
+    // whose lock is free belongs to a master that is gone (run-dir.ts).
+    await host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 });
     dir = await host.makeRunDir();
     liveTokens.add(dir.token);
     const uploaded = new Map<string, string>();

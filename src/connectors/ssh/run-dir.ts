@@ -30,8 +30,8 @@ const BASE = 'case $1 in /*) b=$1;; *) b=$HOME/$1;; esac';
 
 const MAKE = `set -e; umask 077; ${BASE}
 mkdir -p -m 700 -- "$b"; d=$b/$2; mkdir -m 700 -- "$d"; cd -- "$d"
-printf 'sealflow-run-v1 %s %s\\n' "$3" "$(date +%s)" > ${MARKER}
 exec 3>.lock; flock -n 3 || exit 75
+printf 'sealflow-run-v1 %s %s\\n' "$3" "$(date +%s)" > ${MARKER}
 pwd; exec cat >/dev/null`;
 
 const UPLOAD = `set -e; umask 077; cd -- "$1"
