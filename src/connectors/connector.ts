@@ -117,6 +117,12 @@ export interface Stager {
   scratch(assigned: string): string;
   /** Deletes paths on the host (in the background). */
   discard(remote: readonly string[]): void;
+  /**
+   * False once the connection to the host is gone (then its workers are
+   * being lost, and a copy that failed is part of that loss, not the step's
+   * failure). Absent: always connected.
+   */
+  connected?(): Promise<boolean>;
 }
 
 /** A launched worker process, as the connector sees it (not yet ready: the caller waits for `ready`). */

@@ -230,6 +230,7 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
     dispatcher: {
       assign: (d, m) => pool?.assign(d, m) ?? null,
       cancel: (id) => pool?.cancel(id),
+      why: (d) => pool?.exhausted(d),
     },
   });
   let deadline: NodeJS.Timeout | undefined;

@@ -34,6 +34,8 @@ export interface Dispatcher {
   /** The worker the attempt went to; 'wait' when a replacement worker is starting (then `poke` follows); null if there is none. */
   assign(deployment: string, msg: AssignMsg): WorkerHandle | 'wait' | null;
   cancel(id: string): void;
+  /** Why a deployment has no worker and none is coming (one line naming it, the host and what to do), if known. */
+  why?(deployment: string): string | undefined;
 }
 
 /** Also `runDir`, `bundle` and `commandTools` (what a step runs: StepExecOptions in step-exec.ts). */
@@ -214,7 +216,7 @@ export class Scheduler {
       return;
     }
     if (!worker) {
-      this.failWithoutRunning(inst.rec, inst.index, new Error(`no live worker in deployment ${deployment}`));
+      this.failWithoutRunning(inst.rec, inst.index, new Error(this.o.dispatcher.why?.(deployment) ?? `no live worker in deployment ${deployment}`));
       this.instanceDone(inst, 'failed');
       return;
     }

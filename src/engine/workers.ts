@@ -49,6 +49,28 @@ export const WAIT = 'wait' as const;
 
 const SHUTDOWN_GRACE_MS = 5000;
 
+/** Re-provisionings a deployment may make per worker when `maxReprovisions` is not set (a crash loop ends the run rather than spinning). */
+export const DEFAULT_REPROVISIONS_PER_WORKER = 3;
+/** A failed re-provisioning is tried again after 250 ms, then twice as long each time, at most this long. */
+const RETRY_MAX_MS = 4000;
+
+/** The cap of re-provisionings of a deployment in one run: `maxReprovisions` of sealflow.yaml, else 3 per worker. */
+export function reprovisionCap(d: Pick<EngineDeployment, 'workers' | 'options'>): number {
+  const v = d.options['maxReprovisions'];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : DEFAULT_REPROVISIONS_PER_WORKER * Math.max(1, d.workers);
+}
+
+/** How to start more of a deployment's workers, and what re-provisioning did so far. */
+interface Plan {
+  readonly d: EngineDeployment;
+  started: number;
+  replacing: boolean;
+  /** Workers started (or tried) to replace lost ones. */
+  replacements: number;
+  /** Set once the cap is spent and no worker is left: why the deployment's steps cannot run (one line). */
+  exhausted?: string;
+}
+
 interface Live {
   readonly handle: WorkerHandle;
   readonly deployment: string;
@@ -68,7 +90,7 @@ export class WorkerPool {
   private queued: ((e: PoolEvents) => void)[] = [];
 
   /** Deployment id -> how to start more of its workers, and how many were started so far. */
-  private readonly plans = new Map<string, { d: EngineDeployment; started: number; replacing: boolean; replacements: number }>();
+  private readonly plans = new Map<string, Plan>();
   private runId = '';
   private workDir = '';
   /** The run's master: attested workers are provisioned through its session. */
@@ -143,7 +165,7 @@ export class WorkerPool {
    * platforms with evidence, and encrypted runs, are provisioned through WCPAC.
    */
   private async launch(d: EngineDeployment, count: number): Promise<WorkerHandle[]> {
-    const plan = this.plans.get(d.id) as NonNullable<ReturnType<typeof this.plans.get>>;
+    const plan = this.plans.get(d.id) as Plan;
     const firstIndex = plan.started + 1;
     plan.started += count;
     const slots = Array.from({ length: count }, (_, i) => `${d.id}-${i + firstIndex}`);
@@ -217,19 +239,34 @@ export class WorkerPool {
       if (scratch.length > 0) live.handle.wipe(scratch);
     });
     // Before the scheduler hears of it: its re-runs must find the replacement already coming.
-    if (!this.stopping) this.replaceIfNone(live.deployment);
+    if (!this.stopping) this.replaceIfNone(live.deployment, { worker: live.handle.id, host: live.handle.host, reason });
     if (!this.stopping || lost.length > 0) this.emit((e) => e.onWorkerLost(live.handle, lost, reason));
   }
 
-  /** At most this many replacements per deployment and run (a crash loop ends the run rather than spinning). */
-  private static readonly MAX_REPLACEMENTS_PER_WORKER = 3;
-
-  private replaceIfNone(deployment: string): void {
+  /**
+   * Re-provisioning (docs/connectors/ssh.md, "Faults"): when a deployment
+   * has no live worker left, one is started through its connector (on
+   * another of its hosts, or on the same one once it is back), attested
+   * afresh, and gets the lost attempts. A start that fails is tried again
+   * (250 ms, doubling, at most 4 s apart). Every start counts against the
+   * deployment's cap (`maxReprovisions`); past it, the deployment's steps
+   * fail with one line naming the deployment, the host and what to do.
+   */
+  private replaceIfNone(deployment: string, lost: { worker: string; host: string; reason: string }): void {
     const plan = this.plans.get(deployment);
     if (!plan || plan.replacing || this.workers.some((w) => w.alive && w.deployment === deployment)) return;
-    if (plan.replacements >= WorkerPool.MAX_REPLACEMENTS_PER_WORKER * Math.max(1, plan.d.workers)) return;
+    const cap = reprovisionCap(plan.d);
+    if (plan.replacements >= cap) {
+      plan.exhausted = `deployment ${deployment}: worker ${lost.worker} on host ${lost.host} was lost (${lost.reason}) and the deployment has already been re-provisioned ${plan.replacements} time${plan.replacements === 1 ? '' : 's'}, its cap (maxReprovisions: ${cap}); check host ${lost.host}, then run again with --resume, or raise maxReprovisions for deployment ${deployment} in sealflow.yaml`;
+      return;
+    }
     plan.replacing = true;
+    this.reprovision(plan, cap, 0, lost.host);
+  }
+
+  private reprovision(plan: Plan, cap: number, failures: number, host: string): void {
     plan.replacements++;
+    const id = plan.d.id;
     void this.launch(plan.d, 1).then(
       (hs) => {
         plan.replacing = false;
@@ -241,11 +278,28 @@ export class WorkerPool {
         this.emit((e) => e.onCapacity());
       },
       (err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        if (this.stopping) {
+          plan.replacing = false;
+          return;
+        }
+        if (plan.replacements < cap) {
+          const ms = Math.min(RETRY_MAX_MS, 250 * 2 ** failures);
+          process.stderr.write(`sealflow: deployment ${id}: re-provisioning a worker failed (${why}); trying again in ${ms} ms (${plan.replacements} of maxReprovisions: ${cap})\n`);
+          setTimeout(() => (this.stopping ? (plan.replacing = false) : this.reprovision(plan, cap, failures + 1, host)), ms).unref();
+          return;
+        }
         plan.replacing = false;
-        process.stderr.write(`sealflow: could not start a replacement worker for deployment ${deployment}: ${err instanceof Error ? err.message : String(err)}\n`);
+        plan.exhausted = `deployment ${id}: could not re-provision a worker for the one lost on host ${host} within its cap (maxReprovisions: ${cap}), last: ${why}; check the deployment's hosts, then run again with --resume, or raise maxReprovisions for deployment ${id} in sealflow.yaml`;
+        process.stderr.write(`sealflow: ${plan.exhausted}\n`);
         this.emit((e) => e.onCapacity());
       },
     );
+  }
+
+  /** Why a deployment has no worker and none is coming (its re-provisioning cap is spent), one line; undefined otherwise. */
+  exhausted(deployment: string): string | undefined {
+    return this.plans.get(deployment)?.exhausted;
   }
 
   /**

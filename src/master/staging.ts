@@ -57,11 +57,16 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
       inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
     } catch (e) {
+      // A copy cut by a lost connection is the worker's loss (the pool re-runs its attempts), not the step's failure.
+      if (await lost()) return;
       deliver(fail(msg.id, `${msg.label} on worker ${slot}: copying its inputs to the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
     }
   };
 
-  const unstage = async (m: WorkerToMaster): Promise<WorkerToMaster> => {
+  const lost = async () => (stager.connected ? !(await stager.connected().catch(() => false)) : false);
+
+  /** The message with the master's paths again, once the attempt's outputs are copied back; null when a success's outputs were cut off by a lost connection. */
+  const unstage = async (m: WorkerToMaster): Promise<WorkerToMaster | null> => {
     if (m.type !== 'succeeded' && m.type !== 'failed' && m.type !== 'cancelled') return m;
     const s = attempts.get(m.id);
     if (!s) return m;
@@ -70,6 +75,8 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       await stager.getTree(s.remoteOut, s.outDir);
       for (const ext of ['out', 'err']) await stager.getFile(`${s.remoteLog}.${ext}.age`, `${s.logBase}.${ext}.age`);
     } catch (e) {
+      // Outputs cut off by a lost connection: the attempt is lost with its worker (and re-run), never half accepted.
+      if (m.type === 'succeeded' && (await lost())) return null;
       if (m.type === 'succeeded') return fail(m.id, `copying the outputs of ${m.id} back from worker ${slot} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       stager.discard([s.remoteOut, `${s.remoteLog}.out.age`, `${s.remoteLog}.err.age`]);
@@ -78,7 +85,10 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
   };
 
   inner.onMessage((m) => {
-    incoming = incoming.then(async () => deliver(await unstage(m)));
+    incoming = incoming.then(async () => {
+      const r = await unstage(m);
+      if (r) deliver(r);
+    });
   });
 
   return {

@@ -93,7 +93,7 @@ describe('ssh deployment options', () => {
     assert.deepEqual(
       { ...o },
       {
-        deployment: 'cloud', host: 'worker-a', port: undefined, user: undefined, identityFile: undefined, configFile: undefined, knownHosts: undefined,
+        deployment: 'cloud', host: 'worker-a', hosts: ['worker-a'], port: undefined, user: undefined, identityFile: undefined, configFile: undefined, knownHosts: undefined,
         acceptNewHostKey: false, nodePath: 'node', baseDir: '.sealflow-worker', connectTimeout: 10, aliveInterval: 1, aliveCountMax: 3, controlPersist: 60,
       },
     );
@@ -101,8 +101,13 @@ describe('ssh deployment options', () => {
 
   test('refuses a password, unknown options, and values of the wrong shape, naming the deployment and the option', () => {
     bad({ host: 'h', password: 'x' }, 'deployment "cloud": ssh option "password" is not accepted: sealflow never uses passwords for SSH; use identityFile or a key in the SSH agent');
-    bad({ host: 'h', hots: 'x' }, 'deployment "cloud": ssh option "hots" is unknown (known: host, port, user, identityFile, configFile, knownHosts, acceptNewHostKey, nodePath, baseDir, connectTimeout, aliveInterval, aliveCountMax, controlPersist)');
-    bad({}, 'deployment "cloud": ssh option "host" is required (an address, a host name or an alias of your ~/.ssh/config)');
+    bad({ host: 'h', hots: 'x' }, 'deployment "cloud": ssh option "hots" is unknown (known: host, hosts, port, user, identityFile, configFile, knownHosts, acceptNewHostKey, nodePath, baseDir, connectTimeout, aliveInterval, aliveCountMax, controlPersist)');
+    bad({}, 'deployment "cloud": ssh option "host" is required (an address, a host name or an alias of your ~/.ssh/config; or "hosts" for several)');
+    bad({ host: 'a', hosts: ['b'] }, 'deployment "cloud": ssh option "hosts" and "host" are both given: use "host" for one host, or "hosts" for several');
+    bad({ hosts: [] }, 'deployment "cloud": ssh option "hosts" must be a list of 1 to 64 host names, addresses or ssh config aliases, got []');
+    bad({ hosts: ['a', 'a'] }, 'deployment "cloud": ssh option "hosts" lists a host twice: ["a","a"]');
+    bad({ hosts: ['a', 7] }, 'deployment "cloud": ssh option "hosts" entry 2 must be a non-empty string without control characters, got 7');
+    bad({ hosts: ['a', '-oProxyCommand=x'] }, 'deployment "cloud": ssh option "hosts" must be a host name, address or ssh config alias, got "-oProxyCommand=x" (put the user in "user")');
     bad({ host: '-oProxyCommand=x' }, 'deployment "cloud": ssh option "host" must be a host name, address or ssh config alias, got "-oProxyCommand=x" (put the user in "user")');
     bad({ host: 'root@h' }, 'deployment "cloud": ssh option "host" must be a host name, address or ssh config alias, got "root@h" (put the user in "user")');
     bad({ host: 'h', port: 70000 }, 'deployment "cloud": ssh option "port" must be an integer from 1 to 65535, got 70000');
@@ -112,6 +117,12 @@ describe('ssh deployment options', () => {
     bad({ host: 'h', knownHosts: '/nonexistent/dir/kh' }, 'deployment "cloud": ssh option "knownHosts" names /nonexistent/dir/kh, whose directory does not exist');
     bad({ host: 'h', baseDir: '../elsewhere' }, 'deployment "cloud": ssh option "baseDir" must be a path without ".." or spaces, got "../elsewhere"');
     bad({ host: 'h', user: 'a b' }, 'deployment "cloud": ssh option "user" must be a plain user name, got "a b"');
+  });
+
+  test('hosts lists several hosts sharing the other options; the first is the host', () => {
+    const o = compileSshOptions('cloud', { hosts: ['a', 'b'], user: 'u' });
+    assert.equal(o.host, 'a');
+    assert.deepEqual(o.hosts, ['a', 'b']);
   });
 
   test('resolves file options to absolute paths at the edge', () => {

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compileSshOptions, SshHost, type RemoteProcess } from '../../src/connectors/ssh/index.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { markScanStart, SCAN_FILES_FOR_P } from '../helpers/leak-scan.js';
 import { PATIENCE_MS, sleep } from '../helpers/wait.js';
 
 const skip = hostsMissing();
@@ -57,6 +58,7 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ssh-remote-'));
     fs.writeFileSync(path.join(tmp, 'master-secret'), CANARY);
     hosts = await startHosts(2, { hide: [tmp] });
+    await markScanStart(hosts.hosts);
     // Set after the hosts' sshd started (they would inherit it): our ssh clients inherit it, and it must not reach the host.
     process.env['SEALFLOW_TEST_CANARY'] = CANARY;
     [ha, hb] = hosts.hosts as [Host, Host];
@@ -212,7 +214,8 @@ describe('ssh transport: run directories, uploads, processes and forwards', { sk
       // (The pattern is put together inside the shell, so no command line of the scan itself holds it.)
       const [head, tail] = [CANARY.slice(0, 10), CANARY.slice(10)];
       const leaks = await ha.exec(
-        `p=${head}; p="$p"${tail}; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do case "$(tr '\\0' ' ' < $f 2>/dev/null)" in *"$p"*) echo $f;; esac; done; grep -rlsF -e "$p" ~ /tmp; true`,
+        `p=${head}; p="$p"${tail}; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do case "$(tr '\\0' ' ' < $f 2>/dev/null)" in *"$p"*) echo $f;; esac; done; ${SCAN_FILES_FOR_P}`,
+        60_000,
       );
       assert.equal(leaks.trim(), '');
       // The same scan does find what was given (a control: the scan works).

@@ -16,6 +16,7 @@ import { localMaster } from '../../src/master/local-master.js';
 import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { markScanStart, SCAN_FILES_FOR_P } from '../helpers/leak-scan.js';
 
 const skip = hostsMissing();
 const CANARY = `SFCANARY${randomBytes(8).toString('hex')}`;
@@ -56,6 +57,7 @@ describe('ssh connector: word count on two namespace hosts, end to end', { skip 
     state = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ssh-run-'));
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ssh-run-home-'));
     hosts = await startHosts(2, { hide: [state, home] });
+    await markScanStart(hosts.hosts);
     const tmp = path.join(state, 'tmp');
     fs.mkdirSync(tmp);
     env = { SEALFLOW_HOME: home, TMPDIR: tmp };
@@ -119,9 +121,9 @@ describe('ssh connector: word count on two namespace hosts, end to end', { skip 
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
   });
 
-  /** The canary is nowhere the host can write: its home, /tmp, /dev/shm. */
+  /** The canary is nowhere the host can write: its home, /tmp, /dev/shm (there: what changed during the test). */
   async function assertNoCanary(h: Host): Promise<void> {
-    const found = await h.exec(`grep -rl --binary-files=text ${CANARY} ~ /tmp /dev/shm 2>/dev/null || true`);
+    const found = await h.exec(`p=${CANARY}; ${SCAN_FILES_FOR_P}`, 60_000);
     assert.equal(found.trim(), '', `the canary is on ${h.name}: ${found}`);
     if (h.homeOnDisk) {
       const onDisk = fs.readdirSync(h.homeOnDisk, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));

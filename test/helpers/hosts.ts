@@ -105,6 +105,10 @@ StrictModes no
 UseDNS no
 PrintMotd no
 LogLevel VERBOSE
+# A cut connection is noticed on the host too (4 s): its sessions, their processes and their forwarded ports go,
+# so a master that reconnects once the link is back can forward the same ports again.
+ClientAliveInterval 1
+ClientAliveCountMax 3
 MaxStartups 100:30:200
 Subsystem sftp internal-sftp
 `;

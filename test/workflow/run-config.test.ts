@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
 import { deploymentFor } from '../../src/engine/placement.js';
+import { reprovisionCap } from '../../src/engine/workers.js';
 import { REPO } from '../helpers/cli.js';
 import { rejectsWith, tempDir } from '../helpers/workflow.js';
 
@@ -106,6 +107,17 @@ describe('run configuration', () => {
   test('rejects fewer than one worker', async () => {
     const { wf } = await setup('deployments:\n  local: { workers: 0 }\n');
     await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "local"', 'workers must be a whole number of at least 1');
+  });
+
+  test('reads maxReprovisions of a deployment into its options, and the cap defaults to 3 per worker', async () => {
+    const { wf } = await setup('deployments:\n  a: { workers: 2, maxReprovisions: 5 }\n  b: { workers: 2 }\ndefault: a\n');
+    const cfg = await loadRunConfig(wf);
+    assert.deepEqual(cfg.deployments.map((d) => [d.id, d.options['maxReprovisions'], reprovisionCap(d)]), [['a', 5, 5], ['b', undefined, 6]]);
+  });
+
+  test('rejects a negative maxReprovisions at its line, naming the deployment', async () => {
+    const { wf } = await setup('deployments:\n  local: { workers: 1, maxReprovisions: -1 }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:', 'deployment "local"', 'maxReprovisions must be a whole number of at least 0');
   });
 
   test('rejects a connector this version does not have', async () => {

@@ -10,7 +10,7 @@
 import type { CheckRequest, CheckResult } from '../connector.js';
 import { SshError } from './errors.js';
 import { SshHost, REMOTE_TOOLS } from './host.js';
-import { compileSshOptions, SSH_OPTION_KEYS } from './options.js';
+import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
 
 /**
@@ -86,6 +86,12 @@ export async function checkSshDeployment(req: CheckRequest): Promise<CheckResult
   for (const k of SSH_OPTION_KEYS) if (req.options[k] !== undefined) raw[k] = req.options[k];
   const accepts = raw['acceptNewHostKey'] === true;
   const options = compileSshOptions(req.deployment, { ...raw, acceptNewHostKey: false });
+  // Every host of the deployment (`hosts:`), at once.
+  const each = await Promise.all(options.hosts.map((h) => checkHost({ ...options, host: h }, req, accepts)));
+  return { facts: each.flatMap((r) => r.facts), problems: each.flatMap((r) => r.problems) };
+}
+
+async function checkHost(options: CompiledSshOptions, req: CheckRequest, accepts: boolean): Promise<CheckResult> {
   const host = new SshHost(options);
   const facts: string[] = [];
   const problems: string[] = [];

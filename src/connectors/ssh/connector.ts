@@ -24,6 +24,7 @@ import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } fro
 import { parseLaunchConfig } from '../../protocol/launch-config.js';
 import type { Forward } from './forward.js';
 import { checkSshDeployment } from './check.js';
+import { SshError } from './errors.js';
 import { SshHost } from './host.js';
 import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
@@ -46,7 +47,10 @@ interface HostRun {
   readonly scratchId: string;
 }
 
-/** Run id -> deployment -> its host, prepared once. */
+/**
+ * Run id -> `<deployment> <host index>` -> that host, prepared once, and
+ * again once its connection is found lost (liveness below).
+ */
 const runs = new Map<string, Map<string, Promise<HostRun>>>();
 /** Run-directory tokens of this master's live runs (never swept). */
 const liveTokens = new Set<string>();
@@ -59,8 +63,7 @@ function sshOptions(req: LaunchRequest): CompiledSshOptions {
   return compileSshOptions(req.deployment, raw);
 }
 
-async function prepare(req: LaunchRequest): Promise<HostRun> {
-  const options = sshOptions(req);
+async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous: RunDir | undefined): Promise<HostRun> {
   const host = new SshHost(options);
   const at = `deployment "${req.deployment}": host ${host.label}`;
   let dir: RunDir | undefined;
@@ -72,7 +75,11 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
     }
     await host.checkNode();
     await host.checkTools();
-    await host.sweepDead({ live: [...liveTokens] });
+    // This run's directory from a connection that was lost: ours, and of no further use.
+    if (previous) await host.run(shScript('rm -rf -- "$1"', [previous.path])).catch(() => undefined);
+    // No age limit: a directory's lock is taken before its marker is written, so a marked directory
+    // whose lock is free belongs to a master that is gone (run-dir.ts).
+    await host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 });
     dir = await host.makeRunDir();
     liveTokens.add(dir.token);
     const uploaded = new Map<string, string>();
@@ -95,16 +102,73 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
   }
 }
 
-function hostRun(req: LaunchRequest): Promise<HostRun> {
+/**
+ * Liveness: a host's run is usable while its control master runs. Once it
+ * is gone (killed, or keep-alives unanswered: the connection or the host
+ * was lost) every session over it has ended; the next launch on that host
+ * connects afresh, into a new run directory, and removes the old one.
+ */
+async function alive(run: HostRun): Promise<boolean> {
+  return (await run.host.masterPid().catch(() => null)) !== null;
+}
+
+/** The host `i` of the deployment, prepared for this run (again, if its connection was lost). */
+async function hostRun(req: LaunchRequest, options: CompiledSshOptions, i: number): Promise<HostRun> {
   let byDeployment = runs.get(req.runId);
   if (!byDeployment) runs.set(req.runId, (byDeployment = new Map()));
-  let p = byDeployment.get(req.deployment);
-  if (!p) {
-    p = prepare(req);
-    byDeployment.set(req.deployment, p);
-    p.catch(() => byDeployment.delete(req.deployment));
+  const key = `${req.deployment} ${i}`;
+  const cached = byDeployment.get(key);
+  let previous: RunDir | undefined;
+  if (cached) {
+    const run = await cached.catch(() => null);
+    if (!run) {
+      // Its preparation failed meanwhile: start afresh.
+      if (byDeployment.get(key) === cached) byDeployment.delete(key);
+      return hostRun(req, options, i);
+    }
+    if (await alive(run)) return run;
+    if (byDeployment.get(key) === cached) {
+      byDeployment.delete(key);
+      liveTokens.delete(run.dir.token);
+      await run.host.close().catch(() => undefined);
+    }
+    previous = run.dir;
+    const again = byDeployment.get(key);
+    if (again) return again;
   }
+  const p = prepare(req, options, previous);
+  byDeployment.set(key, p);
+  p.catch(() => {
+    if (byDeployment.get(key) === p) byDeployment.delete(key);
+  });
   return p;
+}
+
+/** SSH failures that say the host is not there now (another host may take the worker), not that the configuration is wrong. */
+const HOST_AWAY: ReadonlySet<string> = new Set(['unreachable', 'ssh', 'remote']);
+
+/**
+ * The host a slot starts on: slots are spread over the deployment's hosts
+ * in turn; a host that cannot be reached now is skipped for the next one
+ * (a warning line names it). Configuration errors (host keys,
+ * authentication, `node`) are never skipped.
+ */
+async function pickHost(req: LaunchRequest): Promise<HostRun> {
+  const o = sshOptions(req);
+  const n = Number(/-(\d+)$/.exec(req.slot)?.[1] ?? '1');
+  const start = (Math.max(1, n) - 1) % o.hosts.length;
+  const errors: string[] = [];
+  for (let k = 0; k < o.hosts.length; k++) {
+    const i = (start + k) % o.hosts.length;
+    try {
+      return await hostRun(req, { ...o, host: o.hosts[i]! }, i);
+    } catch (e) {
+      if (o.hosts.length === 1 || !(e instanceof SshError) || !HOST_AWAY.has(e.kind)) throw e;
+      errors.push(e.message);
+      if (k + 1 < o.hosts.length) process.stderr.write(`sealflow: worker ${req.slot}: ${e.message}; trying the deployment's next host\n`);
+    }
+  }
+  throw new Error(`deployment "${req.deployment}": none of its ${o.hosts.length} hosts could take worker ${req.slot}: ${errors.join('; ')}`);
 }
 
 /** The platform's command, rewritten from the master's copy of the worker's directory to the host's. */
@@ -122,7 +186,7 @@ function remoteArgv(req: LaunchRequest, local: string, run: HostRun, command: st
 
 async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
   if (req.ipc) throw new Error(`worker ${req.slot} (deployment "${req.deployment}"): the ssh connector starts attested (or encrypted) workers only; plain runs use local deployments`);
-  const run = await hostRun(req);
+  const run = await pickHost(req);
   const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
   // The master's copy of the worker's directory: what the platform measures, and (sim) where its evidence socket is served.
   // A short path (0700): a Unix socket's path is limited to about 100 bytes.

@@ -14,6 +14,12 @@ export interface CompiledSshOptions {
   readonly deployment: string;
   /** Address, host name or ~/.ssh/config alias. */
   readonly host: string;
+  /**
+   * Every host of the deployment, `host` first (`hosts:` lists several that
+   * share every other option): workers are spread over them, and a lost
+   * worker is re-provisioned on another one when its own is gone.
+   */
+  readonly hosts: readonly string[];
   readonly port: number | undefined;
   readonly user: string | undefined;
   readonly identityFile: string | undefined;
@@ -38,7 +44,7 @@ export interface CompiledSshOptions {
 
 /** Every ssh option key a deployment may carry. */
 export const SSH_OPTION_KEYS = [
-  'host', 'port', 'user', 'identityFile', 'configFile', 'knownHosts', 'acceptNewHostKey',
+  'host', 'hosts', 'port', 'user', 'identityFile', 'configFile', 'knownHosts', 'acceptNewHostKey',
   'nodePath', 'baseDir', 'connectTimeout', 'aliveInterval', 'aliveCountMax', 'controlPersist',
 ] as const;
 
@@ -78,9 +84,24 @@ export function compileSshOptions(deployment: string, raw: Readonly<Record<strin
     return p;
   };
 
-  const host = str('host');
-  if (host === undefined) throw bad('host', 'is required (an address, a host name or an alias of your ~/.ssh/config)');
-  if (host.startsWith('-') || /[\s@]/.test(host)) throw bad('host', `must be a host name, address or ssh config alias, got ${JSON.stringify(host)} (put the user in "user")`);
+  const checkHost = (key: string, h: string) => {
+    if (h.startsWith('-') || /[\s@]/.test(h)) throw bad(key, `must be a host name, address or ssh config alias, got ${JSON.stringify(h)} (put the user in "user")`);
+    return h;
+  };
+  const single = str('host');
+  const list = raw['hosts'];
+  if (single !== undefined && list !== undefined) throw bad('hosts', 'and "host" are both given: use "host" for one host, or "hosts" for several');
+  let hosts: string[];
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0 || list.length > 64) throw bad('hosts', `must be a list of 1 to 64 host names, addresses or ssh config aliases, got ${JSON.stringify(list)}`);
+    hosts = list.map((h, i) => {
+      if (typeof h !== 'string' || h === '' || /[\0-\x1f\x7f]/.test(h)) throw bad('hosts', `entry ${i + 1} must be a non-empty string without control characters, got ${JSON.stringify(h)}`);
+      return checkHost('hosts', h);
+    });
+    if (new Set(hosts).size !== hosts.length) throw bad('hosts', `lists a host twice: ${JSON.stringify(list)}`);
+  } else if (single !== undefined) hosts = [checkHost('host', single)];
+  else throw bad('host', 'is required (an address, a host name or an alias of your ~/.ssh/config; or "hosts" for several)');
+  const host = hosts[0]!;
   const user = str('user');
   if (user !== undefined && (user.startsWith('-') || /[\s@:]/.test(user))) throw bad('user', `must be a plain user name, got ${JSON.stringify(user)}`);
   const port = raw['port'] === undefined ? undefined : int('port', 1, 65535, 22);
@@ -102,6 +123,7 @@ export function compileSshOptions(deployment: string, raw: Readonly<Record<strin
   return {
     deployment,
     host,
+    hosts,
     port,
     user,
     identityFile: file('identityFile'),

@@ -30,8 +30,8 @@ const BASE = 'case $1 in /*) b=$1;; *) b=$HOME/$1;; esac';
 
 const MAKE = `set -e; umask 077; ${BASE}
 mkdir -p -m 700 -- "$b"; d=$b/$2; mkdir -m 700 -- "$d"; cd -- "$d"
-printf 'sealflow-run-v1 %s %s\\n' "$3" "$(date +%s)" > ${MARKER}
 exec 3>.lock; flock -n 3 || exit 75
+printf 'sealflow-run-v1 %s %s\\n' "$3" "$(date +%s)" > ${MARKER}
 pwd; exec cat >/dev/null`;
 
 const UPLOAD = `set -e; umask 077; cd -- "$1"
@@ -144,7 +144,7 @@ export async function makeRunDir(host: SshHost, token: string = randomBytes(16).
   const dirPath = first.line === null ? null : parseRemotePath(first.line);
   if (!dirPath || !dirPath.endsWith(`/${name}`)) {
     holder.kill('SIGKILL');
-    throw host.remoteError(`creating a run directory under ${host.options.baseDir} failed: ${oneLine(first.stderr) || 'no path came back'}`);
+    throw host.remoteError(`creating a run directory under ${host.options.baseDir} failed: ${oneLine(first.stderr) || 'no path came back'}; make that directory writable there (and check its free space), or set baseDir to a writable directory`);
   }
   return new RunDir(host, name, dirPath, token, holder);
 }

@@ -10,7 +10,9 @@
  * 3. a watchdog reads the session's stdin, which the master never writes
  *    nor closes: when the SSH session ends — the local client killed, the
  *    control master gone, the connection lost — sshd closes that pipe and
- *    the watchdog kills the whole process group (`kill -KILL 0`);
+ *    the watchdog sends the program SIGTERM (a worker stops its steps and
+ *    wipes its plaintext, which nobody could do after a SIGKILL), waits for
+ *    it at most 8 s, then kills the whole process group (`kill -KILL 0`);
  * 4. it exits with the program's status (128+n for signal n).
  *
  * `kill()` kills the remote process group over the control master
@@ -56,7 +58,7 @@ if [ -n "$1" ]; then cd -- "$1" || exit 125; fi; shift
 exec 3<&0
 env -i -- "$@" </dev/null 3<&- &
 c=$!
-( cat <&3; kill -KILL 0 ) >/dev/null 2>&1 &
+( trap '' TERM; cat <&3; kill -TERM "$c"; i=0; while kill -0 "$c" && [ $i -lt 80 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL 0 ) >/dev/null 2>&1 &
 exec 3<&-
 wait "$c"`;
 

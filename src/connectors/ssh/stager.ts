@@ -74,5 +74,7 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
     discard(remote) {
       if (remote.length > 0) void host.run(shScript('rm -rf -- "$@"', remote)).catch(() => undefined);
     },
+    // The host's connection lives as long as its control master (connector.ts, liveness).
+    connected: async () => (await host.masterPid().catch(() => null)) !== null,
   };
 }

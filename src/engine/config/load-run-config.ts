@@ -10,7 +10,7 @@ import type { YNode } from '../../workflow/yaml-nodes.js';
 import type { SourceLocation } from '../../errors.js';
 import { TEE_REQUIREMENTS, checkId } from '../../workflow/load-step.js';
 import type { TeeRequirement, Workflow } from '../../workflow/model.js';
-import { CONNECTORS, CONNECTOR_OPTION_KEYS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
+import { CONNECTORS, CONNECTOR_OPTION_KEYS, MAX_REPROVISIONS, PLATFORMS, PLATFORM_OPTION_KEYS } from './run-config.js';
 import type { Binding, ConnectorKind, Deployment, PlatformKind, RunConfig } from './run-config.js';
 import { didYouMean, listOf } from '../../suggest.js';
 import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
@@ -24,7 +24,7 @@ import { parseAdvertiseKey } from './advertise.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools', 'advertise'] as const;
-const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
+const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers', MAX_REPROVISIONS] as const;
 
 export function cores(): number {
   return Math.max(1, os.availableParallelism());
@@ -85,6 +85,8 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
     if (e instanceof SizingError) throw src.error(node, context, `${e.message}.`);
     throw e;
   }
+  const cap = get(MAX_REPROVISIONS);
+  if (cap !== undefined) options[MAX_REPROVISIONS] = src.integer(cap, 0, context, MAX_REPROVISIONS);
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }

@@ -29,6 +29,14 @@ export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, reado
   local: ['transfers'],
   ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
 };
+/**
+ * `maxReprovisions: <n>` on any deployment: how many workers the run may
+ * start to replace lost ones (and retry starting them) in that deployment;
+ * past it the run fails naming the deployment and the host. Default: 3 per
+ * worker (EngineDeployment, src/engine/workers.ts). Kept in `options`.
+ */
+export const MAX_REPROVISIONS = 'maxReprovisions';
+
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file; an SGX enclave's sizing (docs/tee-platforms.md). */
 export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy', ...SIZING_OPTION_KEYS];
 

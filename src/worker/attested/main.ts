@@ -67,7 +67,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   // sealed) lives in its own directory outside the run directory, `<the master's scratch root>/<pid>/`, marked
   // with its pid and start time: wiped when this process exits, and by the next sealflow command if it is killed.
   const workerDirs = new Set<string>();
-  executorLoop({
+  const loop = executorLoop({
     channel,
     name: ctx.slot,
     // Lost master or shutdown: no decrypted input or scratch outlives this process.
@@ -103,4 +103,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
       );
     },
   });
+  // SIGTERM (a remote host's session ended: docs/connectors/ssh.md, "Remote processes"): stop the attempts
+  // and wipe this worker's plaintext, as for a lost master, before the launcher's SIGKILL.
+  process.on('SIGTERM', () => void loop.stopAll(143));
 }

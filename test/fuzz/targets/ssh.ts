@@ -19,6 +19,7 @@ import {
 } from '../../../src/connectors/ssh/parse.js';
 import { classifySshFailure } from '../../../src/connectors/ssh/errors.js';
 import { parseProbe } from '../../../src/connectors/ssh/check.js';
+import { compileSshOptions } from '../../../src/connectors/ssh/options.js';
 import type { FuzzTarget } from '../target.js';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -107,5 +108,29 @@ export const targets: FuzzTarget[] = [
       return e;
     },
     isOwnError: () => false, // it classifies whatever ssh printed; it never throws
+  },
+  {
+    // A deployment's options as sealflow.yaml gives them (after YAML): `host` or `hosts`, numbers, flags.
+    name: 'ssh-deployment-options',
+    seeds: () =>
+      [
+        { host: 'worker-a' },
+        { hosts: ['10.0.0.5', '10.0.0.6', 'alias-c'], user: 'alice', port: 2222, connectTimeout: 5 },
+        { host: 'h', aliveInterval: 1, aliveCountMax: 3, controlPersist: 60, nodePath: '/usr/bin/node', baseDir: '/srv/work', acceptNewHostKey: true },
+        { hosts: [], host: 'h' },
+      ].map((o) => enc(JSON.stringify(o))),
+    run: (input) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(dec(input));
+      } catch {
+        return null; // not JSON: the YAML loader refuses it before the options are read
+      }
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+      const o = compileSshOptions('d', raw as Record<string, unknown>);
+      if (o.hosts[0] !== o.host || o.hosts.length < 1 || new Set(o.hosts).size !== o.hosts.length) throw new Error(`inconsistent hosts: ${JSON.stringify(o.hosts)}`);
+      return o;
+    },
+    isOwnError: (e) => e instanceof InputError,
   },
 ];
