@@ -130,6 +130,13 @@ export interface LaunchedWorker {
   wipe(dirs: readonly string[]): void;
   /** Set when the worker's host does not share the master's disk: how ciphertexts reach it and come back. */
   readonly stage?: Stager;
+  /**
+   * The address other worker hosts reach this worker's host at (§15.8), when
+   * its data port listens there (`transfers: direct` on a host that does not
+   * share the master's network view, e.g. `ssh`): the master names it to
+   * consumers instead of the address the worker reports.
+   */
+  readonly dataHost?: string;
   /** With `ipc: true`: the worker's message channel over the connector's pipe. */
   readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
 }

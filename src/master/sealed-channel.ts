@@ -35,6 +35,8 @@ export interface SealedChannelOptions {
   readonly workerPid?: number;
   /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
   readonly sources?: DataSources;
+  /** Where other hosts reach this worker's data port (its connector's address for the host, §15.8), instead of the host it reports. */
+  readonly dataHost?: string;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -127,7 +129,10 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     const x = m as SealedWorkerToMaster;
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
     if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
-    if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
+    if (x.type === 'ready') {
+      const data = (x as DataReadyMsg).data;
+      o.sources?.join(o.slot, data && o.dataHost !== undefined ? { host: o.dataHost, port: data.port } : data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
+    }
     incoming = incoming.then(async () => {
       if (forged) return; // nothing more is heard from a revoked forger
       const c = await checked(m);

@@ -13,10 +13,21 @@
  *
  * Only ciphertext travels (age, to keys the host never holds); nothing on
  * the host names a file, step or workflow.
+ *
+ * With `transfers: direct` (`sources` given, docs/protocol.md §15.8) an
+ * input another live worker produced is not copied ahead: its source is
+ * marked `lazy`, and only if the worker reports that its pull failed
+ * (`transfer`, `fallback`) is the master's copy put on the host and its
+ * path sent (`staged`). This worker's own outputs stay on its host after
+ * they are copied back (its data port serves them under those paths, which
+ * `sources` learns), until the run directory is removed.
  */
 import type { Stager } from '../connectors/connector.js';
 import type { Channel } from '../protocol/channel.js';
 import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../protocol/execution.js';
+import type { SealedFile } from '../protocol/sealed.js';
+import type { StagedMsg, TransferMsg } from '../protocol/data-port.js';
+import type { DataSources } from './sources.js';
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
 
@@ -25,6 +36,8 @@ interface Staged {
   readonly remoteOut: string;
   readonly logBase: string;
   readonly remoteLog: string;
+  /** Inputs left for a direct pull: the key the worker was given -> the master's copy (staged only after a failed pull). */
+  readonly lazy: ReadonlyMap<string, string>;
 }
 
 /** Every string of `v` that `f` maps, replaced (object keys too). */
@@ -37,7 +50,7 @@ function rewrite<T>(v: T, f: (s: string) => string): T {
 
 const under = (s: string, from: string, to: string) => (s === from ? to : s.startsWith(`${from}/`) ? to + s.slice(from.length) : s);
 
-export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string): WorkerChannel {
+export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, sources?: DataSources): WorkerChannel {
   const handlers: ((m: WorkerToMaster) => void)[] = [];
   const deliver = (m: WorkerToMaster) => {
     for (const h of handlers) h(m);
@@ -51,11 +64,33 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
   const stageAssign = async (msg: AssignMsg & { sealed?: { files: Record<string, unknown> } }): Promise<void> => {
     try {
       const copies = new Map<string, string>();
-      for (const p of Object.keys(msg.sealed?.files ?? {})) copies.set(p, await stager.put(p));
-      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh() };
+      const lazy = new Map<string, string>();
+      const files = (msg.sealed?.files ?? {}) as Record<string, SealedFile>;
+      /** Keys whose ciphertext is already on this host: read there (hash-checked as any input), not pulled. */
+      const here = new Set<string>();
+      for (const [p, f] of Object.entries(files)) {
+        const kept = sources?.onHost(p, stager);
+        if (kept !== undefined) {
+          copies.set(p, kept);
+          here.add(kept);
+        } else if (sources && f.source) {
+          const key = stager.fresh();
+          lazy.set(key, p);
+          copies.set(p, key);
+        } else copies.set(p, await stager.put(p));
+      }
+      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
-      inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
+      if (lazy.size > 0 || here.size > 0) {
+        const sealed = (staged as typeof msg).sealed!;
+        const mark = (k: string, f: SealedFile): SealedFile => {
+          if (here.has(k)) return { sha256: f.sha256, wrappedKey: f.wrappedKey };
+          return lazy.has(k) && f.source ? { ...f, source: { ...f.source, lazy: true } } : f;
+        };
+        const marked = Object.fromEntries(Object.entries(sealed.files as Record<string, SealedFile>).map(([k, f]) => [k, mark(k, f)]));
+        inner.send({ ...staged, sealed: { ...sealed, files: marked }, scratchDir: stager.scratch(msg.scratchDir) } as AssignMsg);
+      } else inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
     } catch (e) {
       deliver(fail(msg.id, `${msg.label} on worker ${slot}: copying its inputs to the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
     }
@@ -66,18 +101,40 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     const s = attempts.get(m.id);
     if (!s) return m;
     attempts.delete(m.id);
+    // Direct transfers: a succeeded attempt's outputs stay on the host for its data port to serve.
+    const keep = sources !== undefined && m.type === 'succeeded';
     try {
       await stager.getTree(s.remoteOut, s.outDir);
       for (const ext of ['out', 'err']) await stager.getFile(`${s.remoteLog}.${ext}.age`, `${s.logBase}.${ext}.age`);
     } catch (e) {
       if (m.type === 'succeeded') return fail(m.id, `copying the outputs of ${m.id} back from worker ${slot} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
-      stager.discard([s.remoteOut, `${s.remoteLog}.out.age`, `${s.remoteLog}.err.age`]);
+      stager.discard([...(keep ? [] : [s.remoteOut]), `${s.remoteLog}.out.age`, `${s.remoteLog}.err.age`]);
     }
-    return rewrite(m, (x) => under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase));
+    return rewrite(m, (x) => {
+      const local = under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase);
+      if (keep && local !== x && x.startsWith(`${s.remoteOut}/`)) sources.offeredAs(local, x, stager);
+      return local;
+    });
+  };
+
+  /** §15.8: a failed pull of a lazy input is the request for the master's copy; its report names the master's path again. */
+  const transfer = (t: TransferMsg): WorkerToMaster => {
+    const master = attempts.get(t.id)?.lazy.get(t.file);
+    if (master === undefined) return t as unknown as WorkerToMaster;
+    if (t.outcome === 'fallback') {
+      const answer = (a: Omit<StagedMsg, 'type' | 'id' | 'file'>) => inner.send({ type: 'staged', id: t.id, file: t.file, ...a } satisfies StagedMsg as unknown as MasterToWorker);
+      stager.put(master).then(
+        (p) => answer({ path: p }),
+        (e: unknown) => answer({ error: e instanceof Error ? e.message : String(e) }),
+      );
+    }
+    return { ...t, file: master } as unknown as WorkerToMaster;
   };
 
   inner.onMessage((m) => {
+    // Answered at once, not behind a result that is being copied back.
+    if ((m as { type: string }).type === 'transfer') return deliver(transfer(m as unknown as TransferMsg));
     incoming = incoming.then(async () => deliver(await unstage(m)));
   });
 

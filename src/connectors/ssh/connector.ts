@@ -18,6 +18,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } from '../connector.js';
@@ -43,6 +44,8 @@ interface HostRun {
   readonly stage: Stager;
   /** This host's directory under the run's scratch directory (stager.ts). */
   readonly scratchId: string;
+  /** The address the connection went to (after ~/.ssh/config): where other hosts reach this one's data ports (§15.8). */
+  readonly address: string;
 }
 
 /** Run id -> deployment -> its host, prepared once. */
@@ -83,7 +86,7 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
       forwards.push(f);
     }
     const scratchId = randomBytes(8).toString('hex');
-    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId) };
+    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId), address: c.hostname };
   } catch (e) {
     if (dir) {
       liveTokens.delete(dir.token);
@@ -152,6 +155,10 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     }
     // The host's own HOME, not the master's.
     const env = Object.fromEntries(Object.entries(cmd.env).filter(([k]) => k !== 'HOME'));
+    // §15.8: with transfers: direct the data port listens on the host's network, not on the loopback the tunnel
+    // to the master arrives on; the master names the address it connected to as the port's host.
+    const direct = req.options['transfers'] === 'direct';
+    if (direct) env['SEALFLOW_DATA_LISTEN'] = net.isIPv6(run.address) ? '::' : '0.0.0.0';
     const p = run.host.spawn(argv, { env, cwd: slotDir });
     // Only the provisioner's and the executor's own diagnostics come out in clear (a task's output is sealed).
     p.stdout.on('data', (b: Buffer) => process.stderr.write(b));
@@ -166,6 +173,7 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
       host: run.host.label,
       pid: pgid,
       stage: run.stage,
+      ...(direct ? { dataHost: run.address } : {}),
       exited,
       kill: () => void p.kill(),
       reap: (groups) => {

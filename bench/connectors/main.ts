@@ -1,0 +1,23 @@
+/**
+ * bench/connectors: sealflow across hosts, measured beside its peer in one invocation.
+ *
+ *   node dist/bench/connectors/main.js transfer [--mib 1024] [--reps 3]
+ *
+ * Needs root, iproute2, openssh-server/client (the namespace hosts of
+ * test/helpers/hosts.ts). Results: bench/RESULTS.md.
+ */
+import { transferBench } from './transfer.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
+}
+
+const what = process.argv[2];
+if (what === 'transfer') {
+  await transferBench(Number(arg('--mib', '1024')), Number(arg('--reps', '3')));
+} else {
+  process.stderr.write('usage: node dist/bench/connectors/main.js transfer [--mib N] [--reps N]\n');
+  process.exit(2);
+}
+process.exit(0);
