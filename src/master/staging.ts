@@ -38,6 +38,8 @@ interface Staged {
   readonly remoteLog: string;
   /** Inputs left for a direct pull: the key the worker was given -> the master's copy (staged only after a failed pull). */
   readonly lazy: ReadonlyMap<string, string>;
+  /** Lazy inputs the master's copy was put on the host for (or refused). */
+  readonly answered: Set<string>;
 }
 
 /** Every string of `v` that `f` maps, replaced (object keys too). */
@@ -79,7 +81,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
           copies.set(p, key);
         } else copies.set(p, await stager.put(p));
       }
-      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy };
+      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy, answered: new Set() };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
       if (lazy.size > 0 || here.size > 0) {
@@ -120,9 +122,12 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
 
   /** §15.8: a failed pull of a lazy input is the request for the master's copy; its report names the master's path again. */
   const transfer = (t: TransferMsg): WorkerToMaster => {
-    const master = attempts.get(t.id)?.lazy.get(t.file);
-    if (master === undefined) return t as unknown as WorkerToMaster;
-    if (t.outcome === 'fallback') {
+    const a = attempts.get(t.id);
+    const master = a?.lazy.get(t.file);
+    if (!a || master === undefined) return t as unknown as WorkerToMaster;
+    // Answered once per attempt and file: repeated reports copy nothing more.
+    if (t.outcome === 'fallback' && !a.answered.has(t.file)) {
+      a.answered.add(t.file);
       const answer = (a: Omit<StagedMsg, 'type' | 'id' | 'file'>) => inner.send({ type: 'staged', id: t.id, file: t.file, ...a } satisfies StagedMsg as unknown as MasterToWorker);
       stager.put(master).then(
         (p) => answer({ path: p }),
