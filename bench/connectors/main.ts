@@ -2,10 +2,12 @@
  * bench/connectors: sealflow across hosts, measured beside its peer in one invocation.
  *
  *   node dist/bench/connectors/main.js transfer [--mib 1024] [--reps 3]
+ *   SEALFLOW_HOME=$(mktemp -d) node dist/bench/connectors/main.js ready [--n 8] [--reps 3]
  *
  * Needs root, iproute2, openssh-server/client (the namespace hosts of
  * test/helpers/hosts.ts). Results: bench/RESULTS.md.
  */
+import { readyBench } from './ready.js';
 import { transferBench } from './transfer.js';
 
 function arg(name: string, def: string): string {
@@ -16,8 +18,10 @@ function arg(name: string, def: string): string {
 const what = process.argv[2];
 if (what === 'transfer') {
   await transferBench(Number(arg('--mib', '1024')), Number(arg('--reps', '3')));
+} else if (what === 'ready') {
+  await readyBench(Number(arg('--n', '8')), Number(arg('--reps', '3')));
 } else {
-  process.stderr.write('usage: node dist/bench/connectors/main.js transfer [--mib N] [--reps N]\n');
+  process.stderr.write('usage: node dist/bench/connectors/main.js transfer [--mib N] [--reps N] | ready [--n N] [--reps N]\n');
   process.exit(2);
 }
 process.exit(0);

@@ -72,21 +72,28 @@ async function prepare(req: LaunchRequest): Promise<HostRun> {
     if (c.acceptedHostKey) {
       process.stderr.write(`sealflow: ${at}: accepted a new host key for ${c.acceptedHostKey.host} (${c.acceptedHostKey.fingerprints.join(', ')}), added to ${c.acceptedHostKey.knownHosts}\n`);
     }
-    await host.checkNode();
-    await host.checkTools();
-    await host.sweepDead({ live: [...liveTokens] });
-    dir = await host.makeRunDir();
-    liveTokens.add(dir.token);
-    const uploaded = new Map<string, string>();
-    uploaded.set(ENTRY, (await dir.upload(req.program.entry, ENTRY, 0o600)).sha256);
-    for (const [name, file] of Object.entries(req.program.files)) uploaded.set(name, (await dir.upload(file, name, 0o600)).sha256);
+    // The checks and the run directory at once, over the one shared connection (each is a round trip:
+    // bench/connectors `ready` times them); a failed check still removes the directory (below).
+    const made = (async () => {
+      await host.sweepDead({ live: [...liveTokens] });
+      dir = await host.makeRunDir();
+      liveTokens.add(dir.token);
+      return dir;
+    })();
+    const checks = await Promise.allSettled([host.checkNode(), host.checkTools(), made]);
+    for (const r of checks) if (r.status === 'rejected') throw r.reason;
+    const runDir = await made;
     for (const d of req.program.dials ?? []) {
       if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new Error(`${at}: the master listens on ${d.host}:${d.port}; reach: ssh-tunnel needs it on 127.0.0.1`);
-      const f = await host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port });
-      forwards.push(f);
     }
+    const uploads = [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)];
+    const [sums] = await Promise.all([
+      Promise.all(uploads.map(([name, file]) => runDir.upload(file, name, 0o600).then((u) => [name, u.sha256] as const))),
+      Promise.all((req.program.dials ?? []).map((d) => host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port }).then((f) => void forwards.push(f)))),
+    ]);
+    const uploaded = new Map<string, string>(sums);
     const scratchId = randomBytes(8).toString('hex');
-    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId), address: c.hostname };
+    return { host, options, dir: runDir, uploaded, forwards, scratchId, stage: hostStager(host, runDir, scratchId), address: c.hostname };
   } catch (e) {
     if (dir) {
       liveTokens.delete(dir.token);
