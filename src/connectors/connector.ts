@@ -104,6 +104,11 @@ export interface Stager {
   /** Copies one file from the host, if it exists there. */
   getFile(remoteFile: string, localFile: string): Promise<void>;
   /**
+   * Optional, one round trip: `getTree(remoteDir, localDir)`, `getFile` of
+   * each `[remote, local]` of `files`, then deletes `discard` on the host.
+   */
+  collect?(remoteDir: string, localDir: string, files: readonly (readonly [string, string])[], discard: readonly string[]): Promise<void>;
+  /**
    * The scratch path a worker on this host is assigned instead of
    * `assigned` (the master's): its parent gains a random directory of the
    * host (hosts may share /dev/shm and reuse pids in their own PID

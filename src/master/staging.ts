@@ -105,13 +105,22 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     attempts.delete(m.id);
     // Direct transfers: a succeeded attempt's outputs stay on the host for its data port to serve.
     const keep = sources !== undefined && m.type === 'succeeded';
+    const logs = (['out', 'err'] as const).map((ext) => [`${s.remoteLog}.${ext}.age`, `${s.logBase}.${ext}.age`] as const);
+    const discard = [...(keep ? [] : [s.remoteOut]), ...logs.map(([r]) => r)];
     try {
-      await stager.getTree(s.remoteOut, s.outDir);
-      for (const ext of ['out', 'err']) await stager.getFile(`${s.remoteLog}.${ext}.age`, `${s.logBase}.${ext}.age`);
+      if (stager.collect) {
+        // One round trip per attempt (bench/connectors overhead).
+        await stager.collect(s.remoteOut, s.outDir, logs, discard);
+      } else {
+        try {
+          await stager.getTree(s.remoteOut, s.outDir);
+          for (const [r, l] of logs) await stager.getFile(r, l);
+        } finally {
+          stager.discard(discard);
+        }
+      }
     } catch (e) {
       if (m.type === 'succeeded') return fail(m.id, `copying the outputs of ${m.id} back from worker ${slot} failed: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      stager.discard([...(keep ? [] : [s.remoteOut]), `${s.remoteLog}.out.age`, `${s.remoteLog}.err.age`]);
     }
     return rewrite(m, (x) => {
       const local = under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase);
