@@ -20,7 +20,7 @@ import { assignStep, releaseFileKeys } from './broker/release.js';
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../protocol/data-port.js';
 import type { DataSources } from './sources.js';
 import { recordOutputs, type AssignedAttempt } from './record-output.js';
-import { keepStartedGroup } from './started-check.js';
+import { keepRemoteGroup, keepStartedGroup } from './started-check.js';
 import { attemptOutDir, ReportRefusal } from './output-rules.js';
 
 export interface SealedChannelOptions {
@@ -37,6 +37,12 @@ export interface SealedChannelOptions {
   readonly sources?: DataSources;
   /** Where other hosts reach this worker's data port (its connector's address for the host, §15.8), instead of the host it reports. */
   readonly dataHost?: string;
+  /**
+   * The worker runs on another host (its pids are that host's): a `started`
+   * group is checked for shape only — the master's /proc says nothing about
+   * it, and it is reaped on that host, as the user the worker already runs as.
+   */
+  readonly otherHost?: boolean;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -106,6 +112,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
   const checked = async (m: WorkerToMaster): Promise<WorkerToMaster | null> => {
     if (m.type === 'started') {
       try {
+        if (o.otherHost) return (await keepRemoteGroup(m.pgid)) ? m : null;
         return (await keepStartedGroup(m.pgid, o.workerPid)) ? m : null; // §16.5: an unverifiable group is never reaped
       } catch (e) {
         return refuse(m.id, e);
