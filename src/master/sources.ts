@@ -20,7 +20,7 @@ export class DataSources {
   /** File id -> the slot that produced it. */
   readonly #producer = new Map<string, string>();
   /** File id -> the id its producer offers it under, where that differs (a host without the master's disk, §15.8), and that host. */
-  readonly #offeredAs = new Map<string, { readonly offered: string; readonly host: object }>();
+  readonly #offeredAs = new Map<string, { readonly slot: string; readonly offered: string; readonly host: object }>();
 
   constructor(private readonly broker: KeyBroker) {
     broker.onRevoke((slot) => this.#revoked(slot));
@@ -43,15 +43,25 @@ export class DataSources {
     this.#producer.set(id, slot);
   }
 
-  /** The producer of the file recorded as `id` offers it under `offered`: its own, opaque path on `host` (a token: the host's stager). */
-  offeredAs(id: string, offered: string, host: object): void {
-    this.#offeredAs.set(id, { offered, host });
+  /**
+   * Worker `slot` offers the file the master records as `id` under
+   * `offered`: its own, opaque path on `host` (a token: the host's stager).
+   * Used only while `slot` is the file's recorded producer (a refused or
+   * superseded attempt's offer never is).
+   */
+  offeredAs(slot: string, id: string, offered: string, host: object): void {
+    this.#offeredAs.set(id, { slot, offered, host });
   }
 
-  /** Where the ciphertext recorded as `id` already is on `host` (a live producer kept it there), or undefined. */
-  onHost(id: string, host: object): string | undefined {
+  #offer(id: string): { readonly offered: string; readonly host: object } | undefined {
     const o = this.#offeredAs.get(id);
-    return o?.host === host && this.#producer.has(id) ? o.offered : undefined;
+    return o !== undefined && this.#producer.get(id) === o.slot ? o : undefined;
+  }
+
+  /** Where the ciphertext recorded as `id` already is on `host` (its producer kept it there), or undefined. */
+  onHost(id: string, host: object): string | undefined {
+    const o = this.#offer(id);
+    return o?.host === host ? o.offered : undefined;
   }
 
   /** The producer of `id` if it is another live worker with a data port; otherwise undefined (the master's copy). */
@@ -62,7 +72,7 @@ export class DataSources {
     if (this.broker.expected.get(slot)?.transfers === 'master' || this.broker.expected.get(consumer)?.transfers === 'master') return undefined;
     const address = this.#joined.get(slot)?.address;
     if (!address || this.broker.workers.get(slot)?.alive !== true) return undefined;
-    const offered = this.#offeredAs.get(id)?.offered;
+    const offered = this.#offer(id)?.offered;
     return { slot, host: address.host, port: address.port, ...(offered !== undefined ? { id: offered } : {}) };
   }
 

@@ -124,7 +124,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     }
     return rewrite(m, (x) => {
       const local = under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase);
-      if (keep && local !== x && x.startsWith(`${s.remoteOut}/`)) sources.offeredAs(local, x, stager);
+      if (keep && local !== x && x.startsWith(`${s.remoteOut}/`)) sources.offeredAs(slot, local, x, stager);
       return local;
     });
   };

@@ -144,4 +144,24 @@ describe('§15.8 direct transfers on hosts without the master\'s disk', () => {
       assert.equal(sources.sourceFor('/master/out/p[0]#1/x.age', 'b-1')?.id, `${remoteOut}/x.age`);
     });
   });
+
+  test('§15.8 the offer of an attempt the master did not record (refused), or of a producer since superseded, is never named or read in place', async () => {
+    await withSources(async (sources) => {
+      const a = fakes('a');
+      const prod = stagedChannel(a.inner, a.stager, 'a-1', sources);
+      prod.send(assign('p[0]#1', {}) as AssignMsg);
+      await settle();
+      const remoteOut = (a.sent[0] as SealedAssignMsg).outDir;
+      a.fromWorker({ type: 'succeeded', id: 'p[0]#1', outputs: { out: { class: 'File', path: `${remoteOut}/x.age`, sha256: 'cc' } }, durationMs: 1 });
+      await settle();
+      const id = '/master/out/p[0]#1/x.age';
+      // Not recorded (the sealed channel refused the report): no in-place read, no producer id.
+      assert.equal(sources.onHost(id, a.stager), undefined);
+      assert.equal(sources.sourceFor(id, 'b-1'), undefined);
+      // Recorded from another worker's attempt: a-1's offer is not that file.
+      sources.produced('b-1', id);
+      assert.equal(sources.onHost(id, a.stager), undefined);
+      assert.equal(sources.sourceFor(id, 'a-1')?.id, undefined, 'b-1 is named, without a-1\'s path');
+    });
+  });
 });
