@@ -31,6 +31,9 @@ import type { DataSources } from './sources.js';
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
 
+/** Uploads of one assignment's inputs in flight at once. */
+const PUTS_AT_ONCE = 8;
+
 interface Staged {
   readonly outDir: string;
   readonly remoteOut: string;
@@ -70,6 +73,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       const files = (msg.sealed?.files ?? {}) as Record<string, SealedFile>;
       /** Keys whose ciphertext is already on this host: read there (hash-checked as any input), not pulled. */
       const here = new Set<string>();
+      const uploads: string[] = [];
       for (const [p, f] of Object.entries(files)) {
         const kept = sources?.onHost(p, stager);
         if (kept !== undefined) {
@@ -79,7 +83,13 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
           const key = stager.fresh();
           lazy.set(key, p);
           copies.set(p, key);
-        } else copies.set(p, await stager.put(p));
+        } else uploads.push(p);
+      }
+      // A few uploads at once over the shared connection (a gather step may read a thousand files).
+      for (let i = 0; i < uploads.length; i += PUTS_AT_ONCE) {
+        const batch = uploads.slice(i, i + PUTS_AT_ONCE);
+        const paths = await Promise.all(batch.map((p) => stager.put(p)));
+        batch.forEach((p, k) => copies.set(p, paths[k]!));
       }
       const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy, answered: new Set() };
       attempts.set(msg.id, s);
@@ -154,6 +164,9 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
 
   return {
     send(msg) {
+      // Heartbeats are not held behind an assignment whose inputs are being copied (§11: the worker would
+      // take a long copy for a silent master and stop).
+      if (msg.type === 'heartbeat') return inner.send(msg);
       outgoing = outgoing.then(() => (msg.type === 'assign' ? stageAssign(msg) : inner.send(msg)));
     },
     onMessage(h) {

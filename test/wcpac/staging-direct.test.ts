@@ -164,4 +164,22 @@ describe('§15.8 direct transfers on hosts without the master\'s disk', () => {
       assert.equal(sources.sourceFor(id, 'a-1')?.id, undefined, 'b-1 is named, without a-1\'s path');
     });
   });
+
+  test('a heartbeat is not held behind an assignment whose inputs are still being copied to the host', async () => {
+    const w = fakes('b');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowPut = w.stager.put;
+    const stager: Stager = { ...w.stager, put: async (f) => (await gate, slowPut(f)) };
+    const chan = stagedChannel(w.inner, stager, 'b-1');
+    chan.send(assign('g[0]#1', { '/master/a.age': { sha256: 'aa', wrappedKey: 'k' }, '/master/b.age': { sha256: 'bb', wrappedKey: 'k' } }) as AssignMsg);
+    chan.send({ type: 'heartbeat', seq: 7 } as MasterToWorker);
+    await settle();
+    assert.deepEqual(w.sent.map((m) => m.type), ['heartbeat'], 'the heartbeat went out while the inputs were copied');
+    release();
+    await settle();
+    await settle();
+    assert.deepEqual(w.sent.map((m) => m.type), ['heartbeat', 'assign']);
+    assert.deepEqual(w.puts.sort(), ['/master/a.age', '/master/b.age']);
+  });
 });
