@@ -109,6 +109,11 @@ export interface Stager {
   /** Copies one file from the host, if it exists there. */
   getFile(remoteFile: string, localFile: string): Promise<void>;
   /**
+   * Optional, one round trip: `getTree(remoteDir, localDir)`, `getFile` of
+   * each `[remote, local]` of `files`, then deletes `discard` on the host.
+   */
+  collect?(remoteDir: string, localDir: string, files: readonly (readonly [string, string])[], discard: readonly string[]): Promise<void>;
+  /**
    * The scratch path a worker on this host is assigned instead of
    * `assigned` (the master's): its parent gains a random directory of the
    * host (hosts may share /dev/shm and reuse pids in their own PID
@@ -141,6 +146,13 @@ export interface LaunchedWorker {
   wipe(dirs: readonly string[]): void;
   /** Set when the worker's host does not share the master's disk: how ciphertexts reach it and come back. */
   readonly stage?: Stager;
+  /**
+   * The address other worker hosts reach this worker's host at (§15.8), when
+   * its data port listens there (`transfers: direct` on a host that does not
+   * share the master's network view, e.g. `ssh`): the master names it to
+   * consumers instead of the address the worker reports.
+   */
+  readonly dataHost?: string;
   /** With `ipc: true`: the worker's message channel over the connector's pipe. */
   readonly ipc?: Channel<MasterToWorker, WorkerToMaster>;
 }

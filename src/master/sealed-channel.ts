@@ -20,7 +20,7 @@ import { assignStep, releaseFileKeys } from './broker/release.js';
 import type { DataReadyMsg, RevokedMsg, SealedWorkerToMaster } from '../protocol/data-port.js';
 import type { DataSources } from './sources.js';
 import { recordOutputs, type AssignedAttempt } from './record-output.js';
-import { keepStartedGroup } from './started-check.js';
+import { keepRemoteGroup, keepStartedGroup } from './started-check.js';
 import { attemptOutDir, ReportRefusal } from './output-rules.js';
 
 export interface SealedChannelOptions {
@@ -35,6 +35,14 @@ export interface SealedChannelOptions {
   readonly workerPid?: number;
   /** Worker ↔ worker transfers (§15): producers of recorded ciphertexts and the workers' data ports. */
   readonly sources?: DataSources;
+  /** Where other hosts reach this worker's data port (its connector's address for the host, §15.8), instead of the host it reports. */
+  readonly dataHost?: string;
+  /**
+   * The worker runs on another host (its pids are that host's): a `started`
+   * group is checked for shape only — the master's /proc says nothing about
+   * it, and it is reaped on that host, as the user the worker already runs as.
+   */
+  readonly otherHost?: boolean;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -104,6 +112,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
   const checked = async (m: WorkerToMaster): Promise<WorkerToMaster | null> => {
     if (m.type === 'started') {
       try {
+        if (o.otherHost) return (await keepRemoteGroup(m.pgid)) ? m : null;
         return (await keepStartedGroup(m.pgid, o.workerPid)) ? m : null; // §16.5: an unverifiable group is never reaped
       } catch (e) {
         return refuse(m.id, e);
@@ -127,7 +136,10 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     const x = m as SealedWorkerToMaster;
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
     if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
-    if (x.type === 'ready') o.sources?.join(o.slot, (x as DataReadyMsg).data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
+    if (x.type === 'ready') {
+      const data = (x as DataReadyMsg).data;
+      o.sources?.join(o.slot, data && o.dataHost !== undefined ? { host: o.dataHost, port: data.port } : data, (r: RevokedMsg) => inner.send(r as unknown as MasterToWorker));
+    }
     incoming = incoming.then(async () => {
       if (forged) return; // nothing more is heard from a revoked forger
       const c = await checked(m);

@@ -23,13 +23,14 @@ export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
 /**
  * §15.7: `local` workers share the master's disk, where every ciphertext
  * already is: they read the master's copy unless the deployment says
- * `transfers: direct`. `ssh` workers read through the master (their data
- * ports are not reachable from other hosts). Other connectors pull from the
- * producer by default.
+ * `transfers: direct`. `ssh` workers read through the master unless the
+ * deployment says `transfers: direct` (§15.8: their data ports then listen
+ * on the host's network, and a consumer that cannot reach its producer gets
+ * the master's copy). Other connectors pull from the producer by default.
  */
 export function transfersOf(d: Pick<DeploymentSpec, 'connector' | 'options'>): 'direct' | 'master' {
   const t = d.options['transfers'];
   if (t === 'direct' || t === 'master') return t;
-  // ssh: workers' data ports are on their hosts' loopback, which other hosts cannot reach (docs/connectors/ssh.md).
+  // ssh: by default a worker's data port stays on its host's loopback, which other hosts cannot reach (docs/connectors/ssh.md).
   return d.connector === 'local' || d.connector === 'ssh' ? 'master' : 'direct';
 }

@@ -59,3 +59,14 @@ export async function keepStartedGroup(pgid: unknown, workerPid: number | undefi
   if ((await procStat(workerPid)) === null) return false; // the worker is gone: its children were re-parented
   return false; // not the worker's (or no longer: a reused pid): never killed
 }
+
+/**
+ * A group reported by a worker on another host (§16.5): its pids are that
+ * host's, so the master's /proc and its own group say nothing about it.
+ * Kept if it is a process group id; the connector kills it on that host,
+ * as the user the worker already runs as (no capability it lacks).
+ */
+export async function keepRemoteGroup(pgid: unknown): Promise<boolean> {
+  if (typeof pgid !== 'number' || !Number.isSafeInteger(pgid) || pgid < 2) throw new ReportRefusal('started-bad-group', `the reported process group ${JSON.stringify(pgid)} is not a process group id`);
+  return true;
+}

@@ -6,7 +6,7 @@
  * (`revoked`), and the consumer's report of each transfer (`transfer`).
  */
 import { ASSIGN_FIELDS, ASSIGN_OPTIONAL, MASTER_TO_WORKER, WORKER_TO_MASTER, type MasterToWorker, type ReadyMsg, type WorkerToMaster } from './execution.js';
-import { arrayOf, int, literal, num, recordOf, shape, str, union } from './schema.js';
+import { arrayOf, bool, int, literal, num, recordOf, shape, str, union } from './schema.js';
 
 /** Where a worker's data port listens. */
 export interface DataAddress {
@@ -18,6 +18,14 @@ export interface DataAddress {
 export interface DataSource extends DataAddress {
   /** The producing worker's slot: its data-port certificate must have subject `<run id>/<slot>`. */
   readonly slot: string;
+  /** The id the producer offers the file under, when it is not the file's key (a host without the master's disk: an opaque path there). */
+  readonly id?: string;
+  /**
+   * The master's copy is not at the file's key yet (a host without the
+   * master's disk): if the pull fails, report it (`transfer`, `fallback`)
+   * and wait for the master's `staged` message naming where it copied it.
+   */
+  readonly lazy?: boolean;
 }
 
 /** `ready` of an attested executor that opened a data port. */
@@ -46,7 +54,23 @@ export interface TransferMsg {
   readonly reason?: string;
 }
 
-export type SealedMasterToWorker = MasterToWorker | RevokedMsg;
+/**
+ * Master → worker (§15.8): the answer to a `fallback` report of an input
+ * whose source was `lazy`: the master copied its ciphertext to `path` on the
+ * worker's host (checked against the recorded SHA-256 there before use), or
+ * could not (`error`).
+ */
+export interface StagedMsg {
+  readonly type: 'staged';
+  /** The attempt. */
+  readonly id: string;
+  /** The file's key in the assignment. */
+  readonly file: string;
+  readonly path?: string;
+  readonly error?: string;
+}
+
+export type SealedMasterToWorker = MasterToWorker | RevokedMsg | StagedMsg;
 export type SealedWorkerToMaster = WorkerToMaster | DataReadyMsg | TransferMsg;
 
 /**
@@ -70,7 +94,7 @@ export const MAX_LINE = 4096;
 // One spec per message type of the sealed execution channel (§10, §15) and of the data port.
 const dataAddress = { host: str, port: int(0) };
 const sealedPart = shape({
-  files: recordOf(shape({ sha256: str, wrappedKey: str }, { source: shape({ ...dataAddress, slot: str }) })),
+  files: recordOf(shape({ sha256: str, wrappedKey: str }, { source: shape({ ...dataAddress, slot: str }, { id: str, lazy: bool }) })),
   recipients: arrayOf(str),
 });
 
@@ -79,6 +103,7 @@ export const validateSealedMasterToWorker = union<SealedMasterToWorker>({
   ...MASTER_TO_WORKER,
   assign: shape(ASSIGN_FIELDS, { ...ASSIGN_OPTIONAL, sealed: sealedPart }),
   revoked: shape({ serials: arrayOf(str) }),
+  staged: shape({ id: str, file: str }, { path: str, error: str }),
 });
 
 /** What the master accepts from an attested worker. */

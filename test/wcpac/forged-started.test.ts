@@ -11,6 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { bench, forger, type Bench, type Forger } from './forger.js';
+import { keepRemoteGroup } from '../../src/master/started-check.js';
+import { ReportRefusal } from '../../src/master/output-rules.js';
 
 let b: Bench;
 let n = 100;
@@ -118,5 +120,11 @@ describe('§16.5 a forged worker cannot make the master kill a process group it 
     await started(f, group);
     assert.ok(!f.seen.some((m) => m.type === 'started'), 'not kept');
     assert.equal(b.h.broker.workers.get(f.slot)?.alive, true, 'not revoked');
+  });
+
+  test('a worker on another host names its host\'s groups: one whose id is the master\'s own group is kept (reaped on that host), a malformed one is still refused', async () => {
+    // ssh workers' pids are their host's: after a few hundred steps one equalled a master pid and the run failed.
+    assert.equal(await keepRemoteGroup(process.pid), true);
+    for (const bad of [1, 0, -5, 2.5, '7']) await assert.rejects(keepRemoteGroup(bad), (e: unknown) => e instanceof ReportRefusal && e.reason === 'started-bad-group');
   });
 });

@@ -150,9 +150,11 @@ describe('run configuration', () => {
     await rejectsWith(loadRunConfig(wf3), 'sealflow.yaml:5:11', 'ssh option "port" must be an integer from 1 to 65535');
   });
 
-  test('rejects transfers: direct and an unknown reach on an ssh deployment', async () => {
-    const { wf } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    transfers: direct\n');
-    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:5:16', 'transfers: master only');
+  test('accepts transfers: direct on an ssh deployment, and rejects another transfers value and an unknown reach at their lines', async () => {
+    const { wf: ok } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    transfers: direct\n');
+    assert.equal((await loadRunConfig(ok))?.deployments.find((d) => d.id === 'cloud')?.options['transfers'], 'direct');
+    const { wf } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    transfers: peer\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:5:16', 'transfers must be master', 'or direct', 'got "peer"');
     const { wf: wf2 } = await setup('deployments:\n  cloud:\n    connector: ssh\n    host: h1\n    reach: direct\n');
     await rejectsWith(loadRunConfig(wf2), 'sealflow.yaml:5:12', 'reach must be ssh-tunnel');
   });

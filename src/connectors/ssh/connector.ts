@@ -18,6 +18,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, Stager, WorkerExit } from '../connector.js';
@@ -45,6 +46,8 @@ interface HostRun {
   readonly stage: Stager;
   /** This host's directory under the run's scratch directory (stager.ts). */
   readonly scratchId: string;
+  /** The address the connection went to (after ~/.ssh/config): where other hosts reach this one's data ports (§15.8). */
+  readonly address: string;
 }
 
 /**
@@ -73,25 +76,32 @@ async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous
     if (c.acceptedHostKey) {
       process.stderr.write(`sealflow: ${at}: accepted a new host key for ${c.acceptedHostKey.host} (${c.acceptedHostKey.fingerprints.join(', ')}), added to ${c.acceptedHostKey.knownHosts}\n`);
     }
-    await host.checkNode();
-    await host.checkTools();
     // This run's directory from a connection that was lost: ours, and of no further use.
     if (previous) await host.run(shScript('rm -rf -- "$1"', [previous.path])).catch(() => undefined);
-    // No age limit: a directory's lock is taken before its marker is written, so a marked directory
-    // whose lock is free belongs to a master that is gone (run-dir.ts).
-    await host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 });
-    dir = await host.makeRunDir();
-    liveTokens.add(dir.token);
-    const uploaded = new Map<string, string>();
-    uploaded.set(ENTRY, (await dir.upload(req.program.entry, ENTRY, 0o600)).sha256);
-    for (const [name, file] of Object.entries(req.program.files)) uploaded.set(name, (await dir.upload(file, name, 0o600)).sha256);
+    // The checks and the run directory at once, over the one shared connection (each is a round trip:
+    // bench/connectors `ready` times them); a failed check still removes the directory (below).
+    const made = (async () => {
+      // No age limit: a directory's lock is taken before its marker is written, so a marked directory
+      // whose lock is free belongs to a master that is gone (run-dir.ts).
+      await host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 });
+      dir = await host.makeRunDir();
+      liveTokens.add(dir.token);
+      return dir;
+    })();
+    const checks = await Promise.allSettled([host.checkNode(), host.checkTools(), made]);
+    for (const r of checks) if (r.status === 'rejected') throw r.reason;
+    const runDir = await made;
     for (const d of req.program.dials ?? []) {
       if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new Error(`${at}: the master listens on ${d.host}:${d.port}; reach: ssh-tunnel needs it on 127.0.0.1`);
-      const f = await host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port });
-      forwards.push(f);
     }
+    const uploads = [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)];
+    const [sums] = await Promise.all([
+      Promise.all(uploads.map(([name, file]) => runDir.upload(file, name, 0o600).then((u) => [name, u.sha256] as const))),
+      Promise.all((req.program.dials ?? []).map((d) => host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port }).then((f) => void forwards.push(f)))),
+    ]);
+    const uploaded = new Map<string, string>(sums);
     const scratchId = randomBytes(8).toString('hex');
-    return { host, options, dir, uploaded, forwards, scratchId, stage: hostStager(host, dir, scratchId) };
+    return { host, options, dir: runDir, uploaded, forwards, scratchId, stage: hostStager(host, runDir, scratchId), address: c.hostname };
   } catch (e) {
     if (dir) {
       liveTokens.delete(dir.token);
@@ -217,6 +227,10 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     }
     // The host's own HOME, not the master's.
     const env = Object.fromEntries(Object.entries(cmd.env).filter(([k]) => k !== 'HOME'));
+    // §15.8: with transfers: direct the data port listens on the host's network, not on the loopback the tunnel
+    // to the master arrives on; the master names the address it connected to as the port's host.
+    const direct = req.options['transfers'] === 'direct';
+    if (direct) env['SEALFLOW_DATA_LISTEN'] = net.isIPv6(run.address) ? '::' : '0.0.0.0';
     const p = run.host.spawn(argv, { env, cwd: slotDir });
     // Only the provisioner's and the executor's own diagnostics come out in clear (a task's output is sealed).
     p.stdout.on('data', (b: Buffer) => process.stderr.write(b));
@@ -231,6 +245,7 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
       host: run.host.label,
       pid: pgid,
       stage: run.stage,
+      ...(direct ? { dataHost: run.address } : {}),
       exited,
       kill: () => void p.kill(),
       reap: (groups) => {

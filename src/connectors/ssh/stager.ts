@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Stager } from '../connector.js';
+import { CollectParser, COLLECT_SCRIPT, checkCollectName } from './collect.js';
 import { oneLine } from './exec.js';
 import type { SshHost } from './host.js';
 import { shScript } from './quote.js';
@@ -70,6 +71,43 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
     },
     async getFile(remoteFile, localFile) {
       await download(remoteFile, localFile);
+    },
+    async collect(remoteDir, localDir, files, discard) {
+      const labels = files.map((_, i) => String.fromCharCode(97 + i));
+      const child = host.spawnClient(shScript(COLLECT_SCRIPT, [remoteDir, ...files.map(([r], i) => `${labels[i]}=${r}`), '--', ...discard]), [], ['ignore', 'pipe', 'pipe']);
+      let err = '';
+      child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8').slice(0, 4096)));
+      const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+      const parser = new CollectParser(host.label);
+      const written: string[] = [];
+      let fd: number | null = null;
+      try {
+        for await (const chunk of child.stdout!) {
+          for (const e of parser.push(chunk as Buffer)) {
+            if (e.type === 'file') {
+              const n = checkCollectName(e.name, host.label);
+              const local = n.kind === 'd' ? path.join(localDir, n.rest) : files[labels.indexOf(n.rest)]?.[1];
+              if (local === undefined) throw host.remoteError(`returned a log ${JSON.stringify(n.rest)} that was not asked for`);
+              fs.mkdirSync(path.dirname(local), { recursive: true, mode: 0o700 });
+              fd = fs.openSync(local, 'w', 0o600);
+              written.push(local);
+            } else if (e.type === 'data') {
+              for (let off = 0; off < e.bytes.length; ) off += fs.writeSync(fd!, e.bytes, off, e.bytes.length - off);
+            } else {
+              fs.closeSync(fd!);
+              fd = null;
+            }
+          }
+        }
+        parser.end();
+        const code = await closed;
+        if (code !== 0) throw host.remoteError(`copying back ${remoteDir} failed (exit ${code}): ${oneLine(err)}`);
+      } catch (e) {
+        child.kill();
+        if (fd !== null) fs.closeSync(fd);
+        for (const f of written) fs.rmSync(f, { force: true });
+        throw e;
+      }
     },
     discard(remote) {
       if (remote.length > 0) void host.run(shScript('rm -rf -- "$@"', remote)).catch(() => undefined);

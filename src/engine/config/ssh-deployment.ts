@@ -13,7 +13,8 @@ import type { MapEntry, YamlSource } from '../../workflow/yaml-source.js';
 const FILE_KEYS = ['identityFile', 'configFile', 'knownHosts'] as const;
 /** How a remote worker reaches the master's broker and executor ports: a reverse SSH forward to the host's loopback. */
 export const SSH_REACH = ['ssh-tunnel'] as const;
-const TRANSFERS = ['master'] as const;
+/** §15.7, §15.8: through the master (default), or pulled from the producing worker's host when the hosts reach each other. */
+const TRANSFERS = ['master', 'direct'] as const;
 
 export function checkSshDeployment(src: YamlSource, id: string, es: readonly MapEntry[], options: Record<string, unknown>): void {
   const context = `deployment "${id}"`;
@@ -29,7 +30,7 @@ export function checkSshDeployment(src: YamlSource, id: string, es: readonly Map
   }
   const transfers = options['transfers'];
   if (transfers !== undefined && !(TRANSFERS as readonly unknown[]).includes(transfers)) {
-    throw src.error(at('transfers')?.value, context, `an ssh deployment supports transfers: master only in this version (every ciphertext goes through the master); got ${JSON.stringify(transfers)}.`);
+    throw src.error(at('transfers')?.value, context, `transfers must be master (every ciphertext goes through the master) or direct (workers pull each other's ciphertexts, through the master where they cannot reach each other); got ${JSON.stringify(transfers)}.`);
   }
   const ssh: Record<string, unknown> = {};
   for (const k of SSH_OPTION_KEYS) if (options[k] !== undefined) ssh[k] = options[k];

@@ -7,7 +7,7 @@
  * this wraps it.
  */
 import type { Channel } from '../../protocol/channel.js';
-import type { DataAddress, DataReadyMsg, SealedMasterToWorker, SealedWorkerToMaster } from '../../protocol/data-port.js';
+import type { DataAddress, DataReadyMsg, SealedMasterToWorker, SealedWorkerToMaster, StagedMsg } from '../../protocol/data-port.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { mapFiles } from '../../protocol/sealed.js';
 import { DataPort, type PeerIdentity } from './data-port.js';
@@ -23,15 +23,41 @@ export interface DataFlow {
   close(): Promise<void>;
 }
 
-/** `host`: the address the data port listens on — the one this worker reaches the master from, so other workers can reach it too. */
+/**
+ * `host`: the address the data port listens on — the one this worker
+ * reaches the master from, so other workers can reach it too; or the one
+ * its connector names (§15.8: `SEALFLOW_DATA_LISTEN`, e.g. `0.0.0.0` on a
+ * host that reaches the master through a tunnel to its loopback; the
+ * master then tells consumers the host's address it knows, not this one).
+ */
 export async function openDataFlow(me: PeerIdentity, raw: Channel<SealedWorkerToMaster, SealedMasterToWorker>, host: string): Promise<DataFlow> {
   const port = await DataPort.start(me, host);
   const address: DataAddress = port.address;
   const handlers: ((m: MasterToWorker) => void)[] = [];
+  /** `attempt\0file` -> the waiter for the master's `staged` answer (§15.8). */
+  const waiting = new Map<string, { resolve: (p: string) => void; reject: (e: Error) => void }>();
+  const staged = (m: StagedMsg) => {
+    const w = waiting.get(`${m.id}\0${m.file}`);
+    if (!w) return;
+    waiting.delete(`${m.id}\0${m.file}`);
+    if (m.path !== undefined) w.resolve(m.path);
+    else w.reject(new Error(`the master could not copy ${m.file} to this host: ${m.error ?? 'no reason given'}`));
+  };
   raw.onMessage((m) => {
     if (m.type === 'revoked') return port.revoke(Array.isArray(m.serials) ? m.serials.filter((s) => typeof s === 'string') : []);
+    if (m.type === 'staged') return staged(m);
     for (const h of handlers) h(m);
   });
+  raw.onClose(() => {
+    for (const w of waiting.values()) w.reject(new Error('the channel to the master closed'));
+    waiting.clear();
+  });
+  const masterCopy = (attempt: string, file: string) =>
+    new Promise<string>((resolve, reject) => {
+      const k = `${attempt}\0${file}`;
+      if (waiting.has(k)) return reject(new Error(`already waiting for ${file}`));
+      waiting.set(k, { resolve, reject });
+    });
   const channel: Channel<WorkerToMaster, MasterToWorker> = {
     send: (m) => raw.send(m.type === 'ready' ? ({ ...m, data: address } satisfies DataReadyMsg) : m),
     onMessage: (h) => void handlers.push(h),
@@ -41,7 +67,7 @@ export async function openDataFlow(me: PeerIdentity, raw: Channel<SealedWorkerTo
   return {
     channel,
     port,
-    puller: puller(me, port.revoked, (r) => raw.send({ type: 'transfer', ...r })),
+    puller: puller(me, port.revoked, (r) => raw.send({ type: 'transfer', ...r }), masterCopy),
     offer(outputs) {
       mapFiles(outputs, (f) => {
         if (typeof f['sha256'] === 'string') port.offer(f.path, f.path, f['sha256']);

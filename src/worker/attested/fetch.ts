@@ -38,9 +38,14 @@ export interface FetchOptions {
   readonly revoked?: ReadonlySet<string>;
   /** Idle time after which the pull is abandoned (default 30 s). */
   readonly timeoutMs?: number;
+  /** Time for the TCP connection and the TLS handshake (default 3 s): a producer that cannot be reached quickly is left for the master's copy. */
+  readonly connectTimeoutMs?: number;
   /** Size from which hashing and writing run on a worker thread (default THREADED_FROM; bench/transfer compares). */
   readonly threadedFrom?: number;
 }
+
+/** How long a consumer waits for the producer's data port to connect and complete the handshake. */
+export const CONNECT_TIMEOUT_MS = 3_000;
 
 /** Why the producer's certificate is not the one of `slot` in this run, or undefined. */
 function checkProducer(me: PeerIdentity, slot: string, cert: tls.PeerCertificate, revoked: ReadonlySet<string>): Error | undefined {
@@ -79,7 +84,10 @@ export async function fetchCiphertext(me: PeerIdentity, source: DataSource, want
         reject(new FetchError(reason, `pulling ${want.id} from worker ${source.slot} at ${source.host}:${source.port}: ${message}`));
       };
       socket.setTimeout(o.timeoutMs ?? 30_000, () => fail('timeout', 'no data for too long'));
+      const connecting = setTimeout(() => fail('connect', `no connection within ${o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS} ms`), o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+      socket.once('close', () => clearTimeout(connecting));
       socket.once('secureConnect', () => {
+        clearTimeout(connecting);
         connected = true;
         socket.write(JSON.stringify({ type: 'get', id: want.id, sha256: want.sha256 } satisfies GetRequest) + '\n');
       });
@@ -144,17 +152,26 @@ export interface Puller {
    * reporting why.
    */
   pull(attempt: string, id: string, sha256: string, source: DataSource, dest: string): Promise<string | null>;
+  /**
+   * Where the master's copy of `id` is, for a `lazy` source whose pull
+   * failed: asks for nothing itself (the failed pull's `fallback` report
+   * does), waits for the master's `staged` answer. Rejects if the master
+   * could not copy it or the channel closes.
+   */
+  masterCopy(attempt: string, id: string): Promise<string>;
 }
 
 /** The worker's report of one pull: the `transfer` message without its tag. */
 export type TransferReport = Omit<TransferMsg, 'type'>;
 
-export function puller(me: PeerIdentity, revoked: ReadonlySet<string>, report: (r: TransferReport) => void): Puller {
+export function puller(me: PeerIdentity, revoked: ReadonlySet<string>, report: (r: TransferReport) => void, masterCopy: (attempt: string, id: string) => Promise<string> = (_, id) => Promise.reject(new Error(`no master's copy of ${id} will be staged on this host`))): Puller {
   return {
+    masterCopy,
     async pull(attempt, id, sha256, source, dest) {
       const t0 = performance.now();
       try {
-        const r = await fetchCiphertext(me, source, { id, sha256 }, dest, { revoked });
+        // The producer offers the file under its own id where it has no access to the master's disk (§15.8).
+        const r = await fetchCiphertext(me, source, { id: source.id ?? id, sha256 }, dest, { revoked });
         report({ id: attempt, file: id, from: source.slot, outcome: 'pulled', bytes: r.bytes, ms: Math.round(r.ms) });
         return dest;
       } catch (e) {

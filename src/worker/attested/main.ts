@@ -8,6 +8,7 @@
  * master is lost it cancels what it runs and exits.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { streamChannel } from '../../protocol/channel.js';
@@ -26,6 +27,23 @@ import { checkMasterChain, type ExecutorContext } from '../provisioner/provision
 
 function pem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * Where the data port listens (§15.8): where the connector says
+ * (`SEALFLOW_DATA_LISTEN`, an IP address: an ssh host whose workers reach
+ * the master through a tunnel to its loopback listens on the host's
+ * network), else on the address this worker reaches the master from.
+ * Not measured and not trusted: the host decides its network anyway, and
+ * every peer is authenticated by its run-CA certificate.
+ */
+function dataListen(local: string | undefined): string {
+  const want = process.env['SEALFLOW_DATA_LISTEN'];
+  if (want !== undefined && want !== '') {
+    if (net.isIP(want) !== 0) return want;
+    process.stderr.write(`executor: SEALFLOW_DATA_LISTEN=${JSON.stringify(want)} is not an IP address; the data port listens on ${local ?? '127.0.0.1'}\n`);
+  }
+  return local ?? '127.0.0.1';
 }
 
 export async function start(ctx: ExecutorContext): Promise<void> {
@@ -61,7 +79,7 @@ export async function start(ctx: ExecutorContext): Promise<void> {
     name: 'execution channel',
     onRefuse: (e) => process.stderr.write(`executor ${ctx.slot}: closing the channel to the master: ${e.message}\n`),
   });
-  const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, socket.localAddress ?? '127.0.0.1');
+  const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, dataListen(socket.localAddress));
   const channel = data.channel;
   // §10.8: every plaintext of this worker (decrypted inputs, task code, scratch, outputs before they are
   // sealed) lives in its own directory outside the run directory, `<the master's scratch root>/<pid>/`, marked

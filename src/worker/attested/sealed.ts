@@ -116,9 +116,12 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     // hash-checked before its decryption starts (its tar is extracted as it is decrypted).
     // §15: from the producing worker's data port (hashed as it streams in), else the master's copy.
     const dir = path.join(inDir, String(n));
+    // A `lazy` source: the master copies its ciphertext to this host only after a failed pull (§15.8).
+    // (The failed pull's `fallback` report is the request; its answer needs a round trip, so waiting starts in time.)
     const pulled = f.source && pull ? await pull.pull(msg.id, src, f.sha256, f.source, `${dir}.pulled.age`) : null;
+    const copy = pulled === null && f.source?.lazy === true && pull ? await pull.masterCopy(msg.id, src) : src;
     if (pulled === null && dirs.has(src)) {
-      const sha = await sha256Of(src);
+      const sha = await sha256Of(copy);
       if (sha !== f.sha256) throw new Error(`input ${path.basename(src)}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${f.sha256}); refusing to decrypt`);
     }
     fs.mkdirSync(dir, { mode: 0o700 });
@@ -127,8 +130,8 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     try {
       // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
-      if (dirs.has(src)) await openDirectory(pulled ?? src, unwrap(), dest);
-      else await openVerified(pulled ?? src, unwrap, dest, pulled === null ? f.sha256 : null, path.basename(src), await pipelineForFile(pulled ?? src));
+      if (dirs.has(src)) await openDirectory(pulled ?? copy, unwrap(), dest);
+      else await openVerified(pulled ?? copy, unwrap, dest, pulled === null ? f.sha256 : null, path.basename(src), await pipelineForFile(pulled ?? copy));
     } finally {
       for (const k of keys) k.fill(0);
     }

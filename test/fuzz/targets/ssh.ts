@@ -5,6 +5,9 @@
  * local OpenSSH tools print (`ssh -G`, `node --version`, fingerprints, the
  * pgid line, the upload check, the sweep report, paths, ssh's stderr). The
  * readers never throw; the quoting refuses only NUL, with an InputError.
+ * `ssh-collect-stream`: the frames a host returns at the end of an attempt
+ * (collect.ts), fed in one piece and byte by byte (the same events both
+ * ways); refusals are CollectErrors.
  */
 import { InputError } from '../../../src/errors.js';
 import { shCommand, shQuote } from '../../../src/connectors/ssh/quote.js';
@@ -20,6 +23,7 @@ import {
 import { classifySshFailure } from '../../../src/connectors/ssh/errors.js';
 import { parseProbe } from '../../../src/connectors/ssh/check.js';
 import { compileSshOptions } from '../../../src/connectors/ssh/options.js';
+import { CollectError, CollectParser } from '../../../src/connectors/ssh/collect.js';
 import type { FuzzTarget } from '../target.js';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -65,7 +69,37 @@ const STDERR = [
   'kex_exchange_identification: read: Connection reset by peer\r\n',
 ];
 
+/** The events of `input` through the collect parser, fed whole or in pieces of `step` bytes; the bytes of every file joined. */
+function collectEvents(input: Uint8Array, step: number): string {
+  const p = new CollectParser('h');
+  const out: string[] = [];
+  for (let i = 0; i < input.length; i += step) {
+    for (const e of p.push(input.subarray(i, i + step))) out.push(e.type === 'file' ? `F${e.name}:${e.size}` : e.type === 'data' ? Buffer.from(e.bytes).toString('hex') : 'E');
+  }
+  p.end();
+  // Data events are hex, joined without separators: the same string however the bytes were split.
+  return out.join('');
+}
+
+const frames = (...fs: [string, string][]) => enc(fs.map(([n, b]) => `${n}\0${Buffer.byteLength(b)}\0${b}`).join(''));
+
 export const targets: FuzzTarget[] = [
+  {
+    name: 'ssh-collect-stream',
+    seeds: () => [frames(['l/a', 'age-encryption.org/v1\n...']), frames(['d/x.age', 'abc'], ['d/sub/y.age', ''], ['l/b', 'log']), enc(''), frames(['d/../etc/passwd', 'x'])],
+    run: (input) => {
+      const whole = collectEvents(input, input.length || 1);
+      let bytewise: string;
+      try {
+        bytewise = collectEvents(input, 1);
+      } catch (e) {
+        throw new Error(`refused byte by byte but accepted whole: ${String(e)}`);
+      }
+      if (whole !== bytewise) throw new Error('the parser gives other events byte by byte');
+      return whole;
+    },
+    isOwnError: (e) => e instanceof CollectError,
+  },
   {
     name: 'ssh-shell-quote',
     seeds: () => [enc("it's \"odd\" $HOME `id`; | & *\n\t\\"), enc(''), enc("'''"), enc('plain-word_1.2:3=4@5%6+7,8'), enc('ünïcødé 🙂 \u00a0')],
