@@ -23,13 +23,13 @@ export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
 /**
  * §15.7: `local` workers share the master's disk, where every ciphertext
  * already is: they read the master's copy unless the deployment says
- * `transfers: direct`. `ssh` workers read through the master (their data
- * ports are not reachable from other hosts). Other connectors pull from the
+ * `transfers: direct`. `ssh` and `slurm` workers read through the master
+ * (their data ports are not reachable from other hosts). Other connectors pull from the
  * producer by default.
  */
 export function transfersOf(d: Pick<DeploymentSpec, 'connector' | 'options'>): 'direct' | 'master' {
   const t = d.options['transfers'];
   if (t === 'direct' || t === 'master') return t;
-  // ssh: workers' data ports are on their hosts' loopback, which other hosts cannot reach (docs/connectors/ssh.md).
-  return d.connector === 'local' || d.connector === 'ssh' ? 'master' : 'direct';
+  // ssh, slurm: workers' data ports are on their hosts' loopback, which other hosts cannot reach (docs/connectors/ssh.md, slurm.md).
+  return d.connector === 'local' || d.connector === 'ssh' || d.connector === 'slurm' ? 'master' : 'direct';
 }

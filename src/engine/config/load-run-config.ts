@@ -18,6 +18,7 @@ import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
 import { checkSshDeployment } from './ssh-deployment.js';
+import { checkSlurmDeployment } from './slurm-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
@@ -54,7 +55,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const context = `deployment "${id}"`;
   const es = src.entries(node, context, 'a deployment');
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
-  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (slurm comes later)');
+  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', '');
   const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
   const needs = platformByName(platform)?.launchNeeds ?? null;
   if (needs !== null) {
@@ -65,6 +66,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const options: Record<string, unknown> = {};
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
   if (connector === 'ssh') checkSshDeployment(src, id, es, options);
+  if (connector === 'slurm') checkSlurmDeployment(src, id, es, options);
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }

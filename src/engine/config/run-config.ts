@@ -8,6 +8,7 @@
 import type { ConnectorName } from '../../connectors/connector.js';
 import { CONNECTOR_NAMES } from '../../connectors/index.js';
 import { SSH_OPTION_KEYS } from '../../connectors/ssh/options.js';
+import { SLURM_OPTION_KEYS } from '../../connectors/slurm/deployment.js';
 import type { SourceLocation } from '../../errors.js';
 import { PLATFORM_NAMES } from '../../tee/index.js';
 import type { PlatformName } from '../../tee/platform.js';
@@ -26,6 +27,7 @@ export const PLATFORMS: readonly PlatformKind[] = PLATFORM_NAMES;
 export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, readonly string[]>>> = {
   local: ['transfers'],
   ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
+  slurm: ['transfers', ...SLURM_OPTION_KEYS],
 };
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file. */
 export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy'];
