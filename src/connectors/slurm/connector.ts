@@ -21,7 +21,7 @@ import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, WorkerExit } from '../connector.js';
 import { OperationError } from '../../errors.js';
 import { SlurmCluster } from './cluster.js';
-import { compileSlurmDeployment, type SlurmDeployment } from './deployment.js';
+import { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from './deployment.js';
 import type { JobState } from './parse.js';
 import { relayPort, type Relay } from './relay.js';
 import { makeSharedRunDir, sharedScratchDir, sweepDead, type SharedRunDir } from './shared-dir.js';
@@ -45,7 +45,8 @@ const runs = new Map<string, Map<string, Promise<DeploymentRun>>>();
 const liveDirs = new Set<string>();
 
 async function prepare(req: LaunchRequest): Promise<DeploymentRun> {
-  const options = compileSlurmDeployment(req.deployment, req.options);
+  // Only the connector's keys: the deployment also carries its platform's (policy) and transfers.
+  const options = compileSlurmDeployment(req.deployment, Object.fromEntries(Object.entries(req.options).filter(([k]) => SLURM_OPTION_KEYS.includes(k))));
   const cluster = new SlurmCluster(options.transport);
   sweepDead(options.workDir, liveDirs);
   const dir = makeSharedRunDir(options.workDir);
