@@ -31,8 +31,12 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
       `deployments:\n  hpc: { connector: slurm, platform: sim, workers: ${o.workers ?? 2}, partition: ${o.partition ?? cluster.partition}, timeLimit: "10:00", slurmConf: ${cluster.conf}, workDir: ${m.workDir}, masterAddress: ${cluster.gateway}, policy: ${o.policy ?? m.remoteSim} }\n`,
     );
 
-  /** Jobs squeue still lists (any state but gone): none may be left of a run. */
-  const queued = async () => (await cluster.cmd('squeue', ['-h', '-o', '%i %T'])).trim();
+  /** Jobs squeue still lists as pending or holding a node (COMPLETING: cancelled, Slurm is ending its processes): none may be left of a run. */
+  const queued = async () =>
+    (await cluster.cmd('squeue', ['-h', '-o', '%i %T']))
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/ COMPLETING$/.test(l))
+      .join('\n');
 
   before(async () => {
     m = await makeMaster('sf-slurm-run');

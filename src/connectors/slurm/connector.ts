@@ -23,6 +23,7 @@ import { OperationError } from '../../errors.js';
 import { SlurmCluster } from './cluster.js';
 import { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from './deployment.js';
 import type { JobState } from './parse.js';
+import { JobPoller } from './poller.js';
 import { relayPort, type Relay } from './relay.js';
 import { makeSharedRunDir, sharedScratchDir, sweepDead, type SharedRunDir } from './shared-dir.js';
 
@@ -35,6 +36,8 @@ const POLL_MAX_MS = 3_000;
 interface DeploymentRun {
   readonly options: SlurmDeployment;
   readonly cluster: SlurmCluster;
+  /** One squeue poll for every job of the run on this deployment. */
+  readonly poller: JobPoller;
   readonly dir: SharedRunDir;
   readonly relays: Relay[];
 }
@@ -63,7 +66,8 @@ async function prepare(req: LaunchRequest): Promise<DeploymentRun> {
       if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new OperationError(`${at}: the master listens on ${d.host}:${d.port}; the slurm connector relays loopback ports only`);
       relays.push(await relayPort(req.deployment, options.masterAddress, d.port));
     }
-    return { options, cluster, dir, relays };
+    const poller = new JobPoller(cluster, { intervalMs: POLL_MS, maxIntervalMs: POLL_MAX_MS, onError: (e) => process.stderr.write(`sealflow: ${e.message}\n`) });
+    return { options, cluster, poller, dir, relays };
   } catch (e) {
     for (const r of relays) await r.close().catch(() => undefined);
     liveDirs.delete(dir.path);
@@ -131,32 +135,27 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
       }
       return x;
     });
-    const watch = run.cluster.watch(
-      [id],
-      (_, st: JobState) => {
-        if (st.kind === 'pending') {
-          const stuck = run.cluster.stuck(id, st);
-          if (stuck !== undefined) {
-            void run.cluster.cancel(id).catch(() => undefined);
-            onNever(new OperationError(stuck));
-          } else req.report?.({ job: id, state: 'waiting', reason: st.reason });
-        } else if (st.kind === 'running') {
-          if (!started) req.report?.({ job: id, state: 'running', node: st.node });
-          started = true;
-          onRunning(st.node);
-        } else {
-          onNever(new OperationError(`${at} ended before it ran (${st.slurmState ?? 'no longer listed'})`));
-          resolveExit({ code: null, signal: st.slurmState === 'CANCELLED' ? 'SIGKILL' : null });
-        }
-      },
-      { intervalMs: POLL_MS, maxIntervalMs: POLL_MAX_MS, onError: (e) => process.stderr.write(`sealflow: ${at}: ${e.message}\n`) },
-    );
-    void watch.done.catch(() => undefined).then(() => resolveExit({ code: null, signal: null }));
+    const unwatch = run.poller.watch(id, (st: JobState) => {
+      if (st.kind === 'pending') {
+        const stuck = run.cluster.stuck(id, st);
+        if (stuck !== undefined) {
+          void run.cluster.cancel(id).catch(() => undefined);
+          onNever(new OperationError(stuck));
+        } else req.report?.({ job: id, state: 'waiting', reason: st.reason });
+      } else if (st.kind === 'running') {
+        if (!started) req.report?.({ job: id, state: 'running', node: st.node });
+        started = true;
+        onRunning(st.node);
+      } else {
+        onNever(new OperationError(`${at} ended before it ran (${st.slurmState ?? 'no longer listed'})`));
+        resolveExit({ code: null, signal: st.slurmState === 'CANCELLED' ? 'SIGKILL' : null });
+      }
+    });
     let node: string;
     try {
       node = await running;
     } catch (e) {
-      watch.stop();
+      unwatch();
       await run.cluster.cancel(id).catch(() => undefined);
       throw e;
     }
@@ -191,6 +190,7 @@ async function close(runId: string): Promise<void> {
     [...byDeployment.values()].map(async (p) => {
       const run = await p.catch(() => null);
       if (!run) return;
+      run.poller.stop();
       await run.cluster.cancelAll().catch((e: Error) => process.stderr.write(`sealflow: ${e.message}\n`));
       for (const r of run.relays) await r.close().catch(() => undefined);
       run.dir.remove();
