@@ -21,8 +21,9 @@ export interface Relay {
 /** Listens on `address:port` and relays every connection to `127.0.0.1:port`. */
 export async function relayPort(deployment: string, address: string, port: number): Promise<Relay> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect({ host: '127.0.0.1', port });
+  // Half-open both ways: each side's end is passed on (pipe), so nothing the other side still sends is cut off.
+  const server = net.createServer({ allowHalfOpen: true }, (inbound) => {
+    const outbound = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
     for (const s of [inbound, outbound]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
