@@ -199,9 +199,4 @@ async function close(runId: string): Promise<void> {
   );
 }
 
-/** Cancels the jobs of every run this process holds (an interrupted master: its caller is about to exit). */
-export async function cancelEverything(): Promise<void> {
-  await Promise.all([...runs.keys()].map(close));
-}
-
 export const slurmConnector: Connector = { name: 'slurm', launch, close };

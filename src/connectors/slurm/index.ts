@@ -2,7 +2,7 @@
  * The `slurm` connector (connector.ts, registered in src/connectors/index.ts)
  * and its transport (docs/connectors/slurm.md).
  */
-export { slurmConnector, cancelEverything } from './connector.js';
+export { slurmConnector } from './connector.js';
 export { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from './deployment.js';
 export { SlurmCluster, SlurmRefusal, type JobWatch, type SlurmClusterOptions, type SubmittedJob, type WatchOptions } from './cluster.js';
 export { checkAgainst, parseSinfo, SINFO_FORMAT, type CheckRequest, type SinfoNode } from './check.js';
