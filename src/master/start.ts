@@ -24,7 +24,7 @@ export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
  * §15.7: `local` workers share the master's disk, where every ciphertext
  * already is: they read the master's copy unless the deployment says
  * `transfers: direct`. `ssh` and `slurm` workers read through the master
- * (their data ports are not reachable from other hosts). Other connectors pull from the
+ * (their data ports are not reachable from other hosts). A connector added later pulls from the
  * producer by default.
  */
 export function transfersOf(d: Pick<DeploymentSpec, 'connector' | 'options'>): 'direct' | 'master' {
