@@ -30,6 +30,8 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
   const t0 = Date.now();
   const scattered = new Map<string, number>();
   const running = new Set<string>();
+  /** Workers whose batch job waits in the queue. */
+  const waiting = new Set<string>();
   let done = 0;
   let failed = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -40,7 +42,7 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
   const draw = () => {
     lastDraw = Date.now();
     const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : '');
-    const line = `${stamp()} ${done}/${total()} done, ${running.size} running, ${failed} failed${names ? ` — ${names}` : ''}`;
+    const line = `${stamp()} ${done}/${total()} done, ${running.size} running, ${failed} failed${waiting.size > 0 ? `, ${waiting.size} worker${waiting.size === 1 ? '' : 's'} waiting in the queue` : ''}${names ? ` — ${names}` : ''}`;
     out.write(`\r\x1b[K${line.slice(0, (out.columns || 100) - 1)}`);
   };
   const scheduleDraw = () => {
@@ -71,6 +73,11 @@ export function createProgress(mode: ProgressMode, stepCount: number, out: NodeJ
         break;
       case 'worker-started':
         line = `worker ${e.worker} ready (${e.connector} on ${e.host}, platform ${e.platform}${e.platform === 'none' ? ', no TEE' : e.platform === 'sim' ? ', not a TEE' : ''})`;
+        break;
+      case 'worker-job':
+        if (e.state === 'waiting') waiting.add(e.worker);
+        else waiting.delete(e.worker);
+        line = e.state === 'waiting' ? `worker ${e.worker} waiting in the queue (${e.connector} job ${e.job}${e.reason !== undefined ? `: ${e.reason}` : ''})` : `worker ${e.worker} job ${e.job} running on ${e.node ?? 'a node'}`;
         break;
       case 'worker-lost':
         line = `worker ${e.worker} on ${e.host} lost: ${e.reason}${e.attempts.length > 0 ? `; re-running ${e.attempts.join(', ')}` : ''}`;

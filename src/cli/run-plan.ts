@@ -111,8 +111,8 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
     process.stderr.write(`sealflow: run ${opts.resume} was started with --no-encrypt; it resumes unencrypted\n`);
   }
   if (opts.resume !== undefined) checkEncryptedResume(new RunDir(opts.stateDir, opts.resume).root, encrypt);
-  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platform ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt }));
   const { byStep, deploymentFor: placement } = place(workflow, config);
+  const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.connector === 'local' ? (platform ?? d.platform) : d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt, resources: resourcesOn(workflow, byStep, d.id) }));
   const used = usedDeployments(workflow, deployments, placement);
   WorkerPool.check(used); // connectors and platforms this version has
   // Encrypted runs may mix none and sim deployments (one broker); --no-encrypt only none on local ones.
@@ -149,4 +149,12 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
     encrypt,
     ...(base !== undefined ? { base } : {}),
   };
+}
+
+/** The most threads (above the default 1) and memory of the steps placed on deployment `id`: a batch job asks for them, else for the deployment's defaults. */
+function resourcesOn(workflow: Workflow, byStep: ReadonlyMap<string, string>, id: string): { threads?: number; memory?: number } {
+  const steps = workflow.steps.filter((s) => byStep.get(s.id) === id);
+  const threads = Math.max(1, ...steps.map((s) => s.requirements.threads));
+  const memory = Math.max(0, ...steps.map((s) => s.requirements.memory ?? 0));
+  return { ...(threads > 1 ? { threads } : {}), ...(memory > 0 ? { memory } : {}) };
 }

@@ -1,6 +1,6 @@
 /**
  * A connector decides *where* workers run: `local` (child processes of the
- * master), later `ssh` and `slurm`. It knows nothing of the protocol: for
+ * master), `ssh` (hosts reached with OpenSSH), `slurm` (batch jobs). It knows nothing of the protocol: for
  * one worker slot it makes a fresh directory on the worker host (`local`:
  * only when there are files to ship), ships the program and the files it
  * needs there (the executor for plain workers; the provisioner, its launch
@@ -57,6 +57,20 @@ export interface LaunchRequest {
   readonly localBase?: string;
   /** The worker talks over the connector's IPC pipe (local plain workers only). */
   readonly ipc?: boolean;
+  /** What the steps placed on the deployment need at most (batch connectors ask their scheduler for it). */
+  readonly resources?: { readonly threads?: number; readonly memory?: number };
+  /** Where a batch job is (a connector that queues workers reports each change: journal and progress display). */
+  readonly report?: (s: LaunchReport) => void;
+}
+
+/** A queued worker's job: submitted and waiting in the queue, or running on a node. */
+export interface LaunchReport {
+  readonly job: string;
+  readonly state: 'waiting' | 'running';
+  /** Pending: the scheduler's reason (`Resources`, `Priority`, …). */
+  readonly reason?: string;
+  /** Running: the node. */
+  readonly node?: string;
 }
 
 export interface WorkerExit {
@@ -70,6 +84,8 @@ export interface WorkerHandle {
   /** The worker host's name, as the worker reported it. */
   readonly host: string;
   readonly pid: number;
+  /** The batch job the worker runs in (`slurm`), if any. */
+  readonly job?: string;
   readonly channel: Channel<MasterToWorker, WorkerToMaster>;
   /** Resolves when the worker is gone (exited, killed, connection lost). */
   readonly exited: Promise<WorkerExit>;
@@ -134,8 +150,10 @@ export interface Stager {
 export interface LaunchedWorker {
   /** The worker host (as the connector reached it). */
   readonly host: string;
-  /** The launched process's id on its host. */
+  /** The launched process's id on its host (0: not known to the connector, e.g. inside a batch job). */
   readonly pid: number;
+  /** The batch job the worker runs in (`slurm`), if any. */
+  readonly job?: string;
   /** Resolves when the process is gone (exited, killed, connection lost); a directory made for it is removed by then. */
   readonly exited: Promise<WorkerExit>;
   /** Forcefully stops the process (SIGKILL of its process group where possible). */

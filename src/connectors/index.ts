@@ -6,8 +6,9 @@
 import type { Connector, ConnectorName } from './connector.js';
 import { localConnector } from './local/index.js';
 import { sshConnector } from './ssh/index.js';
+import { slurmConnector } from './slurm/connector.js';
 
-const CONNECTORS: Readonly<Partial<Record<ConnectorName, Connector>>> = { local: localConnector, ssh: sshConnector };
+const CONNECTORS: Readonly<Record<ConnectorName, Connector>> = { local: localConnector, ssh: sshConnector, slurm: slurmConnector };
 
 /** Every registered connector's name, in registry order. */
 export const CONNECTOR_NAMES: readonly ConnectorName[] = Object.keys(CONNECTORS) as ConnectorName[];

@@ -53,6 +53,25 @@ export interface WorkerStarted {
   readonly platform: string;
   readonly host: string;
   readonly pid: number;
+  /** The batch job the worker runs in (connector `slurm`). */
+  readonly job?: string;
+}
+
+/**
+ * Where a queued worker's batch job is (connector `slurm`): submitted and
+ * waiting in the queue (`reason`: the scheduler's), or running on `node`.
+ * Journalled as it changes, before the worker is ready.
+ */
+export interface WorkerJob {
+  readonly type: 'worker-job';
+  readonly t: number;
+  readonly worker: string;
+  readonly deployment: string;
+  readonly connector: string;
+  readonly job: string;
+  readonly state: 'waiting' | 'running';
+  readonly node?: string;
+  readonly reason?: string;
 }
 
 /**
@@ -171,6 +190,7 @@ export type RunEvent =
   | RunStarted
   | RunResumed
   | WorkerStarted
+  | WorkerJob
   | WorkerLost
   | StepExpanded
   | StepStarted
@@ -195,5 +215,6 @@ export type ReceiptViewFits = [
   Fits<RunResumed, Extract<ReceiptRecord, { type: 'run-resumed' }>>,
   Fits<RunFinished, Extract<ReceiptRecord, { type: 'run-finished' }>>,
   Fits<WorkerStarted, Extract<ReceiptRecord, { type: 'worker-started' }>>,
+  Fits<StepStarted, Extract<ReceiptRecord, { type: 'step-started' }>>,
   Fits<StepSucceeded, Extract<ReceiptRecord, { type: 'step-succeeded' }>>,
 ];

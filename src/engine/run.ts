@@ -13,7 +13,7 @@ import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { bindEncryptedRun, type EncryptedRun } from '../master/resume.js';
 import { MasterSession } from '../master/master-session.js';
 import { bundleTasks, type TaskBundle } from './bundle.js';
-import type { RunEvent, StepFailed } from './events.js';
+import type { NewEvent, RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
 import { Journal, readJournal } from './journal.js';
 import { newRunId, RunDir } from './run-dir.js';
@@ -22,7 +22,7 @@ import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { usedDeployments } from './placement.js';
-import { WorkerPool, type EngineDeployment } from './workers.js';
+import { WorkerPool, type EngineDeployment, type JobListener } from './workers.js';
 import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
 import { runStartedOf } from './resume-record.js';
 import type { Advertise } from '../master/advertise.js';
@@ -102,9 +102,28 @@ export function runMaster(workflow: Workflow, runId: string, stateDir: string, o
  */
 export function startWorkers(master: MasterSession, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
   WorkerPool.check(deployments); // throws InputError now, before any process starts
-  const p = WorkerPool.start(master, os.tmpdir(), deployments);
+  const jobs = jobBuffer();
+  const p = WorkerPool.start(master, os.tmpdir(), deployments, undefined, jobs.listener);
   p.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection meanwhile
+  jobsOf.set(p, jobs);
   return p;
+}
+
+/** Batch jobs of workers (`worker-job`), buffered from the start of the workers until the run's journal exists. */
+const jobsOf = new WeakMap<Promise<WorkerPool>, ReturnType<typeof jobBuffer>>();
+function jobBuffer() {
+  let sink: ((e: NewEvent) => void) | null = null;
+  const pending: NewEvent[] = [];
+  const listener: JobListener = (slot, d, r) => {
+    const e: NewEvent = { type: 'worker-job', worker: slot, deployment: d.id, connector: d.connector, job: r.job, state: r.state, ...(r.node !== undefined ? { node: r.node } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}) };
+    if (sink) sink(e);
+    else pending.push(e);
+  };
+  const attach = (s: (e: NewEvent) => void) => {
+    sink = s;
+    for (const e of pending.splice(0)) s(e);
+  };
+  return { listener, attach };
 }
 
 export function abandonWorkers(p: Promise<WorkerPool>): void {
@@ -177,8 +196,9 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
       host: os.hostname(),
     });
   }
-  // Key-broker decisions of attested workers go to this journal (buffered until now).
+  // Key-broker decisions of attested workers go to this journal (buffered until now), and where their batch jobs are.
   master.attachJournal((d) => journal.append({ type: 'wcpac', decision: d }));
+  jobsOf.get(starting)?.attach((e) => journal.append(e));
   if (bundle) {
     fs.mkdirSync(path.dirname(runDir.bundle), { recursive: true });
     fs.writeFileSync(runDir.bundle, bundle.code, { mode: 0o600 });
@@ -242,7 +262,7 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
     pool = await starting;
     pool.attach({
       onWorkerStarted: (w, d) =>
-        journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid }),
+        journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid, ...(w.job !== undefined ? { job: w.job } : {}) }),
       onResult: (m) => scheduler.onResult(m),
       onWorkerLost: (w, ids, reason) => {
         journal.append({ type: 'worker-lost', worker: w.id, host: w.host, reason, attempts: ids });

@@ -8,7 +8,7 @@
  * and connects to the master's executor port (src/master/session.ts).
  */
 import { fileURLToPath } from 'node:url';
-import type { Connector, LaunchRequest, WorkerHandle } from '../connectors/connector.js';
+import type { Connector, LaunchReport, LaunchRequest, WorkerHandle } from '../connectors/connector.js';
 import type { ReadyMsg } from '../protocol/execution.js';
 import type { TeePlatform } from '../tee/platform.js';
 import type { MasterSession } from '../master/master-session.js';
@@ -67,15 +67,25 @@ export async function startPlainWorker(c: LaunchContext, d: Pick<EngineDeploymen
  * by the connector as the master's session says, ready once attested and
  * connected to the executor port.
  */
-export async function startAttestedWorkers(master: MasterSession, c: Omit<LaunchContext, 'platform' | 'localBase'>, d: EngineDeployment, slots: readonly string[]): Promise<WorkerHandle[]> {
+export async function startAttestedWorkers(
+  master: MasterSession,
+  c: Omit<LaunchContext, 'platform' | 'localBase'> & { readonly report?: (slot: string, r: LaunchReport) => void },
+  d: EngineDeployment,
+  slots: readonly string[],
+): Promise<WorkerHandle[]> {
   const ad = attestedDeployment(d);
   const session = await master.attested();
   session.starting(ad);
   return startAll(slots, async (slot) => {
     const ticket = session.expect(ad, slot);
     const spec = session.launchSpec(ad, slot, ticket);
+    const report = c.report;
     // The launch ticket rides in the environment every connector passes on (§3a): no connector knows of it.
-    const launched = await c.connector.launch({ runId: c.runId, slot, deployment: d.id, options: d.options, ...spec, env: { ...c.env, ...spec.env } }).catch((e: unknown) => {
+    const launched = await c.connector.launch({
+      runId: c.runId, slot, deployment: d.id, options: d.options, ...spec, env: { ...c.env, ...spec.env },
+      ...(d.resources !== undefined ? { resources: d.resources } : {}),
+      ...(report !== undefined ? { report: (r: LaunchReport) => report(slot, r) } : {}),
+    }).catch((e: unknown) => {
       session.abandon(slot);
       throw e;
     });

@@ -5,7 +5,7 @@
  * die with attempts in flight.
  */
 import { CONNECTOR_NAMES, connectorByName } from '../connectors/index.js';
-import type { ConnectorName, WorkerHandle } from '../connectors/connector.js';
+import type { ConnectorName, LaunchReport, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
 import type { AssignMsg, CancelledMsg, FailedMsg, SucceededMsg, WorkerToMaster } from '../protocol/execution.js';
@@ -31,6 +31,8 @@ export interface EngineDeployment {
    * with evidence always encrypt.
    */
   readonly encrypt?: boolean;
+  /** The most threads and memory (bytes) of the steps placed on it: batch connectors ask for them per worker. */
+  readonly resources?: { readonly threads?: number; readonly memory?: number };
 }
 
 export type AttemptResultMsg = SucceededMsg | FailedMsg | CancelledMsg;
@@ -43,6 +45,9 @@ export interface PoolEvents {
   /** A replacement worker is ready, or could not be started: assignments that had to wait may go ahead (or fail). */
   onCapacity(): void;
 }
+
+/** A queued worker's batch job moved (submitted and waiting, or running on a node): told at once, not buffered until `attach`. */
+export type JobListener = (slot: string, d: EngineDeployment, r: LaunchReport) => void;
 
 /** What `assign` does when a deployment has no live worker but a replacement is starting. */
 export const WAIT = 'wait' as const;
@@ -97,6 +102,7 @@ export class WorkerPool {
   private master: MasterSession | null = null;
   private env: Readonly<Record<string, string>> = {};
   private attested = false;
+  private onJob: JobListener = () => undefined;
   readonly heartbeat: HeartbeatSettings;
 
   private constructor(heartbeat?: HeartbeatSettings) {
@@ -131,9 +137,10 @@ export class WorkerPool {
    * still being validated (workers start in parallel with it); nothing is
    * assigned before `attach`.
    */
-  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings): Promise<WorkerPool> {
+  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings, onJob?: JobListener): Promise<WorkerPool> {
     WorkerPool.check(deployments);
     const pool = new WorkerPool(heartbeat);
+    if (onJob) pool.onJob = onJob;
     pool.master = master;
     pool.runId = master.runId;
     pool.workDir = workDir;
@@ -173,7 +180,8 @@ export class WorkerPool {
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
     if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
-      return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env }, d, slots);
+      const report = (slot: string, r: LaunchReport) => this.onJob(slot, d, r);
+      return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env, report }, d, slots);
     }
     const c = { runId: this.runId, connector, platform, env: this.env, localBase: this.workDir };
     return startAll(slots, (slot) => startPlainWorker(c, d, slot));

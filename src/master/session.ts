@@ -281,7 +281,7 @@ export class AttestedSession {
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
         const wipe = (dirs: readonly string[]) => launched.wipe([...new Set(dirs.map((x) => workerScratchDir(x, first.pid)))]);
         const revoke = (reason: string) => this.broker.revoke(slot, reason);
-        return { id: slot, host: first.host, pid: first.pid, channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
+        return { id: slot, host: first.host, pid: first.pid, ...(launched.job !== undefined ? { job: launched.job } : {}), channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
       })();
       return await Promise.race([
         ready,

@@ -26,11 +26,13 @@ export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
  * `transfers: direct`. `ssh` workers read through the master unless the
  * deployment says `transfers: direct` (§15.8: their data ports then listen
  * on the host's network, and a consumer that cannot reach its producer gets
- * the master's copy). Other connectors pull from the producer by default.
+ * the master's copy); `slurm` workers read through the master (their data
+ * ports are in jobs on the nodes). A connector added later pulls from the
+ * producer by default.
  */
 export function transfersOf(d: Pick<DeploymentSpec, 'connector' | 'options'>): 'direct' | 'master' {
   const t = d.options['transfers'];
   if (t === 'direct' || t === 'master') return t;
-  // ssh: by default a worker's data port stays on its host's loopback, which other hosts cannot reach (docs/connectors/ssh.md).
-  return d.connector === 'local' || d.connector === 'ssh' ? 'master' : 'direct';
+  // ssh (by default), slurm: workers' data ports are not reachable from other hosts (docs/connectors/ssh.md, slurm.md).
+  return d.connector === 'local' || d.connector === 'ssh' || d.connector === 'slurm' ? 'master' : 'direct';
 }

@@ -35,4 +35,26 @@ describe('progress display', () => {
     p.end();
     assert.match(s.text(), /^\[ +\d+\.\ds\] a started on local-2 \(attempt 2\)\n\[ +\d+\.\ds\] b skipped \(when: go is false\)\n$/);
   });
+
+  test('a worker whose batch job waits in the queue shows as waiting (its own line without a TTY, the status line on one) until its job runs', () => {
+    const waiting = ev({ type: 'worker-job', worker: 'hpc-1', deployment: 'hpc', connector: 'slurm', job: '12', state: 'waiting', reason: 'Priority' });
+    const running = ev({ type: 'worker-job', worker: 'hpc-1', deployment: 'hpc', connector: 'slurm', job: '12', state: 'running', node: 'n2' });
+    const plain = sink();
+    const p = createProgress('plain', 1, plain.out);
+    p.onEvent(waiting);
+    p.onEvent(running);
+    p.end();
+    assert.match(plain.text(), /worker hpc-1 waiting in the queue \(slurm job 12: Priority\)\n.*worker hpc-1 job 12 running on n2\n$/s);
+    const tty = sink();
+    const q = createProgress('tty', 1, tty.out);
+    q.onEvent(waiting);
+    q.end();
+    assert.match(tty.text(), /0\/1 done, 0 running, 0 failed, 1 worker waiting in the queue\n$/);
+    const tty2 = sink();
+    const r = createProgress('tty', 1, tty2.out);
+    r.onEvent(waiting);
+    r.onEvent(running);
+    r.end();
+    assert.doesNotMatch(tty2.text(), /waiting in the queue/);
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * The contract every connector meets (local now; ssh and slurm later). Each
- * connector's test file calls `runConnectorContract` with its connector.
+ * The contract every connector meets (local here; ssh and slurm are tested
+ * end to end against real hosts and a real cluster: ssh-run, slurm-run,
+ * hybrid-run). Each connector's test file calls `runConnectorContract`.
  * Launching is checked on its own (files shipped into a fresh directory,
  * the platform's command run there, exit, kill, wipe, reap, the directory
  * removed); a plain worker's behaviour is checked through the execution

@@ -24,6 +24,7 @@ import {
   type JobState,
 } from '../../src/connectors/slurm/index.js';
 import { parseMemory } from '../../src/workflow/types.js';
+import { compileSlurmDeployment } from '../../src/connectors/slurm/deployment.js';
 
 describe('slurm deployment options', () => {
   test('valid options compile to the settings the job script uses', () => {
@@ -255,5 +256,35 @@ describe('what the transport asks of its command runner', () => {
     await c.cancel('4');
     await assert.rejects(c.cancel('4'), { message: "deployment \"hpc\" (slurm): scancel failed for job 4: Kill job error on job id 4: Access/permission denied — cancel by hand with 'scancel 4'." });
     await assert.rejects(c.cancel('4;rm'), RangeError);
+  });
+});
+
+describe('the slurm connector\'s own options (workDir, masterAddress, nodePath)', () => {
+  const ok = { workDir: '/scratch/sf', masterAddress: '10.0.0.1' };
+
+  test('compiles them around the transport\'s options, node defaulting to the master\'s own path', () => {
+    const d = compileSlurmDeployment('hpc', { ...ok, partition: 'batch', timeLimit: '90' });
+    assert.deepEqual([d.workDir, d.masterAddress, d.nodePath], ['/scratch/sf', '10.0.0.1', process.execPath]);
+    assert.deepEqual(d.transport, { deployment: 'hpc', partition: 'batch', timeLimit: '90' });
+  });
+
+  test('refuses hostile or unusable values, each naming the deployment and the option', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ masterAddress: '10.0.0.1' }, /needs workDir/],
+      [{ ...ok, workDir: 'relative/dir' }, /workDir must be an absolute path/],
+      [{ ...ok, workDir: '/scratch/../etc' }, /workDir must be an absolute path without spaces, quotes or "\.\."/],
+      [{ ...ok, workDir: "/scratch/x';rm -rf ~'" }, /workDir must be an absolute path/],
+      [{ ...ok, workDir: `/${'a'.repeat(60)}` }, /at most 50 fit/],
+      [{ workDir: '/scratch/sf' }, /needs masterAddress/],
+      [{ ...ok, masterAddress: '127.0.0.1' }, /loopback address/],
+      [{ ...ok, masterAddress: 'host name' }, /masterAddress must be an IPv4 address or a host name/],
+      [{ ...ok, masterAddress: '-oProxyCommand=x' }, /masterAddress must be/],
+      [{ ...ok, nodePath: 'node' }, /nodePath must be the absolute path/],
+      [{ ...ok, sbatchArgs: '--wrap=x' }, /unknown option "sbatchArgs"/],
+      [{ ...ok, partition: 'a b' }, /partition must be a Slurm partition name/],
+    ];
+    for (const [raw, msg] of bad) {
+      assert.throws(() => compileSlurmDeployment('hpc', raw), (e: unknown) => e instanceof InputError && e.message.startsWith('deployment "hpc" (slurm): ') && msg.test(e.message), JSON.stringify(raw));
+    }
   });
 });

@@ -14,11 +14,12 @@ import type { AttestedWorker } from '../../src/master/broker/types.js';
 import { setup } from './harness.js';
 
 describe('§15.7 master\'s copy or data port', () => {
-  test('§15.7 local and ssh deployments default to the master\'s copy, others to direct pulls; transfers: direct|master overrides; anything else is refused', () => {
+  test('§15.7 local, ssh and slurm deployments default to the master\'s copy; transfers: direct|master overrides; anything else is refused', () => {
     assert.equal(transfersOf({ connector: 'local', options: {} }), 'master');
     assert.equal(transfersOf({ connector: 'local', options: { transfers: 'direct' } }), 'direct');
     assert.equal(transfersOf({ connector: 'ssh', options: {} }), 'master');
-    assert.equal(transfersOf({ connector: 'slurm', options: {} }), 'direct');
+    assert.equal(transfersOf({ connector: 'slurm', options: {} }), 'master');
+    assert.equal(transfersOf({ connector: 'slurm', options: { transfers: 'master' } }), 'master');
     assert.throws(() => checkTransfers([{ id: 'd', connector: 'local', platform: 'sim', workers: 1, options: { transfers: 'fast' } }]), (e: unknown) => e instanceof InputError && /transfers: "fast"/.test(e.message));
   });
 

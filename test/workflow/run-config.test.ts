@@ -121,8 +121,32 @@ describe('run configuration', () => {
   });
 
   test('rejects a connector this version does not have', async () => {
-    const { wf } = await setup('deployments:\n  hpc: { connector: slurm }\n');
-    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "hpc"', "unknown connector 'slurm'", "supports 'local'");
+    const { wf } = await setup('deployments:\n  hpc: { connector: pbs }\n');
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:21', 'deployment "hpc"', "unknown connector 'pbs'", "supports 'local', 'ssh' and 'slurm'");
+  });
+
+  test('accepts a slurm deployment with its partition, account, time limit, shared workDir and the address the nodes dial', async () => {
+    const { wf } = await setup('deployments:\n  hpc: { connector: slurm, platform: sim, workers: 2, partition: batch, account: lab, timeLimit: "1:00:00", workDir: /scratch/sf, masterAddress: 10.0.0.1 }\n', FLOW);
+    const d = (await loadRunConfig(wf)).deployments[0]!;
+    assert.deepEqual([d.id, d.connector, d.platform, d.workers], ['hpc', 'slurm', 'sim', 2]);
+    assert.deepEqual(d.options, { partition: 'batch', account: 'lab', timeLimit: '1:00:00', workDir: '/scratch/sf', masterAddress: '10.0.0.1' });
+  });
+
+  test('rejects a slurm deployment without workDir, naming the deployment and saying what the directory is for', async () => {
+    const { wf } = await setup('deployments:\n  hpc: { connector: slurm, platform: sim, masterAddress: 10.0.0.1 }\n', FLOW);
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:', 'deployment "hpc"', 'needs workDir', 'the cluster\'s nodes read and write');
+  });
+
+  test('rejects a bad slurm option at its own line: a time limit that is not one, a loopback masterAddress', async () => {
+    const { wf } = await setup('deployments:\n  hpc:\n    connector: slurm\n    platform: sim\n    workDir: /scratch/sf\n    masterAddress: 10.0.0.1\n    timeLimit: "soon"\n', FLOW);
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:7:16', 'deployment "hpc"', 'timeLimit must be a Slurm time limit');
+    const b = await setup('deployments:\n  hpc:\n    connector: slurm\n    platform: sim\n    workDir: /scratch/sf\n    masterAddress: 127.0.0.1\n', FLOW);
+    await rejectsWith(loadRunConfig(b.wf), 'sealflow.yaml:6:20', 'deployment "hpc"', 'loopback address, which the nodes cannot dial');
+  });
+
+  test('rejects transfers: direct on a slurm deployment', async () => {
+    const { wf } = await setup('deployments:\n  hpc: { connector: slurm, platform: sim, workDir: /scratch/sf, masterAddress: 10.0.0.1, transfers: direct }\n', FLOW);
+    await rejectsWith(loadRunConfig(wf), 'sealflow.yaml:2:', 'deployment "hpc"', 'transfers: master only');
   });
 
   test('accepts an ssh deployment and resolves its key files against the directory of sealflow.yaml', async () => {

@@ -1,8 +1,9 @@
 /**
- * The Slurm transport of the `slurm` connector (docs/connectors/slurm.md).
- * Not yet registered: the run configuration refuses `connector: slurm` until
- * the engine starts every worker through a connector.
+ * The `slurm` connector (connector.ts, registered in src/connectors/index.ts)
+ * and its transport (docs/connectors/slurm.md).
  */
+export { slurmConnector } from './connector.js';
+export { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from './deployment.js';
 export { SlurmCluster, SlurmRefusal, type JobWatch, type SlurmClusterOptions, type SubmittedJob, type WatchOptions } from './cluster.js';
 export { checkAgainst, parseSinfo, SINFO_FORMAT, type CheckRequest, type SinfoNode } from './check.js';
 export { compileSlurmOptions, parseTimeLimit, slurmMemory, slurmTimeSeconds, type SlurmDeploymentOptions, type SlurmSettings } from './options.js';

@@ -21,6 +21,7 @@ import { checkStepSizing, sizingOverrides } from '../../tee/deployment-sizing.js
 import { SizingError } from '../../tee/sizing.js';
 import { InputError } from '../../errors.js';
 import { parseAdvertiseKey } from './advertise.js';
+import { checkSlurmDeployment } from './slurm-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools', 'advertise'] as const;
@@ -71,7 +72,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   const context = `deployment "${id}"`;
   const es = src.entries(node, context, 'a deployment');
   const get = (k: string): YNode | undefined => es.find((e) => e.key === k)?.value;
-  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', ' (slurm comes later)');
+  const connector = get('connector') === undefined ? 'local' : oneOf<ConnectorKind>(src, get('connector') , CONNECTORS, context, 'connector', '');
   const platform = get('platform') === undefined ? 'none' : oneOf<PlatformKind>(src, get('platform') , PLATFORMS, context, 'platform', '');
   // Every registered platform is selectable; one this machine cannot start is refused at start (WorkerPool.check), with what it needs.
   const optionKeys = [...(CONNECTOR_OPTION_KEYS[connector] ?? []), ...PLATFORM_OPTION_KEYS];
@@ -87,6 +88,7 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   }
   const cap = get(MAX_REPROVISIONS);
   if (cap !== undefined) options[MAX_REPROVISIONS] = src.integer(cap, 0, context, MAX_REPROVISIONS);
+  if (connector === 'slurm') checkSlurmDeployment(src, id, es, options);
   const workers = get('workers');
   return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
 }

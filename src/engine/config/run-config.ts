@@ -9,6 +9,7 @@ import type { ConnectorName } from '../../connectors/connector.js';
 import type { Advertise } from '../../master/advertise.js';
 import { CONNECTOR_NAMES } from '../../connectors/index.js';
 import { SSH_OPTION_KEYS } from '../../connectors/ssh/options.js';
+import { SLURM_OPTION_KEYS } from '../../connectors/slurm/deployment.js';
 import type { SourceLocation } from '../../errors.js';
 import { PLATFORM_NAMES } from '../../tee/index.js';
 import type { PlatformName } from '../../tee/platform.js';
@@ -28,6 +29,7 @@ export const PLATFORMS: readonly PlatformKind[] = PLATFORM_NAMES;
 export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, readonly string[]>>> = {
   local: ['transfers'],
   ssh: ['transfers', 'reach', ...SSH_OPTION_KEYS],
+  slurm: ['transfers', ...SLURM_OPTION_KEYS],
 };
 /**
  * `maxReprovisions: <n>` on any deployment: how many workers the run may

@@ -90,7 +90,7 @@ export class ExecServer {
       name: 'execution channel',
       onRefuse: (e) => this.broker.opts.record({ type: 'protocol-refusal', channel: 'execution', worker: slot, reason: e.reason, message: `worker ${slot}: ${e.message}` }),
     });
-    this.#channels.set(worker.slot, channel);
+    this.#channels.set(worker.slot, holdEarly(channel));
     this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
     this.#waiters.get(worker.slot)?.(channel);
     this.#waiters.delete(worker.slot);
@@ -100,4 +100,34 @@ export class ExecServer {
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((r) => this.#server.close(() => r()));
   }
+}
+
+/** Messages a worker may send before the master takes its channel (its `ready`); more is a protocol breach. */
+const MAX_EARLY = 16;
+
+/**
+ * The channel, holding what the worker sends before anyone listens: a worker
+ * whose connector reports it started only after polling (a batch job) can be
+ * attested, connected and `ready` before the master asks for its channel.
+ */
+function holdEarly(inner: WorkerChannel): WorkerChannel {
+  let early: WorkerToMaster[] | null = [];
+  const handlers: ((m: WorkerToMaster) => void)[] = [];
+  inner.onMessage((m) => {
+    if (early === null) for (const h of handlers) h(m);
+    else if (early.push(m) > MAX_EARLY) inner.close();
+  });
+  return {
+    send: (m) => inner.send(m),
+    onMessage(h) {
+      handlers.push(h);
+      if (early !== null) {
+        const held = early;
+        early = null;
+        for (const m of held) h(m);
+      }
+    },
+    onClose: (h) => inner.onClose(h),
+    close: () => inner.close(),
+  };
 }

@@ -17,6 +17,7 @@ import {
   type ReceiptInput,
   type ReceiptKeyRelease,
   type ReceiptOutput,
+  type ReceiptStepRun,
   type ReceiptStepTools,
   type ReceiptWorker,
 } from './model.js';
@@ -43,7 +44,7 @@ const iso = (t: number) => new Date(t).toISOString();
 
 type Accepted = Extract<BrokerDecision, { type: 'attestation' }>;
 
-function worker(w: Pick<JournalWorkerStarted, 'worker' | 'deployment' | 'connector' | 'platform' | 'host'>, accepted: Accepted | undefined, revoked: string | undefined): ReceiptWorker {
+function worker(w: Pick<JournalWorkerStarted, 'worker' | 'deployment' | 'connector' | 'platform' | 'host' | 'job'>, accepted: Accepted | undefined, revoked: string | undefined): ReceiptWorker {
   const c = accepted?.claims;
   const claims = c ? { platform: c.platform, measurement: c.measurement, tcbStatus: c.tcbStatus, debug: c.debug, ...(c.details !== undefined ? { details: { ...c.details } } : {}) } : undefined;
   let tee: ReceiptWorker['tee'];
@@ -58,6 +59,7 @@ function worker(w: Pick<JournalWorkerStarted, 'worker' | 'deployment' | 'connect
     connector: w.connector,
     platform: w.platform,
     host: w.host,
+    ...(typeof w.job === 'string' && /^[0-9]{1,20}$/.test(w.job) ? { job: w.job } : {}),
     tee,
     statement,
     ...(claims ? { claims } : {}),
@@ -84,6 +86,21 @@ export function stepTools(events: readonly JournalRecord[]): ReceiptStepTools[] 
       attempt: e.attempt,
       tools: e.tools.map((c) => ({ tool: c.tool, path: c.path, sha256: c.sha256, pinned: c.expected !== undefined })),
     });
+  }
+  return [...last.values()];
+}
+
+/** Per step instance, the worker of the attempt whose outputs the run used (its last `step-succeeded`), in the order the instances succeeded. */
+export function stepRuns(events: readonly JournalRecord[]): ReceiptStepRun[] {
+  const ranOn = new Map<string, string>();
+  const last = new Map<string, ReceiptStepRun>();
+  for (const e of events) {
+    if (isRecord(e, 'step-started')) ranOn.set(`${e.step}[${e.index}]#${e.attempt}`, e.worker);
+    if (!isRecord(e, 'step-succeeded')) continue;
+    const key = `${e.step}[${e.index}]`;
+    last.delete(key);
+    const w = ranOn.get(`${key}#${e.attempt}`);
+    if (w !== undefined) last.set(key, { step: e.step, index: e.index, attempt: e.attempt, worker: w });
   }
   return [...last.values()];
 }
@@ -141,6 +158,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
       : 'Not encrypted: this run used platform none without encryption; inputs and outputs are plaintext and the receipt records no hash of plaintext inputs.',
   );
   const tools = stepTools(f.events);
+  const steps = stepRuns(f.events);
   if (tools.length > 0) {
     statements.push(
       'Tools: a pinned tool ran only after its SHA-256 matched the run configuration\'s pin; an unpinned one was hashed when the worker resolved it on the fixed PATH and ran in place (recorded, not checked). Neither covers the libraries, interpreter modules or programs a tool loads or starts (docs/protocol.md §10.3).',
@@ -163,6 +181,7 @@ export function buildReceipt(f: ReceiptFacts): Receipt {
     keyReleases: releases,
     outputs: [...f.outputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     tools,
+    ...(steps.length > 0 ? { steps } : {}),
     values: [...f.values],
     statements,
   };

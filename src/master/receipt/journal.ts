@@ -33,6 +33,16 @@ export interface JournalWorkerStarted extends JournalRecord {
   readonly connector: string;
   readonly platform: string;
   readonly host: string;
+  /** The batch job the worker ran in (connector `slurm`). */
+  readonly job?: string;
+}
+
+export interface JournalStepStarted extends JournalRecord {
+  readonly type: 'step-started';
+  readonly step: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly worker: string;
 }
 
 export interface JournalStepSucceeded extends JournalRecord {
@@ -43,7 +53,7 @@ export interface JournalStepSucceeded extends JournalRecord {
   readonly tools?: readonly ToolCheck[];
 }
 
-export type ReceiptRecord = JournalRunStarted | JournalRunResumed | JournalRunFinished | JournalWorkerStarted | JournalStepSucceeded;
+export type ReceiptRecord = JournalRunStarted | JournalRunResumed | JournalRunFinished | JournalWorkerStarted | JournalStepStarted | JournalStepSucceeded;
 
 /** Whether `e` is a record of kind `type` (as the engine journals it). */
 export function isRecord<K extends ReceiptRecord['type']>(e: JournalRecord, type: K): e is Extract<ReceiptRecord, { type: K }> {

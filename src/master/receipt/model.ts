@@ -42,6 +42,8 @@ export interface ReceiptWorker {
   readonly connector: string;
   readonly platform: string;
   readonly host: string;
+  /** The batch job the worker ran in (connector `slurm`: Slurm's job id); absent for other connectors and in older receipts. */
+  readonly job?: string;
   readonly tee: WorkerTee;
   /** "no TEE", "simulated, not a TEE", or what the evidence showed. */
   readonly statement: string;
@@ -109,6 +111,14 @@ export interface ReceiptStepTools {
   readonly tools: readonly ReceiptTool[];
 }
 
+/** Which worker ran the attempt of a step instance whose outputs the run used (its entry in `workers` says host or job, platform and evidence). */
+export interface ReceiptStepRun {
+  readonly step: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly worker: string;
+}
+
 export interface Receipt {
   readonly format: typeof RECEIPT_FORMAT;
   /** RECEIPT_VERSION when written by this sealflow; 1 for older receipts. */
@@ -147,6 +157,12 @@ export interface Receipt {
    * (§14.7). Absent in version 1 receipts, present (maybe empty) from 2 on.
    */
   readonly tools?: readonly ReceiptStepTools[];
+  /**
+   * Per step instance, the worker that ran the attempt whose outputs the run
+   * used (in the order the instances succeeded). Optional: receipts written
+   * before it have none, and verify as before.
+   */
+  readonly steps?: readonly ReceiptStepRun[];
   /** Output ports that are not files (strings, numbers, JSON): named, not hashed. */
   readonly values: readonly string[];
   /** Plain sentences for people: what protected this run and what did not. */

@@ -7,6 +7,7 @@
  * SlurmOutputError (options: InputError).
  */
 import { InputError } from '../../../src/errors.js';
+import { compileSlurmDeployment } from '../../../src/connectors/slurm/deployment.js';
 import { compileSlurmOptions } from '../../../src/connectors/slurm/options.js';
 import { parseSbatchParsable, parseSqueue, SlurmOutputError } from '../../../src/connectors/slurm/parse.js';
 import { checkAgainst, parseSinfo } from '../../../src/connectors/slurm/check.js';
@@ -47,6 +48,7 @@ export const targets: FuzzTarget[] = [
     seeds: () => [
       text(JSON.stringify({ partition: 'batch', account: 'lab', qos: 'normal', timeLimit: '1-12:30:00', nodelist: 'n[1-4],gpu2', threads: 4, memory: '1.5GiB', slurmConf: '/etc/slurm/slurm.conf' })),
       text(JSON.stringify({ timeLimit: '90', memory: 1048576 })),
+      text(JSON.stringify({ partition: 'batch', workDir: '/scratch/sf', masterAddress: '10.0.0.1', nodePath: '/usr/bin/node' })),
     ],
     run: (input) => {
       let raw: unknown;
@@ -56,7 +58,8 @@ export const targets: FuzzTarget[] = [
         return undefined; // not JSON: nothing reaches the options
       }
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-      return compileSlurmOptions('fuzz', raw as Record<string, unknown>);
+      // The connector's whole option set (workDir, masterAddress, nodePath) around the transport's.
+      return 'workDir' in raw ? compileSlurmDeployment('fuzz', raw as Record<string, unknown>) : compileSlurmOptions('fuzz', raw as Record<string, unknown>);
     },
     isOwnError: (e) => e instanceof InputError,
   },
