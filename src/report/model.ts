@@ -293,7 +293,8 @@ export function buildModel(runId: string, events: readonly RunEvent[], tornTail 
   }
   function decision(d: BrokerDecision, t: number): void {
     if (typeof d !== 'object' || d === null) return;
-    if (d.type === 'attestation' && d.slot !== undefined) {
+    if (d.type === 'attestation' && typeof d.slot === 'string') {
+      if (typeof d.claims !== 'object' || d.claims === null) (d as { claims?: unknown }).claims = undefined;
       attestations.push({
         worker: d.slot,
         session,
@@ -305,8 +306,15 @@ export function buildModel(runId: string, events: readonly RunEvent[], tornTail 
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
       });
     } else if (d.type === 'key-release') {
-      const files = Array.isArray(d.files) ? d.files.map((f) => ({ label: label(str(f.id) ?? '', str(f.sha256) ?? ''), sha256: str(f.sha256) ?? '' })) : [];
-      keyReleases.push({ t, session, worker: d.worker, attempt: d.step, decision: d.decision, files, ...(d.reason !== undefined ? { reason: d.reason } : {}) });
+      const files = Array.isArray(d.files)
+        ? d.files.flatMap((f: unknown) => {
+            const r = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {};
+            const sha256 = str(r['sha256']) ?? '';
+            return [{ label: label(str(r['id']) ?? '', sha256), sha256 }];
+          })
+        : [];
+      const reason = str(d.reason);
+      keyReleases.push({ t, session, worker: String(d.worker), attempt: String(d.step), decision: d.decision === 'released' ? 'released' : 'refused', files, ...(reason !== undefined ? { reason } : {}) });
     }
   }
   if (summary.state !== 'running') interruptOpen();

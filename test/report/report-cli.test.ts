@@ -1,0 +1,60 @@
+/** docs/report.md: `sealflow report` on real runs' journals — what it writes, and what it never writes. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { CANARY, FIXTURE_RUNS, OWNER, runDir, tmp } from './fixtures.js';
+
+describe('sealflow report', () => {
+  const out = tmp('sealflow-report-');
+  for (const name of FIXTURE_RUNS) {
+    test(`the report of the ${name} run holds no canary from its inputs, values or file names, and is not private`, async () => {
+      const file = path.join(out, `${name}.html`);
+      const r = await runCli(['report', '--run-dir', runDir(name), '-o', file]);
+      assert.equal(r.code, 0, r.stderr);
+      const html = fs.readFileSync(file, 'utf8');
+      assert.doesNotMatch(html, CANARY);
+      assert.match(html, /id="public-banner"/);
+      assert.doesNotMatch(html, /https?:\/\/(?!age-encryption)/, 'no network address in the page');
+      assert.equal(fs.statSync(file).mode & 0o077, 0o044);
+    });
+  }
+
+  test('with the owner identity the report shows the failed step\'s stderr tail, says so at its top and is written 0600', async () => {
+    const file = path.join(out, 'private.html');
+    const r = await runCli(['report', '--run-dir', runDir('failed'), '-o', file, '--identity', OWNER]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /mode 0600/);
+    const html = fs.readFileSync(file, 'utf8');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.ok(html.indexOf('id="private-banner"') < html.indexOf('<main'), 'the banner comes first');
+    assert.match(html, /final: refusing, mode is fail/);
+  });
+
+  test('an unknown run is refused with exit status 2, naming it, and nothing is written', async () => {
+    const file = path.join(out, 'none.html');
+    const r = await runCli(['report', 'no-such-run', '--state-dir', out, '-o', file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no run no-such-run in /);
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  test('an output in a missing directory is refused with exit status 2 and nothing is left behind', async () => {
+    const r = await runCli(['report', '--run-dir', runDir('ok'), '-o', path.join(out, 'missing', 'r.html')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /-o .*missing.*does not exist/);
+  });
+
+  test('a damaged journal record is refused naming the journal, the record and the field', async () => {
+    const dir = tmp('sealflow-report-damaged-');
+    const lines = fs.readFileSync(path.join(runDir('ok'), 'journal.jsonl'), 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith('{"type":"step-started"'));
+    lines[i] = (lines[i] ?? '').replace(/"index":0/, '"index":"zero"');
+    fs.writeFileSync(path.join(dir, 'journal.jsonl'), lines.join('\n'));
+    const r = await runCli(['report', '--run-dir', dir, '-o', path.join(dir, 'r.html')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`journal of run .*, record ${i + 1} \\(step-started\\): field index is not int`));
+    assert.equal(fs.existsSync(path.join(dir, 'r.html')), false);
+  });
+});
