@@ -39,7 +39,7 @@ export const PAGE_SCRIPT = String.raw`
   function iso(t) { return t ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-'; }
   function inst(a) { return a.step + '[' + a.index + ']'; }
   function table(head, rows, cls) {
-    return el('table', { cls: cls || '' }, [el('thead', null, [el('tr', null, head.map(function (h) { return el('th', { text: h }); }))]),
+    return el('table', { cls: cls || '' }, [head ? el('thead', null, [el('tr', null, head.map(function (h) { return el('th', { text: h }); }))]) : null,
       el('tbody', null, rows.map(function (r) { return el('tr', null, r.map(function (c) { return typeof c === 'object' && c !== null ? el('td', null, [c]) : el('td', { text: c == null ? '-' : String(c) }); })); }))]);
   }
   function badge(text, kind) { return el('span', { cls: 'badge ' + kind, text: text }); }
@@ -58,7 +58,7 @@ export const PAGE_SCRIPT = String.raw`
     M.lanes.forEach(function (l) { if (l.platform) platforms[l.platform] = true; });
     var attested = Object.keys(classes).map(function (c) { return classes[c] + ' ' + c; }).join(', ') || 'no workers';
     var allHw = M.lanes.length > 0 && M.lanes.every(function (l) { return evidenceOf(l) === 'hardware'; });
-    root.appendChild(table(['', ''], [
+    root.appendChild(table(null, [
       ['run', r.id], ['workflow', r.name + ' (' + r.workflowFile + ')'], ['state', badge(r.state, r.state)],
       ['started', iso(r.startedAt)], ['finished', r.endedAt ? iso(r.endedAt) : '-'],
       ['running time', dur(r.activeMs) + (M.sessions.length > 1 ? ' over ' + M.sessions.length + ' sessions (idle time between them not counted)' : '')],
