@@ -237,6 +237,7 @@ export const PAGE_SCRIPT = String.raw`
     renderKeys(sec('Key releases (file ids only, never keys)', 'key-releases'));
     renderFailures(sec('Failures', 'failures'));
     document.body.setAttribute('data-rendered', String(M.attempts.length));
+    document.body.setAttribute('data-render-ms', String(Math.round(performance.now())));
   }
   render();
   if (window.SEALFLOW_LIVE) {

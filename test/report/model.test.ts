@@ -69,3 +69,14 @@ describe('report model', () => {
     assert.ok(m.lanes.every((l) => l.job === '4242' && l.node === 'node-a'));
   });
 });
+
+describe('report at scale', () => {
+  test('a run of 10,000 steps gives a report under 10 MB (its opening time is a benchmark: bench/report-scale)', async () => {
+    const { syntheticJournal } = await import('../../bench/report-scale/synthetic.js');
+    const { renderPage } = await import('../../src/report/html.js');
+    const m = buildModel('big', syntheticJournal(10_000));
+    assert.equal(m.steps.length, 10_000);
+    assert.ok(m.lanes.some((l) => l.lostAt !== undefined));
+    assert.ok(Buffer.byteLength(renderPage(m)) < 10_000_000);
+  });
+});
