@@ -97,7 +97,7 @@ export async function serveRun(src: ReportSource, o: ServeOptions = {}): Promise
     res.on('close', () => streams.delete(res));
   });
   // The journal only grows (append-only); a change of size means new events.
-  const poll = setInterval(() => {
+  const refresh = () => {
     const now = fs.statSync(journal, { throwIfNoEntry: false })?.size;
     if (now === undefined || now === size) return;
     size = now;
@@ -105,7 +105,8 @@ export async function serveRun(src: ReportSource, o: ServeOptions = {}): Promise
     model = buildModel(src.runId, j.events, j.tornTail);
     const msg = `event: model\ndata: ${JSON.stringify(model)}\n\n`;
     for (const s of streams) s.write(msg);
-  }, o.pollMs ?? 500);
+  };
+  const poll = setInterval(refresh, o.pollMs ?? 500);
   poll.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,6 +119,7 @@ export async function serveRun(src: ReportSource, o: ServeOptions = {}): Promise
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(poll);
+        refresh(); // the last events reach the open streams before they end
         for (const s of streams) s.end();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
