@@ -287,8 +287,16 @@ export function buildModel(runId: string, events: readonly RunEvent[], tornTail 
       case 'wcpac':
         decision(e.decision, e.t);
         break;
-      default:
+      default: {
+        // A connector's record of where a worker runs (the Slurm connector's job id and node): any record naming a worker and a job.
+        const w = str(r['worker']) ?? str(r['slot']);
+        const where = jobOf(r);
+        if (w !== undefined && where.job !== undefined) {
+          const i = lane(session, w);
+          lanes[i] = { ...lanes[i]!, ...where, ...(str(r['deployment']) !== undefined ? { deployment: str(r['deployment']) as string } : {}), ...(str(r['connector']) !== undefined ? { connector: str(r['connector']) as string } : {}) };
+        }
         break;
+      }
     }
   }
   function decision(d: BrokerDecision, t: number): void {

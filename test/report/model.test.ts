@@ -63,6 +63,15 @@ describe('report model', () => {
     assert.equal(m.attempts.length, 6);
   });
 
+  test('a connector record naming a worker slot, a job and a node (however the Slurm connector calls it) sets that lane\'s job and node', () => {
+    const ev = eventsOf('ok');
+    const at = ev.findIndex((e) => e.type === 'worker-started');
+    const slurm = { type: 'worker-job', t: ev[at]!.t, slot: 'enclaves-1', deployment: 'hpc', connector: 'slurm', job: 4711, node: 'n2' } as unknown as (typeof ev)[number];
+    const m = buildModel('x', [...ev.slice(0, at + 1), slurm, ...ev.slice(at + 1)]);
+    const lane = m.lanes.find((l) => l.worker === 'enclaves-1');
+    assert.deepEqual([lane?.job, lane?.node, lane?.connector], ['4711', 'n2', 'slurm']);
+  });
+
   test('a Slurm job and node on worker-started become the lane\'s job and node', () => {
     const ev = eventsOf('ok').map((e) => (e.type === 'worker-started' ? ({ ...e, job: '4242', node: 'node-a' } as typeof e) : e));
     const m = buildModel('x', ev);
