@@ -69,10 +69,33 @@ describe('receipt export --ro-crate', () => {
     }
   });
 
+  test('a crate that is not JSON, has no @graph, or holds an entity twice is refused, naming the file', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['not-json', '{"@graph": [', /not a readable JSON file/],
+      ['no-graph', '{"@context": []}', /no @graph array: not an RO-Crate/],
+      ['twice', JSON.stringify({ '@graph': [{ '@id': './' }, { '@id': './' }] }), /entity \.\/ appears twice/],
+    ];
+    for (const [name, text, why] of cases) {
+      const dir = path.join(base, `hostile-${name}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'ro-crate-metadata.json'), text);
+      const r = await verify(dir, RECEIPT());
+      assert.equal(r.code, 1, name);
+      assert.match(r.stderr, why, name);
+      assert.match(r.stderr, /ro-crate-metadata\.json/, name);
+    }
+  });
+
   test('names and values go in only with the owner identity; then the crate holds the receipt, verifies on its own and is 0600', async () => {
     const refused = await runCli(['receipt', 'export', '--run-dir', runDir('killed'), '--ro-crate', path.join(base, 'x'), '--master-key', MASTER_PUB, '--include-names']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /need --identity/);
+    const stranger = path.join(base, 'stranger.txt');
+    assert.equal((await runCli(['keygen', '-o', stranger])).code, 0);
+    const wrong = await runCli(['receipt', 'export', '--run-dir', runDir('killed'), '--ro-crate', path.join(base, 'y'), '--master-key', MASTER_PUB, '--outputs', path.join(runDir('killed'), 'outputs'), '--include-names', '--identity', stranger]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /does not open the run's outputs .* not the owner identity/);
+    assert.equal(fs.existsSync(path.join(base, 'y')), false, 'nothing written');
     await exportTo(named, ['--include-names', '--include-values', '--identity', OWNER]);
     assert.equal(fs.statSync(path.join(named, 'receipt.json')).mode & 0o777, 0o600);
     const text = fs.readFileSync(path.join(named, 'ro-crate-metadata.json'), 'utf8');

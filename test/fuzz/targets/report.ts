@@ -1,6 +1,7 @@
 /**
  * Fuzz targets of the run report (docs/report.md): the live view's request
- * gate, and the report built from a damaged or hostile journal. The gate must
+ * gate, the report built from a damaged or hostile journal, and the check of
+ * a received RO-Crate. The gate must
  * let through only the one token and Host; the report must render whatever
  * whole lines a journal holds, or refuse it with an InputError naming the
  * record — never a TypeError.
@@ -12,6 +13,11 @@ import { parseJournal } from '../../../src/engine/journal.js';
 import { renderPage } from '../../../src/report/html.js';
 import { buildModel } from '../../../src/report/model.js';
 import { judgeRequest } from '../../../src/report/request.js';
+import { buildCrate } from '../../../src/report/crate.js';
+import { checkCrate } from '../../../src/report/crate-check.js';
+import type { SignedReceipt } from '../../../src/master/receipt/model.js';
+import { ReceiptError } from '../../../src/master/receipt/signature.js';
+import { scratchDir } from '../scratch.js';
 import { REPO } from '../../helpers/cli.js';
 import type { FuzzTarget } from '../target.js';
 
@@ -70,3 +76,24 @@ export const targets: FuzzTarget[] = [
     isOwnError: (e) => e instanceof InputError || e instanceof OperationError,
   },
 ];
+
+/** A received crate: what `receipt verify --ro-crate` reads of its metadata, against the fixture run's receipt. */
+const crateScratch = scratchDir('ro-crate-check');
+const KILLED = path.join(REPO, 'test', 'fixtures', 'report', 'runs', 'killed');
+
+targets.push({
+  name: 'ro-crate-check',
+  seeds: async () => {
+    const receiptText = fs.readFileSync(path.join(KILLED, 'receipt.json'), 'utf8');
+    const { events } = parseJournal(fs.readFileSync(path.join(KILLED, 'journal.jsonl')));
+    const { metadata } = buildCrate(JSON.parse(receiptText) as SignedReceipt, receiptText, events);
+    return [enc(JSON.stringify(metadata)), enc(JSON.stringify(metadata, null, 1))];
+  },
+  run: (b) => {
+    const dir = crateScratch();
+    fs.writeFileSync(path.join(dir, 'ro-crate-metadata.json'), b);
+    const receipt = JSON.parse(fs.readFileSync(path.join(KILLED, 'receipt.json'), 'utf8')) as SignedReceipt;
+    return checkCrate(dir, { pin: receipt.receipt.master.pin }, path.join(KILLED, 'receipt.json'));
+  },
+  isOwnError: (e) => e instanceof ReceiptError,
+});
