@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { CANARY, FIXTURE_RUNS, OWNER, runDir, tmp } from './fixtures.js';
+import type { ReportModel } from '../../src/report/model.js';
+import { CANARY, FIXTURE_RUNS, FLOW, OWNER, runDir, tmp } from './fixtures.js';
 
 describe('sealflow report', () => {
   const out = tmp('sealflow-report-');
@@ -56,5 +57,26 @@ describe('sealflow report', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`journal of run .*, record ${i + 1} \\(step-started\\): field index is not int`));
     assert.equal(fs.existsSync(path.join(dir, 'r.html')), false);
+  });
+});
+
+describe('sealflow report on a plain run (platform none, --no-encrypt)', () => {
+  test('it says the run was not encrypted and its workers had no TEE, and still shows no input name or value', async () => {
+    const dir = tmp('sealflow-report-plain-');
+    const sample = path.join(dir, 'CANARYNAME7731.txt');
+    fs.writeFileSync(sample, 'hello CANARYBODY7731\n');
+    const env = { SEALFLOW_HOME: path.join(dir, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' };
+    const run = await runCli(['run', FLOW, '--state-dir', path.join(dir, 'state'), '--platform', 'none', '--no-encrypt', '--input', `sample=${sample}`, '--input', 'label=CANARYVALUE7731', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const id = (JSON.parse(run.stdout.split('\n')[0] as string) as { runId: string }).runId;
+    const file = path.join(dir, 'r.html');
+    const r = await runCli(['report', id, '--state-dir', path.join(dir, 'state'), '-o', file], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const html = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(html, CANARY);
+    const data = JSON.parse(/<script type="application\/json" id="sealflow-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '{}') as ReportModel;
+    assert.equal(data.run.encrypted, false);
+    assert.ok(data.lanes.length > 0 && data.lanes.every((l) => l.platform === 'none'));
+    assert.ok(data.attestations.every((a) => a.evidence === 'none'));
   });
 });
