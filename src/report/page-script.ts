@@ -168,6 +168,7 @@ export const PAGE_SCRIPT = String.raw`
   // ---- virtualised tables -----------------------------------------------
   function virtual(root, id, head, count, rowAt) {
     var box = el('div', { cls: 'vbox', id: id });
+    box.style.height = Math.min(360, count * ROW + 40) + 'px';
     var tbl = el('table', { cls: 'vt' });
     var thead = el('thead', null, [el('tr', null, head.map(function (h) { return el('th', { text: h }); }))]);
     var tbody = el('tbody');
@@ -184,6 +185,16 @@ export const PAGE_SCRIPT = String.raw`
     }
     box.addEventListener('scroll', draw);
     draw();
+  }
+  function renderStepTotals(root) {
+    var by = {};
+    M.steps.forEach(function (s) { by[s] = { n: {}, attempts: 0, ok: 0, failed: 0, wall: 0, inB: 0, outB: 0, reused: 0 }; });
+    M.instances.forEach(function (i) { var b = by[i.step]; if (b) { b.n[i.index] = 1; if (i.state === 'succeeded') b.ok++; if (i.state === 'failed') b.failed++; if (i.reused) b.reused++; } });
+    M.attempts.forEach(function (a) { var b = by[a.step]; if (!b) return; b.attempts++; if (a.end) b.wall += a.end - a.start; if (a.bytesIn != null) { b.inB += a.bytesIn; b.inK = true; } if (a.bytesOut != null) { b.outB += a.bytesOut; b.outK = true; } });
+    virtual(root, 'step-totals', ['step', 'instances', 'succeeded', 'failed', 'reused', 'attempts', 'wall (sum)', 'bytes in', 'bytes out'], M.steps.length, function (i) {
+      var s = M.steps[i], b = by[s];
+      return [s, Object.keys(b.n).length, b.ok, b.failed, b.reused, b.attempts, dur(b.wall), b.inK ? bytes(b.inB) : '-', b.outK ? bytes(b.outB) : '-'];
+    });
   }
   function renderSteps(root) {
     var laneName = function (a) { var l = M.lanes[a.lane]; return l ? l.worker + (l.host ? '@' + l.host : '') : '-'; };
@@ -232,6 +243,7 @@ export const PAGE_SCRIPT = String.raw`
     var sec = function (title, id) { var s = el('section', { id: id }, [el('h2', { text: title })]); main.appendChild(s); return s; };
     renderSummary(sec('Summary', 'summary'));
     renderTimeline(sec('Timeline: one lane per worker', 'lanes'));
+    renderStepTotals(sec('Steps', 'step-summary'));
     renderSteps(sec('Step attempts', 'steps'));
     renderWorkers(sec('Workers and attestation', 'workers'));
     renderKeys(sec('Key releases (file ids only, never keys)', 'key-releases'));
