@@ -9,13 +9,21 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RO_CRATE_CONTEXT, WFRUN_CONTEXT } from '../../src/report/crate.js';
 import { SHARED } from '../helpers/shared.js';
+import { requireAll } from '../helpers/needs.js';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
 export const RO_CRATE_DIR = path.join(SHARED, 'ro-crate');
 export const CONTEXTS: Readonly<Record<string, string>> = {
   [RO_CRATE_CONTEXT]: path.join(RO_CRATE_DIR, 'context-1.1.jsonld'),
   [WFRUN_CONTEXT]: path.join(RO_CRATE_DIR, 'context-workflow-run-terms.jsonld'),
 };
-export const contextsMissing: string | false = Object.values(CONTEXTS).every((f) => fs.existsSync(f)) ? false : `SKIPPED LOUDLY: the RO-Crate contexts are not in ${RO_CRATE_DIR} (shared/ro-crate/, set SEALFLOW_SHARED)`;
+/** The RO-Crate contexts live in the shared test material (read, not copied into the project: shared/ro-crate/SOURCE.md). */
+export const contextsMissing: string | false = Object.values(CONTEXTS).every((f) => fs.existsSync(f)) ? false : `SKIPPED LOUDLY: the RO-Crate contexts are not in ${RO_CRATE_DIR} (shared/ro-crate/; set SEALFLOW_SHARED to the shared directory)`;
+if (contextsMissing) {
+  process.stderr.write(`${contextsMissing}\n`);
+  if (requireAll()) test('the RO-Crate contexts of the shared test material are present', () => assert.fail(contextsMissing as string));
+}
 /** Debian's Python, which has python3-rdflib (a python3 earlier on PATH may not). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 

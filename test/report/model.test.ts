@@ -89,3 +89,16 @@ describe('report at scale', () => {
     assert.ok(Buffer.byteLength(renderPage(m)) < 10_000_000);
   });
 });
+
+describe('report page', () => {
+  test('text from a journal cannot close the data element or become markup', async () => {
+    const { renderPage } = await import('../../src/report/html.js');
+    const evil = '</script><script>alert(1)</script><!--';
+    const ev = eventsOf('failed').map((e) => (e.type === 'step-failed' ? ({ ...e, message: evil } as typeof e) : e));
+    const html = renderPage(buildModel('x', ev));
+    assert.equal(html.split('</script>').length - 1, 2, 'only the page\'s own two script elements end');
+    assert.ok(!html.includes('<script>alert'));
+    const data = /<script type="application\/json" id="sealflow-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    assert.ok((JSON.parse(data) as { attempts: { message?: string }[] }).attempts.some((a) => a.message === evil), 'the text itself survives as data');
+  });
+});
