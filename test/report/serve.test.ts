@@ -5,10 +5,12 @@
  * do not bring it down, and that its page loads in headless Chromium.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { serveRun, type LiveServer } from '../../src/report/serve.js';
+import { CLI } from '../helpers/cli.js';
 import { chromiumMissing, load } from './chromium.js';
 import { runDir } from './fixtures.js';
 
@@ -108,5 +110,29 @@ describe('live view', () => {
     const page = await load(server.url);
     assert.deepEqual(page.console, []);
     assert.match(page.dom, /data-rendered="8"/);
+  });
+});
+
+describe('sealflow serve', () => {
+  test('it prints the URL with its token once, serves the page there, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--run-dir', runDir('failed')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => {
+        stderr += d;
+        const m = /live view: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[\w-]+)/.exec(stderr);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    const u = new URL(url);
+    const page = await get(Number(u.port), `/?token=${u.searchParams.get('token')}`);
+    assert.equal(page.status, 200);
+    assert.equal((await get(Number(u.port), '/?token=')).status, 403);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(stderr.split(url).length - 1, 1);
   });
 });
