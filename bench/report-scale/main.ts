@@ -8,13 +8,16 @@
  * stamps `data-render-ms`), and Chromium's whole wall time, report and peer.
  * Targets (the issue): under 10 MB and open within 3 s at 10,000 steps.
  *
- *   node dist/bench/report-scale/main.js [N ...] [--runs R]
+ *   node dist/bench/report-scale/main.js [N ...] [--runs R] [--run-dir DIR]
+ *
+ * `--run-dir DIR` measures the report of a real run's journal (DIR/journal.jsonl) too.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readJournal } from '../../src/engine/journal.js';
 import { renderPage } from '../../src/report/html.js';
 import { buildModel } from '../../src/report/model.js';
 import { syntheticJournal } from './synthetic.js';
@@ -22,6 +25,8 @@ import { syntheticJournal } from './synthetic.js';
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+const runDirAt = args.indexOf('--run-dir');
+const realRun = runDirAt >= 0 ? args[runDirAt + 1] : undefined;
 const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== runsAt + 1).map(Number);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-report-bench-'));
 
@@ -40,8 +45,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const peer = path.join(dir, 'empty.html');
 fs.writeFileSync(peer, '<!doctype html><html><body><script>document.body.setAttribute("data-render-ms", String(Math.round(performance.now())))</script></body></html>');
 process.stdout.write(`| steps | HTML MB | build+render ms | page rendered at ms (median of ${runs}) | Chromium wall s: report | Chromium wall s: empty page |\n|---:|---:|---:|---:|---:|---:|\n`);
-for (const n of sizes.length ? sizes : [1000, 10000]) {
-  const events = syntheticJournal(n);
+const cases: [string, () => ReturnType<typeof syntheticJournal>][] = (sizes.length || realRun ? sizes : [1000, 10000]).map((n) => [String(n), () => syntheticJournal(n)]);
+if (realRun) cases.push([`real run ${path.basename(realRun)}`, () => readJournal(path.join(realRun, 'journal.jsonl')).events]);
+for (const [n, journal] of cases) {
+  const events = journal();
   const t0 = performance.now();
   const html = renderPage(buildModel('bench', events));
   const buildMs = performance.now() - t0;
