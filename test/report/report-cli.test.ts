@@ -47,6 +47,14 @@ describe('sealflow report', () => {
     assert.match(r.stderr, /-o .*missing.*does not exist/);
   });
 
+  test('sealflow run --report into a missing directory is refused with exit status 2 before anything runs', async () => {
+    const state = path.join(out, 'state-missing');
+    const r = await runCli(['run', FLOW, '--state-dir', state, '--input', `sample=${path.join(runDir('ok'), 'journal.jsonl')}`, '--report', path.join(out, 'nowhere', 'r.html')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--report .*nowhere.*does not exist/);
+    assert.equal(fs.existsSync(state), false, 'no run was created');
+  });
+
   test('a damaged journal record is refused naming the journal, the record and the field', async () => {
     const dir = tmp('sealflow-report-damaged-');
     const lines = fs.readFileSync(path.join(runDir('ok'), 'journal.jsonl'), 'utf8').split('\n');

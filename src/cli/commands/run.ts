@@ -30,11 +30,6 @@ import { serveRun, type LiveServer } from '../../report/serve.js';
 
 export { RUN_PLATFORMS } from '../run-plan.js';
 
-/**
- * Everything is checked (run-plan.ts) before anything starts: a user error exits 2 with no worker started,
- * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
- * signing key, the workers, the run, the published outputs), and this reports the outcome.
- */
 /** `--report FILE` and `--web` (docs/report.md). */
 type ViewOpts = RunOpts & { report?: string; web?: boolean };
 
@@ -47,7 +42,7 @@ function liveView(opts: ViewOpts): { onEvent: (e: RunEvent) => void; close: () =
       const runId = e.type === 'run-started' ? e.runId : (opts.resume as string);
       const dir = new RunDir(opts.stateDir, runId);
       server = serveRun({ dir: dir.root, runId }).then(
-        (s) => (process.stderr.write(`live view: ${s.url}\n(read-only, 127.0.0.1 only, until the run ends; \`sealflow serve ${runId}\` shows it again)\n`), s),
+        (s) => (process.stderr.write(`live view: ${s.url}\n(read-only, 127.0.0.1 only, until the run ends; \`sealflow serve ${runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}\` shows it again)\n`), s),
         (err: Error) => (process.stderr.write(`sealflow: the live view did not start: ${err.message}\n`), null),
       );
     },
@@ -55,6 +50,11 @@ function liveView(opts: ViewOpts): { onEvent: (e: RunEvent) => void; close: () =
   };
 }
 
+/**
+ * Everything is checked (run-plan.ts) before anything starts: a user error exits 2 with no worker started,
+ * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
+ * signing key, the workers, the run, the published outputs), and this reports the outcome.
+ */
 async function action(flow: string | undefined, opts: ViewOpts): Promise<void> {
   if (opts.report !== undefined && !fs.statSync(path.dirname(path.resolve(opts.report)), { throwIfNoEntry: false })?.isDirectory()) {
     throw new InputError(`--report ${opts.report}: directory ${path.dirname(path.resolve(opts.report))} does not exist`);
