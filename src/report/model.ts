@@ -205,12 +205,15 @@ export function buildModel(runId: string, events: readonly RunEvent[], tornTail 
   const label = fileLabeler(started?.type === 'run-started' ? started.steps ?? steps : steps);
   const lanes: Lane[] = [];
   const laneOf = new Map<string, number>();
-  const lane = (session: number, worker: string, host?: string): number => {
+  const lane = (session: number, named: unknown, host?: unknown): number => {
+    // Journals written before a field existed (or damaged ones) may lack the worker or host: the lane says so.
+    const worker = typeof named === 'string' ? named : '(worker not recorded)';
+    if (typeof host !== 'string') host = undefined;
     const key = `s${session}:${worker}`;
     let i = laneOf.get(key);
     if (i === undefined) {
       i = lanes.length;
-      lanes.push({ key, worker, session, ...(host !== undefined ? { host } : {}) });
+      lanes.push({ key, worker, session, ...(typeof host === 'string' ? { host } : {}) });
       laneOf.set(key, i);
     }
     return i;

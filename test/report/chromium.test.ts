@@ -9,9 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
+import type { RunEvent } from '../../src/engine/events.js';
 import { reportData, writeRunReport } from '../../src/report/build.js';
+import { renderPage } from '../../src/report/html.js';
+import { buildModel } from '../../src/report/model.js';
+import { REPO } from '../helpers/cli.js';
 import { chromiumMissing, load, screenshot } from './chromium.js';
-import { CANARY, FIXTURE_RUNS, OWNER, runDir, tmp } from './fixtures.js';
+import { CANARY, eventsOf, FIXTURE_RUNS, OWNER, runDir, tmp } from './fixtures.js';
 
 /** The text of a dumped DOM without its tags and the embedded data (what a person sees). */
 const visible = (dom: string) => dom.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ');
@@ -49,6 +53,22 @@ describe('the report in headless Chromium', { skip: chromiumMissing }, () => {
     assert.deepEqual(await screenshot(pathToFileURL(file).href, png), []);
     assert.ok(fs.readFileSync(png).subarray(1, 4).equals(Buffer.from('PNG')));
     process.stderr.write(`screenshot of the report: ${png}\n`);
+    // SEALFLOW_UPDATE_SCREENSHOT=1 refreshes the README's picture (docs/images/report.png) from this one.
+    if (process.env['SEALFLOW_UPDATE_SCREENSHOT'] === '1') await screenshot(pathToFileURL(file).href, path.join(REPO, 'docs', 'images', 'report.png'), '1280,1000');
+  });
+
+  test('a report of an odd journal (no worker or host on its attempts, no sessions, stray records) still loads without console errors', async () => {
+    const ev = eventsOf('killed')
+      .filter((e) => e.type !== 'worker-started')
+      .map((e) => (e.type === 'step-started' ? ({ ...e, worker: undefined, host: undefined } as unknown as typeof e) : e));
+    const odd: RunEvent[][] = [ev, ev.filter((e) => e.type !== 'run-started' && e.type !== 'run-resumed'), []];
+    for (const [i, events] of odd.entries()) {
+      const file = path.join(out, `odd-${i}.html`);
+      fs.writeFileSync(file, renderPage(buildModel('odd', events)));
+      const page = await load(pathToFileURL(file).href);
+      assert.deepEqual(page.console, [], `odd journal ${i}`);
+      assert.match(page.dom, /data-rendered="\d+"/, `odd journal ${i}`);
+    }
   });
 
   test('the private report (owner identity) shows its banner and the stderr tail in the page', async () => {
