@@ -3,7 +3,8 @@
  * encrypted step logs, the receipt where it was published), written to a
  * file. Without the owner identity the page holds nothing secret and is
  * written 0644; with it, the tails of failed instances' stderr logs are
- * decrypted in memory, the page says so at its top, and it is written 0600.
+ * decrypted in memory and the input values and file names are added, the
+ * page says so at its top, and it is written 0600.
  * The file appears whole or not at all (written beside, then renamed).
  */
 import fs from 'node:fs';
@@ -17,7 +18,8 @@ import { RunDir } from '../engine/run-dir.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
 import { verifyReceiptBytes } from '../master/receipt/signature.js';
 import { renderPage, type PageData } from './html.js';
-import { buildModel, type ReportModel } from './model.js';
+import type { RunEvent } from '../engine/events.js';
+import { buildModel, fileLabeler, type ReportModel } from './model.js';
 
 /** How many bytes of a stderr log's end the report shows. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -103,6 +105,32 @@ async function stderrTails(src: ReportSource, model: ReportModel, identityFile: 
   return out;
 }
 
+/**
+ * The owner's view of the inputs: each workflow input's value as the journal
+ * recorded it (a file by its base name), and each input file label of the key
+ * releases (`input 1`) with the file name its id holds.
+ */
+function ownerInputs(events: readonly RunEvent[], model: ReportModel): { inputs: Record<string, string>; fileNames: Record<string, string> } {
+  const inputs: Record<string, string> = {};
+  const started = events.find((e) => e.type === 'run-started');
+  const show = (v: unknown): string => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { path?: unknown }).path === 'string') return path.basename((v as { path: string }).path);
+    return Array.isArray(v) ? `[${v.map(show).join(', ')}]` : JSON.stringify(v) ?? 'null';
+  };
+  if (started?.type === 'run-started') for (const [k, v] of Object.entries(started.inputs ?? {})) inputs[k] = show(v);
+  const label = fileLabeler(started?.type === 'run-started' ? started.steps ?? model.steps : model.steps);
+  const fileNames: Record<string, string> = {};
+  for (const e of events) {
+    if (e.type !== 'wcpac' || e.decision?.type !== 'key-release' || !Array.isArray(e.decision.files)) continue;
+    for (const f of e.decision.files) {
+      if (typeof f?.id !== 'string' || typeof f.sha256 !== 'string') continue;
+      const l = label(f.id, f.sha256);
+      if (l.startsWith('input ')) fileNames[l] = path.basename(f.id).replace(/\.age$/, '');
+    }
+  }
+  return { inputs, fileNames };
+}
+
 export interface ReportOptions {
   /** The owner identity file: include decrypted stderr tails. */
   readonly identity?: string;
@@ -111,11 +139,10 @@ export interface ReportOptions {
 export async function reportData(src: ReportSource, o: ReportOptions = {}): Promise<PageData> {
   const model = modelOf(src);
   const receipt = receiptStatus(src.receipt);
-  return {
-    ...model,
-    ...(receipt ? { receipt } : {}),
-    ...(o.identity !== undefined ? { private: { identityFile: path.basename(o.identity), stderr: await stderrTails(src, model, o.identity) } } : {}),
-  };
+  if (o.identity === undefined) return { ...model, ...(receipt ? { receipt } : {}) };
+  const stderr = await stderrTails(src, model, o.identity);
+  const { inputs, fileNames } = ownerInputs(readJournal(path.join(src.dir, 'journal.jsonl')).events, model);
+  return { ...model, ...(receipt ? { receipt } : {}), private: { identityFile: path.basename(o.identity), stderr, inputs, fileNames } };
 }
 
 /** Writes the page to `out` atomically: 0600 when it holds decrypted content, else 0644. */

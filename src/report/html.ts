@@ -13,6 +13,10 @@ export interface PrivatePart {
   /** The tail of each failed instance's stderr, by `session:step[index]`. */
   readonly stderr: Readonly<Record<string, string>>;
   readonly identityFile: string;
+  /** The workflow inputs as the journal recorded them (a file by its base name). */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The file name behind each input file label of the key releases (`input 1`). */
+  readonly fileNames: Readonly<Record<string, string>>;
 }
 
 /** The model plus what the page needs besides the journal. */
@@ -54,7 +58,7 @@ export function renderPage(data: PageData, opts: { readonly live?: boolean } = {
   const connect = opts.live ? "'self'" : "'none'";
   const csp = `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src ${connect}; base-uri 'none'; form-action 'none'`;
   const banner = data.private
-    ? `<div class="private" id="private-banner">This report holds decrypted content (the tails of encrypted stderr logs), decrypted with the owner identity ${escapeHtml(data.private.identityFile)}. It is written 0600: keep it as you keep the results.</div>`
+    ? `<div class="private" id="private-banner">This report holds decrypted content (the tails of encrypted stderr logs) and the run's input values and file names, given with the owner identity ${escapeHtml(data.private.identityFile)}. It is written 0600: keep it as you keep the results.</div>`
     : '<div class="public" id="public-banner">This report shows no plaintext data, no sealed values, no input values and no file names: files appear by a label and their ciphertext SHA-256. Failure logs are encrypted and need the owner identity (<code>sealflow report --identity</code>).</div>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

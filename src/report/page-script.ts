@@ -220,7 +220,7 @@ export const PAGE_SCRIPT = String.raw`
   function renderKeys(root) {
     virtual(root, 'keys', ['time', 'session', 'worker', 'attempt', 'decision', 'files (id: ciphertext SHA-256)'], M.keyReleases.length, function (i) {
       var k = M.keyReleases[i];
-      return [iso(k.t), k.session, k.worker, k.attempt, k.decision + (k.reason ? ' (' + k.reason + ')' : ''), k.files.map(function (f) { return f.label + ': ' + f.sha256.slice(0, 16) + '…'; }).join(', ')];
+      return [iso(k.t), k.session, k.worker, k.attempt, k.decision + (k.reason ? ' (' + k.reason + ')' : ''), k.files.map(function (f) { var n = P && P.fileNames ? P.fileNames[f.label] : null; return f.label + (n ? ' (' + n + ')' : '') + ': ' + f.sha256.slice(0, 16) + '…'; }).join(', ')];
     });
   }
   function renderFailures(root) {
@@ -242,6 +242,7 @@ export const PAGE_SCRIPT = String.raw`
     while (main.firstChild) main.removeChild(main.firstChild);
     var sec = function (title, id) { var s = el('section', { id: id }, [el('h2', { text: title })]); main.appendChild(s); return s; };
     renderSummary(sec('Summary', 'summary'));
+    if (P && P.inputs) sec('Inputs (the owner\'s view)', 'owner-inputs').appendChild(table(['input', 'value'], Object.keys(P.inputs).map(function (k) { return [k, P.inputs[k]]; })));
     renderTimeline(sec('Timeline: one lane per worker', 'lanes'));
     renderStepTotals(sec('Steps', 'step-summary'));
     renderSteps(sec('Step attempts', 'steps'));

@@ -71,7 +71,7 @@ describe('the report in headless Chromium', { skip: chromiumMissing }, () => {
     }
   });
 
-  test('the private report (owner identity) shows its banner and the stderr tail in the page', async () => {
+  test('the private report (owner identity) shows its banner, the stderr tail, the input values and file names in the page', async () => {
     const file = path.join(out, 'private.html');
     await writeRunReport({ dir: runDir('failed'), runId: 'failed' }, file, { identity: OWNER });
     const page = await load(pathToFileURL(file).href);
@@ -79,5 +79,7 @@ describe('the report in headless Chromium', { skip: chromiumMissing }, () => {
     const text = visible(page.dom);
     assert.match(text, /This report holds decrypted content/);
     assert.match(text, /final: refusing, mode is fail/);
+    assert.match(text, /input 1 \(CANARYNAME7731\.txt\)/, 'the key releases name the input file for the owner');
+    assert.match(text, /CANARYVALUE7731/);
   });
 });

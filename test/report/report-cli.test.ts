@@ -22,7 +22,7 @@ describe('sealflow report', () => {
     });
   }
 
-  test('with the owner identity the report shows the failed step\'s stderr tail, says so at its top and is written 0600', async () => {
+  test('with the owner identity the report shows the failed step\'s stderr tail and the inputs, says so at its top and is written 0600', async () => {
     const file = path.join(out, 'private.html');
     const r = await runCli(['report', '--run-dir', runDir('failed'), '-o', file, '--identity', OWNER]);
     assert.equal(r.code, 0, r.stderr);
@@ -31,6 +31,8 @@ describe('sealflow report', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.ok(html.indexOf('id="private-banner"') < html.indexOf('<main'), 'the banner comes first');
     assert.match(html, /final: refusing, mode is fail/);
+    assert.match(html, /CANARYVALUE7731/, 'the owner sees the input values');
+    assert.match(html, /CANARYNAME7731\.txt/, 'and the input file names');
   });
 
   test('an unknown run is refused with exit status 2, naming it, and nothing is written', async () => {
