@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../errors.js';
 import type { Receipt } from '../master/receipt/model.js';
 import { ReceiptError, verifyReceiptBytes, type ExpectedMaster } from '../master/receipt/signature.js';
 import { CRATE_METADATA, CRATE_RECEIPT, fileId } from './crate.js';
@@ -29,6 +30,7 @@ export interface CrateCheck {
 
 function readGraph(dir: string): Map<string, Node> {
   const file = path.join(dir, CRATE_METADATA);
+  if (!fs.existsSync(file)) throw new InputError(`--ro-crate ${dir}: no ${CRATE_METADATA} there (give the directory \`sealflow receipt export --ro-crate\` wrote)`);
   let doc: unknown;
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8'));

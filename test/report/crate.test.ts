@@ -69,6 +69,12 @@ describe('receipt export --ro-crate', () => {
     }
   });
 
+  test('a directory without crate metadata is a usage error (exit status 2) saying what to give', async () => {
+    const r = await verify(base, RECEIPT());
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no ro-crate-metadata\.json there/);
+  });
+
   test('a crate that is not JSON, has no @graph, or holds an entity twice is refused, naming the file', async () => {
     const cases: [string, string, RegExp][] = [
       ['not-json', '{"@graph": [', /not a readable JSON file/],
