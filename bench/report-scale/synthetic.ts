@@ -19,20 +19,23 @@ export function syntheticJournal(steps: number, workers = 32): RunEvent[] {
     ev.push({ type: 'wcpac', t: ++t, decision: { type: 'attestation', decision: 'accepted', slot: `pool-${w}`, deployment: 'pool', claims: { platform: 'sim', measurement, debug: false, tcbStatus: 'NotApplicable', simulated: true } } } as RunEvent);
     ev.push({ type: 'worker-started', t: ++t, worker: `pool-${w}`, deployment: 'pool', connector: 'local', platform: 'sim', host: 'vm', pid: 1000 + w } as RunEvent);
   }
-  let lostDone = false;
+  let lost: string | undefined;
   for (let i = 0; i < steps; i++) {
-    const w = `pool-${(i % workers) + 1}`;
+    let w = `pool-${(i % workers) + 1}`;
+    if (w === lost) w = `pool-${((i + 1) % workers) + 1}`; // a lost worker gets no more work
     const prev = i > 0 ? [{ id: `/r/steps/step${i - 1}/0/o.age`, sha256: hex(i - 1) }] : [{ id: '/in/input.age', sha256: hex(999_999) }];
-    const attempts = i % 50 === 49 ? 2 : 1;
+    let attempts = i % 50 === 49 ? 2 : 1;
     for (let a = 1; a <= attempts; a++) {
       const start = (t += 3);
       ev.push({ type: 'step-started', t: start, step: ids[i] as string, index: 0, attempt: a, worker: w, host: 'vm', hash: hex(i), threads: 1 } as RunEvent);
       ev.push({ type: 'wcpac', t: start + 1, decision: { type: 'key-release', decision: 'released', worker: w, step: `${ids[i]}[0]#${a}`, files: prev } } as RunEvent);
       t += 40 + (i % 17) * 5;
-      if (!lostDone && i === Math.floor(steps / 2)) {
-        lostDone = true;
+      if (lost === undefined && i === Math.floor(steps / 2)) {
+        lost = w;
         ev.push({ type: 'worker-lost', t, worker: w, host: 'vm', reason: 'its connection closed', attempts: [`${ids[i]}[0]#${a}`] } as RunEvent);
         ev.push({ type: 'step-failed', t, step: ids[i] as string, index: 0, attempt: a, exitStatus: null, signal: null, message: 'worker lost', stderrTail: '', willRetry: true, durationMs: 40, workerLost: true } as RunEvent);
+        attempts++; // re-run on the next worker
+        w = `pool-${((i + 1) % workers) + 1}`;
         continue;
       }
       if (a < attempts) ev.push({ type: 'step-failed', t, step: ids[i] as string, index: 0, attempt: a, exitStatus: 1, signal: null, message: 'exited with status 1', stderrTail: '(encrypted: see the step log)', willRetry: true, durationMs: t - start } as RunEvent);
