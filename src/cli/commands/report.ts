@@ -21,10 +21,10 @@ export function source(id: string | undefined, opts: { stateDir: string; runDir?
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write one self-contained HTML report of a run: summary, timeline per worker, step figures, attestation, key releases (ids only), failures')
+    .description('write one self-contained HTML report of a run: summary, timeline per worker, step figures, attestation, key releases (file labels and hashes, never keys), failures')
     .argument('[id]', 'run id (see `sealflow runs`)')
     .requiredOption('-o, --output <file>', 'the HTML file to write')
-    .option('--identity <file>', "the owner identity: include the decrypted tails of failed steps' stderr (the report is then written 0600 and says so at its top)")
+    .option('--identity <file>', "the owner identity: include the decrypted tails of failed steps' stderr, the input values and file names (the report is then written 0600 and says so at its top)")
     .option('--state-dir <dir>', 'where runs are kept', DEFAULT_STATE_DIR)
     .option('--run-dir <dir>', 'report the run in this run directory instead of one of --state-dir')
     .addHelpText('after', '\nWithout --identity the report holds no plaintext data, sealed values, input values or file names.\nExample:\n  sealflow report 20261122-131905-3fa9c1 -o report.html')
