@@ -24,6 +24,8 @@ export interface LiveServer {
   /** `http://127.0.0.1:<port>/?token=<token>`: print it once; it is the only way in. */
   readonly url: string;
   readonly port: number;
+  /** Reads the journal now (the poll does it every `pollMs`) and pushes a changed model to the open streams; never throws. */
+  refresh(): void;
   close(): Promise<void>;
 }
 
@@ -97,12 +99,18 @@ export async function serveRun(src: ReportSource, o: ServeOptions = {}): Promise
     res.on('close', () => streams.delete(res));
   });
   // The journal only grows (append-only); a change of size means new events.
+  // Never throws: the live view runs inside `sealflow run --web`, and nothing it reads may stop the run.
+  // A journal it cannot read or summarise now keeps the last good model on the page.
   const refresh = () => {
-    const now = fs.statSync(journal, { throwIfNoEntry: false })?.size;
-    if (now === undefined || now === size) return;
-    size = now;
-    const j = readJournal(journal);
-    model = buildModel(src.runId, j.events, j.tornTail);
+    try {
+      const now = fs.statSync(journal, { throwIfNoEntry: false })?.size;
+      if (now === undefined || now === size) return;
+      const j = readJournal(journal);
+      model = buildModel(src.runId, j.events, j.tornTail);
+      size = now;
+    } catch {
+      return;
+    }
     const msg = `event: model\ndata: ${JSON.stringify(model)}\n\n`;
     for (const s of streams) s.write(msg);
   };
@@ -116,6 +124,7 @@ export async function serveRun(src: ReportSource, o: ServeOptions = {}): Promise
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
+    refresh,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(poll);

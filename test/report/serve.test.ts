@@ -136,3 +136,24 @@ describe('sealflow serve', () => {
     assert.equal(stderr.split(url).length - 1, 1);
   });
 });
+
+describe('live view of a journal that goes bad', () => {
+  test('a damaged record appended to the journal keeps the last good view and the server up', async () => {
+    const dir = (await import('./fixtures.js')).tmp('sealflow-live-bad-');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    fs.copyFileSync(path.join(runDir('ok'), 'journal.jsonl'), path.join(dir, 'journal.jsonl'));
+    const server = await serveRun({ dir, runId: 'ok' });
+    try {
+      const token = new URL(server.url).searchParams.get('token') ?? '';
+      fs.appendFileSync(path.join(dir, 'journal.jsonl'), '{"type":"step-started","t":1,"step":"x","index":"bad","attempt":1}\n');
+      server.refresh(); // what the poll does: it must not throw
+      const events = await get(server.port, `/events?token=${token}`);
+      assert.equal(events.status, 200);
+      assert.match(events.body, /"state":"succeeded"/, 'the last good model');
+      assert.equal((await get(server.port, `/?token=${token}`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
