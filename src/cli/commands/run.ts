@@ -102,8 +102,14 @@ async function action(flow: string | undefined, opts: ViewOpts): Promise<void> {
   }
   await report(outcome, opts, mode, plan.base?.t);
   if (opts.report !== undefined) {
-    const r = await writeRunReport({ dir: outcome.runDir.root, runId: outcome.runId, ...(outcome.published ? { receipt: outcome.published.receipt } : {}) }, opts.report);
-    process.stderr.write(`report: ${r.file}\n`);
+    try {
+      const r = await writeRunReport({ dir: outcome.runDir.root, runId: outcome.runId, ...(outcome.published ? { receipt: outcome.published.receipt } : {}) }, opts.report);
+      process.stderr.write(`report: ${r.file}\n`);
+    } catch (e) {
+      // The run itself is done and recorded: say what failed, and how to write the report again.
+      process.stderr.write(`sealflow: the report was not written (${(e as Error).message}); write it with: sealflow report ${outcome.runId} -o ${opts.report}\n`);
+      process.exitCode = 1;
+    }
   }
   if (cancelledBy !== undefined && outcome.state === 'cancelled') process.exitCode = signalExitCode(cancelledBy);
 }
