@@ -107,7 +107,7 @@ async function action(flow: string | undefined, opts: ViewOpts): Promise<void> {
       process.stderr.write(`report: ${r.file}\n`);
     } catch (e) {
       // The run itself is done and recorded: say what failed, and how to write the report again.
-      process.stderr.write(`sealflow: the report was not written (${(e as Error).message}); write it with: sealflow report ${outcome.runId} -o ${opts.report}\n`);
+      process.stderr.write(`sealflow: the report was not written (${(e as Error).message}); write it with: sealflow report ${outcome.runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''} -o ${opts.report}\n`);
       process.exitCode = 1;
     }
   }
