@@ -86,7 +86,7 @@ export const PAGE_SCRIPT = String.raw`
     total += gap * Math.max(0, segs.length - 1);
     return { segs: segs, total: Math.max(1, total) };
   }
-  var TL = null;
+  var TL = null, TL_RESIZE = false;
   function renderTimeline(root) {
     var ax = axis();
     var lanes = M.lanes.map(function (l, i) { return { i: i, l: l, bars: [] }; });
@@ -103,7 +103,7 @@ export const PAGE_SCRIPT = String.raw`
     root.appendChild(el('p', { cls: 'legend' }, Object.keys(COLORS).map(function (k) { var s = el('span', { cls: 'sw' }); s.style.background = COLORS[k]; return el('span', null, [s, ' ' + k + '  ']); })));
     TL = { ax: ax, rows: rows, wrap: wrap, canvas: canvas, tip: tip };
     wrap.addEventListener('scroll', drawTimeline);
-    window.addEventListener('resize', drawTimeline);
+    if (!TL_RESIZE) { TL_RESIZE = true; window.addEventListener('resize', function () { drawTimeline(); }); } // once: it draws the current timeline
     canvas.addEventListener('mousemove', hover);
     canvas.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
     drawTimeline();
@@ -237,7 +237,16 @@ export const PAGE_SCRIPT = String.raw`
     });
   }
 
+  // The live view redraws with each new model: the scroll positions of the page and its boxes survive it.
+  var SCROLLERS = ['timeline', 'step-totals', 'attempts', 'keys'];
   function render() {
+    var kept = {}, pageY = window.scrollY;
+    SCROLLERS.forEach(function (id) { var e = document.getElementById(id); if (e) kept[id] = e.scrollTop; });
+    renderAll();
+    SCROLLERS.forEach(function (id) { var e = document.getElementById(id); if (e && kept[id]) e.scrollTop = kept[id]; });
+    if (pageY) window.scrollTo(0, pageY);
+  }
+  function renderAll() {
     var main = document.getElementById('main');
     while (main.firstChild) main.removeChild(main.firstChild);
     var sec = function (title, id) { var s = el('section', { id: id }, [el('h2', { text: title })]); main.appendChild(s); return s; };
