@@ -105,6 +105,8 @@ export interface StepStarted {
   readonly host: string;
   /** The instance hash: task code / command and input contents (engine/hash.ts). */
   readonly hash: string;
+  /** Threads the step asked for (`requirements.threads`; absent in journals written before this field): the run report shows it. */
+  readonly threads?: number;
 }
 
 export interface StepSucceeded {

@@ -222,7 +222,7 @@ export class Scheduler {
     }
     this.inFlight.set(id, inst);
     this.slotsInUse += this.slotsOf(inst);
-    this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash });
+    this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash, threads: step.requirements.threads });
   }
 
   /** A worker's answer about an attempt. */

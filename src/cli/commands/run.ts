@@ -22,16 +22,45 @@ import { signalExitCode } from '../signals.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../master/local-master.js';
 import { planRun, type RunOpts } from '../run-plan.js';
+import { InputError } from '../../errors.js';
+import type { RunEvent } from '../../engine/events.js';
+import { RunDir } from '../../engine/run-dir.js';
+import { writeRunReport } from '../../report/build.js';
+import { serveRun, type LiveServer } from '../../report/serve.js';
 
 export { RUN_PLATFORMS } from '../run-plan.js';
+
+/** `--report FILE` and `--web` (docs/report.md). */
+type ViewOpts = RunOpts & { report?: string; web?: boolean };
+
+/** The live view of the run, started once its run directory exists; the URL (with its token) printed once, never journalled. */
+function liveView(opts: ViewOpts): { onEvent: (e: RunEvent) => void; close: () => Promise<void> } {
+  let server: Promise<LiveServer | null> | null = null;
+  return {
+    onEvent: (e) => {
+      if (!opts.web || server || (e.type !== 'run-started' && e.type !== 'run-resumed')) return;
+      const runId = e.type === 'run-started' ? e.runId : (opts.resume as string);
+      const dir = new RunDir(opts.stateDir, runId);
+      server = serveRun({ dir: dir.root, runId }).then(
+        (s) => (process.stderr.write(`live view: ${s.url}\n(read-only, 127.0.0.1 only, until the run ends; \`sealflow serve ${runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}\` shows it again)\n`), s),
+        (err: Error) => (process.stderr.write(`sealflow: the live view did not start: ${err.message}\n`), null),
+      );
+    },
+    close: async () => void (await (await server)?.close()),
+  };
+}
 
 /**
  * Everything is checked (run-plan.ts) before anything starts: a user error exits 2 with no worker started,
  * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
  * signing key, the workers, the run, the published outputs), and this reports the outcome.
  */
-async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
+async function action(flow: string | undefined, opts: ViewOpts): Promise<void> {
+  if (opts.report !== undefined && !fs.statSync(path.dirname(path.resolve(opts.report)), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(`--report ${opts.report}: directory ${path.dirname(path.resolve(opts.report))} does not exist`);
+  }
   const plan = await planRun(flow, opts);
+  const live = liveView(opts);
   opts.encrypt = plan.encrypt;
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
   const progress = createProgress(mode, plan.workflow.steps.length);
@@ -63,14 +92,25 @@ async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
         passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '),
         signal: abort.signal,
       },
-      { onEvent: progress.onEvent },
+      { onEvent: (e) => (progress.onEvent(e), live.onEvent(e)) },
     );
   } finally {
+    await live.close();
     progress.end();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   await report(outcome, opts, mode, plan.base?.t);
+  if (opts.report !== undefined) {
+    try {
+      const r = await writeRunReport({ dir: outcome.runDir.root, runId: outcome.runId, ...(outcome.published ? { receipt: outcome.published.receipt } : {}) }, opts.report);
+      process.stderr.write(`report: ${r.file}\n`);
+    } catch (e) {
+      // The run itself is done and recorded: say what failed, and how to write the report again.
+      process.stderr.write(`sealflow: the report was not written (${(e as Error).message}); write it with: sealflow report ${outcome.runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''} -o ${opts.report}\n`);
+      process.exitCode = 1;
+    }
+  }
   if (cancelledBy !== undefined && outcome.state === 'cancelled') process.exitCode = signalExitCode(cancelledBy);
 }
 
@@ -127,6 +167,8 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress output; only the result')
     .option('--platform <name>', 'none or sim: the platform of every local deployment (sim: attested, encrypted; not a TEE)')
     .option('--no-encrypt', 'run without encryption: a benchmark baseline, allowed only with platform none on local deployments (default: every input, intermediate and result is age-encrypted)')
+    .option('--report <file>', 'when the run ends, write its HTML report to FILE (as `sealflow report`, without decrypted content)')
+    .option('--web', 'serve a live view of the run on 127.0.0.1 while it runs (the URL, with its token, is printed once)')
     .option('--owner <recipient>', 'age recipient (age1…) the results of attested (sim) deployments are encrypted to (default: the local owner identity)')
     .addHelpText(
       'after',
