@@ -14,6 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { runCli } from '../helpers/cli.js';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import { filesContaining, journalOf, makeMaster, receiptOf, type Master } from './slurm-harness.js';
 
@@ -95,6 +96,25 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     assert.match(r.stderr, /deployment hpc uses connector slurm; sim evidence is accepted only from local deployments, or under a policy with allowRemoteSimulation: true/);
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
     assert.equal(await queued(), '');
+  });
+
+  test('sealflow check asks sinfo and looks at workDir, submits no job: ready on the cluster\'s partition; a missing partition and a missing workDir are one line each naming the deployment', async () => {
+    const check = (config: string) => runCli(['check', m.flow, '--config', config], { env: m.env, cwd: m.state });
+    const ok = await check(config());
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^ok +hpc \(slurm, sim; \d+ steps\)$/m);
+    assert.match(ok.stdout, /is up and fits the steps placed here/);
+    assert.match(ok.stdout, /not looked at \(that would take a job\)/);
+    const badConfig = config({ partition: 'nosuch' });
+    fs.writeFileSync(badConfig, fs.readFileSync(badConfig, 'utf8').replace(m.workDir, `${m.workDir}-absent`));
+    const bad = await check(badConfig);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    const lines = bad.stdout.split('\n').filter((l) => l.includes('✗'));
+    assert.equal(lines.length, 2, bad.stdout);
+    assert.ok(lines.every((l) => l.includes('deployment') && l.includes('hpc')), bad.stdout);
+    assert.ok(lines.some((l) => /partition "nosuch" does not exist/.test(l)), bad.stdout);
+    assert.ok(lines.some((l) => /workDir .*-absent does not exist on this machine/.test(l)), bad.stdout);
+    assert.equal(await queued(), '', 'check submitted no job');
   });
 
   test('an interrupted run (SIGINT) cancels every job it submitted', async () => {

@@ -16,6 +16,7 @@
  * fails naming the deployment, partition and job. `kill` is `scancel`;
  * `close` cancels every job of the run and removes its directory.
  */
+import { checkSlurmDeployment } from './deployment-check.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, WorkerExit } from '../connector.js';
@@ -199,4 +200,4 @@ async function close(runId: string): Promise<void> {
   );
 }
 
-export const slurmConnector: Connector = { name: 'slurm', launch, close };
+export const slurmConnector: Connector = { name: 'slurm', launch, close, check: checkSlurmDeployment };
