@@ -20,15 +20,16 @@ import { FILE_KEY_SIZE, type Identity, type Recipient, type Stanza } from './typ
 const INFO = 'age-encryption.org/v1/X25519';
 const RECIPIENT_HRP = 'age';
 const IDENTITY_HRP = 'age-secret-key-';
-// DER prefix of PKCS#8 for OID 1.3.101.110 (X25519), RFC 8410.
+// DER prefixes of SubjectPublicKeyInfo / PKCS#8 for OID 1.3.101.110 (X25519), RFC 8410.
+const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const ZERO_NONCE = Buffer.alloc(12);
 
 /**
- * Raw keys go in and out as JWK (RFC 8037 "OKP", crv X25519: `x` is the raw
- * 32 bytes, base64url): OpenSSL 3 then uses the raw-key calls, not its DER
- * decoder and encoder, which cost ~200 µs per import and ~160 µs per export
- * here (JWK: ~26 µs and ~4 µs) — several per step on the master and worker.
+ * Raw public keys go in as JWK (RFC 8037 "OKP", crv X25519: `x` is the raw
+ * 32 bytes, base64url): OpenSSL 3 then uses its raw-key call, not its DER
+ * decoder (~200 µs per import here, JWK ~26 µs), several times per step on
+ * the master and worker.
  */
 function publicKeyObject(raw: Uint8Array): crypto.KeyObject {
   if (raw.length !== 32) throw new Error('an X25519 public key is 32 bytes');
@@ -39,8 +40,14 @@ function privateKeyObject(raw: Uint8Array): crypto.KeyObject {
   return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
 }
 
+/**
+ * Export stays DER: Node 20's JWK export holds the key's mutex while it
+ * allocates, and a garbage collection then (which may destroy the key's
+ * generating job, taking the same mutex) deadlocks the process — seen on a
+ * freshly generated ephemeral key.
+ */
 function rawPublic(key: crypto.KeyObject): Buffer {
-  return Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url');
+  return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
 }
 
 /** The KeyObject of a raw public key, or undefined if OpenSSL refuses it (sharedSecret then reports it). */

@@ -11,6 +11,7 @@ export const PROTOCOL = 'sealflow-wcpac-v1';
 export const LABEL_BUNDLE_KEY = 'sealflow-wcpac-v1/bundle-key';
 export const LABEL_FILE_KEY = 'sealflow-wcpac-v1/file-key';
 export const BUNDLE_AAD = 'sealflow-bundle-v1';
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 /** A refusal: `reason` is stable (docs/protocol.md), the message is for people. */
 export class ProvisionError extends Error {
@@ -45,7 +46,11 @@ export function bundleKeyMessage(runId: string, slot: string, challenge: Uint8Ar
   return lengthPrefixed([LABEL_BUNDLE_KEY, runId, slot, challenge, bundleSha256, wrappedKey]);
 }
 
-/** Raw X25519 keys in and out as JWK (RFC 8037 OKP): OpenSSL's raw-key calls, ~8× faster than its DER decoder and ~40× than its encoder. */
+/**
+ * Raw X25519 public keys go in as JWK (RFC 8037 OKP): OpenSSL's raw-key call, ~8× faster than its DER
+ * decoder. They come out as DER: Node 20's JWK export holds the key's mutex while it allocates, and a
+ * garbage collection then (destroying the key's generating job, which takes the same mutex) deadlocks.
+ */
 function x25519Public(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new ProvisionError('bad-public-key', 'an X25519 public key is 32 bytes');
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
@@ -53,7 +58,7 @@ function x25519Public(raw: Uint8Array): KeyObject {
 
 export function x25519Raw(key: KeyObject): Buffer {
   const pub = key.type === 'public' ? key : createPublicKey(key);
-  return Buffer.from(pub.export({ format: 'jwk' }).x as string, 'base64url');
+  return pub.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI_PREFIX.length);
 }
 
 function aead(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, open: boolean, aad?: string): Buffer {
