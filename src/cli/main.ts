@@ -13,6 +13,8 @@ import { Command, CommanderError } from 'commander';
 import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
 
+const VERSION = process.env['npm_package_version'] ?? '0.1.0';
+
 /**
  * The program with the commands `argv` needs: only the named subcommand when
  * `argv` starts with one (start-up cost is that command's imports alone),
@@ -23,7 +25,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const modules = await Promise.all((chosen ? [chosen] : commands).map((c) => c.load()));
   const program = new Command('sealflow')
     .description('Confidential workflows: run DAGs of tasks on untrusted machines inside attested TEEs, with age-encrypted data.')
-    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
   for (const m of modules) m.register(program);
@@ -31,7 +33,16 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+/** `sealflow --version` (alone): answered before any command module loads. */
+export function isVersionOnly(argv: readonly string[]): boolean {
+  return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  if (isVersionOnly(argv)) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv as string[], { from: 'user' });

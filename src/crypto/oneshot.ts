@@ -10,9 +10,9 @@ import { BEGIN, END } from './armor.js';
 import { CorruptFileError } from './errors.js';
 import { unwrapFileKey } from './filekey.js';
 import { startEncryption } from './files.js';
-import { findHeaderEnd, parseHeader, type Header } from './format.js';
+import { findHeaderEnd, parseHeader, verifyHeaderMac, type Header } from './format.js';
 import { openBatchParts, PAYLOAD_NONCE_SIZE, payloadKey, sealBatchParts } from './stream.js';
-import type { Identity, Recipient } from './types.js';
+import { FILE_KEY_SIZE, type Identity, type Recipient } from './types.js';
 
 /** Values larger than this are refused (they belong in files). */
 export const MAX_SMALL = 64 * 1024 * 1024;
@@ -59,6 +59,45 @@ export function openSmall(identities: readonly Identity[], file: string | Uint8A
   if (nonce.length !== PAYLOAD_NONCE_SIZE) throw new CorruptFileError('header', 'the file ends before the 16-byte payload nonce');
   const parts = openBatchParts(payloadKey(fileKey, nonce), 0, true, bin.subarray(end + PAYLOAD_NONCE_SIZE));
   fileKey.fill(0);
+  if (!Array.isArray(parts)) throw new CorruptFileError({ chunk: parts.chunk }, parts.reason);
+  return Buffer.concat(parts);
+}
+
+/**
+ * The binary age file of a small `plaintext` to `recipients`, as the pieces
+ * to write in order (header and payload nonce, then each chunk's ciphertext
+ * and tag): the same bytes the streaming encryption writes, without its
+ * pipeline. For the many tiny files of a step (docs/protocol.md §10.4).
+ */
+export function sealBinary(recipients: readonly Recipient[], plaintext: Uint8Array): Buffer[] {
+  if (plaintext.length > MAX_SMALL) throw new RangeError(`sealBinary takes at most ${MAX_SMALL} bytes (got ${plaintext.length})`);
+  const { fileKey, header, nonce } = startEncryption(recipients);
+  const parts = sealBatchParts(payloadKey(fileKey, nonce), 0, true, plaintext);
+  fileKey.fill(0);
+  return [Buffer.concat([header, nonce]), ...parts];
+}
+
+/** True if `bytes` start like a binary (not armored) age file. */
+export function isBinaryAge(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 19)).toString('latin1') === 'age-encryption.org/';
+}
+
+/**
+ * Decrypts a small binary age file held in memory with its file key, as
+ * `decryptWithFileKey` does a stream: the header MAC is checked first, and
+ * CorruptFileError names what failed. Returns the plaintext only if every
+ * chunk authenticated.
+ */
+export function openBinaryWithFileKey(fileKey: Uint8Array, file: Uint8Array): Buffer {
+  if (fileKey.length !== FILE_KEY_SIZE) throw new TypeError('a file key is 16 bytes');
+  const bin = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+  const end = findHeaderEnd(bin);
+  if (end < 0) throw new CorruptFileError('header', 'the header has no "---" footer line');
+  const header = parseHeader(bin.subarray(0, end));
+  if (!verifyHeaderMac(header, fileKey)) throw new CorruptFileError('header', 'the header MAC does not verify under this file key');
+  const nonce = bin.subarray(end, end + PAYLOAD_NONCE_SIZE);
+  if (nonce.length !== PAYLOAD_NONCE_SIZE) throw new CorruptFileError('header', 'the file ends before the 16-byte payload nonce');
+  const parts = openBatchParts(payloadKey(fileKey, nonce), 0, true, bin.subarray(end + PAYLOAD_NONCE_SIZE));
   if (!Array.isArray(parts)) throw new CorruptFileError({ chunk: parts.chunk }, parts.reason);
   return Buffer.concat(parts);
 }

@@ -25,14 +25,27 @@ const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const ZERO_NONCE = Buffer.alloc(12);
 
+/**
+ * Raw public keys go in as JWK (RFC 8037 "OKP", crv X25519: `x` is the raw
+ * 32 bytes, base64url): OpenSSL 3 then uses its raw-key call, not its DER
+ * decoder (~200 µs per import here, JWK ~26 µs), several times per step on
+ * the master and worker.
+ */
 function publicKeyObject(raw: Uint8Array): crypto.KeyObject {
-  return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  if (raw.length !== 32) throw new Error('an X25519 public key is 32 bytes');
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
 function privateKeyObject(raw: Uint8Array): crypto.KeyObject {
   return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
 }
 
+/**
+ * Export stays DER: Node 20's JWK export holds the key's mutex while it
+ * allocates, and a garbage collection then (which may destroy the key's
+ * generating job, taking the same mutex) deadlocks the process — seen on a
+ * freshly generated ephemeral key.
+ */
 function rawPublic(key: crypto.KeyObject): Buffer {
   return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
 }

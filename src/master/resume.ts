@@ -130,7 +130,10 @@ export async function bindEncryptedRun<P extends PriorSuccess>(req: BindRequest<
   const damaged: string[] = [];
   let restored = 0;
   const macOf = req.outputsMac(s.hashKey);
+  let checkedSteps = 0;
   for (const [key, p] of req.prior) {
+    // Thousands of steps are checked with synchronous reads and unwraps: give the workers' heartbeats a turn.
+    if (++checkedSteps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
     const mac = macOf(key, p.hash, p.outputs);
     if (typeof p.outputsMac !== 'string' || mac === null || !equalSecrets(p.outputsMac, mac)) {

@@ -46,8 +46,14 @@ export function bundleKeyMessage(runId: string, slot: string, challenge: Uint8Ar
   return lengthPrefixed([LABEL_BUNDLE_KEY, runId, slot, challenge, bundleSha256, wrappedKey]);
 }
 
+/**
+ * Raw X25519 public keys go in as JWK (RFC 8037 OKP): OpenSSL's raw-key call, ~8× faster than its DER
+ * decoder. They come out as DER: Node 20's JWK export holds the key's mutex while it allocates, and a
+ * garbage collection then (destroying the key's generating job, which takes the same mutex) deadlocks.
+ */
 function x25519Public(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  if (raw.length !== 32) throw new ProvisionError('bad-public-key', 'an X25519 public key is 32 bytes');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
 export function x25519Raw(key: KeyObject): Buffer {

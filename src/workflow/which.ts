@@ -4,15 +4,18 @@
  * the load-time command checks (check-commands.ts) and by the executor's
  * fixed PATH and tool pins (src/worker/executor/tools.ts, docs/protocol.md §10.3).
  */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import fs, { constants } from 'node:fs';
 import path from 'node:path';
 
-/** Whether `file` is a regular file this process may execute. */
+/**
+ * Whether `file` is a regular file this process may execute. Synchronous
+ * calls behind the promise: each is microseconds, where a thread-pool round
+ * trip per call (a PATH lookup makes several) cost more on every step.
+ */
 export async function isExecutableFile(file: string): Promise<boolean> {
   try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
+    fs.accessSync(file, constants.X_OK);
+    return fs.statSync(file).isFile();
   } catch {
     return false;
   }

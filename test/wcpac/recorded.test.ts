@@ -42,6 +42,22 @@ describe('§8.1 ciphertexts read once', () => {
     }
   });
 
+  test('§8.1 hashWithHeader reads files on both sides of its 1 MiB in-memory limit alike, and an empty file has no header', async () => {
+    const h = await setup();
+    try {
+      for (const size of [0, 1, (1 << 20) - 200, 1 << 20, (1 << 20) + 1, 3 << 20]) {
+        const bytes = size === 0 ? Buffer.alloc(0) : await collect(encrypt([h.master.brokerIdentity.recipient()], Buffer.alloc(Math.max(0, size - 200), 'y')));
+        const file = path.join(h.dir, `f${size}.age`);
+        await writeFile(file, bytes);
+        const r = await hashWithHeader(file);
+        assert.equal(r.sha256, createHash('sha256').update(bytes).digest('hex'), `size ${size}`);
+        assert.deepEqual(r.header, size === 0 ? null : (await readFileHeader(bufferSource(bytes))).header, `size ${size}`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   test('§8.1 a release uses the recorded header: a file replaced on disk afterwards does not change which key goes out; without a header the file is hashed again and refused', async () => {
     const h = await setup();
     try {

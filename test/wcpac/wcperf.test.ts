@@ -145,6 +145,22 @@ describe('§8.2 file keys unwrapped once per recorded ciphertext', () => {
 });
 
 describe('§10.7 a step\'s files a few at a time', () => {
+  test('§10.7 forEachLimited gives timers a turn during thousands of synchronous jobs (a heartbeat is not starved)', async () => {
+    let doneAtTimer = -1;
+    let done = 0;
+    const timer = setTimeout(() => (doneAtTimer = done), 0);
+    const results = await forEachLimited(Array.from({ length: 5000 }, (_, i) => i), async (x) => {
+      const until = performance.now() + 0.01;
+      while (performance.now() < until); // synchronous work, as a small file's seal or open
+      done++;
+      return x * 2;
+    });
+    clearTimeout(timer);
+    assert.equal(results.length, 5000);
+    assert.equal(results[4999], 9998);
+    assert.ok(doneAtTimer >= 0 && doneAtTimer < 5000, `the timer ran after ${doneAtTimer} of 5000 jobs`);
+  });
+
   test('§10.7 forEachLimited runs every job, at most `limit` at once, results in order', async () => {
     let active = 0;
     let peak = 0;

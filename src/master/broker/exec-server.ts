@@ -90,9 +90,12 @@ export class ExecServer {
       name: 'execution channel',
       onRefuse: (e) => this.broker.opts.record({ type: 'protocol-refusal', channel: 'execution', worker: slot, reason: e.reason, message: `worker ${slot}: ${e.message}` }),
     });
-    this.#channels.set(worker.slot, holdEarly(channel));
+    // Whoever takes the channel — a waiter now or a caller later — gets the same held channel: it keeps a worker's
+    // first messages until someone listens, and one nobody listens to must not fill up and close.
+    const held = holdEarly(channel);
+    this.#channels.set(worker.slot, held);
     this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
-    this.#waiters.get(worker.slot)?.(channel);
+    this.#waiters.get(worker.slot)?.(held);
     this.#waiters.delete(worker.slot);
   }
 

@@ -96,12 +96,17 @@ function check(broker: KeyBroker, slot: string, req: StepKeyRequest): { worker: 
   return { worker: w, simulated: t.simulated };
 }
 
+/** Keys wrapped between two turns of the event loop (each wrap is an X25519 exchange, ~0.3 ms). */
+const RELEASE_TURN = 64;
+
 /** §8: the wrapped file keys of exactly `req.inputs`, or a BrokerRefusal (journalled either way). */
 export async function releaseFileKeys(broker: KeyBroker, slot: string, req: StepKeyRequest): Promise<ReleasedKey[]> {
   try {
     const { worker, simulated } = check(broker, slot, req);
     const out: ReleasedKey[] = [];
-    for (const input of req.inputs) {
+    for (const [i, input] of req.inputs.entries()) {
+      // A step with thousands of inputs (a gather) wraps for seconds: give heartbeats and other workers a turn.
+      if (i % RELEASE_TURN === RELEASE_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
       const recorded = broker.hashes.get(input.id);
       const origin = broker.origins.get(input.id);
       if (recorded === undefined || origin === undefined) throw new BrokerRefusal('hash-unrecorded', `no ciphertext hash is recorded for ${input.id}`);

@@ -14,12 +14,17 @@
  *   ciphertext as it is written, and renames it over the plaintext.
  *
  * Batches past the pipeline's threshold go to the crypto pool (every core).
+ * Files up to SMALL_FILE — most of a step's files: logs, small outputs —
+ * take the same steps in memory with synchronous calls (one read, one
+ * write, the same bytes): no pipeline and no thread-pool round trip per
+ * call, which cost more than the cryptography on every step.
  */
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { decryptWithFileKeyTo, encryptTo } from '../../crypto/index.js';
+import { isBinaryAge, openBinaryWithFileKey, sealBinary } from '../../crypto/oneshot.js';
 import type { ByteSink, ByteSource } from '../../crypto/io.js';
 import type { PipelineOptions } from '../../crypto/pipeline.js';
 import type { Recipient } from '../../crypto/types.js';
@@ -68,6 +73,58 @@ async function drain(source: ByteSource): Promise<void> {
 
 export class HashMismatchError extends Error {}
 
+/** Files (ciphertexts) up to this size are sealed (opened) in memory, synchronously. */
+export const SMALL_FILE = 1024 * 1024;
+
+/** The whole file behind `fd` if it holds at most `max` bytes, else null (also when it grows past its size while read). */
+function readSmall(fd: number, max: number): Buffer | null {
+  const size = fs.fstatSync(fd).size;
+  if (size > max) return null;
+  const buf = Buffer.allocUnsafe(size + 1);
+  let n = 0;
+  while (n < buf.length) {
+    const got = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (got === 0) break;
+    n += got;
+  }
+  return n > size ? null : buf.subarray(0, n);
+}
+
+function readSmallFile(file: string, max: number): Buffer | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readSmall(fd, max);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes `pieces` in order into the new file `file` (0600); removes it if any write fails. */
+function writeNewFile(file: string, pieces: readonly Uint8Array[]): void {
+  const fd = fs.openSync(file, 'wx', 0o600);
+  try {
+    for (const p of pieces) for (let off = 0; off < p.length; ) off += fs.writeSync(fd, p, off, p.length - off);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+}
+
+/** `openVerified` for a small binary age file, or null when `src` is not one (the streaming path then reads it). */
+function openSmallVerified(src: string, fileKey: Uint8Array | (() => Uint8Array), dest: string, expectedSha256: string | null, label: string): boolean {
+  const bytes = readSmallFile(src, SMALL_FILE);
+  if (bytes === null || !isBinaryAge(bytes)) return false;
+  if (expectedSha256 !== null) {
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== expectedSha256) throw new HashMismatchError(`input ${label}: the ciphertext's SHA-256 ${sha} is not the one the master recorded (${expectedSha256}); refusing to decrypt`);
+  }
+  const plain = openBinaryWithFileKey(typeof fileKey === 'function' ? fileKey() : fileKey, bytes);
+  writeNewFile(dest, [plain]);
+  return true;
+}
+
 /**
  * Decrypts the age file `src` with `fileKey` (or the key the function
  * returns) into the new file `dest` (0600), reading `src` once. With `expectedSha256`, resolves only if the
@@ -75,6 +132,7 @@ export class HashMismatchError extends Error {}
  * `label` names the input in the mismatch message.
  */
 export async function openVerified(src: string, fileKey: Uint8Array | (() => Uint8Array), dest: string, expectedSha256: string | null, label = path.basename(src), pipeline: PipelineOptions = PIPELINE): Promise<void> {
+  if (openSmallVerified(src, fileKey, dest, expectedSha256, label)) return;
   const hash = createHash('sha256');
   const inFh = await fs.promises.open(src, 'r');
   let ok = false;
@@ -115,6 +173,15 @@ export async function openVerified(src: string, fileKey: Uint8Array | (() => Uin
 export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE, dest = file): Promise<{ size: number; sha256: string }> {
   const tmp = `${dest}.sealing`;
   if (dest !== file) fs.rmSync(tmp, { force: true }); // a killed earlier attempt's leftover (beside `file`, its own attempt directory is fresh)
+  const plain = readSmallFile(file, SMALL_FILE);
+  if (plain !== null) {
+    const pieces = sealBinary(recipients, plain);
+    writeNewFile(tmp, pieces);
+    fs.renameSync(tmp, dest);
+    const hash = createHash('sha256');
+    for (const p of pieces) hash.update(p);
+    return { size: pieces.reduce((n, p) => n + p.length, 0), sha256: hash.digest('hex') };
+  }
   const hash = createHash('sha256');
   const inFh = await fs.promises.open(file, 'r');
   let sink: ReturnType<typeof hashingSink>;

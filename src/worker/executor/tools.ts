@@ -13,7 +13,8 @@
  * window between hash and exec stays open for them (§10.3).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, realpath, rm, stat } from 'node:fs/promises';
+import fs from 'node:fs';
+import { mkdir, open, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecSpec, ToolCheck, ToolPinSpec } from '../../protocol/execution.js';
 import { isExecutableFile, resolveOnPath } from '../../workflow/which.js';
@@ -81,8 +82,9 @@ const unpinnedHashes = new Map<string, { readonly key: string; readonly sha256: 
  */
 async function unpinnedRecord(tool: string, file: string): Promise<ToolCheck | undefined> {
   try {
-    const real = await realpath(file);
-    const st = await stat(real, { bigint: true });
+    // Synchronous: microseconds each, on every step (a thread-pool round trip costs more).
+    const real = fs.realpathSync.native(file);
+    const st = fs.statSync(real, { bigint: true });
     const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     let known = unpinnedHashes.get(real);
     if (known?.key !== key) {

@@ -7,7 +7,8 @@
  * (CorruptFileError, NoIdentityMatchError: OperationErrors).
  */
 import { armorSink, dearmorIfArmored } from '../../../src/crypto/armor.js';
-import { decrypt, encrypt, X25519Identity } from '../../../src/crypto/index.js';
+import { decrypt, encrypt, unwrapFileKey, X25519Identity } from '../../../src/crypto/index.js';
+import { headerOfSmall, isBinaryAge, openBinaryWithFileKey } from '../../../src/crypto/oneshot.js';
 import { findHeaderEnd, parseHeader } from '../../../src/crypto/format.js';
 import { bufferSource, readFull, type ByteSink } from '../../../src/crypto/io.js';
 import { ScryptIdentity, ScryptRecipient } from '../../../src/crypto/scrypt.js';
@@ -67,6 +68,13 @@ export const targets: FuzzTarget[] = [
     name: 'age-file',
     seeds,
     run: async (b) => collect(decrypt([IDENTITY, new ScryptIdentity(PASSPHRASE, 4)], b)),
+    isOwnError: isOwn,
+  },
+  {
+    // The worker's in-memory path for small inputs (sealed-io.ts): header, the released key's MAC check, payload.
+    name: 'age-small-file',
+    seeds,
+    run: (b) => (isBinaryAge(b) ? openBinaryWithFileKey(unwrapFileKey(headerOfSmall(b), [IDENTITY]), b) : undefined),
     isOwnError: isOwn,
   },
   {
