@@ -97,6 +97,8 @@ export interface WorkerHandle {
 export interface Stager {
   /** Copies a file of the master to the host (once per file); its path there. */
   put(localFile: string): Promise<string>;
+  /** A file already on the host (data in place): `hostPath` once checked to be a regular file of `size` bytes; else an error naming the host and path. */
+  inPlace?(hostPath: string, size: number): Promise<string>;
   /** A fresh opaque path on the host (not created). */
   fresh(): string;
   /** Copies every file under `remoteDir` (if it exists) into `localDir`, keeping relative paths. */

@@ -21,6 +21,7 @@ import type { EngineDeployment } from './workers.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { prepareReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
+import type { DataInput } from './data-inputs.js';
 
 /** A run that passed every check: what the run needs to start (src/cli/run-plan.ts makes one). */
 export interface PlannedRun {
@@ -34,6 +35,8 @@ export interface PlannedRun {
   readonly platform?: string;
   readonly tools: ToolsSettings;
   readonly inputs: Record<string, PortValue>;
+  /** Inputs already on a deployment's hosts, admitted from its signed data manifest (data-inputs.ts). */
+  readonly data?: ReadonlyMap<string, DataInput>;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly encrypt: boolean;
@@ -74,7 +77,7 @@ export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions,
   const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: options.passphrase, warn });
   const runId = options.resume ?? newRunId();
   // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
-  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), warn });
+  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
   const used = usedDeployments(workflow, plan.deployments, plan.placement);
   const workers = startWorkers(master, used);
   // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { InputError, OperationError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { bindEncryptedRun, type EncryptedRun } from '../master/resume.js';
-import { MasterSession } from '../master/master-session.js';
+import { MasterSession, type MasterSettings } from '../master/master-session.js';
 import { bundleTasks, type TaskBundle } from './bundle.js';
 import type { RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -83,13 +83,14 @@ export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSu
  * The master of run `runId` of `workflow` (its settings handed in, no module
  * state): an encrypted resume finds its run secrets in the run directory.
  */
-export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void } = {}): MasterSession {
+export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void; data?: MasterSettings['data'] } = {}): MasterSession {
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   return new MasterSession({
     runId,
     runRoot: new RunDir(stateDir, runId).root,
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
     ...(opts.warn !== undefined ? { warn: opts.warn } : {}),
+    ...(opts.data !== undefined ? { data: opts.data } : {}),
     teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none',
   });
 }

@@ -16,7 +16,7 @@ import type { PortValue, TeeRequirement } from '../workflow/model.js';
 import { sealablePaths } from '../protocol/sealed-values.js';
 import type { BrokerDecision } from './broker/types.js';
 import { revealSealed } from './sealed-values.js';
-import { AttestedSession } from './session.js';
+import { AttestedSession, type AttestedSettings } from './session.js';
 
 export interface MasterSettings {
   readonly runId: string;
@@ -28,6 +28,8 @@ export interface MasterSettings {
   readonly teeOf?: (label: string) => TeeRequirement;
   /** Warnings and per-worker lines (default: stderr). */
   readonly warn?: (m: string) => void;
+  /** Inputs already on a deployment's hosts, by id (`<deployment>:<path>`), from signed data manifests. */
+  readonly data?: AttestedSettings['data'];
 }
 
 /** Decisions of a run, buffered until its journal is attached. */
@@ -75,6 +77,7 @@ export class MasterSession {
         ...(s.runRoot !== undefined ? { runRoot: s.runRoot } : {}),
         ...(s.owner !== undefined ? { owner: s.owner } : {}),
         ...(s.teeOf !== undefined ? { teeOf: s.teeOf } : {}),
+        ...(s.data !== undefined ? { data: s.data } : {}),
         warn: this.warn,
         record: (d) => this.#journal.record(d),
       });

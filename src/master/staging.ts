@@ -37,7 +37,10 @@ function rewrite<T>(v: T, f: (s: string) => string): T {
 
 const under = (s: string, from: string, to: string) => (s === from ? to : s.startsWith(`${from}/`) ? to + s.slice(from.length) : s);
 
-export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string): WorkerChannel {
+/** Where the host already holds an input (data in place, docs/connectors/data-in-place.md): its path and size there; undefined for a file to copy. */
+export type InPlaceLookup = (id: string) => { readonly path: string; readonly size: number } | undefined;
+
+export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, inPlace: InPlaceLookup = () => undefined): WorkerChannel {
   const handlers: ((m: WorkerToMaster) => void)[] = [];
   const deliver = (m: WorkerToMaster) => {
     for (const h of handlers) h(m);
@@ -51,13 +54,17 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
   const stageAssign = async (msg: AssignMsg & { sealed?: { files: Record<string, unknown> } }): Promise<void> => {
     try {
       const copies = new Map<string, string>();
-      for (const p of Object.keys(msg.sealed?.files ?? {})) copies.set(p, await stager.put(p));
+      for (const p of Object.keys(msg.sealed?.files ?? {})) {
+        const there = inPlace(p);
+        if (there && !stager.inPlace) throw new Error(`input ${p} is on the host, and this connector cannot read a file in place`);
+        copies.set(p, there ? await stager.inPlace!(there.path, there.size) : await stager.put(p)); // read in place, never copied
+      }
       const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh() };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
       inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
     } catch (e) {
-      deliver(fail(msg.id, `${msg.label} on worker ${slot}: copying its inputs to the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
+      deliver(fail(msg.id, `${msg.label} on worker ${slot}: staging its inputs on the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
     }
   };
 

@@ -17,6 +17,8 @@ import type { RunDir } from './run-dir.js';
 
 const LIST = 'cd -- "$1" 2>/dev/null || exit 0; find . -type f -print0';
 const CAT = '[ -f "$1" ] || exit 3; exec cat -- "$1"';
+/** The size of a regular file (following links), or exit 3. */
+const SIZE = '[ -f "$1" ] || exit 3; exec wc -c < "$1"';
 
 /** The scratch directory of the host's workers under the master's run scratch directory (`<run>/<id>/<pid>`). */
 export function hostScratchDir(workerDir: string, id: string): string {
@@ -56,6 +58,14 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
         p.catch(() => puts.delete(localFile));
       }
       return p;
+    },
+    async inPlace(hostPath, size) {
+      const r = await host.run(shScript(SIZE, [hostPath]));
+      if (r.code === 3) throw host.remoteError(`data input ${hostPath} (listed in the deployment's data manifest) is not a file on this host; put the ciphertext there, or remove it from the manifest and the inputs`);
+      if (r.code !== 0) throw host.remoteError(`checking data input ${hostPath} failed (exit ${r.code ?? r.signal}): ${oneLine(r.stderr)}`);
+      const found = Number(r.stdout.toString('utf8').trim());
+      if (found !== size) throw host.remoteError(`data input ${hostPath} is ${found} bytes, not the ${size} its data manifest records; it was changed after it was listed`);
+      return hostPath;
     },
     fresh,
     scratch: (assigned) => path.posix.join(path.posix.dirname(assigned), id, randomBytes(8).toString('hex')),

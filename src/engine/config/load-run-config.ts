@@ -18,10 +18,11 @@ import { parseToolPath, parseToolPins } from '../../workflow/tools.js';
 import { YamlSource, displayPath } from '../../workflow/yaml-source.js';
 import { place } from '../placement.js';
 import { checkSshDeployment } from './ssh-deployment.js';
+import { parseDeploymentData } from './data-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools'] as const;
-const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers'] as const;
+const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers', 'data'] as const;
 
 export function cores(): number {
   return Math.max(1, os.availableParallelism());
@@ -66,7 +67,8 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   for (const e of es) if (optionKeys.includes(e.key)) options[e.key] = src.toJS(e.value);
   if (connector === 'ssh') checkSshDeployment(src, id, es, options);
   const workers = get('workers');
-  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
+  const data = get('data') === undefined ? undefined : parseDeploymentData(src, id, connector, get('data'));
+  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, ...(data ? { data } : {}), loc };
 }
 
 function parseBinding(src: YamlSource, node: YNode, deployments: ReadonlyMap<string, Deployment>, workflow: Workflow): Binding {
