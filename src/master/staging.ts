@@ -25,6 +25,8 @@ interface Staged {
   readonly remoteOut: string;
   readonly logBase: string;
   readonly remoteLog: string;
+  /** Inputs read in place on the host (their paths there). */
+  readonly inPlace: readonly string[];
 }
 
 /** Every string of `v` that `f` maps, replaced (object keys too). */
@@ -54,12 +56,14 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
   const stageAssign = async (msg: AssignMsg & { sealed?: { files: Record<string, unknown> } }): Promise<void> => {
     try {
       const copies = new Map<string, string>();
+      const read: string[] = [];
       for (const p of Object.keys(msg.sealed?.files ?? {})) {
         const there = inPlace(p);
+        if (there) read.push(there.path);
         if (there && !stager.inPlace) throw new Error(`input ${p} is on the host, and this connector cannot read a file in place`);
         copies.set(p, there ? await stager.inPlace!(there.path, there.size) : await stager.put(p)); // read in place, never copied
       }
-      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh() };
+      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), inPlace: read };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
       inner.send({ ...staged, scratchDir: stager.scratch(msg.scratchDir) });
@@ -81,7 +85,9 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     } finally {
       stager.discard([s.remoteOut, `${s.remoteLog}.out.age`, `${s.remoteLog}.err.age`]);
     }
-    return rewrite(m, (x) => under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase));
+    const back = rewrite(m, (x) => under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase));
+    // A failure of an attempt that read data in place says where that data is (a hash mismatch names only the file).
+    return back.type === 'failed' && s.inPlace.length > 0 ? { ...back, message: `${back.message} (read in place: ${s.inPlace.join(', ')} on ${stager.where ?? `worker ${slot}'s host`})` } : back;
   };
 
   inner.onMessage((m) => {

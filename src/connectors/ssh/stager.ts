@@ -59,6 +59,7 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
       }
       return p;
     },
+    where: `deployment ${host.options.deployment}, host ${host.label}`,
     async inPlace(hostPath, size) {
       const r = await host.run(shScript(SIZE, [hostPath]));
       if (r.code === 3) throw host.remoteError(`data input ${hostPath} (listed in the deployment's data manifest) is not a file on this host; put the ciphertext there, or remove it from the manifest and the inputs`);
