@@ -144,6 +144,7 @@ export function verifyManifest(m: Manifest, signer: string, file: string): void 
   if (!m.signature) throw new ManifestError(`${file}: the manifest is not signed; sign it with \`sealflow manifest sign ${path.basename(file)} -k <owner signing key>\``);
   if (m.signature.signer !== signer) throw new ManifestError(`${file}: signed by ${m.signature.signer}, not by ${signer}, the signer the run configuration trusts`);
   const sig = Buffer.from(m.signature.value, 'base64');
+  if (sig.toString('base64') !== m.signature.value) throw new ManifestError(`${file}: signature.value is not canonical base64`);
   if (!verifyBytes(key, signedBytes(m), sig)) throw new ManifestError(`${file}: the signature does not verify — the manifest was changed after it was signed, or the signature is forged; re-create and re-sign it`);
 }
 
