@@ -145,7 +145,7 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
     assert.ok(fs.existsSync(onDisk), 'the host keeps its file');
   });
 
-  test('a ciphertext changed by one byte on the host fails the step with the hash mismatch, naming the input and the host; nothing is published', async () => {
+  test('a ciphertext changed by one byte on the host fails the step with the hash mismatch, naming the input and the host; nothing is published, and once the bytes are back --resume completes', async () => {
     const manifest = await signedCopy('tamper');
     const tampered = `${host.home}/lab/tampered.age`;
     const bytes = fs.readFileSync(onDisk);
@@ -162,6 +162,13 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
     assert.match(r.stderr, /input tampered\.age: the ciphertext's SHA-256 [0-9a-f]{64} is not the one the master recorded \([0-9a-f]{64}\); refusing to decrypt/);
     assert.match(r.stderr, new RegExp(`read in place: ${tampered} on deployment hpc, host [^)]*${host.address.replaceAll('.', '\\.')}`));
     assert.ok(!fs.existsSync(path.join(state, 'out-tamper')) || fs.readdirSync(path.join(state, 'out-tamper')).length === 0, 'nothing is published');
+    // The host puts the listed bytes back: --resume admits the input again from the manifest and completes.
+    fs.writeFileSync(path.join(host.homeOnDisk!, 'lab', 'tampered.age'), fs.readFileSync(onDisk));
+    const id = /resume with: sealflow run --resume (\S+)/.exec(r.stderr)?.[1];
+    assert.ok(id, r.stderr);
+    const resumed = await runCli(['run', '--resume', id, '--state-dir', path.join(state, 'state-tamper'), '--out', path.join(state, 'out-tamper')], { env, cwd: state });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok((await decrypt('tamper')).equals(localCounts), 'the resumed run\'s counts equal the local run');
   });
 
   test('a manifest entry absent from the host is an error naming the deployment, the host and the path', async () => {
