@@ -143,6 +143,11 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
       }
     }
     assert.ok(fs.existsSync(onDisk), 'the host keeps its file');
+    // The master released the input's key under its in-place id and the manifest's hash.
+    const runs = path.join(state, 'state-inplace', 'runs');
+    const journal = fs.readFileSync(path.join(runs, fs.readdirSync(runs)[0]!, 'journal.jsonl'), 'utf8');
+    const released = journal.split('\n').filter((l) => l.includes('"key-release"')).flatMap((l) => (JSON.parse(l) as { decision: { files?: { id: string; sha256: string }[] } }).decision.files ?? []);
+    assert.ok(released.some((f) => f.id === `hpc:${onHost}` && f.sha256 === cipherSha), `a key release for hpc:${onHost}: ${JSON.stringify(released)}`);
   });
 
   test('a ciphertext changed by one byte on the host fails the step with the hash mismatch, naming the input and the host; nothing is published, and once the bytes are back --resume completes', async () => {
