@@ -16,6 +16,8 @@ import type { Deployment } from './config/run-config.js';
 /** An admitted in-place input, by its id (`<deployment>:<path>`). */
 export interface DataInput extends DataEntry {
   readonly deployment: string;
+  /** The public key that signed its manifest (ed25519:…). */
+  readonly signer: string;
 }
 
 function mapFiles(v: PortValue, f: (file: { class: 'File'; path: string }) => PortValue): PortValue {
@@ -52,7 +54,7 @@ export function resolveDataInputs(
       if (workflow.outputs.some((o) => o.sources.some((r) => r.kind === 'workflow-input' && r.input === name))) {
         throw new InputError(`${at}: a workflow output is this input itself; a file on a deployment's hosts is never copied to the master.`);
       }
-      data.set(file.path, { ...entry, deployment: d.id });
+      data.set(file.path, { ...entry, deployment: d.id, signer: d.data.signer });
       return { class: 'File', path: file.path, sha256: entry.sha256, size: entry.size };
     });
   }

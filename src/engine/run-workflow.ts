@@ -74,7 +74,7 @@ export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions,
   const warn = options.warn ?? ((m: string) => process.stderr.write(m));
   const { workflow } = plan;
   // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
-  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: options.passphrase, warn });
+  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, ...(plan.data ? { dataSigners: new Map([...plan.data].map(([id, d]) => [id, d.signer])) } : {}), passphrase: options.passphrase, warn });
   const runId = options.resume ?? newRunId();
   // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
   const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.data ? { data: plan.data } : {}), warn });

@@ -133,7 +133,7 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
     const { receipt } = JSON.parse(fs.readFileSync(path.join(state, 'out-inplace', 'receipt.json'), 'utf8')) as { receipt: { inputs: { name: string; ciphertextSha256?: string; note?: string }[] } };
     const input = receipt.inputs.find((i) => i.name === 'corpus');
     assert.equal(input?.ciphertextSha256, cipherSha, 'the receipt records the ciphertext by the SHA-256 the manifest lists');
-    assert.match(input?.note ?? '', /deployment hpc's hosts .*signed data manifest/);
+    assert.match(input?.note ?? '', new RegExp(`deployment hpc's hosts .*data manifest signed by ${signer}`));
     // Nothing on the master's disk (state, temp, home) holds the ciphertext.
     for (const root of [state, home]) {
       for (const e of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
