@@ -19,6 +19,8 @@ import { resolveDataInputs } from '../../src/engine/data-inputs.js';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import { inPlaceValue } from '../../src/workflow/in-place.js';
 import { REPO, runCli } from '../helpers/cli.js';
+import { rejectsWith } from '../helpers/workflow.js';
+import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
 import { SAMPLE_HEADER } from '../fuzz/targets/data-manifest.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sf-manifest-'));
@@ -130,4 +132,23 @@ test('an input on a deployment must be listed in its manifest and read only by s
   assert.throws(() => resolveDataInputs(wf, { corpus: value }, deployments, () => 'hpc', false), /cannot be used with --no-encrypt/);
   const elsewhere = inPlaceValue({ deployment: 'local', path: '/lab/corpus.age' }) as never;
   assert.throws(() => resolveDataInputs(wf, { corpus: elsewhere }, deployments, () => 'local', true), /deployment local names no data manifest/);
+});
+
+test('a deployment\'s data: is read and verified at load; on a local deployment, without a signer, or naming a missing manifest it is an error at sealflow.yaml:line', async () => {
+  const dir = tmp();
+  const k = await keys(dir);
+  fs.writeFileSync(path.join(dir, 'lab.json'), manifestText(signManifest(unsigned('/lab/a.age'), k.key)));
+  fs.writeFileSync(path.join(dir, 'flow.yaml'), 'steps:\n  a:\n    command: [true]\n');
+  const wf = await loadWorkflow(dir);
+  const ssh = `hpc: { connector: ssh, platform: sim, host: 10.0.0.5, user: alice, policy: p.yaml,\n         data: `;
+  const load = (data: string, dep = ssh) => {
+    fs.writeFileSync(path.join(dir, 'sealflow.yaml'), `deployments:\n  ${dep}${data} }\n`);
+    return loadRunConfig(wf);
+  };
+  const cfg = await load(`{ manifest: lab.json, signer: '${k.signer}' }`);
+  assert.deepEqual([...(cfg.deployments[0]?.data?.entries.keys() ?? [])], ['/lab/a.age']);
+  await rejectsWith(load(`{ manifest: lab.json, signer: '${k.signer}' }`, 'local: { connector: local, platform: sim, data: '), /sealflow\.yaml:2:\d+: deployment "local": data: lists files already on a deployment's hosts; connector local has none/);
+  await rejectsWith(load('{ manifest: lab.json }'), /sealflow\.yaml:3:\d+: deployment "hpc": data needs 'manifest: <file>' and 'signer:/);
+  await rejectsWith(load(`{ manifest: gone.json, signer: '${k.signer}' }`), /sealflow\.yaml:3:\d+: deployment "hpc": \S*gone\.json: cannot read the data manifest \(ENOENT\)/);
+  fs.rmSync(dir, { recursive: true });
 });

@@ -27,6 +27,7 @@ export function hostScratchDir(workerDir: string, id: string): string {
 
 export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
   const puts = new Map<string, Promise<string>>();
+  const located = new Map<string, Promise<string>>();
   const fresh = () => `${dir.path}/${randomBytes(12).toString('hex')}`;
 
   /** Streams `remote` into `local`; false when the host has no such file. */
@@ -60,13 +61,22 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
       return p;
     },
     where: `deployment ${host.options.deployment}, host ${host.label}`,
-    async inPlace(hostPath, size) {
-      const r = await host.run(shScript(SIZE, [hostPath]));
-      if (r.code === 3) throw host.remoteError(`data input ${hostPath} (listed in the deployment's data manifest) is not a file on this host; put the ciphertext there, or remove it from the manifest and the inputs`);
-      if (r.code !== 0) throw host.remoteError(`checking data input ${hostPath} failed (exit ${r.code ?? r.signal}): ${oneLine(r.stderr)}`);
-      const found = Number(r.stdout.toString('utf8').trim());
-      if (found !== size) throw host.remoteError(`data input ${hostPath} is ${found} bytes, not the ${size} its data manifest records; it was changed after it was listed`);
-      return hostPath;
+    inPlace(hostPath, size) {
+      // Checked once per file and host (the worker's hash check guards every read).
+      let p = located.get(hostPath);
+      if (!p) {
+        p = (async () => {
+          const r = await host.run(shScript(SIZE, [hostPath]));
+          if (r.code === 3) throw host.remoteError(`data input ${hostPath} (listed in the deployment's data manifest) is not a file on this host; put the ciphertext there, or remove it from the manifest and the inputs`);
+          if (r.code !== 0) throw host.remoteError(`checking data input ${hostPath} failed (exit ${r.code ?? r.signal}): ${oneLine(r.stderr)}`);
+          const found = Number(r.stdout.toString('utf8').trim());
+          if (found !== size) throw host.remoteError(`data input ${hostPath} is ${found} bytes, not the ${size} its data manifest records; it was changed after it was listed`);
+          return hostPath;
+        })();
+        located.set(hostPath, p);
+        p.catch(() => located.delete(hostPath));
+      }
+      return p;
     },
     fresh,
     scratch: (assigned) => path.posix.join(path.posix.dirname(assigned), id, randomBytes(8).toString('hex')),
