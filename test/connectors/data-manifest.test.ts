@@ -3,7 +3,7 @@
  * key, the strict parser and its signature, `sealflow manifest add` on a real
  * age file, and the start-time checks of inputs against a deployment's data.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,15 @@ import { rejectsWith } from '../helpers/workflow.js';
 import { loadRunConfig } from '../../src/engine/config/load-run-config.js';
 import { SAMPLE_HEADER } from '../fuzz/targets/data-manifest.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sf-manifest-'));
+const made: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-manifest-'));
+  made.push(d);
+  return d;
+};
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 const entry = (p: string) => ({ path: p, sha256: 'c'.repeat(64), size: 4096, header: SAMPLE_HEADER });
 const unsigned = (...paths: string[]): Manifest => ({ format: MANIFEST_FORMAT, entries: paths.map(entry) });
 const bytes = (m: unknown) => Buffer.from(JSON.stringify(m));
