@@ -40,6 +40,7 @@ import { stagedChannel } from './staging.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
 import { inPlaceHeader, type InPlaceInput } from './data/admit.js';
+import { inPlaceRef } from '../workflow/in-place.js';
 import { DataSources } from './sources.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
 
@@ -171,6 +172,7 @@ export class AttestedSession {
       recordCiphertext(this.broker, 'input', file, inPlace.sha256, header);
       return file;
     }
+    if (inPlaceRef(file)) throw new Error(`input ${file} names a file on a deployment's hosts that no signed data manifest of this run lists`);
     if (fs.statSync(file).isDirectory()) {
       const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
       recordCiphertext(this.broker, 'input', d.path, d.sha256);
