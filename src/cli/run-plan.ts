@@ -22,6 +22,7 @@ import { checkSameWorkflow } from '../engine/workflow-identity.js';
 import { runStartedOf } from '../engine/resume-record.js';
 import { checkLocalPins } from '../engine/tool-precheck.js';
 import { checkTasks, loadInputs, loadWorkflow } from '../workflow/index.js';
+import { resolveDataInputs } from '../engine/data-inputs.js';
 import { loadRunConfig } from '../engine/config/load-run-config.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import type { PlatformKind } from '../engine/config/run-config.js';
@@ -128,11 +129,12 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   await checkTasks(workflow, commandCheckPath(tools, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
   await checkLocalPins(workflow.steps, tools, deployments, placement); // §13.4: pinned tools this machine runs, hashed now
   // A resume checks its recorded inputs against the workflow as it is now, as a fresh run checks given ones.
-  const inputs = await loadInputs(workflow, {
+  const loaded = await loadInputs(workflow, {
     ...(opts.inputs !== undefined ? { file: opts.inputs } : {}),
     overrides: opts.input,
     ...(base !== undefined ? { recorded: { values: base.inputs, label: `--resume ${opts.resume}: recorded input` } } : {}),
   });
+  const { inputs, data } = resolveDataInputs(workflow, loaded, config.deployments, placement, encrypt); // files already on a deployment's hosts
   const concurrency = opts.concurrency !== undefined ? positiveInt(opts.concurrency, '--concurrency') : config.concurrency;
   if (resumed?.succeeded === true) process.stderr.write(`sealflow: run ${opts.resume} already succeeded; re-checking it (unchanged steps are reused)\n`);
   return {
@@ -144,6 +146,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
     ...(platform !== undefined ? { platform } : {}),
     tools,
     inputs,
+    ...(data.size > 0 ? { data } : {}),
     concurrency,
     keepGoing: opts.keepGoing === true || base?.keepGoing === true,
     encrypt,

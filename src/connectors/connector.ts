@@ -118,6 +118,10 @@ export interface WorkerHandle {
 export interface Stager {
   /** Copies a file of the master to the host (once per file); its path there. */
   put(localFile: string): Promise<string>;
+  /** A file already on the host (data in place): `hostPath` once checked to be a regular file of `size` bytes; else an error naming the host and path. */
+  inPlace?(hostPath: string, size: number): Promise<string>;
+  /** Which deployment and host this is, for messages (`deployment hpc, host node1`). */
+  readonly where?: string;
   /** A fresh opaque path on the host (not created). */
   fresh(): string;
   /** Copies every file under `remoteDir` (if it exists) into `localDir`, keeping relative paths. */

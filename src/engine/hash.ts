@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { PortValue, Step } from '../workflow/model.js';
 import { canonicalJson } from '../master/receipt/canonical.js';
 import { digestFileSync } from '../crypto/digest-file.js';
+import { inPlaceRef } from '../workflow/in-place.js';
 
 export interface InstanceHashInput {
   /** What runs: see `codeIdentity`. */
@@ -89,7 +90,8 @@ export class ContentHasher {
     const o = v as Record<string, unknown>;
     if (o['class'] === 'File' && typeof o['path'] === 'string') {
       // A ciphertext's recorded SHA-256 reveals nothing guessable: keyed runs use it too (then HMAC'd in `instance`), instead of reading the file again.
-      return { file: typeof o['sha256'] === 'string' && (!this.key || isAgeFile(o['path'])) ? o['sha256'] : this.file(o['path']) };
+      // A file on a deployment's hosts (data in place) is never read here: its manifest's SHA-256 stands for it.
+      return { file: typeof o['sha256'] === 'string' && (!this.key || inPlaceRef(o['path']) !== null || isAgeFile(o['path'])) ? o['sha256'] : this.file(o['path']) };
     }
     if (o['class'] === 'Directory' && typeof o['path'] === 'string') {
       // A sealed directory (docs/protocol.md §10.1) is one age file: hashed like a file.

@@ -24,6 +24,8 @@ export interface PendingReceipt {
 export interface PrepareOptions {
   readonly workflowFile: string;
   readonly inputs: Readonly<Record<string, PortValue>>;
+  /** Inputs already on a deployment's hosts: the signer of each one's manifest, by id (docs/connectors/data-in-place.md). */
+  readonly dataSigners?: ReadonlyMap<string, string>;
   /** The attestation policy file, when the run has one. */
   readonly policyFile?: string;
   readonly passphrase: () => Promise<string | undefined>;
@@ -49,7 +51,7 @@ export async function prepareReceipt(o: PrepareOptions): Promise<PendingReceipt>
   const signer = o.signer ?? (await loadReceiptSigner({ passphrase: o.passphrase, warn: o.warn, ...(o.env ? { env: o.env } : {}) }));
   const workflow = sha256File(o.workflowFile);
   const policy = o.policyFile !== undefined ? sha256File(o.policyFile) : Promise.resolve(null);
-  const inputs = scanInputs(o.inputs);
+  const inputs = scanInputs(o.inputs, o.dataSigners);
   for (const p of [workflow, policy]) p.catch(() => undefined); // awaited in write()
   return {
     async write({ runDir, outDir, published }) {

@@ -22,6 +22,7 @@ import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { prepareReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
 import type { Advertise } from '../master/advertise.js';
+import type { DataInput } from './data-inputs.js';
 
 /** A run that passed every check: what the run needs to start (src/cli/run-plan.ts makes one). */
 export interface PlannedRun {
@@ -37,6 +38,8 @@ export interface PlannedRun {
   readonly platform?: string;
   readonly tools: ToolsSettings;
   readonly inputs: Record<string, PortValue>;
+  /** Inputs already on a deployment's hosts, admitted from its signed data manifest (data-inputs.ts). */
+  readonly data?: ReadonlyMap<string, DataInput>;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly encrypt: boolean;
@@ -74,10 +77,10 @@ export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions,
   const warn = options.warn ?? ((m: string) => process.stderr.write(m));
   const { workflow } = plan;
   // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
-  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, passphrase: options.passphrase, warn });
+  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, ...(plan.data ? { dataSigners: new Map([...plan.data].map(([id, d]) => [id, d.signer])) } : {}), passphrase: options.passphrase, warn });
   const runId = options.resume ?? newRunId();
   // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
-  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), warn });
+  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
   const used = usedDeployments(workflow, plan.deployments, plan.placement);
   const workers = startWorkers(master, used);
   // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { InputError, OperationError } from '../errors.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { bindEncryptedRun, type EncryptedRun } from '../master/resume.js';
-import { MasterSession } from '../master/master-session.js';
+import { MasterSession, type MasterSettings } from '../master/master-session.js';
 import { bundleTasks, type TaskBundle } from './bundle.js';
 import type { NewEvent, RunEvent, StepFailed } from './events.js';
 import { ContentHasher } from './hash.js';
@@ -84,7 +84,7 @@ export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSu
  * The master of run `runId` of `workflow` (its settings handed in, no module
  * state): an encrypted resume finds its run secrets in the run directory.
  */
-export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void; advertise?: Advertise } = {}): MasterSession {
+export function runMaster(workflow: Workflow, runId: string, stateDir: string, opts: { owner?: string; warn?: (m: string) => void; advertise?: Advertise; data?: MasterSettings['data'] } = {}): MasterSession {
   const teeBy = new Map(workflow.steps.map((s) => [s.id, s.requirements.tee]));
   return new MasterSession({
     runId,
@@ -92,6 +92,7 @@ export function runMaster(workflow: Workflow, runId: string, stateDir: string, o
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
     ...(opts.warn !== undefined ? { warn: opts.warn } : {}),
     ...(opts.advertise !== undefined ? { advertise: opts.advertise } : {}),
+    ...(opts.data !== undefined ? { data: opts.data } : {}),
     teeOf: (label) => teeBy.get(label.replace(/\[.*$/, '')) ?? 'none',
   });
 }

@@ -17,7 +17,7 @@ import { sealablePaths } from '../protocol/sealed-values.js';
 import type { Advertise } from './advertise.js';
 import type { BrokerDecision } from './broker/types.js';
 import { revealSealed } from './sealed-values.js';
-import { AttestedSession } from './session.js';
+import { AttestedSession, type AttestedSettings } from './session.js';
 
 export interface MasterSettings {
   readonly runId: string;
@@ -31,6 +31,8 @@ export interface MasterSettings {
   readonly warn?: (m: string) => void;
   /** Where the broker and executor ports listen, the address workers dial (default loopback, any free port). */
   readonly advertise?: Advertise;
+  /** Inputs already on a deployment's hosts, by id (`<deployment>:<path>`), from signed data manifests. */
+  readonly data?: AttestedSettings['data'];
 }
 
 /** Decisions of a run, buffered until its journal is attached. */
@@ -79,6 +81,7 @@ export class MasterSession {
         ...(s.owner !== undefined ? { owner: s.owner } : {}),
         ...(s.teeOf !== undefined ? { teeOf: s.teeOf } : {}),
         ...(s.advertise !== undefined ? { advertise: s.advertise } : {}),
+        ...(s.data !== undefined ? { data: s.data } : {}),
         warn: this.warn,
         record: (d) => this.#journal.record(d),
       });

@@ -39,6 +39,8 @@ import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
 import { recordAgeInput, sealPlainInput } from './admit-file.js';
 import { admitDirectory } from './sealed-values.js';
+import { inPlaceHeader, type InPlaceInput } from './data/admit.js';
+import { inPlaceRef } from '../workflow/in-place.js';
 import { DataSources } from './sources.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
 import { hostPort, LOOPBACK, type Advertise } from './advertise.js';
@@ -64,6 +66,8 @@ export interface AttestedSettings {
   readonly record: (d: BrokerDecision) => void;
   /** Where the broker and executor ports listen; workers are given this host (default loopback, any free port). */
   readonly advertise?: Advertise;
+  /** Inputs already on a deployment's hosts, by id (`<deployment>:<path>`): admitted from their signed manifest entries. */
+  readonly data?: ReadonlyMap<string, InPlaceInput>;
 }
 
 export interface AttestedDeployment {
@@ -107,6 +111,7 @@ export class AttestedSession {
     private readonly refusals: ReadonlyMap<string, string>,
     /** The host workers dial: the advertised one (a name stays a name). */
     readonly advertisedHost: string,
+    private readonly data: ReadonlyMap<string, InPlaceInput> = new Map(),
   ) {
     this.sources = new DataSources(broker);
   }
@@ -157,7 +162,7 @@ export class AttestedSession {
       throw listenError(e, listen);
     });
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host);
+    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -174,6 +179,15 @@ export class AttestedSession {
   }
 
   async #admit(file: string): Promise<string> {
+    const inPlace = this.data.get(file);
+    if (inPlace) {
+      // On a deployment's hosts: admitted from the signed manifest, the file never read (data-in-place.md).
+      const header = await inPlaceHeader(file, inPlace);
+      this.#unwrapAtAdmission(file, inPlace.sha256, header);
+      recordCiphertext(this.broker, 'input', file, inPlace.sha256, header);
+      return file;
+    }
+    if (inPlaceRef(file)) throw new Error(`input ${file} names a file on a deployment's hosts that no signed data manifest of this run lists`);
     if (fs.statSync(file).isDirectory()) {
       const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
       recordCiphertext(this.broker, 'input', d.path, d.sha256);
@@ -206,6 +220,16 @@ export class AttestedSession {
       if (!(e instanceof BrokerRefusal)) throw e;
       throw new Error(`input ${file}: ${e.message}; encrypt it with \`sealflow encrypt\` to this master's broker recipient, or give it as plaintext`);
     }
+  }
+
+  /** Where deployment `deployment`'s hosts hold in-place input `id`, or undefined if it is not one (the stager copies it). */
+  #inPlaceOn(deployment: string): (id: string) => { path: string; size: number } | undefined {
+    return (id) => {
+      const d = this.data.get(id);
+      if (!d) return undefined;
+      if (d.deployment !== deployment) throw new Error(`input ${id} is on deployment ${d.deployment}'s hosts, not on deployment ${deployment}'s`);
+      return { path: d.path, size: d.size };
+    };
   }
 
   /** §10.6: the resume hash of plaintext input `file` from its admission pass (awaiting it), or undefined (not admitted as plaintext, or failed). */
@@ -274,7 +298,7 @@ export class AttestedSession {
         this.warn(admittedLine(slot, attested));
         const raw = await this.exec.channel(slot);
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
-        const inner = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined) : raw;
+        const inner = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : raw;
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;

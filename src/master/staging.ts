@@ -43,6 +43,8 @@ interface Staged {
   readonly lazy: ReadonlyMap<string, string>;
   /** Lazy inputs the master's copy was put on the host for (or refused). */
   readonly answered: Set<string>;
+  /** Inputs read in place on the host (their paths there). */
+  readonly inPlace: readonly string[];
 }
 
 /** Every string of `v` that `f` maps, replaced (object keys too). */
@@ -55,7 +57,10 @@ function rewrite<T>(v: T, f: (s: string) => string): T {
 
 const under = (s: string, from: string, to: string) => (s === from ? to : s.startsWith(`${from}/`) ? to + s.slice(from.length) : s);
 
-export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, sources?: DataSources): WorkerChannel {
+/** Where the host already holds an input (data in place, docs/connectors/data-in-place.md): its path and size there; undefined for a file to copy. */
+export type InPlaceLookup = (id: string) => { readonly path: string; readonly size: number } | undefined;
+
+export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, sources?: DataSources, inPlace: InPlaceLookup = () => undefined): WorkerChannel {
   const handlers: ((m: WorkerToMaster) => void)[] = [];
   const deliver = (m: WorkerToMaster) => {
     for (const h of handlers) h(m);
@@ -74,7 +79,16 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       /** Keys whose ciphertext is already on this host: read there (hash-checked as any input), not pulled. */
       const here = new Set<string>();
       const uploads: string[] = [];
+      const read: string[] = [];
       for (const [p, f] of Object.entries(files)) {
+        const there = inPlace(p);
+        if (there) {
+          // Data in place: read where the owner put it, never copied (docs/connectors/data-in-place.md).
+          if (!stager.inPlace) throw new Error(`input ${p} is on the host, and this connector cannot read a file in place`);
+          read.push(there.path);
+          copies.set(p, await stager.inPlace(there.path, there.size));
+          continue;
+        }
         const kept = sources?.onHost(p, stager);
         if (kept !== undefined) {
           copies.set(p, kept);
@@ -91,7 +105,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
         const paths = await Promise.all(batch.map((p) => stager.put(p)));
         batch.forEach((p, k) => copies.set(p, paths[k]!));
       }
-      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy, answered: new Set() };
+      const s: Staged = { outDir: msg.outDir, remoteOut: stager.fresh(), logBase: msg.logBase, remoteLog: stager.fresh(), lazy, answered: new Set(), inPlace: read };
       attempts.set(msg.id, s);
       const staged = rewrite(msg, (x) => copies.get(x) ?? (x === msg.outDir ? s.remoteOut : x === msg.logBase ? s.remoteLog : x));
       if (lazy.size > 0 || here.size > 0) {
@@ -106,7 +120,7 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     } catch (e) {
       // A copy cut by a lost connection is the worker's loss (the pool re-runs its attempts), not the step's failure.
       if (await lost()) return;
-      deliver(fail(msg.id, `${msg.label} on worker ${slot}: copying its inputs to the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
+      deliver(fail(msg.id, `${msg.label} on worker ${slot}: staging its inputs on the worker's host failed: ${e instanceof Error ? e.message : String(e)}`));
     }
   };
 
@@ -139,11 +153,13 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
       if (m.type === 'succeeded' && (await lost())) return null;
       if (m.type === 'succeeded') return fail(m.id, `copying the outputs of ${m.id} back from worker ${slot} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return rewrite(m, (x) => {
+    const back = rewrite(m, (x) => {
       const local = under(under(x, s.remoteOut, s.outDir), s.remoteLog, s.logBase);
       if (keep && local !== x && x.startsWith(`${s.remoteOut}/`)) sources.offeredAs(slot, local, x, stager);
       return local;
     });
+    // A failure of an attempt that read data in place says where that data is (a hash mismatch names only the file).
+    return back.type === 'failed' && s.inPlace.length > 0 ? { ...back, message: `${back.message} (read in place: ${s.inPlace.join(', ')} on ${stager.where ?? `worker ${slot}'s host`})` } : back;
   };
 
   /** §15.8: a failed pull of a lazy input is the request for the master's copy; its report names the master's path again. */

@@ -19,6 +19,7 @@ import { didYouMean, listOf } from '../suggest.js';
 import { baseOf, isFileLike } from './types.js';
 import { coerceValue, pathsIn } from './values.js';
 import { YamlSource, displayPath, inputError, where } from './yaml-source.js';
+import { inPlaceRef, inPlaceValue } from './in-place.js';
 
 export const INPUTS_FILE = 'inputs.yaml';
 
@@ -83,11 +84,19 @@ async function parseOverride(port: PortDef, text: string, flag: string): Promise
   }
 }
 
+/** coerceValue, but a file already on a deployment's hosts (`{ deployment, path }`, ./in-place.ts) stays as it is written. */
+function coerce(raw: unknown, port: PortDef, baseDir: string): ReturnType<typeof coerceValue> {
+  const inPlace = port.type.kind === 'file' ? inPlaceValue(raw) : undefined;
+  if (typeof inPlace === 'string') return { error: inPlace };
+  return inPlace !== undefined ? { value: inPlace } : coerceValue(raw, port.type, port.optional, baseDir);
+}
+
 async function checkPaths(port: PortDef, value: PortValue, origin: Origin): Promise<void> {
   if (value === null) return;
   if (!isFileLike({ kind: baseOf(port.type) })) return;
   const checks: Promise<void>[] = [];
   for (const p of pathsIn(value)) {
+    if (inPlaceRef(p.path)) continue; // on a deployment's hosts: checked against its data manifest (run-plan.ts)
     checks.push(
       stat(p.path).then(
         (st) => {
@@ -117,7 +126,7 @@ export async function loadInputs(workflow: Workflow, opts: InputOptions = {}): P
     const port = ports.get(name);
     if (port === undefined) continue; // an input the edited workflow no longer has
     const origin = { flag: `${rec?.label ?? 'recorded input'} ${name}` };
-    const c = coerceValue(value, port.type, port.optional, process.cwd());
+    const c = coerce(value, port, process.cwd());
     if ('error' in c) throw fail(origin, `input '${name}' is now ${formatType(port.type)}${port.optional ? '?' : ''}: ${c.error}; give a new value with --input ${name}=<value>.`);
     given.set(name, { value: c.value, origin });
   }
@@ -132,7 +141,7 @@ export async function loadInputs(workflow: Workflow, opts: InputOptions = {}): P
       if (port === undefined) {
         throw src.error(e.keyNode, '', `'${e.key}' is not an input of workflow ${workflow.name}${didYouMean(e.key, ids) || '.'} Its inputs: ${ids.length === 0 ? 'none' : listOf(ids)}.`);
       }
-      const c = coerceValue(src.toJS(e.value), port.type, port.optional, dir);
+      const c = coerce(src.toJS(e.value), port, dir);
       const loc = src.loc(e.value);
       if ('error' in c) throw inputError(loc, '', `input '${e.key}' is ${formatType(port.type)}${port.optional ? '?' : ''}: ${c.error}.`);
       given.set(e.key, { value: c.value, origin: { loc } });

@@ -62,7 +62,7 @@ describe('staging: copies cut by a lost connection', () => {
     assert.equal(inner.sent.length, 0);
     assert.equal(got.length, 1);
     assert.equal(got[0]?.type, 'failed');
-    assert.match((got[0] as { message: string }).message, /^mid on worker cloud-1: copying its inputs to the worker's host failed: upload cut$/);
+    assert.match((got[0] as { message: string }).message, /^mid on worker cloud-1: staging its inputs on the worker's host failed: upload cut$/);
   });
 
   test('an input copy cut because the connection is gone reports nothing: the attempt is lost with its worker', async () => {

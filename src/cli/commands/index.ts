@@ -25,6 +25,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'keygen', load: () => import('./keygen.js') },
   { name: 'key', load: () => import('./key.js') },
   { name: 'encrypt', load: () => import('./encrypt.js') },
+  { name: 'manifest', load: () => import('./manifest.js') },
   { name: 'decrypt', load: () => import('./decrypt.js') },
   { name: 'attest', load: () => import('./attest.js') },
   { name: 'master', load: () => import('./master.js') },

@@ -18,6 +18,8 @@ import type { RunDir } from './run-dir.js';
 
 const LIST = 'cd -- "$1" 2>/dev/null || exit 0; find . -type f -print0';
 const CAT = '[ -f "$1" ] || exit 3; exec cat -- "$1"';
+/** The size of a regular file (following links), or exit 3. */
+const SIZE = '[ -f "$1" ] || exit 3; exec wc -c < "$1"';
 
 /** The scratch directory of the host's workers under the master's run scratch directory (`<run>/<id>/<pid>`). */
 export function hostScratchDir(workerDir: string, id: string): string {
@@ -26,6 +28,7 @@ export function hostScratchDir(workerDir: string, id: string): string {
 
 export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
   const puts = new Map<string, Promise<string>>();
+  const located = new Map<string, Promise<string>>();
   const fresh = () => `${dir.path}/${randomBytes(12).toString('hex')}`;
 
   /** Streams `remote` into `local`; false when the host has no such file. */
@@ -55,6 +58,24 @@ export function hostStager(host: SshHost, dir: RunDir, id: string): Stager {
         p = dir.upload(localFile, randomBytes(12).toString('hex'), 0o600).then((u) => u.path);
         puts.set(localFile, p);
         p.catch(() => puts.delete(localFile));
+      }
+      return p;
+    },
+    where: `deployment ${host.options.deployment}, host ${host.label}`,
+    inPlace(hostPath, size) {
+      // Checked once per file and host (the worker's hash check guards every read).
+      let p = located.get(hostPath);
+      if (!p) {
+        p = (async () => {
+          const r = await host.run(shScript(SIZE, [hostPath]));
+          if (r.code === 3) throw host.remoteError(`data input ${hostPath} (listed in the deployment's data manifest) is not a file on this host; put the ciphertext there, or remove it from the manifest and the inputs`);
+          if (r.code !== 0) throw host.remoteError(`checking data input ${hostPath} failed (exit ${r.code ?? r.signal}): ${oneLine(r.stderr)}`);
+          const found = Number(r.stdout.toString('utf8').trim());
+          if (found !== size) throw host.remoteError(`data input ${hostPath} is ${found} bytes, not the ${size} its data manifest records; it was changed after it was listed`);
+          return hostPath;
+        })();
+        located.set(hostPath, p);
+        p.catch(() => located.delete(hostPath));
       }
       return p;
     },

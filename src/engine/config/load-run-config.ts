@@ -22,10 +22,11 @@ import { SizingError } from '../../tee/sizing.js';
 import { InputError } from '../../errors.js';
 import { parseAdvertiseKey } from './advertise.js';
 import { checkSlurmDeployment } from './slurm-deployment.js';
+import { parseDeploymentData } from './data-deployment.js';
 
 export const RUN_CONFIG_FILE = 'sealflow.yaml';
 const TOP_KEYS = ['deployments', 'default', 'bindings', 'concurrency', 'path', 'tools', 'advertise'] as const;
-const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers', MAX_REPROVISIONS] as const;
+const DEPLOYMENT_KEYS = ['connector', 'platform', 'workers', MAX_REPROVISIONS, 'data'] as const;
 
 export function cores(): number {
   return Math.max(1, os.availableParallelism());
@@ -90,7 +91,8 @@ function parseDeployment(src: YamlSource, id: string, node: YNode | undefined, l
   if (cap !== undefined) options[MAX_REPROVISIONS] = src.integer(cap, 0, context, MAX_REPROVISIONS);
   if (connector === 'slurm') checkSlurmDeployment(src, id, es, options);
   const workers = get('workers');
-  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, loc };
+  const data = get('data') === undefined ? undefined : parseDeploymentData(src, id, connector, get('data'));
+  return { id, connector, platform, workers: workers === undefined ? cores() : src.integer(workers , 1, context, 'workers'), options, ...(data ? { data } : {}), loc };
 }
 
 function parseBinding(src: YamlSource, node: YNode, deployments: ReadonlyMap<string, Deployment>, workflow: Workflow): Binding {

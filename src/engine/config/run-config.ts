@@ -16,6 +16,7 @@ import type { PlatformName } from '../../tee/platform.js';
 import { SIZING_OPTION_KEYS } from '../../tee/deployment-sizing.js';
 import type { TeeRequirement } from '../../workflow/model.js';
 import type { ToolPins } from '../../workflow/tools.js';
+import type { DeploymentData } from './data-deployment.js';
 
 /** Where workers run: a registered connector (src/connectors/index.ts). */
 export type ConnectorKind = ConnectorName;
@@ -50,6 +51,8 @@ export interface Deployment {
   readonly workers: number;
   /** Connector- and platform-specific settings. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** `data:` — ciphertexts already on its hosts, from signed manifests (docs/connectors/data-in-place.md). */
+  readonly data?: DeploymentData;
   readonly loc: SourceLocation;
 }
 

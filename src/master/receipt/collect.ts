@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { inPlaceRef } from '../../workflow/in-place.js';
 import path from 'node:path';
 import { defaultMasterDir } from '../../crypto/master-key.js';
 import type { PortValue } from '../../workflow/model.js';
@@ -46,15 +47,21 @@ function refs(name: string, v: PortValue | unknown, out: { name: string; ref: { 
 export interface InputRef {
   readonly name: string;
   readonly path: string;
-  readonly kind: 'age' | 'plain' | 'directory';
+  readonly kind: 'age' | 'plain' | 'directory' | 'in-place';
+  /** In place: the SHA-256 its signed data manifest records, and that manifest's signer. */
+  readonly sha256?: string;
+  readonly signer?: string;
 }
 
 /** The input files and directories of a run, and which are age files (read before the run starts). */
-export function scanInputs(inputs: Readonly<Record<string, PortValue>>): InputRef[] {
+export function scanInputs(inputs: Readonly<Record<string, PortValue>>, dataSigners?: ReadonlyMap<string, string>): InputRef[] {
   const found: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[] = [];
   for (const [k, v] of Object.entries(inputs)) refs(k, v, found);
   return found.map(({ name, ref }) => {
     if (ref.class === 'Directory') return { name, path: ref.path, kind: 'directory' };
+    const recorded = (ref as { sha256?: unknown }).sha256;
+    const signer = dataSigners?.get(ref.path);
+    if (inPlaceRef(ref.path)) return { name, path: ref.path, kind: 'in-place', ...(typeof recorded === 'string' ? { sha256: recorded } : {}), ...(signer !== undefined ? { signer } : {}) }; // on a deployment's hosts: never opened here
     const fd = fs.openSync(ref.path, 'r');
     const head = Buffer.alloc(AGE_ARMOR.length);
     const n = fs.readSync(fd, head, 0, head.length, 0);
@@ -81,6 +88,10 @@ export async function receiptInputs(refs: readonly InputRef[], decisions: readon
       const sealed = [...released].find(([id]) => path.basename(id) === `${file}.tar.age` && path.basename(path.dirname(id)).startsWith('input-'));
       if (sealed) out.push({ name: r.name, file, encrypted: true, ciphertextSha256: sealed[1], note: 'a plaintext directory; the master encrypted its tar stream to the broker recipient before any worker saw it (the hash is of that ciphertext; its files are not listed)' });
       else out.push({ name: r.name, file, encrypted: false, note: 'a directory: its files are not listed' });
+    }
+    else if (r.kind === 'in-place') {
+      const at = inPlaceRef(r.path);
+      out.push({ name: r.name, file: path.posix.basename(at?.path ?? r.path), encrypted: true, ...((released.get(r.path) ?? r.sha256) !== undefined ? { ciphertextSha256: (released.get(r.path) ?? r.sha256) as string } : {}), note: `already on deployment ${at?.deployment ?? '?'}'s hosts at ${at?.path ?? r.path}: admitted from the owner's data manifest signed by ${r.signer ?? 'the signer its deployment names'} (the hash is the one it records, checked by the worker before decrypting); never copied to the master` });
     }
     else if (r.kind === 'age') out.push({ name: r.name, file, encrypted: true, ciphertextSha256: released.get(r.path) ?? (await sha256File(r.path)).sha256 });
     else {
