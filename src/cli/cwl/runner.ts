@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `sealflow-cwl-runner`: the CWL runner conventions (what `cwltest` and
+ * users who call `cwl-runner` expect): `sealflow-cwl-runner [--outdir DIR]
+ * [--quiet] TOOL.cwl [JOB.yml]`; the output object as JSON on stdout; exit 0
+ * on success, 33 when the document needs a requirement sealflow does not
+ * support, 1 when the run failed, 2 when the document or job is invalid.
+ *
+ * This version runs plain (`--platform none --no-encrypt`): the tools run on
+ * this machine from PATH, like `cwltool --no-container`, with every
+ * expression in the WebAssembly sandbox. The attested, encrypted mode is
+ * docs/workflow-format.md "CWL", "What is not there yet".
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../../errors.js';
+import { loadCwl } from '../../workflow/cwl/load/normalize.js';
+import { UnsupportedRequirementError } from '../../workflow/cwl/model.js';
+import { ExpressionError } from '../../workflow/cwl/expr/sandbox.js';
+import { Reqs } from '../../worker/cwl/requirements.js';
+import { CwlRunError } from '../../worker/cwl/values.js';
+import { runProcess } from '../../worker/cwl/workflow.js';
+import { readJob } from './job.js';
+import { publishOutputs } from './outputs.js';
+
+export const EXIT_UNSUPPORTED = 33;
+
+export interface RunnerArgs {
+  readonly outdir: string;
+  readonly quiet: boolean;
+  readonly tool: string;
+  readonly job?: string;
+  readonly platform: string;
+  readonly encrypt: boolean;
+  readonly tmpPrefix?: string;
+}
+
+const USAGE = 'usage: sealflow-cwl-runner [--outdir DIR] [--quiet] [--platform none --no-encrypt] TOOL.cwl [JOB.yml]';
+
+export function parseArgs(argv: readonly string[]): RunnerArgs | string {
+  let outdir = process.cwd();
+  let quiet = false;
+  let platform = 'none';
+  let encrypt = false;
+  let tmpPrefix: string | undefined;
+  const pos: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new InputError(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (flag === '--outdir') outdir = value();
+    else if (flag === '--quiet') quiet = true;
+    else if (flag === '--platform') platform = value();
+    else if (flag === '--no-encrypt') encrypt = false;
+    else if (flag === '--tmp-outdir-prefix' || flag === '--tmpdir-prefix') tmpPrefix = value();
+    else if (flag === '--help' || flag === '-h') return USAGE;
+    else if (flag === '--version') return 'sealflow-cwl-runner 0.1.0 (CWL v1.2)';
+    else if (a.startsWith('--')) throw new InputError(`unknown option ${flag}\n${USAGE}`);
+    else pos.push(a);
+  }
+  if (pos.length < 1 || pos.length > 2) throw new InputError(`give a CWL document and at most one job file\n${USAGE}`);
+  if (platform !== 'none') throw new InputError(`--platform ${platform}: this version of sealflow-cwl-runner runs plain only (--platform none --no-encrypt); attested CWL runs are not there yet`);
+  return { outdir: path.resolve(outdir), quiet, tool: pos[0]!, ...(pos[1] !== undefined ? { job: pos[1] } : {}), platform, encrypt, ...(tmpPrefix !== undefined ? { tmpPrefix } : {}) };
+}
+
+export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promise<unknown> {
+  const proc = loadCwl(args.tool);
+  const job = readJob(args.job);
+  const work = fs.mkdtempSync(args.tmpPrefix ?? path.join(os.tmpdir(), 'sealflow-cwl-'));
+  try {
+    const out = await runProcess(proc, job, new Reqs([], []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
+    fs.mkdirSync(args.outdir, { recursive: true });
+    return publishOutputs(out, args.outdir);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (typeof args === 'string') {
+      process.stdout.write(`${args}\n`);
+      return 0;
+    }
+    const log = args.quiet ? () => undefined : (s: string) => process.stderr.write(`${s}\n`);
+    const out = await runCwl(args, log);
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UnsupportedRequirementError) {
+      process.stderr.write(`sealflow-cwl-runner: unsupported: ${e.message}\n`);
+      return EXIT_UNSUPPORTED;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`sealflow-cwl-runner: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof CwlRunError || e instanceof ExpressionError) {
+      process.stderr.write(`sealflow-cwl-runner: failed: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`sealflow-cwl-runner: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,118 @@
+/**
+ * A CommandLineTool's command line (CWL v1.2 § "Input binding", §
+ * "Runtime environment"): bindings from `arguments` and from every input
+ * (recursively into records and array items), sorted by position then name,
+ * each turned into words by its prefix, separate, itemSeparator and
+ * valueFrom. With ShellCommandRequirement the words are joined into one
+ * `sh -c` string, each quoted unless `shellQuote: false`.
+ */
+import type { CwlBinding, CwlProcess, CwlType } from '../../workflow/cwl/model.js';
+import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
+import { CwlRunError, isObj, pathOf, pick, type Obj } from './values.js';
+
+type Key = (number | string)[];
+interface Bound {
+  readonly key: Key;
+  readonly binding: CwlBinding;
+  readonly datum: unknown;
+  readonly fromArgument: boolean;
+}
+
+export interface Word {
+  readonly text: string;
+  /** False for `shellQuote: false` bindings under ShellCommandRequirement. */
+  readonly quote: boolean;
+}
+
+function compareKeys(a: Key, b: Key): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function position(b: CwlBinding, ctx: { inputs: Obj; self: unknown }, ev: Evaluator): number {
+  const p = b.position;
+  if (p === undefined) return 0;
+  if (typeof p === 'number') return p;
+  const v = evaluate(p, ctx, ev);
+  if (typeof v !== 'number') throw new CwlRunError(`position ${p} must evaluate to a number`);
+  return v;
+}
+
+function bindInput(type: CwlType, binding: CwlBinding | undefined, datum: unknown, lead: Key, tail: Key, inputs: Obj, ev: Evaluator, out: Bound[]): void {
+  const t = pick(type, datum) ?? type;
+  const own = binding ?? (isObj(t) ? (t as { inputBinding?: CwlBinding }).inputBinding : undefined);
+  const pos = own ? position(own, { inputs, self: datum }, ev) : 0;
+  const here: Key = own ? [...lead, pos, ...tail] : lead;
+  if (isObj(t)) {
+    const o = t as { type: string; items?: CwlType; fields?: readonly { name: string; type: CwlType; inputBinding?: CwlBinding }[] };
+    if (o.type === 'array' && Array.isArray(datum)) {
+      const items = o.items!;
+      const itemBinding = isObj(items) ? (items as { inputBinding?: CwlBinding }).inputBinding : undefined;
+      if (itemBinding) datum.forEach((x, n) => bindInput(items, undefined, x, here, [n], inputs, ev, out));
+      if (own && itemBinding) {
+        out.push({ key: here, binding: { ...own, itemSeparator: undefined as never }, datum: datum.length > 0 ? '\u0000prefix-only' : [], fromArgument: false });
+        return;
+      }
+    }
+    if (o.type === 'record' && isObj(datum)) {
+      for (const f of o.fields ?? []) if (f.inputBinding) bindInput(f.type, f.inputBinding, datum[f.name] ?? null, here, [f.name], inputs, ev, out);
+      if (own) out.push({ key: here, binding: own, datum: '\u0000prefix-only', fromArgument: false });
+      return;
+    }
+  }
+  if (own) out.push({ key: here, binding: own, datum, fromArgument: false });
+}
+
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (isObj(v) && (v.class === 'File' || v.class === 'Directory')) return pathOf(v);
+  return JSON.stringify(v);
+}
+
+function wordsOf(b: Bound, inputs: Obj, ev: Evaluator, runtime: Obj): string[] {
+  const bind = b.binding;
+  let v = b.datum;
+  if (bind.valueFrom !== undefined) v = evaluate(bind.valueFrom, { inputs, self: b.fromArgument ? null : v, runtime }, ev);
+  const prefix = bind.prefix;
+  const separate = bind.separate !== false;
+  const withPrefix = (s: string): string[] => (prefix === undefined ? [s] : separate ? [prefix, s] : [prefix + s]);
+  if (v === '\u0000prefix-only') return prefix !== undefined ? [prefix] : [];
+  if (v === null || v === undefined) return [];
+  if (typeof v === 'boolean') return v && prefix !== undefined ? [prefix] : [];
+  if (Array.isArray(v)) {
+    if (v.length === 0) return [];
+    if (bind.itemSeparator !== undefined) return withPrefix(v.map(str).join(bind.itemSeparator));
+    return [...(prefix !== undefined ? [prefix] : []), ...v.map(str)];
+  }
+  if (isObj(v) && v.class !== 'File' && v.class !== 'Directory') return prefix !== undefined ? [prefix] : [];
+  return withPrefix(str(v));
+}
+
+/** The words after the base command, in order. */
+export function buildArguments(tool: CwlProcess, inputs: Obj, runtime: Obj, ev: Evaluator): Word[] {
+  const bound: Bound[] = [];
+  (tool.arguments ?? []).forEach((a, i) => {
+    const binding: CwlBinding = typeof a === 'string' ? { valueFrom: a } : a;
+    const pos = position(binding, { inputs, self: null }, ev);
+    bound.push({ key: [pos, i], binding, datum: null, fromArgument: true });
+  });
+  for (const p of tool.inputs) bindInput(p.type, p.inputBinding, inputs[p.id] ?? null, [], [p.id], inputs, ev, bound);
+  bound.sort((a, b) => compareKeys(a.key, b.key));
+  const words: Word[] = [];
+  for (const b of bound) for (const w of wordsOf(b, inputs, ev, runtime)) words.push({ text: w, quote: b.binding.shellQuote !== false });
+  return words;
+}
+
+/** POSIX single quoting. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

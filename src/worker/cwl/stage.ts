@@ -1,0 +1,86 @@
+/**
+ * InitialWorkDirRequirement (CWL v1.2): the files, directories and literal
+ * entries a tool finds in its output directory before it starts. Entry names
+ * are confined to the output directory (absolute paths and `..` refused);
+ * inputs are linked (or copied when `writable`), and the input objects are
+ * re-pointed at their staged copies.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
+import { CwlRunError, completeFile, isObj, pathOf, type Obj } from './values.js';
+
+function confinedName(outdir: string, name: string, where: string): string {
+  const p = path.resolve(outdir, name);
+  const rel = path.relative(outdir, p);
+  if (path.isAbsolute(name) || rel.startsWith('..') || path.isAbsolute(rel)) throw new CwlRunError(`${where}: InitialWorkDir entry name '${name}' leaves the output directory; use a relative name without '..'`);
+  return p;
+}
+
+function place(src: Obj, dest: string, writable: boolean, inplace: boolean): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  if (src.class === 'File' && pathOf(src) === '' && typeof src.contents === 'string') {
+    fs.writeFileSync(dest, src.contents);
+    return;
+  }
+  if (src.class === 'Directory' && pathOf(src) === '') {
+    fs.mkdirSync(dest, { recursive: true });
+    for (const e of (src.listing as Obj[] | undefined) ?? []) place(e, path.join(dest, String(e.basename)), writable, inplace);
+    return;
+  }
+  const from = pathOf(src);
+  if (writable && !inplace) fs.cpSync(from, dest, { recursive: true, dereference: true });
+  else fs.symlinkSync(from, dest);
+}
+
+/** Stages the listing into `outdir`; returns the map from original paths to staged ones. */
+export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj, ev: Evaluator, outdir: string, where: string, inplace: boolean): Map<string, string> {
+  const moved = new Map<string, string>();
+  const items = evaluate(listing, { inputs, runtime }, ev);
+  const list: unknown[] = Array.isArray(items) ? items.flat(2) : [items];
+  for (const raw of list) {
+    const item = typeof raw === 'string' ? evaluate(raw, { inputs, runtime }, ev) : raw;
+    for (const it of Array.isArray(item) ? item.flat(2) : [item]) {
+      if (it === null || it === undefined) continue;
+      if (isObj(it) && (it.class === 'File' || it.class === 'Directory')) {
+        const dest = confinedName(outdir, String(it.basename ?? path.basename(pathOf(it))), where);
+        place(it, dest, false, inplace);
+        if (pathOf(it) !== '') moved.set(pathOf(it), dest);
+        continue;
+      }
+      if (!isObj(it)) throw new CwlRunError(`${where}: InitialWorkDir entry ${JSON.stringify(it).slice(0, 60)} is not a File, Directory or Dirent`);
+      const name = it.entryname !== undefined ? evaluate(it.entryname, { inputs, runtime }, ev) : undefined;
+      const entry = evaluate(it.entry, { inputs, runtime }, ev);
+      const writable = it.writable === true;
+      if (isObj(entry) && (entry.class === 'File' || entry.class === 'Directory')) {
+        const dest = confinedName(outdir, String(name ?? entry.basename ?? path.basename(pathOf(entry))), where);
+        place(entry, dest, writable, inplace);
+        if (pathOf(entry) !== '') moved.set(pathOf(entry), dest);
+        continue;
+      }
+      if (Array.isArray(entry) && name === undefined) {
+        for (const e of entry) if (isObj(e)) place(e, confinedName(outdir, String(e.basename ?? path.basename(pathOf(e))), where), writable, inplace);
+        continue;
+      }
+      if (name === undefined || name === null) throw new CwlRunError(`${where}: an InitialWorkDir entry whose entry is not a File or Directory needs an entryname`);
+      const text = typeof entry === 'string' ? entry : entry === null ? '' : JSON.stringify(entry);
+      const dest = confinedName(outdir, String(name), where);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, text);
+    }
+  }
+  return moved;
+}
+
+/** Re-points File/Directory objects in `v` whose path was staged. */
+export function repoint(v: unknown, moved: ReadonlyMap<string, string>): unknown {
+  if (moved.size === 0) return v;
+  if (Array.isArray(v)) return v.map((x) => repoint(x, moved));
+  if (!isObj(v)) return v;
+  if ((v.class === 'File' || v.class === 'Directory') && moved.has(pathOf(v))) {
+    const o: Obj = { ...v, path: moved.get(pathOf(v))!, location: `file://${moved.get(pathOf(v))!}` };
+    delete o.basename;
+    return completeFile(o);
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, repoint(x, moved)]));
+}
