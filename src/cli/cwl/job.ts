@@ -19,7 +19,7 @@ function resolveFiles(v: unknown, base: string, file: string): unknown {
   if (v.class === 'File' || v.class === 'Directory') {
     const loc = (v.location ?? v.path) as unknown;
     if (typeof loc === 'string') {
-      const p = localPath(loc, base, lineOf(v, file));
+      const p = localPath(loc, base, lineOf(v, file), v.location !== undefined && !String(v.location).startsWith('file://'));
       o.path = p;
       o.location = `file://${p}`;
     }

@@ -42,6 +42,7 @@ function position(b: CwlBinding, ctx: { inputs: Obj; self: unknown }, ev: Evalua
   if (p === undefined) return 0;
   if (typeof p === 'number') return p;
   const v = evaluate(p, ctx, ev);
+  if (v === null) return 0;
   if (typeof v !== 'number') throw new CwlRunError(`position ${p} must evaluate to a number`);
   return v;
 }
@@ -81,6 +82,7 @@ function str(v: unknown): string {
 function wordsOf(b: Bound, inputs: Obj, ev: Evaluator, runtime: Obj): string[] {
   const bind = b.binding;
   let v = b.datum;
+  if (!b.fromArgument && (v === null || v === undefined)) return [];
   if (bind.valueFrom !== undefined) v = evaluate(bind.valueFrom, { inputs, self: b.fromArgument ? null : v, runtime }, ev);
   const prefix = bind.prefix;
   const separate = bind.separate !== false;

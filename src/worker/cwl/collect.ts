@@ -34,6 +34,11 @@ function globFiles(outdir: string, pattern: string, allowed: ReadonlySet<string>
   });
 }
 
+function recordType(t: CwlType): { fields: readonly { name: string }[] } | undefined {
+  for (const x of Array.isArray(t) ? t : [t]) if (isObj(x) && (x as { type?: string }).type === 'record') return x as unknown as { fields: readonly { name: string }[] };
+  return undefined;
+}
+
 function expectsSingle(t: CwlType): boolean {
   const ts = Array.isArray(t) ? t : [t];
   return ts.some((x) => x === 'File' || x === 'Directory') && !ts.some((x) => isObj(x) && (x as { type?: string }).type === 'array');
@@ -75,6 +80,11 @@ export function collectOutputs(outputs: readonly CwlParam[], inputs: Obj, runtim
   for (const p of outputs) {
     const b = p.outputBinding;
     let v: unknown = null;
+    const rec = recordType(p.type);
+    if (!b && rec) {
+      const fields = rec.fields.map((f) => ({ ...f, id: f.name }) as unknown as CwlParam);
+      v = collectOutputs(fields, inputs, runtime, ev, outdir, allowed, where, loadListing);
+    }
     if (b) {
       let files: Obj[] = [];
       if (b.glob !== undefined) {

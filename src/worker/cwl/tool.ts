@@ -4,7 +4,7 @@
  * the sandbox, the command line built here (never on the master), the
  * process started from the fixed PATH in a fresh output directory with
  * CWL's environment, `NetworkAccess: false` enforced with a new network
- * namespace (`unshare -rn`) where the host allows it, ToolTimeLimit, exit
+ * namespace (`unshare --map-current-user --net`) where the host allows it, ToolTimeLimit, exit
  * codes, then the outputs collected.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,9 +29,9 @@ export interface ToolRunOptions {
 }
 
 let unshareWorks: boolean | undefined;
-/** Whether `unshare -rn` (a user and network namespace) works here; checked once. */
+/** Whether `unshare --map-current-user --net` (a user and network namespace) works here; checked once. */
 export function canIsolateNetwork(): boolean {
-  unshareWorks ??= spawnSync('unshare', ['-rn', 'true'], { stdio: 'ignore' }).status === 0;
+  unshareWorks ??= spawnSync('unshare', ['--map-current-user', '--net', 'true'], { stdio: 'ignore' }).status === 0;
   return unshareWorks;
 }
 
@@ -130,7 +130,7 @@ export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: Tool
     const seconds = limit ? num(evaluate(limit.timelimit, { inputs, runtime }, ev), 0) : 0;
     if (seconds < 0) throw new CwlRunError(`${where}: ToolTimeLimit must not be negative`);
     const isolate = !networkAllowed && canIsolateNetwork();
-    const full = isolate ? ['unshare', '-rn', '--', ...argv] : argv;
+    const full = isolate ? ['unshare', '--map-current-user', '--net', '--', ...argv] : argv;
     opts.log(`[${path.basename(tool.file)}] ${argv.map(shellQuote).join(' ')}`);
     const code = await new Promise<number>((resolve, reject) => {
       const stdin = stdinFile !== undefined ? fs.openSync(stdinFile, 'r') : 'ignore';

@@ -115,8 +115,9 @@ export async function runProcess(proc: CwlProcess, job: Obj, inherited: Reqs, op
   }
   const values = new Map<string, unknown>(Object.entries(inputs));
   const steps = [...(proc.steps ?? [])];
-  const pendingSources = (s: CwlStep): boolean => s.in.some((i) => i.source.some((src) => !values.has(src) && steps.some((o) => src.startsWith(`${o.id}/`))));
   const running = new Map<string, Promise<void>>();
+  const unfinished = (id: string): boolean => steps.some((o) => o.id === id) || running.has(id);
+  const pendingSources = (s: CwlStep): boolean => s.in.some((i) => i.source.some((src) => !values.has(src) && src.includes('/') && unfinished(src.slice(0, src.indexOf('/')))));
   let failure: unknown;
   while (steps.length > 0 || running.size > 0) {
     for (const s of [...steps]) {

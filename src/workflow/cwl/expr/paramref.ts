@@ -51,6 +51,7 @@ function short(s: string): string {
 
 /** Evaluates a parsed reference over `context` (plain JSON values). */
 export function evalParamRef(ref: ParamRef, context: Readonly<Record<string, unknown>>): unknown {
+  if (ref.path.length === 0 && (ref.root === 'null' || ref.root === 'true' || ref.root === 'false')) return ref.root === 'null' ? null : ref.root === 'true';
   if (!Object.hasOwn(context, ref.root)) throw new ExpressionSyntaxError(`unknown name '${ref.root}' in a parameter reference (known: ${Object.keys(context).join(', ')})`);
   let v: unknown = context[ref.root];
   let where = ref.root;

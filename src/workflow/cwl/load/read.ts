@@ -90,13 +90,20 @@ export function inside(root: string, p: string): boolean {
 }
 
 /** Strips `file://`; refuses remote locations. */
-export function localPath(loc: string, base: string, at: string): string {
+export function localPath(loc: string, base: string, at: string, uri = false): string {
   if (/^https?:\/\//i.test(loc)) throw new InputError(`${at}: '${loc}' is a remote location; sealflow reads only local files — download it and give its path`);
   let p = loc;
   if (p.startsWith('file://')) p = decodeURIComponent(p.slice('file://'.length));
   else if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) && !p.startsWith('/')) throw new InputError(`${at}: '${loc}' is not a local path (scheme not supported)`);
-  const hash = p.indexOf('#');
+  const hash = uri ? -1 : p.indexOf('#');
   if (hash >= 0) p = p.slice(0, hash);
+  if (uri) {
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      throw new InputError(`${at}: '${loc}' is not a valid URI (a stray '%'?)`);
+    }
+  }
   return path.resolve(base, p);
 }
 
