@@ -81,6 +81,20 @@ export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promis
   }
 }
 
+/** JSON like JSON.stringify(v, null, 2), but integers past 1e21 written with all their digits (as the document wrote them). */
+export function toJson(v: unknown, indent: string): string {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= 1e21) {
+    const m = /^(-?)(\d)(?:\.(\d+))?e\+(\d+)$/.exec(String(v));
+    if (m) return `${m[1]}${m[2]}${(m[3] ?? '').padEnd(Number(m[4]), '0')}`;
+  }
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => `${indent}  ${toJson(x, `${indent}  `)}`).join(',\n')}\n${indent}]`;
+  if (v !== null && typeof v === 'object') {
+    const e = Object.entries(v).filter(([, x]) => x !== undefined);
+    return e.length === 0 ? '{}' : `{\n${e.map(([k, x]) => `${indent}  ${JSON.stringify(k)}: ${toJson(x, `${indent}  `)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -90,7 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const log = args.quiet ? () => undefined : (s: string) => process.stderr.write(`${s}\n`);
     const out = await runCwl(args, log);
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    await new Promise<void>((resolve) => process.stdout.write(`${toJson(out, '')}\n`, () => resolve()));
     return 0;
   } catch (e) {
     if (e instanceof UnsupportedRequirementError) {
@@ -111,5 +125,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -47,29 +47,33 @@ function position(b: CwlBinding, ctx: { inputs: Obj; self: unknown }, ev: Evalua
   return v;
 }
 
+/**
+ * The bindings of one value (cwltool's reading of § "Input binding"): a
+ * parameter's own binding; an array's items each bound by the array type's
+ * `inputBinding` (or bare, when the parameter's binding has no
+ * itemSeparator or valueFrom); a record's fields by their bindings. Nested
+ * keys are prefixed by the parent's, so they sort right after it.
+ */
 function bindInput(type: CwlType, binding: CwlBinding | undefined, datum: unknown, lead: Key, tail: Key, inputs: Obj, ev: Evaluator, out: Bound[]): void {
   const t = pick(type, datum) ?? type;
-  const own = binding ?? (isObj(t) ? (t as { inputBinding?: CwlBinding }).inputBinding : undefined);
-  const pos = own ? position(own, { inputs, self: datum }, ev) : 0;
-  const here: Key = own ? [...lead, pos, ...tail] : lead;
+  let own = binding;
+  const children: Bound[] = [];
   if (isObj(t)) {
-    const o = t as { type: string; items?: CwlType; fields?: readonly { name: string; type: CwlType; inputBinding?: CwlBinding }[] };
+    const o = t as { type: string; items?: CwlType; inputBinding?: CwlBinding; fields?: readonly { name: string; type: CwlType; inputBinding?: CwlBinding }[] };
     if (o.type === 'array' && Array.isArray(datum)) {
-      const items = o.items!;
-      const itemBinding = isObj(items) ? (items as { inputBinding?: CwlBinding }).inputBinding : undefined;
-      if (itemBinding) datum.forEach((x, n) => bindInput(items, undefined, x, here, [n], inputs, ev, out));
-      if (own && itemBinding) {
-        out.push({ key: here, binding: { ...own, itemSeparator: undefined as never }, datum: datum.length > 0 ? '\u0000prefix-only' : [], fromArgument: false });
-        return;
-      }
-    }
-    if (o.type === 'record' && isObj(datum)) {
-      for (const f of o.fields ?? []) if (f.inputBinding) bindInput(f.type, f.inputBinding, datum[f.name] ?? null, here, [f.name], inputs, ev, out);
-      if (own) out.push({ key: here, binding: own, datum: '\u0000prefix-only', fromArgument: false });
-      return;
-    }
+      const itemBinding = o.inputBinding ?? (own && own.itemSeparator === undefined && own.valueFrom === undefined ? {} : undefined);
+      if (itemBinding) datum.forEach((x, n) => bindInput(o.items!, itemBinding, x, [n], [], inputs, ev, children));
+    } else if (o.type === 'record' && isObj(datum)) {
+      for (const f of o.fields ?? []) if (f.inputBinding || isObj(f.type)) bindInput(f.type, f.inputBinding, datum[f.name] ?? null, [], [f.name], inputs, ev, children);
+    } else if (o.type === 'enum' && own === undefined) own = o.inputBinding;
   }
-  if (own) out.push({ key: here, binding: own, datum, fromArgument: false });
+  if (!own) {
+    for (const c of children) out.push({ ...c, key: [...lead, ...c.key, ...tail] });
+    return;
+  }
+  const key: Key = [...lead, position(own, { inputs, self: datum }, ev), ...tail];
+  out.push({ key, binding: own, datum, fromArgument: false });
+  for (const c of children) out.push({ ...c, key: [...key, ...c.key] });
 }
 
 function str(v: unknown): string {
@@ -87,12 +91,13 @@ function wordsOf(b: Bound, inputs: Obj, ev: Evaluator, runtime: Obj): string[] {
   const prefix = bind.prefix;
   const separate = bind.separate !== false;
   const withPrefix = (s: string): string[] => (prefix === undefined ? [s] : separate ? [prefix, s] : [prefix + s]);
-  if (v === '\u0000prefix-only') return prefix !== undefined ? [prefix] : [];
   if (v === null || v === undefined) return [];
   if (typeof v === 'boolean') return v && prefix !== undefined ? [prefix] : [];
   if (Array.isArray(v)) {
     if (v.length === 0) return [];
     if (bind.itemSeparator !== undefined) return withPrefix(v.map(str).join(bind.itemSeparator));
+    // Without valueFrom the items are bound on their own (bindInput); the array gives its prefix.
+    if (bind.valueFrom === undefined && !b.fromArgument) return prefix !== undefined ? [prefix] : [];
     return [...(prefix !== undefined ? [prefix] : []), ...v.map(str)];
   }
   if (isObj(v) && v.class !== 'File' && v.class !== 'Directory') return prefix !== undefined ? [prefix] : [];

@@ -178,8 +178,13 @@ export function fillInputs(params: readonly CwlParam[], job: Obj, ev: Evaluator,
     }
     out[p.id] = v;
   }
-  const visit = (v: unknown, p: { loadContents?: boolean; loadListing?: string; secondaryFiles?: readonly CwlSecondary[] }, name: string): void => {
-    if (Array.isArray(v)) return v.forEach((x) => visit(x, p, name));
+  type Spec = { loadContents?: boolean; loadListing?: string; secondaryFiles?: readonly CwlSecondary[] };
+  const visit = (v: unknown, t: CwlType, p: Spec, name: string): void => {
+    const tt = pick(t, v) ?? t;
+    if (Array.isArray(v)) {
+      const items = isObj(tt) && (tt as { type?: string }).type === 'array' ? (tt as { items: CwlType }).items : 'Any';
+      return v.forEach((x) => visit(x, items, p, name));
+    }
     if (!isObj(v)) return;
     if (v.class === 'File' || v.class === 'Directory') {
       completeFile(v);
@@ -192,8 +197,23 @@ export function fillInputs(params: readonly CwlParam[], job: Obj, ev: Evaluator,
       }
       return;
     }
-    for (const x of Object.values(v)) visit(x, {}, name);
+    const fields = isObj(tt) && (tt as { type?: string }).type === 'record' ? (tt as { fields: readonly (Spec & { name: string; type: CwlType })[] }).fields : undefined;
+    if (fields) for (const f of fields) visit(v[f.name] ?? null, f.type, f, `${name}.${f.name}`);
+    else for (const x of Object.values(v)) visit(x, 'Any', {}, name);
   };
-  for (const p of params) visit(out[p.id], { ...p, ...(p.inputBinding?.loadContents ? { loadContents: true } : {}) } as never, p.id);
+  for (const p of params) visit(out[p.id], p.type, { ...p, ...(p.inputBinding?.loadContents ? { loadContents: true } : {}) } as Spec, p.id);
   return out;
+}
+
+/** Expands `prefix:name` formats of the job's files with the document's `$namespaces`. */
+export function expandFormats(v: unknown, ns: Readonly<Record<string, string>> | undefined): unknown {
+  if (!ns) return v;
+  if (Array.isArray(v)) return v.map((x) => expandFormats(x, ns));
+  if (!isObj(v)) return v;
+  const o: Obj = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandFormats(x, ns)]));
+  if (typeof o.format === 'string') {
+    const m = /^([A-Za-z0-9_]+):(.*)$/.exec(o.format);
+    if (m && ns[m[1]!] !== undefined) o.format = `${ns[m[1]!]}${m[2]}`;
+  }
+  return o;
 }

@@ -10,7 +10,7 @@ import type { CwlProcess, CwlStep } from '../../workflow/cwl/model.js';
 import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
 import type { Reqs } from './requirements.js';
 import { runTool, type ToolRunOptions } from './tool.js';
-import { CwlRunError, fillInputs, isObj, loadContents, type Obj } from './values.js';
+import { CwlRunError, expandFormats, fillInputs, isObj, loadContents, type Obj } from './values.js';
 
 function merge(values: unknown[], linkMerge: string | undefined, many: boolean): unknown {
   if (!many && linkMerge === undefined) return values[0] ?? null;
@@ -102,6 +102,7 @@ async function runStep(step: CwlStep, values: Map<string, unknown>, reqs: Reqs, 
 
 export async function runProcess(proc: CwlProcess, job: Obj, inherited: Reqs, opts: ToolRunOptions): Promise<Obj> {
   const reqs = inherited.child(proc);
+  job = expandFormats(job, proc.namespaces) as Obj;
   if (proc.class === 'Operation') throw new CwlRunError(`${proc.at}: an Operation has no implementation to run`);
   if (proc.class !== 'Workflow') return runTool(proc, job, reqs, opts);
   reqs.check(proc);

@@ -61,7 +61,8 @@ export function evalParamRef(ref: ParamRef, context: Readonly<Record<string, unk
     } else if (p.kind === 'index' && Array.isArray(v)) {
       v = p.index < v.length ? v[p.index] : null;
     } else if (p.kind === 'field' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      v = Object.hasOwn(v, p.name) ? (v as Record<string, unknown>)[p.name] : null;
+      if (!Object.hasOwn(v, p.name)) throw new ExpressionSyntaxError(`${where} has no field '${p.name}'`);
+      v = (v as Record<string, unknown>)[p.name];
     } else if (v === null || v === undefined) {
       throw new ExpressionSyntaxError(`${where} is null; cannot read ${p.kind === 'field' ? p.name : `[${p.index}]`}`);
     } else {
