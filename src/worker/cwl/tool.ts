@@ -29,9 +29,11 @@ export interface ToolRunOptions {
 }
 
 let unshareWorks: boolean | undefined;
+/** A new network namespace: root needs no user namespace (and one would break tools that chown, such as tar). */
+const NETNS = process.getuid?.() === 0 ? ['--net'] : ['--map-current-user', '--net'];
 /** Whether `unshare --map-current-user --net` (a user and network namespace) works here; checked once. */
 export function canIsolateNetwork(): boolean {
-  unshareWorks ??= spawnSync('unshare', ['--map-current-user', '--net', 'true'], { stdio: 'ignore' }).status === 0;
+  unshareWorks ??= spawnSync('unshare', [...NETNS, 'true'], { stdio: 'ignore' }).status === 0;
   return unshareWorks;
 }
 
@@ -77,13 +79,14 @@ function materialise(v: unknown, dir: string): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, materialise(x, dir)]));
 }
 
-export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: ToolRunOptions): Promise<Obj> {
+/** `top`: the job comes from the user (secondary files are found beside their primaries); inside a workflow they must already be attached. */
+export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: ToolRunOptions, top = true): Promise<Obj> {
   reqs.check(tool);
   const where = tool.at;
   const ev = await reqs.evaluator();
   try {
     const listing = reqs.get('LoadListingRequirement')?.loadListing as string | undefined;
-    let inputs = fillInputs(tool.inputs, materialise(job, opts.workDir) as Obj, ev, where, listing ?? (tool.cwlVersion === 'v1.0' ? 'deep_listing' : undefined));
+    let inputs = fillInputs(tool.inputs, materialise(job, opts.workDir) as Obj, ev, where, listing ?? (tool.cwlVersion === 'v1.0' ? 'deep_listing' : undefined), top);
     if (tool.class === 'ExpressionTool') {
       const r = evaluate(tool.expression, { inputs, runtime: runtimeOf(reqs, inputs, ev, opts.workDir, opts.workDir) }, ev);
       if (!isObj(r)) throw new CwlRunError(`${where}: the expression must return an object of outputs, got ${JSON.stringify(r)?.slice(0, 80)}`);
@@ -130,7 +133,7 @@ export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: Tool
     const seconds = limit ? num(evaluate(limit.timelimit, { inputs, runtime }, ev), 0) : 0;
     if (seconds < 0) throw new CwlRunError(`${where}: ToolTimeLimit must not be negative`);
     const isolate = !networkAllowed && canIsolateNetwork();
-    const full = isolate ? ['unshare', '--map-current-user', '--net', '--', ...argv] : argv;
+    const full = isolate ? ['unshare', ...NETNS, '--', ...argv] : argv;
     opts.log(`[${path.basename(tool.file)}] ${argv.map(shellQuote).join(' ')}`);
     const code = await new Promise<number>((resolve, reject) => {
       const stdin = stdinFile !== undefined ? fs.openSync(stdinFile, 'r') : 'ignore';

@@ -137,7 +137,7 @@ export function secondaryName(primary: string, pattern: string): string {
 }
 
 /** Finds the secondary files of `f` beside it (inputs and outputs); `required` ones that are missing are an error. */
-export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Evaluator, inputs: unknown, what: string): void {
+export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Evaluator, inputs: unknown, what: string, discover = true): void {
   const have = new Set(((f.secondaryFiles as Obj[] | undefined) ?? []).map((s) => pathOf(s)));
   const list: Obj[] = [...((f.secondaryFiles as Obj[] | undefined) ?? [])];
   const dir = path.dirname(pathOf(f));
@@ -152,7 +152,7 @@ export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Ev
       if (isObj(n) && o.path === undefined && typeof o.location === 'string') o.path = path.isAbsolute(pathOf(o)) ? pathOf(o) : path.join(dir, pathOf(o));
       const p = pathOf(o);
       if (have.has(p)) continue;
-      if (!fs.existsSync(p)) {
+      if (!discover || !fs.existsSync(p)) {
         if (required) throw new CwlRunError(`${what}: missing secondary file ${path.basename(p)} (pattern ${s.pattern}) beside ${String(f.basename)}`);
         continue;
       }
@@ -168,7 +168,7 @@ export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Ev
  * Checks the job's values against the process's inputs, applies defaults,
  * completes files and loads contents / listings as the inputs ask.
  */
-export function fillInputs(params: readonly CwlParam[], job: Obj, ev: Evaluator, where: string, loadListing: string | undefined): Obj {
+export function fillInputs(params: readonly CwlParam[], job: Obj, ev: Evaluator, where: string, loadListing: string | undefined, discover = true): Obj {
   const out: Obj = {};
   for (const p of params) {
     let v = job[p.id];
@@ -189,7 +189,7 @@ export function fillInputs(params: readonly CwlParam[], job: Obj, ev: Evaluator,
     if (v.class === 'File' || v.class === 'Directory') {
       completeFile(v);
       if (v.class === 'File' && p.loadContents) loadContents(v);
-      if (v.class === 'File' && p.secondaryFiles) attachSecondaries(v, p.secondaryFiles, ev, out, `${where}: input '${name}'`);
+      if (v.class === 'File' && p.secondaryFiles) attachSecondaries(v, p.secondaryFiles, ev, out, `${where}: input '${name}'`, discover);
       if (v.class === 'Directory') {
         const mode = p.loadListing ?? loadListing;
         if (mode === 'shallow_listing' || mode === 'deep_listing') listDirectory(v, mode === 'deep_listing');

@@ -89,7 +89,7 @@ async function runStep(step: CwlStep, values: Map<string, unknown>, reqs: Reqs, 
       }
       const own: Obj = {};
       for (const p of step.run.inputs) if (Object.hasOwn(inputs, p.id)) own[p.id] = inputs[p.id];
-      return runProcess(step.run, own, stepReqs, opts);
+      return runProcess(step.run, own, stepReqs, opts, false);
     };
     const results = await Promise.all(jobs.map(runOne));
     const out: Obj = {};
@@ -100,17 +100,17 @@ async function runStep(step: CwlStep, values: Map<string, unknown>, reqs: Reqs, 
   }
 }
 
-export async function runProcess(proc: CwlProcess, job: Obj, inherited: Reqs, opts: ToolRunOptions): Promise<Obj> {
+export async function runProcess(proc: CwlProcess, job: Obj, inherited: Reqs, opts: ToolRunOptions, top = true): Promise<Obj> {
   const reqs = inherited.child(proc);
   job = expandFormats(job, proc.namespaces) as Obj;
   if (proc.class === 'Operation') throw new CwlRunError(`${proc.at}: an Operation has no implementation to run`);
-  if (proc.class !== 'Workflow') return runTool(proc, job, reqs, opts);
+  if (proc.class !== 'Workflow') return runTool(proc, job, reqs, opts, top);
   reqs.check(proc);
   const ev = await reqs.evaluator();
   let inputs: Obj;
   try {
     const listing = reqs.get('LoadListingRequirement')?.loadListing as string | undefined;
-    inputs = fillInputs(proc.inputs, job, ev, proc.at, listing);
+    inputs = fillInputs(proc.inputs, job, ev, proc.at, listing, top);
   } finally {
     ev.dispose();
   }
