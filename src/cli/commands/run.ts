@@ -22,6 +22,8 @@ import { signalExitCode } from '../signals.js';
 import { decryptedPreview, protectionLines } from '../run-summary.js';
 import { ownerIdentityFile } from '../../master/local-master.js';
 import { planRun, type RunOpts } from '../run-plan.js';
+import { InputError } from '../../errors.js';
+import { isCwlDocument, runCwlFromSealflow } from '../cwl/from-run.js';
 
 export { RUN_PLATFORMS } from '../run-plan.js';
 
@@ -30,7 +32,9 @@ export { RUN_PLATFORMS } from '../run-plan.js';
  * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
  * signing key, the workers, the run, the published outputs), and this reports the outcome.
  */
-async function action(flow: string | undefined, opts: RunOpts): Promise<void> {
+async function action(flow: string | undefined, job: string | undefined, opts: RunOpts): Promise<void> {
+  if (isCwlDocument(flow)) return runCwlFromSealflow(flow, job ?? opts.inputs, opts);
+  if (job !== undefined) throw new InputError(`${job}: a second argument is a CWL job order, for a .cwl workflow; give flow.yaml's inputs with -i`);
   const plan = await planRun(flow, opts);
   opts.encrypt = plan.encrypt;
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
@@ -114,7 +118,8 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run a workflow on the configured workers, journalled and resumable')
-    .argument('[workflow]', 'flow.yaml, or a directory holding one (optional with --resume)')
+    .argument('[workflow]', 'flow.yaml, or a directory holding one (optional with --resume), or a CWL document (.cwl)')
+    .argument('[job]', 'the CWL job order (YAML or JSON) of a .cwl workflow')
     .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
     .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')
