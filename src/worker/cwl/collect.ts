@@ -112,7 +112,7 @@ export function collectOutputs(outputs: readonly CwlParam[], inputs: Obj, runtim
       if (!isObj(v) || v.class !== 'File') return;
       if (pathOf(v) !== '' && !path.isAbsolute(pathOf(v))) v.path = path.join(outdir, pathOf(v));
       completeFile(v, { checksum: true });
-      if (p.secondaryFiles) attachSecondaries(v, p.secondaryFiles, ev, inputs, `${where}: output '${p.id}'`);
+      if (p.secondaryFiles) attachSecondaries(v, p.secondaryFiles, ev, inputs, `${where}: output '${p.id}'`, true, false);
       if (p.format !== undefined) v.format = evaluate(p.format, { inputs, runtime, self: v }, ev);
     };
     each(out[p.id]);

@@ -137,12 +137,12 @@ export function secondaryName(primary: string, pattern: string): string {
 }
 
 /** Finds the secondary files of `f` beside it (inputs and outputs); `required` ones that are missing are an error. */
-export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Evaluator, inputs: unknown, what: string, discover = true): void {
+export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Evaluator, inputs: unknown, what: string, discover = true, requiredByDefault = true): void {
   const have = new Set(((f.secondaryFiles as Obj[] | undefined) ?? []).map((s) => pathOf(s)));
   const list: Obj[] = [...((f.secondaryFiles as Obj[] | undefined) ?? [])];
   const dir = path.dirname(pathOf(f));
   for (const s of specs) {
-    const required = s.required === undefined ? true : typeof s.required === 'boolean' ? s.required : Boolean(evaluate(s.required, { inputs, self: f }, ev));
+    const required = s.required === undefined ? requiredByDefault : typeof s.required === 'boolean' ? s.required : Boolean(evaluate(s.required, { inputs, self: f }, ev));
     const r = s.pattern.includes('$(') || s.pattern.includes('${') ? evaluate(s.pattern, { inputs, self: f }, ev) : secondaryName(String(f.basename ?? path.basename(pathOf(f))), s.pattern);
     const names: unknown[] = Array.isArray(r) ? r : [r];
     for (const n of names) {

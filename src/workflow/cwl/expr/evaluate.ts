@@ -35,8 +35,10 @@ export function evaluate(value: unknown, ctx: ExpressionContext, ev: Evaluator):
     if (e instanceof ExpressionSyntaxError) throw new ExpressionError(`${e.message}: ${value.slice(0, 80)}`);
     throw e;
   }
-  const only = segs.length === 1 ? segs[0] : undefined;
-  if (only && only.kind !== 'text') return evalOne(only.kind, only.code, ctx, ev);
+  // A lone expression with white space around it (a YAML block scalar's final newline) gives its value, as cwltool does.
+  const exprs = segs.flatMap((s) => (s.kind === 'text' ? [] : [s]));
+  const only = exprs.length === 1 && segs.every((s) => s.kind !== 'text' || s.text.trim() === '') ? exprs[0] : undefined;
+  if (only) return evalOne(only.kind, only.code, ctx, ev);
   // Interpolation: surrounding whitespace of a lone expression is kept as text.
   let out = '';
   for (const s of segs) {

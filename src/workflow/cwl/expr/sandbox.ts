@@ -108,7 +108,7 @@ export class ExpressionSandbox {
     const body = kind === 'paren' ? `return (${code}\n);` : code;
     const src =
       `(function(){ var __c = JSON.parse(globalThis.__ctx); delete globalThis.__ctx;\n` +
-      `var inputs = __c.inputs, self = __c.self, runtime = __c.runtime;\n` +
+      `globalThis.inputs = __c.inputs; globalThis.self = __c.self; globalThis.runtime = __c.runtime;\n` +
       `var __r = (function(){\n${body}\n})();\n` +
       `if (__r !== null && typeof __r === 'object' && typeof __r.then === 'function') throw new TypeError('the expression returned a Promise; CWL expressions are synchronous');\n` +
       `return __r === undefined ? 'null' : JSON.stringify(__r); })()`;

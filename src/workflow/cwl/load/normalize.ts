@@ -125,11 +125,15 @@ function requirements(v: unknown, ctx: LoadContext, at: unknown, what: string): 
   });
 }
 
-function param(p: Obj, ctx: LoadContext, output: boolean, processId: string, stdName: { stdout?: string; stderr?: string }): CwlParam {
+function param(p: Obj, ctx: LoadContext, output: boolean, processId: string, stdName: { stdin?: string; stdout?: string; stderr?: string }): CwlParam {
   const id = shortId(String(p.id ?? ''));
   if (id === '') throw cwlError(p, ctx.file, `a parameter without an id`);
   let type: CwlType = p.type === undefined ? 'Any' : normalizeType(p.type, ctx, p);
   let outputBinding = p.outputBinding as CwlParam['outputBinding'];
+  if (!output && type === 'stdin') {
+    stdName.stdin = `$(inputs.${id}.path)`;
+    type = 'File';
+  }
   if (output && (type === 'stdout' || type === 'stderr')) {
     const which = type;
     stdName[which] ??= `${which}-${Math.random().toString(36).slice(2, 10)}.txt`;
@@ -199,7 +203,7 @@ function normalizeProcess(p: Obj, ctx0: LoadContext): CwlProcess {
     }
     for (const [k, t] of [...ctx.schemas]) ctx.schemas.set(k, normalizeType(t, ctx, r));
   }
-  const std: { stdout?: string; stderr?: string } = {};
+  const std: { stdin?: string; stdout?: string; stderr?: string } = {};
   if (typeof p.stdout === 'string') std.stdout = p.stdout;
   if (typeof p.stderr === 'string') std.stderr = p.stderr;
   const inputs = entries(p.inputs, 'id', 'type', p, ctx.file, 'inputs').map((x) => param(x, ctx, false, id, std));
@@ -209,7 +213,8 @@ function normalizeProcess(p: Obj, ctx0: LoadContext): CwlProcess {
     const bc = p.baseCommand;
     base.baseCommand = bc === undefined ? [] : Array.isArray(bc) ? bc.map(String) : [String(bc)];
     base.arguments = (Array.isArray(p.arguments) ? p.arguments : []).map((a) => (isObj(a) ? (a as CwlBinding) : typeof a === 'string' ? a : String(a)));
-    for (const k of ['stdin'] as const) if (p[k] !== undefined) base[k] = p[k];
+    if (p.stdin !== undefined) base.stdin = p.stdin;
+    else if (std.stdin !== undefined) base.stdin = std.stdin;
     if (std.stdout !== undefined) base.stdout = std.stdout;
     if (std.stderr !== undefined) base.stderr = std.stderr;
     for (const k of ['successCodes', 'temporaryFailCodes', 'permanentFailCodes'] as const) if (Array.isArray(p[k])) base[k] = p[k];
