@@ -8,11 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
+import { UnsupportedRequirementError } from '../../workflow/cwl/model.js';
 import { CwlRunError, completeFile, isObj, pathOf, type Obj } from './values.js';
+
+/** Set when DockerRequirement is in force: an absolute entry name then asks for a container (exit 33), not a mistake. */
+export const containerNames = { required: false };
 
 function confinedName(outdir: string, name: string, where: string): string {
   const p = path.resolve(outdir, name);
   const rel = path.relative(outdir, p);
+  if (path.isAbsolute(name) && containerNames.required) throw new UnsupportedRequirementError(`${where}: InitialWorkDir entry name '${name}' is an absolute path inside a container; sealflow runs tools without containers`);
   if (path.isAbsolute(name) || rel.startsWith('..') || path.isAbsolute(rel)) throw new CwlRunError(`${where}: InitialWorkDir entry name '${name}' leaves the output directory; use a relative name without '..'`);
   return p;
 }
@@ -31,6 +36,11 @@ function place(src: Obj, dest: string, writable: boolean, inplace: boolean): voi
   const from = pathOf(src);
   if (writable && !inplace) fs.cpSync(from, dest, { recursive: true, dereference: true });
   else fs.symlinkSync(from, dest);
+  // A file's secondary files go beside it, as the tool expects to find them.
+  for (const s of (src.secondaryFiles as Obj[] | undefined) ?? []) {
+    const to = path.join(path.dirname(dest), String(s.basename ?? path.basename(pathOf(s))));
+    if (!fs.existsSync(to)) place(s, to, writable, inplace);
+  }
 }
 
 /** Stages the listing into `outdir`; returns the map from original paths to staged ones. */
@@ -62,6 +72,7 @@ export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj,
         for (const e of entry) if (isObj(e)) place(e, confinedName(outdir, String(e.basename ?? path.basename(pathOf(e))), where), writable, inplace);
         continue;
       }
+      if ((name === undefined || name === null) && (entry === null || entry === undefined)) continue;
       if (name === undefined || name === null) throw new CwlRunError(`${where}: an InitialWorkDir entry whose entry is not a File or Directory needs an entryname`);
       const text = typeof entry === 'string' ? entry : entry === null ? '' : JSON.stringify(entry);
       const dest = confinedName(outdir, String(name), where);
@@ -70,6 +81,20 @@ export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj,
     }
   }
   return moved;
+}
+
+/** Inputs whose basename is not their file's name (renamed by an expression) are linked under that name. */
+export function stageRenamed(v: unknown, dir: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => stageRenamed(x, dir));
+  if (!isObj(v)) return v;
+  if ((v.class === 'File' || v.class === 'Directory') && pathOf(v) !== '' && typeof v.basename === 'string' && v.basename !== path.basename(pathOf(v))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const d = fs.mkdtempSync(path.join(dir, 'stg-'));
+    const dest = confinedName(d, v.basename, 'input');
+    fs.symlinkSync(pathOf(v), dest);
+    return { ...v, path: dest, location: `file://${dest}`, dirname: d };
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stageRenamed(x, dir)]));
 }
 
 /** Re-points File/Directory objects in `v` whose path was staged. */

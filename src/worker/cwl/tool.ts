@@ -16,7 +16,7 @@ import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
 import { buildArguments, shellQuote } from './cmdline.js';
 import { collectOutputs } from './collect.js';
 import type { Reqs } from './requirements.js';
-import { repoint, stageInitialWorkDir } from './stage.js';
+import { containerNames, repoint, stageInitialWorkDir, stageRenamed } from './stage.js';
 import { CwlRunError, fillInputs, isObj, pathOf, type Obj } from './values.js';
 
 export interface ToolRunOptions {
@@ -97,7 +97,9 @@ export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: Tool
     const outdir = fresh(opts.workDir, 'out-');
     const tmpdir = fresh(opts.workDir, 'tmp-');
     const runtime = runtimeOf(reqs, inputs, ev, outdir, tmpdir);
+    inputs = stageRenamed(inputs, opts.workDir) as Obj;
     const iwd = reqs.get('InitialWorkDirRequirement');
+    containerNames.required = reqs.list.some((r) => r.class === 'DockerRequirement');
     if (iwd) {
       const inplace = reqs.get('InplaceUpdateRequirement')?.inplaceUpdate === true;
       const moved = stageInitialWorkDir(iwd.listing, inputs, runtime, ev, outdir, where, inplace);

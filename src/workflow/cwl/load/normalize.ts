@@ -92,6 +92,17 @@ export function normalizeType(t: unknown, ctx: LoadContext, at: unknown, depth =
   throw cwlError(at, ctx.file, `'${JSON.stringify(t)?.slice(0, 60)}' is not a CWL type`);
 }
 
+/** v1.0 has no `required` on secondaryFiles (a v1.1 feature): such a document is refused, as other v1.2 runners do. */
+function checkV10(inputs: unknown, ctx: LoadContext): void {
+  const list = Array.isArray(inputs) ? inputs : isObj(inputs) ? Object.values(inputs) : [];
+  for (const i of list) {
+    const sf = isObj(i) ? i.secondaryFiles : undefined;
+    for (const s of Array.isArray(sf) ? sf : sf === undefined ? [] : [sf]) {
+      if (isObj(s) && s.required !== undefined) throw cwlError(i, ctx.file, "secondaryFiles with 'required' is CWL v1.1 or later; this document says cwlVersion v1.0");
+    }
+  }
+}
+
 function secondaries(v: unknown): CwlSecondary[] {
   const list = Array.isArray(v) ? v : [v];
   return list.map((s) => (typeof s === 'string' ? (s.endsWith('?') ? { pattern: s.slice(0, -1), required: false } : { pattern: s }) : (s as CwlSecondary)));
@@ -194,7 +205,9 @@ function normalizeProcess(p: Obj, ctx0: LoadContext): CwlProcess {
     throw cwlError(p, ctx.file, `class '${String(cls)}' is not a CWL process; use CommandLineTool, ExpressionTool or Workflow`);
   }
   const id = typeof p.id === 'string' ? p.id : '';
+  if (ctx.version === 'v1.0') checkV10(p.inputs, ctx);
   const reqs = requirements(p.requirements, ctx, p, 'requirements');
+  for (const r of reqs) if (r.class === 'InitialWorkDirRequirement' && Array.isArray(r.listing)) (r as unknown as { listing: unknown }).listing = resolveLiteralFiles(r.listing, ctx, r);
   const hints = requirements(p.hints, ctx, p, 'hints');
   for (const r of [...reqs, ...hints]) {
     if (r.class !== 'SchemaDefRequirement') continue;
@@ -250,7 +263,10 @@ function step(s: Obj, ctx: LoadContext, wfId: string): CwlStep {
     at: lineOf(s, ctx.file),
   };
   if (typeof s.scatterMethod === 'string') r.scatterMethod = s.scatterMethod;
-  if (typeof s.when === 'string') r.when = s.when;
+  if (typeof s.when === 'string') {
+    if (!ctx.version.startsWith('v1.2')) throw cwlError(s, ctx.file, `step ${id}: 'when' is CWL v1.2; this document says cwlVersion ${ctx.version} — change it to v1.2`);
+    r.when = s.when;
+  }
   return r as unknown as CwlStep;
 }
 
