@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { loadCwl } from '../../workflow/cwl/load/normalize.js';
-import { UnsupportedRequirementError } from '../../workflow/cwl/model.js';
+import { UnsupportedRequirementError, type CwlRequirement } from '../../workflow/cwl/model.js';
 import { ExpressionError } from '../../workflow/cwl/expr/sandbox.js';
 import { Reqs } from '../../worker/cwl/requirements.js';
 import { CwlRunError } from '../../worker/cwl/values.js';
@@ -73,7 +73,11 @@ export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promis
   const job = readJob(args.job);
   const work = fs.mkdtempSync(args.tmpPrefix ?? path.join(os.tmpdir(), 'sealflow-cwl-'));
   try {
-    const out = await runProcess(proc, job, new Reqs([], []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
+    // CWL v1.2 § "Requirements and hints": the job order may carry requirements under `cwl:requirements`.
+    const fromJob = job['cwl:requirements'];
+    delete job['cwl:requirements'];
+    const jobReqs = Array.isArray(fromJob) ? (fromJob as CwlRequirement[]) : [];
+    const out = await runProcess(proc, job, new Reqs(jobReqs, []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
     fs.mkdirSync(args.outdir, { recursive: true });
     return publishOutputs(out, args.outdir);
   } finally {

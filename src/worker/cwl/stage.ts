@@ -83,16 +83,30 @@ export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj,
   return moved;
 }
 
-/** Inputs whose basename is not their file's name (renamed by an expression) are linked under that name. */
+/**
+ * Inputs whose basename is not their file's name (renamed by an expression or
+ * the job), or whose secondary files are not beside them under their
+ * basenames, are linked together into a fresh directory under those names.
+ */
 export function stageRenamed(v: unknown, dir: string): unknown {
   if (Array.isArray(v)) return v.map((x) => stageRenamed(x, dir));
   if (!isObj(v)) return v;
-  if ((v.class === 'File' || v.class === 'Directory') && pathOf(v) !== '' && typeof v.basename === 'string' && v.basename !== path.basename(pathOf(v))) {
+  if ((v.class === 'File' || v.class === 'Directory') && pathOf(v) !== '') {
+    const home = path.dirname(pathOf(v));
+    const renamed = (f: Obj) => pathOf(f) !== '' && typeof f.basename === 'string' && (f.basename !== path.basename(pathOf(f)) || path.dirname(pathOf(f)) !== home);
+    const secondaries = (v.secondaryFiles as Obj[] | undefined) ?? [];
+    if (!renamed(v) && !secondaries.some(renamed)) return v;
     fs.mkdirSync(dir, { recursive: true });
     const d = fs.mkdtempSync(path.join(dir, 'stg-'));
-    const dest = confinedName(d, v.basename, 'input');
-    fs.symlinkSync(pathOf(v), dest);
-    return { ...v, path: dest, location: `file://${dest}`, dirname: d };
+    const link = (f: Obj): Obj => {
+      if (pathOf(f) === '') return f;
+      const dest = confinedName(d, String(f.basename ?? path.basename(pathOf(f))), 'input');
+      if (!fs.existsSync(dest)) fs.symlinkSync(pathOf(f), dest);
+      return { ...f, path: dest, location: `file://${dest}`, dirname: d };
+    };
+    const o = link(v);
+    if (secondaries.length > 0) o.secondaryFiles = secondaries.map(link);
+    return o;
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stageRenamed(x, dir)]));
 }
