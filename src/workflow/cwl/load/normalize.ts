@@ -211,10 +211,12 @@ function normalizeProcess(p: Obj, ctx0: LoadContext): CwlProcess {
   const hints = requirements(p.hints, ctx, p, 'hints');
   for (const r of [...reqs, ...hints]) {
     if (r.class !== 'SchemaDefRequirement') continue;
-    for (const t of (r.types as unknown[]) ?? []) {
-      if (isObj(t) && typeof t.name === 'string') ctx.schemas.set(shortId(t.name), { name: shortId(t.name), ...(t as object) } as CwlType);
+    const types = Array.isArray(r.types) ? (r.types as unknown[]).flat(2) : [];
+    for (const t of types) {
+      if (isObj(t) && typeof t.name === 'string') ctx.schemas.set(shortId(t.name), { ...(t as object), name: shortId(t.name) } as CwlType);
     }
-    for (const [k, t] of [...ctx.schemas]) ctx.schemas.set(k, normalizeType(t, ctx, r));
+    // Two passes: a type that names another defined later sees its normalized form on the second.
+    for (let pass = 0; pass < 2; pass++) for (const [k, t] of [...ctx.schemas]) ctx.schemas.set(k, normalizeType(t, ctx, r));
   }
   const std: { stdin?: string; stdout?: string; stderr?: string } = {};
   if (typeof p.stdout === 'string') std.stdout = p.stdout;
