@@ -23,6 +23,7 @@ import { CwlRunError } from '../../worker/cwl/values.js';
 import { runProcess } from '../../worker/cwl/workflow.js';
 import { readJob } from './job.js';
 import { publishOutputs } from './outputs.js';
+import { runCwlThroughEngine } from './sealed.js';
 
 export const EXIT_UNSUPPORTED = 33;
 
@@ -34,16 +35,18 @@ export interface RunnerArgs {
   readonly platform: string;
   readonly encrypt: boolean;
   readonly tmpPrefix?: string;
+  readonly stateDir?: string;
 }
 
-const USAGE = 'usage: sealflow-cwl-runner [--outdir DIR] [--quiet] [--platform none --no-encrypt] TOOL.cwl [JOB.yml]';
+const USAGE = 'usage: sealflow-cwl-runner [--outdir DIR] [--quiet] [--platform sim|none] [--no-encrypt] [--state-dir DIR] TOOL.cwl [JOB.yml]';
 
 export function parseArgs(argv: readonly string[]): RunnerArgs | string {
   let outdir = process.cwd();
   let quiet = false;
-  let platform = 'none';
-  let encrypt = false;
+  let platform = 'sim';
+  let encrypt = true;
   let tmpPrefix: string | undefined;
+  let stateDir: string | undefined;
   const pos: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -57,6 +60,7 @@ export function parseArgs(argv: readonly string[]): RunnerArgs | string {
     else if (flag === '--quiet') quiet = true;
     else if (flag === '--platform') platform = value();
     else if (flag === '--no-encrypt') encrypt = false;
+    else if (flag === '--state-dir') stateDir = value();
     else if (flag === '--tmp-outdir-prefix' || flag === '--tmpdir-prefix') tmpPrefix = value();
     else if (flag === '--help' || flag === '-h') return USAGE;
     else if (flag === '--version') return 'sealflow-cwl-runner 0.1.0 (CWL v1.2)';
@@ -64,8 +68,9 @@ export function parseArgs(argv: readonly string[]): RunnerArgs | string {
     else pos.push(a);
   }
   if (pos.length < 1 || pos.length > 2) throw new InputError(`give a CWL document and at most one job file\n${USAGE}`);
-  if (platform !== 'none') throw new InputError(`--platform ${platform}: this version of sealflow-cwl-runner runs plain only (--platform none --no-encrypt); attested CWL runs are not there yet`);
-  return { outdir: path.resolve(outdir), quiet, tool: pos[0]!, ...(pos[1] !== undefined ? { job: pos[1] } : {}), platform, encrypt, ...(tmpPrefix !== undefined ? { tmpPrefix } : {}) };
+  if (platform !== 'none' && platform !== 'sim') throw new InputError(`--platform ${platform}: sealflow-cwl-runner runs on none or sim`);
+  if (!encrypt && platform !== 'none') throw new InputError('--no-encrypt needs --platform none (an attested run is always encrypted)');
+  return { outdir: path.resolve(outdir), quiet, tool: pos[0]!, ...(pos[1] !== undefined ? { job: pos[1] } : {}), platform, encrypt, ...(tmpPrefix !== undefined ? { tmpPrefix } : {}), ...(stateDir !== undefined ? { stateDir } : {}) };
 }
 
 export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promise<unknown> {
@@ -77,6 +82,11 @@ export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promis
     const fromJob = job['cwl:requirements'];
     delete job['cwl:requirements'];
     const jobReqs = Array.isArray(fromJob) ? (fromJob as CwlRequirement[]) : [];
+    // The default: through the engine, attested and encrypted (sealed.ts). Plain: here, on this trusted machine.
+    if (args.platform !== 'none' || args.encrypt) {
+      if (jobReqs.length > 0) throw new UnsupportedRequirementError('cwl:requirements in the job order are supported in plain runs only (--platform none --no-encrypt)');
+      return await runCwlThroughEngine(proc, job, { platform: args.platform, encrypt: args.encrypt, outdir: args.outdir, log, ...(args.stateDir !== undefined ? { stateDir: args.stateDir } : {}) });
+    }
     const out = await runProcess(proc, job, new Reqs(jobReqs, []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
     fs.mkdirSync(args.outdir, { recursive: true });
     return publishOutputs(out, args.outdir);
