@@ -10,7 +10,7 @@ import type { CwlProcess, CwlStep } from '../../workflow/cwl/model.js';
 import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
 import type { Reqs } from './requirements.js';
 import { runTool, type ToolRunOptions } from './tool.js';
-import { CwlRunError, expandFormats, fillInputs, isObj, loadContents, type Obj } from './values.js';
+import { CwlRunError, describeType, expandFormats, fillInputs, matches, isObj, loadContents, type Obj } from './values.js';
 
 function merge(values: unknown[], linkMerge: string | undefined, many: boolean): unknown {
   if (!many && linkMerge === undefined) return values[0] ?? null;
@@ -152,6 +152,7 @@ export async function runProcess(proc: CwlProcess, job: Obj, inherited: Reqs, op
     const vals = srcs.map((s) => values.get(s) ?? null);
     let v = srcs.length === 0 ? null : merge(vals, o.linkMerge ?? (srcs.length > 1 ? 'merge_nested' : undefined), srcs.length > 1 || o.linkMerge !== undefined);
     v = pickValue(v, o.pickValue, `${proc.at}: output '${o.id}'`);
+    if (!matches(o.type, v ?? null)) throw new CwlRunError(`${proc.at}: workflow output '${o.id}' must be ${describeType(o.type)}, got ${JSON.stringify(v ?? null).slice(0, 120)}`);
     out[o.id] = v ?? null;
   }
   return out;
