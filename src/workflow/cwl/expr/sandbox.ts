@@ -9,7 +9,8 @@
  * objects — the WebAssembly instance's memory is all it can reach. Never
  * `node:vm`, which is not a security boundary.
  */
-import { getQuickJS, type QuickJSContext, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSRuntime, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { QUICKJS_WASM_BASE64 } from './quickjs-wasm.js';
 
 export interface SandboxLimits {
   /** Heap of the QuickJS runtime (default 64 MiB). */
@@ -29,9 +30,29 @@ export class ExpressionError extends Error {
   override readonly name = 'ExpressionError';
 }
 
+/**
+ * The QuickJS module, built so that it also loads inside the attested executor, which runs as one bundle from
+ * memory (no file beside it): the WebAssembly bytes are data (quickjs-wasm.ts), and the Emscripten loader is the
+ * CommonJS build (the ESM build calls createRequire(import.meta.url), which a bundle run from memory cannot).
+ */
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 function quickjs(): Promise<QuickJSWASMModule> {
-  return (modulePromise ??= getQuickJS());
+  const variant: QuickJSSyncVariant = {
+    ...(RELEASE_SYNC as QuickJSSyncVariant),
+    importModuleLoader: async () => {
+      // The CommonJS loader reads __dirname when it instantiates the module; bundled into ESM it finds this global
+      // (left in place: instantiation happens later). Nothing is read from it: the bytes come from wasmBinary.
+      const g = globalThis as { __dirname?: string };
+      if (typeof g.__dirname !== 'string') g.__dirname = '/nonexistent';
+      // @ts-expect-error: the Emscripten loader has no type declarations of its own.
+      const m = (await import('../../../../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.cjs')) as { default: unknown };
+      return m.default as never;
+    },
+  };
+  const bytes = Buffer.from(QUICKJS_WASM_BASE64, 'base64');
+  return (modulePromise ??= newQuickJSWASMModuleFromVariant(
+    newVariant(variant, { wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), locateFile: (name: string) => name }),
+  ));
 }
 
 export interface ExpressionContext {
