@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError, OperationError } from '../../errors.js';
 import { loadCwl } from '../../workflow/cwl/load/normalize.js';
 import { UnsupportedRequirementError, type CwlRequirement } from '../../workflow/cwl/model.js';
 import { ExpressionError } from '../../workflow/cwl/expr/sandbox.js';
@@ -129,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`sealflow-cwl-runner: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof CwlRunError || e instanceof ExpressionError) {
+    if (e instanceof CwlRunError || e instanceof ExpressionError || e instanceof OperationError) {
       process.stderr.write(`sealflow-cwl-runner: failed: ${e.message}\n`);
       return 1;
     }

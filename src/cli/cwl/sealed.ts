@@ -19,9 +19,9 @@ import { runWorkflow } from '../../engine/run-workflow.js';
 import { ownerIdentityFile } from '../../master/local-master.js';
 import { checkCiphertextAgainstReceipt } from '../../master/receipt/check.js';
 import type { CwlProcess } from '../../workflow/cwl/model.js';
-import { cwlToModel } from '../../workflow/cwl/to-model.js';
+import { cwlToModel, groupSecondaries, ungroupSecondaries } from '../../workflow/cwl/to-model.js';
 import type { PortValue } from '../../workflow/model.js';
-import { CwlRunError } from '../../worker/cwl/values.js';
+import { CwlRunError, expandFormats, fillInputs } from '../../worker/cwl/values.js';
 import { masterPassphrase } from '../passphrase.js';
 import { planRun } from '../run-plan.js';
 import { untarTo } from '../untar.js';
@@ -75,10 +75,13 @@ async function reveal(v: unknown, receipt: string, plainDir: string): Promise<un
 export async function runCwlThroughEngine(proc: CwlProcess, job: Obj, o: SealedOptions): Promise<unknown> {
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
   const workflow = cwlToModel(proc);
+  // The owner's files and their secondary files are found here, where they are (parameter references only: the
+  // master runs no workflow JavaScript); each becomes an admitted age file of the run.
+  const filled = fillInputs(proc.inputs, expandFormats(job, proc.namespaces) as Obj, {}, proc.at, undefined, true);
   const published = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-cwl-published-'));
   const plainDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-cwl-plain-'));
   try {
-    const plan = await planRun(proc.file, { input: {}, stateDir, platform: o.platform, encrypt: o.encrypt, quiet: true, out: published }, { workflow, inputs: job as Record<string, PortValue> });
+    const plan = await planRun(proc.file, { input: {}, stateDir, platform: o.platform, encrypt: o.encrypt, quiet: true, out: published }, { workflow, inputs: groupSecondaries(filled) as Record<string, PortValue> });
     const outcome = await runWorkflow(plan, { stateDir, out: published, passphrase: () => masterPassphrase('Master passphrase: '), warn: (m) => o.log(m.replace(/\n$/, '')) });
     if (outcome.state !== 'succeeded' || !outcome.published) {
       const why = outcome.failures.map((f) => `${f.step}: ${f.message}`).join('; ') || outcome.message || outcome.state;
@@ -91,6 +94,7 @@ export async function runCwlThroughEngine(proc: CwlProcess, job: Obj, o: SealedO
       outputs = Object.fromEntries(Object.entries(outcome.published.outputs).map(([k, v]) => [k, revealValues(v, (age) => openSmall(ids, age).toString('utf8'))]));
       outputs = await reveal(outputs, outcome.published.receipt, plainDir);
     }
+    outputs = ungroupSecondaries(outputs);
     fs.mkdirSync(o.outdir, { recursive: true });
     return publishOutputs(outputs, o.outdir);
   } finally {

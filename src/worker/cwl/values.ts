@@ -138,7 +138,10 @@ export function secondaryName(primary: string, pattern: string): string {
 
 /** Finds the secondary files of `f` beside it (inputs and outputs); `required` ones that are missing are an error. */
 export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Evaluator, inputs: unknown, what: string, discover = true, requiredByDefault = true): void {
-  const have = new Set(((f.secondaryFiles as Obj[] | undefined) ?? []).map((s) => pathOf(s)));
+  const attached = (f.secondaryFiles as Obj[] | undefined) ?? [];
+  const have = new Set(attached.map((s) => pathOf(s)));
+  // Already attached under the expected name (e.g. decrypted into its own directory on an attested worker).
+  for (const s of attached) have.add(path.join(path.dirname(pathOf(f)), String(s.basename ?? path.basename(pathOf(s)))));
   const list: Obj[] = [...((f.secondaryFiles as Obj[] | undefined) ?? [])];
   const dir = path.dirname(pathOf(f));
   for (const s of specs) {

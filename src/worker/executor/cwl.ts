@@ -16,11 +16,14 @@ import { CwlRunError, isObj, pathOf, type Obj } from '../cwl/values.js';
 import { runProcess } from '../cwl/workflow.js';
 import type { RunOutcome } from './command.js';
 import { fileValue, type Keeper } from './outputs.js';
+import { FILE_GROUP } from '../../workflow/cwl/to-model.js';
 
 /** Inputs as CWL File objects: the path is where the file is now (decrypted, in sealed runs); the basename is the owner's. */
 function toCwl(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toCwl);
   if (!isObj(v)) return v;
+  // A file with its secondary files travels as a group, so that the engine admits and seals each of them.
+  if (v.class === FILE_GROUP && isObj(v.primary)) return { ...(toCwl(v.primary) as Obj), secondaryFiles: toCwl(v.secondaryFiles ?? []) };
   if ((v.class === 'File' || v.class === 'Directory') && typeof v.path === 'string') {
     const { location: _l, dirname: _d, sha256: _s, nameroot: _r, nameext: _e, ...rest } = v;
     return { ...rest, basename: typeof v.basename === 'string' ? v.basename : path.basename(v.path) };
@@ -36,8 +39,9 @@ function kept(v: unknown, keeper: Keeper): unknown {
     const { location: _l, dirname: _d, path: _p, listing: _x, ...rest } = v;
     const base: Obj = v.class === 'File' ? (fileValue(at) as Obj) : { class: 'Directory', path: at.final };
     const o: Obj = { ...rest, ...base };
-    if (Array.isArray(v.secondaryFiles)) o.secondaryFiles = kept(v.secondaryFiles, keeper);
-    return o;
+    if (!Array.isArray(v.secondaryFiles) || v.secondaryFiles.length === 0) return o;
+    delete o.secondaryFiles;
+    return { class: FILE_GROUP, primary: o, secondaryFiles: kept(v.secondaryFiles, keeper) };
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, kept(x, keeper)]));
 }

@@ -10,11 +10,40 @@ import type { SourceLocation } from '../../errors.js';
 import type { PortDef, PortType, Step, Workflow } from '../model.js';
 import type { CwlParam, CwlProcess, CwlType } from './model.js';
 
-function portType(t: CwlType): { type: PortType; optional: boolean } {
+/**
+ * A CWL File with secondary files, as a port value: `{class: 'CwlFileGroup', primary, secondaryFiles}`. The
+ * engine admits, seals and releases keys for the File and Directory values it finds inside port values, but not
+ * inside a File; as a group, every file of it is one of those.
+ */
+export const FILE_GROUP = 'CwlFileGroup';
+
+/** The job's files with secondary files, as groups (recursively). */
+export function groupSecondaries(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(groupSecondaries);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if ((o.class === 'File' || o.class === 'Directory') && Array.isArray(o.secondaryFiles) && o.secondaryFiles.length > 0) {
+    const { secondaryFiles, ...primary } = o;
+    return { class: FILE_GROUP, primary, secondaryFiles: groupSecondaries(secondaryFiles) };
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, groupSecondaries(x)]));
+}
+
+/** The inverse of groupSecondaries. */
+export function ungroupSecondaries(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(ungroupSecondaries);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (o.class === FILE_GROUP && o.primary !== null && typeof o.primary === 'object') return { ...(ungroupSecondaries(o.primary) as object), secondaryFiles: ungroupSecondaries(o.secondaryFiles ?? []) };
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, ungroupSecondaries(x)]));
+}
+
+function portType(t: CwlType, hasSecondaries = false): { type: PortType; optional: boolean } {
   const members = Array.isArray(t) ? (t as readonly CwlType[]) : [t];
   const optional = members.includes('null');
   const rest = members.filter((m) => m !== 'null');
-  if (rest.length === 1) {
+  // A File or Directory port is a `file`/`directory` port unless it may carry secondary files (then `json`: a group).
+  if (rest.length === 1 && !hasSecondaries) {
     const m = rest[0]!;
     if (m === 'File') return { type: { kind: 'file' }, optional };
     if (m === 'Directory') return { type: { kind: 'directory' }, optional };
@@ -32,7 +61,7 @@ function loc(p: CwlProcess): SourceLocation {
 }
 
 function port(p: CwlParam, at: SourceLocation): PortDef {
-  const t = portType(p.type);
+  const t = portType(p.type, p.secondaryFiles !== undefined && p.secondaryFiles.length > 0);
   return { id: p.id, type: t.type, optional: t.optional || p.default !== undefined, loc: at };
 }
 
