@@ -6,10 +6,12 @@
  * on success, 33 when the document needs a requirement sealflow does not
  * support, 1 when the run failed, 2 when the document or job is invalid.
  *
- * This version runs plain (`--platform none --no-encrypt`): the tools run on
- * this machine from PATH, like `cwltool --no-container`, with every
- * expression in the WebAssembly sandbox. The attested, encrypted mode is
- * docs/workflow-format.md "CWL", "What is not there yet".
+ * Two modes (docs/workflow-format.md "CWL"): the default runs the process
+ * through the engine on attested `sim` workers with every file encrypted,
+ * then checks the outputs against the receipt and decrypts them into
+ * `--outdir` (sealed.ts); `--platform none --no-encrypt` runs the same
+ * worker code here, on this trusted machine. Tools run from PATH, like
+ * `cwltool --no-container`; every expression runs in the WebAssembly sandbox.
  */
 import fs from 'node:fs';
 import os from 'node:os';
