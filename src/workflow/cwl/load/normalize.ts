@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { InputError } from '../../../errors.js';
 import type { CwlBinding, CwlParam, CwlProcess, CwlRequirement, CwlSecondary, CwlStep, CwlStepInput, CwlType } from '../model.js';
-import { confined, cwlError, findId, lineOf, loadDocument } from './read.js';
+import { confined, cwlError, findId, lineOf, loadDocument, sameLine } from './read.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -48,7 +48,7 @@ function sourceId(src: string, processId: string): string {
 function entries(v: unknown, key: string, shorthand: string, at: unknown, file: string, what: string): Obj[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v.map((e) => (isObj(e) ? e : typeof e === 'string' ? { [key]: e } : (() => { throw cwlError(v, file, `${what}: each entry must be a map`); })()));
-  if (isObj(v)) return Object.entries(v).map(([k, e]) => (isObj(e) ? { ...e, [key]: (e as Obj)[key] ?? k } : { [key]: k, [shorthand]: e }));
+  if (isObj(v)) return Object.entries(v).map(([k, e]) => sameLine(isObj(e) ? e : v, isObj(e) ? { ...e, [key]: (e as Obj)[key] ?? k } : { [key]: k, [shorthand]: e }));
   throw cwlError(at, file, `${what} must be a list or a map`);
 }
 

@@ -21,6 +21,13 @@ export function lineOf(v: unknown, fallbackFile: string): string {
   return at ? `${at.file}:${at.line}` : fallbackFile;
 }
 
+/** Gives `to` the line of `from` (a normalised copy of a parsed map keeps its place in the file). */
+export function sameLine<T extends object>(from: unknown, to: T): T {
+  const at = from !== null && typeof from === 'object' ? lines.get(from) : undefined;
+  if (at) lines.set(to, at);
+  return to;
+}
+
 export function cwlError(v: unknown, file: string, message: string): InputError {
   return new InputError(`${lineOf(v, file)}: ${message}`);
 }
@@ -120,6 +127,11 @@ export interface LoadedText {
 }
 
 const cache = new Map<string, unknown>();
+
+/** Forgets the documents read so far (one process that loads many versions of a file: tests, fuzzing). */
+export function clearDocumentCache(): void {
+  cache.clear();
+}
 
 /** Reads and parses a document file (cached per process), then resolves its `$import` / `$include`. */
 export function loadDocument(file: string, root: string, at: string): unknown {
