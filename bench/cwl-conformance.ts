@@ -69,9 +69,11 @@ function reasonsOf(junit: string): Record<string, string> {
     if (!id || !/<(failure|skipped)\b/.test(body)) continue;
     const err = unescapeXml(/<system-err>([\s\S]*?)<\/system-err>/.exec(body)?.[1] ?? '');
     const ours = err.split('\n').filter((l) => l.startsWith('sealflow-cwl-runner:')).pop();
-    const msg = unescapeXml(/<(?:failure|skipped)\b[^>]*message="([^"]*)"/.exec(body)?.[1] ?? '');
+    const msg = unescapeXml(/<(?:failure|skipped)\b[^>]*message="([^"]*)"/.exec(body)?.[1] ?? /<failure\b[^>]*>([\s\S]*?)<\/failure>/.exec(body)?.[1] ?? '');
     const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '') ?? '';
-    out[id] = (ours ?? (/Compare failure|caused by/.test(msg) ? msg.split('\n').filter((l) => l.startsWith('caused by')).pop() ?? firstLine(msg) : firstLine(msg))).slice(0, 300);
+    const causes = msg.split('\n').filter((l) => l.startsWith('caused by'));
+    const compare = causes.length > 0 ? `output differs: ${causes[causes.length - 1]!.replace(/^caused by: /, '')}` : undefined;
+    out[id] = (ours ?? compare ?? (/^expected:/.test(msg.trim()) ? 'output differs from the expected output' : firstLine(msg))).slice(0, 300);
   }
   return out;
 }
@@ -92,12 +94,17 @@ export function runMode(mode: Mode, o: { suite: string; cwltest: string; jobs: n
   const r = spawnSync('/usr/bin/python3', args, { cwd: o.suite, env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const seconds = Math.round((performance.now() - t0) / 1000);
   if (!fs.existsSync(badges)) throw new Error(`cwltest wrote no badges (exit ${r.status}): ${String(r.stderr).slice(-2000)}`);
+  return resultFromFiles(mode.name, badges, junit, command, seconds);
+}
+
+/** A mode's result from cwltest's badge directory and JUnit report. */
+export function resultFromFiles(mode: string, badges: string, junit: string, command: string, seconds: number): ModeResult {
   const tags: ModeResult['tags'] = {};
   for (const f of fs.readdirSync(badges).filter((n) => n.endsWith('.md'))) {
     const md = fs.readFileSync(path.join(badges, f), 'utf8');
     tags[f.slice(0, -3)] = { passed: listSection(md, 'passed'), failed: listSection(md, 'failed'), unsupported: listSection(md, 'unsupported') };
   }
-  return { mode: mode.name, command, seconds, tags, reasons: fs.existsSync(junit) ? reasonsOf(fs.readFileSync(junit, 'utf8')) : {} };
+  return { mode, command, seconds, tags, reasons: fs.existsSync(junit) ? reasonsOf(fs.readFileSync(junit, 'utf8')) : {} };
 }
 
 export function summary(results: readonly ModeResult[], total: number, date: string): string {
@@ -120,7 +127,9 @@ export function summary(results: readonly ModeResult[], total: number, date: str
     }
     const not = all ? [...all.failed.map((id) => [id, 'failed'] as const), ...all.unsupported.map((id) => [id, 'unsupported'] as const)] : [];
     lines.push('', `### Not passed (${not.length})`, '', '| test | result | reason |', '|---|---|---|');
-    for (const [id, kind] of not.sort()) lines.push(`| \`${id}\` | ${kind} | ${(r.reasons[id] ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+    // cwltest writes no failure text for a should_fail test that exited 0.
+    const why = (id: string) => r.reasons[id] ?? 'exited 0 where the test expects a failure (should_fail)';
+    for (const [id, kind] of not.sort()) lines.push(`| \`${id}\` | ${kind} | ${why(id).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
     lines.push('');
   }
   return lines.join('\n');
@@ -138,9 +147,17 @@ function main(argv: readonly string[]): number {
   const modes = (get('--modes') ?? Object.keys(MODES).join(',')).split(',');
   for (const m of modes) if (!MODES[m]) throw new Error(`unknown mode ${m}; modes: ${Object.keys(MODES).join(', ')}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-conformance-'));
+  // --reuse plain=DIR: take a mode's figures from an earlier invocation's work directory instead of running it again.
+  const reuse = new Map((get('--reuse') ?? '').split(',').filter(Boolean).map((x) => x.split('=') as [string, string]));
   const results = modes.map((m) => {
+    const dir = reuse.get(m);
+    if (dir !== undefined) {
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, `meta-${m}.json`), 'utf8')) as { command: string; seconds: number };
+      return resultFromFiles(m, path.join(dir, `badges-${m}`), path.join(dir, `junit-${m}.xml`), meta.command, meta.seconds);
+    }
     process.stderr.write(`conformance: mode ${m} …\n`);
     const r = runMode(MODES[m]!, { suite, cwltest, jobs, work, ...(tags !== undefined ? { tags } : {}) });
+    fs.writeFileSync(path.join(work, `meta-${m}.json`), JSON.stringify({ command: r.command, seconds: r.seconds }));
     const all = r.tags['all'];
     process.stderr.write(`conformance: mode ${m}: ${all?.passed.length ?? 0} passed, ${all?.failed.length ?? 0} failed, ${all?.unsupported.length ?? 0} unsupported, ${r.seconds} s; badges in ${work}/badges-${m}\n`);
     return r;
