@@ -43,6 +43,19 @@ function place(src: Obj, dest: string, writable: boolean, inplace: boolean): voi
   }
 }
 
+/**
+ * JSON as CWL runners write an entry that is not a string (cwltool: Python's json.dumps with sorted keys):
+ * `, ` and `: ` separators, keys in order, so that the same document gives the same file.
+ */
+export function pythonJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${pythonJson((v as Obj)[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 /** Stages the listing into `outdir`; returns the map from original paths to staged ones. */
 export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj, ev: Evaluator, outdir: string, where: string, inplace: boolean): Map<string, string> {
   const moved = new Map<string, string>();
@@ -74,7 +87,9 @@ export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj,
       }
       if ((name === undefined || name === null) && (entry === null || entry === undefined)) continue;
       if (name === undefined || name === null) throw new CwlRunError(`${where}: an InitialWorkDir entry whose entry is not a File or Directory needs an entryname`);
-      const text = typeof entry === 'string' ? entry : entry === null ? '' : JSON.stringify(entry);
+      // A lone expression in a block scalar keeps the block's final newline after its JSON (CWL v1.2 conformance: iwd-jsondump*-nl).
+      const newline = typeof it.entry === 'string' && it.entry.endsWith('\n') ? '\n' : '';
+      const text = typeof entry === 'string' ? entry : entry === null ? '' : `${pythonJson(entry)}${newline}`;
       const dest = confinedName(outdir, String(name), where);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, text);
