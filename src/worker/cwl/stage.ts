@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
+import { evaluate, isLoneExpression, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
 import { UnsupportedRequirementError } from '../../workflow/cwl/model.js';
 import { CwlRunError, completeFile, isObj, pathOf, type Obj } from './values.js';
 
@@ -88,8 +88,8 @@ export function stageInitialWorkDir(listing: unknown, inputs: Obj, runtime: Obj,
       if ((name === undefined || name === null) && (entry === null || entry === undefined)) continue;
       if (name === undefined || name === null) throw new CwlRunError(`${where}: an InitialWorkDir entry whose entry is not a File or Directory needs an entryname`);
       // A lone expression in a block scalar keeps the block's final newline after its JSON (CWL v1.2 conformance: iwd-jsondump*-nl).
-      const newline = typeof it.entry === 'string' && it.entry.endsWith('\n') ? '\n' : '';
-      const text = typeof entry === 'string' ? entry : entry === null ? '' : `${pythonJson(entry)}${newline}`;
+      const newline = typeof it.entry === 'string' && it.entry.endsWith('\n') && isLoneExpression(it.entry) ? '\n' : '';
+      const text = typeof entry === 'string' ? `${entry}${newline}` : entry === null ? '' : `${pythonJson(entry)}${newline}`;
       const dest = confinedName(outdir, String(name), where);
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, text);

@@ -25,6 +25,17 @@ function evalOne(kind: 'paren' | 'brace', code: string, ctx: ExpressionContext, 
   }
 }
 
+/** Whether `s` is one expression with only white space around it (it evaluates to that expression's value). */
+export function isLoneExpression(s: string): boolean {
+  if (!hasExpression(s)) return false;
+  try {
+    const segs = scan(s);
+    return segs.filter((x) => x.kind !== 'text').length === 1 && segs.every((x) => x.kind !== 'text' || x.text.trim() === '');
+  } catch {
+    return false;
+  }
+}
+
 /** Evaluates `value` if it is a string holding expressions; other values are returned as they are. */
 export function evaluate(value: unknown, ctx: ExpressionContext, ev: Evaluator): unknown {
   if (typeof value !== 'string' || !hasExpression(value)) return value;

@@ -44,6 +44,12 @@ export function scan(s: string): Segment[] {
   let text = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
+    // CWL v1.1+ escaping (cwltool's escaping behaviour 2): `\\` is one backslash, `\$(` and `\${` are literal.
+    if (c === '\\' && s[i + 1] === '\\') {
+      text += '\\';
+      i++;
+      continue;
+    }
     if (c === '\\' && s[i + 1] === '$' && (s[i + 2] === '(' || s[i + 2] === '{')) {
       text += '$';
       i++;
@@ -65,5 +71,5 @@ export function scan(s: string): Segment[] {
 
 /** True when `s` contains an expression. */
 export function hasExpression(s: string): boolean {
-  return /(^|[^\\])\$[({]/.test(s);
+  return /\$[({]/.test(s);
 }
