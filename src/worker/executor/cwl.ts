@@ -39,6 +39,8 @@ function kept(v: unknown, keeper: Keeper): unknown {
     const { location: _l, dirname: _d, path: _p, listing: _x, ...rest } = v;
     const base: Obj = v.class === 'File' ? (fileValue(at) as Obj) : { class: 'Directory', path: at.final };
     const o: Obj = { ...rest, ...base };
+    // A sealed directory is published as one age file under its port's name: its basename travels beside it.
+    if (v.class === 'Directory') return { class: FILE_GROUP, primary: o, secondaryFiles: [], meta: { basename: v.basename ?? path.basename(pathOf(v)) } };
     if (!Array.isArray(v.secondaryFiles) || v.secondaryFiles.length === 0) return o;
     delete o.secondaryFiles;
     return { class: FILE_GROUP, primary: o, secondaryFiles: kept(v.secondaryFiles, keeper) };

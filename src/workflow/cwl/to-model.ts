@@ -34,7 +34,11 @@ export function ungroupSecondaries(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(ungroupSecondaries);
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
-  if (o.class === FILE_GROUP && o.primary !== null && typeof o.primary === 'object') return { ...(ungroupSecondaries(o.primary) as object), secondaryFiles: ungroupSecondaries(o.secondaryFiles ?? []) };
+  if (o.class === FILE_GROUP && o.primary !== null && typeof o.primary === 'object') {
+    const secondaries = ungroupSecondaries(o.secondaryFiles ?? []);
+    const meta = o.meta !== null && typeof o.meta === 'object' ? o.meta : {};
+    return { ...(ungroupSecondaries(o.primary) as object), ...meta, ...(Array.isArray(secondaries) && secondaries.length > 0 ? { secondaryFiles: secondaries } : {}) };
+  }
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, ungroupSecondaries(x)]));
 }
 
