@@ -80,7 +80,34 @@ function materialise(v: unknown, dir: string): unknown {
 }
 
 /** `top`: the job comes from the user (secondary files are found beside their primaries); inside a workflow they must already be attached. */
+/**
+ * Tools running at once in this process: at most one per core. A scatter of a thousand instances must not start a
+ * thousand processes, and must leave the executor's event loop free for its heartbeats.
+ */
+const slots = { free: os.availableParallelism(), waiting: [] as (() => void)[] };
+async function acquire(): Promise<void> {
+  if (slots.free > 0) {
+    slots.free--;
+    return;
+  }
+  await new Promise<void>((resolve) => slots.waiting.push(resolve));
+}
+function release(): void {
+  const next = slots.waiting.shift();
+  if (next) next();
+  else slots.free++;
+}
+
 export async function runTool(tool: CwlProcess, job: Obj, reqs: Reqs, opts: ToolRunOptions, top = true): Promise<Obj> {
+  await acquire();
+  try {
+    return await runToolNow(tool, job, reqs, opts, top);
+  } finally {
+    release();
+  }
+}
+
+async function runToolNow(tool: CwlProcess, job: Obj, reqs: Reqs, opts: ToolRunOptions, top: boolean): Promise<Obj> {
   reqs.check(tool);
   const where = tool.at;
   const ev = await reqs.evaluator();

@@ -2,7 +2,7 @@
  * The CWL v1.2 conformance suite's `required` tests through the real
  * cwltest, driving sealflow-cwl-runner (docs/cwl-conformance.md has the whole
  * suite; `npm run conformance` writes it), in both modes. CI time on 2 busy
- * cores with -j 2: plain about 40 s, sim about 5 minutes (each test starts an
+ * cores with -j 2: plain about 55 s, sim about 2.5 minutes (each test starts an
  * attested run: workers, evidence, key release, receipt).
  */
 import assert from 'node:assert/strict';
