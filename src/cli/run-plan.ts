@@ -93,13 +93,14 @@ function resumeBase(stateDir: string, id: string): { started: RunStarted; lastWo
 }
 
 /** Loads and checks everything `sealflow run` needs; throws InputError (exit 2) having started and written nothing. */
-export async function planRun(flow: string | undefined, opts: RunOpts): Promise<RunPlan> {
+export async function planRun(flow: string | undefined, opts: RunOpts, preloaded?: { workflow: Workflow; inputs: Record<string, PortValue> }): Promise<RunPlan> {
   const resumed = opts.resume !== undefined ? resumeBase(opts.stateDir, opts.resume) : undefined;
   const base = resumed?.started;
   const flowPath = flow ?? resumed?.lastWorkflow;
   if (flowPath === undefined) throw new InputError('run: give a workflow (flow.yaml or its directory), or --resume ID');
 
-  const workflow = await loadWorkflow(flowPath);
+  // A CWL document arrives loaded, with its job order (src/cli/cwl/sealed.ts).
+  const workflow = preloaded?.workflow ?? (await loadWorkflow(flowPath));
   if (opts.resume !== undefined && base !== undefined) checkSameWorkflow(opts.resume, base, workflow);
   const config = await loadRunConfig(workflow, opts.config ?? base?.configFile);
   // A resumed run keeps its --platform (an encrypted sim run stays on sim) unless one is given, and stays encrypted.
@@ -129,7 +130,7 @@ export async function planRun(flow: string | undefined, opts: RunOpts): Promise<
   await checkTasks(workflow, commandCheckPath(tools, deployments, workflow.steps, placement)); // §10.3: programs on the PATH they will run from
   await checkLocalPins(workflow.steps, tools, deployments, placement); // §13.4: pinned tools this machine runs, hashed now
   // A resume checks its recorded inputs against the workflow as it is now, as a fresh run checks given ones.
-  const loaded = await loadInputs(workflow, {
+  const loaded = preloaded?.inputs ?? await loadInputs(workflow, {
     ...(opts.inputs !== undefined ? { file: opts.inputs } : {}),
     overrides: opts.input,
     ...(base !== undefined ? { recorded: { values: base.inputs, label: `--resume ${opts.resume}: recorded input` } } : {}),

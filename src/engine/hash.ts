@@ -191,6 +191,7 @@ export function sha256File(p: string): string {
 export function codeIdentity(step: Step, bundleDigest: string | null): string {
   const r = step.run;
   if (r.kind === 'task') return JSON.stringify({ task: r.export, module: path.basename(r.module), bundle: bundleDigest });
+  if (r.kind === 'cwl') return JSON.stringify({ cwl: r.process });
   return JSON.stringify({
     argv: r.argv,
     shell: r.shell,

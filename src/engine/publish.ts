@@ -68,7 +68,7 @@ export function stageOutputs(outputs: Readonly<Record<string, PortValue>>, out: 
     if (Array.isArray(v)) return v.map(toFinal);
     const o = v as { class?: unknown; path?: unknown };
     if ((o.class === 'File' || o.class === 'Directory') && typeof o.path === 'string') return { ...(v as object), path: path.join(finalDir, path.relative(dir, o.path)) };
-    return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toFinal(x)]));
   };
   const published = Object.fromEntries(Object.entries(staged).map(([k, v]) => [k, toFinal(v) as PortValue]));
   fs.writeFileSync(path.join(dir, 'outputs.json'), `${JSON.stringify(published, null, 2)}\n`);
@@ -109,7 +109,8 @@ function placeAll(outputs: Readonly<Record<string, PortValue>>, outDir: string):
       place(o.path, dest, o.class === 'Directory' && !sealedDir);
       return { ...(v as object), path: dest } as PortValue;
     }
-    return v;
+    // Files inside records (CWL record outputs, a CWL file with its secondary files) go under the field's name.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pub(x as PortValue, (b) => path.join(dir, `${k}-${b}`), path.join(dir, k))])) as PortValue;
   };
   for (const [id, v] of Object.entries(outputs)) {
     const isDir = typeof v === 'object' && v !== null && (v as { class?: unknown }).class === 'Directory';

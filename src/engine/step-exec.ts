@@ -65,6 +65,7 @@ export class StepExec {
       const globs = Object.fromEntries(Object.entries(r.outputs).map(([k, b]) => [k, b.glob]));
       return { kind: 'command', argv: r.argv, shell: r.shell, env: r.env, globs, ...(r.stdout !== undefined ? { stdout: r.stdout } : {}), ...this.o.commandTools?.(step) };
     }
+    if (r.kind === 'cwl') return { kind: 'cwl', process: r.process };
     const b = this.o.bundle;
     const name = b?.tasks.exportNames.get(taskKey(r.module, r.export));
     if (!b || !name) throw new Error(`step ${step.id}: task ${r.export} is not in the run's bundle`);

@@ -25,6 +25,11 @@ export type ExecSpec =
       readonly tools?: Readonly<Record<string, ToolPinSpec>>;
     }
   | {
+      /** A CWL process (docs/workflow-format.md "CWL"): the loaded document; the worker runs it. */
+      readonly kind: 'cwl';
+      readonly process: unknown;
+    }
+  | {
       readonly kind: 'task';
       /** Absolute path of the run's task bundle (one ESM file). */
       readonly bundle: string;
@@ -149,6 +154,7 @@ const toolPin = shape({ sha256: str }, { path: str });
 const execSpec = tagged('kind', {
   command: shape({ kind: literal('command'), argv: arrayOf(str), shell: bool, env: recordOf(str), globs: recordOf(str) }, { stdout: str, path: str, tools: recordOf(toolPin) }),
   task: shape({ kind: literal('task'), bundle: str, export: str, name: str }),
+  cwl: shape({ kind: literal('cwl'), process: json }),
 });
 const toolCheck = shape({ tool: str, path: str, sha256: str }, { expected: str });
 

@@ -107,7 +107,8 @@ export function packDirectory(root: string): AsyncIterable<Uint8Array> {
 /** A tar entry name as a safe relative path (`/` separators), or a TarError. */
 export function safeEntryName(raw: string): string {
   if (raw.includes('\0')) throw new TarError(`tar entry ${JSON.stringify(raw)} has a NUL byte in its name`);
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || raw.startsWith('\\')) throw new TarError(`tar entry ${JSON.stringify(raw)} has an absolute name; refusing to extract it`);
+  // A drive letter is absolute only with a separator after it (`C:\x`, `C:/x`); `A:Gln2Cys` is a file name (CWL conformance: colon_in_paths).
+  if (raw.startsWith('/') || /^[A-Za-z]:[\\/]/.test(raw) || raw.startsWith('\\')) throw new TarError(`tar entry ${JSON.stringify(raw)} has an absolute name; refusing to extract it`);
   const parts = raw.split(/[/\\]/).filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new TarError(`tar entry ${JSON.stringify(raw)} has a ".." component; refusing to extract it`);
   if (parts.length === 0) throw new TarError(`tar entry ${JSON.stringify(raw)} has an empty name`);

@@ -121,9 +121,21 @@ export interface CommandRun {
   readonly loc?: SourceLocation;
 }
 
+/**
+ * A CWL process run by the worker (docs/workflow-format.md "CWL"): the loaded
+ * document travels in the assignment, and the worker builds the command line,
+ * evaluates every expression in its sandbox and collects the outputs.
+ */
+export interface CwlRun {
+  readonly kind: 'cwl';
+  /** The loaded process (src/workflow/cwl/model.ts `CwlProcess`), plain JSON. */
+  readonly process: unknown;
+  readonly loc?: SourceLocation;
+}
+
 export interface Step {
   readonly id: string;
-  readonly run: TaskRun | CommandRun;
+  readonly run: TaskRun | CommandRun | CwlRun;
   readonly inputs: readonly StepInput[];
   readonly outputs: readonly PortDef[];
   /**

@@ -86,7 +86,7 @@ describe('"Framing and limits": message schemas and dispatch', () => {
       [validateProvisionerToBroker, { type: 'attest', slot: 5, challenge: '', evidence: '', x25519: '', identity: '' }, /^attest message: field slot is not a string$/],
       [validateProvisionerToBroker, { type: 'attest' }, /^attest message: has no field "slot"$/],
       [validateMasterToWorker, { ...assign, exec: { ...assign.exec, argv: ['wc', 1] } }, /^assign message: field exec.argv\[1\] is not a string$/],
-      [validateMasterToWorker, { ...assign, exec: { kind: 'rocket' } }, /^assign message: field exec.kind is not one of command, task$/],
+      [validateMasterToWorker, { ...assign, exec: { kind: 'rocket' } }, /^assign message: field exec.kind is not one of command, task, cwl$/],
       [validateWorkerToMaster, { type: 'started', id: 'a', pgid: 1.5 }, /field pgid is not an integer/],
       [validateWorkerToMaster, { type: 'cancelled', id: 'a', extra: true }, /unexpected field "extra"/],
       [validateWorkerToMaster, { type: 'succeeded', id: 'a', outputs: JSON.parse('{"__proto__":{"polluted":1}}'), exitStatus: 0, durationMs: 1 }, /has the key "__proto__"/],

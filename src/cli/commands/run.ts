@@ -27,6 +27,7 @@ import type { RunEvent } from '../../engine/events.js';
 import { RunDir } from '../../engine/run-dir.js';
 import { writeRunReport } from '../../report/build.js';
 import { serveRun, type LiveServer } from '../../report/serve.js';
+import { isCwlDocument, runCwlFromSealflow } from '../cwl/from-run.js';
 
 export { RUN_PLATFORMS } from '../run-plan.js';
 
@@ -55,7 +56,9 @@ function liveView(opts: ViewOpts): { onEvent: (e: RunEvent) => void; close: () =
  * no run directory and no journal line. Then the engine runs it (src/engine/run-workflow.ts: the receipt's
  * signing key, the workers, the run, the published outputs), and this reports the outcome.
  */
-async function action(flow: string | undefined, opts: ViewOpts): Promise<void> {
+async function action(flow: string | undefined, job: string | undefined, opts: ViewOpts): Promise<void> {
+  if (isCwlDocument(flow)) return runCwlFromSealflow(flow, job ?? opts.inputs, opts);
+  if (job !== undefined) throw new InputError(`${job}: a second argument is a CWL job order, for a .cwl workflow; give flow.yaml's inputs with -i`);
   if (opts.report !== undefined && !fs.statSync(path.dirname(path.resolve(opts.report)), { throwIfNoEntry: false })?.isDirectory()) {
     throw new InputError(`--report ${opts.report}: directory ${path.dirname(path.resolve(opts.report))} does not exist`);
   }
@@ -154,7 +157,8 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run a workflow on the configured workers, journalled and resumable')
-    .argument('[workflow]', 'flow.yaml, or a directory holding one (optional with --resume)')
+    .argument('[workflow]', 'flow.yaml, or a directory holding one (optional with --resume), or a CWL document (.cwl)')
+    .argument('[job]', 'the CWL job order (YAML or JSON) of a .cwl workflow')
     .option('-i, --inputs <file>', 'inputs YAML (default: inputs.yaml beside the workflow, if present)')
     .option('--input <name=value>', 'set one input (repeatable; overrides --inputs)', (v: string, acc: Record<string, string>) => parseInputFlag(v, acc), {})
     .option('--config <file>', 'run configuration (default: sealflow.yaml beside the workflow, else one local deployment)')

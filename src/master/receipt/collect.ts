@@ -42,6 +42,8 @@ function isFileRef(v: unknown): v is { class: 'File' | 'Directory'; path: string
 function refs(name: string, v: PortValue | unknown, out: { name: string; ref: { class: 'File' | 'Directory'; path: string } }[]): void {
   if (isFileRef(v)) out.push({ name, ref: v });
   else if (Array.isArray(v)) v.forEach((x, i) => refs(`${name}[${i}]`, x, out));
+  // Files inside records (CWL record ports, a CWL file with its secondary files): `port.field`.
+  else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) refs(`${name}.${k}`, x, out);
 }
 
 export interface InputRef {

@@ -11,6 +11,7 @@ import type { AssignMsg, FailedMsg, SucceededMsg } from '../../protocol/executio
 import type { ToolCheck } from '../../protocol/execution.js';
 import { runCommand, toolsDirOf } from './command.js';
 import { runTask } from './task.js';
+import { runCwlStep } from './cwl.js';
 import { ensureDir, Keeper } from './outputs.js';
 
 export type AttemptResult = Omit<SucceededMsg, 'id'> | Omit<FailedMsg, 'id'> | { readonly type: 'cancelled' };
@@ -84,7 +85,9 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
       const r =
         msg.exec.kind === 'command'
           ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper, onStarted })
-          : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
+          : msg.exec.kind === 'cwl'
+            ? await runCwlStep(msg, msg.exec, { pathEnv, errLog, keeper })
+            : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
       const tools = 'tools' in r ? r.tools : undefined;
       if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal, tools);

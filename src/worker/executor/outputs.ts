@@ -113,7 +113,7 @@ export function skipPlaintextOutputHashes(): void {
   hashPlaintextOutputs = false;
 }
 
-function fileValue(at: { now: string; final: string }): PortValue {
+export function fileValue(at: { now: string; final: string }): PortValue {
   const size = fs.statSync(at.now).size;
   if (!hashPlaintextOutputs) return { class: 'File', path: at.final, size };
   return { class: 'File', path: at.final, size, sha256: size === 0 ? EMPTY_SHA256 : digestFileSync(at.now) };
