@@ -28,7 +28,7 @@ describe('slurm deployment through a login node: options', () => {
 
   for (const [what, login, message] of [
     ['a login that is not a map', 'login.example', /^deployment "hpc" \(slurm\): login must be a map of the login node's ssh options .*e\.g\. login: \{ host: /],
-    ['a login without host', { user: 'me' }, /^deployment "hpc" \(slurm\): login option "host" is required/],
+    ['a login without host', { user: 'me' }, /^deployment "hpc" \(slurm\): login option "host" is required \(an address, a host name or an alias of your ~\/\.ssh\/config\)\.$/],
     ['a baseDir (workDir decides)', { host: 'l', baseDir: '/tmp' }, /^deployment "hpc" \(slurm\): login takes no baseDir: the run's files go to the deployment's workDir on the login node\.$/],
     ['a list of hosts', { hosts: ['a', 'b'] }, /^deployment "hpc" \(slurm\): login names one host \("host"\), not a list\.$/],
     ['a password', { host: 'l', password: 'x' }, /^deployment "hpc" \(slurm\): login takes no password: sealflow never uses passwords for SSH; use identityFile or a key in the SSH agent\.$/],

@@ -51,7 +51,7 @@ export function compileLogin(deployment: string, raw: unknown, workDir: string):
     return compileSshOptions(deployment, { ...(raw as Record<string, unknown>), baseDir: workDir });
   } catch (e) {
     // As "login: …" so the start-up check points at the login key (src/engine/config/slurm-deployment.ts).
-    if (e instanceof InputError) throw bad(`${e.message.replace(/^deployment "[^"]*": ssh /, '')}.`.replace(/\.\.$/, '.'));
+    if (e instanceof InputError) throw bad(`${e.message.replace(/^deployment "[^"]*": ssh /, '').replace(/; or "hosts" for several\)/, ')')}.`.replace(/\.\.$/, '.'));
     throw e;
   }
 }
