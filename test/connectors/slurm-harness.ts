@@ -111,7 +111,8 @@ export async function makeMaster(prefix: string): Promise<Master> {
           return new Promise((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`no such event within ${PATIENCE_MS} ms; stderr: ${stderr.slice(-2000)}`)), PATIENCE_MS);
             waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-            void done.then(() => setTimeout(() => reject(new Error(`the run ended without such an event; stderr: ${stderr.slice(-2000)}`)), 0));
+            // With --json a failed run says why in its events, not on stderr: show both.
+            void done.then((d) => setTimeout(() => reject(new Error(`the run ended (code ${d.code}, signal ${d.signal}) without such an event; last events: ${JSON.stringify(events.slice(-5))}; stderr: ${stderr.slice(-2000)}`)), 0));
           });
         },
       };

@@ -15,21 +15,21 @@
  * start (a pending reason that does not clear) is cancelled and the launch
  * fails naming the deployment, partition and job. `kill` is `scancel`;
  * `close` cancels every job of the run and removes its directory.
+ *
+ * With `login:` the same happens through a login node over ssh: the Slurm
+ * commands, the run's directory under `workDir` on the login node's file
+ * system, the staging of ciphertexts and the master's ports (site.ts,
+ * login.ts); the master needs neither Slurm's client nor the shared storage.
  */
 import { checkSlurmDeployment } from './deployment-check.js';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Connector, LaunchedWorker, LaunchRequest, WorkerExit } from '../connector.js';
 import { OperationError } from '../../errors.js';
 import { SlurmCluster } from './cluster.js';
 import { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from './deployment.js';
 import type { JobState } from './parse.js';
 import { JobPoller } from './poller.js';
-import { relayPort, type Relay } from './relay.js';
-import { makeSharedRunDir, sharedScratchDir, sweepDead, type SharedRunDir } from './shared-dir.js';
+import { localSite, loginSite, type Site } from './site.js';
 
-/** The provisioner's name in the run directory. */
-const ENTRY = 'provisioner.mjs';
 /** squeue polls while a job waits or runs: the run notices a job that ended within this (and at once when its connection drops). */
 const POLL_MS = 1_000;
 const POLL_MAX_MS = 3_000;
@@ -39,42 +39,23 @@ interface DeploymentRun {
   readonly cluster: SlurmCluster;
   /** One squeue poll for every job of the run on this deployment. */
   readonly poller: JobPoller;
-  readonly dir: SharedRunDir;
-  readonly relays: Relay[];
+  /** The run's files and the master's ports: on this machine, or on the login node (site.ts). */
+  readonly site: Site;
 }
 
 /** Run id -> deployment -> its prepared state. */
 const runs = new Map<string, Map<string, Promise<DeploymentRun>>>();
-/** Run directories of this master's live runs (never swept). */
-const liveDirs = new Set<string>();
 
 async function prepare(req: LaunchRequest): Promise<DeploymentRun> {
   // Only the connector's keys: the deployment also carries its platform's (policy) and transfers.
   const options = compileSlurmDeployment(req.deployment, Object.fromEntries(Object.entries(req.options).filter(([k]) => SLURM_OPTION_KEYS.includes(k))));
-  const cluster = new SlurmCluster(options.transport);
-  sweepDead(options.workDir, liveDirs);
-  const dir = makeSharedRunDir(options.workDir);
-  liveDirs.add(dir.path);
-  const relays: Relay[] = [];
-  try {
-    const at = `deployment "${req.deployment}" (slurm)`;
-    for (const [name, file] of [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)]) dir.copyIn(file, name);
-    // What the platform will measure is the shared copy: it must hold the master's bytes.
-    for (const [name, file] of [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)]) {
-      if (!fs.readFileSync(file).equals(fs.readFileSync(path.join(dir.path, name)))) throw new OperationError(`${at}: ${name} in ${dir.path} differs from the master's copy; does another process write in workDir?`);
-    }
-    for (const d of req.program.dials ?? []) {
-      if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new OperationError(`${at}: the master listens on ${d.host}:${d.port}; the slurm connector relays loopback ports only`);
-      relays.push(await relayPort(req.deployment, options.masterAddress, d.port));
-    }
-    const poller = new JobPoller(cluster, { intervalMs: POLL_MS, maxIntervalMs: POLL_MAX_MS, onError: (e) => process.stderr.write(`sealflow: ${e.message}\n`) });
-    return { options, cluster, poller, dir, relays };
-  } catch (e) {
-    for (const r of relays) await r.close().catch(() => undefined);
-    liveDirs.delete(dir.path);
-    dir.remove();
-    throw e;
+  for (const d of req.program.dials ?? []) {
+    if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new OperationError(`deployment "${req.deployment}" (slurm): the master listens on ${d.host}:${d.port}; the slurm connector relays loopback ports only`);
   }
+  const site = options.login ? await loginSite(req, options) : await localSite(req, options);
+  const cluster = new SlurmCluster(options.transport, site.runner ? { runner: site.runner } : {});
+  const poller = new JobPoller(cluster, { intervalMs: POLL_MS, maxIntervalMs: POLL_MAX_MS, onError: (e) => process.stderr.write(`sealflow: ${e.message}\n`) });
+  return { options, cluster, poller, site };
 }
 
 function deploymentRun(req: LaunchRequest): Promise<DeploymentRun> {
@@ -92,26 +73,25 @@ function deploymentRun(req: LaunchRequest): Promise<DeploymentRun> {
 /** The platform's command with the master's loopback ports replaced by the relayed address, and `node` by the nodes' own. */
 function jobArgv(req: LaunchRequest, run: DeploymentRun, command: string, args: readonly string[]): string[] {
   if (command !== process.execPath) throw new OperationError(`worker ${req.slot} (deployment "${req.deployment}", slurm): platform ${req.platform.name} starts ${command}, which the slurm connector cannot run in a job in this version`);
-  const dialled = new Map((req.program.dials ?? []).map((d) => [`${d.host}:${d.port}`, `${run.options.masterAddress}:${d.port}`]));
+  const dialled = new Map((req.program.dials ?? []).map((d) => [`${d.host}:${d.port}`, `${run.site.address}:${d.port}`]));
   return [run.options.nodePath, ...args.map((a) => dialled.get(a) ?? a)];
 }
 
 async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
   if (req.ipc) throw new OperationError(`worker ${req.slot} (deployment "${req.deployment}"): the slurm connector starts attested (or encrypted) workers only; plain runs use local deployments`);
   const run = await deploymentRun(req);
-  const slotDir = run.dir.slot();
-  const cleanup = () => fs.rmSync(slotDir, { recursive: true, force: true });
+  const cmd = await run.site.slot(req);
+  const slotDir = cmd.dir;
+  const cleanup = () => void cmd.cleanup();
   let jobId: string | undefined;
   try {
-    for (const name of Object.keys(req.program.files)) fs.linkSync(path.join(run.dir.path, name), path.join(slotDir, name));
-    const cmd = req.platform.launch({ program: path.join(run.dir.path, ENTRY), args: req.program.args(slotDir), env: req.env, workDir: slotDir });
     // The node's own HOME, not the master's.
     const env = Object.fromEntries(Object.entries(cmd.env).filter(([k]) => k !== 'HOME'));
     const job = await run.cluster.submit({
       argv: jobArgv(req, run, cmd.command, cmd.args),
       env,
       chdir: slotDir,
-      outputDir: run.dir.path,
+      outputDir: run.site.dir,
       ...(req.resources?.threads !== undefined ? { threads: req.resources.threads } : {}),
       ...(req.resources?.memory !== undefined ? { memory: req.resources.memory } : {}),
     });
@@ -126,14 +106,11 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     running.catch(() => undefined);
     let started = false;
     let resolveExit!: (x: WorkerExit) => void;
-    const exited = new Promise<WorkerExit>((r) => (resolveExit = r)).then((x) => {
+    const exited = new Promise<WorkerExit>((r) => (resolveExit = r)).then(async (x) => {
       cleanup();
       // The job's own diagnostics (the provisioner's and the executor's; a task's output is sealed).
-      for (const f of [job.stdout, job.stderr]) {
-        const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim() : '';
-        if (text !== '') process.stderr.write(`${text}\n`);
-        fs.rmSync(f, { force: true });
-      }
+      const text = await run.site.takeOutput([job.stdout, job.stderr]);
+      if (text !== '') process.stderr.write(text);
       return x;
     });
     const unwatch = run.poller.watch(id, (st: JobState) => {
@@ -165,15 +142,12 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
       host: node,
       pid: 0,
       job: id,
-      stage: run.dir.stage,
+      stage: run.site.stage,
       exited,
       kill,
       // Slurm signals every process of the job when it is cancelled: nothing is left to reap.
       reap: () => undefined,
-      wipe: (dirs) => {
-        // Scratch a killed worker left, where the master sees it (node-local tmpfs ends with the job on most clusters).
-        for (const d of dirs) if (d.startsWith('/') && !d.split('/').includes('..')) fs.rmSync(sharedScratchDir(d, run.dir.scratchId), { recursive: true, force: true });
-      },
+      wipe: (dirs) => run.site.wipe(dirs),
     };
   } catch (e) {
     if (jobId !== undefined) await run.cluster.cancel(jobId).catch(() => undefined);
@@ -193,9 +167,7 @@ async function close(runId: string): Promise<void> {
       if (!run) return;
       run.poller.stop();
       await run.cluster.cancelAll().catch((e: Error) => process.stderr.write(`sealflow: ${e.message}\n`));
-      for (const r of run.relays) await r.close().catch(() => undefined);
-      run.dir.remove();
-      liveDirs.delete(run.dir.path);
+      await run.site.close();
     }),
   );
 }

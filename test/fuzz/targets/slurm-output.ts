@@ -49,6 +49,8 @@ export const targets: FuzzTarget[] = [
       text(JSON.stringify({ partition: 'batch', account: 'lab', qos: 'normal', timeLimit: '1-12:30:00', nodelist: 'n[1-4],gpu2', threads: 4, memory: '1.5GiB', slurmConf: '/etc/slurm/slurm.conf' })),
       text(JSON.stringify({ timeLimit: '90', memory: 1048576 })),
       text(JSON.stringify({ partition: 'batch', workDir: '/scratch/sf', masterAddress: '10.0.0.1', nodePath: '/usr/bin/node' })),
+      // Through a login node: the ssh connector's options under login.
+      text(JSON.stringify({ partition: 'batch', workDir: '/scratch/sf', login: { host: 'login.example', user: 'me', port: 2222, connectTimeout: 5, acceptNewHostKey: false } })),
     ],
     run: (input) => {
       let raw: unknown;
@@ -58,7 +60,7 @@ export const targets: FuzzTarget[] = [
         return undefined; // not JSON: nothing reaches the options
       }
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-      // The connector's whole option set (workDir, masterAddress, nodePath) around the transport's.
+      // The connector's whole option set (workDir, masterAddress, nodePath, login) around the transport's.
       return 'workDir' in raw ? compileSlurmDeployment('fuzz', raw as Record<string, unknown>) : compileSlurmOptions('fuzz', raw as Record<string, unknown>);
     },
     isOwnError: (e) => e instanceof InputError,
