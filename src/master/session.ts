@@ -290,7 +290,9 @@ export class AttestedSession {
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
-        const attested = await this.broker.waitAttested(slot);
+        const attested = await this.broker.waitAttested(slot).catch((e: unknown) => {
+          throw e instanceof BrokerRefusal ? new Error(`worker ${slot} (deployment ${d.id}, connector ${d.connector}, platform ${d.platform}) was refused by the key broker (${e.reason}): ${e.message}`) : e;
+        });
         this.warn(admittedLine(slot, attested));
         const raw = await this.exec.channel(slot);
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
