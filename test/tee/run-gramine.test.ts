@@ -19,6 +19,8 @@ import { attestationData } from '../helpers/shared.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { fakeGramineDir, removeFakeDevices } from './fake-devices.js';
 import { standIns } from './standins.js';
+import { attestedDeployment } from '../../src/master/start.js';
+import { hardwareOptions } from '../../src/master/gramine-enclave.js';
 import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 
 const tools = standIns();
@@ -120,5 +122,20 @@ describe('platform gramine through sealflow run on an ssh namespace host (stand-
 
   test('the signed enclave is uploaded and checked, gramine-sgx runs on the host, and the recorded quote is refused with report-data-mismatch', async () => {
     await refusedRun(work, env);
+  });
+});
+
+describe('a gramine deployment\'s options, checked before anything starts', () => {
+  test('a gramine deployment without a policy is refused, naming the deployment and what the policy must list', () => {
+    assert.throws(() => attestedDeployment({ id: 'enclaves', connector: 'local', platform: 'gramine', options: {} }), /deployment enclaves: platform gramine needs a policy: file listing the enclave's MRENCLAVE/);
+  });
+
+  test('verifyAt that is not an ISO time, a relative attestationRoot and an unreadable signing key are each refused with the key and what to do', () => {
+    const key = path.join(root, 'k.pem');
+    fs.writeFileSync(key, 'k', { mode: 0o600 });
+    assert.throws(() => hardwareOptions('e', 'gramine', { signingKey: key, verifyAt: 'yesterday' }), /deployment e: verifyAt: yesterday is not an ISO 8601 time/);
+    assert.throws(() => hardwareOptions('e', 'gramine', { signingKey: key, attestationRoot: 'dev/attestation' }), /deployment e: attestationRoot: dev\/attestation is not an absolute path/);
+    assert.throws(() => hardwareOptions('e', 'gramine', { signingKey: path.join(root, 'absent.pem') }), /deployment e: signingKey: .*absent\.pem cannot be read on this machine/);
+    assert.equal(hardwareOptions('e', 'gramine', { signingKey: key }).attestationRoot, '/dev/attestation');
   });
 });
