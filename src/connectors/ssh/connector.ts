@@ -182,8 +182,8 @@ async function pickHost(req: LaunchRequest): Promise<HostRun> {
   throw new Error(`deployment "${req.deployment}": none of its ${o.hosts.length} hosts could take worker ${req.slot}: ${errors.join('; ')}`);
 }
 
-/** The platform's command, rewritten from the master's copy of the worker's directory to the host's. */
-function remoteArgv(req: LaunchRequest, local: string, run: HostRun, command: string, args: readonly string[], slotDir: string): string[] {
+/** The platform's command, rewritten from the master's copy of the worker's directory to the host's (exported for its hostile tests). */
+export function remoteArgv(req: Pick<LaunchRequest, 'slot' | 'deployment' | 'platform' | 'program'>, local: string, run: { readonly host: { readonly label: string }; readonly dir: { readonly path: string }; readonly options: { readonly nodePath: string } }, command: string, args: readonly string[], slotDir: string): string[] {
   const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
   if (command !== process.execPath) {
     // A platform's own launcher (gramine-sgx under sh, …): a program the host's PATH names, run in the slot
@@ -192,7 +192,7 @@ function remoteArgv(req: LaunchRequest, local: string, run: HostRun, command: st
     if (command.includes('/')) throw new Error(`${at}: platform ${req.platform.name} starts ${command}, a path on this machine; the ssh connector runs only programs named by the host's PATH`);
     return [command, ...args.map((a) => {
       const m = a.split(`${local}/`).join(`${slotDir}/`);
-      if (m.startsWith('/') && !m.startsWith(`${slotDir}/`)) throw new Error(`${at}: argument ${a} names a file the connector did not upload`);
+      if ((m.startsWith('/') && !m.startsWith(`${slotDir}/`)) || m.includes(`${slotDir}/..`)) throw new Error(`${at}: argument ${a} names a file the connector did not upload`);
       return m;
     })];
   }
