@@ -259,8 +259,9 @@ export class AttestedSession {
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
     const dials = [{ host, port }, { host, port: this.exec.address.port }];
-    const enclave = this.#enclaves.get(d.id);
-    if (d.platform === 'gramine' && enclave !== undefined) {
+    if (d.platform === 'gramine') {
+      const enclave = this.#enclaves.get(d.id);
+      if (enclave === undefined) throw new Error(`deployment ${d.id}: its gramine enclave was not built before its workers were launched`);
       // The signed manifest fixes argv (provisioner.mjs launch.json); the unmeasured values follow (§3).
       const gramine = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
       return { platform: graminePlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
