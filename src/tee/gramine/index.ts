@@ -47,6 +47,10 @@ export const graminePlatform: TeePlatform = {
     // sealflow run builds and signs the enclave on the master (src/master/gramine-enclave.ts) and ships it.
     return hostLacks(['/dev/sgx_enclave'], ['gramine-sgx', 'gramine-manifest', 'gramine-sgx-sign'], 'SGX hardware and Gramine');
   },
+  /** The master builds and signs the enclave; the host's SGX device and gramine-sgx are hostNeeds. */
+  get masterNeeds() {
+    return hostLacks([], ['gramine-manifest', 'gramine-sgx-sign'], 'Gramine on the master, which builds and signs the enclave with the owner\'s key');
+  },
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
   refuses(step, opts) {
     return teeRefusal(this, step, opts);
