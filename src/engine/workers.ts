@@ -128,7 +128,9 @@ export class WorkerPool {
       if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
       const p = platformByName(d.platform);
       if (!p) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
-      if (p.launchNeeds !== null) throw new InputError(`deployment ${d.id} (connector ${d.connector}): platform ${d.platform} cannot start workers here: it needs ${p.launchNeeds}. Platforms that start here: ${LAUNCHABLE_PLATFORMS.join(', ')}.`);
+      // Workers on another host: the master checks what it needs itself; the host's device and launcher are the host's (hostNeeds).
+      const needs = d.connector === 'local' ? p.launchNeeds : p.masterNeeds !== undefined ? p.masterNeeds : p.launchNeeds;
+      if (needs !== null) throw new InputError(`deployment ${d.id} (connector ${d.connector}): platform ${d.platform} cannot start workers here: it needs ${needs}. Platforms that start here: ${LAUNCHABLE_PLATFORMS.join(', ')}.`);
     }
   }
 

@@ -34,6 +34,8 @@ import type { Header } from '../crypto/filekey.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../tee/none/index.js';
+import { graminePlatform } from '../tee/gramine/index.js';
+import { buildGramineEnclave, type HardwareOptions } from './gramine-enclave.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
@@ -73,8 +75,11 @@ export interface AttestedSettings {
 export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
-  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it). */
-  readonly platform: 'sim' | 'none';
+  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`: an enclave the master signs (gramine-enclave.ts). */
+  readonly platform: 'sim' | 'none' | 'gramine';
+  /** A hardware platform's compiled options, and the deployment's options (its sizing). */
+  readonly hardware?: HardwareOptions;
+  readonly options?: Readonly<Record<string, unknown>>;
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
   /** §15.7: where its workers read inputs other workers produced. */
@@ -90,6 +95,10 @@ export class AttestedSession {
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
   readonly #warned = new Set<string>();
+  /** Per gramine deployment: the signed enclave's files, built once per run (gramine-enclave.ts). */
+  readonly #enclaves = new Map<string, Record<string, string>>();
+  /** The master-key pin the enclaves' launch.json fixes. */
+  #pin = '';
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
 
@@ -162,7 +171,9 @@ export class AttestedSession {
       throw listenError(e, listen);
     });
     broker.execPort = exec.address.port;
-    return new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
+    const session = new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
+    session.#pin = master.pin;
+    return session;
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
@@ -245,14 +256,17 @@ export class AttestedSession {
    */
   starting(d: AttestedDeployment): void {
     this.#held = true;
-    if (!this.#warned.has(d.platform)) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    if (!this.#warned.has(d.platform) && d.platform !== 'gramine') this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    if (d.platform === 'gramine' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, buildGramineEnclave(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
   }
 
   /** The broker expects a worker in `slot` of deployment `d` (before it is launched): the slot's launch ticket (§3a). */
   expect(d: AttestedDeployment, slot: string): string {
-    return this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}) });
+    const h = d.hardware;
+    const hw = { ...(h?.collateral !== undefined ? { collateral: h.collateral } : {}), ...(h?.verifyAt !== undefined ? { verifyAt: h.verifyAt } : {}) };
+    return this.broker.expect({ slot, deployment: d.id, connector: d.connector, platform: d.platform, ...(d.policy !== undefined ? { policy: d.policy } : {}), ...(d.transfers !== undefined ? { transfers: d.transfers } : {}), ...hw });
   }
 
   /**
@@ -269,6 +283,13 @@ export class AttestedSession {
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
     const dials = [{ host, port }, { host, port: this.exec.address.port }];
+    if (d.platform === 'gramine') {
+      const enclave = this.#enclaves.get(d.id);
+      if (enclave === undefined) throw new Error(`deployment ${d.id}: its gramine enclave was not built before its workers were launched`);
+      // The signed manifest fixes argv (provisioner.mjs launch.json); the unmeasured values follow (§3).
+      const gramine = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
+      return { platform: graminePlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
+    }
     return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
   }
 
@@ -294,7 +315,9 @@ export class AttestedSession {
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = (async () => {
-        const attested = await this.broker.waitAttested(slot);
+        const attested = await this.broker.waitAttested(slot).catch((e: unknown) => {
+          throw e instanceof BrokerRefusal ? new Error(`worker ${slot} (deployment ${d.id}, connector ${d.connector}, platform ${d.platform}) was refused by the key broker (${e.reason}): ${e.message}`) : e;
+        });
         this.warn(admittedLine(slot, attested));
         const raw = await this.exec.channel(slot);
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).

@@ -24,15 +24,27 @@ export function onPath(name: string, pathVar = process.env['PATH'] ?? ''): boole
  * sentence saying what this machine lacks for `what`.
  */
 export function hostLacks(devices: readonly string[], tools: readonly string[], what: string): string | null {
-  const missing = [...devices.filter((d) => !existsSync(d)), ...tools.filter((t) => !onPath(t)).map((t) => `${t} on PATH`)];
+  const missing = [...devices.filter((d) => !existsSync(path.join(deviceRoot(), d))), ...tools.filter((t) => !onPath(t)).map((t) => `${t} on PATH`)];
   return missing.length === 0 ? null : `${what} (this machine lacks ${missing.join(', ')})`;
 }
 
 /**
- * What a host with the hardware and toolchain still lacks in this version:
- * `sealflow run` does not yet ship an owner-signed enclave or image to it.
+ * Where device files are looked for (default `/`): SEALFLOW_DEVICE_ROOT, for
+ * runs with stand-in toolchains on machines without the hardware (the tests).
+ * It changes only this start-time check; what is accepted is decided by the
+ * evidence the master verifies, which no stand-in can make.
  */
-export const RUN_NOT_WIRED = 'a run session that ships the owner-signed enclave or image to the host, which this version does not have yet (sealflow tee plan generates and the tests check what it would run)';
+export function deviceRoot(): string {
+  const r = process.env['SEALFLOW_DEVICE_ROOT'];
+  return r !== undefined && r !== '' ? r : '/';
+}
+
+/**
+ * What a host with the hardware and toolchain still lacks in this version for
+ * occlum, cvm and sgx-lkl: `sealflow run` builds, signs and ships gramine
+ * enclaves only (docs/tee-platforms.md "sealflow run, per platform").
+ */
+export const RUN_NOT_WIRED = 'sealflow run support for this platform, which this version does not have yet: it builds and ships gramine enclaves only (sealflow tee plan generates, and the tests check, what this platform would run)';
 
 /** The unmeasured values [address, slot, bundle] as unmeasured.json. */
 export function unmeasuredJson(args: readonly string[], env: Readonly<Record<string, string>>): string {

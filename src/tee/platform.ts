@@ -83,6 +83,11 @@ export interface TeePlatform {
    * does not have (hardware, a signed image, launch support), one sentence for the start-time error.
    */
   readonly launchNeeds: string | null;
+  /**
+   * For a connector whose workers run on another host (ssh, slurm): what this machine, the master, needs to
+   * start them, or null; the host's own device and launcher are `hostNeeds` (checked on the host). Absent: `launchNeeds`.
+   */
+  readonly masterNeeds?: string | null;
   /** What the worker host needs besides Node.js (absent: nothing). */
   readonly hostNeeds?: HostNeeds;
   /** Whether a worker on this platform may run a step with this `tee` requirement (the one rule: the run configuration and the engine ask this). */

@@ -96,6 +96,7 @@ describe('platform gramine, launched through the local connector with stand-in t
     const refusal = attestation1(h.decisions, 'enclaves-1');
     assert.equal(refusal?.decision, 'refused');
     assert.equal(refusal?.reason, 'report-data-mismatch', JSON.stringify(refusal));
+    assert.equal(refusal?.recorded, true, 'judged at the recorded time: journalled as recorded evidence');
     const run = tools.calls().find((c) => c.tool === 'gramine-sgx');
     assert.deepEqual(run?.args, [MANIFEST_NAME]);
     assert.deepEqual(run?.payload?.argv, [process.execPath, path.join(installDir, 'provisioner.mjs'), path.join(installDir, 'launch.json')]);

@@ -94,7 +94,8 @@ async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous
     for (const d of req.program.dials ?? []) {
       if (d.host !== '127.0.0.1' && d.host !== 'localhost') throw new Error(`${at}: the master listens on ${d.host}:${d.port}; reach: ssh-tunnel needs it on 127.0.0.1`);
     }
-    const uploads = [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)];
+    // A platform that ships the provisioner among its files (gramine: a trusted file) gets it once, as ENTRY; the launch checks its bytes.
+    const uploads = [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files).filter(([n]) => n !== ENTRY)];
     const [sums] = await Promise.all([
       Promise.all(uploads.map(([name, file]) => runDir.upload(file, name, 0o600).then((u) => [name, u.sha256] as const))),
       Promise.all((req.program.dials ?? []).map((d) => host.forwardRemoteToLocal({ port: d.port }, { host: '127.0.0.1', port: d.port }).then((f) => void forwards.push(f)))),
@@ -181,10 +182,20 @@ async function pickHost(req: LaunchRequest): Promise<HostRun> {
   throw new Error(`deployment "${req.deployment}": none of its ${o.hosts.length} hosts could take worker ${req.slot}: ${errors.join('; ')}`);
 }
 
-/** The platform's command, rewritten from the master's copy of the worker's directory to the host's. */
-function remoteArgv(req: LaunchRequest, local: string, run: HostRun, command: string, args: readonly string[]): string[] {
+/** The platform's command, rewritten from the master's copy of the worker's directory to the host's (exported for its hostile tests). */
+export function remoteArgv(req: Pick<LaunchRequest, 'slot' | 'deployment' | 'platform' | 'program'>, local: string, run: { readonly host: { readonly label: string }; readonly dir: { readonly path: string }; readonly options: { readonly nodePath: string } }, command: string, args: readonly string[], slotDir: string): string[] {
   const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
-  if (command !== process.execPath) throw new Error(`${at}: platform ${req.platform.name} starts ${command}, which the ssh connector cannot run remotely in this version`);
+  if (command !== process.execPath) {
+    // A platform's own launcher (gramine-sgx under sh, …): a program the host's PATH names, run in the slot
+    // directory, where the uploaded files are linked (platformSlot); the worker directory inside any argument
+    // (the unmeasured values' bundle path) becomes the slot's, and no other absolute path of this machine may appear.
+    if (command.includes('/')) throw new Error(`${at}: platform ${req.platform.name} starts ${command}, a path on this machine; the ssh connector runs only programs named by the host's PATH`);
+    return [command, ...args.map((a) => {
+      const m = a.split(`${local}/`).join(`${slotDir}/`);
+      if ((m.startsWith('/') && !m.startsWith(`${slotDir}/`)) || m.includes(`${slotDir}/..`)) throw new Error(`${at}: argument ${a} names a file the connector did not upload`);
+      return m;
+    })];
+  }
   const mapped = args.map((a) => {
     if (a === req.program.entry) return `${run.dir.path}/${ENTRY}`;
     if (a.startsWith(`${local}/`)) return `${run.dir.path}/${a.slice(local.length + 1)}`;
@@ -216,8 +227,13 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     for (const [name, file] of check) {
       if (run.uploaded.get(name) !== sha256(file)) throw new Error(`${at}: ${name} on the host differs from the master's copy the platform measured; the run stops`);
     }
-    const argv = remoteArgv(req, local, run, cmd.command, cmd.args);
+    const argv = remoteArgv(req, local, run, cmd.command, cmd.args, slotDir);
     await run.host.runChecked(shScript('umask 077; mkdir -m 700 -- "$1"', [slotDir]), 'making a worker directory');
+    if (cmd.command !== process.execPath) {
+      // The platform's launcher finds the checked uploads (signed manifest, provisioner, …) in its working directory.
+      const names = Object.keys(req.program.files);
+      await run.host.runChecked(shScript('d="$1"; s="$2"; shift 2; for f in "$@"; do ln -s -- "$d/$f" "$s/$f" || exit 1; done', [run.dir.path, slotDir, ...names]), 'linking the uploaded files into the worker directory');
+    }
     const launchFile = Object.keys(req.program.files).find((n) => n.endsWith('.json'));
     if (req.platform.evidence === 'sim' && launchFile !== undefined) {
       const config = parseLaunchConfig(fs.readFileSync(path.join(local, launchFile), 'utf8'));

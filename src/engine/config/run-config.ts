@@ -5,6 +5,7 @@
  * (src/connectors/index.ts, src/tee/index.ts); a new connector adds its
  * option keys to the table below.
  */
+import { HARDWARE_OPTION_KEYS } from '../../master/gramine-enclave.js';
 import type { ConnectorName } from '../../connectors/connector.js';
 import type { Advertise } from '../../master/advertise.js';
 import { CONNECTOR_NAMES } from '../../connectors/index.js';
@@ -41,7 +42,7 @@ export const CONNECTOR_OPTION_KEYS: Readonly<Partial<Record<ConnectorKind, reado
 export const MAX_REPROVISIONS = 'maxReprovisions';
 
 /** Platform-specific keys a deployment may carry (they land in `Deployment.options`): every platform's attestation policy file; an SGX enclave's sizing (docs/tee-platforms.md). */
-export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy', ...SIZING_OPTION_KEYS];
+export const PLATFORM_OPTION_KEYS: readonly string[] = ['policy', ...SIZING_OPTION_KEYS, ...HARDWARE_OPTION_KEYS];
 
 export interface Deployment {
   readonly id: string;

@@ -257,18 +257,22 @@ export class KeyBroker {
 
   async #attest(msg: AttestMsg, connection: number, ticketSlot: string): Promise<BrokerToProvisioner> {
     const slotName = typeof msg.slot === 'string' ? msg.slot : undefined;
-    const deployment = slotName !== undefined ? this.expected.get(slotName)?.deployment : undefined;
+    const expected = slotName !== undefined ? this.expected.get(slotName) : undefined;
+    const deployment = expected?.deployment;
+    // Recorded evidence (a deployment's verifyAt:, or the broker's): judged at its time, and journalled as such.
+    const verifyAt = expected?.verifyAt !== undefined ? () => expected.verifyAt as Date : this.opts.verifyAt;
+    const recorded = verifyAt !== undefined ? { recorded: true as const } : {};
     try {
       if (slotName !== ticketSlot) throw new BrokerRefusal('ticket-slot', `the attest message names slot ${slotName ?? '?'}, but the connection's launch ticket is slot ${ticketSlot}'s`);
       const v = await judge(
         {
           runId: this.opts.runId,
           policy: this.opts.policy,
-          collateral: this.opts.collateral,
+          collateral: expected?.collateral ?? this.opts.collateral,
           challenges: this.#challenges,
           expected: this.expected,
           attested: new Set(this.workers.keys()),
-          now: () => this.opts.verifyAt?.() ?? this.now(),
+          now: () => verifyAt?.() ?? this.now(),
         },
         msg,
         connection,
@@ -289,6 +293,7 @@ export class KeyBroker {
         bundleSha256: Buffer.from(this.opts.bundle.sha256).toString('hex'),
         ...(v.claims?.platform === 'sim' ? { warning: SIM_WARNING } : {}),
         ...(v.unattested !== undefined ? { unattested: v.unattested, warning: NO_TEE } : {}),
+        ...recorded,
       });
       this.#settle(v.slot.slot, worker);
       return {
@@ -301,7 +306,7 @@ export class KeyBroker {
       };
     } catch (err) {
       if (!(err instanceof BrokerRefusal)) throw err;
-      this.opts.record({ type: 'attestation', decision: 'refused', ...(slotName !== undefined ? { slot: slotName } : {}), ...(deployment !== undefined ? { deployment } : {}), reason: err.reason, message: err.message });
+      this.opts.record({ type: 'attestation', decision: 'refused', ...(slotName !== undefined ? { slot: slotName } : {}), ...(deployment !== undefined ? { deployment } : {}), reason: err.reason, message: err.message, ...recorded });
       this.#settle(slotName, err);
       return { type: 'refused', reason: err.reason };
     }

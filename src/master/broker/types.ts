@@ -4,7 +4,7 @@
  * fingerprints and claims — never key bytes.
  */
 import type { AttestationPolicy } from '../../attestation/policy.js';
-import type { Claims } from '../../attestation/verifier.js';
+import type { Claims, Collateral } from '../../attestation/verifier.js';
 import type { ConnectorName } from '../../connectors/connector.js';
 import type { PlatformName } from '../../tee/platform.js';
 import type { TransferMsg } from '../../protocol/data-port.js';
@@ -19,6 +19,10 @@ export interface ExpectedSlot {
   readonly policy?: AttestationPolicy;
   /** Where its workers read inputs another worker produced (docs/protocol.md §15.7): `direct` (the producer's data port; default) or `master` (the master's copy). */
   readonly transfers?: 'direct' | 'master';
+  /** The deployment's vendor collateral (its `collateral:` file), else the broker's. */
+  readonly collateral?: Collateral;
+  /** Recorded evidence: judged as of this time (its `verifyAt:`); its decisions are journalled `recorded: true`. */
+  readonly verifyAt?: Date;
 }
 
 export interface AttestedWorker extends ExpectedSlot {
@@ -62,6 +66,8 @@ export type BrokerDecision =
       readonly warning?: string;
       /** Platform `none`: admitted without evidence, and why that was allowed. */
       readonly unattested?: string;
+      /** The evidence was judged against recorded collateral at a recorded time (replayed, not live hardware). */
+      readonly recorded?: true;
     }
   | {
       readonly type: 'key-release';

@@ -35,6 +35,7 @@ export const cvmPlatform: TeePlatform = {
   isTee: true,
   evidence: 'sev-snp',
   hostNeeds: { files: [{ path: '/sys/kernel/config/tsm/report', what: 'configfs-tsm: SEV-SNP or TDX guest evidence' }], commands: ['systemctl'] },
+  masterNeeds: RUN_NOT_WIRED,
   get launchNeeds() {
     return hostLacks(['/sys/kernel/config/tsm/report'], ['systemctl'], 'an SEV-SNP or TDX confidential VM booted from the measured image of sealflow tee plan --platform cvm') ?? RUN_NOT_WIRED;
   },

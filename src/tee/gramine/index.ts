@@ -10,7 +10,7 @@ import { deriveSizing } from '../sizing.js';
 import { scratchOf, type LaunchPlan, type PlanRequest } from '../plan.js';
 import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
 import { gramineBuildCommands, gramineManifest, MANIFEST_NAME, SCRATCH_KEY_NAME } from './manifest.js';
-import { hostLacks, RUN_NOT_WIRED, unmeasuredJson } from '../host.js';
+import { hostLacks, unmeasuredJson } from '../host.js';
 
 export { gramineManifest, gramineBuildCommands, MANIFEST_NAME } from './manifest.js';
 
@@ -44,7 +44,12 @@ export const graminePlatform: TeePlatform = {
   evidence: 'sgx',
   hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['gramine-sgx'] },
   get launchNeeds() {
-    return hostLacks(['/dev/sgx_enclave'], ['gramine-sgx'], 'SGX hardware and Gramine') ?? RUN_NOT_WIRED;
+    // sealflow run builds and signs the enclave on the master (src/master/gramine-enclave.ts) and ships it.
+    return hostLacks(['/dev/sgx_enclave'], ['gramine-sgx', 'gramine-manifest', 'gramine-sgx-sign'], 'SGX hardware and Gramine');
+  },
+  /** The master builds and signs the enclave; the host's SGX device and gramine-sgx are hostNeeds. */
+  get masterNeeds() {
+    return hostLacks([], ['gramine-manifest', 'gramine-sgx-sign'], 'Gramine on the master, which builds and signs the enclave with the owner\'s key');
   },
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
   refuses(step, opts) {

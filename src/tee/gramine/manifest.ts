@@ -49,11 +49,14 @@ function dirsOf(files: readonly string[]): string[] {
 
 /** The manifest template (`sealflow-provisioner.manifest.template`) for `gramine-manifest`. */
 export function gramineManifest(o: ManifestInput): string {
-  const prov = `${o.installDir}/${PROVISIONER_FILE}`;
-  const conf = `${o.installDir}/${LAUNCH_FILE}`;
+  // installDir '.': the worker's own directory (fs.start_dir, mounted from Gramine's working directory), so
+  // the signed manifest names no host path and one enclave serves every worker directory (`sealflow run`).
+  const here = o.installDir === '.';
+  const prov = here ? PROVISIONER_FILE : `${o.installDir}/${PROVISIONER_FILE}`;
+  const conf = here ? LAUNCH_FILE : `${o.installDir}/${LAUNCH_FILE}`;
   const bins = measuredFiles([o.node, ...o.tools]);
   const libDirs = dirsOf([o.node, ...o.tools].flatMap((b) => b.libs));
-  const mountDirs = [...new Set([...dirsOf(bins), o.installDir])].sort();
+  const mountDirs = [...new Set([...dirsOf(bins), ...(here ? [] : [o.installDir])])].sort();
   const scratch = o.scratch === 'memory' ? `  { path = "/scratch", type = "tmpfs" },` : `  { path = "/scratch", type = "encrypted", uri = "file:scratch", key_name = ${q(SCRATCH_KEY_NAME)} },`;
   const s = o.sizing;
   return [

@@ -54,6 +54,7 @@ export const occlumPlatform: TeePlatform = {
   isTee: true,
   evidence: 'sgx',
   hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['occlum'] },
+  masterNeeds: RUN_NOT_WIRED,
   get launchNeeds() {
     return hostLacks(['/dev/sgx_enclave'], ['occlum'], 'SGX hardware and Occlum') ?? RUN_NOT_WIRED;
   },

@@ -53,6 +53,7 @@ export const sgxLklPlatform: TeePlatform = {
   isTee: true,
   evidence: 'sgx',
   hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['sgx-lkl-run-oe'] },
+  masterNeeds: RUN_NOT_WIRED,
   get launchNeeds() {
     return hostLacks(['/dev/sgx_enclave'], ['sgx-lkl-run-oe'], 'SGX hardware and SGX-LKL (archived upstream)') ?? RUN_NOT_WIRED;
   },

@@ -19,6 +19,7 @@
  * signature and the bundle's hash. Exit status 3 = refused (reason on stderr).
  */
 import { X509Certificate, createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -268,7 +269,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 // import.meta.url is empty where the bundle is converted to CommonJS (the Occlum entry), which calls main itself.
-if (process.argv[1] !== undefined && typeof import.meta.url === 'string' && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Node names the main module by its real path: the entry may be a symlink in the worker's directory (local connector).
+const isMain = (a: string | undefined): boolean => a !== undefined && typeof import.meta.url === 'string' && import.meta.url === pathToFileURL(realpathSync(a)).href;
+if (isMain(process.argv[1])) {
   main(process.argv.slice(2)).then((code) => {
     if (code !== 0) process.exit(code);
   });

@@ -1,0 +1,37 @@
+/**
+ * The ssh connector's mapping of a platform's launch command onto the host
+ * (docs/connectors/ssh.md): `node` commands as before; a platform's own
+ * launcher (gramine's `sh -c … gramine-sgx`) only by a name on the host's
+ * PATH, the master's worker directory inside its arguments rewritten to the
+ * slot directory, and nothing else of the master's disk named.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { remoteArgv } from '../../src/connectors/ssh/connector.js';
+import { graminePlatform } from '../../src/tee/gramine/index.js';
+
+const local = '/tmp/sf-w-abc';
+const slotDir = '/root/.sealflow-worker/0123/4567';
+const run = { host: { label: 'sgx-node:22' }, dir: { path: '/root/.sealflow-worker/0123' }, options: { nodePath: 'node' } };
+const req = { slot: 'enclaves-1', deployment: 'enclaves', platform: graminePlatform, program: { entry: '/opt/master/provisioner.mjs', files: {}, args: () => [] } };
+const launch = graminePlatform.launch({ program: req.program.entry, args: ['127.0.0.1:4000', 'enclaves-1', `${local}/executor.bundle`], env: { PATH: '/usr/bin:/bin', SEALFLOW_TICKET: 'T'.repeat(43) }, workDir: local });
+
+describe('ssh connector: a platform launcher on the host', () => {
+  test('gramine\'s launcher runs by name and the bundle path in its unmeasured values becomes the slot directory\'s', () => {
+    const argv = remoteArgv(req, local, run, launch.command, launch.args, slotDir);
+    assert.equal(argv[0], 'sh');
+    assert.match(argv[2] ?? '', /exec gramine-sgx sealflow-provisioner$/);
+    const values = JSON.parse(argv[4] ?? '') as { bundle: string };
+    assert.equal(values.bundle, `${slotDir}/executor.bundle`);
+    assert.ok(!argv.join(' ').includes(local), 'no path of the master\'s worker directory reaches the host');
+  });
+
+  test('a launcher given as a path of the master\'s machine is refused, naming the worker, deployment and host', () => {
+    assert.throws(() => remoteArgv(req, local, run, '/usr/bin/gramine-sgx', ['x'], slotDir), /worker enclaves-1 \(deployment "enclaves": host sgx-node:22\): platform gramine starts \/usr\/bin\/gramine-sgx, a path on this machine; the ssh connector runs only programs named by the host's PATH/);
+  });
+
+  test('an argument naming another file of the master\'s disk is refused', () => {
+    assert.throws(() => remoteArgv(req, local, run, 'sh', ['-c', 'true', '/etc/shadow'], slotDir), /argument \/etc\/shadow names a file the connector did not upload/);
+    assert.throws(() => remoteArgv(req, local, run, 'sh', [`${local}/../../etc/passwd`], slotDir), /names a file the connector did not upload/);
+  });
+});
