@@ -92,6 +92,49 @@ let measuring = 0;
 /** Bumped whenever a measured group starts or ends: a group that saw no bump but its own start ran alone. */
 let generation = 0;
 
+/** One look at a process group: sums over its processes, and the largest single VmHWM. */
+export interface GroupSample {
+  readonly processes: number;
+  /** Own + waited-for-children CPU ticks, summed. */
+  readonly ticks: number;
+  readonly rssKiB: number;
+  readonly hwmKiB: number;
+  readonly threads: number;
+}
+
+/**
+ * Reads the group `pgid` from /proc once, walking down from every process in
+ * `known` (the leader may have exited while its children run on); `known`
+ * is updated to the processes found in the group.
+ */
+export function sampleGroup(pgid: number, known: Set<number>): GroupSample {
+  const queue = [...known];
+  const visited = new Set<number>();
+  let processes = 0;
+  let ticks = 0;
+  let rssKiB = 0;
+  let hwmKiB = 0;
+  let threads = 0;
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (visited.has(pid)) continue;
+    visited.add(pid);
+    const s = sampleProcess(pid);
+    if (!s || s.pgrp !== pgid) {
+      known.delete(pid); // gone, or a recycled pid now outside the group
+      continue;
+    }
+    processes++;
+    known.add(pid);
+    ticks += s.ownTicks + s.reapedTicks;
+    rssKiB += s.rssKiB;
+    threads += s.threads;
+    if (s.hwmKiB > hwmKiB) hwmKiB = s.hwmKiB;
+    for (const c of childrenOf(pid)) if (!visited.has(c)) queue.push(c);
+  }
+  return { processes, ticks, rssKiB, hwmKiB, threads };
+}
+
 /**
  * Samples the process group `pgid` (led by process `pgid`) every
  * SAMPLE_INTERVAL_MS until `stop()`:
@@ -116,32 +159,11 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
   const gen0 = ++generation;
   measuring++;
   const sample = () => {
-    // Walk from every process seen so far (the leader may have exited while its children run on).
-    const queue = [...known];
-    const visited = new Set<number>();
-    let ticks = 0;
-    let rss = 0;
-    let thr = 0;
-    while (queue.length > 0) {
-      const pid = queue.pop() as number;
-      if (visited.has(pid)) continue;
-      visited.add(pid);
-      const s = sampleProcess(pid);
-      if (!s || s.pgrp !== pgid) {
-        known.delete(pid); // gone, or a recycled pid now outside the group
-        continue;
-      }
-      seen = true;
-      known.add(pid);
-      ticks += s.ownTicks + s.reapedTicks;
-      rss += s.rssKiB;
-      thr += s.threads;
-      if (s.hwmKiB > peakKiB) peakKiB = s.hwmKiB;
-      for (const c of childrenOf(pid)) if (!visited.has(c)) queue.push(c);
-    }
-    cpuTicks = Math.max(cpuTicks, ticks);
-    peakKiB = Math.max(peakKiB, rss);
-    threads = Math.max(threads, thr);
+    const g = sampleGroup(pgid, known);
+    if (g.processes > 0) seen = true;
+    cpuTicks = Math.max(cpuTicks, g.ticks);
+    peakKiB = Math.max(peakKiB, g.hwmKiB, g.rssKiB);
+    threads = Math.max(threads, g.threads);
   };
   sample();
   const timer = setInterval(sample, intervalMs);
