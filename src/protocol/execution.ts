@@ -114,9 +114,9 @@ export interface StartedMsg {
 export interface Usage {
   /** CPU time, user + system, in milliseconds. */
   readonly cpuMs: number;
-  /** Peak resident memory in KiB. */
-  readonly maxRssKiB: number;
-  /** The most threads seen at once (command steps only). */
+  /** Peak resident memory in KiB (absent: no sample saw the command running). */
+  readonly maxRssKiB?: number;
+  /** The most threads seen at once (command steps only; absent as maxRssKiB is). */
   readonly threads?: number;
 }
 
@@ -173,7 +173,7 @@ const execSpec = tagged('kind', {
   task: shape({ kind: literal('task'), bundle: str, export: str, name: str }),
 });
 const toolCheck = shape({ tool: str, path: str, sha256: str }, { expected: str });
-const usage = shape({ cpuMs: int(0, USAGE_LIMITS.cpuMs), maxRssKiB: int(0, USAGE_LIMITS.maxRssKiB) }, { threads: int(0, USAGE_LIMITS.threads) });
+const usage = shape({ cpuMs: int(0, USAGE_LIMITS.cpuMs) }, { maxRssKiB: int(0, USAGE_LIMITS.maxRssKiB), threads: int(0, USAGE_LIMITS.threads) });
 
 /** The fields of `assign` (the sealed channel adds `sealed`, data-port.ts). */
 export const ASSIGN_FIELDS: Readonly<Record<string, Check>> = {

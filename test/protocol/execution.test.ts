@@ -55,8 +55,8 @@ describe('protocol §1 execution channel', () => {
     const succeeded = (usage: unknown) => ({ type: 'succeeded', id: 'a[0]#1', outputs: {}, exitStatus: 0, durationMs: 5, usage });
     const failed = (usage: unknown) => ({ type: 'failed', id: 'a[0]#1', exitStatus: 1, signal: null, message: 'm', stderrTail: '', durationMs: 5, usage });
 
-    test('a result with whole-number usage within the bounds passes, threads optional, and a result without usage (an older worker) too', () => {
-      for (const u of [{ cpuMs: 0, maxRssKiB: 0 }, { cpuMs: 1234, maxRssKiB: 102400, threads: 8 }, { cpuMs: USAGE_LIMITS.cpuMs, maxRssKiB: USAGE_LIMITS.maxRssKiB, threads: USAGE_LIMITS.threads }]) {
+    test('a result with whole-number usage within the bounds passes, memory and threads optional, and a result without usage (an older worker) too', () => {
+      for (const u of [{ cpuMs: 0 }, { cpuMs: 0, maxRssKiB: 0 }, { cpuMs: 1234, maxRssKiB: 102400, threads: 8 }, { cpuMs: USAGE_LIMITS.cpuMs, maxRssKiB: USAGE_LIMITS.maxRssKiB, threads: USAGE_LIMITS.threads }]) {
         assert.equal(typeof validateWorkerToMaster(succeeded(u)), 'object', JSON.stringify(u));
         assert.equal(typeof validateWorkerToMaster(failed(u)), 'object', JSON.stringify(u));
       }

@@ -20,6 +20,8 @@ const TICK_MS = 1000 / CLOCK_TICKS_PER_S;
 
 /** One process as /proc shows it: its group, own CPU ticks, the ticks of its reaped children, RSS now, peak RSS, threads. */
 interface ProcSample {
+  /** A zombie (exited, not yet waited for): its CPU times are final, it has no memory or threads left. */
+  readonly zombie: boolean;
   readonly pgrp: number;
   readonly ownTicks: number;
   readonly reapedTicks: number;
@@ -37,12 +39,12 @@ function readText(file: string): string | undefined {
 }
 
 /** proc(5): fields after `(comm)` — state is field 3, pgrp 5, utime 14, stime 15, cutime 16, cstime 17. */
-function parseStat(text: string): { pgrp: number; ownTicks: number; reapedTicks: number } | undefined {
+function parseStat(text: string): { zombie: boolean; pgrp: number; ownTicks: number; reapedTicks: number } | undefined {
   const close = text.lastIndexOf(')'); // comm may contain spaces and parentheses
   if (close < 0) return undefined;
   const f = text.slice(close + 2).split(' '); // f[0] is field 3
   const n = (field: number) => Number(f[field - 3]);
-  const r = { pgrp: n(5), ownTicks: n(14) + n(15), reapedTicks: n(16) + n(17) };
+  const r = { zombie: f[0] === 'Z', pgrp: n(5), ownTicks: n(14) + n(15), reapedTicks: n(16) + n(17) };
   return Number.isFinite(r.pgrp) && Number.isFinite(r.ownTicks) && Number.isFinite(r.reapedTicks) ? r : undefined;
 }
 
@@ -94,7 +96,10 @@ let generation = 0;
 
 /** One look at a process group: sums over its processes, and the largest single VmHWM. */
 export interface GroupSample {
+  /** Processes of the group found (zombies included). */
   readonly processes: number;
+  /** Of them, those still running (not zombies): only they have memory and threads to report. */
+  readonly live: number;
   /** Own + waited-for-children CPU ticks, summed. */
   readonly ticks: number;
   readonly rssKiB: number;
@@ -111,6 +116,7 @@ export function sampleGroup(pgid: number, known: Set<number>): GroupSample {
   const queue = [...known];
   const visited = new Set<number>();
   let processes = 0;
+  let live = 0;
   let ticks = 0;
   let rssKiB = 0;
   let hwmKiB = 0;
@@ -127,12 +133,14 @@ export function sampleGroup(pgid: number, known: Set<number>): GroupSample {
     processes++;
     known.add(pid);
     ticks += s.ownTicks + s.reapedTicks;
+    if (s.zombie) continue;
+    live++;
     rssKiB += s.rssKiB;
     threads += s.threads;
     if (s.hwmKiB > hwmKiB) hwmKiB = s.hwmKiB;
     for (const c of childrenOf(pid)) if (!visited.has(c)) queue.push(c);
   }
-  return { processes, ticks, rssKiB, hwmKiB, threads };
+  return { processes, live, ticks, rssKiB, hwmKiB, threads };
 }
 
 /**
@@ -155,12 +163,14 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
   let peakKiB = 0;
   let threads = 0;
   let seen = false;
+  let seenLive = false;
   const self0 = selfReapedTicks();
   const gen0 = ++generation;
   measuring++;
   const sample = () => {
     const g = sampleGroup(pgid, known);
     if (g.processes > 0) seen = true;
+    if (g.live > 0) seenLive = true;
     cpuTicks = Math.max(cpuTicks, g.ticks);
     peakKiB = Math.max(peakKiB, g.hwmKiB, g.rssKiB);
     threads = Math.max(threads, g.threads);
@@ -180,9 +190,11 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
       measuring--;
       generation++;
       const self1 = selfReapedTicks();
-      if (alone && self0 !== undefined && self1 !== undefined) cpuTicks = Math.max(cpuTicks, self1 - self0);
-      if (!seen && self0 === undefined) return undefined; // no /proc: nothing measured
-      result = clampUsage({ cpuMs: cpuTicks * TICK_MS, maxRssKiB: peakKiB, threads });
+      const exact = alone && self0 !== undefined && self1 !== undefined;
+      if (exact) cpuTicks = Math.max(cpuTicks, self1 - self0);
+      // A group no sample saw running (it ended first) has no memory or threads to report, only CPU time when that is known.
+      if (!seen && !exact) return undefined;
+      result = clampUsage(seenLive ? { cpuMs: cpuTicks * TICK_MS, maxRssKiB: peakKiB, threads } : { cpuMs: cpuTicks * TICK_MS });
       return result;
     },
   };
@@ -206,11 +218,11 @@ export function measureSelf(): Measurement {
 }
 
 /** The protocol's bounds (execution.ts USAGE_LIMITS): whole numbers, never negative, never past the limit. */
-export function clampUsage(u: { cpuMs: number; maxRssKiB: number; threads?: number }): Usage {
+export function clampUsage(u: { cpuMs: number; maxRssKiB?: number; threads?: number }): Usage {
   const c = (x: number, max: number) => Math.min(max, Math.max(0, Math.round(Number.isFinite(x) ? x : 0)));
   return {
     cpuMs: c(u.cpuMs, USAGE_LIMITS.cpuMs),
-    maxRssKiB: c(u.maxRssKiB, USAGE_LIMITS.maxRssKiB),
+    ...(u.maxRssKiB !== undefined ? { maxRssKiB: c(u.maxRssKiB, USAGE_LIMITS.maxRssKiB) } : {}),
     ...(u.threads !== undefined ? { threads: c(u.threads, USAGE_LIMITS.threads) } : {}),
   };
 }
