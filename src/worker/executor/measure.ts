@@ -14,6 +14,9 @@ import { USAGE_LIMITS, type Usage } from '../../protocol/execution.js';
 /** How often a running group is sampled. A process that lives less than this between two samples may be missed. */
 export const SAMPLE_INTERVAL_MS = 100;
 
+/** When the first sample is taken after the start: a process that just exec'd is costly to read, one that already ended is not. */
+const FIRST_SAMPLE_MS = 10;
+
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every Linux architecture Node runs on). */
 const CLOCK_TICKS_PER_S = 100;
 const TICK_MS = 1000 / CLOCK_TICKS_PER_S;
@@ -54,6 +57,7 @@ function statusField(text: string, name: string): number {
 }
 
 function sampleProcess(pid: number): ProcSample | undefined {
+  if (!fs.existsSync(`/proc/${pid}`)) return undefined; // the common case at exit, without the cost of a thrown ENOENT
   const stat = readText(`/proc/${pid}/stat`);
   const status = readText(`/proc/${pid}/status`);
   if (stat === undefined || status === undefined) return undefined;
@@ -83,9 +87,12 @@ export interface Measurement {
   stop(): Usage | undefined;
 }
 
-/** The executor's own CPU ticks spent by children it has reaped (cutime + cstime), or undefined without /proc. */
+/**
+ * The executor's own CPU ticks spent by children it has reaped (cutime + cstime), or undefined without /proc.
+ * Read from this thread's stat: cutime and cstime are the process's, and the kernel does not sum every thread's times for it.
+ */
 function selfReapedTicks(): number | undefined {
-  const t = readText('/proc/self/stat');
+  const t = readText('/proc/thread-self/stat');
   return t === undefined ? undefined : parseStat(t)?.reapedTicks;
 }
 
@@ -175,8 +182,12 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
     peakKiB = Math.max(peakKiB, g.hwmKiB, g.rssKiB);
     threads = Math.max(threads, g.threads);
   };
-  sample();
-  const timer = setInterval(sample, intervalMs);
+  // The first look a little after the start (a command that is already gone costs almost nothing), then every intervalMs.
+  let timer: NodeJS.Timeout = setTimeout(() => {
+    sample();
+    timer = setInterval(sample, intervalMs);
+    timer.unref();
+  }, FIRST_SAMPLE_MS);
   timer.unref();
   let result: Usage | undefined;
   let stopped = false;
@@ -184,6 +195,7 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
     stop() {
       if (stopped) return result;
       stopped = true;
+      clearTimeout(timer);
       clearInterval(timer);
       sample();
       const alone = generation === gen0 && measuring === 1; // no other group started, ended or is still running
