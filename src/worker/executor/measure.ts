@@ -171,7 +171,8 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
   let threads = 0;
   let seen = false;
   let seenLive = false;
-  const self0 = selfReapedTicks();
+  // The executor's reaped-children time is read only while this group may turn out to have run alone.
+  const self0 = measuring === 0 ? selfReapedTicks() : undefined;
   const gen0 = ++generation;
   measuring++;
   const sample = () => {
@@ -201,8 +202,8 @@ export function measureGroup(pgid: number, intervalMs = SAMPLE_INTERVAL_MS): Mea
       const alone = generation === gen0 && measuring === 1; // no other group started, ended or is still running
       measuring--;
       generation++;
-      const self1 = selfReapedTicks();
-      const exact = alone && self0 !== undefined && self1 !== undefined;
+      const self1 = alone && self0 !== undefined ? selfReapedTicks() : undefined;
+      const exact = self0 !== undefined && self1 !== undefined;
       if (exact) cpuTicks = Math.max(cpuTicks, self1 - self0);
       // A group no sample saw running (it ended first) has no memory or threads to report, only CPU time when that is known.
       if (!seen && !exact) return undefined;
