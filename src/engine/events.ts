@@ -7,7 +7,7 @@
  * not scattered). Attempts count from 1.
  */
 import type { PortValue } from '../workflow/model.js';
-import type { ToolCheck } from '../protocol/execution.js';
+import type { ToolCheck, Usage } from '../protocol/execution.js';
 import type { RunState } from './states.js';
 import type { BrokerDecision } from '../master/broker/types.js';
 import type { WorkflowShape } from './workflow-identity.js';
@@ -123,6 +123,8 @@ export interface StepSucceeded {
   readonly durationMs: number;
   /** Pinned tools the executor checked before exec (docs/protocol.md §10.3): tool, path, SHA-256. */
   readonly tools?: readonly ToolCheck[];
+  /** What the attempt used, as the worker reported it (docs/protocol.md §1.3): the worker's word, shown as such. */
+  readonly usage?: Usage;
 }
 
 /** Resume found an earlier success with the same hash and its outputs intact: not executed again. */
@@ -150,6 +152,8 @@ export interface StepFailed {
   readonly workerLost?: boolean;
   /** Pinned tools the executor checked (§10.3); a refused one has `sha256 !== expected`. */
   readonly tools?: readonly ToolCheck[];
+  /** What the attempt used, as the worker reported it (§1.3); absent from older journals and workers. */
+  readonly usage?: Usage;
 }
 
 export interface StepSkipped {

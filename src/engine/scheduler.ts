@@ -235,7 +235,7 @@ export class Scheduler {
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };
       const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs); // encrypted runs (§13.2)
-      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}) });
+      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
       this.instanceDone(inst, 'succeeded');
     } else if (msg.type === 'cancelled' || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });
@@ -244,7 +244,7 @@ export class Scheduler {
       const lost = this.lostIds.delete(msg.id);
       if (lost) inst.losses++;
       const willRetry = !this.stopping && (lost ? inst.losses <= MAX_WORKER_LOSSES : inst.attempt - inst.losses <= step.retries);
-      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}), ...(msg.tools ? { tools: msg.tools } : {}) });
+      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}), ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
       if (willRetry) this.ready.push(inst);
       else {
         this.failures.push(ev as StepFailed);

@@ -110,6 +110,24 @@ export interface StartedMsg {
   readonly pgid: number;
 }
 
+/**
+ * What an attempt used, as the worker measured it (docs/report.md "Resource
+ * usage"): reported by the worker, never checked by the master, shown only
+ * as the worker's word. Absent from older workers and where the worker could
+ * not measure.
+ */
+export interface Usage {
+  /** CPU time, user + system, in milliseconds. */
+  readonly cpuMs: number;
+  /** Peak resident memory in KiB (absent: no sample saw the command running). */
+  readonly maxRssKiB?: number;
+  /** The most threads seen at once (command steps only; absent as maxRssKiB is). */
+  readonly threads?: number;
+}
+
+/** The bounds a `usage` must keep (whole numbers from 0): about 34 years of CPU, 1 PiB, the kernel's largest pid_max. */
+export const USAGE_LIMITS = { cpuMs: 2 ** 40, maxRssKiB: 2 ** 40, threads: 4_194_304 } as const;
+
 export interface SucceededMsg {
   readonly type: 'succeeded';
   readonly id: string;
@@ -118,6 +136,8 @@ export interface SucceededMsg {
   readonly durationMs: number;
   /** Pinned tools checked before exec (§10.3). */
   readonly tools?: readonly ToolCheck[];
+  /** What the attempt used, as the worker measured it (§1.3). */
+  readonly usage?: Usage;
 }
 
 export interface FailedMsg {
@@ -132,6 +152,8 @@ export interface FailedMsg {
   readonly durationMs: number;
   /** Pinned tools checked before exec (§10.3); a refused one has `sha256 !== expected`. */
   readonly tools?: readonly ToolCheck[];
+  /** What the attempt used, as the worker measured it (§1.3). */
+  readonly usage?: Usage;
 }
 
 export interface CancelledMsg {
@@ -157,6 +179,7 @@ const execSpec = tagged('kind', {
   cwl: shape({ kind: literal('cwl'), process: json }),
 });
 const toolCheck = shape({ tool: str, path: str, sha256: str }, { expected: str });
+const usage = shape({ cpuMs: int(0, USAGE_LIMITS.cpuMs) }, { maxRssKiB: int(0, USAGE_LIMITS.maxRssKiB), threads: int(0, USAGE_LIMITS.threads) });
 
 /** The fields of `assign` (the sealed channel adds `sealed`, data-port.ts). */
 export const ASSIGN_FIELDS: Readonly<Record<string, Check>> = {
@@ -182,8 +205,8 @@ export const MASTER_TO_WORKER: { readonly [K in MasterToWorker['type']]: Check }
 export const WORKER_TO_MASTER: { readonly [K in WorkerToMaster['type']]: Check } = {
   ready: shape({ pid: int(0), host: str }),
   started: shape({ id: str, pgid: int() }),
-  succeeded: shape({ id: str, outputs: recordOf(json), exitStatus: nullable(int()), durationMs: num }, { tools: arrayOf(toolCheck) }),
-  failed: shape({ id: str, exitStatus: nullable(int()), signal: nullable(str), message: str, stderrTail: str, durationMs: num }, { tools: arrayOf(toolCheck) }),
+  succeeded: shape({ id: str, outputs: recordOf(json), exitStatus: nullable(int()), durationMs: num }, { tools: arrayOf(toolCheck), usage }),
+  failed: shape({ id: str, exitStatus: nullable(int()), signal: nullable(str), message: str, stderrTail: str, durationMs: num }, { tools: arrayOf(toolCheck), usage }),
   cancelled: shape({ id: str }),
   heartbeat: HEARTBEAT_SPEC,
 };

@@ -28,11 +28,13 @@ const keyStep = (k: string) => (/^[A-Za-z_$][\w$-]*$/.test(k) ? `.${k}` : `[${JS
 export const str: Check = (v) => (typeof v === 'string' ? null : bad('is not a string'));
 export const bool: Check = (v) => (typeof v === 'boolean' ? null : bad('is not a boolean'));
 export const num: Check = (v) => (typeof v === 'number' && Number.isFinite(v) ? null : bad('is not a finite number'));
-/** A safe integer, at least `min`. */
+/** A safe integer, at least `min` (and at most `max`, when given). */
 export const int =
-  (min = Number.MIN_SAFE_INTEGER): Check =>
+  (min = Number.MIN_SAFE_INTEGER, max?: number): Check =>
   (v) =>
-    Number.isSafeInteger(v) && (v as number) >= min ? null : bad(`is not an integer ≥ ${min}`);
+    Number.isSafeInteger(v) && (v as number) >= min && (max === undefined || (v as number) <= max)
+      ? null
+      : bad(max === undefined ? `is not an integer ≥ ${min}` : `is not an integer from ${min} to ${max}`);
 
 export function literal(...values: readonly (string | number | boolean | null)[]): Check {
   return (v) => (values.includes(v as never) ? null : bad(`is not one of ${values.map((x) => JSON.stringify(x)).join(', ')}`));

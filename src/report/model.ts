@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { RunEvent } from '../engine/events.js';
 import { summarize } from '../engine/inspect.js';
 import type { BrokerDecision } from '../master/broker/types.js';
+import { USAGE_LIMITS } from '../protocol/execution.js';
 
 /** How a worker's TEE was established — never blurred into one word. */
 export type EvidenceClass = 'hardware' | 'recorded evidence' | 'simulated' | 'none' | 'unknown';
@@ -377,12 +378,18 @@ function jobOf(r: Record<string, unknown>): { job?: string; node?: string } {
   return { ...(job !== undefined ? { job } : {}), ...(node !== undefined ? { node } : {}) };
 }
 
+/**
+ * The worker's `usage` on `step-succeeded` / `step-failed` ({cpuMs, maxRssKiB, threads}, docs/protocol.md §1.3).
+ * The journal may be damaged: a value that is not a whole number from 0 to its protocol bound is left out.
+ */
 function usageOf(v: unknown): Usage | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  const cpuMs = num(o['cpuMs']);
-  const maxRssBytes = num(o['maxRssBytes']);
-  const threadsUsed = num(o['threadsUsed']);
+  const bounded = (x: unknown, max: number) => (Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= max ? (x as number) : undefined);
+  const cpuMs = bounded(o['cpuMs'], USAGE_LIMITS.cpuMs);
+  const kib = bounded(o['maxRssKiB'], USAGE_LIMITS.maxRssKiB);
+  const maxRssBytes = kib !== undefined ? kib * 1024 : undefined;
+  const threadsUsed = bounded(o['threads'], USAGE_LIMITS.threads);
   if (cpuMs === undefined && maxRssBytes === undefined && threadsUsed === undefined) return undefined;
   return { ...(cpuMs !== undefined ? { cpuMs } : {}), ...(maxRssBytes !== undefined ? { maxRssBytes } : {}), ...(threadsUsed !== undefined ? { threadsUsed } : {}) };
 }

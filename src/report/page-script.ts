@@ -190,11 +190,16 @@ export const PAGE_SCRIPT = String.raw`
     var by = {};
     M.steps.forEach(function (s) { by[s] = { n: {}, attempts: 0, ok: 0, failed: 0, wall: 0, inB: 0, outB: 0, reused: 0 }; });
     M.instances.forEach(function (i) { var b = by[i.step]; if (b) { b.n[i.index] = 1; if (i.state === 'succeeded') b.ok++; if (i.state === 'failed') b.failed++; if (i.reused) b.reused++; } });
-    M.attempts.forEach(function (a) { var b = by[a.step]; if (!b) return; b.attempts++; if (a.end) b.wall += a.end - a.start; if (a.bytesIn != null) { b.inB += a.bytesIn; b.inK = true; } if (a.bytesOut != null) { b.outB += a.bytesOut; b.outK = true; } });
-    virtual(root, 'step-totals', ['step', 'instances', 'succeeded', 'failed', 'reused', 'attempts', 'wall (sum)', 'bytes in', 'bytes out'], M.steps.length, function (i) {
-      var s = M.steps[i], b = by[s];
-      return [s, Object.keys(b.n).length, b.ok, b.failed, b.reused, b.attempts, dur(b.wall), b.inK ? bytes(b.inB) : '-', b.outK ? bytes(b.outB) : '-'];
+    M.attempts.forEach(function (a) {
+      var b = by[a.step], u = a.usage || {}; if (!b) return; b.attempts++; if (a.end) b.wall += a.end - a.start; if (a.bytesIn != null) { b.inB += a.bytesIn; b.inK = true; } if (a.bytesOut != null) { b.outB += a.bytesOut; b.outK = true; }
+      if (u.cpuMs != null) b.cpu = (b.cpu || 0) + u.cpuMs; if (u.maxRssBytes != null) b.rss = Math.max(b.rss || 0, u.maxRssBytes); if (u.threadsUsed != null) b.thr = Math.max(b.thr || 0, u.threadsUsed);
     });
+    var nr = function (v, f) { return v == null ? 'not recorded' : f ? f(v) : v; };
+    virtual(root, 'step-totals', ['step', 'instances', 'succeeded', 'failed', 'reused', 'attempts', 'wall (sum)', 'CPU (sum)*', 'peak memory (max)*', 'threads used (max)*', 'bytes in', 'bytes out'], M.steps.length, function (i) {
+      var s = M.steps[i], b = by[s];
+      return [s, Object.keys(b.n).length, b.ok, b.failed, b.reused, b.attempts, dur(b.wall), nr(b.cpu, dur), nr(b.rss, bytes), nr(b.thr), b.inK ? bytes(b.inB) : '-', b.outK ? bytes(b.outB) : '-'];
+    });
+    root.appendChild(el('p', { cls: 'note', text: '* reported by the worker: the master cannot measure it itself (see the attempts below).' }));
   }
   function renderSteps(root) {
     var laneName = function (a) { var l = M.lanes[a.lane]; return l ? l.worker + (l.host ? '@' + l.host : '') : '-'; };

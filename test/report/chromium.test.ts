@@ -14,6 +14,7 @@ import { reportData, writeRunReport } from '../../src/report/build.js';
 import { renderPage } from '../../src/report/html.js';
 import { buildModel } from '../../src/report/model.js';
 import { REPO } from '../helpers/cli.js';
+import { cmd, run, workflow } from '../engine/build.js';
 import { chromiumMissing, load, screenshot } from './chromium.js';
 import { CANARY, eventsOf, FIXTURE_RUNS, OWNER, runDir, tmp } from './fixtures.js';
 
@@ -41,6 +42,9 @@ describe('the report in headless Chromium', { skip: chromiumMissing }, () => {
         assert.equal(data.sessions.length, 2);
       }
       if (name === 'failed') assert.match(text, /exit status 3/);
+      // These journals were written before workers reported usage: the columns are there and say so.
+      assert.match(text, /CPU \(sum\)\*/);
+      assert.match(text, /not recorded/);
       assert.doesNotMatch(page.dom, CANARY);
     });
   }
@@ -81,5 +85,28 @@ describe('the report in headless Chromium', { skip: chromiumMissing }, () => {
     assert.match(text, /final: refusing, mode is fail/);
     assert.match(text, /input 1 \(CANARYNAME7731\.txt\)/, 'the key releases name the input file for the owner');
     assert.match(text, /CANARYVALUE7731/);
+  });
+
+  test('a run whose worker reported its usage shows CPU time, peak memory and threads used per step and per attempt, marked as reported by the worker', async () => {
+    // A real run: the step touches 64 MiB and spends 200 ms of its own CPU time (counted by the process, not the clock).
+    const burn = `const b = Buffer.alloc(64 * 1024 * 1024, 1); const s = process.cpuUsage(); let n = 0;
+for (;;) { for (let i = 0; i < 100000; i++) n = (n * 31 + i + b[i]) % 1000003; const d = process.cpuUsage(s); if (d.user + d.system >= 200000) break; }`;
+    const r = await run(workflow([cmd('burn', { argv: [process.execPath, '-e', burn] })]), { concurrency: 1 });
+    assert.equal(r.state, 'succeeded', r.message);
+    const data = await reportData({ dir: r.runDir.root, runId: r.runId });
+    const u = data.attempts[0]?.usage;
+    assert.ok(u && (u.cpuMs ?? 0) >= 200 && (u.maxRssBytes ?? 0) >= 64 * 1024 * 1024 && (u.threadsUsed ?? 0) >= 1, JSON.stringify(u));
+    const file = path.join(out, 'usage.html');
+    await writeRunReport({ dir: r.runDir.root, runId: r.runId }, file);
+    const page = await load(pathToFileURL(file).href);
+    assert.deepEqual(page.console, []);
+    const text = visible(page.dom).replace(/\s+/g, ' ');
+    for (const h of ['CPU (sum)*', 'peak memory (max)*', 'threads used (max)*', 'CPU*', 'peak memory*', 'threads used*']) assert.ok(text.includes(h), `column ${h}`);
+    assert.match(text, /reported by the worker/);
+    // The attempt's row: wall, CPU*, peak memory*, bytes in, bytes out, threads asked, threads used*, exit.
+    const row = /burn\[0\] 1 1 \S+ succeeded [\d.]+ m?s ([\d.]+ m?s) ([\d.]+) MiB - [\d.]+ \S*B 1 (\d+) 0/.exec(text);
+    assert.ok(row, `the attempt row shows every usage column: ${text.slice(text.indexOf('Step attempts'), text.indexOf('Workers and attestation'))}`);
+    assert.ok(Number(row[2]) >= 64, `peak memory ${row[2]} MiB ≥ 64`);
+    assert.ok(Number(row[3]) >= 1, `threads used ${row[3]}`);
   });
 });

@@ -101,4 +101,24 @@ describe('report page', () => {
     const data = /<script type="application\/json" id="sealflow-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
     assert.ok((JSON.parse(data) as { attempts: { message?: string }[] }).attempts.some((a) => a.message === evil), 'the text itself survives as data');
   });
+
+  test('usage journalled on step-succeeded and step-failed becomes the attempt\'s CPU time, peak memory in bytes and threads used; a journal without it has none', () => {
+    assert.ok(buildModel('x', eventsOf('ok')).attempts.every((a) => a.usage === undefined), 'journals written before workers reported usage');
+    const ev = eventsOf('failed').map((e) => (e.type === 'step-succeeded' || e.type === 'step-failed' ? ({ ...e, usage: { cpuMs: 1500, maxRssKiB: 2048, threads: 4 } } as typeof e) : e));
+    const m = buildModel('x', ev);
+    const ended = m.attempts.filter((a) => a.end !== undefined);
+    assert.ok(ended.length > 0);
+    for (const a of ended) assert.deepEqual(a.usage, { cpuMs: 1500, maxRssBytes: 2048 * 1024, threadsUsed: 4 });
+    assert.ok(m.attempts.some((a) => a.state === 'failed' && a.usage !== undefined), 'a failed attempt keeps its usage');
+  });
+
+  test('a damaged journal\'s usage values (negative, fractional, huge, strings) are left out, never shown', () => {
+    const bad = [{ cpuMs: -5, maxRssKiB: 1.5, threads: 'x' }, { cpuMs: 2 ** 41, maxRssKiB: '10', threads: 1e9 }, 'lots', [1, 2, 3], null];
+    for (const usage of bad) {
+      const ev = eventsOf('ok').map((e) => (e.type === 'step-succeeded' ? ({ ...e, usage } as unknown as typeof e) : e));
+      assert.ok(buildModel('x', ev).attempts.every((a) => a.usage === undefined), JSON.stringify(usage));
+    }
+    const ev = eventsOf('ok').map((e) => (e.type === 'step-succeeded' ? ({ ...e, usage: { cpuMs: 7, maxRssKiB: -1 } } as unknown as typeof e) : e));
+    assert.ok(buildModel('x', ev).attempts.filter((a) => a.end).every((a) => JSON.stringify(a.usage) === '{"cpuMs":7}'), 'the valid field stays, the damaged one goes');
+  });
 });

@@ -90,9 +90,10 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
             : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
       const tools = 'tools' in r ? r.tools : undefined;
-      if (!r.ok) return failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal, tools);
+      const usage = r.usage !== undefined ? { usage: r.usage } : {};
+      if (!r.ok) return { ...failed(r.message, r.stderrTail ?? tailOf(errLog), r.exitStatus, r.signal, tools), ...usage };
       keeper.finish();
-      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration(), ...(tools !== undefined ? { tools } : {}) };
+      return { type: 'succeeded', outputs: r.outputs, exitStatus: r.exitStatus, durationMs: duration(), ...(tools !== undefined ? { tools } : {}), ...usage };
     };
     try {
       let r: AttemptResult;

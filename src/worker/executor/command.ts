@@ -7,15 +7,16 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AssignMsg, ExecSpec, ToolCheck } from '../../protocol/execution.js';
+import type { AssignMsg, ExecSpec, ToolCheck, Usage } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
 import { collectCommandOutputs, type Keeper } from './outputs.js';
+import { measureGroup, type Measurement } from './measure.js';
 import { expandArgv, expandString, type TemplateScope } from './template.js';
 import { prepareProgram } from './tools.js';
 
 export type RunOutcome =
-  | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null; readonly tools?: readonly ToolCheck[] }
-  | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string; readonly tools?: readonly ToolCheck[] };
+  | { readonly ok: true; readonly outputs: Record<string, PortValue>; readonly exitStatus: number | null; readonly tools?: readonly ToolCheck[]; readonly usage?: Usage }
+  | { readonly ok: false; readonly message: string; readonly exitStatus: number | null; readonly signal: string | null; readonly stderrTail?: string; readonly tools?: readonly ToolCheck[]; readonly usage?: Usage };
 
 /** The attempt's private directory for verified tool copies (docs/protocol.md §10.3), beside scratch; removed with it. */
 export function toolsDirOf(scratchDir: string): string {
@@ -75,10 +76,13 @@ export async function runCommand(
     fs.closeSync(errFd);
   }
   const pgid = child.pid;
+  let measurement: Measurement | undefined;
   if (pgid !== undefined) {
     liveGroups.add(pgid);
+    measurement = measureGroup(pgid); // docs/report.md "Resource usage"
     io.onStarted(pgid);
   }
+  let usage: Usage | undefined;
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -97,9 +101,13 @@ export async function runCommand(
       }, KILL_GRACE_MS);
     };
     io.signal.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('error', (error) => {
+      measurement?.stop();
+      resolve({ code: null, signal: null, error });
+    });
     child.on('exit', (code, signal) => {
       if (pgid !== undefined) liveGroups.delete(pgid);
+      usage = measurement?.stop();
       io.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       resolve({ code, signal });
@@ -112,7 +120,7 @@ export async function runCommand(
   }
   if (result.code !== 0) {
     const message = result.signal ? `${program} was killed by signal ${result.signal}` : `${program} exited with status ${result.code}`;
-    return { ok: false, message, exitStatus: result.code, signal: result.signal, ...tools };
+    return { ok: false, message, exitStatus: result.code, signal: result.signal, ...tools, ...(usage ? { usage } : {}) };
   }
-  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0, ...tools };
+  return { ok: true, outputs: collectCommandOutputs(msg, exec.globs, scope, io.keeper), exitStatus: 0, ...tools, ...(usage ? { usage } : {}) };
 }

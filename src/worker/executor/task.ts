@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { AssignMsg, ExecSpec } from '../../protocol/execution.js';
 import type { PortValue } from '../../workflow/model.js';
 import { isTaskDefinition, type TaskContext, type TaskDefinition } from '../../task.js';
+import { measureSelf } from './measure.js';
 import { convertTaskOutputs, type Keeper } from './outputs.js';
 import type { RunOutcome } from './command.js';
 
@@ -58,13 +59,16 @@ export async function runTask(
   const inputs: Record<string, unknown> = Object.fromEntries(Object.entries(msg.inputs).map(([k, v]) => [k, toTaskValue(v)]));
   // A declared input the step does not wire (only optional ones pass validation) arrives as null, never undefined.
   for (const k of Object.keys((def as TaskDefinition).inputs)) if (inputs[k] === undefined) inputs[k] = null;
+  const measurement = measureSelf(); // docs/report.md "Resource usage": shared by the tasks running at the same time
   try {
     const returned = await (def as TaskDefinition).run(inputs as never, ctx);
-    return { ok: true, outputs: convertTaskOutputs(msg, returned, io.keeper), exitStatus: null };
+    const usage = measurement.stop();
+    return { ok: true, outputs: convertTaskOutputs(msg, returned, io.keeper), exitStatus: null, ...(usage ? { usage } : {}) };
   } catch (e) {
+    const usage = measurement.stop();
     const message = `task ${exec.name} failed: ${e instanceof Error ? e.message : String(e)}`;
     fs.writeSync(logFd, `${errorTail(e)}\n`);
-    return { ok: false, message, exitStatus: null, signal: null, stderrTail: errorTail(e) };
+    return { ok: false, message, exitStatus: null, signal: null, stderrTail: errorTail(e), ...(usage ? { usage } : {}) };
   } finally {
     fs.closeSync(logFd);
   }

@@ -36,6 +36,10 @@ const SEEDS: Record<string, readonly unknown[]> = {
     { type: 'started', id: 'a[0]#1', pgid: 12 },
     { type: 'succeeded', id: 'a[0]#1', outputs: { n: { class: 'File', path: '/o/n.txt', sha256: 'ab' }, m: [1, 2] }, exitStatus: 0, durationMs: 3, tools: [{ tool: 'wc', path: '/usr/bin/wc', sha256: 'ab', expected: 'ab' }] },
     { type: 'failed', id: 'a[0]#1', exitStatus: 1, signal: null, message: 'm', stderrTail: 't', durationMs: 1 },
+    // §1.3 usage: valid, at the bounds, and just past them (the mutations find the rest)
+    { type: 'succeeded', id: 'a[0]#1', outputs: {}, exitStatus: 0, durationMs: 3, usage: { cpuMs: 120, maxRssKiB: 102400, threads: 8 } },
+    { type: 'failed', id: 'a[0]#1', exitStatus: 1, signal: null, message: 'm', stderrTail: '', durationMs: 1, usage: { cpuMs: 1099511627776, maxRssKiB: 0 } },
+    { type: 'succeeded', id: 'a[0]#1', outputs: {}, exitStatus: 0, durationMs: 3, usage: { cpuMs: -1, maxRssKiB: 1e308, threads: 4194305, x: 1 } },
     { type: 'cancelled', id: 'a[0]#1' },
     { type: 'heartbeat', seq: 4 },
   ],
