@@ -237,14 +237,18 @@ export class Scheduler {
       const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs); // encrypted runs (§13.2)
       this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
       this.instanceDone(inst, 'succeeded');
-    } else if (msg.type === 'cancelled' || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
+    } else if ((msg.type === 'cancelled' && this.stopping) || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });
       this.instanceDone(inst, 'cancelled');
     } else {
-      const lost = this.lostIds.delete(msg.id);
+      // A worker that cancels an attempt the master never asked it to cancel (its host stopped it: SIGTERM from
+      // Slurm's scancel, a shutdown) has not finished it: nothing a worker says ends a step. Re-run like a lost one.
+      const f: Extract<AttemptResultMsg, { type: 'failed' }> =
+        msg.type === 'failed' ? msg : { type: 'failed', id: msg.id, exitStatus: null, signal: null, message: 'the worker stopped the attempt by itself (its host stopped the worker) before it finished', stderrTail: '', durationMs: 0 };
+      const lost = this.lostIds.delete(msg.id) || msg.type === 'cancelled';
       if (lost) inst.losses++;
       const willRetry = !this.stopping && (lost ? inst.losses <= MAX_WORKER_LOSSES : inst.attempt - inst.losses <= step.retries);
-      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: msg.exitStatus, signal: msg.signal, message: msg.message, stderrTail: msg.stderrTail, willRetry, durationMs: msg.durationMs, ...(lost ? { workerLost: true } : {}), ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
+      const ev = this.o.journal.append({ type: 'step-failed', step: step.id, index: inst.index, attempt: inst.attempt, exitStatus: f.exitStatus, signal: f.signal, message: f.message, stderrTail: f.stderrTail, willRetry, durationMs: f.durationMs, ...(lost ? { workerLost: true } : {}), ...(f.tools ? { tools: f.tools } : {}), ...(f.usage ? { usage: f.usage } : {}) });
       if (willRetry) this.ready.push(inst);
       else {
         this.failures.push(ev as StepFailed);
@@ -310,6 +314,9 @@ export class Scheduler {
     if (this.stopping === 'cancelled') return this.resolveDone({ state: 'cancelled', outputs, failures: this.failures, message: this.stopMessage ?? 'cancelled' });
     if (this.failures.length > 0 || this.stopping) return this.resolveDone({ state: 'failed', outputs, failures: this.failures, ...(this.stopMessage ? { message: this.stopMessage } : {}) });
     if (this.finishedSteps < this.recs.size) return this.resolveDone({ state: 'failed', outputs, failures: this.failures, message: 'internal error: steps left unscheduled' });
+    // Defence in depth: a run with a step that did not finish never succeeds, whatever led to it.
+    const unfinished = [...this.recs.values()].find((r) => r.state === 'cancelled' || r.state === 'failed');
+    if (unfinished) return this.resolveDone({ state: 'failed', outputs, failures: this.failures, message: `step ${unfinished.step.id} did not finish` });
     try {
       for (const o of this.o.workflow.outputs) outputs[o.id] = resolveWorkflowOutput(o, this.lookup);
     } catch (e) {

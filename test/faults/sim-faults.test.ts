@@ -59,4 +59,16 @@ describe('§12 fault injection: encrypted sim runs', () => {
     assert.ok(d.some((x) => x.type === 'worker-revoked' && x.worker === 'local-1'));
     assert.ok(d.some((x) => x.type === 'key-release' && x.decision === 'released' && x.worker === 'local-2' && x.step.startsWith('mid[0]#2')));
   });
+
+  test('a worker its host stops with SIGTERM mid-step (as Slurm\'s scancel does): the step re-runs on a replacement, no step is taken as cancelled, and the outputs are byte-identical', async () => {
+    const { options, victim } = disturbMid(tmpDir('sealflow-simfault-'), 'writing', () => process.kill(victim.pid, 'SIGTERM'));
+    const { outcome } = await faultRun(wf, { platform: 'sim', workers: 1, ...options });
+    assert.equal(outcome.state, 'succeeded', JSON.stringify(outcome.failures));
+    assert.deepEqual(await decrypted(outcome.outputs['numbers']), clean.numbers);
+    assert.deepEqual(await decrypted(outcome.outputs['summary']), clean.summary);
+    const ev = events(outcome.runDir);
+    assert.ok(!ev.some((e) => e.type === 'step-cancelled'), 'no step was taken as cancelled');
+    const mids = ev.flatMap((e) => (e.type === 'step-started' && e.step === 'mid' ? [`${e.attempt}@${e.worker}`] : []));
+    assert.ok(mids.length >= 2 && !mids.at(-1)!.endsWith(`@${victim.id}`), `mid re-ran on the replacement: ${mids.join(', ')}`);
+  });
 });
