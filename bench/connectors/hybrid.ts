@@ -30,7 +30,7 @@ const GENERATE = fileURLToPath(new URL('../../examples/word-count/generate.js', 
 const WORKERS = 4;
 
 export async function hybridBench(size: string, reps: number): Promise<void> {
-  const m = await makeMaster('sf-bench-hybrid');
+  const m = await makeMaster('sfh') // short: ssh's ControlPath socket lives below its TMPDIR (108-byte limit);
   const t0 = performance.now();
   const gen = spawnSync(process.execPath, [GENERATE, '--size', size, '-o', m.corpus, '--seed', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (gen.status !== 0) throw new Error(`generating the corpus failed: ${gen.stderr.toString()}`);
