@@ -90,9 +90,12 @@ export class ExecServer {
       name: 'execution channel',
       onRefuse: (e) => this.broker.opts.record({ type: 'protocol-refusal', channel: 'execution', worker: slot, reason: e.reason, message: `worker ${slot}: ${e.message}` }),
     });
-    this.#channels.set(worker.slot, holdEarly(channel));
+    // One wrapper for both paths: a waiter given the bare channel left the wrapper holding (and, past
+    // MAX_EARLY messages, closing) every message — a worker was lost after about eight steps.
+    const held = holdEarly(channel);
+    this.#channels.set(worker.slot, held);
     this.broker.opts.record({ type: 'exec-connection', decision: 'accepted', worker: worker.slot });
-    this.#waiters.get(worker.slot)?.(channel);
+    this.#waiters.get(worker.slot)?.(held);
     this.#waiters.delete(worker.slot);
   }
 
