@@ -108,6 +108,13 @@ export interface WorkerHandle {
    * holds none (platform `none`).
    */
   revoke?(reason: string): void;
+  /**
+   * Hosts whose outputs are copied back (src/master/staging.ts): `h` hears
+   * of each attempt the worker has finished while its result is still on
+   * the way; the worker may take another attempt meanwhile, the attempt
+   * stays in flight until its result arrives.
+   */
+  onVacated?(h: (id: string) => void): void;
 }
 
 /**

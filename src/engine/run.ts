@@ -265,6 +265,7 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
       onWorkerStarted: (w, d) =>
         journal.append({ type: 'worker-started', worker: w.id, deployment: d.id, connector: d.connector, platform: d.platform, host: w.host, pid: w.pid, ...(w.job !== undefined ? { job: w.job } : {}) }),
       onResult: (m) => scheduler.onResult(m),
+      onVacated: (id) => scheduler.onVacated(id),
       onWorkerLost: (w, ids, reason) => {
         journal.append({ type: 'worker-lost', worker: w.id, host: w.host, reason, attempts: ids });
         scheduler.onWorkerLost(w, ids, reason);

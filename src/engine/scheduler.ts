@@ -225,12 +225,24 @@ export class Scheduler {
     this.o.journal.append({ type: 'step-started', step: step.id, index: inst.index, attempt: inst.attempt, worker: worker.id, host: worker.host, hash: inst.hash, threads: step.requirements.threads });
   }
 
+  /** Attempts in flight whose worker is already free (their results are being copied back): their cores are free too. */
+  private readonly vacated = new Set<string>();
+
+  /** The worker of attempt `id` finished it and may take another while its result is copied back; the attempt stays in flight. */
+  onVacated(id: string): void {
+    const inst = this.inFlight.get(id);
+    if (!inst || this.vacated.has(id)) return;
+    this.vacated.add(id);
+    this.slotsInUse -= this.slotsOf(inst);
+    this.pump();
+  }
+
   /** A worker's answer about an attempt. */
   onResult(msg: AttemptResultMsg): void {
     const inst = this.inFlight.get(msg.id);
     if (!inst) return;
     this.inFlight.delete(msg.id);
-    this.slotsInUse -= this.slotsOf(inst);
+    if (!this.vacated.delete(msg.id)) this.slotsInUse -= this.slotsOf(inst);
     const step = inst.rec.step;
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };

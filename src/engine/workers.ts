@@ -40,6 +40,8 @@ export type AttemptResultMsg = SucceededMsg | FailedMsg | CancelledMsg;
 export interface PoolEvents {
   onWorkerStarted(w: WorkerHandle, d: EngineDeployment): void;
   onResult(msg: AttemptResultMsg): void;
+  /** The worker finished attempt `id` and is free for another; its result is still being copied back (WorkerHandle.onVacated). */
+  onVacated?(id: string): void;
   /** A worker went away (or was declared dead, `reason`); its attempts in flight are lost. */
   onWorkerLost(w: WorkerHandle, lostAttempts: readonly string[], reason: string): void;
   /** A replacement worker is ready, or could not be started: assignments that had to wait may go ahead (or fail). */
@@ -81,6 +83,8 @@ interface Live {
   readonly deployment: string;
   /** Attempt id -> process group of its command (0 until `started`) and the scratch directories it may leave. */
   readonly inFlight: Map<string, { pgid: number; scratch: readonly string[] }>;
+  /** Attempts of `inFlight` the worker has finished whose results are still being copied back: they do not load it. */
+  readonly vacated: Set<string>;
   alive: boolean;
   monitor: WorkerMonitor | null;
   /** Resolves when the channel has closed (every message the worker sent has been read). */
@@ -195,7 +199,7 @@ export class WorkerPool {
   }
 
   private adopt(handle: WorkerHandle, d: EngineDeployment): void {
-    const live: Live = { handle, deployment: d.id, inFlight: new Map(), alive: true, monitor: null, closed: new Promise((r) => handle.channel.onClose(() => r())) };
+    const live: Live = { handle, deployment: d.id, inFlight: new Map(), vacated: new Set(), alive: true, monitor: null, closed: new Promise((r) => handle.channel.onClose(() => r())) };
     this.workers.push(live);
     const handlers: Handlers<WorkerToMaster> = {
       ready: () => undefined,
@@ -212,6 +216,11 @@ export class WorkerPool {
       live.monitor?.seen();
       dispatch(handlers, m, () => this.lose(live, `worker ${handle.id} sent a message of unknown type`));
     });
+    handle.onVacated?.((id) => {
+      if (!live.alive || !live.inFlight.has(id) || live.vacated.has(id)) return;
+      live.vacated.add(id);
+      this.emit((e) => e.onVacated?.(id));
+    });
     handle.channel.onClose((why) => this.lose(live, `its connection closed (${why})`));
     void handle.exited.then((x) => this.lose(live, `it exited (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`));
     if (live.alive) live.monitor = monitorWorker(handle.channel, this.heartbeat, (why) => this.lose(live, `declared dead: ${why}`));
@@ -219,6 +228,7 @@ export class WorkerPool {
   }
 
   private result(live: Live, m: AttemptResultMsg): void {
+    live.vacated.delete(m.id);
     if (!live.inFlight.delete(m.id)) return;
     this.emit((e) => e.onResult(m));
   }
@@ -321,7 +331,7 @@ export class WorkerPool {
     let best: Live | null = null;
     for (const w of this.workers) {
       if (!w.alive || w.deployment !== deployment) continue;
-      if (!best || w.inFlight.size < best.inFlight.size) best = w;
+      if (!best || w.inFlight.size - w.vacated.size < best.inFlight.size - best.vacated.size) best = w;
     }
     if (!best) return this.plans.get(deployment)?.replacing ? WAIT : null;
     best.inFlight.set(msg.id, { pgid: 0, scratch: [msg.scratchDir, `${msg.scratchDir}.in`, `${msg.scratchDir}.tools`] });

@@ -321,14 +321,16 @@ export class AttestedSession {
         this.warn(admittedLine(slot, attested));
         const raw = await this.exec.channel(slot);
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
-        const inner = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : raw;
+        const staged = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : undefined;
+        const inner = staged ?? raw;
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).
         const wipe = (dirs: readonly string[]) => launched.wipe([...new Set(dirs.map((x) => workerScratchDir(x, first.pid)))]);
         const revoke = (reason: string) => this.broker.revoke(slot, reason);
-        return { id: slot, host: first.host, pid: first.pid, ...(launched.job !== undefined ? { job: launched.job } : {}), channel, exited, kill, reap, wipe, revoke } satisfies WorkerHandle;
+        const onVacated = staged ? { onVacated: (h: (id: string) => void) => staged.onVacated(h) } : {};
+        return { id: slot, host: first.host, pid: first.pid, ...(launched.job !== undefined ? { job: launched.job } : {}), channel, exited, kill, reap, wipe, revoke, ...onVacated } satisfies WorkerHandle;
       })();
       return await Promise.race([
         ready,

@@ -21,6 +21,14 @@
  * path sent (`staged`). This worker's own outputs stay on its host after
  * they are copied back (its data port serves them under those paths, which
  * `sources` learns), until the run directory is removed.
+ *
+ * The worker is free again as soon as it reports an attempt's result:
+ * `onVacated` says so at once, while the outputs are still being copied
+ * back, so the scheduler can give it its next assignment during the copy
+ * (one ssh round trip per attempt no longer stands between two steps of a
+ * worker). The attempt itself stays in flight until its result, with the
+ * master's paths, is delivered; if the connection is lost during the copy
+ * the result is never delivered and the attempt is re-run with the worker.
  */
 import type { Stager } from '../connectors/connector.js';
 import type { Channel } from '../protocol/channel.js';
@@ -60,8 +68,14 @@ const under = (s: string, from: string, to: string) => (s === from ? to : s.star
 /** Where the host already holds an input (data in place, docs/connectors/data-in-place.md): its path and size there; undefined for a file to copy. */
 export type InPlaceLookup = (id: string) => { readonly path: string; readonly size: number } | undefined;
 
-export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, sources?: DataSources, inPlace: InPlaceLookup = () => undefined): WorkerChannel {
+/** A staged worker channel; `onVacated` hears of each attempt the worker has finished whose result is still being copied back. */
+export type StagedChannel = WorkerChannel & { onVacated(h: (id: string) => void): void };
+
+const RESULT_TYPES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string, sources?: DataSources, inPlace: InPlaceLookup = () => undefined): StagedChannel {
   const handlers: ((m: WorkerToMaster) => void)[] = [];
+  const vacated: ((id: string) => void)[] = [];
   const deliver = (m: WorkerToMaster) => {
     for (const h of handlers) h(m);
   };
@@ -182,6 +196,8 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
   inner.onMessage((m) => {
     // Answered at once, not behind a result that is being copied back.
     if ((m as { type: string }).type === 'transfer') return deliver(transfer(m as unknown as TransferMsg));
+    // The worker is idle again: say so now, not after the copy-back queued below.
+    if (RESULT_TYPES.has(m.type) && attempts.has((m as { id: string }).id)) for (const h of vacated) h((m as { id: string }).id);
     incoming = incoming.then(async () => {
       const r = await unstage(m);
       if (r) deliver(r);
@@ -197,6 +213,9 @@ export function stagedChannel(inner: WorkerChannel, stager: Stager, slot: string
     },
     onMessage(h) {
       handlers.push(h);
+    },
+    onVacated(h) {
+      vacated.push(h);
     },
     onClose(h) {
       inner.onClose(h);
