@@ -31,6 +31,44 @@ function toCwl(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCwl(x)]));
 }
 
+/** A listing entry's name: one path component (an expression may have built it). */
+function entryName(e: Obj, where: string): string {
+  const name = typeof e.basename === 'string' ? e.basename : path.basename(pathOf(e));
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new CwlRunError(`${where}: a Directory literal's entry is named ${JSON.stringify(name)}; give each entry a basename without '/' or '..'`);
+  return name;
+}
+
+/** Writes a Directory literal (a `listing` without a path, as an expression builds it) to `dest`, copying its files. */
+function writeDirectoryLiteral(v: Obj, dest: string, where: string): void {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const e of Array.isArray(v.listing) ? v.listing : []) {
+    if (!isObj(e) || (e.class !== 'File' && e.class !== 'Directory')) throw new CwlRunError(`${where}: a Directory literal's listing holds something that is not a File or Directory`);
+    const to = path.join(dest, entryName(e, where));
+    if (fs.existsSync(to)) throw new CwlRunError(`${where}: a Directory literal's listing names ${path.basename(to)} twice`);
+    if (pathOf(e) === '' && e.class === 'File') fs.writeFileSync(to, typeof e.contents === 'string' ? e.contents : '');
+    else if (pathOf(e) === '') writeDirectoryLiteral(e, to, where);
+    else fs.cpSync(pathOf(e), to, { recursive: true, dereference: true });
+  }
+}
+
+/**
+ * Directory literals in the outputs become directories in scratch (`_literal/N/<basename>`): a Directory output is
+ * kept, sealed and recorded as one directory, never as loose files inside a value.
+ */
+function materialiseDirectories(v: unknown, scratch: string, where: string, n = { i: 0 }): unknown {
+  if (Array.isArray(v)) return v.map((x) => materialiseDirectories(x, scratch, where, n));
+  if (!isObj(v)) return v;
+  if (v.class === 'Directory' && pathOf(v) === '' && Array.isArray(v.listing)) {
+    const name = entryName({ basename: typeof v.basename === 'string' ? v.basename : 'directory' }, where);
+    const dest = path.join(scratch, '_literal', String(n.i++), name);
+    writeDirectoryLiteral(v, dest, where);
+    const { listing: _x, location: _l, ...rest } = v;
+    return { ...rest, basename: name, path: dest };
+  }
+  if (v.class === 'File' || v.class === 'Directory') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, materialiseDirectories(x, scratch, where, n)]));
+}
+
 function kept(v: unknown, keeper: Keeper): unknown {
   if (Array.isArray(v)) return v.map((x) => kept(x, keeper));
   if (!isObj(v)) return v;
@@ -53,7 +91,8 @@ export async function runCwlStep(msg: AssignMsg, exec: Extract<ExecSpec, { kind:
   try {
     const job = toCwl(msg.inputs) as Obj;
     const out = await runProcess(exec.process as CwlProcess, job, new Reqs([], []), { workDir: path.join(msg.scratchDir, 'cwl'), pathEnv: io.pathEnv, log: (l) => fs.writeSync(logFd, `${l}\n`) });
-    return { ok: true, outputs: kept(out, io.keeper) as Record<string, PortValue>, exitStatus: 0 };
+    const outputs = materialiseDirectories(out, msg.scratchDir, (exec.process as CwlProcess).at);
+    return { ok: true, outputs: kept(outputs, io.keeper) as Record<string, PortValue>, exitStatus: 0 };
   } catch (e) {
     if (e instanceof CwlRunError || e instanceof ExpressionError) return { ok: false, message: e.message, exitStatus: null, signal: null };
     throw e;
