@@ -26,7 +26,8 @@ function toCwl(v: unknown): unknown {
   if (v.class === FILE_GROUP && isObj(v.primary)) return { ...(toCwl(v.primary) as Obj), secondaryFiles: toCwl(v.secondaryFiles ?? []) };
   if ((v.class === 'File' || v.class === 'Directory') && typeof v.path === 'string') {
     const { location: _l, dirname: _d, sha256: _s, nameroot: _r, nameext: _e, ...rest } = v;
-    return { ...rest, basename: typeof v.basename === 'string' ? v.basename : path.basename(v.path) };
+    // Its location is where it is now (an expression may name it, e.g. as another input's secondary file).
+    return { ...rest, location: `file://${v.path}`, basename: typeof v.basename === 'string' ? v.basename : path.basename(v.path) };
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCwl(x)]));
 }
@@ -76,7 +77,8 @@ function kept(v: unknown, keeper: Keeper): unknown {
     const at = keeper.keep(pathOf(v), v.class === 'File' ? 'file' : 'directory');
     const { location: _l, dirname: _d, path: _p, listing: _x, ...rest } = v;
     const base: Obj = v.class === 'File' ? (fileValue(at) as Obj) : { class: 'Directory', path: at.final };
-    const o: Obj = { ...rest, ...base };
+    // The name the tool gave it travels with it (the published file's name may carry its port's or field's prefix).
+    const o: Obj = { basename: path.basename(pathOf(v)), ...rest, ...base };
     // A sealed directory is published as one age file under its port's name: its basename travels beside it.
     if (v.class === 'Directory') return { class: FILE_GROUP, primary: o, secondaryFiles: [], meta: { basename: v.basename ?? path.basename(pathOf(v)) } };
     if (!Array.isArray(v.secondaryFiles) || v.secondaryFiles.length === 0) return o;
