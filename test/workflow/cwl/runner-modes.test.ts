@@ -2,9 +2,11 @@
  * sealflow-cwl-runner features that once worked in plain runs only, now in
  * the default mode too (attested `sim` workers, every file encrypted, the
  * outputs checked against the receipt): Directory literals built by an
- * expression, and `cwl:requirements` in the job order. Each run is a real
- * run of the runner as cwltest calls it. CI time: about 21 s on 2 busy cores
- * (four attested runs, one plain one, one refused before it starts).
+ * expression, `cwl:requirements` in the job order, secondaryFiles patterns
+ * written in JavaScript, and the basenames of files inside record outputs.
+ * Each run is a real run of the runner as cwltest calls it. CI time: about
+ * 30 s on 2 busy cores (six attested runs, one plain one, one refused before
+ * it starts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -127,4 +129,61 @@ test('a requirement sealflow does not support under cwl:requirements exits 33 (u
   assert.equal(r.code, 33, r.stderr);
   assert.match(r.stderr, /unsupported: .*unknown-req\.yml: cwl:requirements names ExampleQuantumRequirement, which sealflow does not support; drop it/);
   assert.equal(r.stdout, '');
+});
+
+test("a secondaryFiles pattern written in JavaScript is evaluated in the worker's sandbox in sim mode (the master runs none), and finds the other input it names", async () => {
+  write('main.txt', 'main\n');
+  write('extra.idx', 'index\n');
+  const tool = write(
+    'js-secondary.cwl',
+    `class: CommandLineTool
+cwlVersion: v1.2
+requirements:
+  InlineJavascriptRequirement: {}
+inputs:
+  main:
+    type: File
+    secondaryFiles:
+      - |
+        \${ return [{"class": "File", "location": inputs.extra.location, "basename": self.nameroot + ".idx"}]; }
+  extra: File
+outputs:
+  listing: stdout
+baseCommand: [ls]
+arguments: [$(inputs.main.dirname)]
+stdout: listing
+`,
+  );
+  const job = write('js-secondary.yml', 'main: {class: File, location: main.txt}\nextra: {class: File, location: extra.idx}\n');
+  const r = await runner(SIM, tool, job);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { listing: { path: string } };
+  assert.deepEqual(fs.readFileSync(out.listing.path, 'utf8').trim().split('\n'), ['main.idx', 'main.txt']);
+});
+
+test('a File that outputEval builds inside a record output keeps the basename the tool gave it in sim mode', async () => {
+  const tool = write(
+    'record-out.cwl',
+    `class: CommandLineTool
+cwlVersion: v1.2
+requirements:
+  InlineJavascriptRequirement: {}
+inputs: []
+baseCommand: [sh, -c, 'echo ref > genome.fa']
+outputs:
+  refs:
+    type:
+      type: record
+      fields:
+        - {name: genome, type: File}
+    outputBinding:
+      outputEval: '$({"genome": {"class": "File", "path": runtime.outdir + "/genome.fa"}})'
+`,
+  );
+  const r = await runner(SIM, tool, write('empty.yml', '{}\n'));
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { refs: { genome: { basename: string; path: string } } };
+  assert.equal(out.refs.genome.basename, 'genome.fa');
+  assert.equal(path.basename(out.refs.genome.path), 'genome.fa');
+  assert.equal(fs.readFileSync(out.refs.genome.path, 'utf8'), 'ref\n');
 });
