@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, OperationError } from '../../errors.js';
 import { loadCwl } from '../../workflow/cwl/load/normalize.js';
-import { UnsupportedRequirementError, type CwlRequirement } from '../../workflow/cwl/model.js';
+import { SUPPORTED_REQUIREMENTS, UnsupportedRequirementError, type CwlRequirement } from '../../workflow/cwl/model.js';
 import { ExpressionError } from '../../workflow/cwl/expr/sandbox.js';
 import { Reqs } from '../../worker/cwl/requirements.js';
 import { CwlRunError } from '../../worker/cwl/values.js';
@@ -84,12 +84,15 @@ export async function runCwl(args: RunnerArgs, log: (s: string) => void): Promis
     const fromJob = job['cwl:requirements'];
     delete job['cwl:requirements'];
     const jobReqs = Array.isArray(fromJob) ? (fromJob as CwlRequirement[]) : [];
+    for (const r of jobReqs) if (!SUPPORTED_REQUIREMENTS.has(r.class)) throw new UnsupportedRequirementError(`${args.job ?? 'the job order'}: cwl:requirements names ${String(r.class)}, which sealflow does not support; drop it`);
+    // They become the top process's last requirements, so they win over its own of the same class (as in cwltool);
+    // its steps' own requirements still win over them. In sealed runs they travel to the worker with the process.
+    const run = jobReqs.length > 0 ? { ...proc, requirements: [...proc.requirements, ...jobReqs] } : proc;
     // The default: through the engine, attested and encrypted (sealed.ts). Plain: here, on this trusted machine.
     if (args.platform !== 'none' || args.encrypt) {
-      if (jobReqs.length > 0) throw new UnsupportedRequirementError('cwl:requirements in the job order are supported in plain runs only (--platform none --no-encrypt)');
-      return await runCwlThroughEngine(proc, job, { platform: args.platform, encrypt: args.encrypt, outdir: args.outdir, log, ...(args.stateDir !== undefined ? { stateDir: args.stateDir } : {}) });
+      return await runCwlThroughEngine(run, job, { platform: args.platform, encrypt: args.encrypt, outdir: args.outdir, log, ...(args.stateDir !== undefined ? { stateDir: args.stateDir } : {}) });
     }
-    const out = await runProcess(proc, job, new Reqs(jobReqs, []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
+    const out = await runProcess(run, job, new Reqs([], []), { workDir: work, pathEnv: process.env['PATH'] ?? '/usr/bin:/bin', log });
     fs.mkdirSync(args.outdir, { recursive: true });
     return publishOutputs(out, args.outdir);
   } finally {

@@ -76,8 +76,9 @@ export async function runCwlThroughEngine(proc: CwlProcess, job: Obj, o: SealedO
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
   const workflow = cwlToModel(proc);
   // The owner's files and their secondary files are found here, where they are (parameter references only: the
-  // master runs no workflow JavaScript); each becomes an admitted age file of the run.
-  const filled = fillInputs(proc.inputs, expandFormats(job, proc.namespaces) as Obj, {}, proc.at, undefined, true);
+  // master runs no workflow JavaScript; a pattern that needs it is left to the worker, which finds those secondary
+  // files among the run's admitted inputs); each becomes an admitted age file of the run.
+  const filled = fillInputs(proc.inputs, expandFormats(job, proc.namespaces) as Obj, { deferJavaScript: true }, proc.at, undefined, true);
   const published = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-cwl-published-'));
   const plainDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-cwl-plain-'));
   try {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CwlParam, CwlSecondary, CwlType } from '../../workflow/cwl/model.js';
-import { evaluate, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
+import { evaluate, needsJavaScript, type Evaluator } from '../../workflow/cwl/expr/evaluate.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -145,6 +145,8 @@ export function attachSecondaries(f: Obj, specs: readonly CwlSecondary[], ev: Ev
   const list: Obj[] = [...((f.secondaryFiles as Obj[] | undefined) ?? [])];
   const dir = path.dirname(pathOf(f));
   for (const s of specs) {
+    // On the master (sealed runs) a pattern that needs JavaScript is the worker's to evaluate, in its sandbox.
+    if (ev.deferJavaScript && !ev.js && (needsJavaScript(s.pattern) || needsJavaScript(s.required))) continue;
     const required = s.required === undefined ? requiredByDefault : typeof s.required === 'boolean' ? s.required : Boolean(evaluate(s.required, { inputs, self: f }, ev));
     const r = s.pattern.includes('$(') || s.pattern.includes('${') ? evaluate(s.pattern, { inputs, self: f }, ev) : secondaryName(String(f.basename ?? path.basename(pathOf(f))), s.pattern);
     const names: unknown[] = Array.isArray(r) ? r : [r];

@@ -12,6 +12,26 @@ import { ExpressionSyntaxError, hasExpression, scan } from './scan.js';
 export interface Evaluator {
   /** The JavaScript sandbox; absent: parameter references only. */
   readonly js?: ExpressionSandbox;
+  /**
+   * The master's evaluator in sealed runs: what needs JavaScript (a secondaryFiles pattern) is left to the worker,
+   * which evaluates it again in its sandbox, rather than refused.
+   */
+  readonly deferJavaScript?: boolean;
+}
+
+/** Whether `value` holds an expression that is not a parameter reference (it needs the sandbox). */
+export function needsJavaScript(value: unknown): boolean {
+  if (typeof value !== 'string' || !hasExpression(value)) return false;
+  try {
+    return scan(value).some((s) => {
+      if (s.kind === 'text') return false;
+      if (s.kind === 'brace') return true;
+      parseParamRef(s.code);
+      return false;
+    });
+  } catch {
+    return true;
+  }
 }
 
 function evalOne(kind: 'paren' | 'brace', code: string, ctx: ExpressionContext, ev: Evaluator): unknown {
