@@ -87,7 +87,10 @@ export async function startAttestedWorkers(
       ...(report !== undefined ? { report: (r: LaunchReport) => report(slot, r) } : {}),
     }).catch((e: unknown) => {
       session.abandon(slot);
-      throw e;
+      // A connector that sees the job end before it reports the launch (Slurm's poll) says only that it ended:
+      // the key broker knows why when it refused the worker.
+      const refused = session.refusalOf(slot);
+      throw refused !== undefined ? new Error(`worker ${slot} (deployment ${d.id}): the key broker refused it (${refused}); ${e instanceof Error ? e.message : String(e)}`) : e;
     });
     return session.waitReady(ad, slot, launched);
   });

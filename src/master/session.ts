@@ -293,6 +293,11 @@ export class AttestedSession {
     return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
   }
 
+  /** Why the key broker refused the worker in `slot`, if it did (`reason: message`). */
+  refusalOf(slot: string): string | undefined {
+    return this.refusals.get(slot);
+  }
+
   /** The launch of `slot` was abandoned before it was ready: its ticket admits nobody any more (§3a). */
   abandon(slot: string): void {
     this.broker.abandon(slot);
