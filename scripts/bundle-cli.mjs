@@ -66,3 +66,8 @@ const inputs = Object.keys(result.metafile.inputs).map((f) => {
 });
 fs.writeFileSync(path.join(OUT, 'inputs.json'), JSON.stringify({ version: 1, inputs }));
 console.log(`dist/cli: the CLI bundled from ${inputs.length} files`);
+
+// The package's commands (package.json "bin") are run directly (`npx sealflow`, `npx sealflow-cwl-runner`):
+// tsc writes them 0644, so make them executable (a mode change leaves their mtime, which the bundle check reads).
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+for (const file of Object.values(pkg.bin ?? {})) fs.chmodSync(path.join(ROOT, file), 0o755);
