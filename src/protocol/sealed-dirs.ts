@@ -41,17 +41,21 @@ export async function sealStreamTo(source: AsyncIterable<Uint8Array>, dest: stri
  */
 export async function sealDirectoryInPlace(dir: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
   const tmp = `${dir}.sealing`;
+  const r = await sealDirectoryToTemp(dir, tmp, recipients);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return r;
+}
+
+/** The age file of `dir`'s tar stream written to `tmp` (a stale one removed first); no `tmp` is left if it fails. */
+async function sealDirectoryToTemp(dir: string, tmp: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
   fs.rmSync(tmp, { force: true });
-  let r: { size: number; sha256: string };
   try {
-    r = await sealStreamTo(packDirectory(dir), tmp, recipients);
+    return await sealStreamTo(packDirectory(dir), tmp, recipients);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  return r;
 }
 
 /**
@@ -61,14 +65,7 @@ export async function sealDirectoryInPlace(dir: string, recipients: readonly Rec
 export async function sealDirectoryInto(dir: string, dest: string, recipients: readonly Recipient[]): Promise<{ size: number; sha256: string }> {
   const tmp = `${dest}.sealing`;
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
-  fs.rmSync(tmp, { force: true });
-  let r: { size: number; sha256: string };
-  try {
-    r = await sealStreamTo(packDirectory(dir), tmp, recipients);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  const r = await sealDirectoryToTemp(dir, tmp, recipients);
   fs.renameSync(tmp, dest);
   return r;
 }

@@ -10,13 +10,10 @@ import type { CheckRequest, CheckResult } from '../connector.js';
 import { digestFileSync } from '../../crypto/digest-file.js';
 import { isExecutableFile, resolveOnPath } from '../../workflow/which.js';
 
-/** The oldest Node.js major a worker runs on (the same rule as remote hosts). */
-const MIN_NODE_MAJOR = 20;
-
 export async function checkLocalDeployment(req: CheckRequest): Promise<CheckResult> {
+  // Local workers run with this very node (process.execPath), which already runs sealflow: nothing to check.
   const facts: string[] = [`this machine: node ${process.version}`];
   const problems: string[] = [];
-  if (Number(process.versions.node.split('.')[0]) < MIN_NODE_MAJOR) problems.push(`this machine runs Node.js ${process.version}; workers need ${MIN_NODE_MAJOR} or later — install a newer Node.js`);
   for (const f of req.platform.hostNeeds?.files ?? []) {
     if (!fs.existsSync(f.path)) problems.push(`this machine has no ${f.path} (${f.what}) — platform ${req.platform.name} cannot run here; use a host that has it`);
   }
