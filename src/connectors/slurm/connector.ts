@@ -29,6 +29,7 @@ import { compileSlurmDeployment, SLURM_OPTION_KEYS, type SlurmDeployment } from 
 import type { JobState } from './parse.js';
 import { JobPoller } from './poller.js';
 import { localSite, loginSite, type Site } from './site.js';
+import { RunRegistry } from '../run-registry.js';
 
 /** squeue polls while a job waits or runs: the run notices a job that ended within this (and at once when its connection drops). */
 const POLL_MS = 1_000;
@@ -44,7 +45,7 @@ interface DeploymentRun {
 }
 
 /** Run id -> deployment -> its prepared state. */
-const runs = new Map<string, Map<string, Promise<DeploymentRun>>>();
+const runs = new RunRegistry<DeploymentRun>();
 
 async function prepare(req: LaunchRequest): Promise<DeploymentRun> {
   // Only the connector's keys: the deployment also carries its platform's (policy) and transfers.
@@ -59,8 +60,7 @@ async function prepare(req: LaunchRequest): Promise<DeploymentRun> {
 }
 
 function deploymentRun(req: LaunchRequest): Promise<DeploymentRun> {
-  let byDeployment = runs.get(req.runId);
-  if (!byDeployment) runs.set(req.runId, (byDeployment = new Map()));
+  const byDeployment = runs.of(req.runId);
   let p = byDeployment.get(req.deployment);
   if (!p) {
     p = prepare(req);
@@ -158,18 +158,11 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
 
 /** Ends run `runId` on every deployment: every job of the run cancelled, relays closed, its directory removed. */
 async function close(runId: string): Promise<void> {
-  const byDeployment = runs.get(runId);
-  if (!byDeployment) return;
-  runs.delete(runId);
-  await Promise.all(
-    [...byDeployment.values()].map(async (p) => {
-      const run = await p.catch(() => null);
-      if (!run) return;
-      run.poller.stop();
-      await run.cluster.cancelAll().catch((e: Error) => process.stderr.write(`sealflow: ${e.message}\n`));
-      await run.site.close();
-    }),
-  );
+  await runs.close(runId, async (run) => {
+    run.poller.stop();
+    await run.cluster.cancelAll().catch((e: Error) => process.stderr.write(`sealflow: ${e.message}\n`));
+    await run.site.close();
+  });
 }
 
 export const slurmConnector: Connector = { name: 'slurm', launch, close, check: checkSlurmDeployment };

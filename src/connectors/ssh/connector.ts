@@ -31,6 +31,7 @@ import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './o
 import { shScript } from './quote.js';
 import type { RunDir } from './run-dir.js';
 import { hostScratchDir, hostStager } from './stager.js';
+import { RunRegistry } from '../run-registry.js';
 
 /** The provisioner's name in the run directory. */
 const ENTRY = 'provisioner.mjs';
@@ -54,7 +55,7 @@ interface HostRun {
  * Run id -> `<deployment> <host index>` -> that host, prepared once, and
  * again once its connection is found lost (liveness below).
  */
-const runs = new Map<string, Map<string, Promise<HostRun>>>();
+const runs = new RunRegistry<HostRun>();
 /** Run-directory tokens of this master's live runs (never swept). */
 const liveTokens = new Set<string>();
 
@@ -125,8 +126,7 @@ async function alive(run: HostRun): Promise<boolean> {
 
 /** The host `i` of the deployment, prepared for this run (again, if its connection was lost). */
 async function hostRun(req: LaunchRequest, options: CompiledSshOptions, i: number): Promise<HostRun> {
-  let byDeployment = runs.get(req.runId);
-  if (!byDeployment) runs.set(req.runId, (byDeployment = new Map()));
+  const byDeployment = runs.of(req.runId);
   const key = `${req.deployment} ${i}`;
   const cached = byDeployment.get(key);
   let previous: RunDir | undefined;
@@ -282,19 +282,12 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
 
 /** Ends run `runId` on every host: forwards, the run directory (removed), the connection. */
 async function close(runId: string): Promise<void> {
-  const byDeployment = runs.get(runId);
-  if (!byDeployment) return;
-  runs.delete(runId);
-  await Promise.all(
-    [...byDeployment.values()].map(async (p) => {
-      const run = await p.catch(() => null);
-      if (!run) return;
-      for (const f of run.forwards) await f.cancel().catch(() => undefined);
-      await run.dir.remove().catch(() => undefined);
-      liveTokens.delete(run.dir.token);
-      await run.host.close().catch(() => undefined);
-    }),
-  );
+  await runs.close(runId, async (run) => {
+    for (const f of run.forwards) await f.cancel().catch(() => undefined);
+    await run.dir.remove().catch(() => undefined);
+    liveTokens.delete(run.dir.token);
+    await run.host.close().catch(() => undefined);
+  });
 }
 
 export const sshConnector: Connector = { name: 'ssh', launch, close, check: checkSshDeployment };
