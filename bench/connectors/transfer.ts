@@ -12,15 +12,15 @@
  * - `scp root@host0:file` run on host 1 (default cipher), and `scp` then `sha256sum` of the copy.
  */
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encrypt, X25519Identity } from '../../src/crypto/index.js';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
 import { startHosts } from '../../test/helpers/hosts.js';
+import { writeIdentityFile, zerosCiphertext } from '../transfer/fixtures.js';
 
 const PEER = fileURLToPath(new URL('./peer.js', import.meta.url));
 
@@ -28,26 +28,11 @@ interface Row {
   ms: number;
 }
 
-async function makeCiphertext(file: string, mib: number): Promise<string> {
-  async function* zeros() {
-    const chunk = new Uint8Array(1 << 20);
-    for (let i = 0; i < mib; i++) yield chunk;
-  }
-  const h = createHash('sha256');
-  const out = fs.createWriteStream(file, { mode: 0o600 });
-  for await (const c of encrypt([X25519Identity.generate().recipient()], zeros())) {
-    h.update(c as Uint8Array);
-    if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
-  return h.digest('hex');
-}
-
 async function identityFile(dir: string, ca: RunCa, slot: string): Promise<string> {
   const id = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const certDer = await ca.issueClientCert(id.publicKey.export({ type: 'spki', format: 'der' }), slot);
   const f = path.join(dir, `${slot}.json`);
-  fs.writeFileSync(f, JSON.stringify({ runId: ca.runId, runCaDer: Buffer.from(ca.certDer).toString('base64'), certDer: Buffer.from(certDer).toString('base64'), keyPem: id.privateKey.export({ type: 'pkcs8', format: 'pem' }) }), { mode: 0o600 });
+  writeIdentityFile(f, { runId: ca.runId, runCaDer: ca.certDer, certDer, key: id.privateKey });
   return f;
 }
 
@@ -70,7 +55,7 @@ export async function transferBench(mib: number, reps: number): Promise<void> {
   const children: ReturnType<typeof spawn>[] = [];
   try {
     const file = path.join(dir, 'ciphertext.age');
-    const sha = await makeCiphertext(file, mib);
+    const sha = await zerosCiphertext(file, mib);
     const size = fs.statSync(file).size;
     const ca = await RunCa.create(ephemeralMaster(), `bench-direct-${process.pid}`, 3_600_000);
     const producerId = await identityFile(dir, ca, 'w0');

@@ -15,12 +15,12 @@
  * /usr/sbin/sshd (apt-get install -y openssh-server) for the scp rows.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encrypt, X25519Identity } from '../../src/crypto/index.js';
+import { writeIdentityFile, zerosCiphertext } from './fixtures.js';
 import { ephemeralMaster } from '../../src/crypto/master-key.js';
 import { RunCa } from '../../src/crypto/run-ca.js';
 import tls from 'node:tls';
@@ -43,22 +43,6 @@ const cleanup = () => {
 };
 process.on('exit', cleanup);
 
-/** A MIB-MiB age ciphertext (of zeros: the transfer does not care) and its SHA-256. */
-async function makeCiphertext(file: string): Promise<string> {
-  async function* zeros() {
-    const chunk = new Uint8Array(1 << 20);
-    for (let i = 0; i < MIB; i++) yield chunk;
-  }
-  const h = createHash('sha256');
-  const out = fs.createWriteStream(file, { mode: 0o600 });
-  for await (const c of encrypt([X25519Identity.generate().recipient()], zeros())) {
-    h.update(c as Uint8Array);
-    if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
-  return h.digest('hex');
-}
-
 async function identity(ca: RunCa, slot: string): Promise<PeerIdentity> {
   const id = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { runId: ca.runId, runCaDer: ca.certDer, certDer: await ca.issueClientCert(id.publicKey.export({ type: 'spki', format: 'der' }), slot), key: id.privateKey };
@@ -66,7 +50,7 @@ async function identity(ca: RunCa, slot: string): Promise<PeerIdentity> {
 
 async function startProducer(me: PeerIdentity, file: string, sha: string): Promise<{ host: string; port: number; pid: number }> {
   const idFile = path.join(dir, 'producer-identity.json');
-  fs.writeFileSync(idFile, JSON.stringify({ runId: me.runId, runCaDer: Buffer.from(me.runCaDer).toString('base64'), certDer: Buffer.from(me.certDer).toString('base64'), keyPem: me.key.export({ type: 'pkcs8', format: 'pem' }) }), { mode: 0o600 });
+  writeIdentityFile(idFile, me);
   const child = spawn(process.execPath, [PRODUCER, idFile, file, sha], { stdio: ['pipe', 'pipe', 'inherit'] });
   cleanups.push(() => child.kill());
   return new Promise((resolve, reject) => {
@@ -147,7 +131,7 @@ async function startSshd(): Promise<string[] | null> {
 
 const file = path.join(dir, 'ciphertext.age');
 const t0 = performance.now();
-const sha = await makeCiphertext(file);
+const sha = await zerosCiphertext(file, MIB);
 const size = fs.statSync(file).size;
 process.stderr.write(`made a ${(size / 2 ** 30).toFixed(3)} GiB age ciphertext in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 const master = ephemeralMaster();

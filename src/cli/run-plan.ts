@@ -24,7 +24,7 @@ import { checkLocalPins } from '../engine/tool-precheck.js';
 import { checkTasks, loadInputs, loadWorkflow } from '../workflow/index.js';
 import { resolveDataInputs } from '../engine/data-inputs.js';
 import { loadRunConfig } from '../engine/config/load-run-config.js';
-import type { PortValue, Step, Workflow } from '../workflow/model.js';
+import type { PortValue, Workflow } from '../workflow/model.js';
 import type { PlatformKind } from '../engine/config/run-config.js';
 import { LAUNCHABLE_PLATFORMS } from '../tee/index.js';
 import { loadPolicy } from '../attestation/policy-load.js';

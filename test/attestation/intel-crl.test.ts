@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { checkCrlFreshness, checkNotRevoked, crlIssuedBy, parseCrl, verifyCrlSignature } from '../../src/attestation/intel/crl.js';
 import { trustAnchor } from '../../src/attestation/intel/certs.js';
-import { AttestationError, type ReasonCode } from '../../src/attestation/verifier.js';
 import { sgxV3Dcap, tdxV4Spr } from './intel-fixtures.js';
 import { pckChainDers } from './intel-quote-edit.js';
 import { makeCrl, makeTestCa, serialOf } from './intel-test-pki.js';

@@ -13,7 +13,7 @@ import { readSignedJson, topLevelValueSpans } from '../../src/attestation/intel/
 import { verifyQeReport, verifyQuoteSignature } from '../../src/attestation/intel/steps.js';
 import { sgxDcapVerifier } from '../../src/attestation/sgx-dcap/index.js';
 import { tdxVerifier } from '../../src/attestation/tdx/index.js';
-import { AttestationError, type ReasonCode } from '../../src/attestation/verifier.js';
+import { AttestationError } from '../../src/attestation/verifier.js';
 import { sgxV3Dcap, tdxV4Spr } from './intel-fixtures.js';
 import { pckChainDers } from './intel-quote-edit.js';
 import { reasonOf } from './reason.js';

@@ -5,7 +5,7 @@ import { applyPolicy, definePolicy, DEFAULT_POLICY, type PolicyInput } from '../
 import { verifyEvidence } from '../../src/attestation/index.js';
 import { snpVerifier } from '../../src/attestation/sev-snp/index.js';
 import { createSimEvidence, simVerifier } from '../../src/attestation/sim/index.js';
-import { AttestationError, type Claims, type ReasonCode } from '../../src/attestation/verifier.js';
+import { AttestationError, type Claims } from '../../src/attestation/verifier.js';
 import { genoaTsm, milanVcek, milanVirtee } from './snp-samples.js';
 import { reasonOf } from './reason.js';
 

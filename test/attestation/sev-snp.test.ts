@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { snpVerifier, parseReport, REPORT_FIELDS, type SnpReport } from '../../src/attestation/sev-snp/index.js';
 import { checkTcb } from '../../src/attestation/sev-snp/verifier.js';
 import { decodeTcb } from '../../src/attestation/sev-snp/report.js';
-import { AttestationError, type ReasonCode } from '../../src/attestation/verifier.js';
+import type { ReasonCode } from '../../src/attestation/verifier.js';
 import { breakCertificateSignature, flipByte, refusal, runPolicyContract, runVerifierContract, swapCollateral, type Mutation, type Region } from './contract.js';
 import { certTable, genoaTsm, milanVcek, milanVirtee, roots, tsmEvidence } from './snp-samples.js';
 import { reasonOf } from './reason.js';

@@ -15,7 +15,7 @@ import { WorkerPool } from '../../src/engine/workers.js';
 import { LAUNCHABLE_PLATFORMS, PLATFORM_NAMES, platformByName } from '../../src/tee/index.js';
 import { loadWorkflow } from '../../src/workflow/index.js';
 import { TEE_REQUIREMENTS } from '../../src/workflow/load-step.js';
-import { rejectsWith, tempDir } from '../helpers/workflow.js';
+import { tempDir } from '../helpers/workflow.js';
 
 const FLOW = ['steps:', '  a:', '    command: [true]', '  b:', '    command: [true]', '    requirements: { tee: sgx }', ''].join('\n');
 
