@@ -49,6 +49,22 @@ describe('ssh transport: connecting and checking a host', { skip }, () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  test('connects from a process whose TMPDIR is too long for a socket path (its control socket goes to /tmp)', async () => {
+    const long = path.join(tmp, 'a-directory-name-long-enough-to-push-a-control-socket-past-the-limit');
+    fs.mkdirSync(long);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = long;
+    try {
+      const s = sshHost(hosts.hosts[0]!);
+      await s.connect();
+      assert.equal((await s.run('echo ok')).stdout.toString(), 'ok\n');
+      assert.deepEqual(fs.readdirSync(long), [], 'nothing of ssh in the long TMPDIR');
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
   test('connects through one control master, and further commands ride it', async () => {
     const h = hosts.hosts[0]!;
     const s = sshHost(h);

@@ -48,6 +48,20 @@ export interface NodeCheck {
 
 const expandHome = (p: string) => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
 
+/**
+ * A Unix socket's path holds at most 107 bytes; ssh names the control socket
+ * `<dir>/<%C: 40 hex>` and first creates it with a 17-byte random suffix.
+ */
+const SOCKET_PATH_MAX = 107;
+const CONTROL_NAME = 1 + 40 + 17;
+
+/** Where this process's control directories go: TMPDIR, or /tmp when TMPDIR is too long for a socket path. */
+export function controlBase(tmp = os.tmpdir(), fallback = '/tmp'): string {
+  const dirName = `/sf-ssh-${process.pid}-XXXXXX`.length;
+  for (const base of [tmp, fallback]) if (Buffer.byteLength(base) + dirName + CONTROL_NAME <= SOCKET_PATH_MAX) return base;
+  throw new Error(`ssh control sockets cannot be made: TMPDIR (${tmp}) is too long for a socket path and so is ${fallback}; set TMPDIR to a short directory`);
+}
+
 export class SshHost {
   private readonly controlDir: string;
   private resolved: ResolvedSsh | undefined;
@@ -56,7 +70,7 @@ export class SshHost {
   constructor(readonly options: CompiledSshOptions) {
     sweepControlDirs();
     // mkdtemp makes the directory 0700: nobody else can reach the control socket.
-    this.controlDir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-ssh-${process.pid}-`));
+    this.controlDir = fs.mkdtempSync(path.join(controlBase(), `sf-ssh-${process.pid}-`));
   }
 
   /** `alias (address:port)` or `address:port`, for messages. */
@@ -266,8 +280,10 @@ export class SshHost {
  */
 function sweepControlDirs(): void {
   let names: string[];
+  let base: string;
   try {
-    names = fs.readdirSync(os.tmpdir());
+    base = controlBase();
+    names = fs.readdirSync(base);
   } catch {
     return;
   }
@@ -277,7 +293,7 @@ function sweepControlDirs(): void {
     try {
       process.kill(Number(m[1]), 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), n), { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(base, n), { recursive: true, force: true });
     }
   }
 }
