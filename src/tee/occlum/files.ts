@@ -102,7 +102,7 @@ export function occlumBuildCommands(edmm: boolean, signingKey: string): string[]
   ];
 }
 
-/** What the host runs in the instance directory it received. */
+/** What the host runs in the worker's directory, where it received the instance archive. */
 export function occlumRunCommands(): string[] {
-  return [`mkdir -p host && printf %s '<unmeasured values as JSON>' > host/${UNMEASURED_FILE}`, `occlum run ${ENTRY}`];
+  return [`tar -xf ${INSTANCE_ARCHIVE}`, `mkdir -p host && printf %s '<unmeasured values as JSON>' > host/${UNMEASURED_FILE}`, `occlum run ${ENTRY}`];
 }
