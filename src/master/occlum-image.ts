@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InputError, OperationError } from '../errors.js';
+import { OperationError } from '../errors.js';
 import { defaultMasterDir } from '../crypto/master-key.js';
 import { packDirectory } from '../protocol/tar.js';
 import { sizingOverrides } from '../tee/deployment-sizing.js';
@@ -160,7 +160,7 @@ async function packInstance(id: string, instance: string, key: string): Promise<
     }, out);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new InputError(`deployment ${id}: the built Occlum instance cannot be packed for the host (${e instanceof Error ? e.message : String(e)}); it must hold only files and directories`);
+    throw new OperationError(`deployment ${id}: the built Occlum instance cannot be packed for the host (${e instanceof Error ? e.message : String(e)}); it must hold only files and directories`);
   }
   fs.renameSync(tmp, archive);
   const record: ImageRecord = { version: 1, sha256: h.digest('hex') };
