@@ -107,8 +107,9 @@ describe('platform occlum through sealflow run (local connector, stand-in toolch
     assert.ok(archive !== undefined);
     // postject flips the SEA fuse in the copy of node it injects into: the entry is a real single executable.
     const bytes = fs.readFileSync(path.join(home, 'cache', archive));
+    assert.ok(bytes.includes('image/bin/sealflow-provisioner\0'), 'the entry is in the image');
     assert.ok(bytes.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'a Node single executable with its blob injected');
-    assert.ok(bytes.includes('./bin/sealflow-provisioner') || bytes.includes('bin/sealflow-provisioner'));
+    assert.ok(!bytes.includes(`image${process.execPath}\0`), 'no second node beside the single executable');
   });
 
   test('on a machine without the SGX device the start-time error names what is missing', async () => {
