@@ -30,7 +30,7 @@ import { sizingOverrides } from '../tee/deployment-sizing.js';
 import { onPath } from '../tee/host.js';
 import { measuredBinary } from '../tee/ldd.js';
 import { INSTANCE_ARCHIVE, occlumLaunchPlan } from '../tee/occlum/index.js';
-import { measuredFiles } from '../tee/plan.js';
+import { measuredFiles, type LaunchPlan } from '../tee/plan.js';
 import { provisionerBundle } from '../tee/provisioner-bundle.js';
 import { launchConfigText } from '../tee/sim/measure.js';
 import { deploymentStep, evidenceSource, ownerEnv, type HardwareOptions } from './gramine-enclave.js';
@@ -116,13 +116,25 @@ export async function buildOcclumImage(dir: string, id: string, options: Readonl
   for (const f of [...measuredFiles([node]), ...toolchain, postject]) keyOf.update(`${statKey(f)}\0`);
   keyOf.update(`${provisioner.sha256}\0${esbuild.version}\0${sha256Hex(fs.readFileSync(key))}\0${plan.sizing?.edmm === true ? 'edmm' : 'no-edmm'}`);
   const cacheKey = keyOf.digest('hex').slice(0, 32);
-  const hit = await cached(cacheKey);
-  if (hit !== null) return { [INSTANCE_ARCHIVE]: hit };
+  // Two deployments of one run with the same configuration share one build (and one temporary archive name).
+  let archive = inflight.get(cacheKey);
+  if (archive === undefined) {
+    archive = cached(cacheKey).then((hit) => hit ?? buildArchive(dir, id, plan, key, provisioner.path, postject, esbuild, cacheKey));
+    inflight.set(cacheKey, archive);
+    void archive.then(() => inflight.delete(cacheKey), () => inflight.delete(cacheKey));
+  }
+  return { [INSTANCE_ARCHIVE]: await archive };
+}
 
+/** Builds in progress in this process, by cache key. */
+const inflight = new Map<string, Promise<string>>();
+
+/** plan.build, step by step, in a fresh directory under `dir`; returns the cached archive. */
+async function buildArchive(dir: string, id: string, plan: LaunchPlan, key: string, provisioner: string, postject: string, esbuild: typeof import('esbuild'), cacheKey: string): Promise<string> {
   const build = fs.mkdtempSync(path.join((fs.mkdirSync(dir, { recursive: true, mode: 0o700 }), dir), 'build-'));
   try {
     for (const [name, text] of Object.entries(plan.files)) fs.writeFileSync(path.join(build, name), text);
-    fs.copyFileSync(provisioner.path, path.join(build, 'provisioner.mjs'));
+    fs.copyFileSync(provisioner, path.join(build, 'provisioner.mjs'));
     // plan.build, step by step: esbuild (the provisioner, then the entry that requires it) as CommonJS, the only form a SEA runs.
     const cjs = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', absWorkingDir: build } as const;
     await esbuild.build({ ...cjs, entryPoints: ['provisioner.mjs'], outfile: path.join(build, 'provisioner.cjs') });
@@ -137,7 +149,7 @@ export async function buildOcclumImage(dir: string, id: string, options: Readonl
     fs.copyFileSync(path.join(build, 'Occlum.json'), path.join(instance, 'Occlum.json'));
     await run(id, 'copy_bom', 'copy_bom', ['-f', '../sealflow.yaml', '--root', 'image', '--include-dir', '/opt/occlum/etc/template'], instance, env);
     await run(id, 'occlum build', 'occlum', ['build', '--sign-key', key], instance, plan.sizing?.edmm === true ? { ...env, ENABLE_EDMM: 'Y' } : env);
-    return { [INSTANCE_ARCHIVE]: await packInstance(id, instance, cacheKey) };
+    return await packInstance(id, instance, cacheKey);
   } finally {
     fs.rmSync(build, { recursive: true, force: true });
   }
