@@ -75,7 +75,7 @@ export async function startAttestedWorkers(
 ): Promise<WorkerHandle[]> {
   const ad = attestedDeployment(d);
   const session = await master.attested();
-  session.starting(ad);
+  await session.starting(ad);
   return startAll(slots, async (slot) => {
     const ticket = session.expect(ad, slot);
     const spec = session.launchSpec(ad, slot, ticket);

@@ -30,7 +30,7 @@ export const HARDWARE_OPTION_KEYS: readonly string[] = ['signingKey', 'collatera
 
 /** A hardware deployment's compiled options (validated once, at start). */
 export interface HardwareOptions {
-  /** gramine: the owner's enclave signing key (a file on this machine; it never leaves it). */
+  /** gramine, occlum: the owner's enclave signing key (a file on this machine; it never leaves it). */
   readonly signingKey?: string;
   /** Vendor collateral (PCK CRLs, TCB info, QE identity) the master verifies this deployment's evidence against. */
   readonly collateral?: Collateral;
@@ -39,7 +39,7 @@ export interface HardwareOptions {
    * evidence (its collateral has since expired); every decision is journalled `recorded: true`.
    */
   readonly verifyAt?: Date;
-  /** Where the provisioner reads the guest evidence (measured in launch.json); default /dev/attestation. */
+  /** Where the provisioner reads the guest evidence (measured in launch.json); default /dev/attestation (occlum: /dev). */
   readonly attestationRoot: string;
 }
 
@@ -54,8 +54,9 @@ export function hardwareOptions(id: string, platform: string, options: Readonly<
     return v;
   };
   const signingKey = str('signingKey');
-  if (platform === 'gramine') {
-    if (signingKey === undefined) throw new InputError(`${where(id, 'signingKey')} is missing: a gramine deployment names the owner's enclave signing key (an RSA-3072 PEM file, e.g. from gramine-sgx-gen-private-key), with which the master signs the enclave; the key never leaves this machine`);
+  if (platform === 'gramine' || platform === 'occlum') {
+    const gen = platform === 'gramine' ? 'gramine-sgx-gen-private-key' : 'openssl genrsa -3 3072';
+    if (signingKey === undefined) throw new InputError(`${where(id, 'signingKey')} is missing: a ${platform} deployment names the owner's enclave signing key (an RSA-3072 PEM file, e.g. from ${gen}), with which the master signs the enclave; the key never leaves this machine`);
     try {
       accessSync(signingKey, constants.R_OK);
     } catch {
@@ -71,7 +72,8 @@ export function hardwareOptions(id: string, platform: string, options: Readonly<
   const at = str('verifyAt');
   const verifyAt = at === undefined ? undefined : new Date(at);
   if (verifyAt !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(at ?? '') || Number.isNaN(verifyAt.getTime()))) throw new InputError(`${where(id, 'verifyAt')}: ${at} is not an ISO 8601 time such as 2025-07-01T00:00:00Z`);
-  const attestationRoot = str('attestationRoot') ?? '/dev/attestation';
+  // Gramine's attestation pseudo-files; Occlum's devfs quote files are in /dev.
+  const attestationRoot = str('attestationRoot') ?? (platform === 'occlum' ? '/dev' : '/dev/attestation');
   if (!path.isAbsolute(attestationRoot)) throw new InputError(`${where(id, 'attestationRoot')}: ${attestationRoot} is not an absolute path`);
   return { ...(signingKey !== undefined ? { signingKey } : {}), ...(collateral !== undefined ? { collateral } : {}), ...(verifyAt !== undefined ? { verifyAt } : {}), attestationRoot };
 }
@@ -79,18 +81,19 @@ export function hardwareOptions(id: string, platform: string, options: Readonly<
 /** The evidence source the provisioner is launched with on `platform` (part of launch.json, so measured). */
 export function evidenceSource(platform: string, o: HardwareOptions): EvidenceSource {
   if (platform === 'gramine') return { kind: 'gramine', ...(o.attestationRoot !== '/dev/attestation' ? { root: o.attestationRoot } : {}) };
+  if (platform === 'occlum') return { kind: 'occlum', ...(o.attestationRoot !== '/dev' ? { root: o.attestationRoot } : {}) };
   throw new OperationError(`platform ${platform} has no evidence source in sealflow run`);
 }
 
 /** The owner-side tools get PATH, HOME and LANG of this machine, nothing else. */
-function ownerEnv(): Record<string, string> {
+export function ownerEnv(): Record<string, string> {
   const env: Record<string, string> = { LANG: 'C.UTF-8' };
   for (const k of ['PATH', 'HOME']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;
 }
 
 /** The step the deployment's one enclave is sized for: one thread unless the deployment's overrides say more (checkStepSizing refused every bound step that would not fit). */
-function deploymentStep(id: string): Step {
+export function deploymentStep(id: string): Step {
   const loc = { file: `deployment ${id}`, line: 1, column: 1 };
   return { id: `deployment-${id}`, run: { kind: 'command', argv: ['true'], shell: false, outputs: {}, env: {} }, inputs: [], outputs: [], scatter: [], requirements: { threads: 1, tee: 'sgx' }, retries: 0, loc };
 }

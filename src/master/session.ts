@@ -36,6 +36,8 @@ import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattes
 import { nonePlatform } from '../tee/none/index.js';
 import { graminePlatform } from '../tee/gramine/index.js';
 import { buildGramineEnclave, type HardwareOptions } from './gramine-enclave.js';
+import { occlumPlatform } from '../tee/occlum/index.js';
+import { buildOcclumImage } from './occlum-image.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
@@ -75,8 +77,8 @@ export interface AttestedSettings {
 export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
-  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`: an enclave the master signs (gramine-enclave.ts). */
-  readonly platform: 'sim' | 'none' | 'gramine';
+  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`, `occlum`: an enclave the master builds and signs (gramine-enclave.ts, occlum-image.ts). */
+  readonly platform: 'sim' | 'none' | 'gramine' | 'occlum';
   /** A hardware platform's compiled options, and the deployment's options (its sizing). */
   readonly hardware?: HardwareOptions;
   readonly options?: Readonly<Record<string, unknown>>;
@@ -95,7 +97,7 @@ export class AttestedSession {
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
   #held = false;
   readonly #warned = new Set<string>();
-  /** Per gramine deployment: the signed enclave's files, built once per run (gramine-enclave.ts). */
+  /** Per gramine or occlum deployment: the signed enclave's files, built once per run (gramine-enclave.ts, occlum-image.ts). */
   readonly #enclaves = new Map<string, Record<string, string>>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
@@ -254,10 +256,11 @@ export class AttestedSession {
    * Before `d`'s workers are launched: the run's warnings (once per platform)
    * and the session stays open when its last worker exits (a replacement may follow).
    */
-  starting(d: AttestedDeployment): void {
+  async starting(d: AttestedDeployment): Promise<void> {
     this.#held = true;
-    if (!this.#warned.has(d.platform) && d.platform !== 'gramine') this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    if (!this.#warned.has(d.platform) && (d.platform === 'sim' || d.platform === 'none')) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
     if (d.platform === 'gramine' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, buildGramineEnclave(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
+    if (d.platform === 'occlum' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, await buildOcclumImage(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
   }
@@ -283,12 +286,12 @@ export class AttestedSession {
     const files = { [LAUNCH_FILE]: d.platform === 'sim' ? this.configPath : this.noneConfigPath, [BUNDLE_FILE]: this.bundlePath };
     const args = (dir: string) => [path.join(dir, LAUNCH_FILE), hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
     const dials = [{ host, port }, { host, port: this.exec.address.port }];
-    if (d.platform === 'gramine') {
+    if (d.platform === 'gramine' || d.platform === 'occlum') {
       const enclave = this.#enclaves.get(d.id);
-      if (enclave === undefined) throw new Error(`deployment ${d.id}: its gramine enclave was not built before its workers were launched`);
-      // The signed manifest fixes argv (provisioner.mjs launch.json); the unmeasured values follow (§3).
+      if (enclave === undefined) throw new Error(`deployment ${d.id}: its ${d.platform} enclave was not built before its workers were launched`);
+      // The signed manifest (the image's entry) fixes argv; the unmeasured values follow (§3).
       const gramine = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
-      return { platform: graminePlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
+      return { platform: d.platform === 'gramine' ? graminePlatform : occlumPlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
     }
     return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
   }

@@ -15,12 +15,13 @@ export interface DeploymentSpec {
 /** `d` as the run's attested session needs it: its platform checked, its policy loaded, its transfers chosen. */
 export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
   // `none` reaches here only when the run encrypts (EngineDeployment.encrypt): no TEE, no evidence.
-  if (d.platform !== 'sim' && d.platform !== 'none' && d.platform !== 'gramine') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
+  if (d.platform !== 'sim' && d.platform !== 'none' && d.platform !== 'gramine' && d.platform !== 'occlum') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
   const file = d.options['policy'];
   const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
-  // gramine: the owner's signing key, the collateral and the evidence root (gramine-enclave.ts); its policy names the MRENCLAVE.
-  if (d.platform === 'gramine' && policy === undefined) throw new OperationError(`deployment ${d.id}: platform gramine needs a policy: file listing the enclave's MRENCLAVE (sealflow tee measure, sealflow policy add-measurement)`);
-  const hardware = d.platform === 'gramine' ? { hardware: hardwareOptions(d.id, d.platform, d.options), options: d.options } : {};
+  // gramine, occlum: the owner's signing key, the collateral and the evidence root (gramine-enclave.ts); its policy names the MRENCLAVE.
+  const sgx = d.platform === 'gramine' || d.platform === 'occlum';
+  if (sgx && policy === undefined) throw new OperationError(`deployment ${d.id}: platform ${d.platform} needs a policy: file listing the enclave's MRENCLAVE (sealflow tee measure, sealflow policy add-measurement)`);
+  const hardware = sgx ? { hardware: hardwareOptions(d.id, d.platform, d.options), options: d.options } : {};
   return { id: d.id, connector: d.connector, platform: d.platform, ...(policy !== undefined ? { policy } : {}), transfers: transfersOf(d), ...hardware };
 }
 

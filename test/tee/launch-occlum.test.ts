@@ -1,9 +1,9 @@
 /**
  * Platform occlum's whole launch path on a machine without SGX: the owner
- * builds the image with the generated files (the real esbuild; stand-in
- * `occlum` and `copy_bom`; the Node single-executable step emulated by a
- * `#!node` script of the same bundled entry), the local connector runs the
- * launch command in a hostile environment, the stand-in `occlum run` runs the
+ * builds the image as `sealflow run` does (the real esbuild, a real Node
+ * single executable made with postject; stand-in `occlum` and `copy_bom`),
+ * the local connector ships the instance archive and runs the launch command
+ * in a hostile environment (it unpacks the archive), the stand-in `occlum run` runs the
  * image's entry chrooted into the image with exactly `env.default`, the
  * entry ignores the host's arguments and reads the image's launch.json, the
  * provisioner writes its report data to /dev/attestation_report_data and
@@ -12,19 +12,15 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { verifyEvidence } from '../../src/attestation/index.js';
 import { policyAllowing } from '../../src/attestation/policy.js';
 import { localConnector } from '../../src/connectors/local/index.js';
-import { occlumLaunchPlan, occlumPlatform } from '../../src/tee/occlum/index.js';
-import { measuredBinary } from '../../src/tee/ldd.js';
-import { provisionerBundle } from '../../src/tee/provisioner-bundle.js';
-import { launchConfigText } from '../../src/tee/sim/measure.js';
+import { INSTANCE_ARCHIVE, occlumPlatform } from '../../src/tee/occlum/index.js';
+import { buildOcclumImage } from '../../src/master/occlum-image.js';
 import type { BrokerDecision } from '../../src/master/broker/types.js';
-import { REPO } from '../helpers/cli.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { alignStep, HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
@@ -47,27 +43,25 @@ after(async () => {
   rmSync(tools.bin, { recursive: true, force: true });
 });
 
-/** The owner's build, as plan.build says, with the single-executable step emulated; returns the instance directory. */
-function ownerBuild(pin: string): string {
-  const build = path.join(work, 'build');
-  mkdirSync(build, { recursive: true });
-  const plan = occlumLaunchPlan({ step: alignStep(2, { memory: 2 ** 30 }), inputBytes: 2 ** 20, node: measuredBinary(process.execPath), tools: [], installDir: '/opt/sealflow', launchConfig: launchConfigText(pin, { kind: 'occlum' }), signingKey: path.join(work, 'owner-key.pem'), overrides: { edmm: true } });
-  for (const [name, text] of Object.entries(plan.files)) writeFileSync(path.join(build, name), text);
-  copyFileSync(provisionerBundle().path, path.join(build, 'provisioner.mjs'));
-  const env = { PATH: `${tools.bin}:${path.join(REPO, 'node_modules', '.bin')}:/usr/bin:/bin` };
-  for (const cmd of plan.build) {
-    if (/experimental-sea-config/.test(cmd)) continue;
-    if (/postject/.test(cmd)) {
-      // A Node single-executable application runs its embedded main with node's built-ins: a #! script of the same bundle does too.
-      writeFileSync(path.join(build, 'sealflow-provisioner'), `#!${process.execPath}\n${readFileSync(path.join(build, 'sealflow-provisioner.cjs'), 'utf8')}`, { mode: 0o755 });
-      continue;
+/** The owner's build as `sealflow run` makes it (src/master/occlum-image.ts: a real Node single executable, stand-in occlum and copy_bom); returns the instance archive. */
+async function ownerBuild(pin: string): Promise<string> {
+  const key = path.join(work, 'owner-key.pem');
+  writeFileSync(key, 'stand-in key\n', { mode: 0o600 });
+  const saved = { PATH: process.env['PATH'], SEALFLOW_HOME: process.env['SEALFLOW_HOME'] };
+  process.env['PATH'] = `${tools.bin}:${saved.PATH ?? '/usr/bin:/bin'}`;
+  process.env['SEALFLOW_HOME'] = path.join(work, 'home');
+  try {
+    const files = await buildOcclumImage(path.join(work, 'build'), 'enclaves', { edmm: true, threadSlots: 16 }, { signingKey: key, attestationRoot: '/dev' }, pin);
+    return files[INSTANCE_ARCHIVE] as string;
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     }
-    execFileSync('sh', ['-c', cmd], { cwd: build, env, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  return path.join(build, 'sealflow-instance');
 }
 
-async function launch(slot: string, instance: string, env: Record<string, string>, args?: readonly string[]) {
+async function launch(slot: string, archive: string, env: Record<string, string>, args?: readonly string[]) {
   const { host, port } = h.broker.address;
   const w = await localConnector.launch({
     runId: h.runId,
@@ -75,7 +69,7 @@ async function launch(slot: string, instance: string, env: Record<string, string
     deployment: 'enclaves',
     options: {},
     platform: occlumPlatform,
-    program: { entry: '/bin/sealflow-provisioner', files: { 'Occlum.json': path.join(instance, 'Occlum.json'), image: path.join(instance, 'image'), 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
+    program: { entry: '/bin/sealflow-provisioner', files: { [INSTANCE_ARCHIVE]: archive, 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
     // §3a: the slot's launch ticket, in the run's environment as every connector passes it.
     env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
     localBase: work,
@@ -88,9 +82,9 @@ describe('platform occlum, launched through the local connector with stand-in to
     const claims = await verifyEvidence(sample.evidence, sample.collateral, undefined, { now: sample.now });
     h = await setup({ policy: () => policyAllowing(claims), collateral: sample.collateral, verifyAt: () => sample.now });
     writeFileSync(path.join(tools.bin, 'dev', 'attestation_quote'), sample.evidence);
-    const instance = ownerBuild(h.master.pin);
+    const instance = await ownerBuild(h.master.pin);
     assert.deepEqual(tools.calls().find((c) => c.tool === 'occlum' && c.args[0] === 'build')?.edmm, 'Y', 'EDMM builds with ENABLE_EDMM=Y');
-    assert.equal(existsSync(path.join(instance, 'image', 'etc', 'sealflow', 'launch.json')), true);
+    assert.ok(readFileSync(instance).includes('etc/sealflow/launch.json'), 'the image holds its launch.json');
 
     expectSlot(h, 'enclaves-1', 'occlum', 'local');
     const exit = await launch('enclaves-1', instance, {});

@@ -110,7 +110,11 @@ describe('platform gramine through sealflow run on an ssh namespace host (stand-
     const made = await workDir('connector: ssh');
     work = made.work;
     // The master needs no SGX device for a remote host's enclave: only Gramine's build and sign tools (stand-ins).
-    env = { ...made.env, SEALFLOW_DEVICE_ROOT: path.join(work, 'no-devices') };
+    // The host's device is looked for at start (the host probe) under the same root, which the host must see: not in the hidden work directory.
+    const devices = fs.mkdtempSync(path.join(root, 'host-devices-'));
+    fs.mkdirSync(path.join(devices, 'dev'));
+    fs.writeFileSync(path.join(devices, 'dev', 'sgx_enclave'), '');
+    env = { ...made.env, SEALFLOW_DEVICE_ROOT: devices };
     hosts = await startHosts(1, { hide: [work, path.join(root, 'home')] });
     const h = hosts.hosts[0];
     assert.ok(h);

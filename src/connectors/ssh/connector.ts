@@ -27,6 +27,7 @@ import type { Forward } from './forward.js';
 import { checkSshDeployment } from './check.js';
 import { SshError } from './errors.js';
 import { SshHost } from './host.js';
+import { checkPlatformNeeds } from './platform-needs.js';
 import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './options.js';
 import { shScript } from './quote.js';
 import type { RunDir } from './run-dir.js';
@@ -89,7 +90,7 @@ async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous
       liveTokens.add(dir.token);
       return dir;
     })();
-    const checks = await Promise.allSettled([host.checkNode(), host.checkTools(), made]);
+    const checks = await Promise.allSettled([host.checkNode(), host.checkTools(), checkPlatformNeeds(host, req), made]);
     for (const r of checks) if (r.status === 'rejected') throw r.reason;
     const runDir = await made;
     for (const d of req.program.dials ?? []) {

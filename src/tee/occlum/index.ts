@@ -10,11 +10,17 @@
 import { deriveSizing } from '../sizing.js';
 import { PlanRefusal, scratchOf, type LaunchPlan, type PlanRequest } from '../plan.js';
 import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
-import { hostLacks, RUN_NOT_WIRED, unmeasuredJson } from '../host.js';
-import { copyBom, ENTRY, HOST_MOUNT, occlumBuildCommands, occlumJson, occlumRunCommands, SEA_MAIN } from './files.js';
+import { hostLacks, unmeasuredJson } from '../host.js';
+import { copyBom, ENTRY, HOST_MOUNT, INSTANCE_ARCHIVE, occlumBuildCommands, occlumJson, occlumRunCommands, SEA_MAIN } from './files.js';
 import type { Step } from '../../workflow/model.js';
 
-export { occlumJson, copyBom, ENTRY, LAUNCH_CONFIG, OCCLUM_VERSION } from './files.js';
+export { occlumJson, copyBom, ENTRY, INSTANCE_ARCHIVE, LAUNCH_CONFIG, OCCLUM_VERSION } from './files.js';
+
+/** The owner's side builds a Node single executable: `node --experimental-sea-config` exists from Node.js 20. */
+function seaLacks(): string | null {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= 20 ? null : `Node.js 20 or later on the master, which makes the image's single executable (node --experimental-sea-config; this is ${process.version})`;
+}
 
 /** Why Occlum cannot run `step`, or null. */
 function occlumRefusal(step: Step): string | null {
@@ -53,22 +59,30 @@ export const occlumPlatform: TeePlatform = {
   name: 'occlum',
   isTee: true,
   evidence: 'sgx',
-  hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['occlum'] },
-  masterNeeds: RUN_NOT_WIRED,
+  hostNeeds: { files: [{ path: '/dev/sgx_enclave', what: 'the SGX driver' }], commands: ['occlum', 'tar'] },
+  /** The master builds and signs the image (src/master/occlum-image.ts); the host's SGX device, occlum and tar are hostNeeds. */
+  get masterNeeds() {
+    return seaLacks() ?? hostLacks([], ['occlum', 'copy_bom'], 'Occlum on the master, which builds and signs the image with the owner\'s key');
+  },
   get launchNeeds() {
-    return hostLacks(['/dev/sgx_enclave'], ['occlum'], 'SGX hardware and Occlum') ?? RUN_NOT_WIRED;
+    return seaLacks() ?? hostLacks(['/dev/sgx_enclave'], ['occlum', 'copy_bom', 'tar'], 'SGX hardware and Occlum');
   },
   satisfies: (req) => req === 'none' || req === 'any' || req === 'sgx',
   refuses(step, opts) {
     return teeRefusal(this, step, opts) ?? occlumRefusal(step);
   },
-  /** `spec.args` are [address, slot, bundle]: the bundle is copied into the host mount and the values written to unmeasured.json there. */
+  /**
+   * `spec.args` are [address, slot, bundle]. The worker's directory holds the
+   * instance archive the connector shipped and checked: it is unpacked there
+   * (the directory becomes the Occlum instance), the bundle is copied into the
+   * host mount and the values written to unmeasured.json there.
+   */
   launch(spec: LaunchSpec): LaunchCommand {
     const [address = '', slot = ''] = spec.args;
     const values = unmeasuredJson([address, slot, `${HOST_MOUNT}/executor.bundle`], spec.env);
     return {
       command: 'sh',
-      args: ['-c', `mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec occlum run ${ENTRY}`, 'sealflow-occlum', values, spec.args[2] ?? ''],
+      args: ['-c', `tar -xf ${INSTANCE_ARCHIVE} && mkdir -p host && cp -- "$2" host/executor.bundle && printf %s "$1" > host/${UNMEASURED_FILE} && exec occlum run ${ENTRY}`, 'sealflow-occlum', values, spec.args[2] ?? ''],
       env: allowedEnv(spec.env),
       cwd: spec.workDir,
     };
