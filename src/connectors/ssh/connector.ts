@@ -60,7 +60,17 @@ const runs = new RunRegistry<HostRun>();
 /** Run-directory tokens of this master's live runs (never swept). */
 const liveTokens = new Set<string>();
 
-const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/** SHA-256 of a file of the master's, hashed again only when its size, mtime or inode changed (an Occlum image is ~100 MB; every launch checks it). */
+const hashed = new Map<string, { stamp: string; sha256: string }>();
+function sha256(file: string): string {
+  const st = fs.statSync(file, { bigint: true });
+  const stamp = `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}`;
+  const known = hashed.get(file);
+  if (known?.stamp === stamp) return known.sha256;
+  const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  hashed.set(file, { stamp, sha256: digest });
+  return digest;
+}
 
 function sshOptions(req: LaunchRequest): CompiledSshOptions {
   const raw: Record<string, unknown> = {};
