@@ -35,7 +35,8 @@ import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../tee/none/index.js';
 import { graminePlatform } from '../tee/gramine/index.js';
-import { buildGramineEnclave, type HardwareOptions } from './gramine-enclave.js';
+import { buildGramineEnclave, evidenceSource, type HardwareOptions } from './gramine-enclave.js';
+import { cvmDeploymentPlatform, type CvmVmOptions } from './cvm-vm.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
@@ -76,9 +77,11 @@ export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
   /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`: an enclave the master signs (gramine-enclave.ts). */
-  readonly platform: 'sim' | 'none' | 'gramine';
+  readonly platform: 'sim' | 'none' | 'gramine' | 'cvm';
   /** A hardware platform's compiled options, and the deployment's options (its sizing). */
   readonly hardware?: HardwareOptions;
+  /** `cvm`: the VM its workers boot (cvm-vm.ts). */
+  readonly vm?: CvmVmOptions;
   readonly options?: Readonly<Record<string, unknown>>;
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
@@ -97,6 +100,8 @@ export class AttestedSession {
   readonly #warned = new Set<string>();
   /** Per gramine deployment: the signed enclave's files, built once per run (gramine-enclave.ts). */
   readonly #enclaves = new Map<string, Record<string, string>>();
+  /** Per cvm deployment: the platform booting its VM (HOST_DATA from this master's launch.json). */
+  readonly #vms = new Map<string, TeePlatform>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
   /** §15: which worker produced which ciphertext, and where their data ports are. */
@@ -256,8 +261,9 @@ export class AttestedSession {
    */
   starting(d: AttestedDeployment): void {
     this.#held = true;
-    if (!this.#warned.has(d.platform) && d.platform !== 'gramine') this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
+    if (!this.#warned.has(d.platform) && d.platform !== 'gramine' && d.platform !== 'cvm') this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
     if (d.platform === 'gramine' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, buildGramineEnclave(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
+    if (d.platform === 'cvm' && !this.#vms.has(d.id)) this.#vms.set(d.id, cvmDeploymentPlatform(d.vm as CvmVmOptions, this.#pin, evidenceSource('cvm', d.hardware as HardwareOptions)));
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
   }
@@ -289,6 +295,13 @@ export class AttestedSession {
       // The signed manifest fixes argv (provisioner.mjs launch.json); the unmeasured values follow (§3).
       const gramine = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
       return { platform: graminePlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
+    }
+    const vm = this.#vms.get(d.id);
+    if (d.platform === 'cvm') {
+      if (vm === undefined) throw new Error(`deployment ${d.id}: its VM was not set up before its workers were launched`);
+      // The measured image holds the provisioner and launch.json: only the sealed bundle is shipped; the executor port is forwarded into the VM (§3).
+      const cvm = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE), hostPort(host, this.exec.address.port)];
+      return { platform: vm, program: { entry: provisionerBundle().path, files: { [BUNDLE_FILE]: this.bundlePath }, args: cvm, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
     }
     return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
   }
