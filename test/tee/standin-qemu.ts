@@ -110,10 +110,11 @@ export const QEMU_SCRIPT = `(async () => {
     const model = require('node:url').pathToFileURL(path.join(__dirname, 'tsm-model.mjs')).href + '?root=' + encodeURIComponent(tsm) + '&from=' + encodeURIComponent(evidence) + '&extra=' + (fs.existsSync(path.join(evidence, 'concurrent-writer')) ? 1 : 0);
     const cmd = [...exec.slice(0, dash), '--import=' + model, ...exec.slice(dash).map(inTree)];
     log({ payload: { type, cmd: exec, env: exec.slice(2, dash - 1), argv: exec.slice(dash + 1) } });
-    const serial = kv(opt('-serial') ?? '');
-    const out = Object.keys(serial)[0]?.startsWith('file:') ? fs.openSync(Object.keys(serial)[0].slice(5), 'a') : 'inherit';
+    const serial = (opt('-serial') ?? '').startsWith('file:') ? opt('-serial').slice(5) : null;
+    const out = serial !== null ? fs.openSync(serial, 'a') : 'inherit';
     const r = spawnSync(cmd[0], cmd.slice(1), { cwd: run, stdio: ['ignore', out, out], env: {} });
-    log({ exit: r.status });
+    // The stand-in's own record (a real qemu keeps none): how the guest's program ended, and the console's tail.
+    log({ exit: r.status, console: serial !== null ? fs.readFileSync(serial, 'utf8').slice(-2000) : '' });
     // SuccessAction= / FailureAction=poweroff-force: the guest powers off, and qemu exits 0 either way.
     code = 0;
   } finally {

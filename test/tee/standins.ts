@@ -93,7 +93,7 @@ process.exit(r.status ?? 1);
 
 export interface StandIns {
   readonly bin: string;
-  calls(): { tool: string; args: string[]; envNames: string[]; payload?: { entrypoint: string; argv: string[]; env: Record<string, string> | string[]; type?: string; cmd?: string[] }; edmm?: string | null; refused?: string; exit?: number | null }[];
+  calls(): { tool: string; args: string[]; envNames: string[]; payload?: { entrypoint: string; argv: string[]; env: Record<string, string> | string[]; type?: string; cmd?: string[] }; edmm?: string | null; refused?: string; exit?: number | null; console?: string }[];
 }
 
 export function standIns(): StandIns {

@@ -74,7 +74,7 @@ export function qemuArgs(vm: CvmVm, files: { readonly unmeasured: string; readon
     '-bios', vm.firmware, '-kernel', vm.kernel, '-initrd', vm.initrd, '-append', KERNEL_CMDLINE,
     '-fw_cfg', `name=${FW_CFG_UNMEASURED},file=${q(files.unmeasured)}`,
     '-fw_cfg', `name=${FW_CFG_BUNDLE},file=${q(files.bundle)}`,
-    '-netdev', `user,id=net0,restrict=on${fwd.map(q).join('')}`, '-device', 'virtio-net-pci,netdev=net0',
+    '-netdev', `user,id=net0,restrict=on${fwd.join('')}`, '-device', 'virtio-net-pci,netdev=net0',
     '-nodefaults', '-display', 'none', '-serial', 'file:console.log', '-no-reboot',
   ];
 }
