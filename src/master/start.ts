@@ -19,6 +19,7 @@ export interface DeploymentSpec {
 export function attestedDeployment(d: DeploymentSpec): AttestedDeployment {
   // `none` reaches here only when the run encrypts (EngineDeployment.encrypt): no TEE, no evidence.
   if (d.platform !== 'sim' && d.platform !== 'none' && d.platform !== 'gramine' && d.platform !== 'cvm') throw new OperationError(`deployment ${d.id}: platform ${d.platform} cannot be launched on this machine`);
+  if (d.platform === 'cvm' && d.connector !== 'local' && d.connector !== 'ssh') throw new OperationError(`deployment ${d.id}: platform cvm boots its VMs through the local and ssh connectors in this version, not ${d.connector}; run the connector on the hypervisor host with connector: ssh`);
   const file = d.options['policy'];
   const policy = typeof file === 'string' ? loadPolicy(file) : undefined;
   // gramine: the owner's signing key, the collateral and the evidence root (gramine-enclave.ts); its policy names the MRENCLAVE.

@@ -9,6 +9,7 @@ import { FW_CFG_BUNDLE, FW_CFG_UNMEASURED, parseLaunchConfig } from '../../src/p
 import { main as provisionerMain } from '../../src/worker/provisioner/provisioner.js';
 import { readFwCfgUnmeasured } from '../../src/worker/provisioner/unmeasured.js';
 import { cvmVmOptions } from '../../src/master/cvm-vm.js';
+import { attestedDeployment } from '../../src/master/start.js';
 import { runPlatformContract } from './contract.js';
 import { BENIGN, HOSTILE, HOSTILE_ARGS, PIN } from './fixtures.js';
 import { CpioError, extractNewc, readNewc, writeNewc } from './cpio.js';
@@ -69,6 +70,10 @@ describe('platform cvm: the VM the launch boots (qemu.ts)', () => {
     assert.throws(() => cvmVmOptions('vms', { image: { kernal: '/k' } }), /deployment vms: image: unknown key kernal; an image is \{ kernel, initrd, firmware \}/);
     assert.throws(() => cvmVmOptions('vms', { guest: 'sev' }), /deployment vms: guest: "sev" is not sev-snp or tdx/);
     assert.throws(() => cvmVmOptions('vms', { vcpus: 0 }), /deployment vms: vcpus: 0 is not an integer from 1 to 512/);
+  });
+
+  test('a cvm deployment on a connector that cannot boot its VMs yet (slurm) is refused at start, saying which connectors can', () => {
+    assert.throws(() => attestedDeployment({ id: 'vms', connector: 'slurm', platform: 'cvm', options: {} }), /deployment vms: platform cvm boots its VMs through the local and ssh connectors in this version, not slurm/);
   });
 });
 
