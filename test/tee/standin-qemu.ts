@@ -58,14 +58,15 @@ syncBuiltinESMExports();
 `;
 
 export const QEMU_SCRIPT = `(async () => {
-  const os = require('node:os');
   const { readNewc, extractNewc } = await import(${JSON.stringify(CPIO)});
   const argv = process.argv.slice(2);
   const opt = (n) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : undefined; };
   const all = (n) => argv.flatMap((a, i) => (a === n ? [argv[i + 1]] : []));
   // QEMU option syntax: key=value pairs split at ',', a doubled ',,' is a literal comma.
   const kv = (s) => Object.fromEntries(s.replaceAll(',,', '\\0').split(',').map((p) => { const i = p.indexOf('='); return i < 0 ? [p.replaceAll('\\0', ','), ''] : [p.slice(0, i), p.slice(i + 1).replaceAll('\\0', ',')]; }));
-  const refuse = (why) => { log({ refused: why }); process.stderr.write('stand-in qemu-system-x86_64: ' + why + '\\n'); process.exit(1); };
+  // Inside qemu's working directory (the worker's, which the connector removes even when it kills qemu), and removed on every exit here.
+  const cleanup = [];
+  const refuse = (why) => { log({ refused: why }); process.stderr.write('stand-in qemu-system-x86_64: ' + why + '\\n'); for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true }); process.exit(1); };
   const cgs = kv(opt('-machine') ?? '')['confidential-guest-support'];
   if (!cgs) refuse('-machine has no confidential-guest-support: this would be an ordinary VM, not a confidential one');
   const obj = all('-object').map((o) => [o.split(',')[0], kv(o)]).find(([, o]) => o.id === cgs);
@@ -81,8 +82,8 @@ export const QEMU_SCRIPT = `(async () => {
   const fwCfg = all('-fw_cfg').map(kv);
   const fwd = new Map();
   for (const part of (opt('-netdev') ?? '').split(',')) { const m = /^guestfwd=tcp:([0-9.]+):(\\d+)-tcp:(.+):(\\d+)$/.exec(part); if (m) fwd.set(m[1] + ':' + m[2], m[3] + ':' + m[4]); }
-  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-standin-guest-'));
-  const cleanup = [tree];
+  const tree = fs.mkdtempSync(path.join(process.cwd(), 'guest-root-'));
+  cleanup.push(tree);
   let code = 1;
   try {
     extractNewc(readNewc(fs.readFileSync(opt('-initrd'))), tree);
@@ -92,6 +93,7 @@ export const QEMU_SCRIPT = `(async () => {
     const tsm = launch.evidence?.root;
     const fwRoot = launch.unmeasured?.root;
     if (!tsm || !fwRoot) refuse('the stand-in boots no kernel: launch.json must name evidence.root and unmeasured.root (the replay knobs)');
+    cleanup.push(fwRoot);
     for (const f of fwCfg) {
       let data = fs.readFileSync(path.resolve(f.file));
       if (f.name.endsWith('/unmeasured.json')) {
@@ -100,9 +102,8 @@ export const QEMU_SCRIPT = `(async () => {
       fs.mkdirSync(path.join(fwRoot, f.name), { recursive: true });
       fs.writeFileSync(path.join(fwRoot, f.name, 'raw'), data);
     }
-    cleanup.push(fwRoot);
     fs.mkdirSync(tsm, { recursive: true });
-    const run = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-standin-run-'));
+    const run = fs.mkdtempSync(path.join(process.cwd(), 'guest-run-'));
     cleanup.push(run);
     const inTree = (a) => (a.startsWith('/opt/sealflow/') ? path.join(tree, a) : a);
     const dash = exec.indexOf('--');
