@@ -44,10 +44,17 @@ export function cvmLaunchPlan(req: PlanRequest): LaunchPlan {
       'checklist.txt': img.checklist.map((c) => `- ${c}`).join('\n') + '\n',
     },
     build: ['build initrd.img from initrd.txt (the files listed, nothing else) and boot vmlinuz with cmdline.txt', ...img.measure],
-    run: [`printf %s '<unmeasured values as JSON>' > ${UNMEASURED_FILE}`, ['qemu-system-x86_64', ...qemuArgs(vm, { unmeasured: UNMEASURED_FILE, bundle: 'executor.bundle' }, ['<master host>:<broker port>', '<master host>:<executor port>'])].join(' ')],
-    notes: [`SNP HOST_DATA ${img.snpHostData}; TDX MRCONFIGID ${img.tdxMrConfigId}: both bind launch.json (the master pin).`, 'sealflow computes no launch measurement itself: use the tool output above (no published test vector was checked here).'],
+    run: [`printf %s '<unmeasured values as JSON>' > ${UNMEASURED_FILE}`, ['qemu-system-x86_64', ...qemuArgs(vm, { unmeasured: UNMEASURED_FILE, bundle: 'executor.bundle' }, [])].map(shellWord).join(' ')],
+    notes: [
+      `SNP HOST_DATA ${img.snpHostData}; TDX MRCONFIGID ${img.tdxMrConfigId}: both bind launch.json (the master pin).`,
+      `sealflow run adds guestfwd=tcp:${GUEST_MASTER}:<port>-tcp:<master host>:<port> to -netdev for the master's broker and executor ports, and boots one VM per worker.`,
+      'sealflow computes no launch measurement itself: use the tool output above (no published test vector was checked here).',
+    ],
   };
 }
+
+/** `w` as one POSIX shell word, for a command shown to a person. */
+const shellWord = (w: string): string => (/^[A-Za-z0-9_./:=,+@%-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`);
 
 /** VM memory for steps needing `memory` bytes: that plus 1 GiB for the kernel, node and the executor, at least 2 GiB. */
 export function vmMemoryMiB(memory: number | undefined): number {
