@@ -89,6 +89,7 @@ export function cvmImage(launchJson: string, node: MeasuredBinary, tools: readon
       `Launch SNP guests with HOST_DATA=${h}; TDX guests with MRCONFIGID=${h}${'0'.repeat(32)}.`,
       'Guest policy: debug off, no migration agent; the attestation policy lists the MEASUREMENT (SNP) or MRTD+RTMRs (TDX) and HOST_DATA/MRCONFIGID.',
       'Evidence comes from configfs-tsm (/sys/kernel/config/tsm/report), Linux >= 6.7.',
+      'The initrd brings up the virtio NIC by DHCP (QEMU user networking answers it) before network-online.target; the master is at 10.0.2.100, forwarded by the host (guestfwd), and nothing else is reachable (restrict=on).',
       'Scratch space is tmpfs (guest memory is encrypted); no unencrypted swap.',
     ],
   };
