@@ -16,6 +16,7 @@ import { InputError, OperationError } from '../errors.js';
 import { loadCollateral } from '../attestation/collateral.js';
 import type { Collateral } from '../attestation/verifier.js';
 import type { EvidenceSource } from '../protocol/launch-config.js';
+import { TSM_ROOT } from '../protocol/launch-config.js';
 import { sizingOverrides } from '../tee/deployment-sizing.js';
 import { gramineLaunchPlan, MANIFEST_NAME } from '../tee/gramine/index.js';
 import { LAUNCH_FILE, PROVISIONER_FILE } from '../tee/gramine/manifest.js';
@@ -26,7 +27,7 @@ import { launchConfigText } from '../tee/sim/measure.js';
 import type { Step } from '../workflow/model.js';
 
 /** The deployment keys of an attested hardware deployment (besides `policy:` and the sizing keys). */
-export const HARDWARE_OPTION_KEYS: readonly string[] = ['signingKey', 'collateral', 'verifyAt', 'attestationRoot'];
+export const HARDWARE_OPTION_KEYS: readonly string[] = ['signingKey', 'collateral', 'verifyAt', 'attestationRoot', 'image', 'guest', 'vcpus', 'fwCfgRoot'];
 
 /** A hardware deployment's compiled options (validated once, at start). */
 export interface HardwareOptions {
@@ -39,7 +40,7 @@ export interface HardwareOptions {
    * evidence (its collateral has since expired); every decision is journalled `recorded: true`.
    */
   readonly verifyAt?: Date;
-  /** Where the provisioner reads the guest evidence (measured in launch.json); default /dev/attestation (occlum: /dev). */
+  /** Where the provisioner reads the guest evidence (measured in launch.json); default /dev/attestation (gramine), /dev (occlum), the configfs-tsm report directory (cvm). */
   readonly attestationRoot: string;
 }
 
@@ -72,8 +73,8 @@ export function hardwareOptions(id: string, platform: string, options: Readonly<
   const at = str('verifyAt');
   const verifyAt = at === undefined ? undefined : new Date(at);
   if (verifyAt !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(at ?? '') || Number.isNaN(verifyAt.getTime()))) throw new InputError(`${where(id, 'verifyAt')}: ${at} is not an ISO 8601 time such as 2025-07-01T00:00:00Z`);
-  // Gramine's attestation pseudo-files; Occlum's devfs quote files are in /dev.
-  const attestationRoot = str('attestationRoot') ?? (platform === 'occlum' ? '/dev' : '/dev/attestation');
+  // Gramine's attestation pseudo-files; Occlum's devfs quote files are in /dev; a CVM's configfs-tsm report directory.
+  const attestationRoot = str('attestationRoot') ?? (platform === 'occlum' ? '/dev' : platform === 'cvm' ? TSM_ROOT : '/dev/attestation');
   if (!path.isAbsolute(attestationRoot)) throw new InputError(`${where(id, 'attestationRoot')}: ${attestationRoot} is not an absolute path`);
   return { ...(signingKey !== undefined ? { signingKey } : {}), ...(collateral !== undefined ? { collateral } : {}), ...(verifyAt !== undefined ? { verifyAt } : {}), attestationRoot };
 }
@@ -82,6 +83,7 @@ export function hardwareOptions(id: string, platform: string, options: Readonly<
 export function evidenceSource(platform: string, o: HardwareOptions): EvidenceSource {
   if (platform === 'gramine') return { kind: 'gramine', ...(o.attestationRoot !== '/dev/attestation' ? { root: o.attestationRoot } : {}) };
   if (platform === 'occlum') return { kind: 'occlum', ...(o.attestationRoot !== '/dev' ? { root: o.attestationRoot } : {}) };
+  if (platform === 'cvm') return { kind: 'configfs-tsm', ...(o.attestationRoot !== TSM_ROOT ? { root: o.attestationRoot } : {}) };
   throw new OperationError(`platform ${platform} has no evidence source in sealflow run`);
 }
 

@@ -35,9 +35,10 @@ import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../tee/none/index.js';
 import { graminePlatform } from '../tee/gramine/index.js';
-import { buildGramineEnclave, type HardwareOptions } from './gramine-enclave.js';
+import { buildGramineEnclave, evidenceSource, type HardwareOptions } from './gramine-enclave.js';
 import { occlumPlatform } from '../tee/occlum/index.js';
 import { buildOcclumImage } from './occlum-image.js';
+import { cvmDeploymentPlatform, type CvmVmOptions } from './cvm-vm.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
@@ -77,10 +78,12 @@ export interface AttestedSettings {
 export interface AttestedDeployment {
   readonly id: string;
   readonly connector: string;
-  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`, `occlum`: an enclave the master builds and signs (gramine-enclave.ts, occlum-image.ts). */
-  readonly platform: 'sim' | 'none' | 'gramine' | 'occlum';
+  /** `none`: launched without a TEE and admitted without evidence (local, or where the policy allows it); `gramine`, `occlum`: an enclave the master builds and signs (gramine-enclave.ts, occlum-image.ts); `cvm`: a VM booted from the user's measured image (cvm-vm.ts). */
+  readonly platform: 'sim' | 'none' | 'gramine' | 'occlum' | 'cvm';
   /** A hardware platform's compiled options, and the deployment's options (its sizing). */
   readonly hardware?: HardwareOptions;
+  /** `cvm`: the VM its workers boot (cvm-vm.ts). */
+  readonly vm?: CvmVmOptions;
   readonly options?: Readonly<Record<string, unknown>>;
   /** The deployment's policy (`policy:` in sealflow.yaml); default: sim allowed with this sealflow's reference measurement. */
   readonly policy?: AttestationPolicy;
@@ -99,6 +102,8 @@ export class AttestedSession {
   readonly #warned = new Set<string>();
   /** Per gramine or occlum deployment: the signed enclave's files, built once per run (gramine-enclave.ts, occlum-image.ts). */
   readonly #enclaves = new Map<string, Record<string, string>>();
+  /** Per cvm deployment: the platform booting its VM (HOST_DATA from this master's launch.json). */
+  readonly #vms = new Map<string, TeePlatform>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
   /** §15: which worker produced which ciphertext, and where their data ports are. */
@@ -261,6 +266,7 @@ export class AttestedSession {
     if (!this.#warned.has(d.platform) && (d.platform === 'sim' || d.platform === 'none')) this.warn(`sealflow: ${d.platform === 'sim' ? SIM_WARNING : NONE_RUN_WARNING}\n`);
     if (d.platform === 'gramine' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, buildGramineEnclave(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
     if (d.platform === 'occlum' && !this.#enclaves.has(d.id)) this.#enclaves.set(d.id, await buildOcclumImage(path.join(this.dir, `enclave-${d.id}`), d.id, d.options ?? {}, d.hardware as HardwareOptions, this.#pin));
+    if (d.platform === 'cvm' && !this.#vms.has(d.id)) this.#vms.set(d.id, cvmDeploymentPlatform(d.vm as CvmVmOptions, this.#pin, evidenceSource('cvm', d.hardware as HardwareOptions)));
     if (this.#warned.size === 0) this.warn(`sealflow: ${scratchLine(this.runId)}\n`);
     this.#warned.add(d.platform);
   }
@@ -292,6 +298,13 @@ export class AttestedSession {
       // The signed manifest (the image's entry) fixes argv; the unmeasured values follow (§3).
       const gramine = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE)];
       return { platform: d.platform === 'gramine' ? graminePlatform : occlumPlatform, program: { entry: provisionerBundle().path, files: { ...enclave, [BUNDLE_FILE]: this.bundlePath }, args: gramine, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
+    }
+    const vm = this.#vms.get(d.id);
+    if (d.platform === 'cvm') {
+      if (vm === undefined) throw new Error(`deployment ${d.id}: its VM was not set up before its workers were launched`);
+      // The measured image holds the provisioner and launch.json: only the sealed bundle is shipped; the executor port is forwarded into the VM (§3).
+      const cvm = (dir: string) => [hostPort(host, port), slot, path.join(dir, BUNDLE_FILE), hostPort(host, this.exec.address.port)];
+      return { platform: vm, program: { entry: provisionerBundle().path, files: { [BUNDLE_FILE]: this.bundlePath }, args: cvm, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
     }
     return { platform, program: { entry: provisionerBundle().path, files, args, dials }, localBase: this.dir, env: { SEALFLOW_TICKET: ticket } };
   }

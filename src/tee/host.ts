@@ -41,10 +41,10 @@ export function deviceRoot(): string {
 
 /**
  * What a host with the hardware and toolchain still lacks in this version for
- * cvm and sgx-lkl: `sealflow run` builds, signs and ships gramine enclaves
- * and occlum images only (docs/tee-platforms.md "sealflow run, per platform").
+ * sgx-lkl: `sealflow run` builds, signs and ships gramine enclaves and
+ * occlum images and boots cvm VMs only (docs/tee-platforms.md "sealflow run, per platform").
  */
-export const RUN_NOT_WIRED = 'sealflow run support for this platform, which this version does not have yet: it builds and ships gramine enclaves and occlum images only (sealflow tee plan generates, and the tests check, what this platform would run)';
+export const RUN_NOT_WIRED = 'sealflow run support for this platform, which this version does not have yet: it builds and ships gramine enclaves and occlum images and boots cvm VMs only (sealflow tee plan generates, and the tests check, what this platform would run)';
 
 /** The unmeasured values [address, slot, bundle] as unmeasured.json. */
 export function unmeasuredJson(args: readonly string[], env: Readonly<Record<string, string>>): string {

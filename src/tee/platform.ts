@@ -57,6 +57,12 @@ export interface LaunchCommand {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * Arguments that are absolute paths on the worker host by design (a cvm
+   * deployment's image): a connector to another host passes these as they
+   * are, and still refuses any other absolute path of the master's machine.
+   */
+  readonly hostPaths?: readonly string[];
 }
 
 export interface SatisfyOptions {

@@ -35,3 +35,16 @@ describe('ssh connector: a platform launcher on the host', () => {
     assert.throws(() => remoteArgv(req, local, run, 'sh', [`${local}/../../etc/passwd`], slotDir), /names a file the connector did not upload/);
   });
 });
+
+describe('ssh connector: a cvm VM on the hypervisor host', () => {
+  test('the image paths the platform names on the host pass as they are, the bundle\'s fw_cfg file becomes the slot directory\'s, and any other absolute path is still refused', async () => {
+    const { cvmPlatformFor } = await import('../../src/tee/cvm/index.js');
+    const vm = cvmPlatformFor({ guest: 'sev-snp', kernel: '/var/lib/sealflow/cvm/vmlinuz', initrd: '/var/lib/sealflow/cvm/initrd.img', firmware: '/usr/share/ovmf/OVMF.fd', vcpus: 1, memoryMiB: 2048, launchSha256: '0'.repeat(64) });
+    const c = vm.launch({ program: req.program.entry, args: ['127.0.0.1:4000', 'vms-1', `${local}/executor.bundle`, '127.0.0.1:4001'], env: { PATH: '/usr/bin:/bin', SEALFLOW_TICKET: 'T'.repeat(43) }, workDir: local });
+    const argv = remoteArgv({ ...req, platform: vm }, local, run, c.command, c.args, slotDir, c.hostPaths);
+    assert.ok(argv.includes('/var/lib/sealflow/cvm/initrd.img') && argv.includes('/usr/share/ovmf/OVMF.fd'));
+    assert.ok(argv.includes(`name=opt/org.sealflow/executor.bundle,file=${slotDir}/executor.bundle`));
+    assert.ok(!argv.join(' ').includes(local), 'no path of the master\'s worker directory reaches the host');
+    assert.throws(() => remoteArgv({ ...req, platform: vm }, local, run, c.command, [...c.args, '/etc/shadow'], slotDir, c.hostPaths), /argument \/etc\/shadow names a file the connector did not upload/);
+  });
+});

@@ -46,7 +46,7 @@ describe('the platform and connector registries', () => {
     assert.equal(platformByName('sim')?.satisfies('sgx', { allowSimulation: false }), false);
   });
 
-  for (const [platform, needs] of [['gramine', 'SGX hardware and Gramine'], ['occlum', 'SGX hardware and Occlum'], ['cvm', 'confidential VM'], ['sgx-lkl', 'SGX-LKL (archived upstream)']] as const) {
+  for (const [platform, needs] of [['gramine', 'SGX hardware and Gramine'], ['occlum', 'SGX hardware and Occlum'], ['cvm', 'a hypervisor host with KVM and SEV-SNP or TDX'], ['sgx-lkl', 'SGX-LKL (archived upstream)']] as const) {
     test(`a deployment on ${platform} is selectable, and refused at start with what this machine lacks`, async () => {
       const wf = await workflowWith(`deployments:\n  plain: { platform: sim }\n  tee: { platform: ${platform} }\ndefault: plain\nbindings:\n  - { step: a, deployment: tee }\n`);
       const config = await loadRunConfig(wf);

@@ -12,13 +12,15 @@
  * image that the stand-in `copy_bom` filled from the generated bill of
  * materials, with the instance's host/ at /host and <bin>/dev at /dev (an
  * unprivileged user and mount namespace; Occlum's own devfs is stood in for
- * by a directory the test fills).
+ * by a directory the test fills). `qemu-system-x86_64` (standin-qemu.ts)
+ * "boots" a cvm guest the same way: the image's fixed unit, run natively.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO } from '../helpers/cli.js';
+import { QEMU_SCRIPT, TSM_MODEL } from './standin-qemu.js';
 
 const TOML = pathToFileURL(path.join(REPO, 'node_modules', 'smol-toml', 'dist', 'index.js')).href;
 
@@ -30,6 +32,7 @@ const log = (o) => fs.appendFileSync(path.join(__dirname, 'calls.jsonl'), JSON.s
 `;
 
 const SCRIPTS: Record<string, string> = {
+  'qemu-system-x86_64': QEMU_SCRIPT,
   'gramine-manifest': `log({});
 const [tpl, out] = process.argv.slice(2);
 fs.writeFileSync(out, fs.readFileSync(tpl, 'utf8').replaceAll('{{ gramine.libos }}', '/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so').replaceAll('{{ gramine.runtimedir() }}', '/usr/lib/x86_64-linux-gnu/gramine/runtime/glibc'));
@@ -90,7 +93,7 @@ process.exit(r.status ?? 1);
 
 export interface StandIns {
   readonly bin: string;
-  calls(): { tool: string; args: string[]; envNames: string[]; payload?: { entrypoint: string; argv: string[]; env: Record<string, string> }; edmm?: string | null }[];
+  calls(): { tool: string; args: string[]; envNames: string[]; payload?: { entrypoint: string; argv: string[]; env: Record<string, string> | string[]; type?: string; cmd?: string[] }; edmm?: string | null; refused?: string; exit?: number | null; console?: string }[];
 }
 
 export function standIns(): StandIns {
@@ -100,6 +103,7 @@ export function standIns(): StandIns {
     chmodSync(path.join(bin, name), 0o755);
   }
   mkdirSync(path.join(bin, 'dev'));
+  writeFileSync(path.join(bin, 'tsm-model.mjs'), TSM_MODEL);
   return {
     bin,
     calls() {

@@ -194,7 +194,7 @@ async function pickHost(req: LaunchRequest): Promise<HostRun> {
 }
 
 /** The platform's command, rewritten from the master's copy of the worker's directory to the host's (exported for its hostile tests). */
-export function remoteArgv(req: Pick<LaunchRequest, 'slot' | 'deployment' | 'platform' | 'program'>, local: string, run: { readonly host: { readonly label: string }; readonly dir: { readonly path: string }; readonly options: { readonly nodePath: string } }, command: string, args: readonly string[], slotDir: string): string[] {
+export function remoteArgv(req: Pick<LaunchRequest, 'slot' | 'deployment' | 'platform' | 'program'>, local: string, run: { readonly host: { readonly label: string }; readonly dir: { readonly path: string }; readonly options: { readonly nodePath: string } }, command: string, args: readonly string[], slotDir: string, hostPaths: readonly string[] = []): string[] {
   const at = `worker ${req.slot} (deployment "${req.deployment}": host ${run.host.label})`;
   if (command !== process.execPath) {
     // A platform's own launcher (gramine-sgx under sh, …): a program the host's PATH names, run in the slot
@@ -202,6 +202,7 @@ export function remoteArgv(req: Pick<LaunchRequest, 'slot' | 'deployment' | 'pla
     // (the unmeasured values' bundle path) becomes the slot's, and no other absolute path of this machine may appear.
     if (command.includes('/')) throw new Error(`${at}: platform ${req.platform.name} starts ${command}, a path on this machine; the ssh connector runs only programs named by the host's PATH`);
     return [command, ...args.map((a) => {
+      if (hostPaths.includes(a)) return a; // a path on the host the platform names by design (a cvm image), never this machine's
       const m = a.split(`${local}/`).join(`${slotDir}/`);
       if ((m.startsWith('/') && !m.startsWith(`${slotDir}/`)) || m.includes(`${slotDir}/..`)) throw new Error(`${at}: argument ${a} names a file the connector did not upload`);
       return m;
@@ -238,7 +239,7 @@ async function launch(req: LaunchRequest): Promise<LaunchedWorker> {
     for (const [name, file] of check) {
       if (run.uploaded.get(name) !== sha256(file)) throw new Error(`${at}: ${name} on the host differs from the master's copy the platform measured; the run stops`);
     }
-    const argv = remoteArgv(req, local, run, cmd.command, cmd.args, slotDir);
+    const argv = remoteArgv(req, local, run, cmd.command, cmd.args, slotDir, cmd.hostPaths);
     await run.host.runChecked(shScript('umask 077; mkdir -m 700 -- "$1"', [slotDir]), 'making a worker directory');
     if (cmd.command !== process.execPath) {
       // The platform's launcher finds the checked uploads (signed manifest, provisioner, …) in its working directory.

@@ -8,8 +8,8 @@
  *     node provisioner.js <launch.json> <master host:port> <slot> <bundle path>
  *
  * (or only `<launch.json>`, with the other three and the launch ticket in
- * unmeasured.json in the working directory, where argv is fixed by a
- * manifest or a measured image), and otherwise the slot's launch ticket in
+ * unmeasured.json in the working directory — or, on `cvm`, in the fw_cfg
+ * items launch.json names — where argv is fixed by a manifest or a measured image), and otherwise the slot's launch ticket in
  * SEALFLOW_TICKET (§3a).
  *
  * It generates its keys inside the TEE, authenticates the master by the pin
@@ -29,7 +29,7 @@ import { clockSkewProblem } from '../../protocol/clock-skew.js';
 import { parseLaunchConfig, type EvidenceSource, type LaunchConfig } from '../../protocol/launch-config.js';
 import { gramineEvidence, occlumEvidence, setScratchKey } from './evidence/gramine.js';
 import { tsmEvidence } from './evidence/configfs-tsm.js';
-import { parseUnmeasured, UNMEASURED_FILE } from './unmeasured.js';
+import { parseUnmeasured, readFwCfgUnmeasured, UNMEASURED_FILE } from './unmeasured.js';
 import { bundleKeyMessage, LABEL_BUNDLE_KEY, openBundle, ProvisionError, reportData, unwrapKey, x25519Raw } from '../../protocol/wcpac-crypto.js';
 
 /** §4: why the server is not the pinned master, or null. Pure, for tests. */
@@ -243,7 +243,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   delete process.env['SEALFLOW_TICKET']; // spent on the first connection; nothing the executor starts needs it
   if (configPath !== undefined && argv.length === 1) {
     try {
-      values = parseUnmeasured(await readFile(UNMEASURED_FILE, 'utf8'));
+      // cvm: from the fw_cfg items named in the (measured) launch configuration; otherwise unmeasured.json here.
+      const fwCfg = await readFile(configPath, 'utf8').then((t) => parseLaunchConfig(t).unmeasured, () => undefined);
+      values = fwCfg !== undefined ? await readFwCfgUnmeasured(fwCfg.root) : parseUnmeasured(await readFile(UNMEASURED_FILE, 'utf8'));
     } catch (err) {
       process.stderr.write(`sealflow provisioner: unmeasured-values: ${err instanceof Error ? err.message : String(err)}\n`);
       return 2;

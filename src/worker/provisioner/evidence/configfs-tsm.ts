@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 
-export const TSM_ROOT = '/sys/kernel/config/tsm/report';
+export { TSM_ROOT } from '../../../protocol/launch-config.js';
+import { TSM_ROOT } from '../../../protocol/launch-config.js';
 
 /** The file operations used (the kernel's configfs, or a test's stand-in). */
 export interface TsmFs {
