@@ -168,8 +168,12 @@ describe('platform cvm through sealflow run on an ssh namespace host (stand-in q
   before(async () => {
     img = testImage(root, pin, 'sev-snp', tools);
     made = workDir(img, 'sev-snp', 'connector: ssh');
-    // The master needs no KVM or SEV device for a remote host's VM: it builds nothing.
-    made = { ...made, env: { ...made.env, SEALFLOW_DEVICE_ROOT: path.join(made.work, 'no-devices') } };
+    // The master needs no KVM or SEV device for a remote host's VM (it builds nothing); the host's start-time
+    // probe looks for them under SEALFLOW_DEVICE_ROOT, so they lie outside every hidden directory.
+    const devices = fs.mkdtempSync(path.join(root, 'host-devices-'));
+    fs.mkdirSync(path.join(devices, 'dev'));
+    for (const d of ['kvm', 'sev']) fs.writeFileSync(path.join(devices, 'dev', d), '');
+    made = { ...made, env: { ...made.env, SEALFLOW_DEVICE_ROOT: devices } };
     hosts = await startHosts(1, { hide: [made.work, home] });
     const h = hosts.hosts[0];
     assert.ok(h);
