@@ -70,18 +70,14 @@ export interface Capabilities {
   readonly noEncryptOption: boolean;
 }
 
-/** CPU flags of this machine (a TDX guest shows `tdx_guest`, an SEV-SNP guest `sev_snp`). */
-function cpuFlags(): Set<string> {
+/** A KVM module parameter reads `Y` or `1` (e.g. kvm_amd `sev_snp`, kvm_intel `tdx`). */
+function kvmParameter(module: string, name: string): boolean {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-    return new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
+    return /^(Y|1)$/.test(readFileSync(`/sys/module/${module}/parameters/${name}`, 'utf8').trim());
   } catch {
-    return new Set();
+    return false;
   }
 }
-
-/** configfs-tsm (Linux 6.7+) serves SEV-SNP and TDX reports alike; the CPU flag says which. */
-const TSM = '/sys/kernel/config/tsm/report';
 
 /** What `sealflow run` of this build declares on its command line; probed by the CLI, which owns it (cli/commands/bench.ts `probeRunOptions`). */
 export interface RunOptionsProbe {
@@ -95,12 +91,13 @@ export function detectCapabilities(run: RunOptionsProbe): Capabilities {
   const hasPlatformOption = run.platform;
   // The platforms this version launches workers on (src/tee/index.ts); the others are known but not launchable yet.
   const platforms = new Set<PlatformName>(LAUNCHABLE_PLATFORMS);
-  const flags = cpuFlags();
+  // Platform cvm boots one confidential VM per worker on this machine (docs/tee-platforms.md "cvm"): what counts is the hypervisor's side.
+  const kvm = existsSync('/dev/kvm');
   return {
     hardware: {
       sgx: existsSync('/dev/sgx_enclave'),
-      'sev-snp': existsSync('/dev/sev-guest') || (existsSync(TSM) && flags.has('sev_snp')),
-      tdx: existsSync('/dev/tdx_guest') || (existsSync(TSM) && flags.has('tdx_guest')),
+      'sev-snp': kvm && existsSync('/dev/sev') && kvmParameter('kvm_amd', 'sev_snp'),
+      tdx: kvm && kvmParameter('kvm_intel', 'tdx'),
     },
     platforms,
     runPlatformOption: new Set(hasPlatformOption ? LAUNCHABLE_PLATFORMS.filter((n) => platforms.has(n)) : []),
@@ -140,7 +137,7 @@ const NEEDS: Readonly<Record<BenchPlatform, readonly Hardware[]>> = {
   none: [], sim: [], 'sgx-gramine': ['sgx'], 'sgx-occlum': ['sgx'], 'sev-snp': ['sev-snp'], tdx: ['tdx'], hybrid: ['sgx', 'sev-snp'],
 };
 const DEVICE: Readonly<Record<Hardware, string>> = {
-  sgx: 'SGX (/dev/sgx_enclave absent)', 'sev-snp': 'SEV-SNP (/dev/sev-guest absent, no sev_snp CPU flag)', tdx: 'TDX (/dev/tdx_guest absent, no tdx_guest CPU flag)',
+  sgx: 'SGX (/dev/sgx_enclave absent)', 'sev-snp': 'SEV-SNP (no /dev/kvm with /dev/sev and kvm_amd sev_snp=Y)', tdx: 'TDX (no /dev/kvm with kvm_intel tdx=Y)',
 };
 
 /** Why `c` cannot run here, or null if it can. */
