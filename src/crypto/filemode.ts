@@ -7,13 +7,8 @@
  * it with pwritev — all on one core, while the data is still in that core's
  * cache, with no copies between threads and no messages per batch.
  *
- * Writes to the output take turns (a lock in `control`): two threads
- * writing one file at once contend for its inode lock in the kernel, which
- * spins (`rwsem_spin_on_owner` was 12 % of a 2 GiB decryption's samples).
- * A thread that finds the lock taken keeps its sealed batch and goes on to
- * the next one, and writes both at its next turn; it waits (asleep) only
- * when it already holds MAX_DEFERRED batches. Memory: that many batches per
- * thread.
+ * Writes to the output take turns (write-turns.ts), so two threads never
+ * contend for the file in the kernel. Memory: a few batches per thread.
  *
  * Decryption output safety is the caller's: the output must be a temporary
  * file that is renamed only if this resolves (or a device such as /dev/null).
@@ -22,6 +17,7 @@ import fs from 'node:fs';
 import { collectChunkGarbage } from './gc.js';
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, openBatchParts, sealBatchParts } from './stream.js';
 import { now, trace, tracing } from './trace.js';
+import { FAILED, NEXT, WriteTurns } from './write-turns.js';
 
 /** One thread's share of a file job; `control` is shared by all of them. */
 export interface FileJob {
@@ -35,32 +31,8 @@ export interface FileJob {
   /** Where the first chunk's output goes. */
   readonly outStart: number;
   readonly chunksPerBatch: number;
-  /** CONTROL_BYTES; Int32 [0]: next batch number; [1]: non-zero once any thread failed; [2]: the write lock (1 = held). */
+  /** CONTROL_BYTES (write-turns.ts); Int32 [NEXT]: next batch number; [FAILED]: non-zero once any thread failed; [WRITE_LOCK]. */
   readonly control: SharedArrayBuffer;
-}
-
-/** Size of a FileJob's `control`. */
-export const CONTROL_BYTES = 12;
-const NEXT = 0;
-const FAILED = 1;
-const WRITE_LOCK = 2;
-/** Sealed batches a thread may hold while another thread writes. */
-const MAX_DEFERRED = 2;
-/** How long a waiting writer sleeps before it looks again whether another thread failed (and never unlocks). */
-const LOCK_RECHECK_MS = 100;
-
-/** Takes the write lock; false if another thread failed meanwhile (then nothing more is written). */
-function lockWrites(ctl: Int32Array, wait: boolean): boolean {
-  for (;;) {
-    if (Atomics.compareExchange(ctl, WRITE_LOCK, 0, 1) === 0) return true;
-    if (!wait || Atomics.load(ctl, FAILED) !== 0) return false;
-    Atomics.wait(ctl, WRITE_LOCK, 1, LOCK_RECHECK_MS);
-  }
-}
-
-function unlockWrites(ctl: Int32Array): void {
-  Atomics.store(ctl, WRITE_LOCK, 0);
-  Atomics.notify(ctl, WRITE_LOCK, 1);
 }
 
 /** The first chunk that failed to open, or null. */
@@ -78,27 +50,6 @@ function preadFull(fd: number, buf: Buffer, length: number, position: number): n
     n += got;
   }
   return n;
-}
-
-function pwritevFull(fd: number, parts: Buffer[], position: number): void {
-  let written = fs.writevSync(fd, parts, position);
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  if (written === total) return;
-  // A short write (rare on regular files): finish piece by piece.
-  let at = position + written;
-  for (const p of parts) {
-    if (written >= p.length) {
-      written -= p.length;
-      continue;
-    }
-    let off = written;
-    written = 0;
-    while (off < p.length) {
-      const n = fs.writeSync(fd, p, off, p.length - off, at);
-      off += n;
-      at += n;
-    }
-  }
 }
 
 /** Runs batches from the shared counter until none is left or a thread failed. */
@@ -119,24 +70,14 @@ export function runFileBatches(job: FileJob): FileJobFailure {
     spent[step] += n - t;
     t = n;
   };
-  const deferred: Array<{ parts: Buffer[]; position: number }> = [];
-  /** Writes the deferred batches if this thread gets the lock (waiting for it if `wait`). */
-  const flush = (wait: boolean): void => {
-    if (!lockWrites(ctl, wait)) return;
-    try {
-      for (const d of deferred) pwritevFull(job.outFd, d.parts, d.position);
-      deferred.length = 0;
-    } finally {
-      unlockWrites(ctl);
-    }
-  };
+  const writes = new WriteTurns(ctl, job.outFd);
   trace('file job: start');
   try {
     for (;;) {
       if (Atomics.load(ctl, FAILED) !== 0) return null;
       const k = Atomics.add(ctl, NEXT, 1);
       if (k >= batches) {
-        flush(true);
+        writes.finish();
         return null;
       }
       const first = k * job.chunksPerBatch;
@@ -155,8 +96,7 @@ export function runFileBatches(job: FileJob): FileJobFailure {
         Atomics.store(ctl, FAILED, 1);
         return parts;
       }
-      deferred.push({ parts, position: job.outStart + first * outChunk });
-      flush(deferred.length >= MAX_DEFERRED);
+      writes.offer(parts, job.outStart + first * outChunk);
       lap('write');
       collectChunkGarbage(length);
       lap('gc');
