@@ -1,19 +1,21 @@
 /**
- * The age payload's chunk cipher (stream.ts) through libsodium
+ * The age payload's chunk cipher (src/crypto/stream.ts) through libsodium
  * (`sodium-native`): ChaCha20-Poly1305 IETF written straight into the
  * caller's buffer, so a batch needs no fresh buffer per chunk (node:crypto's
  * `update` always returns a new, zero-filled one). Same format, same bytes.
  *
- * Master/CLI side only: `sodium-native` is a native addon, which can be
- * neither loaded from memory (the executor bundle) nor part of an enclave's
- * measured files — test/crypto/sodium-boundary.test.ts keeps it out of the
- * provisioner, the executor and every module they import. Loading is best
- * effort: `loadSodiumCipher()` returns null when the addon is missing or
- * fails to load (no prebuilt binary for the platform), and callers keep
- * node:crypto.
+ * Measured against node:crypto by cipher.ts, and kept here, in the bench,
+ * because it did not earn a place in src/ (bench/RESULTS.md, "BULK —
+ * session 7"): libsodium's ChaCha20 and Poly1305 are slower per byte than
+ * OpenSSL's AVX-512 code by more than the allocations they save. Were it
+ * ever to come in, it could serve the master/CLI side only: a native addon
+ * can be neither loaded from memory (the executor bundle) nor a measured
+ * file of every enclave — test/crypto/sodium-boundary.test.ts keeps it out
+ * of src/. Loading is best effort: null when the addon is missing or does
+ * not load (no prebuilt binary for the platform, or the dependency removed).
  */
 import { createRequire } from 'node:module';
-import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, TAG_SIZE, chunkCount, openChunk, type BatchResult } from './stream.js';
+import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, TAG_SIZE, chunkCount, openChunk, type BatchResult } from '../../src/crypto/stream.js';
 
 /** A batch cipher writing into the caller's buffers (the shapes of stream.ts's sealBatch / openBatch). */
 export interface IntoCipher {
