@@ -5,8 +5,10 @@
  * calling thread and every pool worker) takes the next batch number from a
  * shared atomic counter, reads it with pread, seals or opens it, and writes
  * it with pwritev — all on one core, while the data is still in that core's
- * cache, with no copies between threads and no messages per batch. Memory
- * is one batch per thread.
+ * cache, with no copies between threads and no messages per batch.
+ *
+ * Writes to the output take turns (write-turns.ts), so two threads never
+ * contend for the file in the kernel. Memory: a few batches per thread.
  *
  * Decryption output safety is the caller's: the output must be a temporary
  * file that is renamed only if this resolves (or a device such as /dev/null).
@@ -15,6 +17,7 @@ import fs from 'node:fs';
 import { collectChunkGarbage } from './gc.js';
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, openBatchParts, sealBatchParts } from './stream.js';
 import { now, trace, tracing } from './trace.js';
+import { FAILED, NEXT, WriteTurns } from './write-turns.js';
 
 /** One thread's share of a file job; `control` is shared by all of them. */
 export interface FileJob {
@@ -28,7 +31,7 @@ export interface FileJob {
   /** Where the first chunk's output goes. */
   readonly outStart: number;
   readonly chunksPerBatch: number;
-  /** Int32 [0]: next batch number; [1]: non-zero once any thread failed. */
+  /** CONTROL_BYTES (write-turns.ts); Int32 [NEXT]: next batch number; [FAILED]: non-zero once any thread failed; [WRITE_LOCK]. */
   readonly control: SharedArrayBuffer;
 }
 
@@ -49,27 +52,6 @@ function preadFull(fd: number, buf: Buffer, length: number, position: number): n
   return n;
 }
 
-function pwritevFull(fd: number, parts: Buffer[], position: number): void {
-  let written = fs.writevSync(fd, parts, position);
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  if (written === total) return;
-  // A short write (rare on regular files): finish piece by piece.
-  let at = position + written;
-  for (const p of parts) {
-    if (written >= p.length) {
-      written -= p.length;
-      continue;
-    }
-    let off = written;
-    written = 0;
-    while (off < p.length) {
-      const n = fs.writeSync(fd, p, off, p.length - off, at);
-      off += n;
-      at += n;
-    }
-  }
-}
-
 /** Runs batches from the shared counter until none is left or a thread failed. */
 export function runFileBatches(job: FileJob): FileJobFailure {
   const ctl = new Int32Array(job.control);
@@ -88,17 +70,21 @@ export function runFileBatches(job: FileJob): FileJobFailure {
     spent[step] += n - t;
     t = n;
   };
+  const writes = new WriteTurns(ctl, job.outFd);
   trace('file job: start');
   try {
     for (;;) {
-      if (Atomics.load(ctl, 1) !== 0) return null;
-      const k = Atomics.add(ctl, 0, 1);
-      if (k >= batches) return null;
+      if (Atomics.load(ctl, FAILED) !== 0) return null;
+      const k = Atomics.add(ctl, NEXT, 1);
+      if (k >= batches) {
+        writes.finish();
+        return null;
+      }
       const first = k * job.chunksPerBatch;
       const inPos = job.inStart + first * inChunk;
       const length = Math.min(job.chunksPerBatch * inChunk, job.inEnd - inPos);
       if (preadFull(job.inFd, buf, length, inPos) !== length) {
-        Atomics.store(ctl, 1, 1);
+        Atomics.store(ctl, FAILED, 1);
         return { chunk: first, reason: 'the input file became shorter while it was read' };
       }
       lap('read');
@@ -107,17 +93,17 @@ export function runFileBatches(job: FileJob): FileJobFailure {
       const parts = seal ? sealBatchParts(job.key, first, final, input) : openBatchParts(job.key, first, final, input);
       lap('crypto');
       if (!Array.isArray(parts)) {
-        Atomics.store(ctl, 1, 1);
+        Atomics.store(ctl, FAILED, 1);
         return parts;
       }
-      pwritevFull(job.outFd, parts, job.outStart + first * outChunk);
+      writes.offer(parts, job.outStart + first * outChunk);
       lap('write');
       collectChunkGarbage(length);
       lap('gc');
       spent.batches++;
     }
   } catch (err) {
-    Atomics.store(ctl, 1, 1);
+    Atomics.store(ctl, FAILED, 1);
     throw err;
   } finally {
     const ms = (x: number): string => x.toFixed(1);

@@ -9,6 +9,7 @@ import { CorruptFileError } from './errors.js';
 import { encodeHeader, readHeader } from './format.js';
 import { unwrapFileKey } from './unwrap.js';
 import { chunkTotal, runFileBatches, type FileJob, type FileJobFailure } from './filemode.js';
+import { CONTROL_BYTES } from './write-turns.js';
 import type { ByteSource } from './io.js';
 import { sharedPool, type ChunkPool } from './pool.js';
 import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
@@ -39,7 +40,7 @@ export async function runFileJob(
   pool: ChunkPool | null,
   chunksPerBatch = 4,
 ): Promise<void> {
-  const job: FileJob = { op, key, ...io, chunksPerBatch, control: new SharedArrayBuffer(8) };
+  const job: FileJob = { op, key, ...io, chunksPerBatch, control: new SharedArrayBuffer(CONTROL_BYTES) };
   const batches = Math.ceil(chunkTotal(op, io.inEnd - io.inStart) / chunksPerBatch);
   const helpers = pool && batches > 1 ? pool.runFileJob(job) : Promise.resolve([]);
   let error: { e: unknown } | null = null;

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
  * measured: a worker's start-up CPU ~35 ms with the flag restored against
  * ~75 ms with it left on.
  */
-const minorGc = ((): (() => void) | null => {
+function takeMinorGc(): (() => void) | null {
   try {
     const global = (globalThis as { gc?: (opts: { type: 'minor' }) => void }).gc;
     if (typeof global === 'function') return () => global({ type: 'minor' });
@@ -33,7 +33,14 @@ const minorGc = ((): (() => void) | null => {
   } catch {
     return null;
   }
-})();
+}
+
+/**
+ * Taken on first use, not at import: the fresh context costs ~6 ms of CPU,
+ * which a command on a small file (and every worker thread's start) paid
+ * before its first byte for collections it never made.
+ */
+let minorGc: (() => void) | null | undefined;
 
 /**
  * glibc returns freed heap memory to the kernel whenever more than
@@ -46,12 +53,6 @@ const minorGc = ((): (() => void) | null => {
  * of one collection period.
  */
 let primed = false;
-function primeMallocTrimThreshold(): void {
-  if (primed || !minorGc) return;
-  primed = true;
-  Buffer.allocUnsafeSlow(16 * 1024 * 1024); // dropped at once: freed by the next collection
-  minorGc();
-}
 
 // 2 MiB: peak RSS ~8 MiB lower than 4 MiB (256 MiB encrypt, 2 threads: 76–78 vs 84–88 MiB), same CPU
 const EVERY_BYTES = 2 * 1024 * 1024;
@@ -59,10 +60,14 @@ let since = 0;
 
 /** Call after processing `bytes` of chunks on this thread. */
 export function collectChunkGarbage(bytes: number): void {
-  primeMallocTrimThreshold();
   since += bytes;
-  if (minorGc && since >= EVERY_BYTES) {
-    since = 0;
-    minorGc();
+  if (since < EVERY_BYTES) return;
+  since = 0;
+  minorGc ??= takeMinorGc();
+  if (!minorGc) return;
+  if (!primed) {
+    primed = true;
+    Buffer.allocUnsafeSlow(16 * 1024 * 1024); // dropped at once: freed by the collection below
   }
+  minorGc();
 }

@@ -12,6 +12,7 @@ import type { FileJob, FileJobFailure } from './filemode.js';
 import type { BatchJob, FromWorker, ToWorker } from './pool-protocol.js';
 import { chunkWorkerUrl } from './worker-source.js';
 import { trace } from './trace.js';
+import { FAILED } from './write-turns.js';
 
 export type JobSpec = Omit<BatchJob, 'id'>;
 
@@ -127,7 +128,7 @@ export class ChunkPool implements ChunkExecutor {
           if (reply.type !== 'file-result') throw new Error(`chunk worker: unexpected ${reply.type} reply`);
           return reply.failure;
         } catch (err) {
-          Atomics.store(new Int32Array(job.control), 1, 1); // stop the other threads
+          Atomics.store(new Int32Array(job.control), FAILED, 1); // stop the other threads
           throw err;
         }
       }),
