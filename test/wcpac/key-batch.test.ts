@@ -61,6 +61,13 @@ describe('§7.1 a release\'s file keys under one exchange', () => {
     assert.deepEqual(fileKeyOpener(first.worker.privateKey, sealer.share, [second]).open('s[0]#1', hashA, second), key);
   });
 
+  test('a batch naming a file that was not released is refused: no entry opens under that file\'s hash', () => {
+    const { worker, share, entries } = batchOf('s[0]#1', [{ sha256: hashA, fileKey: randomBytes(16) }]);
+    const opener = fileKeyOpener(worker.privateKey, share, entries);
+    assert.throws(() => opener.open('s[0]#1', 'c'.repeat(64), entries[0]!), refused('bad-ciphertext'));
+    assert.throws(() => opener.open('s[0]#1', hashB, entries[0]!), refused('bad-ciphertext'));
+  });
+
   test('a forged entry is refused, and a batch for another worker\'s key opens nowhere else', () => {
     const { worker, share, entries } = batchOf('s[0]#1', [{ sha256: hashA, fileKey: randomBytes(16) }]);
     for (const at of [0, 12, 20, 28, 43]) {
