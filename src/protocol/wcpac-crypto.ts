@@ -9,7 +9,8 @@ import { createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHe
 
 export const PROTOCOL = 'sealflow-wcpac-v1';
 export const LABEL_BUNDLE_KEY = 'sealflow-wcpac-v1/bundle-key';
-export const LABEL_FILE_KEY = 'sealflow-wcpac-v1/file-key';
+/** §7.1: the label of a release's one derived key (all of a step's file keys under one exchange). */
+export const LABEL_FILE_KEYS = 'sealflow-wcpac-v1/file-keys';
 export const BUNDLE_AAD = 'sealflow-bundle-v1';
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
@@ -56,9 +57,19 @@ function x25519Public(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
+/** RFC 7748 §6.1: the public key is X25519(k, 9) — one scalar multiplication, about half of OpenSSL's DER export. */
+let basePoint: KeyObject | undefined;
+const ownPublic = new WeakMap<KeyObject, Buffer>();
+
 export function x25519Raw(key: KeyObject): Buffer {
-  const pub = key.type === 'public' ? key : createPublicKey(key);
-  return pub.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI_PREFIX.length);
+  if (key.type === 'public') return key.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI_PREFIX.length);
+  let raw = ownPublic.get(key);
+  if (raw === undefined) {
+    basePoint ??= x25519Public(Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]));
+    raw = diffieHellman({ privateKey: key, publicKey: basePoint });
+    ownPublic.set(key, raw);
+  }
+  return Buffer.from(raw);
 }
 
 function aead(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, open: boolean, aad?: string): Buffer {
@@ -81,11 +92,101 @@ function aead(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, open: boolea
 /** §7: wrap `secret` to an X25519 public key (age's X25519 stanza construction, sealflow label). */
 export function wrapKey(recipient: Uint8Array, label: string, secret: Uint8Array): Buffer {
   const eph = generateKeyPairSync('x25519');
-  const share = x25519Raw(eph.publicKey);
+  const share = x25519Raw(eph.privateKey);
   const s = diffieHellman({ privateKey: eph.privateKey, publicKey: x25519Public(recipient) });
   if (s.every((b) => b === 0)) throw new ProvisionError('bad-public-key', 'low-order X25519 key');
   const k = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, recipient]), label, 32));
   return Buffer.concat([share, aead(k, Buffer.alloc(12), secret, false)]);
+}
+
+/** §7.1: a batch entry is nonce (12) ‖ ChaCha20-Poly1305 of the 16-byte file key (16 + tag 16). */
+export const BATCH_ENTRY_BYTES = 12 + 16 + 16;
+
+/** §7.1: the associated data of one entry: it binds the key to the step attempt and to the ciphertext it opens. */
+function batchAad(step: string, sha256: string): Buffer {
+  return lengthPrefixed([LABEL_FILE_KEYS, step, sha256.toLowerCase()]);
+}
+
+/** §7.1: `K = HKDF-SHA-256(ikm = X25519(private, public), salt = E ‖ R, info = file-keys)`; `reason` if the exchange is all-zero. */
+function batchKey(privateKey: KeyObject, publicKey: Uint8Array, share: Uint8Array, recipient: Uint8Array, reason: string): Buffer {
+  let s: Buffer;
+  try {
+    s = diffieHellman({ privateKey, publicKey: x25519Public(publicKey) });
+  } catch {
+    throw new ProvisionError(reason, 'low-order X25519 key'); // OpenSSL refuses an all-zero result itself
+  }
+  if (s.every((b) => b === 0)) throw new ProvisionError(reason, 'low-order X25519 key');
+  const key = Buffer.from(hkdfSync('sha256', s, Buffer.concat([share, recipient]), LABEL_FILE_KEYS, 32));
+  s.fill(0);
+  return key;
+}
+
+/** A release's sealer (§7.1): one ephemeral key and one derivation, then one AEAD per file key. */
+export interface FileKeySealer {
+  /** E, the ephemeral public key the worker needs (32 bytes). */
+  readonly share: Buffer;
+  /** The entry for one file key of `step`, bound to its recorded ciphertext hash. */
+  seal(step: string, sha256: string, fileKey: Uint8Array): Buffer;
+  /** Zeroes the derived key. */
+  dispose(): void;
+}
+
+/** §7.1: starts a release's batch to the worker's X25519 key `recipient`; nonces count up from 0 (one key per release, never reused). */
+export function fileKeySealer(recipient: Uint8Array): FileKeySealer {
+  if (recipient.length !== 32) throw new ProvisionError('bad-public-key', 'an X25519 public key is 32 bytes');
+  const eph = generateKeyPairSync('x25519');
+  const share = x25519Raw(eph.privateKey);
+  const key = batchKey(eph.privateKey, recipient, share, recipient, 'bad-public-key');
+  let n = 0;
+  return {
+    share,
+    seal(step, sha256, fileKey) {
+      const nonce = Buffer.alloc(12);
+      nonce.writeUIntBE(n++, 6, 6);
+      const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+      c.setAAD(batchAad(step, sha256), { plaintextLength: fileKey.length });
+      return Buffer.concat([nonce, c.update(fileKey), c.final(), c.getAuthTag()]);
+    },
+    dispose: () => key.fill(0),
+  };
+}
+
+/** A release's opener on the worker (§7.1): one exchange for the whole batch. */
+export interface FileKeyOpener {
+  /** The 16-byte file key of `step`'s input whose ciphertext the master recorded as `sha256`; `bad-ciphertext` if the entry does not authenticate for exactly that. */
+  open(step: string, sha256: string, entry: Uint8Array): Buffer;
+  dispose(): void;
+}
+
+/**
+ * §7.1: opens a batch with the key-receiving key. `entries` are all of the
+ * batch's entries: each must be 44 bytes and no nonce may repeat (the master
+ * never repeats one), else `bad-batch` before anything is opened.
+ */
+export function fileKeyOpener(privateKey: KeyObject, share: Uint8Array, entries: readonly Uint8Array[]): FileKeyOpener {
+  if (share.length !== 32) throw new ProvisionError('bad-batch', `the release's key share is ${share.length} bytes, not 32`);
+  const nonces = new Set<string>();
+  for (const e of entries) {
+    if (e.length !== BATCH_ENTRY_BYTES) throw new ProvisionError('bad-batch', `a released key is ${e.length} bytes, not ${BATCH_ENTRY_BYTES}`);
+    const nonce = Buffer.from(e.subarray(0, 12)).toString('hex');
+    if (nonces.has(nonce)) throw new ProvisionError('bad-batch', 'two released keys share a nonce');
+    nonces.add(nonce);
+  }
+  const key = batchKey(privateKey, share, share, x25519Raw(privateKey), 'bad-batch');
+  return {
+    open(step, sha256, entry) {
+      if (entry.length !== BATCH_ENTRY_BYTES) throw new ProvisionError('bad-batch', `a released key is ${entry.length} bytes, not ${BATCH_ENTRY_BYTES}`);
+      const d = createDecipheriv('chacha20-poly1305', key, entry.subarray(0, 12), { authTagLength: 16 });
+      d.setAAD(batchAad(step, sha256), { plaintextLength: 16 });
+      d.setAuthTag(entry.subarray(28));
+      try {
+        return Buffer.concat([d.update(entry.subarray(12, 28)), d.final()]);
+      } catch {
+        throw new ProvisionError('bad-ciphertext', `the released key for ${sha256} does not authenticate for step ${step}`);
+      }
+    },
+    dispose: () => key.fill(0),
+  };
 }
 
 /** §7: unwrap with the private key; throws `bad-ciphertext` if it does not authenticate. */

@@ -19,7 +19,8 @@ import { openDataFlow } from '../../src/worker/attested/data-flow.js';
 import { DataPort, type PeerIdentity } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext, FetchError, puller, type TransferReport } from '../../src/worker/attested/fetch.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
-import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { sealForWorker } from '../helpers/released-keys.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
 import { ciphertext } from './data-pki.js';
 
@@ -108,12 +109,13 @@ describe('§15 sources and revocation', () => {
       const kr = generateKeyPairSync('x25519');
       const fileKey = unwrapFileKey(await readHeaderOfFile(c.file), [c.identity]);
       const scratch = path.join(h.dir, 'scratch');
+      const release = sealForWorker(x25519Raw(kr.publicKey), 'consume[0]#1', [{ sha256: c.sha256, fileKey }]);
       const msg: SealedAssignMsg = {
         type: 'assign', id: 'consume[0]#1', label: 'consume[0]',
         exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
         inputs: { text: { class: 'File', path: c.file } }, outputs: [], threads: 1,
         scratchDir: scratch, outDir: path.join(h.dir, 'out'), logBase: path.join(h.dir, 'log'),
-        sealed: { files: { [c.file]: { sha256: c.sha256, wrappedKey: wrapKey(x25519Raw(kr.publicKey), LABEL_FILE_KEY, fileKey).toString('base64'), source: { slot: 'enclaves-1', ...port.address } } }, recipients: [c.identity.recipient().toString()] },
+        sealed: { files: { [c.file]: { sha256: c.sha256, wrappedKey: release.wrappedKeys[0] as string, source: { slot: 'enclaves-1', ...port.address } } }, keyShare: release.keyShare, recipients: [c.identity.recipient().toString()] },
       };
       const reports: TransferReport[] = [];
       const pull = puller(consumerId, new Set(), (r) => void reports.push(r));

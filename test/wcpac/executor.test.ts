@@ -20,6 +20,8 @@ import { decrypt } from '../../src/crypto/index.js';
 import { until } from '../faults/harness.js';
 import { execConnect, forgedWorker } from './exec-port.js';
 import { expectSlot, launchWorker, setup, type Harness } from './harness.js';
+import { x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { sealForWorker } from '../helpers/released-keys.js';
 
 function execRefusals(h: Harness): string[] {
   return h.decisions.flatMap((d) => (d.type === 'exec-connection' && d.decision === 'refused' ? [d.reason ?? ''] : []));
@@ -145,11 +147,12 @@ describe('§10 worker-side ciphertext check', () => {
       const substituted: Buffer[] = [];
       for await (const c of enc([h.runIdentity.recipient()], Buffer.from('attacker data'))) substituted.push(Buffer.from(c as Uint8Array));
       await writeFile(file, Buffer.concat(substituted));
+      const released = sealForWorker(x25519Raw(kr.publicKey), 'use[0]#1', [{ sha256: recorded, fileKey: Buffer.alloc(16) }]);
       const msg = {
         type: 'assign', id: 'use[0]#1', label: 'use', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
         inputs: { x: { class: 'File', path: file } }, outputs: [], threads: 1,
         scratchDir: path.join(h.dir, 's'), outDir: path.join(h.dir, 'o'), logBase: path.join(h.dir, 'l'),
-        sealed: { files: { [file]: { sha256: recorded, wrappedKey: 'AAAA' } }, recipients: [h.runIdentity.recipient().toString()] },
+        sealed: { files: { [file]: { sha256: recorded, wrappedKey: released.wrappedKeys[0] } }, keyShare: released.keyShare, recipients: [h.runIdentity.recipient().toString()] },
       } as const;
       await assert.rejects(prepareSealed(msg as unknown as Parameters<typeof prepareSealed>[0], kr.privateKey), /not the one the master recorded/);
       assert.ok(!(await import('node:fs')).existsSync(path.join(h.dir, 's.in', '0', 'mid.txt')), 'nothing was decrypted');

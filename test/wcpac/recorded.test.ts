@@ -17,7 +17,7 @@ import { hashWithHeader } from '../../src/master/broker/recorded.js';
 import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
 import { sealPlainInput } from '../../src/master/admit-file.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../../src/protocol/wcpac-crypto.js';
+import { openReleased } from '../helpers/released-keys.js';
 import { connectRaw, expectSlot, forgeAttest, setup } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 
@@ -75,9 +75,9 @@ describe('§8.1 ciphertexts read once', () => {
       // The file is swapped for another ciphertext (its own header and key) after it was recorded.
       await writeFile(file, await collect(encrypt([h.runIdentity.recipient()], Buffer.from('a substitute'))));
       assignStep(h.broker, 'local-1', 's#1');
-      const [k] = await releaseFileKeys(h.broker, 'local-1', { step: 's#1', tee: 'none', inputs: [{ id: 'mid', path: file }], epoch: w.epoch });
-      assert.equal(k?.sha256, r.sha256, 'the consumer is told the recorded hash, so it refuses the swapped file');
-      const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, k!.wrappedKey);
+      const release = await releaseFileKeys(h.broker, 'local-1', { step: 's#1', tee: 'none', inputs: [{ id: 'mid', path: file }], epoch: w.epoch });
+      assert.equal(release.keys[0]?.sha256, r.sha256, 'the consumer is told the recorded hash, so it refuses the swapped file');
+      const key = openReleased(keyReceivingKey, release, 's#1');
       assert.equal((await collect(decryptWithFileKey(key, original))).toString(), 'the recorded ciphertext', 'the key released is the recorded ciphertext\'s');
       recordCiphertext(h.broker, 'output', 'mid', r.sha256); // e.g. restored from a journal: no header
       await assert.rejects(

@@ -13,7 +13,7 @@ import { readFileHeader, unwrapFileKey } from '../../src/crypto/filekey.js';
 import { bufferSource } from '../../src/crypto/io.js';
 import { assignStep, recordCiphertext, releaseFileKeys, teeSatisfied } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../../src/protocol/wcpac-crypto.js';
+import { openReleased } from '../helpers/released-keys.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
 import { collect } from '../helpers/bytes.js';
 
@@ -56,9 +56,9 @@ describe('§8 file-key release', () => {
       await input(h, 'b', 'not read by this step');
       assignStep(h.broker, 'local-1', 'count[0]#1');
       const w = h.broker.workers.get('local-1') as AttestedWorker;
-      const keys = await releaseFileKeys(h.broker, 'local-1', { step: 'count[0]#1', tee: 'none', inputs: [a], epoch: w.epoch });
-      assert.deepEqual(keys.map((k) => k.id), ['input:a']);
-      const fileKey = unwrapKey(key, LABEL_FILE_KEY, keys[0]!.wrappedKey);
+      const release = await releaseFileKeys(h.broker, 'local-1', { step: 'count[0]#1', tee: 'none', inputs: [a], epoch: w.epoch });
+      assert.deepEqual(release.keys.map((k) => k.id), ['input:a']);
+      const fileKey = openReleased(key, release, 'count[0]#1');
       const plain = await collect(decryptWithFileKey(fileKey, await readFile(a.path)));
       assert.equal(plain.toString(), `first ${CANARY}`);
       const journal = JSON.stringify(h.decisions);
@@ -136,9 +136,9 @@ describe('§8 file-key release', () => {
       await writeFile(file, bytes);
       recordCiphertext(h.broker, 'output', 'split[0]/out', createHash('sha256').update(bytes).digest('hex'));
       assignStep(h.broker, 'local-1', 'map[0]#1');
-      const [k] = await releaseFileKeys(h.broker, 'local-1', { step: 'map[0]#1', tee: 'none', inputs: [{ id: 'split[0]/out', path: file }], epoch: 1 });
+      const release = await releaseFileKeys(h.broker, 'local-1', { step: 'map[0]#1', tee: 'none', inputs: [{ id: 'split[0]/out', path: file }], epoch: 1 });
       const expected = unwrapFileKey((await readFileHeader(bufferSource(bytes))).header, [h.runIdentity]);
-      assert.deepEqual(unwrapKey(key, LABEL_FILE_KEY, k!.wrappedKey), Buffer.from(expected));
+      assert.deepEqual(openReleased(key, release, 'map[0]#1'), Buffer.from(expected));
     } finally {
       await h.close();
     }

@@ -36,7 +36,7 @@ describe('§12.1 revocation of a dead worker', () => {
       recordCiphertext(h.broker, 'input', 'input:a', createHash('sha256').update(bytes).digest('hex'));
       assignStep(h.broker, 'local-1', 's[0]#1');
       const req = { step: 's[0]#1', tee: 'none' as const, inputs: [{ id: 'input:a', path: file }], epoch: worker.epoch };
-      assert.equal((await releaseFileKeys(h.broker, 'local-1', req)).length, 1);
+      assert.equal((await releaseFileKeys(h.broker, 'local-1', req)).keys.length, 1);
 
       // Declared dead (what WorkerPool.lose does through WorkerHandle.revoke), its connection lost.
       const epochBefore = h.broker.epoch;

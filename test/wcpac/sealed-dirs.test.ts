@@ -14,7 +14,8 @@ import { decrypt, readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index
 import { openSmall, sealSmall } from '../../src/crypto/oneshot.js';
 import { X25519Identity } from '../../src/crypto/x25519.js';
 import { revealValues, sealPortValues } from '../../src/protocol/sealed-values.js';
-import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { sealForWorker } from '../helpers/released-keys.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
 import { Keeper } from '../../src/worker/executor/outputs.js';
 import { sealDirectoryInPlace } from '../../src/protocol/sealed-dirs.js';
@@ -125,12 +126,13 @@ describe('§10.1 directories as a tar stream inside age', () => {
     assert.ok(fs.statSync(dir).isFile(), 'the directory is now one age file at the same path');
     const kr = generateKeyPairSync('x25519');
     const fileKey = unwrapFileKey(await readHeaderOfFile(dir), [runIdentity]);
-    const wrappedKey = wrapKey(x25519Raw(kr.publicKey), LABEL_FILE_KEY, fileKey).toString('base64');
+    const released = sealForWorker(x25519Raw(kr.publicKey), 'use[0]#1', [{ sha256, fileKey }]);
+    const wrappedKey = released.wrappedKeys[0];
     const msg = (scratch: string, recorded: string) => ({
       type: 'assign', id: 'use[0]#1', label: 'use', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
       inputs: { index: { class: 'Directory', path: dir, size: fs.statSync(dir).size, sha256 } }, outputs: [], threads: 1,
       scratchDir: path.join(root, scratch), outDir: path.join(root, 'o'), logBase: path.join(root, 'l'),
-      sealed: { files: { [dir]: { sha256: recorded, wrappedKey } }, recipients: [runIdentity.recipient().toString()] },
+      sealed: { files: { [dir]: { sha256: recorded, wrappedKey } }, keyShare: released.keyShare, recipients: [runIdentity.recipient().toString()] },
     }) as unknown as Parameters<typeof prepareSealed>[0];
 
     const ok = await prepareSealed(msg('s', sha256), kr.privateKey);

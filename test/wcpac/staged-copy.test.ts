@@ -17,7 +17,8 @@ import { readHeaderOfFile, unwrapFileKey } from '../../src/crypto/index.js';
 import type { Channel } from '../../src/protocol/channel.js';
 import type { SealedMasterToWorker, SealedWorkerToMaster, TransferMsg } from '../../src/protocol/data-port.js';
 import type { SealedAssignMsg } from '../../src/protocol/sealed.js';
-import { LABEL_FILE_KEY, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { sealForWorker } from '../helpers/released-keys.js';
 import { openDataFlow } from '../../src/worker/attested/data-flow.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
 import { ciphertext, runPki } from './data-pki.js';
@@ -46,12 +47,13 @@ async function scene(text: string) {
   const kr = generateKeyPairSync('x25519');
   const fileKey = unwrapFileKey(await readHeaderOfFile(c.file), [c.identity]);
   const key = '/run/opaque-key';
+  const release = sealForWorker(x25519Raw(kr.publicKey), 'consume[0]#1', [{ sha256: c.sha256, fileKey }]);
   const msg: SealedAssignMsg = {
     type: 'assign', id: 'consume[0]#1', label: 'consume[0]',
     exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
     inputs: { text: { class: 'File', path: key } }, outputs: [], threads: 1,
     scratchDir: path.join(dir, 'scratch'), outDir: path.join(dir, 'out'), logBase: path.join(dir, 'log'),
-    sealed: { files: { [key]: { sha256: c.sha256, wrappedKey: wrapKey(x25519Raw(kr.publicKey), LABEL_FILE_KEY, fileKey).toString('base64'), source: { slot: 'a-1', host: '127.0.0.1', port: await closedPort(), id: '/a/out/x.age', lazy: true } } }, recipients: [c.identity.recipient().toString()] },
+    sealed: { files: { [key]: { sha256: c.sha256, wrappedKey: release.wrappedKeys[0] as string, source: { slot: 'a-1', host: '127.0.0.1', port: await closedPort(), id: '/a/out/x.age', lazy: true } } }, keyShare: release.keyShare, recipients: [c.identity.recipient().toString()] },
   };
   const wire = channelPair();
   const flow = await openDataFlow(me, wire.worker, '127.0.0.1');

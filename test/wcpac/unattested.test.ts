@@ -94,7 +94,7 @@ describe('§6a platform none: keys without evidence', () => {
       const w = h.broker.workers.get('local-1') as AttestedWorker;
       assignStep(h.broker, 'local-1', 's[0]#1');
       const keys = await releaseFileKeys(h.broker, 'local-1', { step: 's[0]#1', tee: 'none', inputs: [{ id: 'input:a', path: file }], epoch: w.epoch });
-      assert.equal(keys.length, 1);
+      assert.equal(keys.keys.length, 1);
       const rel = h.decisions.find((d) => d.type === 'key-release' && d.decision === 'released');
       assert.ok(rel?.type === 'key-release' && /without evidence/.test(rel.unattested ?? ''), 'the release says why it went without evidence');
       assignStep(h.broker, 'local-1', 't[0]#1');

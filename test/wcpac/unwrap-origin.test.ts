@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Recipient } from '../../src/crypto/types.js';
-import { assignStep, recordCiphertext, releaseFileKeys } from '../../src/master/broker/release.js';
+import { assignStep, recordCiphertext, releaseFileKeys, type Release } from '../../src/master/broker/release.js';
 import { BrokerRefusal, type AttestedWorker } from '../../src/master/broker/types.js';
 import { ageBytes, sha256 } from './forger.js';
 import { connectRaw, expectSlot, forgeAttest, setup, type Harness } from './harness.js';
@@ -32,7 +32,7 @@ async function file(h: Harness, name: string, to: Recipient): Promise<{ path: st
   return { path: p, sha256: sha256(bytes) };
 }
 
-async function release(h: Harness, w: AttestedWorker, step: string, id: string): Promise<unknown> {
+async function release(h: Harness, w: AttestedWorker, step: string, id: string): Promise<Release> {
   assignStep(h.broker, w.slot, step);
   return releaseFileKeys(h.broker, w.slot, { step, tee: 'none', inputs: [{ id, path: id }], epoch: w.epoch });
 }
@@ -73,8 +73,8 @@ describe('§16.3 one identity per origin', () => {
       const mid = await file(h, 'mid.age', h.runIdentity.recipient());
       recordCiphertext(h.broker, 'input', input.path, input.sha256);
       recordCiphertext(h.broker, 'output', mid.path, mid.sha256);
-      assert.equal(((await release(h, w, 'a[0]#1', input.path)) as unknown[]).length, 1);
-      assert.equal(((await release(h, w, 'b[0]#1', mid.path)) as unknown[]).length, 1);
+      assert.equal((await release(h, w, 'a[0]#1', input.path)).keys.length, 1);
+      assert.equal((await release(h, w, 'b[0]#1', mid.path)).keys.length, 1);
     } finally {
       await h.close();
     }

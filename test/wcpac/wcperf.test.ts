@@ -20,7 +20,7 @@ import { ContentHasher } from '../../src/engine/hash.js';
 import { forEachLimited } from '../../src/worker/attested/concurrent.js';
 import { openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
 import { prepareSealed } from '../../src/worker/attested/sealed.js';
-import { LABEL_FILE_KEY, wrapKey } from '../../src/protocol/wcpac-crypto.js';
+import { sealForWorker } from '../helpers/released-keys.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-wcperf-'));
@@ -254,19 +254,23 @@ describe('§10.7 a step\'s files a few at a time', () => {
       const datas = [payload(6 * 1024 * 1024 + 5, 6), payload(1000, 7), payload(70_000, 8), payload(3, 9)];
       const files: Record<string, { sha256: string; wrappedKey: string }> = {};
       const paths: string[] = [];
+      const keys: { sha256: string; fileKey: Uint8Array }[] = [];
       for (const [i, d] of datas.entries()) {
         const f = path.join(dir, `in-${i}.txt`);
         fs.writeFileSync(f, d);
         const s = await sealInPlace(f, [run.recipient()]);
         const fileKey = unwrapFileKey(await readHeaderOfFile(f), [run]);
-        files[f] = { sha256: s.sha256, wrappedKey: wrapKey(krRaw, LABEL_FILE_KEY, fileKey).toString('base64') };
+        keys.push({ sha256: s.sha256, fileKey });
+        files[f] = { sha256: s.sha256, wrappedKey: '' };
         paths.push(f);
       }
+      const release = sealForWorker(krRaw, 'use[0]#1', keys);
+      paths.forEach((p, i) => (files[p] = { ...(files[p] as { sha256: string }), wrappedKey: release.wrappedKeys[i] as string }));
       const msg = (scratch: string, sealed: typeof files) => ({
         type: 'assign', id: 'use[0]#1', label: 'use', exec: { kind: 'command', argv: ['true'], shell: false, env: {}, globs: {} },
         inputs: { xs: paths.map((p) => ({ class: 'File', path: p })) }, outputs: [], threads: 1,
         scratchDir: path.join(dir, scratch), outDir: path.join(dir, `${scratch}.out`), logBase: path.join(dir, `${scratch}.log`),
-        sealed: { files: sealed, recipients: [run.recipient().toString()] },
+        sealed: { files: sealed, keyShare: release.keyShare, recipients: [run.recipient().toString()] },
       }) as unknown as Parameters<typeof prepareSealed>[0];
 
       const ok = await prepareSealed(msg('a', files), kr.privateKey, path.join(dir, 'code'));

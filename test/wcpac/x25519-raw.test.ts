@@ -9,7 +9,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { decrypt, encrypt, X25519Identity } from '../../src/crypto/index.js';
-import { LABEL_FILE_KEY, ProvisionError, unwrapKey, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { LABEL_BUNDLE_KEY, ProvisionError, unwrapKey, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
 import { collect } from '../helpers/bytes.js';
 
 /** RFC 8410 §4: SubjectPublicKeyInfo of an X25519 key is this 12-byte prefix, then the 32 raw bytes. */
@@ -30,14 +30,14 @@ describe('§7 raw X25519 keys', () => {
     const { privateKey } = generateKeyPairSync('x25519');
     const other = generateKeyPairSync('x25519').privateKey;
     const secret = randomBytes(16);
-    const wrapped = wrapKey(x25519Raw(privateKey), LABEL_FILE_KEY, secret);
-    assert.ok(unwrapKey(privateKey, LABEL_FILE_KEY, wrapped).equals(secret));
-    assert.throws(() => unwrapKey(other, LABEL_FILE_KEY, wrapped), (e: unknown) => e instanceof ProvisionError && e.reason === 'bad-ciphertext');
+    const wrapped = wrapKey(x25519Raw(privateKey), LABEL_BUNDLE_KEY, secret);
+    assert.ok(unwrapKey(privateKey, LABEL_BUNDLE_KEY, wrapped).equals(secret));
+    assert.throws(() => unwrapKey(other, LABEL_BUNDLE_KEY, wrapped), (e: unknown) => e instanceof ProvisionError && e.reason === 'bad-ciphertext');
   });
 
   test('wrapping to a recipient that is not 32 bytes is refused as a bad public key', () => {
     for (const n of [0, 31, 33, 44]) {
-      assert.throws(() => wrapKey(randomBytes(n), LABEL_FILE_KEY, randomBytes(16)), (e: unknown) => e instanceof ProvisionError && e.reason === 'bad-public-key', `${n} bytes`);
+      assert.throws(() => wrapKey(randomBytes(n), LABEL_BUNDLE_KEY, randomBytes(16)), (e: unknown) => e instanceof ProvisionError && e.reason === 'bad-public-key', `${n} bytes`);
     }
   });
 

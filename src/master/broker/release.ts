@@ -13,7 +13,7 @@ import { fileKeyOf, type FileOrigin } from './file-keys.js';
 import { recordedHeader, rememberHeader } from './recorded.js';
 import { fileSource } from '../../crypto/io.js';
 import type { TeeRequirement } from '../../workflow/model.js';
-import { LABEL_FILE_KEY, wrapKey } from '../../protocol/wcpac-crypto.js';
+import { fileKeySealer, type FileKeySealer } from '../../protocol/wcpac-crypto.js';
 import type { KeyBroker } from './broker.js';
 import { BrokerRefusal, type AttestedWorker } from './types.js';
 
@@ -36,8 +36,15 @@ export interface StepKeyRequest {
 export interface ReleasedKey {
   readonly id: string;
   readonly sha256: string;
-  /** The 16-byte file key wrapped to the worker's X25519 key (§7, label file-key). */
+  /** The 16-byte file key sealed under the release's one derived key, bound to the step and `sha256` (§7.1). */
   readonly wrappedKey: Buffer;
+}
+
+/** One release (§8): all of a step's file keys under one X25519 exchange with the worker's key (§7.1). */
+export interface Release {
+  /** The ephemeral public key E of the release; null when the step reads no file (nothing was wrapped). */
+  readonly keyShare: Buffer | null;
+  readonly keys: ReleasedKey[];
 }
 
 /**
@@ -96,11 +103,12 @@ function check(broker: KeyBroker, slot: string, req: StepKeyRequest): { worker: 
   return { worker: w, simulated: t.simulated };
 }
 
-/** Keys wrapped between two turns of the event loop (each wrap is an X25519 exchange, ~0.3 ms). */
+/** Keys released between two turns of the event loop (each may need an unwrap, an X25519 exchange, ~0.3 ms). */
 const RELEASE_TURN = 64;
 
-/** §8: the wrapped file keys of exactly `req.inputs`, or a BrokerRefusal (journalled either way). */
-export async function releaseFileKeys(broker: KeyBroker, slot: string, req: StepKeyRequest): Promise<ReleasedKey[]> {
+/** §8: the file keys of exactly `req.inputs`, sealed under one exchange (§7.1), or a BrokerRefusal (journalled either way). */
+export async function releaseFileKeys(broker: KeyBroker, slot: string, req: StepKeyRequest): Promise<Release> {
+  let sealer: FileKeySealer | undefined;
   try {
     const { worker, simulated } = check(broker, slot, req);
     const out: ReleasedKey[] = [];
@@ -114,16 +122,19 @@ export async function releaseFileKeys(broker: KeyBroker, slot: string, req: Step
       const { sha256, header } = known ? { sha256: recorded, header: known } : await hashAndHeader(input.path);
       if (sha256 !== recorded) throw new BrokerRefusal('hash-mismatch', `${input.id}: the ciphertext's SHA-256 ${sha256} is not the recorded ${recorded}`);
       const fileKey = fileKeyOf(broker, input.id, sha256, header, origin, broker.opts.identities); // once per recorded ciphertext, by its origin's identity only (§8.2, §16.3)
-      out.push({ id: input.id, sha256, wrappedKey: wrapKey(worker.x25519, LABEL_FILE_KEY, fileKey) });
+      sealer ??= fileKeySealer(worker.x25519);
+      out.push({ id: input.id, sha256, wrappedKey: sealer.seal(req.step, sha256, fileKey) });
       fileKey.fill(0);
     }
     // Hashing took time: the worker may have been declared dead meanwhile (§12.1). Check again; nothing is awaited after this.
     check(broker, slot, req);
     broker.opts.record({ type: 'key-release', decision: 'released', worker: slot, step: req.step, files: out.map((k) => ({ id: k.id, sha256: k.sha256 })), ...(simulated ? { simulated: true } : {}), ...(worker.unattested !== undefined ? { unattested: worker.unattested } : {}) });
-    return out;
+    return { keyShare: sealer?.share ?? null, keys: out };
   } catch (err) {
     const reason = err instanceof BrokerRefusal ? err.reason : 'error';
     broker.opts.record({ type: 'key-release', decision: 'refused', worker: slot, step: req.step, reason, message: err instanceof Error ? err.message : String(err) });
     throw err;
+  } finally {
+    sealer?.dispose();
   }
 }

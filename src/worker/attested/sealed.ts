@@ -25,7 +25,7 @@ import { openVerified, sealInPlace } from './sealed-io.js';
 import { sealDirectoriesAndValues } from './sealed-values.js';
 import type { AttemptResult } from '../executor/attempt.js';
 import type { Keeper } from '../executor/outputs.js';
-import { LABEL_FILE_KEY, unwrapKey } from '../../protocol/wcpac-crypto.js';
+import { fileKeyOpener, type FileKeyOpener } from '../../protocol/wcpac-crypto.js';
 import type { Puller } from './fetch.js';
 import { pipelineForFile, recipientsOf } from './pipeline-size.js';
 import { forEachLimited } from './concurrent.js';
@@ -69,14 +69,14 @@ export interface Prepared {
 /** Decrypted task bundles of this executor, by ciphertext SHA-256 (imported once each). */
 const taskBundles = new Map<string, Promise<string>>();
 
-async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: string }, keyReceivingKey: KeyObject, codeDir: string): Promise<string> {
+async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: string }, unwrap: () => Buffer, codeDir: string): Promise<string> {
   let p = taskBundles.get(f.sha256);
   if (!p) {
     p = (async () => {
       const bytes = await fs.promises.readFile(src);
       const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== f.sha256) throw new Error(`the task bundle's SHA-256 ${sha} is not the one the master recorded; refusing to run it`);
-      const key = unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'));
+      const key = unwrap();
       fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
       const dest = path.join(codeDir, `${f.sha256}.mjs`);
       await writeStream(decryptWithFileKey(key, bytes, PIPELINE), dest);
@@ -90,6 +90,19 @@ async function openTaskBundle(src: string, f: { sha256: string; wrappedKey: stri
 }
 
 /**
+ * §7.1: the opener of the assignment's release — one X25519 exchange for all
+ * of its file keys; every entry is checked for size and a repeated nonce
+ * before any is opened, and each opens only for this step attempt and the
+ * ciphertext hash it names (a swapped, replayed or forged entry does not).
+ */
+function openerOf(msg: SealedAssignMsg, keyReceivingKey: KeyObject): FileKeyOpener | null {
+  const entries = Object.values(msg.sealed.files).map((f) => Buffer.from(f.wrappedKey, 'base64'));
+  if (entries.length === 0) return null;
+  if (msg.sealed.keyShare === undefined) throw new Error(`the assignment of ${msg.id} releases ${entries.length} file key(s) without a key share; refusing it`);
+  return fileKeyOpener(keyReceivingKey, Buffer.from(msg.sealed.keyShare, 'base64'), entries);
+}
+
+/**
  * Decrypts the inputs of `msg` into `<scratchDir>.in/` (and its task bundle,
  * once per executor, into `codeDir`); throws (the attempt fails) on a hash
  * mismatch.
@@ -100,11 +113,33 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
   fs.mkdirSync(inDir, { recursive: true, mode: 0o700 });
   const recipients = recipientsOf(msg.sealed.recipients);
   const plain = new Map<string, string>();
+  const opener = openerOf(msg, keyReceivingKey);
+  const keyOf = (f: { sha256: string; wrappedKey: string }) => (): Buffer => {
+    if (!opener) throw new Error('no file key was released');
+    return opener.open(msg.id, f.sha256, Buffer.from(f.wrappedKey, 'base64'));
+  };
+  try {
+    return await prepareWith(msg, opener, keyOf, inDir, recipients, plain, codeDir, pull);
+  } finally {
+    opener?.dispose();
+  }
+}
+
+async function prepareWith(
+  msg: SealedAssignMsg,
+  opener: FileKeyOpener | null,
+  keyOf: (f: { sha256: string; wrappedKey: string }) => () => Buffer,
+  inDir: string,
+  recipients: ReturnType<typeof recipientsOf>,
+  plain: Map<string, string>,
+  codeDir: string,
+  pull: Puller | undefined,
+): Promise<Prepared> {
   let exec = msg.exec;
   if (exec.kind === 'task') {
     const f = msg.sealed.files[exec.bundle];
-    if (!f) throw new Error('no key was released for the task bundle');
-    exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyReceivingKey, codeDir) };
+    if (!f || !opener) throw new Error('no key was released for the task bundle');
+    exec = { ...exec, bundle: await openTaskBundle(exec.bundle, f, keyOf(f), codeDir) };
   }
   const dirs = directoryPaths(msg.inputs);
   const entries = Object.entries(msg.sealed.files).filter(([src]) => !(msg.exec.kind === 'task' && src === msg.exec.bundle));
@@ -126,7 +161,8 @@ export async function prepareSealed(msg: SealedAssignMsg, keyReceivingKey: KeyOb
     }
     fs.mkdirSync(dir, { mode: 0o700 });
     const keys: Buffer[] = [];
-    const unwrap = (): Buffer => keys[keys.push(unwrapKey(keyReceivingKey, LABEL_FILE_KEY, Buffer.from(f.wrappedKey, 'base64'))) - 1]!;
+    const open = keyOf(f);
+    const unwrap = (): Buffer => keys[keys.push(open()) - 1]!;
     const dest = path.join(dir, path.basename(src).replace(/(\.tar)?\.age$/, ''));
     try {
       // A directory travels as the age file of its tar stream (§10.1): untarred, safely, into the private input directory.
