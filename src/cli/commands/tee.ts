@@ -12,7 +12,7 @@ import { InputError, OperationError } from '../../errors.js';
 import { loadWorkflow } from '../../workflow/loader.js';
 import { didYouMean } from '../../suggest.js';
 import { defaultMasterDir, readMasterPublic } from '../../crypto/master-key.js';
-import { loadPolicy } from '../../attestation/index.js';
+import { loadPolicy } from '../../attestation/policy-load.js';
 import { gramineLaunchPlan } from '../../tee/gramine/index.js';
 import { occlumLaunchPlan } from '../../tee/occlum/index.js';
 import { cvmLaunchPlan } from '../../tee/cvm/index.js';
