@@ -43,6 +43,8 @@ export interface SealedChannelOptions {
    * it, and it is reaped on that host, as the user the worker already runs as.
    */
   readonly otherHost?: boolean;
+  /** §7.1: the run's sealed expression sandbox, sent once to this worker when it asks (absent: an empty answer). */
+  readonly sandbox?: Buffer;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -132,8 +134,15 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     }
   };
 
+  /** §7.1: one answer per worker; a repeated request is dropped, so a worker cannot make the master send it again and again. */
+  let sandboxSent = false;
   inner.onMessage((m) => {
     const x = m as SealedWorkerToMaster;
+    if (x.type === 'sandbox-get') {
+      if (sandboxSent) return;
+      sandboxSent = true;
+      return inner.send({ type: 'sandbox', sealed: o.sandbox?.toString('base64') ?? '' } as unknown as MasterToWorker);
+    }
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
     if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
     if (x.type === 'ready') {

@@ -26,7 +26,7 @@ import { provisionerBundle } from '../tee/provisioner-bundle.js';
 import { referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
 import { KeyBroker } from './broker/broker.js';
 import { ExecServer } from './broker/exec-server.js';
-import { buildExecutorCode, sealExecutorBundle } from './broker/executor-bundle.js';
+import { buildExecutorCode, buildSandboxCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
 import { recordCiphertext } from './broker/release.js';
 import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
 import { fileKeyOf } from './broker/file-keys.js';
@@ -99,6 +99,8 @@ export class AttestedSession {
   readonly #enclaves = new Map<string, Record<string, string>>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
+  /** §7.1: the run's sealed expression sandbox, for a worker that asks. */
+  #sandbox: Buffer | undefined;
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
 
@@ -130,13 +132,16 @@ export class AttestedSession {
     // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
     const code = buildExecutorCode();
     code.catch(() => undefined); // awaited below
+    const sandboxCode = buildSandboxCode(); // §7.1: sealed per run, sent only to a worker whose step needs JavaScript
+    sandboxCode.catch(() => undefined); // awaited below
     const master = await localMaster(warn);
     const owner = await ownerRecipient(settings.owner, warn);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealflow-attested-${runId}-`));
     const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
     const root = new SimRoot();
     const sim = new SimPlatform(runId, root);
-    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'));
+    const sandbox = sealSandbox(await sandboxCode);
+    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'), sandbox);
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
@@ -173,6 +178,7 @@ export class AttestedSession {
     broker.execPort = exec.address.port;
     const session = new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
     session.#pin = master.pin;
+    session.#sandbox = sandbox.sealed;
     return session;
   }
 
@@ -328,7 +334,7 @@ export class AttestedSession {
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
         const staged = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : undefined;
         const inner = staged ?? raw;
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(this.#sandbox ? { sandbox: this.#sandbox } : {}), ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).

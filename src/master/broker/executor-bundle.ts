@@ -3,6 +3,11 @@
  * executor (src/worker/attested/main.ts) bundled with esbuild into one ESM
  * file, sealed with a fresh 32-byte key. Only its SHA-256 and the key (in
  * master memory) are kept; the sealed file is what connectors ship.
+ *
+ * The CWL expression sandbox (QuickJS and its WebAssembly, ~0.7 MB of the
+ * ~1.1 MB) is not in it: it is a second bundle, sealed per run with a key of
+ * its own, whose key and SHA-256 the executor bundle carries; a worker
+ * fetches it from the master only when a step needs JavaScript (§7.1).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +18,8 @@ import { readExecutorCache, writeExecutorCache } from './executor-cache.js';
 
 /** The attested executor's entry file of this installation (also names its cache). */
 export const ENTRY = fileURLToPath(new URL('../../worker/attested/main.js', import.meta.url));
+/** The expression sandbox's entry (workflow/cwl/expr/quickjs-module.ts): the sealed sandbox bundle (§7.1). */
+export const SANDBOX_ENTRY = fileURLToPath(new URL('../../workflow/cwl/expr/quickjs-module.js', import.meta.url));
 /** The crypto pool's worker, embedded in the bundle as source (src/worker/attested/crypto-pool.ts). */
 const CHUNK_WORKER = fileURLToPath(new URL('../../crypto/chunk-worker.js', import.meta.url));
 
@@ -31,25 +38,77 @@ export interface SealedBundle {
   readonly key: Buffer;
 }
 
-/** Bundles the attested executor (one ESM file, node built-ins external) and returns its code. */
+/** What the executor bundle carries of the run's sealed sandbox (§7.1): the sandbox's key and its ciphertext's SHA-256. */
+export interface SandboxRef {
+  readonly sha256: Buffer;
+  readonly key: Buffer;
+}
+
+/** The run's sealed sandbox: its ciphertext (sent to a worker that asks, §7.1), its SHA-256 and key. */
+export interface SealedSandbox extends SandboxRef {
+  readonly sealed: Buffer;
+}
+
+/** In the executor bundle the sandbox's default loader is replaced: the executor loads the sealed sandbox instead (worker/attested/sandbox.ts). */
+const withoutQuickJS = {
+  name: 'sealflow-without-quickjs',
+  setup(build: import('esbuild').PluginBuild) {
+    build.onResolve({ filter: /\/quickjs-module\.js$/ }, (a) => ({ path: a.path, namespace: 'sealflow-without-quickjs' }));
+    build.onLoad({ filter: /.*/, namespace: 'sealflow-without-quickjs' }, () => ({
+      contents: "export function quickjsModule() { throw new Error('the expression sandbox is not part of the executor bundle: the executor loads it sealed (docs/protocol.md §7.1)'); }",
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(entry: string, banner: string, plugins: import('esbuild').Plugin[] = []) {
+  const esbuild = await import('esbuild');
+  return esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner }, metafile: true, plugins });
+}
+
+/** Bundles the CWL expression sandbox (QuickJS, its WebAssembly as data, the Emscripten loader) into one ESM file that runs from memory (§7.1). */
+export async function buildSandboxCode(): Promise<string> {
+  const cached = readExecutorCache(SANDBOX_ENTRY);
+  if (cached !== null) return cached;
+  const out = await bundle(SANDBOX_ENTRY, REQUIRE_BUILTINS);
+  const file = out.outputFiles[0];
+  if (!file) throw new Error('esbuild produced no sandbox bundle');
+  writeExecutorCache(file.text, Object.keys(out.metafile.inputs).map((f) => path.resolve(f)), SANDBOX_ENTRY);
+  return file.text;
+}
+
+/** Bundles the attested executor (one ESM file, node built-ins external, the expression sandbox left out) and returns its code. */
 export async function buildExecutorCode(): Promise<string> {
   const cached = readExecutorCache(ENTRY);
   if (cached !== null) return cached;
-  const esbuild = await import('esbuild');
-  const build = (entry: string, banner = '') => esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent', banner: { js: banner }, metafile: true });
-  const [out, worker] = await Promise.all([build(ENTRY, REQUIRE_BUILTINS), build(CHUNK_WORKER)]);
+  const build = (entry: string, banner = '', plugins: import('esbuild').Plugin[] = []) => bundle(entry, banner, plugins);
+  const [out, worker] = await Promise.all([build(ENTRY, REQUIRE_BUILTINS, [withoutQuickJS]), build(CHUNK_WORKER)]);
   const file = out.outputFiles[0];
   const workerFile = worker.outputFiles[0];
   if (!file || !workerFile) throw new Error('esbuild produced no executor bundle');
   const code = `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
-  writeExecutorCache(code, [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((f) => path.resolve(f)), ENTRY);
+  // The stand-in for the sandbox's loader is no file (esbuild names it by its plugin's namespace).
+  const read = [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].filter((f) => !f.startsWith(`${withoutQuickJS.name}:`));
+  writeExecutorCache(code, read.map((f) => path.resolve(f)), ENTRY);
   return code;
 }
 
-/** Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). */
-export async function sealExecutorBundle(code: string, path: string): Promise<SealedBundle> {
+/** Seals the sandbox's code with a fresh key, in memory (§7.1). */
+export function sealSandbox(code: string): SealedSandbox {
   const key = randomBytes(32);
   const sealed = sealBundle(key, Buffer.from(code, 'utf8'));
+  return { sealed, sha256: createHash('sha256').update(sealed).digest(), key };
+}
+
+/**
+ * Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). With `sandbox`, the
+ * bundle carries the run's sandbox key and SHA-256 (§7.1): they reach only a worker the master released the
+ * bundle key to, and the bundle's own SHA-256, signed by the master, covers them.
+ */
+export async function sealExecutorBundle(code: string, path: string, sandbox?: SandboxRef): Promise<SealedBundle> {
+  const key = randomBytes(32);
+  const ref = sandbox ? JSON.stringify({ sha256: sandbox.sha256.toString('hex'), key: sandbox.key.toString('base64') }) : 'null';
+  const sealed = sealBundle(key, Buffer.from(`const __SEALFLOW_SANDBOX__ = ${ref};\n${code}`, 'utf8'));
   await writeFile(path, sealed, { mode: 0o644 });
   return { path, sha256: createHash('sha256').update(sealed).digest(), key };
 }
