@@ -12,6 +12,7 @@
  * with the settings the engine handed that object; broker decisions go to
  * the MasterSession's journal sink.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ import { provisionerBundle } from '../tee/provisioner-bundle.js';
 import { referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
 import { KeyBroker } from './broker/broker.js';
 import { ExecServer } from './broker/exec-server.js';
-import { buildExecutorCode, buildSandboxCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
+import { buildExecutorCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
 import { recordCiphertext } from './broker/release.js';
 import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
 import { fileKeyOf } from './broker/file-keys.js';
@@ -99,8 +100,8 @@ export class AttestedSession {
   readonly #enclaves = new Map<string, Record<string, string>>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
-  /** §7.1: the run's sealed expression sandbox, for a worker that asks. */
-  #sandbox: Buffer | undefined;
+  /** §7.1: the run's sealed expression sandbox, made on the first request of a worker. */
+  #sandbox: (() => Promise<Buffer>) | undefined;
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
 
@@ -132,16 +133,14 @@ export class AttestedSession {
     // esbuild works in its own process: the bundle builds while this thread loads keys and makes the run CA.
     const code = buildExecutorCode();
     code.catch(() => undefined); // awaited below
-    const sandboxCode = buildSandboxCode(); // §7.1: sealed per run, sent only to a worker whose step needs JavaScript
-    sandboxCode.catch(() => undefined); // awaited below
     const master = await localMaster(warn);
     const owner = await ownerRecipient(settings.owner, warn);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sealflow-attested-${runId}-`));
     const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
     const root = new SimRoot();
     const sim = new SimPlatform(runId, root);
-    const sandbox = sealSandbox(await sandboxCode);
-    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'), sandbox);
+    const sandboxKey = randomBytes(32); // §7.1: the sandbox is sealed with it only when a worker first asks
+    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'), sandboxKey);
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
@@ -178,7 +177,9 @@ export class AttestedSession {
     broker.execPort = exec.address.port;
     const session = new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
     session.#pin = master.pin;
-    session.#sandbox = sandbox.sealed;
+    let sealedSandbox: Promise<Buffer> | undefined;
+    const executorCode = await code;
+    session.#sandbox = () => (sealedSandbox ??= sealSandbox(executorCode, sandboxKey));
     return session;
   }
 

@@ -11,7 +11,7 @@ import type { MasterToWorker, WorkerToMaster } from '../../src/protocol/executio
 import type { KeyBroker } from '../../src/master/broker/broker.js';
 import { sealedChannel } from '../../src/master/sealed-channel.js';
 
-function harness(sandbox?: Buffer) {
+function harness(sandbox?: () => Promise<Buffer>) {
   const sent: { type: string; sealed?: string }[] = [];
   let receive!: (m: WorkerToMaster) => void;
   const inner: Channel<MasterToWorker, WorkerToMaster> = { send: (m) => void sent.push(m as never), onMessage: (h) => (receive = h), onClose: () => undefined, close: () => undefined };
@@ -24,13 +24,28 @@ function harness(sandbox?: Buffer) {
 
 describe('§7.1 the sealed expression sandbox on the execution channel', () => {
   test('a worker that asks gets the sealed sandbox once; asking again gets nothing more, and the engine never sees the request', async () => {
-    const h = harness(Buffer.from('sealed sandbox bytes'));
+    let made = 0;
+    const h = harness(() => (made++, Promise.resolve(Buffer.from('sealed sandbox bytes'))));
     h.ask();
     h.ask();
     h.ask();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(h.sent, [{ type: 'sandbox', sealed: Buffer.from('sealed sandbox bytes').toString('base64') }]);
     assert.deepEqual(h.delivered, []);
+    assert.equal(made, 1, 'sealed once');
+  });
+
+  test('a sandbox the master cannot make (sealflow rebuilt during the run) is answered empty, not left waiting', async () => {
+    const h = harness(() => Promise.reject(new Error('the expression sandbox of this installation is not the one the running executor bundle names')));
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      h.ask();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepEqual(h.sent, [{ type: 'sandbox', sealed: '' }]);
   });
 
   test('a run without a sandbox answers with an empty one, which the worker refuses with a clear step failure', async () => {

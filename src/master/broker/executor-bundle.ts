@@ -5,9 +5,10 @@
  * master memory) are kept; the sealed file is what connectors ship.
  *
  * The CWL expression sandbox (QuickJS and its WebAssembly, ~0.7 MB of the
- * ~1.1 MB) is not in it: it is a second bundle, sealed per run with a key of
- * its own, whose key and SHA-256 the executor bundle carries; a worker
- * fetches it from the master only when a step needs JavaScript (§7.1).
+ * ~1.1 MB) is not in it: it is a second bundle, whose SHA-256 the executor's
+ * code carries (per build) and whose per-run key the sealed executor bundle
+ * carries; the master seals it and sends it to a worker only when a step
+ * there first needs JavaScript (§7.1).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -38,17 +39,6 @@ export interface SealedBundle {
   readonly key: Buffer;
 }
 
-/** What the executor bundle carries of the run's sealed sandbox (§7.1): the sandbox's key and its ciphertext's SHA-256. */
-export interface SandboxRef {
-  readonly sha256: Buffer;
-  readonly key: Buffer;
-}
-
-/** The run's sealed sandbox: its ciphertext (sent to a worker that asks, §7.1), its SHA-256 and key. */
-export interface SealedSandbox extends SandboxRef {
-  readonly sealed: Buffer;
-}
-
 /** In the executor bundle the sandbox's default loader is replaced: the executor loads the sealed sandbox instead (worker/attested/sandbox.ts). */
 const withoutQuickJS = {
   name: 'sealflow-without-quickjs',
@@ -77,38 +67,54 @@ export async function buildSandboxCode(): Promise<string> {
   return file.text;
 }
 
-/** Bundles the attested executor (one ESM file, node built-ins external, the expression sandbox left out) and returns its code. */
+/** The SHA-256 (hex) of the sandbox code an executor's code was built with (§7.1), or null. */
+export function sandboxHashOf(executorCode: string): string | null {
+  return /^const __SEALFLOW_SANDBOX_SHA256__ = "([0-9a-f]{64})";$/m.exec(executorCode.slice(0, 64 * 1024 * 1024))?.[1] ?? null;
+}
+
+/**
+ * Bundles the attested executor (one ESM file, node built-ins external, the expression sandbox left out) and
+ * returns its code, which names the SHA-256 of the sandbox built beside it (§7.1). Its cache lists the
+ * sandbox's input files too: a change to the sandbox rebuilds both.
+ */
 export async function buildExecutorCode(): Promise<string> {
   const cached = readExecutorCache(ENTRY);
   if (cached !== null) return cached;
-  const build = (entry: string, banner = '', plugins: import('esbuild').Plugin[] = []) => bundle(entry, banner, plugins);
-  const [out, worker] = await Promise.all([build(ENTRY, REQUIRE_BUILTINS, [withoutQuickJS]), build(CHUNK_WORKER)]);
+  const [out, worker, sandbox] = await Promise.all([bundle(ENTRY, REQUIRE_BUILTINS, [withoutQuickJS]), bundle(CHUNK_WORKER, ''), bundle(SANDBOX_ENTRY, REQUIRE_BUILTINS)]);
   const file = out.outputFiles[0];
   const workerFile = worker.outputFiles[0];
-  if (!file || !workerFile) throw new Error('esbuild produced no executor bundle');
-  const code = `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\n${file.text}`;
+  const sandboxFile = sandbox.outputFiles[0];
+  if (!file || !workerFile || !sandboxFile) throw new Error('esbuild produced no executor bundle');
+  writeExecutorCache(sandboxFile.text, Object.keys(sandbox.metafile.inputs).map((f) => path.resolve(f)), SANDBOX_ENTRY);
+  const sandboxSha = createHash('sha256').update(sandboxFile.text, 'utf8').digest('hex');
+  const code = `const __SEALFLOW_CHUNK_WORKER__ = ${JSON.stringify(workerFile.text)};\nconst __SEALFLOW_SANDBOX_SHA256__ = "${sandboxSha}";\n${file.text}`;
   // The stand-in for the sandbox's loader is no file (esbuild names it by its plugin's namespace).
-  const read = [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs)].filter((f) => !f.startsWith(`${withoutQuickJS.name}:`));
+  const read = [...Object.keys(out.metafile.inputs), ...Object.keys(worker.metafile.inputs), ...Object.keys(sandbox.metafile.inputs)].filter((f) => !f.startsWith(`${withoutQuickJS.name}:`));
   writeExecutorCache(code, read.map((f) => path.resolve(f)), ENTRY);
   return code;
 }
 
-/** Seals the sandbox's code with a fresh key, in memory (§7.1). */
-export function sealSandbox(code: string): SealedSandbox {
-  const key = randomBytes(32);
-  const sealed = sealBundle(key, Buffer.from(code, 'utf8'));
-  return { sealed, sha256: createHash('sha256').update(sealed).digest(), key };
+/**
+ * The run's sealed sandbox, made when a worker first asks (§7.1): the sandbox code of this installation,
+ * checked against the SHA-256 `executorCode` names (the installation must not have changed under the running
+ * master), sealed with the run's sandbox key. Memoized by the caller.
+ */
+export async function sealSandbox(executorCode: string, key: Buffer): Promise<Buffer> {
+  const code = await buildSandboxCode();
+  const want = sandboxHashOf(executorCode);
+  if (want === null || createHash('sha256').update(code, 'utf8').digest('hex') !== want) throw new Error('the expression sandbox of this installation is not the one the running executor bundle names (sealflow was rebuilt during the run)');
+  return sealBundle(key, Buffer.from(code, 'utf8'));
 }
 
 /**
- * Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). With `sandbox`, the
- * bundle carries the run's sandbox key and SHA-256 (§7.1): they reach only a worker the master released the
- * bundle key to, and the bundle's own SHA-256, signed by the master, covers them.
+ * Seals `code` with a fresh key and writes it to `path` (the ciphertext is not secret). With `sandboxKey`, the
+ * bundle carries the run's sandbox key (§7.1): it reaches only a worker the master released the bundle key to,
+ * and the bundle's own SHA-256, signed by the master, covers it.
  */
-export async function sealExecutorBundle(code: string, path: string, sandbox?: SandboxRef): Promise<SealedBundle> {
+export async function sealExecutorBundle(code: string, path: string, sandboxKey?: Buffer): Promise<SealedBundle> {
   const key = randomBytes(32);
-  const ref = sandbox ? JSON.stringify({ sha256: sandbox.sha256.toString('hex'), key: sandbox.key.toString('base64') }) : 'null';
-  const sealed = sealBundle(key, Buffer.from(`const __SEALFLOW_SANDBOX__ = ${ref};\n${code}`, 'utf8'));
+  const ref = sandboxKey ? JSON.stringify(sandboxKey.toString('base64')) : 'null';
+  const sealed = sealBundle(key, Buffer.from(`const __SEALFLOW_SANDBOX_KEY__ = ${ref};\n${code}`, 'utf8'));
   await writeFile(path, sealed, { mode: 0o644 });
   return { path, sha256: createHash('sha256').update(sealed).digest(), key };
 }
