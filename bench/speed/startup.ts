@@ -92,7 +92,9 @@ export function measureStartup(builds: readonly Build[], rounds: number, dir: st
     const t = of(main, c);
     const isVersion = c.args[0] === '--version';
     const goal = isVersion ? `≤ ${VERSION_FACTOR}× Node's start` : `≤ ${START_LIMIT_S} s`;
-    const met = isVersion ? verdict(t.cpu <= VERSION_FACTOR * n.cpu, t.wall <= VERSION_FACTOR * n.wall) : verdict(t.cpu <= START_LIMIT_S, t.wall <= START_LIMIT_S);
+    // GNU time reports hundredths: 0.09 + 0.06 must count as 0.15.
+    const le = (a: number, b: number) => a <= b + 1e-9;
+    const met = isVersion ? verdict(le(t.cpu, VERSION_FACTOR * n.cpu), le(t.wall, VERSION_FACTOR * n.wall)) : verdict(le(t.cpu, START_LIMIT_S), le(t.wall, START_LIMIT_S));
     return { what: c.what, sealflow: cpuWall(t), ...(before ? { before: cpuWall(of(before, c)) } : {}), peer: `\`node -e 0\`: ${cpuWall(n)}`, ratio: `${x(t.cpu / n.cpu)} CPU, ${x(t.wall / n.wall)} wall`, goal, met };
   });
   const version = detail[0] as Row;
@@ -100,7 +102,12 @@ export function measureStartup(builds: readonly Build[], rounds: number, dir: st
   const slowest = helps.reduce((a, b) => (of(main, b.c).cpu > of(main, a.c).cpu ? b : a));
   const firsts = cases.map((c, i) => ({ c, i })).filter(({ c }) => c.args[0] !== '--version' && !c.args.includes('--help'));
   const slowFirst = firsts.reduce((a, b) => (of(main, b.c).cpu > of(main, a.c).cpu ? b : a));
-  const allMet = (rows: readonly Row[]) => (rows.every((r) => r.met === 'met') ? 'met' : rows.some((r) => r.met.startsWith('met')) ? `${rows.filter((r) => r.met === 'met').length} of ${rows.length} met` : 'not met');
+  const allMet = (rows: readonly Row[]) => {
+    if (rows.every((r) => r.met === 'met')) return 'met';
+    const cpu = rows.filter((r) => r.met === 'met' || r.met.startsWith('met on CPU')).length;
+    const wall = rows.filter((r) => r.met === 'met' || r.met.startsWith('met on wall')).length;
+    return `${cpu} of ${rows.length} met on CPU, ${wall} on wall`;
+  };
   const helpRows = helps.map(({ i }) => detail[i] as Row);
   const firstRows = firsts.map(({ i }) => detail[i] as Row);
   return {

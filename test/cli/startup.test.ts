@@ -34,6 +34,14 @@ const HEAVY: Readonly<Record<string, RegExp>> = {
   yaml: /\/node_modules\/yaml\//,
 };
 
+test('sealflow --version is answered by the installed entry itself: neither the bundle nor any command module loads', () => {
+  const r = spawnSync(process.execPath, [BIN, '--version'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'esm' } });
+  assert.equal(r.status, 0, r.stderr.slice(-2000));
+  assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+  const files = [...new Set([...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => path.basename(m[1] as string)))].sort();
+  assert.deepEqual(files, ['bin.js', 'bundle-check.js', 'version.js']);
+});
+
 for (const command of ['run', 'check', 'bench', 'attest']) {
   test(`sealflow ${command} --help loads none of the engine, master, connectors, report, yaml, pkijs, asn1js or QuickJS modules`, () => {
     const files = loaded([command, '--help']);
