@@ -42,7 +42,7 @@ test('sealflow --version is answered by the installed entry itself: neither the 
   assert.deepEqual(files, ['bin.js', 'bundle-check.js', 'version.js']);
 });
 
-for (const command of ['run', 'check', 'bench', 'attest']) {
+for (const command of ['run', 'check', 'bench', 'attest', 'tee']) {
   test(`sealflow ${command} --help loads none of the engine, master, connectors, report, yaml, pkijs, asn1js or QuickJS modules`, () => {
     const files = loaded([command, '--help']);
     assert.ok(files.some((f) => f.endsWith(`/dist/src/cli/commands/${command}.js`)), `the ${command} command module itself loads`);
