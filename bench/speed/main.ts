@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encryptionRows, overheadRows, readBenchResults, runBench, wordCountRows } from './peers.js';
 import { loadavg } from './measure.js';
@@ -85,7 +85,16 @@ async function main(): Promise<number> {
   const started = new Date();
   const loadBefore = loadavg();
   const rows: Row[] = [];
+  const warnings: string[] = [];
   let detail: Row[] = [];
+  if (only.includes('startup')) {
+    // A stale bundle (e.g. tsc ran after the bundling step) makes `sealflow` run the modules: say so, loudly.
+    for (const b of builds) {
+      const check = (await import(pathToFileURL(path.join(b.root, 'dist', 'src', 'cli', 'bundle-check.js')).href)) as { bundleIsCurrent?: () => boolean };
+      if (check.bundleIsCurrent?.() !== true) warnings.push(`WARNING: ${b.root}: the CLI bundle is missing or stale, so its commands ran from the modules, not the bundle (run \`node scripts/bundle-cli.mjs\` there, or \`npm run build\`)`);
+    }
+    for (const w of warnings) process.stderr.write(`bench/speed: ${w}\n`);
+  }
   let failed = 0;
   const section = (name: Section, f: () => void) => {
     if (!only.includes(name)) return;
@@ -125,6 +134,7 @@ async function main(): Promise<number> {
     '',
     `${started.toISOString()} – ${finished.toISOString()}; commit ${commit()}; node ${process.version}; ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); load average before ${loadBefore}, after ${loadavg()}${builds.length > 1 ? `; before = ${builds[0]?.root}` : ''}`,
     '',
+    ...warnings.flatMap((w) => [`**${w}**`, '']),
     renderTable(rows, builds.length > 1),
   ];
   if (detail.length > 0) lines.push('', `Start-up, every case (medians of ${rounds} alternated rounds, through dist/src/cli/bin.js):`, '', renderTable(detail, builds.length > 1));
