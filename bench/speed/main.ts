@@ -33,15 +33,15 @@ repository root after \`npm run build\`; it needs /usr/bin/time and age (cwltool
 sections (--only startup,steps,encryption,word-count; default all):
   startup     sealflow --version, every command's --help, and the first real work of run, check,
               encrypt, decrypt and report, beside \`node -e 0\`; medians of --rounds (default 9, --quick 5)
-              alternated rounds; ~1 min (~30 s quick)
+              alternated rounds; ~30 s (~15 s quick)
   steps       node dist/bench/overhead/main.js --n 100,1000 --reps 3 (--quick: --reps 1): 100 and 1,000
-              trivial steps plain and encrypted, cwltool and the spawn floor; ~6 min (~2 min quick)
+              trivial steps plain and encrypted, cwltool and the spawn floor; ~2 min (~45 s quick)
   encryption  node dist/bench/encryption/main.js --size 256MiB --runs 3, then --size 2GiB --runs 3
-              (--quick: 256MiB --runs 1 only; 2 GiB needs ~7 GiB free in bench/tmp); ~5 min (~1 min quick)
+              (--quick: 256MiB --runs 1 only; 2 GiB needs ~7 GiB free in bench/tmp); ~3 min (~5 s quick)
   word-count  sealflow bench --only word-count --sizes word-count=100MB --runs 3 (--quick: --runs 1):
-              sim + encrypted beside the same run plain; ~3 min (~1 min quick)
+              sim + encrypted beside the same run plain; ~1 min (~20 s quick)
 
-  --quick        fewer repetitions and no 2 GiB case: ~5 min in all on 2 quiet cores (full: ~15 min)
+  --quick        fewer repetitions and no 2 GiB case: ~1.5 min in all on 2 quiet cores (full: ~7 min)
   --before DIR   also measure the build in DIR (a checkout with node_modules, built) in the start-up rounds,
                  alternated with this one: the table gets a "before" column
   --rounds N     start-up rounds (default 9; --quick 5)
