@@ -41,7 +41,7 @@ sections (--only startup,steps,encryption,word-count; default all):
   word-count  sealflow bench --only word-count --sizes word-count=100MB --runs 3 (--quick: --runs 1):
               sim + encrypted beside the same run plain; ~1 min (~20 s quick)
 
-  --quick        fewer repetitions and no 2 GiB case: ~1.5 min in all on 2 quiet cores (full: ~7 min)
+  --quick        fewer repetitions and no 2 GiB case: ~1.5 min in all on 2 quiet cores (full: ~6 min)
   --before DIR   also measure the build in DIR (a checkout with node_modules, built) in the start-up rounds,
                  alternated with this one: the table gets a "before" column
   --rounds N     start-up rounds (default 9; --quick 5)
