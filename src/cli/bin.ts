@@ -8,6 +8,9 @@
  * a `tsc` without the bundling step. SEALFLOW_NO_BUNDLE=1 forces the modules.
  */
 import { BUNDLE_DIR, bundleIsCurrent } from './bundle-check.js';
+import { isVersionOnly, VERSION } from './version.js';
 
-if (process.env['SEALFLOW_NO_BUNDLE'] !== '1' && bundleIsCurrent()) await import(new URL('main.mjs', BUNDLE_DIR).href);
+// `sealflow --version` is answered here, before the bundle check (which stats every file the bundle was built from).
+if (isVersionOnly(process.argv.slice(2))) process.stdout.write(`${VERSION}\n`);
+else if (process.env['SEALFLOW_NO_BUNDLE'] !== '1' && bundleIsCurrent()) await import(new URL('main.mjs', BUNDLE_DIR).href);
 else await import('./main.js');

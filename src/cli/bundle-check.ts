@@ -5,6 +5,8 @@
  * runs before anything else loads).
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** dist/cli/, from dist/src/cli/. */
 export const BUNDLE_DIR = new URL('../../cli/', import.meta.url);
@@ -14,10 +16,12 @@ export function bundleIsCurrent(dir: URL = BUNDLE_DIR): boolean {
   try {
     const record = JSON.parse(fs.readFileSync(new URL('inputs.json', dir), 'utf8')) as { version?: unknown; inputs?: unknown };
     if (record.version !== 1 || !Array.isArray(record.inputs) || record.inputs.length === 0) return false;
+    // Paths, not a URL per file: ~460 files are checked on every start, and URL parsing cost more than the stat.
+    const base = fileURLToPath(dir);
     for (const entry of record.inputs as unknown[]) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'string') return false;
-      const st = fs.statSync(new URL(entry[0], dir));
-      if (st.size !== entry[1] || st.mtimeMs !== entry[2]) return false;
+      const st = fs.statSync(path.join(base, entry[0]), { throwIfNoEntry: false });
+      if (st === undefined || st.size !== entry[1] || st.mtimeMs !== entry[2]) return false;
     }
     return fs.existsSync(new URL('main.mjs', dir));
   } catch {

@@ -12,8 +12,9 @@ import { cryptoValueFlags } from './crypto-flags.js';
 import { Command, CommanderError } from 'commander';
 import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
+import { isVersionOnly, VERSION } from './version.js';
 
-const VERSION = process.env['npm_package_version'] ?? '0.1.0';
+export { isVersionOnly } from './version.js';
 
 /**
  * The program with the commands `argv` needs: only the named subcommand when
@@ -31,11 +32,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   for (const m of modules) m.register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
-}
-
-/** `sealflow --version` (alone): answered before any command module loads. */
-export function isVersionOnly(argv: readonly string[]): boolean {
-  return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -5,11 +5,25 @@
  * workers' client certificates.
  */
 import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as Asn1js from 'asn1js';
+import type * as Pkijs from 'pkijs';
 
 const crypto = webcrypto;
-pkijs.setEngine('node-webcrypto', new pkijs.CryptoEngine({ name: 'node-webcrypto', crypto: crypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
+
+/**
+ * pkijs and asn1js (~0.7 MB of code) load with the first certificate issued, not with every module that
+ * reaches this one: `sealflow run --help` and a run's validation never issue one.
+ */
+let pkijs: typeof Pkijs;
+let asn1js: typeof Asn1js;
+let loaded: Promise<void> | undefined;
+function load(): Promise<void> {
+  return (loaded ??= Promise.all([import('pkijs'), import('asn1js')]).then(([p, a]) => {
+    pkijs = p;
+    asn1js = a;
+    pkijs.setEngine('node-webcrypto', new pkijs.CryptoEngine({ name: 'node-webcrypto', crypto: crypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
+  }));
+}
 
 const OID = {
   commonName: '2.5.4.3',
@@ -38,13 +52,13 @@ export interface IssueRequest {
   readonly dnsNames?: readonly string[];
 }
 
-function name(cn: string): pkijs.RelativeDistinguishedNames {
+function name(cn: string): Pkijs.RelativeDistinguishedNames {
   return new pkijs.RelativeDistinguishedNames({
     typesAndValues: [new pkijs.AttributeTypeAndValue({ type: OID.commonName, value: new asn1js.Utf8String({ value: cn }) })],
   });
 }
 
-function ext(extnID: string, critical: boolean, value: asn1js.BaseBlock): pkijs.Extension {
+function ext(extnID: string, critical: boolean, value: Asn1js.BaseBlock): Pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER(false) });
 }
 
@@ -62,6 +76,7 @@ async function signingKey(key: KeyObject): Promise<webcrypto.CryptoKey> {
 
 /** Issues a certificate; returns its DER. */
 export async function issueCertificate(req: IssueRequest): Promise<Uint8Array> {
+  await load();
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(16);
@@ -74,7 +89,7 @@ export async function issueCertificate(req: IssueRequest): Promise<Uint8Array> {
   const spki = asn1js.fromBER(buf(req.subjectSpki));
   if (spki.offset === -1) throw new TypeError('subject public key is not SPKI DER');
   cert.subjectPublicKeyInfo = new pkijs.PublicKeyInfo({ schema: spki.result });
-  const extensions: pkijs.Extension[] = [];
+  const extensions: Pkijs.Extension[] = [];
   if (req.ca === true) {
     extensions.push(ext(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 }).toSchema()));
     // keyCertSign (bit 5) + cRLSign (bit 6)
@@ -93,7 +108,7 @@ export async function issueCertificate(req: IssueRequest): Promise<Uint8Array> {
     extensions.push(ext(OID.subjectAltName, false, names.toSchema()));
   }
   cert.extensions = extensions;
-  await cert.sign((await signingKey(req.issuerKey)) as unknown as Parameters<pkijs.Certificate['sign']>[0], 'SHA-256');
+  await cert.sign((await signingKey(req.issuerKey)) as unknown as Parameters<Pkijs.Certificate['sign']>[0], 'SHA-256');
   return new Uint8Array(cert.toSchema(true).toBER(false));
 }
 

@@ -43,6 +43,8 @@ export interface SealedChannelOptions {
    * it, and it is reaped on that host, as the user the worker already runs as.
    */
   readonly otherHost?: boolean;
+  /** §7.2: the run's sealed expression sandbox, sent once to this worker when it asks (absent or failing: an empty answer). */
+  readonly sandbox?: () => Promise<Buffer>;
 }
 
 type WorkerChannel = Channel<MasterToWorker, WorkerToMaster>;
@@ -132,8 +134,23 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     }
   };
 
+  /** §7.1: one answer per worker; a repeated request is dropped, so a worker cannot make the master send it again and again. */
+  let sandboxSent = false;
   inner.onMessage((m) => {
     const x = m as SealedWorkerToMaster;
+    if (x.type === 'sandbox-get') {
+      if (sandboxSent) return;
+      sandboxSent = true;
+      const answer = (sealed: string) => inner.send({ type: 'sandbox', sealed } as unknown as MasterToWorker);
+      if (!o.sandbox) return answer('');
+      return void o.sandbox().then(
+        (b) => answer(b.toString('base64')),
+        (e: unknown) => {
+          process.stderr.write(`sealflow: worker ${o.slot} asked for the expression sandbox: ${e instanceof Error ? e.message : String(e)}\n`);
+          answer('');
+        },
+      );
+    }
     // §15: a consumer's report of a pull is journalled, not passed on; `ready` names the data port.
     if (x.type === 'transfer') return o.broker.opts.record({ type: 'data-transfer', worker: o.slot, step: x.id, file: x.file, from: x.from, outcome: x.outcome, bytes: x.bytes, ms: x.ms, ...(x.reason !== undefined ? { reason: x.reason } : {}) });
     if (x.type === 'ready') {

@@ -12,6 +12,7 @@
  * with the settings the engine handed that object; broker decisions go to
  * the MasterSession's journal sink.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ import { provisionerBundle } from '../tee/provisioner-bundle.js';
 import { referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measure.js';
 import { KeyBroker } from './broker/broker.js';
 import { ExecServer } from './broker/exec-server.js';
-import { buildExecutorCode, sealExecutorBundle } from './broker/executor-bundle.js';
+import { buildExecutorCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
 import { recordCiphertext } from './broker/release.js';
 import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
 import { fileKeyOf } from './broker/file-keys.js';
@@ -106,6 +107,8 @@ export class AttestedSession {
   readonly #vms = new Map<string, TeePlatform>();
   /** The master-key pin the enclaves' launch.json fixes. */
   #pin = '';
+  /** §7.2: the run's sealed expression sandbox, made on the first request of a worker. */
+  #sandbox: (() => Promise<Buffer>) | undefined;
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
 
@@ -143,7 +146,8 @@ export class AttestedSession {
     const runCa = await RunCa.create(master, runId, 7 * 24 * 3_600_000);
     const root = new SimRoot();
     const sim = new SimPlatform(runId, root);
-    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'));
+    const sandboxKey = randomBytes(32); // §7.2: the sandbox is sealed with it only when a worker first asks
+    const bundle = await sealExecutorBundle(await code, path.join(dir, 'executor.bundle'), sandboxKey);
     const configPath = path.join(dir, 'launch.json');
     writeSimLaunchConfig(configPath, master.pin);
     const noneConfigPath = path.join(dir, 'launch-none.json');
@@ -180,6 +184,9 @@ export class AttestedSession {
     broker.execPort = exec.address.port;
     const session = new AttestedSession(runId, dir, broker, exec, sim, bundle.path, configPath, noneConfigPath, [runIdentity.recipient().toString(), owner.toString()], master.brokerIdentity.recipient(), secrets, warn, settings.teeOf ?? (() => 'none'), refusals, listen.host, settings.data);
     session.#pin = master.pin;
+    let sealedSandbox: Promise<Buffer> | undefined;
+    const executorCode = await code;
+    session.#sandbox = () => (sealedSandbox ??= sealSandbox(executorCode, sandboxKey));
     return session;
   }
 
@@ -344,7 +351,7 @@ export class AttestedSession {
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
         const staged = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : undefined;
         const inner = staged ?? raw;
-        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
+        const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(this.#sandbox ? { sandbox: this.#sandbox } : {}), ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
         pid = first.pid;
         // The attempts' scratch is in the worker's own directory under the assigned path (§10.8).

@@ -70,8 +70,19 @@ export interface StagedMsg {
   readonly error?: string;
 }
 
-export type SealedMasterToWorker = MasterToWorker | RevokedMsg | StagedMsg;
-export type SealedWorkerToMaster = WorkerToMaster | DataReadyMsg | TransferMsg;
+/** §7.2: the worker asks for the run's sealed expression sandbox (once: the master answers one request per worker). */
+export interface SandboxGetMsg {
+  readonly type: 'sandbox-get';
+}
+
+/** §7.2: the run's sealed expression sandbox, base64; empty when the run has none. Its key and SHA-256 are in the executor bundle. */
+export interface SandboxMsg {
+  readonly type: 'sandbox';
+  readonly sealed: string;
+}
+
+export type SealedMasterToWorker = MasterToWorker | RevokedMsg | StagedMsg | SandboxMsg;
+export type SealedWorkerToMaster = WorkerToMaster | DataReadyMsg | TransferMsg | SandboxGetMsg;
 
 /**
  * The data port, after the TLS 1.3 handshake: the client sends one line,
@@ -104,6 +115,7 @@ export const validateSealedMasterToWorker = union<SealedMasterToWorker>({
   assign: shape(ASSIGN_FIELDS, { ...ASSIGN_OPTIONAL, sealed: sealedPart }),
   revoked: shape({ serials: arrayOf(str) }),
   staged: shape({ id: str, file: str }, { path: str, error: str }),
+  sandbox: shape({ sealed: str }),
 });
 
 /** What the master accepts from an attested worker. */
@@ -111,6 +123,7 @@ export const validateSealedWorkerToMaster = union<SealedWorkerToMaster>({
   ...WORKER_TO_MASTER,
   ready: shape({ pid: int(0), host: str }, { data: shape(dataAddress) }),
   transfer: shape({ id: str, file: str, from: str, outcome: literal('pulled', 'fallback'), bytes: num, ms: num }, { reason: str }),
+  'sandbox-get': shape({}),
 });
 
 export const validateGetRequest = union<GetRequest>({ get: shape({ id: str, sha256: str }) });

@@ -39,13 +39,7 @@ function fail(o: Origin, message: string): InputError {
   return 'loc' in o ? inputError(o.loc, '', message) : new InputError(`${o.flag}: ${message}`);
 }
 
-/** Splits `name=value` (for the CLI's repeated --input flag). */
-export function parseInputFlag(flag: string, into: Record<string, string> = {}): Record<string, string> {
-  const eq = flag.indexOf('=');
-  if (eq <= 0) throw new InputError(`--input ${flag}: expected name=value, e.g. --input reads1=data/r1.fq.`);
-  into[flag.slice(0, eq)] = flag.slice(eq + 1);
-  return into;
-}
+export { parseInputFlag } from './input-flag.js';
 
 /** An override's text as the plain value its port type calls for. */
 async function parseOverride(port: PortDef, text: string, flag: string): Promise<unknown> {

@@ -74,6 +74,8 @@ describe('"Framing and limits": message schemas and dispatch', () => {
       [validateSealedWorkerToMaster, { type: 'transfer', id: 'a', file: '/f', from: 's-2', outcome: 'fallback', bytes: 0, ms: 1, reason: 'connect' }],
       [validateSealedMasterToWorker, { ...assign, sealed: { files: { '/r/in.txt': { sha256: 'ab', wrappedKey: 'AA==', source: { host: 'h', port: 1, slot: 's-2' } } }, recipients: ['age1x'] } }],
       [validateSealedMasterToWorker, { type: 'revoked', serials: ['01'] }],
+      [validateSealedWorkerToMaster, { type: 'sandbox-get' }],
+      [validateSealedMasterToWorker, { type: 'sandbox', sealed: 'AAAA' }],
       [validateGetResponse, { type: 'ok', size: 10 }],
     ];
     for (const [v, m] of ok) assert.equal(v(m), m, JSON.stringify(m));
@@ -91,6 +93,9 @@ describe('"Framing and limits": message schemas and dispatch', () => {
       [validateWorkerToMaster, { type: 'cancelled', id: 'a', extra: true }, /unexpected field "extra"/],
       [validateWorkerToMaster, { type: 'succeeded', id: 'a', outputs: JSON.parse('{"__proto__":{"polluted":1}}'), exitStatus: 0, durationMs: 1 }, /has the key "__proto__"/],
       [validateGetResponse, { type: 'ok', size: -1 }, /field size is not an integer ≥ 0/],
+      [validateSealedWorkerToMaster, { type: 'sandbox-get', want: 'again' }, /^sandbox-get message: has an unexpected field "want"$/],
+      [validateSealedMasterToWorker, { type: 'sandbox', sealed: 7 }, /^sandbox message: field sealed is not a string$/],
+      [validateSealedMasterToWorker, { type: 'sandbox' }, /^sandbox message: has no field "sealed"$/],
     ];
     for (const [v, m, re] of cases) assert.match(String(v(m)), re, JSON.stringify(m));
   });

@@ -8,9 +8,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, OperationError } from '../../errors.js';
-import { AttestationError, loadCollateral, loadPolicy, verifyEvidence, type Collateral } from '../../attestation/index.js';
-import { AmdKdsFetcher } from '../../attestation/sev-snp/kds.js';
-import { tsmJsonFromParts } from '../../attestation/sev-snp/tsm.js';
+import type { Collateral } from '../../attestation/index.js';
+import type { tsmJsonFromParts } from '../../attestation/sev-snp/tsm.js';
 
 interface VerifyFlags {
   readonly evidence: string;
@@ -37,7 +36,7 @@ function readInput(file: string, what: string): Uint8Array {
 }
 
 /** The evidence file, or a copied configfs-tsm report directory (outblob, auxblob, provider). */
-function readEvidence(p: string): Uint8Array {
+function readEvidence(p: string, fromParts: typeof tsmJsonFromParts): Uint8Array {
   let isDir = false;
   try {
     isDir = statSync(p).isDirectory();
@@ -55,7 +54,7 @@ function readEvidence(p: string): Uint8Array {
   const outblob = part('outblob');
   if (!outblob) throw new InputError(`${p} is a directory without an outblob file: give an evidence file or a configfs-tsm report directory`);
   const provider = Buffer.from(part('provider') ?? Buffer.from('sev_guest')).toString('utf8');
-  return tsmJsonFromParts(outblob, part('auxblob'), provider);
+  return fromParts(outblob, part('auxblob'), provider);
 }
 
 function parseAt(at: string | undefined): Date {
@@ -75,7 +74,13 @@ function parseReportData(hex: string | undefined): string | undefined {
 }
 
 export async function attestVerify(flags: VerifyFlags): Promise<void> {
-  const evidence = readEvidence(flags.evidence);
+  // The verifiers (pkijs, asn1js: ~0.9 MB of code) load here, not with the command's registration (`attest --help`).
+  const [{ AttestationError, loadCollateral, loadPolicy, verifyEvidence }, { AmdKdsFetcher }, { tsmJsonFromParts }] = await Promise.all([
+    import('../../attestation/index.js'),
+    import('../../attestation/sev-snp/kds.js'),
+    import('../../attestation/sev-snp/tsm.js'),
+  ]);
+  const evidence = readEvidence(flags.evidence, tsmJsonFromParts);
   const collateral: Collateral = flags.collateral !== undefined ? { ...loadCollateral(flags.collateral) } : {};
   if (flags.vcek !== undefined) collateral.vcek = readInput(flags.vcek, 'VCEK/VLEK certificate');
   const policy = flags.policy !== undefined ? loadPolicy(flags.policy) : undefined;

@@ -8,11 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { runBench } from '../../bench/run-bench.js';
-import { detectCapabilities, type RunOptionsProbe } from '../../bench/matrix.js';
+import type { RunOptionsProbe } from '../../bench/matrix.js';
 import { register as registerRun } from './run.js';
-import { createBenchProgress } from '../../bench/progress.js';
-import { stamp, writeResults } from '../../bench/write.js';
 import { FULL_SIZES } from '../../bench/plan.js';
 import type { BenchResults } from '../../bench/results.js';
 
@@ -72,6 +69,7 @@ async function rewrite(file: string, opts: BenchOpts): Promise<void> {
   }
   if (results.version !== 1 || !Array.isArray(results.cases)) throw new InputError(`--report ${file}: not a sealflow bench results file (version 1)`);
   const outDir = opts.out === undefined ? path.dirname(path.resolve(file)) : path.resolve(opts.out);
+  const { writeResults } = await import('../../bench/write.js');
   const w = await writeResults(results, outDir, resultsMdOf(opts, outDir));
   process.stdout.write([`report:  ${w.markdown}`, ...w.svgs.map((s) => `chart:   ${s}`), ...(w.resultsMd ? [`linked from ${w.resultsMd}`] : [])].join('\n') + '\n');
 }
@@ -83,6 +81,13 @@ async function action(opts: BenchOpts, cmd: Command): Promise<void> {
   const runsGiven = opts.runs !== undefined ? positiveInts(opts.runs, '--runs') : [DEFAULT_RUNS];
   if (runsGiven.length !== 1) throw new InputError(`--runs ${opts.runs}: expected one whole number of at least 1`);
   const runs = runsGiven[0]!;
+  // The harness (it runs workflows in this process) loads with the action: `bench --help` stays light.
+  const [{ runBench }, { detectCapabilities }, { createBenchProgress }, { stamp, writeResults }] = await Promise.all([
+    import('../../bench/run-bench.js'),
+    import('../../bench/matrix.js'),
+    import('../../bench/progress.js'),
+    import('../../bench/write.js'),
+  ]);
   const progress = createBenchProgress(process.stderr, opts.quiet === true);
   const argv = process.argv.slice(process.argv.indexOf(cmd.name()));
   const outDir = outDirOf(opts);

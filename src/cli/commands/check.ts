@@ -7,14 +7,9 @@
  * each; 2: the workflow or configuration itself is invalid (file:line).
  */
 import type { Command } from 'commander';
-import { checkDeployments, type DeploymentCheck } from '../../engine/check.js';
-import { loadRunConfig } from '../../engine/config/load-run-config.js';
-import { place } from '../../engine/placement.js';
+import type { DeploymentCheck } from '../../engine/check.js';
 import type { ToolsSettings } from '../../engine/tools.js';
 import type { EngineDeployment } from '../../engine/workers.js';
-import { loadWorkflow } from '../../workflow/index.js';
-import { displayPath } from '../../workflow/yaml-source.js';
-import { withPolicyPath } from '../run-plan.js';
 
 interface CheckOpts {
   readonly config?: string;
@@ -27,6 +22,15 @@ function show(c: DeploymentCheck): string {
 }
 
 async function action(flow: string, opts: CheckOpts): Promise<void> {
+  // Loaded here, not with the command's registration: `check --help` needs none of them.
+  const [{ loadWorkflow }, { displayPath }, { loadRunConfig }, { place }, { withPolicyPath }, { checkDeployments }] = await Promise.all([
+    import('../../workflow/index.js'),
+    import('../../workflow/yaml-source.js'),
+    import('../../engine/config/load-run-config.js'),
+    import('../../engine/placement.js'),
+    import('../run-plan.js'),
+    import('../../engine/check.js'),
+  ]);
   const workflow = await loadWorkflow(flow);
   const config = await loadRunConfig(workflow, opts.config);
   const deployments: EngineDeployment[] = config.deployments.map((d) => ({ id: d.id, connector: d.connector, platform: d.platform, workers: d.workers, options: withPolicyPath(d.options, d.loc.file), encrypt: true }));

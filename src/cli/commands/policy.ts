@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .argument('<measurement>', 'the measurement, hex')
     .action(async (file: string, value: string, o: { platform: string }) => {
       if (!['sgx', 'sev-snp', 'sim'].includes(o.platform)) throw new InputError(`--platform ${o.platform}: measurements are added for sgx, sev-snp or sim (TDX entries have several fields: edit the file)`);
-      const { addToPolicy } = await import('./tee.js');
+      const { addToPolicy } = await import('../tee-actions.js');
       process.stdout.write(addToPolicy(file, o.platform as 'sgx' | 'sev-snp' | 'sim', value) ? `added to ${file}\n` : `${file} already lists it\n`);
     });
   for (const c of policy.commands) c.exitOverride();

@@ -9,27 +9,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatDuration } from '../../engine/inspect.js';
-import { readJournal } from '../../engine/journal.js';
-import { formatOutputs } from '../../engine/publish.js';
 import { DEFAULT_STATE_DIR } from '../../engine/run-dir.js';
-import { runWorkflow, type WorkflowOutcome } from '../../engine/run-workflow.js';
+import type { WorkflowOutcome } from '../../engine/run-workflow.js';
 import { masterPassphrase } from '../passphrase.js';
-import { parseInputFlag } from '../../workflow/index.js';
+import { parseInputFlag } from '../../workflow/input-flag.js';
 import { createProgress, type ProgressMode } from '../progress.js';
-import { revealForOwner } from '../sealed-display.js';
 import { signalExitCode } from '../signals.js';
-import { decryptedPreview, protectionLines } from '../run-summary.js';
-import { ownerIdentityFile } from '../../master/local-master.js';
-import { planRun, type RunOpts } from '../run-plan.js';
+import type { RunOpts } from '../run-plan.js';
 import { InputError } from '../../errors.js';
 import type { RunEvent } from '../../engine/events.js';
 import { RunDir } from '../../engine/run-dir.js';
-import { writeRunReport } from '../../report/build.js';
-import { serveRun, type LiveServer } from '../../report/serve.js';
+import type { LiveServer } from '../../report/serve.js';
 import { isCwlDocument, runCwlFromSealflow } from '../cwl/from-run.js';
 
-export { RUN_PLATFORMS } from '../run-plan.js';
+// Registering the command (and `run --help`) loads only the modules above; the action loads the run's
+// validation (run-plan.ts) first, then the engine, then the summary's modules, each when it is needed.
 
 /** `--report FILE` and `--web` (docs/report.md). */
 type ViewOpts = RunOpts & { report?: string; web?: boolean };
@@ -42,7 +36,7 @@ function liveView(opts: ViewOpts): { onEvent: (e: RunEvent) => void; close: () =
       if (!opts.web || server || (e.type !== 'run-started' && e.type !== 'run-resumed')) return;
       const runId = e.type === 'run-started' ? e.runId : (opts.resume as string);
       const dir = new RunDir(opts.stateDir, runId);
-      server = serveRun({ dir: dir.root, runId }).then(
+      server = import('../../report/serve.js').then((m) => m.serveRun({ dir: dir.root, runId })).then(
         (s) => (process.stderr.write(`live view: ${s.url}\n(read-only, 127.0.0.1 only, until the run ends; \`sealflow serve ${runId}${opts.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${opts.stateDir}` : ''}\` shows it again)\n`), s),
         (err: Error) => (process.stderr.write(`sealflow: the live view did not start: ${err.message}\n`), null),
       );
@@ -62,7 +56,9 @@ async function action(flow: string | undefined, job: string | undefined, opts: V
   if (opts.report !== undefined && !fs.statSync(path.dirname(path.resolve(opts.report)), { throwIfNoEntry: false })?.isDirectory()) {
     throw new InputError(`--report ${opts.report}: directory ${path.dirname(path.resolve(opts.report))} does not exist`);
   }
+  const { planRun } = await import('../run-plan.js');
   const plan = await planRun(flow, opts);
+  const { runWorkflow } = await import('../../engine/run-workflow.js');
   const live = liveView(opts);
   opts.encrypt = plan.encrypt;
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
@@ -106,6 +102,7 @@ async function action(flow: string | undefined, job: string | undefined, opts: V
   await report(outcome, opts, mode, plan.base?.t);
   if (opts.report !== undefined) {
     try {
+      const { writeRunReport } = await import('../../report/build.js'); // loaded only for --report
       const r = await writeRunReport({ dir: outcome.runDir.root, runId: outcome.runId, ...(outcome.published ? { receipt: outcome.published.receipt } : {}) }, opts.report);
       process.stderr.write(`report: ${r.file}\n`);
     } catch (e) {
@@ -118,6 +115,14 @@ async function action(flow: string | undefined, job: string | undefined, opts: V
 }
 
 async function report(o: WorkflowOutcome, opts: RunOpts, mode: ProgressMode, startedAt: number | undefined): Promise<void> {
+  const [{ formatDuration }, { readJournal }, { formatOutputs }, { revealForOwner }, { decryptedPreview, protectionLines }, { ownerIdentityFile }] = await Promise.all([
+    import('../../engine/inspect.js'),
+    import('../../engine/journal.js'),
+    import('../../engine/publish.js'),
+    import('../sealed-display.js'),
+    import('../run-summary.js'),
+    import('../../master/local-master.js'),
+  ]);
   const events = readJournal(o.runDir.journal).events;
   const t0 = startedAt ?? events[0]?.t ?? Date.now();
   const took = formatDuration((events.at(-1)?.t ?? Date.now()) - (events.findLast((e) => e.type === 'run-started' || e.type === 'run-resumed')?.t ?? t0));

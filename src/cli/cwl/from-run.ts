@@ -5,7 +5,6 @@
  * --no-encrypt` plain; `--out` is the runner's `--outdir`.
  */
 import path from 'node:path';
-import { main } from './runner.js';
 
 export function isCwlDocument(file: string | undefined): file is string {
   return file !== undefined && /\.cwl(#.*)?$/.test(file);
@@ -23,5 +22,6 @@ export async function runCwlFromSealflow(doc: string, job: string | undefined, o
     doc,
     ...(job !== undefined ? [job] : []),
   ];
+  const { main } = await import('./runner.js'); // the CWL runner loads only for a .cwl workflow
   process.exitCode = await main(args);
 }

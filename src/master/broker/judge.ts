@@ -4,7 +4,7 @@
  * first failing reason; returns what was verified.
  */
 import { createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
-import { detectEvidence, verifyEvidence, type AttestationPolicy } from '../../attestation/index.js';
+import type { AttestationPolicy } from '../../attestation/index.js';
 import { AttestationError, type Claims, type Collateral, type Platform } from '../../attestation/verifier.js';
 import type { AttestMsg } from '../../protocol/wcpac.js';
 import type { PlatformName } from '../../tee/platform.js';
@@ -92,6 +92,8 @@ export async function judge(ctx: JudgeContext, msg: AttestMsg, connection: numbe
   checkKeys(x25519, identitySpki);
   const evidence = b64(msg.evidence, 'evidence');
   if (slot.platform === 'none') return { slot, claims: null, challenge, x25519, identitySpki, unattested: unattestedAllowed(ctx, slot, evidence) };
+  // The verifiers (pkijs, asn1js: ~0.9 MB of code) load with the first evidence, not with every run's start.
+  const { detectEvidence, verifyEvidence } = await import('../../attestation/index.js');
   const detected = detectEvidence(evidence)?.platform;
   if (detected === 'sim' && REAL.includes(slot.platform)) {
     throw new BrokerRefusal('simulated-on-real-platform', `deployment ${slot.deployment} is configured for platform ${slot.platform}, but slot ${slot.slot} sent simulated evidence`);

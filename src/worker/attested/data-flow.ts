@@ -7,7 +7,7 @@
  * this wraps it.
  */
 import type { Channel } from '../../protocol/channel.js';
-import type { DataAddress, DataReadyMsg, SealedMasterToWorker, SealedWorkerToMaster, StagedMsg } from '../../protocol/data-port.js';
+import type { DataAddress, DataReadyMsg, SandboxMsg, SealedMasterToWorker, SealedWorkerToMaster, StagedMsg } from '../../protocol/data-port.js';
 import type { MasterToWorker, WorkerToMaster } from '../../protocol/execution.js';
 import { mapFiles } from '../../protocol/sealed.js';
 import { DataPort, type PeerIdentity } from './data-port.js';
@@ -18,6 +18,8 @@ export interface DataFlow {
   readonly channel: Channel<WorkerToMaster, MasterToWorker>;
   readonly puller: Puller;
   readonly port: DataPort;
+  /** §7.2: the run's sealed expression sandbox, asked of the master once, on first use (empty if the run has none). */
+  sandbox(): Promise<Buffer>;
   /** Offers the file outputs of a succeeded attempt (paths the master will record, with the reported SHA-256). */
   offer(outputs: unknown): void;
   close(): Promise<void>;
@@ -43,12 +45,16 @@ export async function openDataFlow(me: PeerIdentity, raw: Channel<SealedWorkerTo
     if (m.path !== undefined) w.resolve(m.path);
     else w.reject(new Error(`the master could not copy ${m.file} to this host: ${m.error ?? 'no reason given'}`));
   };
+  let sandbox: { promise: Promise<Buffer>; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+  const sandboxArrived = (m: SandboxMsg) => sandbox?.resolve(Buffer.from(m.sealed, 'base64'));
   raw.onMessage((m) => {
+    if (m.type === 'sandbox') return sandboxArrived(m);
     if (m.type === 'revoked') return port.revoke(Array.isArray(m.serials) ? m.serials.filter((s) => typeof s === 'string') : []);
     if (m.type === 'staged') return staged(m);
     for (const h of handlers) h(m);
   });
   raw.onClose(() => {
+    sandbox?.reject(new Error('the channel to the master closed before the expression sandbox arrived'));
     for (const w of waiting.values()) w.reject(new Error('the channel to the master closed'));
     waiting.clear();
   });
@@ -68,6 +74,16 @@ export async function openDataFlow(me: PeerIdentity, raw: Channel<SealedWorkerTo
     channel,
     port,
     puller: puller(me, port.revoked, (r) => raw.send({ type: 'transfer', ...r }), masterCopy),
+    sandbox() {
+      if (!sandbox) {
+        let resolve!: (b: Buffer) => void;
+        let reject!: (e: Error) => void;
+        const promise = new Promise<Buffer>((res, rej) => ((resolve = res), (reject = rej)));
+        sandbox = { promise, resolve, reject };
+        raw.send({ type: 'sandbox-get' });
+      }
+      return sandbox.promise;
+    },
     offer(outputs) {
       mapFiles(outputs, (f) => {
         if (typeof f['sha256'] === 'string') port.offer(f.path, f.path, f['sha256']);

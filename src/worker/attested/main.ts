@@ -22,6 +22,8 @@ import { openDataFlow } from './data-flow.js';
 import { prepareSealed } from './sealed.js';
 import { useEmbeddedChunkWorker } from './crypto-pool.js';
 import { startWorkerCpuProfile } from '../cpu-prof.js';
+import { useQuickJSSource } from '../../workflow/cwl/expr/sandbox.js';
+import { bundledSandboxRef, openSealedSandbox } from './sandbox.js';
 import { ProvisionError } from '../../protocol/wcpac-crypto.js';
 import { checkMasterChain, type ExecutorContext } from '../provisioner/provisioner.js';
 
@@ -81,6 +83,8 @@ export async function start(ctx: ExecutorContext): Promise<void> {
   });
   const data = await openDataFlow({ runId: ctx.runId, runCaDer: ctx.runCaDer, certDer: ctx.clientCertDer, key: ctx.identityKey }, raw, dataListen(socket.localAddress));
   const channel = data.channel;
+  // §7.2: QuickJS comes sealed from the master, and only when a step first needs JavaScript.
+  useQuickJSSource(() => openSealedSandbox(bundledSandboxRef(), () => data.sandbox()));
   // §10.8: every plaintext of this worker (decrypted inputs, task code, scratch, outputs before they are
   // sealed) lives in its own directory outside the run directory, `<the master's scratch root>/<pid>/`, marked
   // with its pid and start time: wiped when this process exits, and by the next sealflow command if it is killed.

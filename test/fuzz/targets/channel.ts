@@ -47,8 +47,9 @@ const SEEDS: Record<string, readonly unknown[]> = {
   'sealed-worker-to-master': [
     { type: 'ready', pid: 1, host: 'h', data: { host: '127.0.0.1', port: 4000 } },
     { type: 'transfer', id: 'a[0]#1', file: '/f.age', from: 'local-2', outcome: 'fallback', bytes: 0, ms: 2, reason: 'connect' },
+    { type: 'sandbox-get' },
   ],
-  'sealed-master-to-worker': [{ ...assign, sealed: { files: { '/r/in.txt.age': { sha256: 'ab', wrappedKey: 'AAAA', source: { host: 'h', port: 1, slot: 'local-2', id: '/r/9f', lazy: true } } }, keyShare: 'A'.repeat(43) + '=', recipients: ['age1abc'] } }, { type: 'revoked', serials: ['01AB'] }, { type: 'staged', id: 's[0]#1', file: '/r/a1', path: '/r/b2' }, { type: 'staged', id: 's[0]#1', file: '/r/a1', error: 'no' }],
+  'sealed-master-to-worker': [{ ...assign, sealed: { files: { '/r/in.txt.age': { sha256: 'ab', wrappedKey: 'AAAA', source: { host: 'h', port: 1, slot: 'local-2', id: '/r/9f', lazy: true } } }, keyShare: 'A'.repeat(43) + '=', recipients: ['age1abc'] } }, { type: 'revoked', serials: ['01AB'] }, { type: 'staged', id: 's[0]#1', file: '/r/a1', path: '/r/b2' }, { type: 'staged', id: 's[0]#1', file: '/r/a1', error: 'no' }, { type: 'sandbox', sealed: 'AAAA' }, { type: 'sandbox', sealed: '' }],
   'data-port': [{ type: 'get', id: '/f.age', sha256: 'ab' }, { type: 'ok', size: 10 }, { type: 'refused', reason: 'unknown-id' }],
 };
 

@@ -1,7 +1,7 @@
 /**
  * The QuickJS WebAssembly module of the expression sandbox, as data: it is
- * part of the attested executor bundle (measured with it), which runs from
- * memory and cannot read a .wasm file beside itself. Generated from
+ * part of the sealed sandbox bundle the attested executor loads from memory
+ * (docs/protocol.md §7.1), which cannot read a .wasm file beside itself. Generated from
  * @jitl/quickjs-wasmfile-release-sync 0.32.0 dist/emscripten-module.wasm (MIT);
  * test/workflow/cwl/quickjs-wasm.test.ts checks that it equals the installed
  * file (regenerate with the command in that test after an upgrade).

@@ -9,8 +9,7 @@
  * objects — the WebAssembly instance's memory is all it can reach. Never
  * `node:vm`, which is not a security boundary.
  */
-import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSRuntime, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten';
-import { QUICKJS_WASM_BASE64 } from './quickjs-wasm.js';
+import type { QuickJSContext, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 
 export interface SandboxLimits {
   /** Heap of the QuickJS runtime (default 64 MiB). */
@@ -31,28 +30,26 @@ export class ExpressionError extends Error {
 }
 
 /**
- * The QuickJS module, built so that it also loads inside the attested executor, which runs as one bundle from
- * memory (no file beside it): the WebAssembly bytes are data (quickjs-wasm.ts), and the Emscripten loader is the
- * CommonJS build (the ESM build calls createRequire(import.meta.url), which a bundle run from memory cannot).
+ * Where the QuickJS module comes from: by default quickjs-module.ts, imported
+ * only when the first sandbox is made (it is ~0.7 MB of code and WebAssembly
+ * that no command and no step without JavaScript expressions loads).
+ * `useQuickJSSource` replaces it (before the first sandbox is made).
  */
+let source: () => Promise<QuickJSWASMModule> = async () => (await import('./quickjs-module.js')).quickjsModule();
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
+
+/** Sets where the QuickJS module comes from (before the first sandbox is made). */
+export function useQuickJSSource(load: () => Promise<QuickJSWASMModule>): void {
+  source = load;
+  modulePromise = undefined;
+}
+
 function quickjs(): Promise<QuickJSWASMModule> {
-  const variant: QuickJSSyncVariant = {
-    ...(RELEASE_SYNC as QuickJSSyncVariant),
-    importModuleLoader: async () => {
-      // The CommonJS loader reads __dirname when it instantiates the module; bundled into ESM it finds this global
-      // (left in place: instantiation happens later). Nothing is read from it: the bytes come from wasmBinary.
-      const g = globalThis as { __dirname?: string };
-      if (typeof g.__dirname !== 'string') g.__dirname = '/nonexistent';
-      // @ts-expect-error: the Emscripten loader has no type declarations of its own.
-      const m = (await import('../../../../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.cjs')) as { default: unknown };
-      return m.default as never;
-    },
-  };
-  const bytes = Buffer.from(QUICKJS_WASM_BASE64, 'base64');
-  return (modulePromise ??= newQuickJSWASMModuleFromVariant(
-    newVariant(variant, { wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), locateFile: (name: string) => name }),
-  ));
+  if (!modulePromise) {
+    modulePromise = source();
+    modulePromise.catch(() => (modulePromise = undefined)); // a failed load is tried again by the next sandbox
+  }
+  return modulePromise;
 }
 
 export interface ExpressionContext {
