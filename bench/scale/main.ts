@@ -12,7 +12,9 @@
  *   node dist/bench/scale/main.js --steps 100,1000,10000 --files 1,10,100,1000
  *   node dist/bench/scale/main.js --quick
  *   options: --cli PATH (another build's dist/src/cli/main.js), --no-resume, --label TEXT;
- *   --steps none / --files none leave that half out
+ *   --steps none / --files none leave that half out;
+ *   --resume-with CLI,CLI… [--rounds R]: the same killed run (made by --cli) resumed by each build in turn,
+ *   R rounds, each from a fresh copy of its run directory (before/after on the same run dir)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +35,8 @@ const STEPS = list(arg('--steps'), QUICK ? [20, 100] : [100, 1000, 10000]);
 const FILES = list(arg('--files'), QUICK ? [1, 10] : [1, 10, 100, 1000]);
 const RESUME = !process.argv.includes('--no-resume');
 const CLI = path.resolve(arg('--cli') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js'));
+const RESUME_WITH = (arg('--resume-with') ?? '').split(',').filter((x) => x !== '').map((x) => path.resolve(x));
+const ROUNDS = Number(arg('--rounds') ?? 1);
 const LABEL = arg('--label') ?? path.basename(path.resolve(path.dirname(CLI), '../../..'));
 for (const n of [...STEPS, ...FILES]) if (!Number.isInteger(n) || n < 1) throw new Error(`--steps/--files: ${n} is not a positive integer`);
 if (!fs.existsSync(CLI)) throw new Error(`--cli: ${CLI} does not exist (build it with npx tsc -p tsconfig.json)`);
@@ -71,10 +75,20 @@ try {
     if (!RESUME) continue;
     const killed = await measuredRun({ cli: CLI, args, stateDir: state, cwd: dir, killAt: Math.floor(n / 2) });
     const replay: Replay | null = killed.runId ? await replayJournal(state, killed.runId) : null;
-    const resumed = check(await measuredRun({ cli: CLI, args: ['run', '--resume', killed.runId, '--quiet', '--state-dir', state], stateDir: state, cwd: dir }, killed.runId), `resume of ${n} steps`);
-    resumeRows.push(
-      `| ${n} | ${LABEL} | ${killed.succeeded} | ${replay ? `${replay.loadMs.toFixed(0)} + ${replay.verifyMs.toFixed(0)} ms (${replay.events} events, ${replay.reused} reusable)` : '—'} | ${resumed.ok ? '' : '**failed** '}${f1(resumed.wall)} | ${f2(resumed.firstStep)} | ${f1(resumed.treeCpu)} | ${f2(resumed.masterCpu)} | ${f1(resumed.masterRssMiB)} MiB | ${resumed.load.toFixed(1)} |`,
-    );
+    const replayed = replay ? `${replay.loadMs.toFixed(0)} + ${replay.verifyMs.toFixed(0)} ms (${replay.events} events, ${replay.reused} reusable)` : '—';
+    const resumeRow = (label: string, m: Measured) =>
+      `| ${n} | ${label} | ${killed.succeeded} | ${replayed} | ${m.ok ? '' : '**failed** '}${f1(m.wall)} | ${f2(m.firstStep)} | ${f1(m.treeCpu)} | ${f2(m.masterCpu)} | ${f1(m.masterRssMiB)} MiB | ${m.load.toFixed(1)} |`;
+    const resume = async (cli: string, at: string) => check(await measuredRun({ cli, args: ['run', '--resume', killed.runId, '--quiet', '--state-dir', at], stateDir: at, cwd: dir }, killed.runId), `resume of ${n} steps by ${cli}`);
+    // The same killed run resumed by each build in turn, from a fresh copy of its state each time.
+    for (let r = 0; r < ROUNDS && RESUME_WITH.length > 0; r++) {
+      for (const cli of RESUME_WITH) {
+        const copy = path.join(dir, 'state-copy');
+        fs.cpSync(state, copy, { recursive: true });
+        resumeRows.push(resumeRow(`${LABEL}'s run, resumed by ${path.basename(path.resolve(path.dirname(cli), '../../..'))}`, await resume(cli, copy)));
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+    }
+    if (RESUME_WITH.length === 0) resumeRows.push(resumeRow(LABEL, await resume(CLI, state)));
     fs.rmSync(state, { recursive: true, force: true });
   }
   for (const f of FILES) {
