@@ -14,7 +14,8 @@
  *   options: --cli PATH (another build's dist/src/cli/main.js), --no-resume, --label TEXT;
  *   --steps none / --files none leave that half out;
  *   --resume-with CLI,CLI… [--rounds R]: the same killed run (made by --cli) resumed by each build in turn,
- *   R rounds, each from a fresh copy of its run directory (before/after on the same run dir)
+ *   R rounds, each from a fresh copy of its run directory (before/after on the same run dir);
+ *   --resume-only: no whole run of each N, only the killed one and its resumes
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,7 @@ const RESUME = !process.argv.includes('--no-resume');
 const CLI = path.resolve(arg('--cli') ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js'));
 const RESUME_WITH = (arg('--resume-with') ?? '').split(',').filter((x) => x !== '').map((x) => path.resolve(x));
 const ROUNDS = Number(arg('--rounds') ?? 1);
+const RESUME_ONLY = process.argv.includes('--resume-only');
 const LABEL = arg('--label') ?? path.basename(path.resolve(path.dirname(CLI), '../../..'));
 for (const n of [...STEPS, ...FILES]) if (!Number.isInteger(n) || n < 1) throw new Error(`--steps/--files: ${n} is not a positive integer`);
 if (!fs.existsSync(CLI)) throw new Error(`--cli: ${CLI} does not exist (build it with npx tsc -p tsconfig.json)`);
@@ -69,9 +71,11 @@ try {
     const w = writeSealflowScatter(dir, n);
     const state = path.join(dir, 'state');
     const args = ['run', w.flow, '-i', w.inputs, '--quiet', '--state-dir', state];
-    const full = check(await measuredRun({ cli: CLI, args, stateDir: state, cwd: dir }), `${n} steps`);
-    stepRows.push(row(`${n} steps`, full, n + 1));
-    fs.rmSync(state, { recursive: true, force: true });
+    if (!RESUME_ONLY) {
+      const full = check(await measuredRun({ cli: CLI, args, stateDir: state, cwd: dir }), `${n} steps`);
+      stepRows.push(row(`${n} steps`, full, n + 1));
+      fs.rmSync(state, { recursive: true, force: true });
+    }
     if (!RESUME) continue;
     const killed = await measuredRun({ cli: CLI, args, stateDir: state, cwd: dir, killAt: Math.floor(n / 2) });
     const replay: Replay | null = killed.runId ? await replayJournal(state, killed.runId) : null;

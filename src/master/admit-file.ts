@@ -21,6 +21,7 @@ import { hashWithHeader, headerOf } from './broker/recorded.js';
  * stream buffers per chunk, as the worker's sealInPlace does, §10.5).
  */
 export async function sealPlainInput(plain: string, dest: string, recipients: readonly Recipient[], hashKey?: Uint8Array): Promise<{ sha256: string; header: Header | null; keyed?: string }> {
+  await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop per input: thousands of small ones are sealed synchronously
   const small = sealSmallInput(plain, dest, recipients, hashKey);
   if (small) return small;
   const h = createHash('sha256');
