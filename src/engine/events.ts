@@ -117,8 +117,10 @@ export interface StepSucceeded {
   readonly attempt: number;
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
-  /** Encrypted runs: HMAC of step, index, hash and outputs under the run hash key (engine/hash.ts `outputsMac`). */
+  /** Encrypted runs: HMAC of step, index, hash and outputs (and keyDigests, when present) under the run hash key (engine/hash.ts `outputsMac`). */
   readonly outputsMac?: string;
+  /** Encrypted runs: each output's file-key digest, as the master recorded it (docs/protocol.md §16.3); covered by outputsMac. */
+  readonly keyDigests?: Readonly<Record<string, string>>;
   readonly exitStatus: number | null;
   readonly durationMs: number;
   /** Pinned tools the executor checked before exec (docs/protocol.md §10.3): tool, path, SHA-256. */

@@ -70,10 +70,12 @@ export class ContentHasher {
    * master reuses only outputs a master holding the key recorded
    * (docs/protocol.md §13.2). Null for plain runs, or outputs that are not JSON.
    */
-  outputsMac(instance: string, hash: string, outputs: unknown): string | null {
+  outputsMac(instance: string, hash: string, outputs: unknown, keyDigests?: unknown): string | null {
     if (!this.key) return null;
     try {
-      return crypto.createHmac('sha256', this.key).update(`outputs\0${instance}\0${hash}\0${canonicalJson(outputs)}`).digest('hex');
+      // The file-key digests (§16.3) are covered too, when the record has them (journals before them: the old form).
+      const keys = keyDigests === undefined ? '' : `\0keys\0${canonicalJson(keyDigests)}`;
+      return crypto.createHmac('sha256', this.key).update(`outputs\0${instance}\0${hash}\0${canonicalJson(outputs)}${keys}`).digest('hex');
     } catch {
       return null;
     }

@@ -11,6 +11,8 @@ export interface PriorSuccess {
   readonly hash: string;
   readonly outputs: Readonly<Record<string, PortValue>>;
   readonly outputsMac?: string;
+  /** Each output's file-key digest (§16.3), if the journal has them. */
+  readonly keyDigests?: Readonly<Record<string, string>>;
 }
 
 /** The outputs to take over for an instance with this hash, or null if it has to run. */

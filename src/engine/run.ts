@@ -74,7 +74,7 @@ const CANCEL_DEADLINE_MS = 10_000;
 export function priorSuccesses(events: readonly RunEvent[]): Map<string, PriorSuccess> {
   const prior = new Map<string, PriorSuccess>();
   for (const e of events) {
-    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs, ...(e.outputsMac !== undefined ? { outputsMac: e.outputsMac } : {}) });
+    if (e.type === 'step-succeeded') prior.set(`${e.step}[${e.index}]`, { hash: e.hash, outputs: e.outputs, ...(e.outputsMac !== undefined ? { outputsMac: e.outputsMac } : {}), ...(e.keyDigests !== undefined ? { keyDigests: e.keyDigests } : {}) });
     else if (e.type === 'step-started') prior.delete(`${e.step}[${e.index}]`);
   }
   return prior;
@@ -169,10 +169,11 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
   if (req.resumeId !== undefined) {
     runDir = new RunDir(req.stateDir, runId);
     if (!runDir.exists()) throw new InputError(`no run ${runId} in ${path.resolve(req.stateDir)} (see \`sealflow runs\`)`);
-    const recorded = readJournal(runDir.journal).events;
+    const read = readJournal(runDir.journal);
+    const recorded = read.events;
     checkSameWorkflow(runId, runStartedOf(recorded, runDir.journal, runId), req.workflow); // the CLI checked it before any worker started; other callers too
     prior = priorSuccesses(recorded);
-    journal = Journal.openForAppend(runDir.journal);
+    journal = Journal.openForAppend(runDir.journal, read.validBytes);
     if (req.onEvent) journal.onEvent(req.onEvent);
     journal.append({ type: 'run-resumed', workflow: req.workflow.file, pid: process.pid, host: os.hostname() });
   } else {
@@ -209,10 +210,9 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
   let pool: WorkerPool | null = null;
   let encrypted: EncryptedRun<PriorSuccess> | null;
   let scratchRoot: string | undefined;
-  try {
-    pool = await starting;
-    // Encrypted runs: run secrets persisted or restored, recorded hashes restored, keyed resume hashes (docs/protocol.md §13.2).
-    encrypted = await bindEncryptedRun({
+  // Encrypted runs: run secrets persisted or restored, recorded hashes restored, keyed resume hashes (docs/protocol.md §13.2).
+  const bind = () =>
+    bindEncryptedRun({
       runId,
       master,
       runRoot: runDir.root,
@@ -221,12 +221,20 @@ async function execute(req: RunRequest, master: MasterSession, starting: Promise
       record: (d) => journal.append({ type: 'wcpac', decision: d }),
       outputsMac: (key) => {
         const h = new ContentHasher(key);
-        return (instance, hash, outputs) => h.outputsMac(instance, hash, outputs);
+        return (instance, hash, outputs, keyDigests) => h.outputsMac(instance, hash, outputs, keyDigests);
       },
     });
+  // If the workers' attested session is already opening, bind while the workers start (a resume of thousands of
+  // steps re-hashes their outputs meanwhile); otherwise once they have started, as it is only known then.
+  const early = master.opened() !== undefined ? bind() : undefined;
+  early?.catch(() => undefined); // awaited below, after the workers
+  try {
+    pool = await starting;
+    encrypted = await (early ?? bind());
     // Encrypted runs: workers' plaintext never lives in the run directory (docs/protocol.md §10.8).
     if (encrypted) scratchRoot = workerScratchRoot(runId);
   } catch (e) {
+    await early?.catch(() => undefined); // nothing of it is journalled after the end
     journal.append({ type: 'run-finished', state: 'failed', outputs: {}, message: (e as Error).message });
     await journal.close();
     throw e;

@@ -246,8 +246,8 @@ export class Scheduler {
     const step = inst.rec.step;
     if (msg.type === 'succeeded') {
       inst.outputs = { ...msg.outputs };
-      const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs); // encrypted runs (§13.2)
-      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
+      const mac = this.o.hasher.outputsMac(`${step.id}[${inst.index}]`, inst.hash, msg.outputs, msg.keyDigests); // encrypted runs (§13.2, §16.3)
+      this.o.journal.append({ type: 'step-succeeded', step: step.id, index: inst.index, attempt: inst.attempt, hash: inst.hash, outputs: msg.outputs, ...(mac ? { outputsMac: mac } : {}), ...(mac && msg.keyDigests ? { keyDigests: msg.keyDigests } : {}), exitStatus: msg.exitStatus, durationMs: msg.durationMs, ...(msg.tools ? { tools: msg.tools } : {}), ...(msg.usage ? { usage: msg.usage } : {}) });
       this.instanceDone(inst, 'succeeded');
     } else if ((msg.type === 'cancelled' && this.stopping) || (this.stopping && msg.type === 'failed' && this.stopping === 'cancelled')) {
       this.o.journal.append({ type: 'step-cancelled', step: step.id, index: inst.index, reason: this.stopMessage ?? 'cancelled' });

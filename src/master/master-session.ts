@@ -55,6 +55,9 @@ class DecisionBuffer {
   }
 }
 
+/** Inputs admitted ahead of need at once (preadmit). */
+const PREADMIT_LANES = 4;
+
 export class MasterSession {
   readonly runId: string;
   readonly #settings: MasterSettings;
@@ -127,7 +130,13 @@ export class MasterSession {
     if (paths.length === 0) return;
     this.attested().then(
       (s) => {
-        for (const p of paths) s.admit(p).catch(() => undefined);
+        // A few at a time: each admission runs an encryption pipeline with its own buffers. An assignment that needs
+        // a file not yet admitted admits it at once (one admission per file either way).
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < paths.length) await s.admit(paths[next++] as string).catch(() => undefined);
+        };
+        for (let i = 0; i < PREADMIT_LANES; i++) void lane();
       },
       () => undefined, // the workers' start reports it
     );

@@ -87,8 +87,15 @@ function checkShape(outputs: unknown): void {
   }
 }
 
+/** What was recorded of one message: its output files, and each output's key digest (files by id, sealed values as `sealed value N`). */
+export interface RecordedOutputs {
+  readonly ids: string[];
+  /** Journalled with the success, under its MAC: a resume restores the seen keys from them (§16.3, §13.2). */
+  readonly keyDigests: Record<string, string>;
+}
+
 /** Checks every output of `m` (throws ReportRefusal), then records them all. */
-export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt: AssignedAttempt | undefined): Promise<string[]> {
+export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt: AssignedAttempt | undefined): Promise<RecordedOutputs> {
   if (!attempt) throw new ReportRefusal('output-unassigned', `${m.id} was not assigned over this channel`);
   checkShape(m.outputs);
   for (const port of Object.keys(m.outputs)) if (!attempt.ports.has(port)) throw new ReportRefusal('output-undeclared-port', `output port ${JSON.stringify(port.slice(0, 100))} is not one of the step's ports`);
@@ -131,10 +138,15 @@ export async function recordOutputs(broker: KeyBroker, m: SucceededMsg, attempt:
     throw e;
   }
   // Every output passed: record them all (nothing of a refused message is recorded, so nothing is released because of it).
+  const keyDigests: Record<string, string> = {};
   for (const v of vetted) {
     recordCiphertext(broker, 'output', v.id, v.sha256, v.header);
+    keyDigests[v.id] = v.key.fingerprint;
     commitOutputKey(broker, v.id, v.sha256, v.key);
   }
-  marks.forEach((k, i) => commitOutputKey(broker, `${m.id} sealed value ${i + 1}`, '', k));
-  return vetted.map((v) => v.id);
+  marks.forEach((k, i) => {
+    keyDigests[`sealed value ${i + 1}`] = k.fingerprint;
+    commitOutputKey(broker, `${m.id} sealed value ${i + 1}`, '', k);
+  });
+  return { ids: vetted.map((v) => v.id), keyDigests };
 }

@@ -31,8 +31,8 @@ import type { BrokerDecision } from './broker/types.js';
 import { RUN_SECRETS_FILE, runSecretsIds } from './run-secrets.js';
 import type { AttestedSession } from './session.js';
 import type { MasterSession } from './master-session.js';
-import { hashWithHeader } from './broker/recorded.js';
-import { fileKeyOf } from './broker/file-keys.js';
+import { hashWithHeader, smallHashWithHeaderSync } from './broker/recorded.js';
+import { fileKeyOf, restoreSeenKey } from './broker/file-keys.js';
 import type { Header } from '../crypto/filekey.js';
 
 /** An earlier success of a step instance, as the journal recorded it (the engine's PriorSuccess). */
@@ -40,6 +40,7 @@ export interface PriorSuccess {
   readonly hash: string;
   readonly outputs: unknown;
   readonly outputsMac?: string;
+  readonly keyDigests?: Readonly<Record<string, string>>;
 }
 
 export interface EncryptedRun<P extends PriorSuccess = PriorSuccess> {
@@ -61,7 +62,7 @@ export interface BindRequest<P extends PriorSuccess = PriorSuccess> {
   readonly prior: ReadonlyMap<string, P>;
   readonly record: (d: BrokerDecision) => void;
   /** The engine's MAC of a journalled success under the run hash key (null: not computable). */
-  readonly outputsMac: (hashKey: Buffer) => (instance: string, hash: string, outputs: unknown) => string | null;
+  readonly outputsMac: (hashKey: Buffer) => (instance: string, hash: string, outputs: unknown, keyDigests?: unknown) => string | null;
 }
 
 /** Every file (and sealed directory) value in a step's outputs: its path and recorded ciphertext SHA-256. */
@@ -80,21 +81,23 @@ function filesOf(v: unknown, out: { path: string; sha256: string | undefined }[]
   return out;
 }
 
+/** The file's SHA-256 and header if it still hashes to the journalled `sha256`, else null (synchronous for small binary files: thousands are checked). */
 async function intactHash(file: { path: string; sha256: string | undefined }): Promise<{ sha256: string; header: Header | null } | null> {
   if (file.sha256 === undefined) return null;
   try {
-    const r = await hashWithHeader(file.path); // the header too: its key is checked and kept now, so no new output can copy it (§16.3)
+    const small = smallHashWithHeaderSync(file.path);
+    const r = small && small.header !== undefined ? { sha256: small.sha256, header: small.header } : await hashWithHeader(file.path); // the header too: releases use it without reading again (§8.1)
     return r.sha256 === file.sha256.toLowerCase() ? r : null;
   } catch {
     return null;
   }
 }
 
-/** Whether a restored intermediate's key unwraps with the run identity (kept, and seen, from now on). */
-function runKeyKept(session: AttestedSession, id: string, r: { sha256: string; header: Header | null }): boolean {
+/** Whether a restored intermediate's key unwraps with the run identity (kept, and seen, from now on): records journalled without key digests. */
+function runKeyKept(broker: AttestedSession['broker'], id: string, r: { sha256: string; header: Header | null }): boolean {
   if (r.header === null) return false;
   try {
-    fileKeyOf(session.broker, id, r.sha256, r.header, 'output', session.broker.opts.identities).fill(0);
+    fileKeyOf(broker, id, r.sha256, r.header, 'output', broker.opts.identities).fill(0);
     return true;
   } catch {
     return false;
@@ -108,6 +111,74 @@ function removeStaleSessions(runId: string, current: string): void {
     const p = path.join(tmp, name);
     if (name.startsWith(`sealflow-attested-${runId}-`) && p !== current) fs.rmSync(p, { recursive: true, force: true });
   }
+}
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** The journalled key digest of every file in `files`, or null if the record lacks one (written before digests: the old check). */
+function digestsOf(p: PriorSuccess, files: readonly { path: string }[]): string[] | null {
+  const d = p.keyDigests;
+  if (d === undefined || d === null || typeof d !== 'object') return null;
+  const out: string[] = [];
+  for (const f of files) {
+    const x = Object.hasOwn(d, f.path) ? d[f.path] : undefined;
+    if (typeof x !== 'string' || !DIGEST.test(x)) return null;
+    out.push(x);
+  }
+  return out;
+}
+
+export interface Restored<P> {
+  readonly prior: Map<string, P>;
+  readonly damaged: string[];
+  readonly restored: number;
+}
+
+/**
+ * §13.2, §16.3: the journalled successes a resumed run may reuse, their
+ * ciphertexts recorded with the broker. A record is reused only if its MAC
+ * under the run hash key verifies (it covers the outputs and their key
+ * digests) and every output file still hashes to its journalled SHA-256.
+ * Its outputs' key digests then count as seen (`restoreSeenKey`): no new
+ * output may carry one of those keys, and no key is unwrapped here — each is
+ * unwrapped at its first release, by the run identity only, and must have
+ * its journalled digest. A record without digests (a journal from before
+ * them) is checked the old way: each output's key unwrapped now.
+ */
+export async function restorePrior<P extends PriorSuccess>(broker: AttestedSession['broker'], records: ReadonlyMap<string, P>, macOf: (instance: string, hash: string, outputs: unknown, keyDigests?: unknown) => string | null): Promise<Restored<P>> {
+  const prior = new Map<string, P>();
+  const damaged: string[] = [];
+  let restored = 0;
+  let checkedSteps = 0;
+  for (const [key, p] of records) {
+    // Thousands of steps are checked with synchronous reads: give the workers' heartbeats a turn.
+    if (++checkedSteps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
+    const mac = macOf(key, p.hash, p.outputs, p.keyDigests);
+    if (typeof p.outputsMac !== 'string' || mac === null || !equalSecrets(p.outputsMac, mac)) {
+      damaged.push(key);
+      continue;
+    }
+    const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
+    const hashes: ({ sha256: string; header: Header | null } | null)[] = [];
+    for (const f of files) hashes.push(await intactHash(f));
+    const digests = digestsOf(p, files);
+    const fine = digests !== null ? hashes.every((h) => h !== null && h.header !== null) : hashes.every((h, i) => h !== null && runKeyKept(broker, files[i]!.path, h));
+    if (!fine) {
+      damaged.push(key);
+      continue;
+    }
+    files.forEach((f, i) => recordCiphertext(broker, 'output', f.path, hashes[i]!.sha256, hashes[i]!.header));
+    if (digests !== null) {
+      files.forEach((f, i) => restoreSeenKey(broker, f.path, digests[i]!));
+      // Sealed values' keys are seen too (they are never released by id).
+      const paths = new Set(files.map((f) => f.path));
+      for (const [name, d] of Object.entries(p.keyDigests ?? {})) if (typeof d === 'string' && DIGEST.test(d) && !paths.has(name)) restoreSeenKey(broker, `${key} ${name}`, d);
+    }
+    restored += files.length;
+    prior.set(key, p);
+  }
+  return { prior, damaged, restored };
 }
 
 export async function bindEncryptedRun<P extends PriorSuccess>(req: BindRequest<P>): Promise<EncryptedRun<P> | null> {
@@ -126,30 +197,7 @@ export async function bindEncryptedRun<P extends PriorSuccess>(req: BindRequest<
     await s.persist(req.runRoot);
   }
   if (req.resumed) removeStaleSessions(req.runId, session.dir);
-  const prior = new Map<string, P>();
-  const damaged: string[] = [];
-  let restored = 0;
-  const macOf = req.outputsMac(s.hashKey);
-  let checkedSteps = 0;
-  for (const [key, p] of req.prior) {
-    // Thousands of steps are checked with synchronous reads and unwraps: give the workers' heartbeats a turn.
-    if (++checkedSteps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
-    // The journal is not authenticated: only a record a master holding the hash key wrote is reused.
-    const mac = macOf(key, p.hash, p.outputs);
-    if (typeof p.outputsMac !== 'string' || mac === null || !equalSecrets(p.outputsMac, mac)) {
-      damaged.push(key);
-      continue;
-    }
-    const files = filesOf(p.outputs as Readonly<Record<string, PortValue>>);
-    const hashes = await Promise.all(files.map(intactHash));
-    if (hashes.some((h, i) => h === null || !runKeyKept(session, (files[i] as { path: string }).path, h))) {
-      damaged.push(key);
-      continue;
-    }
-    files.forEach((f, i) => recordCiphertext(session.broker, 'output', f.path, hashes[i]!.sha256, hashes[i]!.header));
-    restored += files.length;
-    prior.set(key, p);
-  }
+  const { prior, damaged, restored } = await restorePrior(session.broker, req.prior, req.outputsMac(s.hashKey));
   req.record({
     type: 'run-secrets',
     decision: s.loaded ? 'restored' : 'created',

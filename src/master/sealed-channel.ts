@@ -127,8 +127,9 @@ export function sealedChannel(inner: WorkerChannel, o: SealedChannelOptions): Wo
     // A revoked worker's late result (its assignments were dropped) must not replace a recorded hash (§12.3).
     if (!o.broker.assignments.get(o.slot)?.has(m.id)) return fail(m.id, `result of ${m.id} from worker ${o.slot}, which no longer holds that assignment: ignored`);
     try {
-      for (const p of await recordOutputs(o.broker, m, attempt)) o.sources?.produced(o.slot, p);
-      return m;
+      const r = await recordOutputs(o.broker, m, attempt);
+      for (const p of r.ids) o.sources?.produced(o.slot, p);
+      return { ...m, keyDigests: r.keyDigests }; // the master's, never the worker's (the schema refuses the field from it)
     } catch (e) {
       return refuse(m.id, e);
     }

@@ -30,7 +30,7 @@ import { ExecServer } from './broker/exec-server.js';
 import { buildExecutorCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
 import { recordCiphertext } from './broker/release.js';
 import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
-import { fileKeyOf } from './broker/file-keys.js';
+import { fileKeyOf, useDigestKey } from './broker/file-keys.js';
 import type { Header } from '../crypto/filekey.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
@@ -175,6 +175,7 @@ export class AttestedSession {
       fs.rmSync(dir, { recursive: true, force: true });
       throw listenError(e, listen);
     });
+    useDigestKey(broker, secrets.hashKey); // key digests stable for the run: a resume restores the seen keys from the journal (§16.3)
     const exec = await ExecServer.start(broker, listen.host, listen.port).catch(async (e: unknown) => {
       await broker.close();
       await sim.close();

@@ -138,6 +138,11 @@ export interface SucceededMsg {
   readonly tools?: readonly ToolCheck[];
   /** What the attempt used, as the worker measured it (§1.3). */
   readonly usage?: Usage;
+  /**
+   * Set by the master after its checks, never sent by a worker (not in the
+   * schema, so refused from one): each output's file-key digest (§16.3).
+   */
+  readonly keyDigests?: Readonly<Record<string, string>>;
 }
 
 export interface FailedMsg {

@@ -66,6 +66,24 @@ describe('journal', () => {
     assert.deepEqual(after.events.map((e) => ('step' in e ? e.step : '')), ['a', 'b', 'd']);
   });
 
+  test('a journal read again unchanged is not parsed again; once it changes, it is read afresh', async () => {
+    const file = path.join(tmpDir(), 'journal.jsonl');
+    const j = Journal.create(file);
+    j.append({ type: 'step-skipped', step: 'a', index: 0, reason: 'r' });
+    await j.close();
+    const first = readJournal(file);
+    assert.equal(readJournal(file), first, 'the same contents, not a second parse');
+    fs.appendFileSync(file, '{"type":"step-succeeded","step":"b","ind');
+    const torn = readJournal(file);
+    assert.notEqual(torn, first);
+    assert.equal(torn.tornTail, true);
+    // Opening with the byte count of that read cuts the torn tail, as opening without it does.
+    const j2 = Journal.openForAppend(file, torn.validBytes);
+    j2.append({ type: 'step-skipped', step: 'c', index: 0, reason: 'r' });
+    await j2.close();
+    assert.deepEqual(readJournal(file).events.map((e) => ('step' in e ? e.step : '')), ['a', 'c']);
+  });
+
   test('a corrupt line stops reading there, keeping the events before it', () => {
     const file = path.join(tmpDir(), 'journal.jsonl');
     fs.writeFileSync(file, '{"type":"run-resumed","t":1}\nnot json\n{"type":"run-resumed","t":2}\n');

@@ -7,10 +7,10 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash, createHmac } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decryptWithFileKey, encrypt } from '../../src/crypto/index.js';
+import { decrypt, decryptWithFileKey, encrypt } from '../../src/crypto/index.js';
 import { readFileHeader } from '../../src/crypto/filekey.js';
 import { bufferSource } from '../../src/crypto/io.js';
 import { hashWithHeader } from '../../src/master/broker/recorded.js';
@@ -52,6 +52,28 @@ describe('§8.1 ciphertexts read once', () => {
         const r = await hashWithHeader(file);
         assert.equal(r.sha256, createHash('sha256').update(bytes).digest('hex'), `size ${size}`);
         assert.deepEqual(r.header, size === 0 ? null : (await readFileHeader(bufferSource(bytes))).header, `size ${size}`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('§8.1 a plaintext input is admitted alike on both sides of the 1 MiB in-memory limit: hashed as written, header kept, keyed digest of the plaintext, decrypts to it', async () => {
+    const h = await setup();
+    try {
+      const key = Buffer.alloc(32, 3);
+      for (const size of [0, 1, 1 << 20, (1 << 20) + 1]) {
+        const plain = path.join(h.dir, `in${size}.txt`);
+        const data = Buffer.alloc(size, 'z');
+        await writeFile(plain, data);
+        const dest = path.join(h.dir, `in${size}.txt.age`);
+        const sealed = await sealPlainInput(plain, dest, [h.master.brokerIdentity.recipient()], key);
+        const written = await readFile(dest);
+        assert.equal(sealed.sha256, createHash('sha256').update(written).digest('hex'), `size ${size}: hashed as written`);
+        assert.deepEqual(sealed.header, (await readFileHeader(bufferSource(written))).header, `size ${size}`);
+        assert.equal(sealed.keyed, createHmac('sha256', key).update(data).digest('hex'), `size ${size}`);
+        assert.equal(((await stat(dest)).mode & 0o777).toString(8), '600');
+        assert.ok(Buffer.from(await collect(decrypt([h.master.brokerIdentity], written))).equals(data), `size ${size}: decrypts to the plaintext`);
       }
     } finally {
       await h.close();

@@ -12,12 +12,18 @@
  * the master) with the broker identity, a worker's output (an intermediate)
  * with the run identity. And no new output may carry a file key the master
  * has seen before (a header copied from another file): each key is known by
- * its HMAC-SHA-256 under a random per-run key, in memory only.
+ * its *digest*, HMAC-SHA-256 under a key derived from the run hash key
+ * (`useDigestKey`; random per process where a broker has no run secrets).
+ * The digests are stable for the run, so the journal keeps each output's
+ * (under the success record's MAC) and a resumed master restores the set of
+ * seen keys from them without unwrapping anything (§16.3, §13.2):
+ * `restoreSeenKey`. A restored output's key is unwrapped at its first
+ * release, and must then have the journalled digest.
  *
  * The keys live in the master's memory only — never journalled or written —
  * and are zeroed when the broker closes.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { CorruptFileError, NoIdentityMatchError } from '../../crypto/errors.js';
 import type { Header } from '../../crypto/filekey.js';
 import type { Identity } from '../../crypto/types.js';
@@ -39,19 +45,48 @@ interface Keys {
   readonly byId: Map<string, { readonly sha256: string; readonly key: Uint8Array }>;
   /** Key fingerprint -> the file id it was first seen for. */
   readonly seen: Map<string, string>;
-  readonly fingerprintKey: Buffer;
+  /** File id -> the digest its key must have (restored from the journal, not yet unwrapped). */
+  readonly restored: Map<string, string>;
+  fingerprintKey: Buffer;
 }
 
 const kept = new WeakMap<object, Keys>();
 
 function keysOf(broker: object): Keys {
   let k = kept.get(broker);
-  if (!k) kept.set(broker, (k = { byId: new Map(), seen: new Map(), fingerprintKey: randomBytes(32) }));
+  if (!k) kept.set(broker, (k = { byId: new Map(), seen: new Map(), restored: new Map(), fingerprintKey: randomBytes(32) }));
   return k;
 }
 
 function fingerprint(k: Keys, key: Uint8Array): string {
   return createHmac('sha256', k.fingerprintKey).update(key).digest('hex');
+}
+
+/** HKDF info of the key-digest key: separate from every other use of the run hash key. */
+const DIGEST_INFO = 'sealflow file-key digests v1';
+
+/**
+ * Makes the broker's key digests those of the run: HMAC-SHA-256 under
+ * HKDF-SHA-256(run hash key, info DIGEST_INFO). Called once, when the
+ * session opens, before any key is seen; the same run secrets give the same
+ * digests after a resume.
+ */
+export function useDigestKey(broker: object, hashKey: Uint8Array): void {
+  const k = keysOf(broker);
+  if (k.seen.size > 0) throw new Error('useDigestKey: keys were already seen under another digest key');
+  k.fingerprintKey.fill(0);
+  k.fingerprintKey = Buffer.from(hkdfSync('sha256', hashKey, Buffer.alloc(0), DIGEST_INFO, 32));
+}
+
+/**
+ * A journalled output of an earlier master of this run, restored on resume
+ * (§13.2): its key counts as seen from now on (no new output may carry it),
+ * and when it is first unwrapped for a release it must have `digest`.
+ */
+export function restoreSeenKey(broker: object, id: string, digest: string): void {
+  const k = keysOf(broker);
+  if (!k.seen.has(digest)) k.seen.set(digest, id);
+  k.restored.set(id, digest);
 }
 
 /** The one identity that may unwrap a file of `origin`. */
@@ -86,7 +121,13 @@ export function fileKeyOf(broker: object, id: string, sha256: string, header: He
   const had = k.byId.get(id);
   if (had && had.sha256 === sha256) return Uint8Array.from(had.key);
   const key = unwrapWith(header, identityFor(identities, origin), id, origin === 'input' ? 'broker' : 'run');
-  keep(k, id, sha256, key, fingerprint(k, key));
+  const fp = fingerprint(k, key);
+  const expected = k.restored.get(id);
+  if (expected !== undefined && expected !== fp) {
+    key.fill(0);
+    throw new BrokerRefusal('bad-header', `${id}: its file key is not the one the journal recorded for it (§16.3)`);
+  }
+  keep(k, id, sha256, key, fp);
   return key;
 }
 
@@ -115,7 +156,9 @@ export function vetOutputKey(broker: object, what: string, header: Header, ident
 
 /** Keeps a vetted output key for `id` (its releases then need no unwrap) and marks it seen; zeroes `v.key`. */
 export function commitOutputKey(broker: object, id: string, sha256: string, v: VettedKey): void {
-  keep(keysOf(broker), id, sha256, v.key, v.fingerprint);
+  const k = keysOf(broker);
+  k.restored.delete(id); // a new recorded ciphertext: its own key, vetted just now
+  keep(k, id, sha256, v.key, v.fingerprint);
   v.key.fill(0);
 }
 

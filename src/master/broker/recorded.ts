@@ -12,7 +12,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { open } from 'node:fs/promises';
+import { BEGIN } from '../../crypto/armor.js';
 import { readFileHeader, type Header } from '../../crypto/filekey.js';
+import { findHeaderEnd, parseHeader } from '../../crypto/format.js';
 import { bufferSource } from '../../crypto/io.js';
 
 /** How much of the first read is kept to parse the header from (an age header is a few hundred bytes per recipient). */
@@ -31,13 +33,25 @@ export async function headerOf(prefix: Uint8Array): Promise<Header | null> {
 /** Files up to this size are read in one synchronous call (see smallHashWithHeader). */
 const SMALL = 1024 * 1024;
 
+/** The header of a binary age file's first bytes, synchronously; undefined when they are armored text (the async parser dearmors). */
+function binaryHeaderOf(prefix: Uint8Array): Header | null | undefined {
+  if (Buffer.from(prefix.buffer, prefix.byteOffset, Math.min(prefix.length, BEGIN.length)).toString('latin1') === BEGIN) return undefined;
+  try {
+    const end = findHeaderEnd(prefix);
+    return end < 0 ? null : parseHeader(prefix.subarray(0, end));
+  } catch {
+    return null;
+  }
+}
+
 /**
- * `hashWithHeader` of a file of at most SMALL bytes, read whole with
- * synchronous calls (microseconds, where the promise API's thread-pool
+ * `hashWithHeader` of a file of at most SMALL bytes, read whole and parsed
+ * with synchronous calls (microseconds, where the promise API's thread-pool
  * round trips cost ~4 per file: a resume re-hashes every recorded output);
- * null when the file is larger, or grew while it was read.
+ * null when the file is larger, or grew while it was read; `header`
+ * undefined when the file is armored (binaryHeaderOf).
  */
-async function smallHashWithHeader(path: string): Promise<{ sha256: string; header: Header | null } | null> {
+export function smallHashWithHeaderSync(path: string): { sha256: string; header: Header | null | undefined; bytes: Buffer } | null {
   const fd = fs.openSync(path, 'r');
   let bytes: Buffer;
   try {
@@ -51,7 +65,13 @@ async function smallHashWithHeader(path: string): Promise<{ sha256: string; head
   } finally {
     fs.closeSync(fd);
   }
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), header: bytes.length > 0 ? await headerOf(bytes.subarray(0, HEADER_PREFIX)) : null };
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), header: bytes.length > 0 ? binaryHeaderOf(bytes.subarray(0, HEADER_PREFIX)) : null, bytes };
+}
+
+async function smallHashWithHeader(path: string): Promise<{ sha256: string; header: Header | null } | null> {
+  const r = smallHashWithHeaderSync(path);
+  if (!r) return null;
+  return { sha256: r.sha256, header: r.header !== undefined ? r.header : await headerOf(r.bytes.subarray(0, HEADER_PREFIX)) };
 }
 
 /** One read of `path`: its SHA-256 and the age header parsed from the same bytes (null if not parseable from the first 64 KiB). */
