@@ -114,7 +114,7 @@ describe('§16.3 key digests: a resume restores the seen keys without unwrapping
     await forgedWorker(h, slot);
     assignStep(h.broker, slot, 'consumer[0]#1');
     const before = unwraps;
-    const keys = await releaseFileKeys(h.broker, slot, { step: 'consumer[0]#1', tee: 'none', inputs: [{ id: e.path, path: e.path }], epoch: h.broker.workers.get(slot)!.epoch });
+    const { keys } = await releaseFileKeys(h.broker, slot, { step: 'consumer[0]#1', tee: 'none', inputs: [{ id: e.path, path: e.path }], epoch: h.broker.workers.get(slot)!.epoch });
     assert.deepEqual(keys.map((k) => [k.id, k.sha256]), [[e.path, e.sha256]]);
     assert.equal(unwraps - before, 1);
   });
