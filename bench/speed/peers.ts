@@ -79,10 +79,20 @@ export interface EncCase {
 
 /** bench/encryption's case lines: `encrypt → file   age best / med   sealflow best / med   MiB/s   ratio×   RSS   CPU sf / age   ceiling×`. */
 export function parseEncryption(out: string): EncCase[] {
+  // Each case is two lines of bench/encryption's table: the case and age's figures, then sealflow's.
+  const AGE = /^((?:en|de)crypt → (?:\/dev\/null|file))\s+age\s+([\d.]+) \/ [\d.]+\s+([\d.]+)\s+\d+ MiB/;
+  const SEALFLOW = /^sealflow\s+([\d.]+) \/ [\d.]+\s+[\d.]+× \/ [\d.]+×\s+([\d.]+)\s+\d+ MiB/;
   const cases: EncCase[] = [];
+  let age: { name: string; best: number; cpu: number } | null = null;
   for (const line of out.split('\n')) {
-    const m = /^((?:en|de)crypt → (?:\/dev\/null|file))\s+([\d.]+) \/ [\d.]+\s+([\d.]+) \/ [\d.]+\s+.*?MiB\s+([\d.]+) \/ ([\d.]+)/.exec(line.trim());
-    if (m) cases.push({ name: m[1] as string, ageBest: Number(m[2]), sfBest: Number(m[3]), sfCpu: Number(m[4]), ageCpu: Number(m[5]) });
+    const a = AGE.exec(line.trim());
+    if (a) {
+      age = { name: a[1] as string, best: Number(a[2]), cpu: Number(a[3]) };
+      continue;
+    }
+    const s = SEALFLOW.exec(line.trim());
+    if (s && age) cases.push({ name: age.name, ageBest: age.best, sfBest: Number(s[1]), sfCpu: Number(s[2]), ageCpu: age.cpu });
+    age = null;
   }
   return cases;
 }

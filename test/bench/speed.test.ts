@@ -29,11 +29,15 @@ const OVERHEAD = `overhead: N trivial \`true\` steps + 1 gather; best of 1; 2 co
 | cwltool --no-container --parallel | 1.60 | 25.00 | 1.50 | 24.00 |
 `;
 
-const ENCRYPTION = `bench/encryption: 256 MiB, 3 runs per command (alternating age and sealflow), 2 cores, load 0.31 0.20 0.10
-case                 age s best/med   sealflow s best/med   MiB/s best sealflow/age   ratio best/med   peak RSS sf/age   CPU-s sf/age   ceiling
-encrypt → /dev/null    0.400 / 0.420       0.500 / 0.520        512 / 640          0.80× / 0.81×      60 / 8   MiB  0.55 / 0.41    2.50×
-encrypt → file         0.600 / 0.610       0.400 / 0.410        640 / 427          1.50× / 1.49×      62 / 8   MiB  0.70 / 0.60    3.75×
-`;
+const ENCRYPTION = `bench/encryption: 256 MiB, 1 warm-up + 3 runs per command (alternating age, sealflow), 2 cores, load 1.37 1.05 2.77
+age 1.1.1, node v20.20.2; sealflow = /work/main/dist/src/cli/bin.js
+
+case                 tool       wall s best / median   throughput vs age best / median   CPU-s   peak RSS   load before
+encrypt → /dev/null  age          0.400 / 0.420                                           0.41      5 MiB   1.37
+                     sealflow     0.500 / 0.520        0.80× / 0.81×                      0.55     73 MiB   
+encrypt → file       age          0.600 / 0.610                                           0.60      5 MiB   1.37
+                     sealflow     0.400 / 0.410        1.50× / 1.49×                      0.70     74 MiB   
+`
 
 describe('bench/speed', () => {
   test('reads the fixed and marginal cost of each tool from bench/overhead\'s line-fit table', () => {
