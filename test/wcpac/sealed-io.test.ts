@@ -126,4 +126,21 @@ describe('§10.5 one read per ciphertext', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('§16.1 an output directory not yet created is resolved through the real path of its nearest existing ancestor, a symbolic link on the way included', async () => {
+    const dir = tmp();
+    try {
+      const real = path.join(dir, 'real');
+      fs.mkdirSync(path.join(real, 'steps'), { recursive: true });
+      fs.symlinkSync(real, path.join(dir, 'link'));
+      const out = path.join(dir, 'link', 'steps', 's1', '0');
+      assert.deepEqual(await attemptOutDir(out), { outDir: out, real: path.join(fs.realpathSync.native(real), 'steps', 's1', '0') });
+      fs.mkdirSync(out, { recursive: true });
+      assert.deepEqual(await attemptOutDir(out), { outDir: out, real: path.join(fs.realpathSync.native(real), 'steps', 's1', '0') });
+      const gone = path.join(dir, 'no', 'such', 'tree');
+      assert.deepEqual(await attemptOutDir(gone), { outDir: gone, real: path.join(fs.realpathSync.native(dir), 'no', 'such', 'tree') });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
