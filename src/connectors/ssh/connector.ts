@@ -32,6 +32,8 @@ import { compileSshOptions, SSH_OPTION_KEYS, type CompiledSshOptions } from './o
 import { shScript } from './quote.js';
 import type { RunDir } from './run-dir.js';
 import { hostScratchDir, hostStager } from './stager.js';
+import { sweepHostScratch } from './scratch-sweep.js';
+import { scratchBase } from '../../protocol/scratch.js';
 import { RunRegistry } from '../run-registry.js';
 
 /** The provisioner's name in the run directory. */
@@ -95,7 +97,8 @@ async function prepare(req: LaunchRequest, options: CompiledSshOptions, previous
     const made = (async () => {
       // No age limit: a directory's lock is taken before its marker is written, so a marked directory
       // whose lock is free belongs to a master that is gone (run-dir.ts).
-      await host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 });
+      // With the scratch its dead workers left (plaintext), swept at once; a failed scratch sweep never stops the run.
+      await Promise.all([host.sweepDead({ live: [...liveTokens], minAgeSeconds: 0 }), Promise.resolve().then(() => sweepHostScratch(host, scratchBase().dir)).catch(() => 0)]);
       dir = await host.makeRunDir();
       liveTokens.add(dir.token);
       return dir;
