@@ -148,6 +148,20 @@ export interface ScratchOwner {
   readonly pid: number;
   /** `processStartTime(pid)` when the worker created the directory (absent where there is no /proc). */
   readonly start?: string;
+  /**
+   * The worker's PID namespace (`/proc/self/ns/pid`, e.g. `pid:[4026531836]`; absent where it cannot be read):
+   * a pid means something only in its own namespace, and hosts in other namespaces may share this directory.
+   */
+  readonly pidns?: string;
+}
+
+/** This process's PID namespace, or undefined where /proc does not say. */
+export function pidNamespace(): string | undefined {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the worker directory `dir` (0700) with its owner marker, once per process. */
@@ -156,7 +170,8 @@ export function ensureWorkerScratch(dir: string): void {
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const start = processStartTime(process.pid);
-  const owner: ScratchOwner = { pid: process.pid, ...(typeof start === 'string' ? { start } : {}) };
+  const ns = pidNamespace();
+  const owner: ScratchOwner = { pid: process.pid, ...(typeof start === 'string' ? { start } : {}), ...(ns !== undefined ? { pidns: ns } : {}) };
   const tmp = path.join(dir, `${OWNER_FILE}.${process.pid}`);
   fs.writeFileSync(tmp, JSON.stringify(owner), { mode: 0o600 });
   fs.renameSync(tmp, path.join(dir, OWNER_FILE));
@@ -182,13 +197,14 @@ export function parseScratchOwner(text: string): ScratchOwner | null {
     return null;
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
-  const { pid, start } = o as { pid?: unknown; start?: unknown };
+  const { pid, start, pidns } = o as { pid?: unknown; start?: unknown; pidns?: unknown };
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
-  return { pid, ...(typeof start === 'string' ? { start } : {}) };
+  return { pid, ...(typeof start === 'string' ? { start } : {}), ...(typeof pidns === 'string' ? { pidns } : {}) };
 }
 
-/** Whether the process that owns a worker directory still runs (same pid, same start time). */
+/** Whether the process that owns a worker directory still runs (same pid, same start time); true when its pid is another PID namespace's. */
 export function ownerAlive(owner: ScratchOwner): boolean {
+  if (owner.pidns !== undefined && owner.pidns !== pidNamespace()) return true;
   const start = processStartTime(owner.pid);
   if (start === null) return false;
   if (start !== undefined) return owner.start === undefined || owner.start === start;

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sweepOrphanScratch } from '../../src/engine/scratch-sweep.js';
-import { ensureWorkerScratch, parseScratchOwner, processStartTime, readScratchOwner, scratchBase, scratchCandidates, SCRATCH_ENV, startTimeOfStat } from '../../src/protocol/scratch.js';
+import { ensureWorkerScratch, parseScratchOwner, pidNamespace, processStartTime, readScratchOwner, scratchBase, scratchCandidates, SCRATCH_ENV, startTimeOfStat } from '../../src/protocol/scratch.js';
 
 const uidName = `sealflow-scratch-${process.getuid?.() ?? os.userInfo().username}`;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-scratchbase-'));
@@ -67,7 +67,8 @@ describe('§10.8 worker scratch outside the run directory', () => {
       ensureWorkerScratch(dir);
       assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
       const start = processStartTime(process.pid);
-      assert.deepEqual(readScratchOwner(dir), { pid: process.pid, ...(typeof start === 'string' ? { start } : {}) });
+      const pidns = pidNamespace();
+      assert.deepEqual(readScratchOwner(dir), { pid: process.pid, ...(typeof start === 'string' ? { start } : {}), ...(pidns !== undefined ? { pidns } : {}) });
       if (typeof start === 'string') assert.match(start, /^\d+$/);
       assert.equal(processStartTime(deadPid()), fs.existsSync('/proc/self/stat') ? null : undefined, 'no start time for a process that is gone');
     } finally {
@@ -87,12 +88,14 @@ describe('§10.8 worker scratch outside the run directory', () => {
       const liveUnmarked = worker(base.dir, 'run-b', String(process.ppid));
       const notAWorker = worker(base.dir, 'run-b', 'notes');
       const reused = typeof start === 'string' ? worker(base.dir, 'run-c', String(process.pid), { pid: process.pid, start: `${start}9` }) : null;
+      // A worker of another PID namespace (a namespace "host" sharing /dev/shm): its pid means nothing here.
+      const otherNamespace = worker(base.dir, 'run-d', String(dead), { pid: dead, start: '1', pidns: 'pid:[1]' });
 
       const removed = sweepOrphanScratch([base]);
       assert.ok(!fs.existsSync(gone) && !fs.existsSync(goneUnmarked), 'a dead worker\'s scratch is removed (marked or not)');
       assert.ok(!fs.existsSync(path.join(base.dir, 'run-a')), 'and its run directory, once empty');
       if (reused) assert.ok(!fs.existsSync(reused), 'a pid now used by another process (other start time) counts as gone');
-      for (const d of [live, liveUnmarked, notAWorker]) assert.ok(fs.existsSync(path.join(d, 'a.0.1', 'plain.txt')), `${d} is kept`);
+      for (const d of [live, liveUnmarked, notAWorker, otherNamespace]) assert.ok(fs.existsSync(path.join(d, 'a.0.1', 'plain.txt')), `${d} is kept`);
       assert.deepEqual(removed.sort(), [gone, goneUnmarked, ...(reused ? [reused] : [])].sort());
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

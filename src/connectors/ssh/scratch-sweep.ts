@@ -17,6 +17,8 @@ import type { SshHost } from './host.js';
 export const SWEEP_SCRATCH = `base="$1"
 [ -r /proc/self/stat ] || { echo 0; exit 0; }
 [ -d "$base" ] && [ ! -L "$base" ] || { echo 0; exit 0; }
+ours=$(readlink /proc/self/ns/pid 2>/dev/null)
+[ -n "$ours" ] || { echo 0; exit 0; }
 n=0
 for o in "$base"/*/*/*/owner.json; do
   [ -f "$o" ] || continue
@@ -24,6 +26,8 @@ for o in "$base"/*/*/*/owner.json; do
   pid=$(sed -n 's/.*"pid":\\([0-9][0-9]*\\).*/\\1/p' "$o")
   start=$(sed -n 's/.*"start":"\\([0-9][0-9]*\\)".*/\\1/p' "$o")
   [ -n "$pid" ] || continue
+  ns=$(sed -n 's/.*"pidns":"\\([^"]*\\)".*/\\1/p' "$o")
+  [ "$ns" = "$ours" ] || continue
   if [ -r "/proc/$pid/stat" ]; then
     [ -n "$start" ] || continue
     now=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
