@@ -6,6 +6,7 @@
  * decide (`when`, scatter), inside synchronous code. The format is exactly
  * the streaming one's (`sealflow decrypt` and `age -d` read it).
  */
+import fs from 'node:fs';
 import { BEGIN, END } from './armor.js';
 import { CorruptFileError } from './errors.js';
 import { unwrapFileKey } from './filekey.js';
@@ -100,4 +101,27 @@ export function openBinaryWithFileKey(fileKey: Uint8Array, file: Uint8Array): Bu
   const parts = openBatchParts(payloadKey(fileKey, nonce), 0, true, bin.subarray(end + PAYLOAD_NONCE_SIZE));
   if (!Array.isArray(parts)) throw new CorruptFileError({ chunk: parts.chunk }, parts.reason);
   return Buffer.concat(parts);
+}
+
+/**
+ * The whole of `file` when it holds at most `max` bytes, read synchronously
+ * for the one-shot path above; null when it is larger, or grew past its size
+ * while it was read (the streaming path takes it then).
+ */
+export function readSmallFile(file: string, max: number): Buffer | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > max) return null;
+    const buf = Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return n > size ? null : buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

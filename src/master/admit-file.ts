@@ -8,7 +8,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { encryptTo } from '../crypto/index.js';
-import { headerOfSmall, sealBinary } from '../crypto/oneshot.js';
+import { headerOfSmall, readSmallFile, sealBinary } from '../crypto/oneshot.js';
 import type { Header } from '../crypto/filekey.js';
 import type { Recipient } from '../crypto/types.js';
 import { hashWithHeader, headerOf } from './broker/recorded.js';
@@ -73,19 +73,8 @@ const SMALL_INPUT = 1024 * 1024;
  * larger, or grew while it was read (the pipeline takes it).
  */
 function sealSmallInput(plain: string, dest: string, recipients: readonly Recipient[], hashKey?: Uint8Array): { sha256: string; header: Header | null; keyed?: string } | null {
-  const fd = fs.openSync(plain, 'r');
-  let bytes: Buffer;
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size > SMALL_INPUT) return null;
-    const buf = Buffer.allocUnsafe(size + 1);
-    let n = 0;
-    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
-    if (n > size) return null;
-    bytes = buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const bytes = readSmallFile(plain, SMALL_INPUT);
+  if (!bytes) return null;
   const pieces = sealBinary(recipients, bytes);
   const h = createHash('sha256');
   const out = fs.openSync(dest, 'wx', 0o600);

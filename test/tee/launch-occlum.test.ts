@@ -23,7 +23,7 @@ import { buildOcclumImage } from '../../src/master/occlum-image.js';
 import type { BrokerDecision } from '../../src/master/broker/types.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
-import { alignStep, HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
+import { HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
 import { standIns } from './standins.js';
 
 const sample = sgxV3Dcap();

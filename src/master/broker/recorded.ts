@@ -10,12 +10,12 @@
  * restored from a journal) are hashed again at release, as before.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import { BEGIN } from '../../crypto/armor.js';
 import { readFileHeader, type Header } from '../../crypto/filekey.js';
 import { findHeaderEnd, parseHeader } from '../../crypto/format.js';
 import { bufferSource } from '../../crypto/io.js';
+import { readSmallFile } from '../../crypto/oneshot.js';
 
 /** How much of the first read is kept to parse the header from (an age header is a few hundred bytes per recipient). */
 const HEADER_PREFIX = 64 * 1024;
@@ -52,19 +52,8 @@ function binaryHeaderOf(prefix: Uint8Array): Header | null | undefined {
  * undefined when the file is armored (binaryHeaderOf).
  */
 export function smallHashWithHeaderSync(path: string): { sha256: string; header: Header | null | undefined; bytes: Buffer } | null {
-  const fd = fs.openSync(path, 'r');
-  let bytes: Buffer;
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size > SMALL) return null;
-    const buf = Buffer.allocUnsafe(size + 1);
-    let n = 0;
-    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
-    if (n > size) return null;
-    bytes = buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const bytes = readSmallFile(path, SMALL);
+  if (!bytes) return null;
   return { sha256: createHash('sha256').update(bytes).digest('hex'), header: bytes.length > 0 ? binaryHeaderOf(bytes.subarray(0, HEADER_PREFIX)) : null, bytes };
 }
 

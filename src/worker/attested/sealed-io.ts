@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { decryptWithFileKeyTo, encryptTo } from '../../crypto/index.js';
-import { isBinaryAge, openBinaryWithFileKey, sealBinary } from '../../crypto/oneshot.js';
+import { isBinaryAge, openBinaryWithFileKey, readSmallFile, sealBinary } from '../../crypto/oneshot.js';
 import type { ByteSink, ByteSource } from '../../crypto/io.js';
 import type { PipelineOptions } from '../../crypto/pipeline.js';
 import type { Recipient } from '../../crypto/types.js';
@@ -76,28 +76,6 @@ export class HashMismatchError extends Error {}
 /** Files (ciphertexts) up to this size are sealed (opened) in memory, synchronously. */
 export const SMALL_FILE = 1024 * 1024;
 
-/** The whole file behind `fd` if it holds at most `max` bytes, else null (also when it grows past its size while read). */
-function readSmall(fd: number, max: number): Buffer | null {
-  const size = fs.fstatSync(fd).size;
-  if (size > max) return null;
-  const buf = Buffer.allocUnsafe(size + 1);
-  let n = 0;
-  while (n < buf.length) {
-    const got = fs.readSync(fd, buf, n, buf.length - n, null);
-    if (got === 0) break;
-    n += got;
-  }
-  return n > size ? null : buf.subarray(0, n);
-}
-
-function readSmallFile(file: string, max: number): Buffer | null {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return readSmall(fd, max);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Writes `pieces` in order into the new file `file` (0600); removes it if any write fails. */
 function writeNewFile(file: string, pieces: readonly Uint8Array[]): void {

@@ -18,7 +18,7 @@
  * executor bundle — decrypted in memory — only after checking the master's
  * signature and the bundle's hash. Exit status 3 = refused (reason on stderr).
  */
-import { X509Certificate, createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
