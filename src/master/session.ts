@@ -28,10 +28,8 @@ import { referenceSimMeasurement, writeSimLaunchConfig } from '../tee/sim/measur
 import { KeyBroker } from './broker/broker.js';
 import { ExecServer } from './broker/exec-server.js';
 import { buildExecutorCode, sealExecutorBundle, sealSandbox } from './broker/executor-bundle.js';
-import { recordCiphertext } from './broker/release.js';
 import { BrokerRefusal, type BrokerDecision } from './broker/types.js';
-import { fileKeyOf, useDigestKey } from './broker/file-keys.js';
-import type { Header } from '../crypto/filekey.js';
+import { useDigestKey } from './broker/file-keys.js';
 import { localMaster, ownerRecipient } from './local-master.js';
 import { admittedLine, NONE_RUN_WARNING, writeNoneLaunchConfig } from './unattested.js';
 import { nonePlatform } from '../tee/none/index.js';
@@ -43,10 +41,8 @@ import { cvmDeploymentPlatform, type CvmVmOptions } from './cvm-vm.js';
 import { openRunSecrets, type SessionSecrets } from './run-secrets.js';
 import { sealedChannel } from './sealed-channel.js';
 import { stagedChannel } from './staging.js';
-import { recordAgeInput, sealPlainInput } from './admit-file.js';
-import { admitDirectory } from './sealed-values.js';
-import { inPlaceHeader, type InPlaceInput } from './data/admit.js';
-import { inPlaceRef } from '../workflow/in-place.js';
+import type { InPlaceInput } from './data/admit.js';
+import { InputAdmission } from './admission.js';
 import { DataSources } from './sources.js';
 import { removeWorkerScratch, scratchLine, workerScratchDir } from '../protocol/scratch.js';
 import { hostPort, LOOPBACK, type Advertise } from './advertise.js';
@@ -55,7 +51,6 @@ const READY_TIMEOUT_MS = 20_000;
 /** The names of the launch configuration and the sealed executor bundle in a worker's directory. */
 const LAUNCH_FILE = 'launch.json';
 const BUNDLE_FILE = 'executor.bundle';
-const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 
 /** What a run's attested session is opened with (handed in by the engine through the MasterSession). */
 export interface AttestedSettings {
@@ -93,9 +88,6 @@ export interface AttestedDeployment {
 }
 
 export class AttestedSession {
-  #admitted = new Map<string, Promise<string>>();
-  /** §10.6: resume hashes (HMAC under the run hash key) of plaintext inputs, taken in their admission pass. */
-  readonly #keyed = new Map<string, string>();
   #live = 0;
   #closed = false;
   /** Set by the worker pool: the session stays open when its last worker exits (a replacement may follow). */
@@ -111,6 +103,8 @@ export class AttestedSession {
   #sandbox: (() => Promise<Buffer>) | undefined;
   /** §15: which worker produced which ciphertext, and where their data ports are. */
   readonly sources: DataSources;
+  /** The run's inputs as the broker records them: owner ciphertexts, sealed plaintexts, data in place. */
+  readonly inputs: InputAdmission;
 
   private constructor(
     readonly runId: string,
@@ -130,9 +124,10 @@ export class AttestedSession {
     private readonly refusals: ReadonlyMap<string, string>,
     /** The host workers dial: the advertised one (a name stays a name). */
     readonly advertisedHost: string,
-    private readonly data: ReadonlyMap<string, InPlaceInput> = new Map(),
+    data: ReadonlyMap<string, InPlaceInput> = new Map(),
   ) {
     this.sources = new DataSources(broker);
+    this.inputs = new InputAdmission(broker, dir, brokerRecipient, secrets.hashKey, data);
   }
 
   static async open(settings: AttestedSettings): Promise<AttestedSession> {
@@ -192,77 +187,14 @@ export class AttestedSession {
   }
 
   /** The ciphertext path of an input: age files are recorded as they are; plaintext is encrypted to the broker first. */
+  /** Admits input `file` for the run (once, however many steps read it): the path of its recorded ciphertext (admission.ts). */
   admit(file: string): Promise<string> {
-    if (this.broker.hashes.has(file)) return Promise.resolve(file);
-    let p = this.#admitted.get(file);
-    if (!p) {
-      // One admission per file, however many steps read it at once.
-      p = this.#admit(file);
-      this.#admitted.set(file, p);
-      p.catch(() => this.#admitted.delete(file));
-    }
-    return p;
+    return this.inputs.admit(file);
   }
 
-  async #admit(file: string): Promise<string> {
-    const inPlace = this.data.get(file);
-    if (inPlace) {
-      // On a deployment's hosts: admitted from the signed manifest, the file never read (data-in-place.md).
-      const header = await inPlaceHeader(file, inPlace);
-      this.#unwrapAtAdmission(file, inPlace.sha256, header);
-      recordCiphertext(this.broker, 'input', file, inPlace.sha256, header);
-      return file;
-    }
-    if (inPlaceRef(file)) throw new Error(`input ${file} names a file on a deployment's hosts that no signed data manifest of this run lists`);
-    if (fs.statSync(file).isDirectory()) {
-      const d = await admitDirectory(file, this.dir, [this.brokerRecipient]); // §10.1
-      recordCiphertext(this.broker, 'input', d.path, d.sha256);
-      return d.path;
-    }
-    const fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(AGE_MAGIC.length);
-    fs.readSync(fd, head, 0, head.length, 0);
-    fs.closeSync(fd);
-    if (head.equals(AGE_MAGIC)) {
-      const r = await recordAgeInput(file);
-      this.#unwrapAtAdmission(file, r.sha256, r.header);
-      recordCiphertext(this.broker, 'input', file, r.sha256, r.header);
-      return file;
-    }
-    const sealed = path.join(fs.mkdtempSync(path.join(this.dir, 'input-')), `${path.basename(file)}.age`);
-    const r = await sealPlainInput(file, sealed, [this.brokerRecipient], this.secrets.hashKey); // read once, hashed as written (§8.1, §10.6)
-    this.#unwrapAtAdmission(sealed, r.sha256, r.header);
-    recordCiphertext(this.broker, 'input', sealed, r.sha256, r.header);
-    if (r.keyed !== undefined) this.#keyed.set(file, r.keyed);
-    return sealed;
-  }
-
-  /** An owner input's file key is unwrapped with the broker identity here, at admission, and kept (§8.2, §16.3); a file not encrypted to the broker is refused now. */
-  #unwrapAtAdmission(file: string, sha256: string, header: Header | null): void {
-    if (!header) return; // unwrapped at its first release, with the broker identity all the same
-    try {
-      fileKeyOf(this.broker, file, sha256, header, 'input', this.broker.opts.identities).fill(0);
-    } catch (e) {
-      if (!(e instanceof BrokerRefusal)) throw e;
-      throw new Error(`input ${file}: ${e.message}; encrypt it with \`sealflow encrypt\` to this master's broker recipient, or give it as plaintext`);
-    }
-  }
-
-  /** Where deployment `deployment`'s hosts hold in-place input `id`, or undefined if it is not one (the stager copies it). */
-  #inPlaceOn(deployment: string): (id: string) => { path: string; size: number } | undefined {
-    return (id) => {
-      const d = this.data.get(id);
-      if (!d) return undefined;
-      if (d.deployment !== deployment) throw new Error(`input ${id} is on deployment ${d.deployment}'s hosts, not on deployment ${deployment}'s`);
-      return { path: d.path, size: d.size };
-    };
-  }
-
-  /** §10.6: the resume hash of plaintext input `file` from its admission pass (awaiting it), or undefined (not admitted as plaintext, or failed). */
-  async keyedDigest(file: string): Promise<string | undefined> {
-    const p = this.#admitted.get(file);
-    if (p) await p.catch(() => undefined);
-    return this.#keyed.get(file);
+  /** §10.6: the resume hash of plaintext input `file` from its admission pass, or undefined. */
+  keyedDigest(file: string): Promise<string | undefined> {
+    return this.inputs.keyedDigest(file);
   }
 
   /**
@@ -350,7 +282,7 @@ export class AttestedSession {
         this.warn(admittedLine(slot, attested));
         const raw = await this.exec.channel(slot);
         // A host without the master's disk gets its inputs copied to it and its outputs copied back (staging.ts).
-        const staged = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.#inPlaceOn(d.id)) : undefined;
+        const staged = launched.stage ? stagedChannel(raw, launched.stage, slot, d.transfers === 'direct' ? this.sources : undefined, this.inputs.inPlaceOn(d.id)) : undefined;
         const inner = staged ?? raw;
         const channel = sealedChannel(inner, { broker: this.broker, slot, recipients: this.recipients, admit: (p) => this.admit(p), teeOf: this.teeOf, sources: this.sources, workerPid: launched.pid, ...(this.#sandbox ? { sandbox: this.#sandbox } : {}), ...(launched.dataHost !== undefined ? { dataHost: launched.dataHost } : {}), ...(launched.stage ? { otherHost: true } : {}) });
         const first = await new Promise<{ pid: number; host: string }>((resolve) => channel.onMessage((m) => (m.type === 'ready' ? resolve(m) : undefined)));
