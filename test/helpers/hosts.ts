@@ -339,3 +339,9 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
     },
   };
 }
+
+/** Binds the `connector: ssh` deployment of the sealflow.yaml at `file` to namespace host `h` (its address, root, key and known_hosts). */
+export function bindSshDeployment(file: string, h: Host): void {
+  const yaml = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, yaml.replace('connector: ssh', `connector: ssh, host: ${h.address}, user: root, identityFile: ${h.identityFile}, knownHosts: ${h.knownHostsFile}`));
+}

@@ -22,7 +22,7 @@ import { initMaster } from '../../src/crypto/master-key.js';
 import { runCli } from '../helpers/cli.js';
 import { attestationData } from '../helpers/shared.js';
 import { genoaTsm } from '../attestation/snp-samples.js';
-import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
+import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 import { standIns } from './standins.js';
 import { testImage, type TestImage } from './cvm-image.js';
 
@@ -177,8 +177,7 @@ describe('platform cvm through sealflow run on an ssh namespace host (stand-in q
     hosts = await startHosts(1, { hide: [made.work, home] });
     const h = hosts.hosts[0];
     assert.ok(h);
-    const yaml = fs.readFileSync(path.join(made.work, 'sealflow.yaml'), 'utf8');
-    fs.writeFileSync(path.join(made.work, 'sealflow.yaml'), yaml.replace('connector: ssh', `connector: ssh, host: ${h.address}, user: root, identityFile: ${h.identityFile}, knownHosts: ${h.knownHostsFile}`));
+    bindSshDeployment(path.join(made.work, 'sealflow.yaml'), h);
   });
   after(async () => {
     await hosts?.stopAll();

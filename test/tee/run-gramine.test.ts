@@ -21,7 +21,7 @@ import { fakeGramineDir, removeFakeDevices } from './fake-devices.js';
 import { standIns } from './standins.js';
 import { attestedDeployment } from '../../src/master/start.js';
 import { hardwareOptions } from '../../src/master/gramine-enclave.js';
-import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
+import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 
 const tools = standIns();
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-run-gramine-'));
@@ -118,8 +118,7 @@ describe('platform gramine through sealflow run on an ssh namespace host (stand-
     hosts = await startHosts(1, { hide: [work, path.join(root, 'home')] });
     const h = hosts.hosts[0];
     assert.ok(h);
-    const yaml = fs.readFileSync(path.join(work, 'sealflow.yaml'), 'utf8');
-    fs.writeFileSync(path.join(work, 'sealflow.yaml'), yaml.replace('connector: ssh', `connector: ssh, host: ${h.address}, user: root, identityFile: ${h.identityFile}, knownHosts: ${h.knownHostsFile}`));
+    bindSshDeployment(path.join(work, 'sealflow.yaml'), h);
   });
   after(async () => {
     await hosts?.stopAll();

@@ -23,7 +23,7 @@ import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { standIns } from './standins.js';
 import { hardwareOptions } from '../../src/master/gramine-enclave.js';
 import { WorkerPool } from '../../src/engine/workers.js';
-import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
+import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 
 const tools = standIns();
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-run-occlum-'));
@@ -152,8 +152,7 @@ describe('platform occlum through sealflow run on an ssh namespace host (stand-i
     hosts = await startHosts(1, { hide: [work, home] });
     const h = hosts.hosts[0];
     assert.ok(h);
-    const yaml = fs.readFileSync(path.join(work, 'sealflow.yaml'), 'utf8');
-    fs.writeFileSync(path.join(work, 'sealflow.yaml'), yaml.replace('connector: ssh', `connector: ssh, host: ${h.address}, user: root, identityFile: ${h.identityFile}, knownHosts: ${h.knownHostsFile}`));
+    bindSshDeployment(path.join(work, 'sealflow.yaml'), h);
   });
   after(async () => {
     await hosts?.stopAll();
