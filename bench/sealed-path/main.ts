@@ -46,7 +46,7 @@ async function best(name: string, prep: () => void, f: () => Promise<unknown>): 
     bc = Math.min(bc, cpu() - c0);
     bw = Math.min(bw, performance.now() - w0);
   }
-  console.log(`${name.padEnd(44)} ${bc.toFixed(0).padStart(5)} ms CPU (${(bc / mb).toFixed(2)} ms/MB)  ${bw.toFixed(0).padStart(5)} ms wall`);
+  console.log(`${name.padEnd(52)} ${bc.toFixed(0).padStart(5)} ms CPU (${(bc / mb).toFixed(2)} ms/MB)  ${bw.toFixed(0).padStart(5)} ms wall`);
 }
 
 async function streamSeal(src: string, recipients: readonly ReturnType<X25519Identity['recipient']>[]): Promise<void> {

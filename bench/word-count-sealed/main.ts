@@ -25,23 +25,27 @@ import { prepareBenchHome } from '../../src/bench/run-bench.js';
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(DIST, 'src', 'cli', 'main.js');
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '100MB' }, runs: { type: 'string', default: '3' }, 'work-dir': { type: 'string', default: path.join(os.tmpdir(), 'sealflow-bench') } } });
+const USAGE = 'usage: node dist/bench/word-count-sealed/main.js [--size 100MB] [--runs 3] [--work-dir DIR]';
+let values: { size: string; runs: string; 'work-dir': string };
+try {
+  ({ values } = parseArgs({ options: { size: { type: 'string', default: '100MB' }, runs: { type: 'string', default: '3' }, 'work-dir': { type: 'string', default: path.join(os.tmpdir(), 'sealflow-bench') } } }));
+} catch (e) {
+  console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  process.exit(2);
+}
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`--runs ${values.runs}: expected a whole number of at least 1`);
+  console.error(`--runs ${values.runs}: expected a whole number of at least 1\n${USAGE}`);
   process.exit(2);
 }
 const ex = EXAMPLES['word-count']!;
 const workDir = path.resolve(values['work-dir']);
 const scratch = path.join(workDir, `word-count-sealed-${process.pid}`);
 
-/** Runs the CLI to completion (not measured); its stdout, or exits naming what failed. */
+/** Runs the CLI to completion (not measured); its stdout, or throws naming what failed. */
 function cli(env: NodeJS.ProcessEnv, args: string[]): string {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.error(`sealflow ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-    process.exit(1);
-  }
+  if (r.status !== 0) throw new Error(`sealflow ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return r.stdout.trim();
 }
 
@@ -49,7 +53,13 @@ const load = (): string => os.loadavg()[0]!.toFixed(2);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const { corpus } = await ex.prepare(values.size, path.join(workDir, 'data'));
+  let corpus: string | undefined;
+  try {
+    ({ corpus } = await ex.prepare(values.size, path.join(workDir, 'data')));
+  } catch (e) {
+    console.error(`--size ${values.size}: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    process.exit(2);
+  }
   if (corpus === undefined) throw new Error('the word-count catalog entry gave no corpus');
   const home = await prepareBenchHome(path.join(scratch, 'home'));
   const sealed = path.join(scratch, `${path.basename(corpus)}.age`);
@@ -68,10 +78,7 @@ try {
       const before = load();
       const r = await measure([process.execPath, CLI, 'run', ex.dir, '--state-dir', path.join(dir, 'state'), '--out', path.join(dir, 'out'), '--quiet', '--input', `corpus=${m.input}`, ...m.args], { cwd: dir, env: home.env });
       await rm(dir, { recursive: true, force: true });
-      if (!r.ok || r.cpuS === null) {
-        console.error(`${m.id} run ${i} failed: ${r.error ?? 'no CPU figure (is GNU time at /usr/bin/time?)'}`);
-        process.exit(1);
-      }
+      if (!r.ok || r.cpuS === null) throw new Error(`${m.id} run ${i} failed: ${r.error ?? 'no CPU figure (is GNU time at /usr/bin/time?)'}`);
       got.get(m.id)!.push(r);
       console.log(`run ${i}  ${m.id.padEnd(26)} ${r.cpuS.toFixed(2)} CPU-s  ${r.wallS.toFixed(2)} s wall  (load ${before} → ${load()})`);
     }
@@ -84,6 +91,9 @@ try {
     const [c, w] = [median(rs.map((r) => r.cpuS!)), median(rs.map((r) => r.wallS))];
     console.log(`  ${m.id.padEnd(26)} ${c.toFixed(2)} CPU-s  ${w.toFixed(2)} s wall  = ${(c / pc).toFixed(2)}× plain CPU, ${(w / pw).toFixed(2)}× wall`);
   }
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exitCode = 1;
 } finally {
   if (existsSync(scratch)) await rm(scratch, { recursive: true, force: true });
 }
