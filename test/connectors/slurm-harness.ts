@@ -1,5 +1,5 @@
 /**
- * What the slurm run tests share (slurm-run.test.ts, hybrid-run.test.ts):
+ * What the slurm run tests share (slurm-run, slurm-login, hybrid-run):
  * a master whose state directory, SEALFLOW_HOME and TMPDIR the cluster's
  * nodes cannot see (covered in their mount namespaces), a shared `workDir`
  * they can, the word-count workflow copied beside a corpus with a canary
@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import type { SlurmCluster } from '../helpers/slurm-cluster.js';
 import { decryptOnlyOutput, simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 import { PATIENCE_MS } from '../helpers/wait.js';
 
@@ -117,26 +119,22 @@ export async function makeMaster(prefix: string): Promise<Master> {
   };
 }
 
-/** Files under `dirs` (recursively) whose bytes contain `needle`. */
-export function filesContaining(dirs: readonly string[], needle: string): string[] {
-  const hits: string[] = [];
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    else if (st.isFile() && fs.readFileSync(p).includes(needle)) hits.push(p);
-  };
-  for (const d of dirs) walk(d);
-  return hits;
-}
-
 /** The run's receipt (out-<name>/receipt.json). */
 export function receiptOf(m: Master, name: string): { workers: { id: string; connector: string; host: string; platform: string; job?: string; statement: string }[]; steps?: { step: string; index: number; worker: string }[] } {
   return (JSON.parse(fs.readFileSync(path.join(m.state, `out-${name}`, 'receipt.json'), 'utf8')) as { receipt: ReturnType<typeof receiptOf> }).receipt;
+}
+
+type ReceiptWorker = ReturnType<typeof receiptOf>['workers'][number];
+
+/** The slurm workers in the receipt of run `name`: at least `min`, each naming its job and a node of `cluster` as its host. */
+export function slurmWorkersOf(m: Master, name: string, cluster: SlurmCluster, min: number): ReceiptWorker[] {
+  const workers = receiptOf(m, name).workers.filter((w) => w.connector === 'slurm');
+  assert.ok(workers.length >= min, JSON.stringify(workers));
+  for (const w of workers) {
+    assert.match(w.job ?? '', /^[0-9]+$/, `worker ${w.id} names its job`);
+    assert.ok(cluster.nodes.some((n) => n.name === w.host), `worker ${w.id} ran on a node of the cluster: ${w.host}`);
+  }
+  return workers;
 }
 
 /** The journal events of run `name` (its only run in state-<name>). */
