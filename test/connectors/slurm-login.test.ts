@@ -6,13 +6,15 @@
  * shared workDir, but neither it nor the nodes see the master's state
  * directory, SEALFLOW_HOME or TMPDIR (covered in their mount namespaces), so
  * every file reaches them over ssh. The nodes dial the master's ports on the
- * login node's address (relayed there over the same connection).
+ * login node's address (relayed there over the same connection), so a run
+ * whose connection to the login node is lost ends, saying so.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { pidsWithCmdline } from '../helpers/processes.js';
 import { startHosts, hostsMissing, type Host, type Hosts } from '../helpers/hosts.js';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
 import { filesContaining } from '../helpers/files.js';
@@ -82,6 +84,20 @@ describe('slurm connector through a login node over ssh, end to end', { skip }, 
     assert.match(lines[0]!, /deployment "hpc"/);
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
     assert.equal(await jobsLeft(cluster), '');
+  });
+
+  test('a connection to the login node lost mid-run ends the run with the reason naming the deployment and the login node, and leaves no job', async () => {
+    const live = m.start('lost', config());
+    await live.next((e) => e.type === 'step-started');
+    // The run's ssh control master to the login node (its control socket is under the run's TMPDIR): killed, as a lost connection ends it.
+    const masters = pidsWithCmdline('ControlMaster=yes').filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`ControlPath=${path.join(m.state, 'tmp')}/`));
+    assert.equal(masters.length, 1, `one control master: ${masters.join(', ')}`);
+    process.kill(masters[0]!, 'SIGKILL');
+    const end = await live.done;
+    assert.equal(end.code, 1, end.stderr);
+    const said = `${end.stderr}\n${JSON.stringify(live.events)}`;
+    assert.match(said, new RegExp(`deployment \\\\?"hpc\\\\?" \\(slurm\\): the connection to login node ${login.address.replace(/\./g, '\\.')}:${login.port} was lost during the run`), said.slice(-3000));
+    assert.equal(await jobsLeft(cluster), '', 'no job of the run is left');
   });
 
   test('sealflow check goes through the login node: sinfo and workDir asked there; a workDir missing on the login node is one line naming the deployment', async () => {
