@@ -12,17 +12,11 @@ import type { MasterKeys } from '../../src/crypto/master-key.js';
 import { localMaster } from '../../src/master/local-master.js';
 import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
 import { REPO, runCli } from './cli.js';
+import { withEnv } from './env.js';
 
 /** The local master of SEALFLOW_HOME `home`, made on first use as `sealflow run` makes it (SEALFLOW_HOME is `home` only during the call). */
-export async function masterOf(home: string): Promise<MasterKeys> {
-  const saved = process.env['SEALFLOW_HOME'];
-  process.env['SEALFLOW_HOME'] = home;
-  try {
-    return await localMaster(() => undefined);
-  } finally {
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-  }
+export function masterOf(home: string): Promise<MasterKeys> {
+  return withEnv({ SEALFLOW_HOME: home }, () => localMaster(() => undefined));
 }
 
 export interface SimPolicies {

@@ -20,6 +20,7 @@ import { policyAllowing } from '../../src/attestation/policy.js';
 import { INSTANCE_ARCHIVE, occlumPlatform } from '../../src/tee/occlum/index.js';
 import { buildOcclumImage } from '../../src/master/occlum-image.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
+import { withEnv } from '../helpers/env.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
 import { attestationOf, hostileNodeEnv, launchLocal } from './launch-harness.js';
@@ -42,18 +43,10 @@ after(async () => {
 async function ownerBuild(pin: string): Promise<string> {
   const key = path.join(work, 'owner-key.pem');
   writeFileSync(key, 'stand-in key\n', { mode: 0o600 });
-  const saved = { PATH: process.env['PATH'], SEALFLOW_HOME: process.env['SEALFLOW_HOME'] };
-  process.env['PATH'] = `${tools.bin}:${saved.PATH ?? '/usr/bin:/bin'}`;
-  process.env['SEALFLOW_HOME'] = path.join(work, 'home');
-  try {
-    const files = await buildOcclumImage(path.join(work, 'build'), 'enclaves', { edmm: true, threadSlots: 16 }, { signingKey: key, attestationRoot: '/dev' }, pin);
-    return files[INSTANCE_ARCHIVE] as string;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const files = await withEnv({ PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_HOME: path.join(work, 'home') }, () =>
+    buildOcclumImage(path.join(work, 'build'), 'enclaves', { edmm: true, threadSlots: 16 }, { signingKey: key, attestationRoot: '/dev' }, pin),
+  );
+  return files[INSTANCE_ARCHIVE] as string;
 }
 
 const launch = (slot: string, archive: string, env: Record<string, string>, args?: readonly string[]) =>

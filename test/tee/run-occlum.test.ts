@@ -21,6 +21,7 @@ import { standIns } from './standins.js';
 import { assertRecordedRefusal, runWork, sgxWork } from './recorded-run.js';
 import { hardwareOptions } from '../../src/master/gramine-enclave.js';
 import { WorkerPool } from '../../src/engine/workers.js';
+import { withEnv } from '../helpers/env.js';
 import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 
 const tools = standIns();
@@ -92,20 +93,10 @@ describe('platform occlum through sealflow run (local connector, stand-in toolch
     assert.match(r.stderr, /platform occlum cannot start workers here: it needs SGX hardware and Occlum \(this machine lacks \/dev\/sgx_enclave\)/);
   });
 
-  test('for workers on another host the master needs only what builds the image: Occlum\'s tools here, never the SGX device', () => {
-    const saved = { PATH: process.env['PATH'], SEALFLOW_DEVICE_ROOT: process.env['SEALFLOW_DEVICE_ROOT'] };
-    process.env['SEALFLOW_DEVICE_ROOT'] = path.join(root, 'no-devices');
-    try {
-      process.env['PATH'] = '/nonexistent';
-      assert.throws(() => WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]), /deployment enclaves \(connector ssh\): platform occlum cannot start workers here: it needs Occlum on the master, which builds and signs the image with the owner's key \(this machine lacks occlum on PATH, copy_bom on PATH\)/);
-      process.env['PATH'] = tools.bin;
-      WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+  test('for workers on another host the master needs only what builds the image: Occlum\'s tools here, never the SGX device', async () => {
+    const check = (PATH: string) => withEnv({ PATH, SEALFLOW_DEVICE_ROOT: path.join(root, 'no-devices') }, () => WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]));
+    await assert.rejects(check('/nonexistent'), /deployment enclaves \(connector ssh\): platform occlum cannot start workers here: it needs Occlum on the master, which builds and signs the image with the owner's key \(this machine lacks occlum on PATH, copy_bom on PATH\)/);
+    await check(tools.bin);
   });
 
   test('an occlum deployment without the owner signing key is refused at start, naming the deployment and the key', () => {
