@@ -13,14 +13,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
-import { loadMaster } from '../../src/crypto/master-key.js';
-import { buildReceipt } from '../../src/master/receipt/build.js';
-import { signReceipt } from '../../src/master/receipt/signature.js';
-import { sha256File } from '../../src/master/receipt/collect.js';
 import { pseudoRandomBytes } from '../helpers/bytes.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliToEnd, type EndedRun, type Stdin } from '../helpers/cli-ends.js';
-import { EVENTS } from '../receipt/sample.js';
+import { writeReceiptFor } from '../receipt/sample.js';
 
 const SIZE = 20 * 1024 * 1024;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-failures-end-'));
@@ -178,22 +174,7 @@ describe('§6 sealflow decrypt: every failure ends the process (20 MiB input)', 
     const published = fs.mkdtempSync(at('published-'));
     const genuine = path.join(published, 'counts.tsv.age');
     await encryptFile(at('plain.bin'), genuine);
-    const h = await sha256File(genuine);
-    const m = await loadMaster(path.join(at('home'), 'master'), undefined);
-    const receipt = buildReceipt({
-      runId: 'r1',
-      events: EVENTS,
-      decisions: [],
-      pin: m.pin,
-      workflow: { file: 'flow.yaml', sha256: '11'.repeat(32) },
-      policySha256: null,
-      tasksSha256: null,
-      inputs: [],
-      outputs: [{ port: 'counts', path: 'counts.tsv.age', sha256: h.sha256, size: h.size, encrypted: true }],
-      values: [],
-      now: Date.now(),
-    });
-    fs.writeFileSync(path.join(published, 'receipt.json'), signReceipt(receipt, m.signingKey, m.signingPublicKey));
+    await writeReceiptFor(at('home'), genuine, 'counts');
     fs.copyFileSync(at('tampered.age'), genuine); // same path, other bytes
     const r = await runCliToEnd(['decrypt', '--receipt', path.join(published, 'receipt.json'), '-i', at('owner.key'), '-o', plainOut(), genuine], { env });
     assertEnded(r, 1, /counts\.tsv\.age does not match its hash in the receipt/);

@@ -14,10 +14,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
-import { CLI, REPO, runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { decryptOnlyOutput, simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 
 const skip = hostsMissing();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -58,14 +57,7 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
     return file;
   };
   const run = (name: string, extra: readonly string[]) => runCli(['run', flow, '--state-dir', path.join(state, `state-${name}`), '--out', path.join(state, `out-${name}`), ...extra], { env, cwd: state });
-  const decrypt = async (name: string) => {
-    const out = path.join(state, `out-${name}`);
-    const ages = fs.readdirSync(out).filter((f) => f.endsWith('.age'));
-    assert.equal(ages.length, 1, `one encrypted output in ${out}: ${ages.join(', ')}`);
-    const r = await runCli(['decrypt', '-i', path.join(home, 'owner-identity.txt'), '-o', path.join(state, `${name}.tsv`), path.join(out, ages[0]!)], { env, cwd: state });
-    assert.equal(r.code, 0, r.stderr);
-    return fs.readFileSync(path.join(state, `${name}.tsv`));
-  };
+  const decrypt = (name: string) => decryptOnlyOutput(path.join(state, `out-${name}`), home, path.join(state, `${name}.tsv`), { env, cwd: state });
   /** A manifest on the master's disk: the host's one, signed with `key`. */
   const signedCopy = async (name: string, key = ownerKey) => {
     const file = path.join(state, `${name}.json`);
@@ -84,17 +76,11 @@ describe('data in place: an input already on an ssh host, admitted by an owner-s
     const tmp = path.join(state, 'tmp');
     fs.mkdirSync(tmp);
     env = { SEALFLOW_HOME: home, TMPDIR: tmp };
-    flow = path.join(state, 'wc');
-    fs.cpSync(path.join(REPO, 'examples', 'word-count'), flow, { recursive: true });
-    fs.rmSync(path.join(flow, 'sealflow.yaml'), { force: true });
+    flow = wordCountCopy(state);
     fs.rmSync(path.join(flow, 'inputs.yaml'), { force: true });
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    const master = await localMaster(() => undefined);
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-    policy = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(policy, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${referenceSimMeasurement(master.pin)}]\n`);
+    const sim = await simPolicies(home, state);
+    const master = sim.master;
+    policy = sim.remoteSim;
     // The owner's side, on the host: the corpus encrypted there to the broker recipient, listed in a manifest.
     const corpus = fs.readFileSync(path.join(flow, 'data', 'sample.txt'));
     fs.mkdirSync(path.join(host.homeOnDisk!, 'lab'));

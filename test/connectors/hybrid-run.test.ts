@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
-import { filesContaining, makeMaster, receiptOf, type Master } from './slurm-harness.js';
+import { filesContaining } from '../helpers/files.js';
+import { makeMaster, receiptOf, type Master } from './slurm-harness.js';
 
 const skip = slurmMissing() || hostsMissing();
 

@@ -14,45 +14,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SlurmCluster, type JobState } from '../../src/connectors/slurm/index.js';
+import { SlurmCluster } from '../../src/connectors/slurm/index.js';
 import { startSlurm, slurmMissing, type SlurmCluster as TestCluster } from '../helpers/slurm-cluster.js';
-import { PATIENCE_MS, until } from '../helpers/wait.js';
+import { filesContaining } from '../helpers/files.js';
+import { storedJob, waitJobState } from '../helpers/slurm-jobs.js';
+import { until } from '../helpers/wait.js';
 
 const skip = slurmMissing();
-
-/** Files under `dirs` (recursively) whose bytes contain `needle`. */
-function filesContaining(dirs: readonly string[], needle: string): string[] {
-  const hits: string[] = [];
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return; // removed while scanning
-    }
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    else if (st.isFile() && fs.readFileSync(p).includes(needle)) hits.push(p);
-  };
-  for (const d of dirs) walk(d);
-  return hits;
-}
-
-/** Slurm's stored copy of a job (StateSaveLocation/hash.<id % 10>/job.<id>/). */
-const stored = (stateDir: string, id: string) => path.join(stateDir, `hash.${Number(id) % 10}`, `job.${id}`);
-
-async function waitState(c: SlurmCluster, id: string, want: (s: JobState) => boolean): Promise<void> {
-  let hit = false;
-  const w = c.watch([id], (_, s) => {
-    if (want(s)) {
-      hit = true;
-      w.stop();
-    }
-  }, { intervalMs: 100, maxIntervalMs: 500 });
-  const timer = setTimeout(() => w.stop(), PATIENCE_MS);
-  await w.done;
-  clearTimeout(timer);
-  assert.ok(hit, `job ${id}: the awaited state did not come within ${PATIENCE_MS} ms`);
-}
 
 describe('what Slurm stores of a sealflow job', { skip }, () => {
   const canary = `CANARY${crypto.randomBytes(12).toString('hex')}`;
@@ -87,9 +55,9 @@ describe('what Slurm stores of a sealflow job', { skip }, () => {
       chdir: '/',
       outputDir: out,
     });
-    await waitState(t, job.id, (s) => s.kind === 'running');
+    await waitJobState(t, job.id, (s) => s.kind === 'running');
     assert.ok(await until(() => fs.existsSync(job.stderr) && fs.readFileSync(job.stderr, 'utf8') === 'started\n'), 'the job did not start');
-    const dir = stored(cluster.stateDir, job.id);
+    const dir = storedJob(cluster.stateDir, job.id);
     // The scan covers this job's stored copy: its script holds the job name and the explicit variables.
     const script = fs.readFileSync(path.join(dir, 'script'), 'utf8');
     assert.ok(script.includes(job.name) && script.includes('not-a-secret-ticket'));
@@ -100,7 +68,7 @@ describe('what Slurm stores of a sealflow job', { skip }, () => {
     assert.match(fs.readFileSync(job.stdout, 'utf8'), /^SEALFLOW_MASTER=/m);
 
     await t.cancel(job.id);
-    await waitState(t, job.id, (s) => s.kind === 'gone');
+    await waitJobState(t, job.id, (s) => s.kind === 'gone');
     // slurmctld saves its job records (job_state) periodically: scan once they hold this job.
     assert.ok(await until(() => filesContaining([cluster.stateDir], job.name).includes(path.join(cluster.stateDir, 'job_state'))), "job_state never held the job");
     assert.deepEqual(filesContaining(scanned, canary), []);
@@ -111,7 +79,7 @@ describe('what Slurm stores of a sealflow job', { skip }, () => {
         err ? reject(new Error(stderr)) : resolve(stdout.trim()),
       ),
     );
-    const env = path.join(stored(cluster.stateDir, id), 'environment');
+    const env = path.join(storedJob(cluster.stateDir, id), 'environment');
     assert.ok(await until(() => fs.existsSync(env)), `${env} not written`);
     // The stored environment, and the job record (job_state) with the submit directory.
     assert.ok(await until(() => filesContaining([cluster.stateDir], canary).includes(path.join(cluster.stateDir, 'job_state'))), 'job_state without the canary');

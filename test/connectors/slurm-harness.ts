@@ -1,20 +1,20 @@
 /**
- * What the slurm run tests share (slurm-run.test.ts, hybrid-run.test.ts):
+ * What the slurm run tests share (slurm-run, slurm-login, hybrid-run):
  * a master whose state directory, SEALFLOW_HOME and TMPDIR the cluster's
  * nodes cannot see (covered in their mount namespaces), a shared `workDir`
  * they can, the word-count workflow copied beside a corpus with a canary
  * in it, sim policies (with and without remote simulation), and a running
  * `sealflow run` whose JSON events can be waited on.
  */
-import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
-import { CLI, REPO, runCli, type CliResult } from '../helpers/cli.js';
+import assert from 'node:assert/strict';
+import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import type { SlurmCluster } from '../helpers/slurm-cluster.js';
+import { decryptOnlyOutput, simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 import { PATIENCE_MS } from '../helpers/wait.js';
 
 export interface Master {
@@ -54,21 +54,11 @@ export async function makeMaster(prefix: string): Promise<Master> {
   const tmp = path.join(state, 'tmp');
   fs.mkdirSync(tmp);
   const env = { SEALFLOW_HOME: home, TMPDIR: tmp };
-  const flow = path.join(state, 'wc');
-  fs.cpSync(path.join(REPO, 'examples', 'word-count'), flow, { recursive: true });
-  fs.rmSync(path.join(flow, 'sealflow.yaml'));
+  const flow = wordCountCopy(state);
   const canary = `SFCANARY${randomBytes(8).toString('hex')}`;
   const corpus = path.join(state, 'corpus.txt');
   fs.writeFileSync(corpus, `${fs.readFileSync(path.join(flow, 'data', 'sample.txt'), 'utf8')}\n${canary} ${canary}\n`);
-  const saved = process.env['SEALFLOW_HOME'];
-  process.env['SEALFLOW_HOME'] = home;
-  const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-  if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-  else process.env['SEALFLOW_HOME'] = saved;
-  const remoteSim = path.join(state, 'remote-sim.yaml');
-  const localSim = path.join(state, 'local-sim.yaml');
-  fs.writeFileSync(remoteSim, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
-  fs.writeFileSync(localSim, `allowSimulated: true\nsim:\n  measurements: [${m}]\n`);
+  const { remoteSim, localSim } = await simPolicies(home, state);
   const argv = (name: string, config: string) => ['run', flow, '--input', `corpus=${corpus}`, '--state-dir', path.join(state, `state-${name}`), '--out', path.join(state, `out-${name}`), '--config', config];
 
   return {
@@ -117,14 +107,7 @@ export async function makeMaster(prefix: string): Promise<Master> {
         },
       };
     },
-    async decrypt(name) {
-      const out = path.join(state, `out-${name}`);
-      const ages = fs.readdirSync(out).filter((f) => f.endsWith('.age'));
-      assert.equal(ages.length, 1, `one encrypted output in ${out}: ${ages.join(', ')}`);
-      const r = await runCli(['decrypt', '-i', path.join(home, 'owner-identity.txt'), '-o', path.join(state, `${name}.tsv`), path.join(out, ages[0]!)], { env, cwd: state });
-      assert.equal(r.code, 0, r.stderr);
-      return fs.readFileSync(path.join(state, `${name}.tsv`));
-    },
+    decrypt: (name) => decryptOnlyOutput(path.join(state, `out-${name}`), home, path.join(state, `${name}.tsv`), { env, cwd: state }),
     writeConfig(name, text) {
       const f = path.join(state, `${name}.yaml`);
       fs.writeFileSync(f, text);
@@ -136,26 +119,22 @@ export async function makeMaster(prefix: string): Promise<Master> {
   };
 }
 
-/** Files under `dirs` (recursively) whose bytes contain `needle`. */
-export function filesContaining(dirs: readonly string[], needle: string): string[] {
-  const hits: string[] = [];
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    else if (st.isFile() && fs.readFileSync(p).includes(needle)) hits.push(p);
-  };
-  for (const d of dirs) walk(d);
-  return hits;
-}
-
 /** The run's receipt (out-<name>/receipt.json). */
 export function receiptOf(m: Master, name: string): { workers: { id: string; connector: string; host: string; platform: string; job?: string; statement: string }[]; steps?: { step: string; index: number; worker: string }[] } {
   return (JSON.parse(fs.readFileSync(path.join(m.state, `out-${name}`, 'receipt.json'), 'utf8')) as { receipt: ReturnType<typeof receiptOf> }).receipt;
+}
+
+type ReceiptWorker = ReturnType<typeof receiptOf>['workers'][number];
+
+/** The slurm workers in the receipt of run `name`: at least `min`, each naming its job and a node of `cluster` as its host. */
+export function slurmWorkersOf(m: Master, name: string, cluster: SlurmCluster, min: number): ReceiptWorker[] {
+  const workers = receiptOf(m, name).workers.filter((w) => w.connector === 'slurm');
+  assert.ok(workers.length >= min, JSON.stringify(workers));
+  for (const w of workers) {
+    assert.match(w.job ?? '', /^[0-9]+$/, `worker ${w.id} names its job`);
+    assert.ok(cluster.nodes.some((n) => n.name === w.host), `worker ${w.id} ran on a node of the cluster: ${w.host}`);
+  }
+  return workers;
 }
 
 /** The journal events of run `name` (its only run in state-<name>). */

@@ -6,16 +6,20 @@
  * shared workDir, but neither it nor the nodes see the master's state
  * directory, SEALFLOW_HOME or TMPDIR (covered in their mount namespaces), so
  * every file reaches them over ssh. The nodes dial the master's ports on the
- * login node's address (relayed there over the same connection).
+ * login node's address (relayed there over the same connection), so a run
+ * whose connection to the login node is lost ends, saying so.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { pidsWithCmdline } from '../helpers/processes.js';
 import { startHosts, hostsMissing, type Host, type Hosts } from '../helpers/hosts.js';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
-import { filesContaining, makeMaster, receiptOf, type Master } from './slurm-harness.js';
+import { filesContaining } from '../helpers/files.js';
+import { jobsLeft } from '../helpers/slurm-jobs.js';
+import { makeMaster, slurmWorkersOf, type Master } from './slurm-harness.js';
 
 const skip = slurmMissing() || hostsMissing();
 
@@ -33,12 +37,6 @@ describe('slurm connector through a login node over ssh, end to end', { skip }, 
       `deployments:\n  hpc:\n    connector: slurm\n    platform: sim\n    workers: 2\n    partition: ${cluster.partition}\n    timeLimit: "10:00"\n    slurmConf: ${slurmConf}\n    workDir: ${o.workDir ?? m.workDir}\n    policy: ${m.remoteSim}\n` +
         `    login: { host: ${login.address}, port: ${o.port ?? login.port}, user: root, identityFile: ${hosts.identityFile}, knownHosts: ${hosts.knownHostsFile}, nodePath: ${process.execPath}, connectTimeout: 5 }\n`,
     );
-
-  const queued = async () =>
-    (await cluster.cmd('squeue', ['-h', '-o', '%i %T']))
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !/ COMPLETING$/.test(l))
-      .join('\n');
 
   before(async () => {
     // A short prefix: ssh's control socket lives under the master's TMPDIR (a Unix socket path has ~104 bytes).
@@ -69,13 +67,8 @@ describe('slurm connector through a login node over ssh, end to end', { skip }, 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr + r.stdout, /platform sim is NOT a TEE/);
     assert.ok((await m.decrypt('login')).equals(localCounts), 'the decrypted counts equal the local run byte for byte');
-    const workers = receiptOf(m, 'login').workers.filter((w) => w.connector === 'slurm');
-    assert.ok(workers.length >= 2, JSON.stringify(workers));
-    for (const w of workers) {
-      assert.match(w.job ?? '', /^[0-9]+$/);
-      assert.ok(cluster.nodes.some((n) => n.name === w.host), `worker ${w.id} ran on a node: ${w.host}`);
-    }
-    assert.equal(await queued(), '', 'no job of the run is left');
+    slurmWorkersOf(m, 'login', cluster, 2);
+    assert.equal(await jobsLeft(cluster), '', 'no job of the run is left');
     assert.deepEqual(fs.readdirSync(m.workDir), [], "the run's directory on the login node's workDir is removed");
     const scanned = [cluster.stateDir, cluster.spoolDir, m.workDir, ...(login.homeOnDisk ? [login.homeOnDisk] : [])];
     assert.deepEqual(filesContaining(scanned, m.canary), []);
@@ -90,7 +83,21 @@ describe('slurm connector through a login node over ssh, end to end', { skip }, 
     assert.ok(lines.length >= 1, r.stderr);
     assert.match(lines[0]!, /deployment "hpc"/);
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
-    assert.equal(await queued(), '');
+    assert.equal(await jobsLeft(cluster), '');
+  });
+
+  test('a connection to the login node lost mid-run ends the run with the reason naming the deployment and the login node, and leaves no job', async () => {
+    const live = m.start('lost', config());
+    await live.next((e) => e.type === 'step-started');
+    // The run's ssh control master to the login node (its control socket is under the run's TMPDIR): killed, as a lost connection ends it.
+    const masters = pidsWithCmdline('ControlMaster=yes').filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`ControlPath=${path.join(m.state, 'tmp')}/`));
+    assert.equal(masters.length, 1, `one control master: ${masters.join(', ')}`);
+    process.kill(masters[0]!, 'SIGKILL');
+    const end = await live.done;
+    assert.equal(end.code, 1, end.stderr);
+    const said = `${end.stderr}\n${JSON.stringify(live.events)}`;
+    assert.match(said, new RegExp(`deployment \\\\?"hpc\\\\?" \\(slurm\\): the connection to login node ${login.address.replace(/\./g, '\\.')}:${login.port} was lost during the run`), said.slice(-3000));
+    assert.equal(await jobsLeft(cluster), '', 'no job of the run is left');
   });
 
   test('sealflow check goes through the login node: sinfo and workDir asked there; a workDir missing on the login node is one line naming the deployment', async () => {
@@ -104,6 +111,6 @@ describe('slurm connector through a login node over ssh, end to end', { skip }, 
     const lines = bad.stdout.split('\n').filter((l) => l.includes('✗'));
     assert.equal(lines.length, 1, bad.stdout);
     assert.match(lines[0]!, /hpc.*workDir .*-absent does not exist on login node/);
-    assert.equal(await queued(), '', 'check submitted no job');
+    assert.equal(await jobsLeft(cluster), '', 'check submitted no job');
   });
 });

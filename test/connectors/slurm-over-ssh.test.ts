@@ -13,10 +13,11 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SlurmCluster, type CommandRunner, type JobState } from '../../src/connectors/slurm/index.js';
+import { SlurmCluster, type CommandRunner } from '../../src/connectors/slurm/index.js';
 import { startHosts, hostsMissing, type Host, type Hosts } from '../helpers/hosts.js';
 import { startSlurm, slurmMissing, type SlurmCluster as TestCluster } from '../helpers/slurm-cluster.js';
-import { PATIENCE_MS, until } from '../helpers/wait.js';
+import { storedJob, waitJobState } from '../helpers/slurm-jobs.js';
+import { until } from '../helpers/wait.js';
 
 const skip = slurmMissing() || hostsMissing();
 
@@ -37,21 +38,6 @@ function sshRunner(host: Host, slurmConf: string): CommandRunner {
       });
       child.stdin?.end(o.stdin ?? '');
     });
-}
-
-async function waitState(c: SlurmCluster, id: string, want: (s: JobState) => boolean): Promise<JobState> {
-  let hit: JobState | undefined;
-  const w = c.watch([id], (_, s) => {
-    if (want(s)) {
-      hit = s;
-      w.stop();
-    }
-  }, { intervalMs: 100, maxIntervalMs: 500 });
-  const timer = setTimeout(() => w.stop(), PATIENCE_MS);
-  await w.done;
-  clearTimeout(timer);
-  assert.ok(hit, `job ${id}: the awaited state did not come within ${PATIENCE_MS} ms`);
-  return hit;
 }
 
 describe('the slurm transport through a login node reached over ssh', { skip }, () => {
@@ -78,14 +64,14 @@ describe('the slurm transport through a login node reached over ssh', { skip }, 
     assert.deepEqual(await t.check({ threads: 1 }), []);
     const out = path.join(cluster.dir, 'jobs');
     const job = await t.submit({ argv: ['/bin/sh', '-c', 'env > "$0"; exec /bin/sleep 3051', path.join(out, 'env.txt')], env: { SEALFLOW_MASTER: `${cluster.gateway}:7000` }, chdir: '/' });
-    const running = await waitState(t, job.id, (s) => s.kind === 'running');
+    const running = await waitJobState(t, job.id, (s) => s.kind === 'running');
     assert.equal(running.kind === 'running' && running.node, cluster.nodes[0]!.name);
-    const environment = fs.readFileSync(path.join(cluster.stateDir, `hash.${Number(job.id) % 10}`, `job.${job.id}`, 'environment'), 'latin1');
+    const environment = fs.readFileSync(path.join(storedJob(cluster.stateDir, job.id), 'environment'), 'latin1');
     assert.ok(environment.includes(`SLURM_SUBMIT_HOST=${login.name}\0`), 'submitted from the login node');
     const envFile = path.join(out, 'env.txt');
     assert.ok(await until(() => fs.existsSync(envFile) && fs.readFileSync(envFile, 'utf8').endsWith('\n')), 'the job did not write its environment');
     await t.cancel(job.id);
-    await waitState(t, job.id, (s) => s.kind === 'gone');
+    await waitJobState(t, job.id, (s) => s.kind === 'gone');
     const env = fs.readFileSync(envFile, 'utf8');
     // sh adds PWD (and may add SHLVL, _); nothing else.
     const names = env.trimEnd().split('\n').map((l) => l.split('=')[0]).filter((n) => !['PWD', 'SHLVL', '_'].includes(n!));

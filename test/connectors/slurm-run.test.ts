@@ -16,7 +16,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { runCli } from '../helpers/cli.js';
 import { startSlurm, slurmMissing, type SlurmCluster } from '../helpers/slurm-cluster.js';
-import { filesContaining, journalOf, makeMaster, receiptOf, type Master } from './slurm-harness.js';
+import { filesContaining } from '../helpers/files.js';
+import { jobsLeft } from '../helpers/slurm-jobs.js';
+import { journalOf, makeMaster, receiptOf, slurmWorkersOf, type Master } from './slurm-harness.js';
 
 const skip = slurmMissing();
 const ITERATIONS = Math.max(1, Number(process.env['SEALFLOW_FAULT_ITERATIONS'] ?? 2) || 2);
@@ -31,13 +33,6 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
       `slurm-${Math.random().toString(36).slice(2, 8)}`,
       `deployments:\n  hpc: { connector: slurm, platform: sim, workers: ${o.workers ?? 2}, partition: ${o.partition ?? cluster.partition}, timeLimit: "10:00", slurmConf: ${cluster.conf}, workDir: ${m.workDir}, masterAddress: ${cluster.gateway}, policy: ${o.policy ?? m.remoteSim} }\n`,
     );
-
-  /** Jobs squeue still lists as pending or holding a node (COMPLETING: cancelled, Slurm is ending its processes): none may be left of a run. */
-  const queued = async () =>
-    (await cluster.cmd('squeue', ['-h', '-o', '%i %T']))
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !/ COMPLETING$/.test(l))
-      .join('\n');
 
   before(async () => {
     m = await makeMaster('sf-slurm-run');
@@ -59,13 +54,8 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     assert.match(r.stderr + r.stdout, /platform sim is NOT a TEE/);
     assert.ok((await m.decrypt('slurm')).equals(localCounts), 'the decrypted counts equal the local run byte for byte');
     const receipt = receiptOf(m, 'slurm');
-    const slurmWorkers = receipt.workers.filter((w) => w.connector === 'slurm');
-    assert.ok(slurmWorkers.length >= 2, JSON.stringify(receipt.workers));
-    for (const w of slurmWorkers) {
-      assert.match(w.job ?? '', /^[0-9]+$/, `worker ${w.id} names its job`);
-      assert.ok(cluster.nodes.some((n) => n.name === w.host), `worker ${w.id} ran on a node of the cluster: ${w.host}`);
-      assert.match(w.statement, /not a TEE/);
-    }
+    const slurmWorkers = slurmWorkersOf(m, 'slurm', cluster, 2);
+    for (const w of slurmWorkers) assert.match(w.statement, /not a TEE/);
     const byId = new Set(slurmWorkers.map((w) => w.id));
     assert.equal(receipt.steps?.length, 16, 'the receipt names the worker of every step instance');
     for (const s of receipt.steps ?? []) assert.ok(byId.has(s.worker), `${s.step}[${s.index}] ran on ${s.worker}`);
@@ -73,7 +63,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     const jobs = journalOf(m, 'slurm').filter((e) => e['type'] === 'worker-job');
     assert.ok(jobs.some((j) => j['state'] === 'waiting') && jobs.some((j) => j['state'] === 'running' && cluster.nodes.some((n) => n.name === j['node'])), JSON.stringify(jobs));
     assert.ok(jobs.every((j) => j['connector'] === 'slurm' && j['deployment'] === 'hpc'));
-    assert.equal(await queued(), '', 'no job of the run is left in squeue');
+    assert.equal(await jobsLeft(cluster), '', 'no job of the run is left in squeue');
     assert.deepEqual(filesContaining([cluster.stateDir, cluster.spoolDir, m.workDir], m.canary), []);
     assert.ok(!(r.stderr + r.stdout).includes(m.canary), 'the canary is not in the worker logs');
     assert.deepEqual(fs.readdirSync(m.workDir), [], 'the run directory on the shared workDir is removed');
@@ -87,7 +77,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     assert.ok(line, r.stderr);
     assert.match(line, /deployment "hpc" \(slurm\): sbatch refused the job for partition "nosuch": .*name an existing partition/);
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
-    assert.equal(await queued(), '');
+    assert.equal(await jobsLeft(cluster), '');
   });
 
   test('without allowRemoteSimulation the run is refused before any step runs, naming the deployment, and its jobs are cancelled', async () => {
@@ -95,7 +85,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /deployment hpc uses connector slurm; sim evidence is accepted only from local deployments, or under a policy with allowRemoteSimulation: true/);
     assert.doesNotMatch(r.stderr + r.stdout, /split started/);
-    assert.equal(await queued(), '');
+    assert.equal(await jobsLeft(cluster), '');
   });
 
   test('sealflow check asks sinfo and looks at workDir, submits no job: ready on the cluster\'s partition; a missing partition and a missing workDir are one line each naming the deployment', async () => {
@@ -114,7 +104,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     assert.ok(lines.every((l) => l.includes('deployment') && l.includes('hpc')), bad.stdout);
     assert.ok(lines.some((l) => /partition "nosuch" does not exist/.test(l)), bad.stdout);
     assert.ok(lines.some((l) => /workDir .*-absent does not exist on this machine/.test(l)), bad.stdout);
-    assert.equal(await queued(), '', 'check submitted no job');
+    assert.equal(await jobsLeft(cluster), '', 'check submitted no job');
   });
 
   test('an interrupted run (SIGINT) cancels every job it submitted', async () => {
@@ -123,7 +113,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
     live.child.kill('SIGINT');
     const end = await live.done;
     assert.notEqual(end.code, 0, end.stderr);
-    assert.equal(await queued(), '', 'no job of the interrupted run is left in squeue');
+    assert.equal(await jobsLeft(cluster), '', 'no job of the interrupted run is left in squeue');
     assert.ok(!end.stderr.includes(m.canary));
   });
 
@@ -144,7 +134,7 @@ describe('slurm connector: word count on a two-node cluster, end to end', { skip
       assert.ok((await m.decrypt(name)).equals(localCounts), `iteration ${i}: byte-identical to the local run`);
       const submitted = new Set(live.events.filter((e) => e.type === 'worker-job').map((e) => e['job']));
       assert.ok(submitted.size >= 2, `iteration ${i}: a replacement job was submitted`);
-      assert.equal(await queued(), '');
+      assert.equal(await jobsLeft(cluster), '');
     }
     process.stderr.write(`# scancel noticed after ${notice.join(', ')} ms (${ITERATIONS} iterations)\n`);
   });

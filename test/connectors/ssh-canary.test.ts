@@ -18,10 +18,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
 import { runCli } from '../helpers/cli.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { simPolicies } from '../helpers/sim-master.js';
 import { PATIENCE_MS, sleep } from '../helpers/wait.js';
 import { startCli } from '../cli/run-helpers.js';
 
@@ -79,13 +78,7 @@ describe('ssh connector: no name or data of the run on the worker host', { skip 
     fs.writeFileSync(path.join(flow, 'flow.yaml'), FLOW);
     input = path.join(state, `${C}.txt`);
     fs.writeFileSync(input, `secret line ${C}\n`);
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-    const policy = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(policy, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
+    const policy = (await simPolicies(home, state)).remoteSim;
     config = path.join(state, 'ssh.yaml');
     fs.writeFileSync(config, `deployments:\n  cloud: { connector: ssh, platform: sim, workers: 1, host: ${h.address}, user: root, identityFile: ${hosts.identityFile}, knownHosts: ${hosts.knownHostsFile}, policy: ${policy} }\n`);
   });

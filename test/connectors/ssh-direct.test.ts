@@ -13,10 +13,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
-import { REPO, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
+import { simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 import { onExit } from '../helpers/netns.js';
 
 const skip = hostsMissing();
@@ -75,16 +74,8 @@ describe('ssh connector: transfers: direct between two namespace hosts', { skip 
     const tmp = path.join(state, 'tmp');
     fs.mkdirSync(tmp);
     env = { SEALFLOW_HOME: home, TMPDIR: tmp, SEALFLOW_MASTER_PASSPHRASE: '' };
-    flow = path.join(state, 'wc');
-    fs.cpSync(path.join(REPO, 'examples', 'word-count'), flow, { recursive: true });
-    fs.rmSync(path.join(flow, 'sealflow.yaml'));
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-    policy = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(policy, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
+    flow = wordCountCopy(state);
+    policy = (await simPolicies(home, state)).remoteSim;
     // The reference: the plain run on the master's own machine.
     const r = await runCli(['run', flow, '--platform', 'none', '--no-encrypt', '--state-dir', path.join(state, 'state-plain'), '--out', path.join(state, 'out-plain'), '--quiet'], { env, cwd: state });
     assert.equal(r.code, 0, r.stderr);

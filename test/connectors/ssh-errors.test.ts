@@ -12,10 +12,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
-import { REPO, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 
 const skip = hostsMissing();
 
@@ -39,17 +38,9 @@ describe('ssh connector: errors before any step runs, through sealflow run', { s
     h = hosts.hosts[0]!;
     fs.mkdirSync(path.join(state, 'tmp'));
     env = { SEALFLOW_HOME: home, TMPDIR: path.join(state, 'tmp') };
-    flow = path.join(state, 'wc');
-    fs.cpSync(path.join(REPO, 'examples', 'word-count'), flow, { recursive: true });
-    fs.rmSync(path.join(flow, 'sealflow.yaml'));
+    flow = wordCountCopy(state);
     corpus = path.join(flow, 'data', 'sample.txt');
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-    policy = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(policy, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
+    policy = (await simPolicies(home, state)).remoteSim;
     // On the host only (its own mount namespace): a read-only directory, and a "node" that is too old.
     await h.exec('mkdir -p /srv/sf-ro && mount -t tmpfs -o ro,size=1m sf-ro /srv/sf-ro');
     await h.exec(`printf '#!/bin/sh\\necho v18.19.1\\n' > ~/old-node && chmod 755 ~/old-node`);

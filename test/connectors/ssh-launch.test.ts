@@ -11,13 +11,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
 import { MasterSession } from '../../src/master/master-session.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
 import { newRunId } from '../../src/engine/run-dir.js';
 import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
 import type { BrokerDecision } from '../../src/master/broker/types.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
+import { simPolicies } from '../helpers/sim-master.js';
 import { PATIENCE_MS, sleep } from '../helpers/wait.js';
 
 const skip = hostsMissing();
@@ -54,12 +53,7 @@ describe('ssh connector: attested sim workers on two namespace hosts', { skip },
     process.env['SEALFLOW_HOME'] = home;
     process.env['TMPDIR'] = path.join(state, 'tmp');
     fs.mkdirSync(process.env['TMPDIR']);
-    const master = await localMaster(() => undefined);
-    const m = referenceSimMeasurement(master.pin);
-    allowing = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(allowing, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
-    refusing = path.join(state, 'local-sim.yaml');
-    fs.writeFileSync(refusing, `allowSimulated: true\nsim:\n  measurements: [${m}]\n`);
+    ({ remoteSim: allowing, localSim: refusing } = await simPolicies(home, state));
   });
   after(async () => {
     for (const [k, v] of [['SEALFLOW_HOME', saved.home], ['TMPDIR', saved.tmp]] as const) {

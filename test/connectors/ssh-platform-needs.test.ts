@@ -16,6 +16,7 @@ import type { SshHost } from '../../src/connectors/ssh/host.js';
 import { graminePlatform } from '../../src/tee/gramine/index.js';
 import { occlumPlatform } from '../../src/tee/occlum/index.js';
 import { nonePlatform } from '../../src/tee/none/index.js';
+import { withEnv } from '../helpers/env.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-platform-needs-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -47,16 +48,7 @@ function layout(names: readonly string[], devices: readonly string[]): { bin: st
   return { bin, root: base };
 }
 
-async function withRoot<T>(root: string, f: () => Promise<T>): Promise<T> {
-  const saved = process.env['SEALFLOW_DEVICE_ROOT'];
-  process.env['SEALFLOW_DEVICE_ROOT'] = root;
-  try {
-    return await f();
-  } finally {
-    if (saved === undefined) delete process.env['SEALFLOW_DEVICE_ROOT'];
-    else process.env['SEALFLOW_DEVICE_ROOT'] = saved;
-  }
-}
+const withRoot = <T>(root: string, f: () => Promise<T>): Promise<T> => withEnv({ SEALFLOW_DEVICE_ROOT: root }, f);
 
 describe('the ssh connector probes a hardware platform\'s host needs once at start', () => {
   test('a host with the SGX device and gramine-sgx on the worker\'s PATH passes with one probe', async () => {

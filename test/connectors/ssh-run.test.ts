@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localMaster } from '../../src/master/local-master.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
-import { REPO, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { decryptOnlyOutput, simPolicies, wordCountCopy } from '../helpers/sim-master.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
 import { markScanStart, SCAN_FILES_FOR_P } from '../helpers/leak-scan.js';
 
@@ -44,14 +43,7 @@ describe('ssh connector: word count on two namespace hosts, end to end', { skip 
   const run = (name: string, extra: readonly string[] = []) =>
     runCli(['run', flow, '--input', `corpus=${corpus}`, '--state-dir', path.join(state, `state-${name}`), '--out', path.join(state, `out-${name}`), ...extra], { env, cwd: state });
 
-  const decrypt = async (name: string) => {
-    const out = path.join(state, `out-${name}`);
-    const ages = fs.readdirSync(out).filter((f) => f.endsWith('.age'));
-    assert.equal(ages.length, 1, `one encrypted output in ${out}: ${ages.join(', ')}`);
-    const r = await runCli(['decrypt', '-i', path.join(home, 'owner-identity.txt'), '-o', path.join(state, `${name}.tsv`), path.join(out, ages[0]!)], { env, cwd: state });
-    assert.equal(r.code, 0, r.stderr);
-    return fs.readFileSync(path.join(state, `${name}.tsv`));
-  };
+  const decrypt = (name: string) => decryptOnlyOutput(path.join(state, `out-${name}`), home, path.join(state, `${name}.tsv`), { env, cwd: state });
 
   before(async () => {
     state = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ssh-run-'));
@@ -61,18 +53,10 @@ describe('ssh connector: word count on two namespace hosts, end to end', { skip 
     const tmp = path.join(state, 'tmp');
     fs.mkdirSync(tmp);
     env = { SEALFLOW_HOME: home, TMPDIR: tmp };
-    flow = path.join(state, 'wc');
-    fs.cpSync(path.join(REPO, 'examples', 'word-count'), flow, { recursive: true });
-    fs.rmSync(path.join(flow, 'sealflow.yaml'));
+    flow = wordCountCopy(state);
     corpus = path.join(state, 'corpus.txt');
     fs.writeFileSync(corpus, `${fs.readFileSync(path.join(flow, 'data', 'sample.txt'), 'utf8')}\n${CANARY} ${CANARY}\n`);
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-    if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-    else process.env['SEALFLOW_HOME'] = saved;
-    fs.writeFileSync(path.join(state, 'remote-sim.yaml'), `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
-    fs.writeFileSync(path.join(state, 'local-sim.yaml'), `allowSimulated: true\nsim:\n  measurements: [${m}]\n`);
+    await simPolicies(home, state);
     // The reference: the same run on local sim workers.
     fs.writeFileSync(path.join(state, 'local.yaml'), 'deployments:\n  local: { connector: local, platform: sim, workers: 2 }\n');
     const r = await run('local', ['--config', path.join(state, 'local.yaml')]);

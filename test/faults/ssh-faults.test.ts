@@ -24,13 +24,12 @@ import type { RunEvent } from '../../src/engine/events.js';
 import { executeRun, runMaster } from '../../src/engine/run.js';
 import { newRunId } from '../../src/engine/run-dir.js';
 import { WorkerPool, type EngineDeployment } from '../../src/engine/workers.js';
-import { localMaster } from '../../src/master/local-master.js';
 import { heartbeatSettings } from '../../src/protocol/heartbeat.js';
-import { referenceSimMeasurement } from '../../src/tee/sim/measure.js';
 import type { Workflow } from '../../src/workflow/model.js';
 import { events } from '../engine/build.js';
 import { hostsMissing, startHosts, type Host, type Hosts } from '../helpers/hosts.js';
 import { isZombie } from '../helpers/processes.js';
+import { simPolicies } from '../helpers/sim-master.js';
 import { PATIENCE_MS, sleep } from '../helpers/wait.js';
 import { brokerDecisions, checkJournal, cleanChain, ownerDecrypted, type ChainOutputs } from './chain.js';
 import { FAULT_ITERATIONS, faultLoop } from './loop.js';
@@ -101,9 +100,7 @@ describe('remote fault loops: ssh workers', { skip }, () => {
     process.env['SEALFLOW_MASTER_PASSPHRASE'] = '';
     process.env['TMPDIR'] = path.join(state, 'tmp');
     fs.mkdirSync(process.env['TMPDIR']);
-    const m = referenceSimMeasurement((await localMaster(() => undefined)).pin);
-    policy = path.join(state, 'remote-sim.yaml');
-    fs.writeFileSync(policy, `allowSimulated: true\nallowRemoteSimulation: true\nsim:\n  measurements: [${m}]\n`);
+    policy = (await simPolicies(home, state)).remoteSim;
   });
   after(async () => {
     for (const [k, v] of [['SEALFLOW_HOME', saved.home], ['TMPDIR', saved.tmp], ['SEALFLOW_MASTER_PASSPHRASE', saved.pass]] as const) {

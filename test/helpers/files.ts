@@ -1,4 +1,4 @@
-/** Walking test trees: every file below a directory (leak checks), and a content snapshot of a tree. */
+/** Walking test trees: every file below a directory (leak checks), the files holding a canary, and a content snapshot of a tree. */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,23 @@ export function filesUnder(dir: string): string[] {
     else if (e.isFile()) out.push(p);
   }
   return out;
+}
+
+/** Files under `dirs` (recursively; a file or a directory each) whose bytes contain `needle`; what is removed during the walk is passed over. */
+export function filesContaining(dirs: readonly string[], needle: string): string[] {
+  const hits: string[] = [];
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return; // removed while scanning
+    }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else if (st.isFile() && fs.readFileSync(p).includes(needle)) hits.push(p);
+  };
+  for (const d of dirs) walk(d);
+  return hits;
 }
 
 /** Relative path -> 'dir' or the file's bytes (hex SHA-256) and owner-execute bit. */

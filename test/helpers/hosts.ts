@@ -13,7 +13,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireForward, createLinkedNamespace, destroyNamespace, hostsSkip, netnsPids, newPrefix, claimSubnet, onExit, releaseForward, releaseSubnet, run, setLink, sweepStale, which } from './netns.js';
+import { createLinkedNamespace, destroyNamespace, hostsSkip, netnsPids, run, setLink, which } from './netns.js';
+import { claimTestNetwork } from './test-network.js';
 import { killAndWait, waitExit } from './processes.js';
 import { alive, sleep } from './wait.js';
 
@@ -155,16 +156,11 @@ function childrenOf(pid: number): number[] {
 
 /** Starts n namespace hosts with their own sshd; resolves once each accepts `ssh … true`. */
 export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Hosts> {
-  const hide = (opts.hide ?? []).map((d) => path.resolve(d));
-  for (const h of hide) {
-    const tmp = os.tmpdir();
-    if (tmp === h || tmp.startsWith(h + path.sep)) throw new Error(`startHosts: the hosts' own directory (under ${tmp}) would be inside hidden ${h}`);
-    if (!fs.statSync(h).isDirectory()) throw new Error(`startHosts: hide ${h} is not a directory`);
-  }
-  sweepStale();
-  const prefix = newPrefix();
+  const net = claimTestNetwork({ who: 'startHosts', kind: 'hosts', ...(opts.hide ? { hide: opts.hide } : {}) });
+  const { prefix, dir, subnet, gateway, hide, namespaces: names } = net;
+  const cleanupSync = net.release;
+  const unhook = net.unhook;
   const port = opts.port ?? 22;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-hosts-`));
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const sshd = which('sshd');
   const home = os.userInfo().homedir;
@@ -178,29 +174,14 @@ export async function startHosts(n: number, opts: HostsOptions = {}): Promise<Ho
   const identityFile = path.join(dir, 'id_ed25519');
   const knownHostsFile = path.join(dir, 'known_hosts');
 
-  const names: string[] = [];
   const children = new Map<string, ChildProcess>();
   const stopped = new Set<string>();
-  let forward = false;
-  let removed = false;
-  const cleanupSync = () => {
-    for (const ns of names) destroyNamespace(ns);
-    if (forward) releaseForward(prefix);
-    releaseSubnet(prefix);
-    forward = false;
-    if (!removed) fs.rmSync(dir, { recursive: true, force: true });
-    removed = true;
-  };
-  const unhook = onExit(cleanupSync);
-  const subnet = claimSubnet(prefix);
-  const gateway = `${subnet}.1`;
 
   const hosts: Host[] = [];
   try {
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${prefix}-client`, '-f', identityFile]);
     fs.copyFileSync(`${identityFile}.pub`, path.join(dir, 'authorized_keys'));
-    acquireForward(prefix);
-    forward = true;
+    net.holdForward();
     const lines: string[] = [];
     for (let i = 0; i < n; i++) {
       const name = `${prefix}h${i}`;

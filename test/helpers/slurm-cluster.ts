@@ -16,7 +16,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireForward, createLinkedNamespace, destroyNamespace, hostsSkip, netnsPids, newPrefix, claimSubnet, onExit, releaseForward, releaseSubnet, setLink, sweepStale, which } from './netns.js';
+import { createLinkedNamespace, hostsSkip, netnsPids, setLink, which } from './netns.js';
+import { claimTestNetwork } from './test-network.js';
 import { killAndWait, waitExit } from './processes.js';
 import { alive, sleep } from './wait.js';
 
@@ -156,41 +157,29 @@ function tail(file: string, n = 8): string {
 
 /** Starts munged, slurmctld and the slurmd nodes; resolves once every node is idle. */
 export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster> {
-  const hide = (opts.hide ?? []).map((d) => path.resolve(d));
-  for (const h of hide) {
-    const tmp = os.tmpdir();
-    if (tmp === h || tmp.startsWith(h + path.sep)) throw new Error(`startSlurm: the cluster's own directory (under ${tmp}) would be inside hidden ${h}`);
-    if (!fs.statSync(h).isDirectory()) throw new Error(`startSlurm: hide ${h} is not a directory`);
-  }
-  sweepStale();
-  const prefix = newPrefix();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-slurm-`));
+  const children: ChildProcess[] = [];
+  const net = claimTestNetwork({
+    who: 'startSlurm',
+    kind: 'slurm',
+    ...(opts.hide ? { hide: opts.hide } : {}),
+    onRelease: () => {
+      for (const c of children) {
+        try {
+          if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    },
+  });
+  const { prefix, dir, subnet, gateway, hide, namespaces } = net;
+  const cleanupSync = net.release;
+  const unhook = net.unhook;
   const nodeCount = opts.nodes ?? 2;
   const ctldNetns = `${prefix}c`;
   const nodeNames = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-  const namespaces = [ctldNetns, ...nodeNames.map((n) => `${prefix}${n}`)];
-  const children: ChildProcess[] = [];
-  let forward = false;
-  let removed = false;
+  namespaces.push(ctldNetns, ...nodeNames.map((n) => `${prefix}${n}`));
   let mungePid = 0;
-  const cleanupSync = () => {
-    for (const ns of namespaces) destroyNamespace(ns);
-    for (const c of children) {
-      try {
-        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    if (forward) releaseForward(prefix);
-    releaseSubnet(prefix);
-    forward = false;
-    if (!removed) fs.rmSync(dir, { recursive: true, force: true });
-    removed = true;
-  };
-  const unhook = onExit(cleanupSync);
-  const subnet = claimSubnet(prefix);
-  const gateway = `${subnet}.1`;
 
   for (const sub of ['state', 'spool', 'run', 'log', 'munge', 'jobs']) fs.mkdirSync(path.join(dir, sub));
   const nodes = nodeNames.map((name, i) => ({ name, netns: `${prefix}${name}`, address: `${subnet}.${11 + i}` }));
@@ -222,8 +211,7 @@ export async function startSlurm(opts: SlurmOptions = {}): Promise<SlurmCluster>
   let controllerPid = 0;
   const nodeHandles: SlurmNode[] = [];
   try {
-    acquireForward(prefix);
-    forward = true;
+    net.holdForward();
 
     // munged: private key and socket; the Unix socket is reachable from every network namespace.
     const key = path.join(dir, 'munge', 'munge.key');

@@ -9,70 +9,28 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Stager, WorkerHandle } from '../../src/connectors/connector.js';
-import { stagedChannel } from '../../src/master/staging.js';
-import type { Channel } from '../../src/protocol/channel.js';
-import type { AssignMsg, MasterToWorker, WorkerToMaster } from '../../src/protocol/execution.js';
+import type { WorkerHandle } from '../../src/connectors/connector.js';
+import type { AssignMsg, WorkerToMaster } from '../../src/protocol/execution.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { RunDir } from '../../src/engine/run-dir.js';
 import { Journal, readJournal } from '../../src/engine/journal.js';
 import { ContentHasher } from '../../src/engine/hash.js';
 import { cmd, workflow } from '../engine/build.js';
-
-function fakeInner() {
-  const sent: MasterToWorker[] = [];
-  let handler: ((m: WorkerToMaster) => void) | undefined;
-  const ch: Channel<MasterToWorker, WorkerToMaster> = {
-    send: (m) => void sent.push(m),
-    onMessage: (h) => void (handler = h),
-    onClose: () => undefined,
-    close: () => undefined,
-  };
-  return { ch, sent, answer: (m: WorkerToMaster) => handler?.(m) };
-}
-
-/** A stager whose copy-back waits until the test opens its gate (resolve) or cuts it (reject). */
-function gatedStager(connected: () => boolean) {
-  let n = 0;
-  const gates: { open: () => void; cut: (e: Error) => void }[] = [];
-  const s: Stager = {
-    put: async (p) => `/remote/in/${p.length}`,
-    fresh: () => `/remote/o${++n}`,
-    getTree: () => new Promise<void>((open, cut) => void gates.push({ open, cut })),
-    getFile: async () => undefined,
-    scratch: () => '/remote/scratch',
-    discard: () => undefined,
-    connected: async () => connected(),
-  };
-  return { s, gates };
-}
-
-const assign = (id: string) =>
-  ({ type: 'assign', id, label: id, exec: { kind: 'command', argv: ['true'] }, inputs: {}, outputs: [], threads: 1, scratchDir: `/m/scratch/${id}`, outDir: `/m/out/${id}`, logBase: `/m/logs/${id}`, sealed: { files: {} } }) as unknown as AssignMsg;
-
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-};
+import { assignMsg, settle, staged } from './staging-fakes.js';
 
 describe('staging: the worker takes its next assignment while the previous outputs are copied back', () => {
   test('the worker is reported free at once, gets the next assignment during the copy, and the result arrives with the master\'s paths when the copy is done', async () => {
-    const inner = fakeInner();
-    const { s, gates } = gatedStager(() => true);
-    const ch = stagedChannel(inner.ch, s, 'cloud-1');
-    const got: WorkerToMaster[] = [];
-    const vacated: string[] = [];
-    ch.onMessage((m) => void got.push(m));
-    ch.onVacated((id) => void vacated.push(id));
-    ch.send(assign('a1'));
+    const { ch, sent, got, vacated, gates, answer } = staged({ getTree: 'gated', connected: () => true });
+    ch.send(assignMsg('a1'));
     await settle();
-    const remoteOut = (inner.sent[0] as AssignMsg).outDir;
-    inner.answer({ type: 'succeeded', id: 'a1', outputs: { o: { path: `${remoteOut}/o.age` } }, exitStatus: 0, durationMs: 1 } as unknown as WorkerToMaster);
+    const remoteOut = (sent[0] as AssignMsg).outDir;
+    answer({ type: 'succeeded', id: 'a1', outputs: { o: { path: `${remoteOut}/o.age` } }, exitStatus: 0, durationMs: 1 } as unknown as WorkerToMaster);
     await settle();
     assert.deepEqual(vacated, ['a1'], 'free before its outputs are back');
     assert.equal(got.length, 0, 'no result before its outputs are back');
-    ch.send(assign('a2'));
+    ch.send(assignMsg('a2'));
     await settle();
-    assert.deepEqual(inner.sent.map((m) => (m as AssignMsg).id), ['a1', 'a2'], 'the next assignment reached the worker during the copy');
+    assert.deepEqual(sent.map((m) => (m as AssignMsg).id), ['a1', 'a2'], 'the next assignment reached the worker during the copy');
     gates[0]!.open();
     await settle();
     assert.deepEqual(got.map((m) => m.type), ['succeeded']);
@@ -80,17 +38,11 @@ describe('staging: the worker takes its next assignment while the previous outpu
   });
 
   test('a copy-back cut by a lost connection delivers nothing for that attempt, though the worker was reported free', async () => {
-    const inner = fakeInner();
     let up = true;
-    const { s, gates } = gatedStager(() => up);
-    const ch = stagedChannel(inner.ch, s, 'cloud-1');
-    const got: WorkerToMaster[] = [];
-    const vacated: string[] = [];
-    ch.onMessage((m) => void got.push(m));
-    ch.onVacated((id) => void vacated.push(id));
-    ch.send(assign('a1'));
+    const { ch, got, vacated, gates, answer } = staged({ getTree: 'gated', connected: () => up });
+    ch.send(assignMsg('a1'));
     await settle();
-    inner.answer({ type: 'succeeded', id: 'a1', outputs: {}, exitStatus: 0, durationMs: 1 } as unknown as WorkerToMaster);
+    answer({ type: 'succeeded', id: 'a1', outputs: {}, exitStatus: 0, durationMs: 1 } as unknown as WorkerToMaster);
     await settle();
     up = false;
     gates[0]!.cut(new Error('connection reset'));

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadMaster } from '../../src/crypto/master-key.js';
-import { sha256File } from '../../src/master/receipt/collect.js';
-import { signReceipt } from '../../src/master/receipt/signature.js';
 import { runCli } from '../helpers/cli.js';
-import { EVENTS } from './sample.js';
-import { buildReceipt } from '../../src/master/receipt/build.js';
+import { writeReceiptFor } from './sample.js';
 
 /** An output directory as an encrypted run leaves it: counts.txt.age (to the owner) and a receipt signed by the local master. */
 let dir = '';
@@ -37,22 +33,7 @@ before(async () => {
   fs.mkdirSync(out);
   genuine = path.join(out, 'counts.txt.age');
   await encryptTo('the genuine result\n', genuine);
-  const h = await sha256File(genuine);
-  const m = await loadMaster(path.join(dir, 'home', 'master'), undefined);
-  const receipt = buildReceipt({
-    runId: 'r1',
-    events: EVENTS,
-    decisions: [],
-    pin: m.pin,
-    workflow: { file: 'flow.yaml', sha256: '11'.repeat(32) },
-    policySha256: null,
-    tasksSha256: null,
-    inputs: [],
-    outputs: [{ port: 'counts', path: 'counts.txt.age', sha256: h.sha256, size: h.size, encrypted: true }],
-    values: [],
-    now: Date.now(),
-  });
-  fs.writeFileSync(path.join(out, 'receipt.json'), signReceipt(receipt, m.signingKey, m.signingPublicKey));
+  await writeReceiptFor(path.join(dir, 'home'), genuine, 'counts');
 });
 
 describe('§14.5 sealflow decrypt --receipt', () => {

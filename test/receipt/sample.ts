@@ -1,11 +1,15 @@
 /** A receipt built from a journal and broker log like those of a run with one sim worker and one platform-none worker. */
 import { generateKeyPairSync } from 'node:crypto';
-import { keyPin } from '../../src/crypto/master-key.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { keyPin, loadMaster } from '../../src/crypto/master-key.js';
 import type { BrokerDecision } from '../../src/master/broker/types.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { buildReceipt } from '../../src/master/receipt/build.js';
 import type { Receipt } from '../../src/master/receipt/model.js';
 import type { ReceiptSigner } from '../../src/master/receipt/signer.js';
+import { sha256File } from '../../src/master/receipt/collect.js';
+import { signReceipt } from '../../src/master/receipt/signature.js';
 
 export function masterSigner(): ReceiptSigner {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -52,4 +56,31 @@ export function sampleReceipt(pin: string): Receipt {
     values: ['total'],
     now: 1_800_000_002_000,
   });
+}
+
+/**
+ * Writes receipt.json beside `output` (an encrypted file) as a run would: its
+ * one output is `output` for port `port`, with the file's real SHA-256 and
+ * size, signed by the local master of SEALFLOW_HOME `home` (plaintext keys).
+ * Returns the receipt's path.
+ */
+export async function writeReceiptFor(home: string, output: string, port: string): Promise<string> {
+  const { sha256, size } = await sha256File(output);
+  const m = await loadMaster(path.join(home, 'master'), undefined);
+  const receipt = buildReceipt({
+    runId: 'r1',
+    events: EVENTS,
+    decisions: [],
+    pin: m.pin,
+    workflow: { file: 'flow.yaml', sha256: h('11') },
+    policySha256: null,
+    tasksSha256: null,
+    inputs: [],
+    outputs: [{ port, path: path.basename(output), sha256, size, encrypted: true }],
+    values: [],
+    now: Date.now(),
+  });
+  const file = path.join(path.dirname(output), 'receipt.json');
+  fs.writeFileSync(file, signReceipt(receipt, m.signingKey, m.signingPublicKey));
+  return file;
 }

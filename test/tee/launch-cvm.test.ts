@@ -9,26 +9,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { definePolicy } from '../../src/attestation/policy.js';
-import { localConnector } from '../../src/connectors/local/index.js';
 import { cvmDeploymentPlatform } from '../../src/master/cvm-vm.js';
-import type { BrokerDecision } from '../../src/master/broker/types.js';
 import type { TeePlatform } from '../../src/tee/platform.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
 import { genoaTsm } from '../attestation/snp-samples.js';
 import { testImage } from './cvm-image.js';
 import { HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
+import { attestationOf, hostileNodeEnv, launchLocal, provisionerArgs } from './launch-harness.js';
 import { standIns } from './standins.js';
 
 const tools = standIns();
 const work = mkdtempSync(path.join(os.tmpdir(), 'sealflow-tee-launch-cvm-'));
-const marker = path.join(work, 'evil-ran');
-const evil = path.join(work, 'evil.cjs');
-writeFileSync(evil, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'loaded');\n`);
-const hostileEnv = { ...HOSTILE_ENV, NODE_OPTIONS: `--require=${evil}` };
+const { env: hostileEnv, marker } = hostileNodeEnv(work);
 
 let h: Harness;
 let platform: TeePlatform;
@@ -43,27 +39,17 @@ after(async () => {
   rmSync(tools.bin, { recursive: true, force: true });
 });
 
-type Attestation = Extract<BrokerDecision, { type: 'attestation' }>;
-const attestation1 = (slot: string): Attestation | undefined => h.decisions.find((d): d is Attestation => d.type === 'attestation' && d.slot === slot);
-
-async function launch(slot: string, env: Record<string, string>, extra: readonly string[] = []) {
-  const { host, port } = h.broker.address;
+function launch(slot: string, env: Record<string, string>, extra: readonly string[] = []) {
   expectSlot(h, slot, 'cvm', 'local');
-  const w = await localConnector.launch({
-    runId: h.runId, slot, deployment: 'vms', options: {}, platform,
-    program: { entry: '/nonexistent/shipped-provisioner.mjs', files: { 'executor.bundle': h.bundlePath }, args: (dir) => [`${host}:${port}`, slot, path.join(dir, 'executor.bundle'), ...extra] },
-    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
-    localBase: work,
-  });
-  return w.exited;
+  return launchLocal(h, { slot, deployment: 'vms', platform, entry: '/nonexistent/shipped-provisioner.mjs', args: (dir) => [...provisionerArgs(h, slot, dir), ...extra], env, tools, work });
 }
 
 describe('platform cvm, launched through the local connector with a stand-in qemu', () => {
   test('a hostile environment and hostile arguments change nothing the guest runs, never reach qemu, and the run ends the same way', async () => {
     assert.equal((await launch('vms-1', {})).code, 0, 'the VM powered off');
-    assert.equal(attestation1('vms-1')?.reason, 'report-data-mismatch', JSON.stringify(h.decisions));
+    assert.equal(attestationOf(h, 'vms-1')?.reason, 'report-data-mismatch', JSON.stringify(h.decisions));
     assert.equal((await launch('vms-2', hostileEnv, HOSTILE_ARGS)).code, 0);
-    const refusal = attestation1('vms-2');
+    const refusal = attestationOf(h, 'vms-2');
     assert.equal(refusal?.reason, 'report-data-mismatch', JSON.stringify(h.decisions));
     assert.equal(refusal?.recorded, true);
     const boots = tools.calls().filter((c) => c.tool === 'qemu-system-x86_64' && c.payload !== undefined);

@@ -17,23 +17,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { verifyEvidence } from '../../src/attestation/index.js';
 import { policyAllowing } from '../../src/attestation/policy.js';
-import { localConnector } from '../../src/connectors/local/index.js';
 import { INSTANCE_ARCHIVE, occlumPlatform } from '../../src/tee/occlum/index.js';
 import { buildOcclumImage } from '../../src/master/occlum-image.js';
-import type { BrokerDecision } from '../../src/master/broker/types.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
+import { withEnv } from '../helpers/env.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
+import { attestationOf, hostileNodeEnv, launchLocal } from './launch-harness.js';
 import { standIns } from './standins.js';
 
 const sample = sgxV3Dcap();
 const tools = standIns();
 const work = mkdtempSync(path.join(os.tmpdir(), 'sealflow-occlum-launch-'));
-const marker = path.join(work, 'evil-ran');
-const evil = path.join(work, 'evil.cjs');
-writeFileSync(evil, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'loaded');\n`);
-type Attestation = Extract<BrokerDecision, { type: 'attestation' }>;
-const attestation1 = (ds: readonly BrokerDecision[], slot: string): Attestation | undefined => ds.find((d): d is Attestation => d.type === 'attestation' && d.slot === slot);
+const { env: hostileEnv, marker } = hostileNodeEnv(work);
 
 let h: Harness;
 after(async () => {
@@ -47,35 +43,14 @@ after(async () => {
 async function ownerBuild(pin: string): Promise<string> {
   const key = path.join(work, 'owner-key.pem');
   writeFileSync(key, 'stand-in key\n', { mode: 0o600 });
-  const saved = { PATH: process.env['PATH'], SEALFLOW_HOME: process.env['SEALFLOW_HOME'] };
-  process.env['PATH'] = `${tools.bin}:${saved.PATH ?? '/usr/bin:/bin'}`;
-  process.env['SEALFLOW_HOME'] = path.join(work, 'home');
-  try {
-    const files = await buildOcclumImage(path.join(work, 'build'), 'enclaves', { edmm: true, threadSlots: 16 }, { signingKey: key, attestationRoot: '/dev' }, pin);
-    return files[INSTANCE_ARCHIVE] as string;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const files = await withEnv({ PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_HOME: path.join(work, 'home') }, () =>
+    buildOcclumImage(path.join(work, 'build'), 'enclaves', { edmm: true, threadSlots: 16 }, { signingKey: key, attestationRoot: '/dev' }, pin),
+  );
+  return files[INSTANCE_ARCHIVE] as string;
 }
 
-async function launch(slot: string, archive: string, env: Record<string, string>, args?: readonly string[]) {
-  const { host, port } = h.broker.address;
-  const w = await localConnector.launch({
-    runId: h.runId,
-    slot,
-    deployment: 'enclaves',
-    options: {},
-    platform: occlumPlatform,
-    program: { entry: '/bin/sealflow-provisioner', files: { [INSTANCE_ARCHIVE]: archive, 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
-    // §3a: the slot's launch ticket, in the run's environment as every connector passes it.
-    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
-    localBase: work,
-  });
-  return w.exited;
-}
+const launch = (slot: string, archive: string, env: Record<string, string>, args?: readonly string[]) =>
+  launchLocal(h, { slot, deployment: 'enclaves', platform: occlumPlatform, entry: '/bin/sealflow-provisioner', files: { [INSTANCE_ARCHIVE]: archive }, env, tools, work, ...(args ? { args: () => args } : {}) });
 
 describe('platform occlum, launched through the local connector with stand-in toolchain executables', () => {
   test('the image entry sends the recorded SGX quote from the devfs quote files, and the master refuses it with report-data-mismatch; hostile environment and arguments change nothing', async () => {
@@ -89,14 +64,14 @@ describe('platform occlum, launched through the local connector with stand-in to
     expectSlot(h, 'enclaves-1', 'occlum', 'local');
     const exit = await launch('enclaves-1', instance, {});
     assert.equal(exit.code, 3, 'the provisioner exits 3: refused');
-    assert.equal(attestation1(h.decisions, 'enclaves-1')?.reason, 'report-data-mismatch', JSON.stringify(h.decisions));
+    assert.equal(attestationOf(h, 'enclaves-1')?.reason, 'report-data-mismatch', JSON.stringify(h.decisions));
     assert.equal(readFileSync(path.join(tools.bin, 'dev', 'attestation_report_data')).length, 64);
 
     expectSlot(h, 'enclaves-2', 'occlum', 'local');
     const { host, port } = h.broker.address;
-    const hostile = await launch('enclaves-2', instance, { ...HOSTILE_ENV, NODE_OPTIONS: `--require=${evil}` }, [`${host}:${port}`, 'enclaves-2', h.bundlePath, ...HOSTILE_ARGS]);
+    const hostile = await launch('enclaves-2', instance, hostileEnv, [`${host}:${port}`, 'enclaves-2', h.bundlePath, ...HOSTILE_ARGS]);
     assert.equal(hostile.code, 3);
-    assert.equal(attestation1(h.decisions, 'enclaves-2')?.reason, 'report-data-mismatch');
+    assert.equal(attestationOf(h, 'enclaves-2')?.reason, 'report-data-mismatch');
     const runs = tools.calls().filter((c) => c.tool === 'occlum' && c.args[0] === 'run');
     assert.equal(runs.length, 2);
     assert.deepEqual(runs[1]?.payload, runs[0]?.payload, 'the same entry, arguments and environment');

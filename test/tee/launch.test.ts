@@ -25,22 +25,16 @@ import { launchConfigText } from '../../src/tee/sim/measure.js';
 import { expectSlot, setup, type Harness } from '../wcpac/harness.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { fakeGramineDir, removeFakeDevices } from './fake-devices.js';
-import type { BrokerDecision } from '../../src/master/broker/types.js';
 import { alignStep, HOSTILE_ARGS, HOSTILE_ENV } from './fixtures.js';
+import { attestationOf, hostileNodeEnv, launchLocal } from './launch-harness.js';
 import { standIns } from './standins.js';
 
 const sample = sgxV3Dcap();
 const tools = standIns();
 const work = mkdtempSync(path.join(os.tmpdir(), 'sealflow-tee-launch-'));
-/** A NODE_OPTIONS payload that leaves a mark if node ever loads it. */
-const marker = path.join(work, 'evil-ran');
-const evil = path.join(work, 'evil.cjs');
-writeFileSync(evil, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'loaded');\n`);
-const hostileEnv = { ...HOSTILE_ENV, NODE_OPTIONS: `--require=${evil}` };
+const { env: hostileEnv, marker } = hostileNodeEnv(work);
 
 let h: Harness;
-type Attestation = Extract<BrokerDecision, { type: 'attestation' }>;
-const attestation1 = (ds: readonly BrokerDecision[], slot: string): Attestation | undefined => ds.find((d): d is Attestation => d.type === 'attestation' && d.slot === slot);
 after(async () => {
   await h?.close();
   if (h) rmSync(h.dir, { recursive: true, force: true });
@@ -64,21 +58,8 @@ function ownerBuild(pin: string, attestationDir: string): { files: Record<string
   return { files: { [`${MANIFEST_NAME}.manifest.sgx`]: path.join(build, `${MANIFEST_NAME}.manifest.sgx`), [`${MANIFEST_NAME}.sig`]: path.join(build, `${MANIFEST_NAME}.sig`) }, installDir };
 }
 
-async function launchGramine(slot: string, files: Record<string, string>, installDir: string, env: Record<string, string>, args?: readonly string[]) {
-  const { host, port } = h.broker.address;
-  const w = await localConnector.launch({
-    runId: h.runId,
-    slot,
-    deployment: 'enclaves',
-    options: {},
-    platform: graminePlatform,
-    program: { entry: path.join(installDir, 'provisioner.mjs'), files: { ...files, 'executor.bundle': h.bundlePath }, args: (dir) => args ?? [`${host}:${port}`, slot, path.join(dir, 'executor.bundle')] },
-    // §3a: the slot's launch ticket, in the run's environment as every connector passes it.
-    env: { PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_TICKET: h.tickets.get(slot) ?? '', ...env },
-    localBase: work,
-  });
-  return w.exited;
-}
+const launchGramine = (slot: string, files: Record<string, string>, installDir: string, env: Record<string, string>, args?: readonly string[]) =>
+  launchLocal(h, { slot, deployment: 'enclaves', platform: graminePlatform, entry: path.join(installDir, 'provisioner.mjs'), files, env, tools, work, ...(args ? { args: () => args } : {}) });
 
 describe('platform gramine, launched through the local connector with stand-in toolchain executables', () => {
   test('the provisioner sends the recorded SGX quote from /dev/attestation and the master refuses it with report-data-mismatch', async () => {
@@ -93,7 +74,7 @@ describe('platform gramine, launched through the local connector with stand-in t
     expectSlot(h, 'enclaves-1', 'gramine', 'local');
     const exit = await launchGramine('enclaves-1', files, installDir, {});
     assert.equal(exit.code, 3, 'the provisioner exits 3: refused');
-    const refusal = attestation1(h.decisions, 'enclaves-1');
+    const refusal = attestationOf(h, 'enclaves-1');
     assert.equal(refusal?.decision, 'refused');
     assert.equal(refusal?.reason, 'report-data-mismatch', JSON.stringify(refusal));
     assert.equal(refusal?.recorded, true, 'judged at the recorded time: journalled as recorded evidence');
@@ -111,7 +92,7 @@ describe('platform gramine, launched through the local connector with stand-in t
     const before = tools.calls().filter((c) => c.tool === 'gramine-sgx').length;
     const exit = await launchGramine('enclaves-2', files, installDir, hostileEnv, [`${host}:${port}`, 'enclaves-2', path.join(work, 'no-such.bundle'), ...HOSTILE_ARGS]);
     assert.equal(exit.code, 3);
-    assert.equal(attestation1(h.decisions, 'enclaves-2')?.reason, 'report-data-mismatch');
+    assert.equal(attestationOf(h, 'enclaves-2')?.reason, 'report-data-mismatch');
     const runs = tools.calls().filter((c) => c.tool === 'gramine-sgx');
     assert.equal(runs.length, before + 1);
     const [benign, hostile] = [runs[0], runs.at(-1)];

@@ -19,12 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initMaster } from '../../src/crypto/master-key.js';
-import { runCli } from '../helpers/cli.js';
 import { attestationData } from '../helpers/shared.js';
 import { genoaTsm } from '../attestation/snp-samples.js';
 import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 import { standIns } from './standins.js';
 import { testImage, type TestImage } from './cvm-image.js';
+import { assertRecordedRefusal, attestationDecision, runWork } from './recorded-run.js';
 
 const tools = standIns();
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-run-cvm-'));
@@ -37,8 +37,6 @@ after(() => {
   fs.rmSync(root, { recursive: true, force: true });
   fs.rmSync(tools.bin, { recursive: true, force: true });
 });
-
-interface JournalLine { type: string; decision?: { type: string; decision?: string; reason?: string; recorded?: boolean; message?: string } }
 
 const FLOW = `name: cvm-run
 inputs:
@@ -80,15 +78,8 @@ function workDir(img: TestImage, guest: 'sev-snp' | 'tdx', connector = 'connecto
   return { work, env };
 }
 
-const run = (work: string, env: NodeJS.ProcessEnv) => runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${path.join(work, 'text.txt')}`, '--state-dir', path.join(work, 'state'), '--quiet'], { env, cwd: work });
-
-function attestation(work: string): JournalLine['decision'] {
-  const state = path.join(work, 'state');
-  const runId = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
-  const journal = fs.readFileSync(path.join(state, 'runs', runId, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalLine);
-  assert.equal(journal.some((e) => e.decision?.type === 'key-release'), false, 'no evidence, no keys');
-  return journal.find((e) => e.type === 'wcpac' && e.decision?.type === 'attestation')?.decision;
-}
+const run = runWork;
+const attestation = (work: string) => attestationDecision(path.join(work, 'state'));
 
 /** Runs the flow on the cvm deployment and checks its correct end: the master's refusal of the recorded evidence with `reason`. */
 async function refusedRun(img: TestImage, work: string, env: NodeJS.ProcessEnv, guest: 'sev-snp' | 'tdx', reason: string): Promise<void> {
@@ -107,10 +98,7 @@ async function refusedRun(img: TestImage, work: string, env: NodeJS.ProcessEnv, 
   if (guest === 'sev-snp') assert.match(object, new RegExp(`^sev-snp-guest,id=cvm0,.*kernel-hashes=on,host-data=${sha.toString('base64').replaceAll('+', '\\+')}$`), 'HOST_DATA = SHA-256 of launch.json');
   else assert.equal(object, `tdx-guest,id=cvm0,mrconfigid=${Buffer.concat([sha, Buffer.alloc(16)]).toString('base64')}`, 'MRCONFIGID = SHA-256 of launch.json, zero-padded');
   assert.deepEqual(qemu.payload?.cmd, ['/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', 'HOME=/scratch', 'LANG=C.UTF-8', process.execPath, '--', '/opt/sealflow/provisioner.mjs', '/opt/sealflow/launch.json'], 'the unit\'s fixed ExecStart ran: the measured provisioner, never one the connector shipped');
-  const d = attestation(work);
-  assert.equal(d?.decision, 'refused');
-  assert.equal(d?.reason, reason, JSON.stringify(d));
-  assert.equal(d?.recorded, true, 'judged at the recorded time: journalled as recorded evidence');
+  assertRecordedRefusal(path.join(work, 'state'), reason);
 }
 
 describe('platform cvm through sealflow run (local connector, stand-in qemu)', () => {

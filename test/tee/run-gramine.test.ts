@@ -13,12 +13,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifyEvidence } from '../../src/attestation/index.js';
-import { REPO, runCli } from '../helpers/cli.js';
-import { attestationData } from '../helpers/shared.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { fakeGramineDir, removeFakeDevices } from './fake-devices.js';
 import { standIns } from './standins.js';
+import { assertRecordedRefusal, runWork, sgxWork } from './recorded-run.js';
 import { attestedDeployment } from '../../src/master/start.js';
 import { hardwareOptions } from '../../src/master/gramine-enclave.js';
 import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
@@ -31,38 +29,20 @@ after(() => {
   fs.rmSync(tools.bin, { recursive: true, force: true });
 });
 
-interface JournalLine { type: string; decision?: { type: string; decision?: string; reason?: string; recorded?: boolean; slot?: string } }
-
-/** A work directory with the leak fixture, a policy allowing the recorded quote's MRENCLAVE, and a gramine deployment. */
+/** A work directory with the leak fixture, a policy allowing the recorded quote's MRENCLAVE, and a gramine deployment reading the quote from a fake /dev/attestation. */
 async function workDir(connector = 'connector: local'): Promise<{ work: string; env: NodeJS.ProcessEnv }> {
-  const sample = sgxV3Dcap();
-  const claims = await verifyEvidence(sample.evidence, sample.collateral, undefined, { now: sample.now });
-  const work = fs.mkdtempSync(path.join(root, 'work-'));
-  fs.cpSync(path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak'), work, { recursive: true });
-  fs.writeFileSync(path.join(work, 'policy.yaml'), `sgx:\n  mrEnclaves: [${claims.measurement}]\n  acceptedTcbStatuses: [${claims.tcbStatus}]\n`);
-  fs.writeFileSync(path.join(work, 'owner-key.pem'), 'stand-in key: the stand-in signer reads nothing from it\n', { mode: 0o600 });
+  const work = await sgxWork(root, { platform: 'gramine', connector, keyText: 'stand-in key: the stand-in signer reads nothing from it\n', options: () => ({ attestationRoot: fakeGramineDir(sgxV3Dcap().evidence) }) });
   const devices = path.join(work, 'devices');
   fs.mkdirSync(path.join(devices, 'dev'), { recursive: true });
   fs.writeFileSync(path.join(devices, 'dev', 'sgx_enclave'), '');
-  const options: Record<string, string> = {
-    policy: path.join(work, 'policy.yaml'),
-    signingKey: path.join(work, 'owner-key.pem'),
-    collateral: attestationData('sgx', 'v3-dcap', 'collateral.json'),
-    verifyAt: sample.now.toISOString(),
-    attestationRoot: fakeGramineDir(sample.evidence),
-  };
-  const opts = Object.entries(options).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
-  fs.writeFileSync(path.join(work, 'sealflow.yaml'), `deployments:\n  enclaves: { ${connector}, platform: gramine, workers: 1, ${opts} }\ndefault: enclaves\n`);
-  fs.writeFileSync(path.join(work, 'text.txt'), 'recorded evidence run\n');
   const env = { SEALFLOW_HOME: path.join(root, 'home'), SEALFLOW_MASTER_PASSPHRASE: '', PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_DEVICE_ROOT: devices };
   return { work, env };
 }
 
 /** Runs the leak fixture on the gramine deployment of `work` and checks the run's correct end: the master's report-data-mismatch refusal. */
 async function refusedRun(work: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const state = path.join(work, 'state');
   const before = tools.calls().length;
-  const r = await runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${path.join(work, 'text.txt')}`, '--state-dir', state, '--quiet'], { env, cwd: work });
+  const r = await runWork(work, env);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /worker enclaves-1 \(deployment enclaves, connector (local|ssh), platform gramine\) (was refused by the key broker|exited before it was ready \(code 3, signal null\): the key broker refused it) \(report-data-mismatch/);
   const calls = tools.calls().slice(before);
@@ -71,13 +51,7 @@ async function refusedRun(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   const run = calls.find((c) => c.tool === 'gramine-sgx');
   assert.deepEqual(run?.args, ['sealflow-provisioner']);
   assert.deepEqual(run?.payload?.argv, [process.execPath, 'provisioner.mjs', 'launch.json'], 'argv fixed by the signed manifest, relative to the worker directory');
-  const runId = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
-  const journal = fs.readFileSync(path.join(state, 'runs', runId, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalLine);
-  const refusal = journal.find((e) => e.type === 'wcpac' && e.decision?.type === 'attestation');
-  assert.equal(refusal?.decision?.decision, 'refused');
-  assert.equal(refusal?.decision?.reason, 'report-data-mismatch', JSON.stringify(refusal));
-  assert.equal(refusal?.decision?.recorded, true);
-  assert.equal(journal.some((e) => e.decision?.type === 'key-release'), false, 'no evidence, no keys');
+  assertRecordedRefusal(path.join(work, 'state'), 'report-data-mismatch');
 }
 
 describe('platform gramine through sealflow run (local connector, stand-in toolchain)', () => {
@@ -89,14 +63,14 @@ describe('platform gramine through sealflow run (local connector, stand-in toolc
   test('a gramine deployment without the owner signing key is refused at start, naming the deployment and the key', async () => {
     const { work, env } = await workDir();
     fs.writeFileSync(path.join(work, 'sealflow.yaml'), fs.readFileSync(path.join(work, 'sealflow.yaml'), 'utf8').replace(/signingKey: "[^"]*", /, ''));
-    const r = await runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${path.join(work, 'text.txt')}`, '--state-dir', path.join(work, 'state'), '--quiet'], { env, cwd: work });
+    const r = await runWork(work, env);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /deployment enclaves: signingKey is missing/);
   });
 
   test('on a machine without the SGX device the start-time error names what is missing', async () => {
     const { work, env } = await workDir();
-    const r = await runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${path.join(work, 'text.txt')}`, '--state-dir', path.join(work, 'state'), '--quiet'], { env: { ...env, SEALFLOW_DEVICE_ROOT: path.join(work, 'no-devices') }, cwd: work });
+    const r = await runWork(work, { ...env, SEALFLOW_DEVICE_ROOT: path.join(work, 'no-devices') });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /platform gramine cannot start workers here: it needs SGX hardware and Gramine \(this machine lacks \/dev\/sgx_enclave\)/);
   });

@@ -16,13 +16,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifyEvidence } from '../../src/attestation/index.js';
-import { REPO, runCli } from '../helpers/cli.js';
-import { attestationData } from '../helpers/shared.js';
 import { sgxV3Dcap } from '../attestation/intel-fixtures.js';
 import { standIns } from './standins.js';
+import { assertRecordedRefusal, runWork, sgxWork } from './recorded-run.js';
 import { hardwareOptions } from '../../src/master/gramine-enclave.js';
 import { WorkerPool } from '../../src/engine/workers.js';
+import { withEnv } from '../helpers/env.js';
 import { bindSshDeployment, hostsMissing, startHosts, type Hosts } from '../helpers/hosts.js';
 
 const tools = standIns();
@@ -37,38 +36,20 @@ after(() => {
   fs.rmSync(tools.bin, { recursive: true, force: true });
 });
 
-interface JournalLine { type: string; decision?: { type: string; decision?: string; reason?: string; recorded?: boolean; slot?: string } }
-
 /** The stand-in's devfs (bound at the image's /dev) holds the recorded quote under the deployment's attestationRoot. */
 const ATTESTATION_ROOT = '/dev/recorded';
 
 /** A work directory with the leak fixture, a policy allowing the recorded quote's MRENCLAVE, and an occlum deployment. */
 async function workDir(connector = 'connector: local'): Promise<{ work: string; env: NodeJS.ProcessEnv }> {
-  const sample = sgxV3Dcap();
-  const claims = await verifyEvidence(sample.evidence, sample.collateral, undefined, { now: sample.now });
   fs.mkdirSync(path.join(tools.bin, 'dev', 'recorded'), { recursive: true });
-  fs.writeFileSync(path.join(tools.bin, 'dev', 'recorded', 'attestation_quote'), sample.evidence);
-  const work = fs.mkdtempSync(path.join(root, 'work-'));
-  fs.cpSync(path.join(REPO, 'test', 'fixtures', 'wcpac', 'leak'), work, { recursive: true });
-  fs.writeFileSync(path.join(work, 'policy.yaml'), `sgx:\n  mrEnclaves: [${claims.measurement}]\n  acceptedTcbStatuses: [${claims.tcbStatus}]\n`);
+  fs.writeFileSync(path.join(tools.bin, 'dev', 'recorded', 'attestation_quote'), sgxV3Dcap().evidence);
   // The same key bytes in every work directory: the image's build record keys on them.
-  fs.writeFileSync(path.join(work, 'owner-key.pem'), 'stand-in key: the stand-in occlum build reads nothing from it\n', { mode: 0o600 });
-  const options: Record<string, string | boolean> = {
-    policy: path.join(work, 'policy.yaml'),
-    signingKey: path.join(work, 'owner-key.pem'),
-    collateral: attestationData('sgx', 'v3-dcap', 'collateral.json'),
-    verifyAt: sample.now.toISOString(),
-    attestationRoot: ATTESTATION_ROOT,
-    edmm: true,
-  };
-  const opts = Object.entries(options).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
-  fs.writeFileSync(path.join(work, 'sealflow.yaml'), `deployments:\n  enclaves: { ${connector}, platform: occlum, workers: 1, ${opts} }\ndefault: enclaves\n`);
-  fs.writeFileSync(path.join(work, 'text.txt'), 'recorded evidence run\n');
+  const work = await sgxWork(root, { platform: 'occlum', connector, keyText: 'stand-in key: the stand-in occlum build reads nothing from it\n', options: () => ({ attestationRoot: ATTESTATION_ROOT, edmm: true }) });
   const env = { SEALFLOW_HOME: home, SEALFLOW_MASTER_PASSPHRASE: '', PATH: `${tools.bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, SEALFLOW_DEVICE_ROOT: devices };
   return { work, env };
 }
 
-const run = (work: string, env: NodeJS.ProcessEnv) => runCli(['run', path.join(work, 'flow.yaml'), '--input', `text=${path.join(work, 'text.txt')}`, '--state-dir', path.join(work, 'state'), '--quiet'], { env, cwd: work });
+const run = runWork;
 
 /** Runs the leak fixture on the occlum deployment of `work` and checks the run's correct end: the master's report-data-mismatch refusal. Returns the toolchain calls it made. */
 async function refusedRun(work: string, env: NodeJS.ProcessEnv): Promise<ReturnType<typeof tools.calls>> {
@@ -80,14 +61,7 @@ async function refusedRun(work: string, env: NodeJS.ProcessEnv): Promise<ReturnT
   const occlumRun = calls.find((c) => c.tool === 'occlum' && c.args[0] === 'run');
   assert.deepEqual(occlumRun?.args, ['run', '/bin/sealflow-provisioner'], 'the host names only the image entry');
   assert.deepEqual(occlumRun?.payload?.env, { HOME: '/scratch', PATH: '/bin:/usr/bin', LANG: 'C.UTF-8' }, 'exactly env.default');
-  const state = path.join(work, 'state');
-  const runId = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
-  const journal = fs.readFileSync(path.join(state, 'runs', runId, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalLine);
-  const refusal = journal.find((e) => e.type === 'wcpac' && e.decision?.type === 'attestation');
-  assert.equal(refusal?.decision?.decision, 'refused');
-  assert.equal(refusal?.decision?.reason, 'report-data-mismatch', JSON.stringify(refusal));
-  assert.equal(refusal?.decision?.recorded, true);
-  assert.equal(journal.some((e) => e.decision?.type === 'key-release'), false, 'no evidence, no keys');
+  assertRecordedRefusal(path.join(work, 'state'), 'report-data-mismatch');
   assert.equal(fs.readFileSync(path.join(tools.bin, 'dev', 'recorded', 'attestation_report_data')).length, 64, 'the provisioner wrote its report data to the devfs file');
   return calls;
 }
@@ -119,20 +93,10 @@ describe('platform occlum through sealflow run (local connector, stand-in toolch
     assert.match(r.stderr, /platform occlum cannot start workers here: it needs SGX hardware and Occlum \(this machine lacks \/dev\/sgx_enclave\)/);
   });
 
-  test('for workers on another host the master needs only what builds the image: Occlum\'s tools here, never the SGX device', () => {
-    const saved = { PATH: process.env['PATH'], SEALFLOW_DEVICE_ROOT: process.env['SEALFLOW_DEVICE_ROOT'] };
-    process.env['SEALFLOW_DEVICE_ROOT'] = path.join(root, 'no-devices');
-    try {
-      process.env['PATH'] = '/nonexistent';
-      assert.throws(() => WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]), /deployment enclaves \(connector ssh\): platform occlum cannot start workers here: it needs Occlum on the master, which builds and signs the image with the owner's key \(this machine lacks occlum on PATH, copy_bom on PATH\)/);
-      process.env['PATH'] = tools.bin;
-      WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+  test('for workers on another host the master needs only what builds the image: Occlum\'s tools here, never the SGX device', async () => {
+    const check = (PATH: string) => withEnv({ PATH, SEALFLOW_DEVICE_ROOT: path.join(root, 'no-devices') }, () => WorkerPool.check([{ id: 'enclaves', connector: 'ssh', platform: 'occlum', workers: 1, options: {} }]));
+    await assert.rejects(check('/nonexistent'), /deployment enclaves \(connector ssh\): platform occlum cannot start workers here: it needs Occlum on the master, which builds and signs the image with the owner's key \(this machine lacks occlum on PATH, copy_bom on PATH\)/);
+    await check(tools.bin);
   });
 
   test('an occlum deployment without the owner signing key is refused at start, naming the deployment and the key', () => {

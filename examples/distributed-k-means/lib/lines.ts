@@ -4,8 +4,8 @@
  *
  * Copied, byte for byte, into the lib/ of each example whose tasks use it, so
  * that an example's folder, copied anywhere, runs on its own;
- * test/examples/self-contained.test.ts keeps the copies identical to
- * examples/_lib/.
+ * test/examples/self-contained.test.ts keeps the copies identical (no
+ * generator uses it, so examples/_lib/ has none).
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -86,12 +86,15 @@ export interface LoginRelay {
 /**
  * The master's loopback `ports` reachable at `address:<same port>` on the
  * login node, for the nodes. Fails (one line naming the deployment and
- * host) when a forward or the relay cannot be set up.
+ * host) when a forward or the relay cannot be set up; `onLost` hears when
+ * the relay ends before `close` (the connection to the login node was lost).
  */
-export async function loginRelay(host: SshHost, address: string, ports: readonly number[]): Promise<LoginRelay> {
+export async function loginRelay(host: SshHost, address: string, ports: readonly number[], onLost: (why: string) => void = () => undefined): Promise<LoginRelay> {
   const forwards: Forward[] = [];
   let relay: RemoteProcess | undefined;
+  let closing = false;
   const close = async () => {
+    closing = true;
     await relay?.kill().catch(() => undefined);
     for (const f of forwards) await f.cancel().catch(() => undefined);
   };
@@ -113,6 +116,7 @@ export async function loginRelay(host: SshHost, address: string, ports: readonly
     await ready;
     // After it listened, a relay that ends is a lost connection: the run notices its workers' sessions end.
     r.stdout.resume();
+    void r.exited.then((x) => closing || onLost(`the relay of the master's ports on ${address} ended: ${x.code !== null ? `exit ${x.code}` : x.signal ?? 'session lost'}`));
     return { close };
   } catch (e) {
     await close();

@@ -139,6 +139,8 @@ export async function loginSite(req: LaunchRequest, options: SlurmDeployment): P
   };
   let address: string;
   const uploaded = new Map<string, string>();
+  /** Why the connection to the login node is gone, once the relay ended under the run. */
+  let lost: string | undefined;
   try {
     const c = await host.connect();
     if (c.acceptedHostKey) process.stderr.write(`sealflow: deployment "${req.deployment}" (slurm): login node ${host.label}: accepted a new host key for ${c.acceptedHostKey.host} (${c.acceptedHostKey.fingerprints.join(', ')}), added to ${c.acceptedHostKey.knownHosts}\n`);
@@ -150,7 +152,7 @@ export async function loginSite(req: LaunchRequest, options: SlurmDeployment): P
     const files = [[ENTRY, req.program.entry] as const, ...Object.entries(req.program.files)];
     for (const [name, u] of await Promise.all(files.map(([name, file]) => d.upload(file, name, 0o600).then((x) => [name, x.sha256] as const)))) uploaded.set(name, u);
     const ports = (req.program.dials ?? []).map((x) => x.port);
-    relay = await loginRelay(host, address, ports);
+    relay = await loginRelay(host, address, ports, (why) => (lost = why));
   } catch (e) {
     await close();
     throw e;
@@ -158,6 +160,7 @@ export async function loginSite(req: LaunchRequest, options: SlurmDeployment): P
   const dir = runDir;
   const scratchId = randomBytes(8).toString('hex');
   const label = host.label;
+  const lostError = (deployment: string) => new OperationError(`deployment "${deployment}" (slurm): the connection to login node ${label} was lost during the run (${lost}); workers there can no longer reach the master — check the login node and the network to it`);
   return {
     dir: dir.path,
     address,
@@ -166,6 +169,7 @@ export async function loginSite(req: LaunchRequest, options: SlurmDeployment): P
     via: label,
     async slot(r) {
       const at = `worker ${r.slot} (deployment "${r.deployment}" (slurm), login node ${label})`;
+      if (lost !== undefined) throw lostError(r.deployment);
       // The master's copy of the worker's directory: what the platform measures, and (sim) where its evidence socket is served.
       const local = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-w-'));
       const slotDir = `${dir.path}/${randomBytes(6).toString('hex')}`;
@@ -197,7 +201,8 @@ export async function loginSite(req: LaunchRequest, options: SlurmDeployment): P
         return { dir: slotDir, command: cmd.command, args, env: cmd.env, cleanup };
       } catch (e) {
         await cleanup();
-        throw e;
+        // Once the connection is gone no worker there can reach the master: say that, not which ssh step failed first.
+        throw lost !== undefined ? lostError(r.deployment) : e;
       }
     },
     async takeOutput(files) {
