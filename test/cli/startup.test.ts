@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO } from '../helpers/cli.js';
 
@@ -60,4 +60,22 @@ test('sealflow run on a workflow loads its validation but neither pkijs nor Quic
   const files = [...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1] as string);
   assert.ok(files.some((f) => f.endsWith('/dist/src/cli/run-plan.js')), 'the run plan (validation) loaded');
   for (const re of [HEAVY['pkijs'], HEAVY['asn1js'], HEAVY['the QuickJS sandbox']] as RegExp[]) assert.equal(files.find((f) => re.test(f)), undefined);
+});
+
+test('a plain worker (the executor) reaches ready without loading the CWL runner or the QuickJS sandbox', async () => {
+  const entry = path.join(REPO, 'dist', 'src', 'worker', 'executor', 'main.js');
+  const child = spawn(process.execPath, ['--', entry, 'startup-test'], { cwd: REPO, env: { ...process.env, NODE_DEBUG: 'esm' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = Promise.all([new Promise((resolve) => child.on('exit', resolve)), new Promise((resolve) => child.stderr?.on('end', resolve))]);
+  const ready = await new Promise<boolean>((resolve) => {
+    child.on('message', (m: { type?: string }) => m.type === 'ready' && resolve(true));
+    child.on('exit', () => resolve(false));
+  });
+  if (child.connected) child.disconnect(); // the executor exits when its channel to the master closes
+  await exited;
+  assert.ok(ready, `the executor said ready: ${stderr.slice(-2000)}`);
+  const files = [...stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1] as string);
+  assert.ok(files.some((f) => f.endsWith('/dist/src/worker/executor/loop.js')), 'the executor loop loaded');
+  for (const re of [/\/dist\/src\/worker\/cwl\//, /\/dist\/src\/worker\/executor\/cwl\.js$/, /\/dist\/src\/workflow\/cwl\//, /quickjs/]) assert.equal(files.find((f) => re.test(f)), undefined, `loaded ${re}`);
 });
