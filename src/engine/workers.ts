@@ -4,7 +4,7 @@
  * live worker of a deployment, routes results back, and notices workers that
  * die with attempts in flight.
  */
-import { CONNECTOR_NAMES, connectorByName } from '../connectors/index.js';
+import { CONNECTOR_NAMES, connectorByName, isConnectorName } from '../connectors/index.js';
 import type { ConnectorName, LaunchReport, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
@@ -129,7 +129,7 @@ export class WorkerPool {
   /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
   static check(deployments: readonly EngineDeployment[]): void {
     for (const d of deployments) {
-      if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
+      if (!isConnectorName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
       const p = platformByName(d.platform);
       if (!p) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
       // Workers on another host: the master checks what it needs itself; the host's device and launcher are the host's (hostNeeds).
@@ -182,7 +182,7 @@ export class WorkerPool {
     const firstIndex = plan.started + 1;
     plan.started += count;
     const slots = Array.from({ length: count }, (_, i) => `${d.id}-${i + firstIndex}`);
-    const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
+    const connector = (await connectorByName(d.connector)) as NonNullable<Awaited<ReturnType<typeof connectorByName>>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
     if (platform.evidence !== null || d.encrypt === true) {
       this.attested = true;
@@ -364,7 +364,7 @@ export class WorkerPool {
     const gone = Promise.all(this.workers.map((w) => w.handle.exited));
     if (this.attested) void gone.then(() => this.master?.close());
     // Connections and run directories the connectors hold for the run end once its workers are gone.
-    const connectors = new Set([...this.plans.values()].map((p) => connectorByName(p.d.connector)));
-    void gone.then(() => Promise.all([...connectors].map((c) => c?.close?.(this.runId).catch(() => undefined))));
+    const connectors = new Set([...this.plans.values()].map((p) => p.d.connector));
+    void gone.then(() => Promise.all([...connectors].map(async (n) => (await connectorByName(n))?.close?.(this.runId).catch(() => undefined))));
   }
 }
