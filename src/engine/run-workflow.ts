@@ -17,7 +17,9 @@ import { newRunId } from './run-dir.js';
 import { abandonWorkers, executeRun, runMaster, startWorkers, type RunOutcome } from './run.js';
 import { usedDeployments } from './placement.js';
 import type { ToolsSettings } from './tools.js';
-import type { EngineDeployment } from './workers.js';
+import type { EngineDeployment, WorkerPool } from './workers.js';
+import type { EarlyWorkers } from './early-workers.js';
+import type { MasterSession } from '../master/master-session.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
 import { prepareReceipt, type PendingReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
@@ -61,6 +63,8 @@ export interface WorkflowRunOptions {
   readonly signal?: AbortSignal;
   /** Warnings (default: stderr). */
   readonly warn?: (m: string) => void;
+  /** A plain run's workers, already starting (early-workers.ts), and its id. */
+  readonly early?: EarlyWorkers;
 }
 
 export interface RunEvents {
@@ -76,19 +80,22 @@ export interface WorkflowOutcome extends RunOutcome {
 export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions, events: RunEvents = {}): Promise<WorkflowOutcome> {
   const warn = options.warn ?? ((m: string) => process.stderr.write(m));
   const { workflow } = plan;
-  const runId = options.resume ?? newRunId();
-  // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
-  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
-  const used = usedDeployments(workflow, plan.deployments, plan.placement);
-  // The workers start first: their start (a process each) overlaps the loading of the signing key.
-  const workers = startWorkers(master, used);
+  const runId = options.early?.runId ?? options.resume ?? newRunId();
+  let workers: Promise<WorkerPool> | undefined = options.early?.workers;
+  let master: MasterSession;
+  let used: EngineDeployment[];
   // The run receipt is signed by the master signing key: loaded before the run begins, so a missing passphrase
   // stops the workers before any step, run directory or journal exists.
   let receipt: PendingReceipt;
   try {
+    // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
+    master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
+    used = usedDeployments(workflow, plan.deployments, plan.placement);
+    // The workers start first (if they have not): their start (a process each) overlaps the loading of the signing key.
+    workers ??= startWorkers(master, used);
     receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, ...(plan.data ? { dataSigners: new Map([...plan.data].map(([id, d]) => [id, d.signer])) } : {}), passphrase: options.passphrase, warn });
   } catch (e) {
-    abandonWorkers(workers);
+    if (workers) abandonWorkers(workers);
     throw e;
   }
   // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).

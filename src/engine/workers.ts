@@ -48,6 +48,12 @@ export interface PoolEvents {
   onCapacity(): void;
 }
 
+/** A plain run's workers started before its master exists (`WorkerPool.start`): the run's id is all they need. */
+export interface PlainRun {
+  readonly runId: string;
+  readonly plain: true;
+}
+
 /** A queued worker's batch job moved (submitted and waiting, or running on a node): told at once, not buffered until `attach`. */
 export type JobListener = (slot: string, d: EngineDeployment, r: LaunchReport) => void;
 
@@ -138,16 +144,22 @@ export class WorkerPool {
     }
   }
 
+  /** True if the deployment's workers are plain (no evidence, not encrypted): they start without the run's master. */
+  static isPlain(d: EngineDeployment): boolean {
+    return platformByName(d.platform)?.evidence === null && d.encrypt !== true;
+  }
+
   /**
    * Starts the workers of the given deployments. May begin while the run is
    * still being validated (workers start in parallel with it); nothing is
-   * assigned before `attach`.
+   * assigned before `attach`. Plain deployments only (`isPlain`) may start
+   * with just the run's id, before its master exists.
    */
-  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings, onJob?: JobListener): Promise<WorkerPool> {
+  static async start(master: MasterSession | PlainRun, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings, onJob?: JobListener): Promise<WorkerPool> {
     WorkerPool.check(deployments);
     const pool = new WorkerPool(heartbeat);
     if (onJob) pool.onJob = onJob;
-    pool.master = master;
+    pool.master = 'plain' in master ? null : master;
     pool.runId = master.runId;
     pool.workDir = workDir;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
@@ -185,6 +197,7 @@ export class WorkerPool {
     const connector = (await connectorByName(d.connector)) as NonNullable<Awaited<ReturnType<typeof connectorByName>>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
     if (platform.evidence !== null || d.encrypt === true) {
+      if (this.master === null) throw new Error(`deployment ${d.id}: its workers (platform ${d.platform}${d.encrypt === true ? ', encrypted' : ''}) are provisioned through the run's master, and this pool has none`);
       this.attested = true;
       const report = (slot: string, r: LaunchReport) => this.onJob(slot, d, r);
       return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env, report }, d, slots);
