@@ -82,7 +82,7 @@ test('a plain worker (the executor) reaches ready without loading the CWL runner
   for (const re of [/\/dist\/src\/worker\/cwl\//, /\/dist\/src\/worker\/executor\/cwl\.js$/, /\/dist\/src\/workflow\/cwl\//, /quickjs/]) assert.equal(files.find((f) => re.test(f)), undefined, `loaded ${re}`);
 });
 
-test('a --no-encrypt run on the local deployment loads neither the ssh nor the Slurm connector, nor pkijs or QuickJS', () => {
+test('a --no-encrypt run on the local deployment loads neither the ssh nor the Slurm connector, the attested master (key broker, executor port, run CA), tar-stream, pkijs nor QuickJS', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-startup-'));
   try {
     fs.writeFileSync(path.join(dir, 'flow.yaml'), ['name: one', 'outputs:', '  o: { type: file, from: a/o }', 'steps:', '  a:', '    command: ["true"]', '    stdout: o', '    out: { o: { type: file, glob: o } }', ''].join('\n'));
@@ -91,7 +91,16 @@ test('a --no-encrypt run on the local deployment loads neither the ssh nor the S
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const files = [...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1] as string);
     assert.ok(files.some((f) => f.endsWith('/dist/src/connectors/local/index.js')), 'the local connector loaded');
-    const heavy = [/\/dist\/src\/connectors\/ssh\/(connector|stager|collect|scratch-sweep)\.js$/, /\/dist\/src\/connectors\/slurm\/(connector|runner|poller|cluster|site)\.js$/, HEAVY['pkijs'], HEAVY['asn1js'], HEAVY['the QuickJS sandbox']] as RegExp[];
+    const heavy = [
+      /\/dist\/src\/connectors\/ssh\/(connector|stager|collect|scratch-sweep)\.js$/,
+      /\/dist\/src\/connectors\/slurm\/(connector|runner|poller|cluster|site)\.js$/,
+      /\/dist\/src\/master\/(session|broker\/broker|broker\/exec-server)\.js$/,
+      /\/dist\/src\/crypto\/run-ca\.js$/,
+      /\/node_modules\/tar-stream\//,
+      HEAVY['pkijs'],
+      HEAVY['asn1js'],
+      HEAVY['the QuickJS sandbox'],
+    ] as RegExp[];
     for (const re of heavy) assert.equal(files.find((f) => re.test(f)), undefined, `loaded ${re}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
