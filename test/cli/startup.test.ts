@@ -92,7 +92,7 @@ test('a --no-encrypt run on the local deployment loads neither the ssh nor the S
     const files = [...r.stderr.matchAll(/Storing (file:\/\/\S+)/g)].map((m) => m[1] as string);
     assert.ok(files.some((f) => f.endsWith('/dist/src/connectors/local/index.js')), 'the local connector loaded');
     const heavy = [
-      /\/dist\/src\/connectors\/ssh\/(connector|stager|collect|scratch-sweep)\.js$/,
+      /\/dist\/src\/connectors\/ssh\/(connector|stager|collect|scratch-sweep|host|exec|forward|spawn)\.js$/,
       /\/dist\/src\/connectors\/slurm\/(connector|runner|poller|cluster|site)\.js$/,
       /\/dist\/src\/master\/(session|broker\/broker|broker\/exec-server)\.js$/,
       /\/dist\/src\/crypto\/run-ca\.js$/,
