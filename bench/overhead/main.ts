@@ -4,7 +4,12 @@
  * (journal on, local workers) next to cwltool --no-container and
  * snakemake -j 2 when they are installed, all in the same run.
  *
- *   node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers]
+ *   node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers] [--modules]
+ *
+ * sealflow runs as installed (dist/src/cli/bin.js: the bundled CLI, whose
+ * plain workers run the bundled executor, while the bundle is current — a
+ * warning says when it is not); --modules runs the compiled modules instead
+ * (SEALFLOW_NO_BUNDLE=1; what this benchmark measured before session 8).
  *
  * Each figure is the best of --reps runs (wall clock of the whole command,
  * process start included). The "floor" row is a bare Node process spawning
@@ -17,8 +22,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCwl, writeSealflowScatter, writeSealflowSteps, writeSnakefile } from './workloads.js';
+import { bundleIsCurrent } from '../../src/cli/bundle-check.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -27,6 +33,8 @@ function arg(name: string, def: string): string {
 const NS = arg('--n', '100,1000').split(',').map(Number);
 const REPS = Number(arg('--reps', '3'));
 const PEERS = !process.argv.includes('--no-peers');
+const MODULES = process.argv.includes('--modules');
+if (MODULES) process.env['SEALFLOW_NO_BUNDLE'] = '1';
 
 function installed(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -110,7 +118,8 @@ fs.rmSync(root, { recursive: true, force: true });
 
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const out: string[] = [];
-out.push(`overhead: N trivial \`true\` steps + 1 gather; best of ${REPS}; ${os.availableParallelism()} cores; load average ${load}`);
+const entry = MODULES ? 'sealflow from the compiled modules (--modules)' : bundleIsCurrent() ? 'sealflow as installed (the bundled CLI)' : 'WARNING: the CLI bundle is missing or stale, so sealflow ran from the modules (run `node scripts/bundle-cli.mjs`, or `npm run build`)';
+out.push(`overhead: N trivial \`true\` steps + 1 gather; best of ${REPS}; ${os.availableParallelism()} cores; load average ${load}; ${entry}`);
 out.push('');
 out.push('| tool | N | total s | ms/step | CPU s | CPU ms/step |');
 out.push('|---|---:|---:|---:|---:|---:|');

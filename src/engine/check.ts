@@ -80,7 +80,7 @@ export async function checkDeployments(input: CheckInput, onDone?: (c: Deploymen
   return Promise.all(
     input.deployments.map(async (d): Promise<DeploymentCheck> => {
       const steps = input.workflow.steps.filter((s) => input.placement(s) === d.id);
-      const connector = connectorByName(d.connector);
+      const connector = await connectorByName(d.connector);
       const platform = platformByName(d.platform);
       const prefix = (m: string) => `deployment "${d.id}": ${m}`;
       const problems = masterSide(d).map(prefix);

@@ -3,9 +3,9 @@
  * one run"): `sealflow run` and the benchmarks call it with a run that
  * passed every check (src/cli/run-plan.ts) and get its outcome back.
  *
- * It loads the receipt's signing key (a missing passphrase fails before any
- * work), creates the run's master with the run's settings, starts the
- * workers (overlapping the rest of the set-up), has the master admit the
+ * It creates the run's master with the run's settings, starts the workers
+ * (overlapping the rest of the set-up), loads the receipt's signing key (a
+ * missing passphrase stops them before any step runs), has the master admit the
  * inputs while they are provisioned, runs the workflow with a journal, and
  * on success publishes the outputs with a signed receipt.
  */
@@ -14,12 +14,14 @@ import type { RunStarted, RunEvent } from './events.js';
 import { stageOutputs } from './publish.js';
 import { recordPublication } from './publication.js';
 import { newRunId } from './run-dir.js';
-import { executeRun, runMaster, startWorkers, type RunOutcome } from './run.js';
+import { abandonWorkers, executeRun, runMaster, startWorkers, type RunOutcome } from './run.js';
 import { usedDeployments } from './placement.js';
 import type { ToolsSettings } from './tools.js';
-import type { EngineDeployment } from './workers.js';
+import type { EngineDeployment, WorkerPool } from './workers.js';
+import type { EarlyWorkers } from './early-workers.js';
+import type { MasterSession } from '../master/master-session.js';
 import type { PortValue, Step, Workflow } from '../workflow/model.js';
-import { prepareReceipt } from './run-receipt.js';
+import { prepareReceipt, type PendingReceipt } from './run-receipt.js';
 import { RECEIPT_FILE } from '../master/receipt/model.js';
 import type { Advertise } from '../master/advertise.js';
 import type { DataInput } from './data-inputs.js';
@@ -61,6 +63,8 @@ export interface WorkflowRunOptions {
   readonly signal?: AbortSignal;
   /** Warnings (default: stderr). */
   readonly warn?: (m: string) => void;
+  /** A plain run's workers, already starting (early-workers.ts), and its id. */
+  readonly early?: EarlyWorkers;
 }
 
 export interface RunEvents {
@@ -76,13 +80,24 @@ export interface WorkflowOutcome extends RunOutcome {
 export async function runWorkflow(plan: PlannedRun, options: WorkflowRunOptions, events: RunEvents = {}): Promise<WorkflowOutcome> {
   const warn = options.warn ?? ((m: string) => process.stderr.write(m));
   const { workflow } = plan;
-  // The run receipt is signed by the master signing key: loaded now, so a missing passphrase fails before any work.
-  const receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, ...(plan.data ? { dataSigners: new Map([...plan.data].map(([id, d]) => [id, d.signer])) } : {}), passphrase: options.passphrase, warn });
-  const runId = options.resume ?? newRunId();
-  // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
-  const master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
-  const used = usedDeployments(workflow, plan.deployments, plan.placement);
-  const workers = startWorkers(master, used);
+  const runId = options.early?.runId ?? options.resume ?? newRunId();
+  let workers: Promise<WorkerPool> | undefined = options.early?.workers;
+  let master: MasterSession;
+  let used: EngineDeployment[];
+  // The run receipt is signed by the master signing key: loaded before the run begins, so a missing passphrase
+  // stops the workers before any step, run directory or journal exists.
+  let receipt: PendingReceipt;
+  try {
+    // Results of attested deployments are encrypted to the owner; a resumed encrypted run's master reuses its run secrets.
+    master = runMaster(workflow, runId, options.stateDir, { ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(plan.advertise !== undefined ? { advertise: plan.advertise } : {}), ...(plan.data ? { data: plan.data } : {}), warn });
+    used = usedDeployments(workflow, plan.deployments, plan.placement);
+    // The workers start first (if they have not): their start (a process each) overlaps the loading of the signing key.
+    workers ??= startWorkers(master, used);
+    receipt = await prepareReceipt({ workflowFile: workflow.file, inputs: plan.inputs, ...(plan.data ? { dataSigners: new Map([...plan.data].map(([id, d]) => [id, d.signer])) } : {}), passphrase: options.passphrase, warn });
+  } catch (e) {
+    if (workers) abandonWorkers(workers);
+    throw e;
+  }
   // Encrypted runs: the master encrypts the inputs while the workers are provisioned (not when the first step needs them).
   if (!plan.base && used.some((d) => d.encrypt === true || d.platform !== 'none')) master.preadmit(plan.inputs);
   const outcome = await executeRun({

@@ -22,7 +22,7 @@ import { Scheduler, type PriorSuccess } from './scheduler.js';
 import type { RunState } from './states.js';
 import { commandToolsOf, type ToolsSettings } from './tools.js';
 import { usedDeployments } from './placement.js';
-import { WorkerPool, type EngineDeployment, type JobListener } from './workers.js';
+import { WorkerPool, type EngineDeployment, type JobListener, type PlainRun } from './workers.js';
 import { checkSameWorkflow, workflowShape } from './workflow-identity.js';
 import { runStartedOf } from './resume-record.js';
 import type { Advertise } from '../master/advertise.js';
@@ -101,7 +101,7 @@ export function runMaster(workflow: Workflow, runId: string, stateDir: string, o
  * Starts the workers a run will need, before the rest of the run is set up.
  * If the run does not go ahead, call `abandonWorkers` on the result.
  */
-export function startWorkers(master: MasterSession, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
+export function startWorkers(master: MasterSession | PlainRun, deployments: readonly EngineDeployment[]): Promise<WorkerPool> {
   WorkerPool.check(deployments); // throws InputError now, before any process starts
   const jobs = jobBuffer();
   const p = WorkerPool.start(master, os.tmpdir(), deployments, undefined, jobs.listener);

@@ -16,6 +16,16 @@ import { attestedDeployment } from '../master/start.js';
 import type { EngineDeployment } from './workers.js';
 
 const EXECUTOR = fileURLToPath(new URL('../worker/executor/main.js', import.meta.url));
+
+/**
+ * The plain executor a local worker runs: the bundled one when the installed
+ * `sealflow` runs the bundled CLI (src/cli/bin.ts names it, checked current
+ * with the CLI), else the modules. Other connectors run the modules' entry.
+ */
+function plainExecutor(connector: string): string {
+  const bundled = (globalThis as Record<symbol, unknown>)[Symbol.for('sealflow.executor')];
+  return connector === 'local' && typeof bundled === 'string' ? bundled : EXECUTOR;
+}
 const READY_TIMEOUT_MS = 20_000;
 
 /** What every launch of a run shares. */
@@ -33,7 +43,7 @@ export interface LaunchContext {
  * with an IPC channel; resolves when it says `ready` there, else kills it
  * and rejects naming the worker.
  */
-export async function startPlainWorker(c: LaunchContext, d: Pick<EngineDeployment, 'id' | 'options'>, slot: string, entry = EXECUTOR): Promise<WorkerHandle> {
+export async function startPlainWorker(c: LaunchContext, d: Pick<EngineDeployment, 'id' | 'options'>, slot: string, entry = plainExecutor(c.connector.name)): Promise<WorkerHandle> {
   const req: LaunchRequest = { runId: c.runId, slot, deployment: d.id, options: d.options, platform: c.platform, program: { entry, files: {}, args: () => [slot] }, env: c.env, localBase: c.localBase, ipc: true };
   const w = await c.connector.launch(req);
   const channel = w.ipc;

@@ -4,7 +4,7 @@
  * live worker of a deployment, routes results back, and notices workers that
  * die with attempts in flight.
  */
-import { CONNECTOR_NAMES, connectorByName } from '../connectors/index.js';
+import { CONNECTOR_NAMES, connectorByName, isConnectorName } from '../connectors/index.js';
 import type { ConnectorName, LaunchReport, WorkerHandle } from '../connectors/connector.js';
 import { InputError, OperationError } from '../errors.js';
 import { dispatch, type Handlers } from '../protocol/dispatch.js';
@@ -46,6 +46,12 @@ export interface PoolEvents {
   onWorkerLost(w: WorkerHandle, lostAttempts: readonly string[], reason: string): void;
   /** A replacement worker is ready, or could not be started: assignments that had to wait may go ahead (or fail). */
   onCapacity(): void;
+}
+
+/** A plain run's workers started before its master exists (`WorkerPool.start`): the run's id is all they need. */
+export interface PlainRun {
+  readonly runId: string;
+  readonly plain: true;
 }
 
 /** A queued worker's batch job moved (submitted and waiting, or running on a node): told at once, not buffered until `attach`. */
@@ -129,7 +135,7 @@ export class WorkerPool {
   /** Checks that every deployment's connector and platform exist in this build, before anything starts. */
   static check(deployments: readonly EngineDeployment[]): void {
     for (const d of deployments) {
-      if (!connectorByName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
+      if (!isConnectorName(d.connector)) throw new InputError(`deployment ${d.id}: connector ${d.connector} is not available in this version (available: ${CONNECTOR_NAMES.join(', ')})`);
       const p = platformByName(d.platform);
       if (!p) throw new InputError(`deployment ${d.id}: platform ${d.platform} is not available in this version (available: ${LAUNCHABLE_PLATFORMS.join(', ')})`);
       // Workers on another host: the master checks what it needs itself; the host's device and launcher are the host's (hostNeeds).
@@ -138,16 +144,22 @@ export class WorkerPool {
     }
   }
 
+  /** True if the deployment's workers are plain (no evidence, not encrypted): they start without the run's master. */
+  static isPlain(d: EngineDeployment): boolean {
+    return platformByName(d.platform)?.evidence === null && d.encrypt !== true;
+  }
+
   /**
    * Starts the workers of the given deployments. May begin while the run is
    * still being validated (workers start in parallel with it); nothing is
-   * assigned before `attach`.
+   * assigned before `attach`. Plain deployments only (`isPlain`) may start
+   * with just the run's id, before its master exists.
    */
-  static async start(master: MasterSession, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings, onJob?: JobListener): Promise<WorkerPool> {
+  static async start(master: MasterSession | PlainRun, workDir: string, deployments: readonly EngineDeployment[], heartbeat?: HeartbeatSettings, onJob?: JobListener): Promise<WorkerPool> {
     WorkerPool.check(deployments);
     const pool = new WorkerPool(heartbeat);
     if (onJob) pool.onJob = onJob;
-    pool.master = master;
+    pool.master = 'plain' in master ? null : master;
     pool.runId = master.runId;
     pool.workDir = workDir;
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
@@ -182,9 +194,10 @@ export class WorkerPool {
     const firstIndex = plan.started + 1;
     plan.started += count;
     const slots = Array.from({ length: count }, (_, i) => `${d.id}-${i + firstIndex}`);
-    const connector = connectorByName(d.connector) as NonNullable<ReturnType<typeof connectorByName>>;
+    const connector = (await connectorByName(d.connector)) as NonNullable<Awaited<ReturnType<typeof connectorByName>>>;
     const platform = platformByName(d.platform) as NonNullable<ReturnType<typeof platformByName>>;
     if (platform.evidence !== null || d.encrypt === true) {
+      if (this.master === null) throw new Error(`deployment ${d.id}: its workers (platform ${d.platform}${d.encrypt === true ? ', encrypted' : ''}) are provisioned through the run's master, and this pool has none`);
       this.attested = true;
       const report = (slot: string, r: LaunchReport) => this.onJob(slot, d, r);
       return startAttestedWorkers(this.master as MasterSession, { runId: this.runId, connector, env: this.env, report }, d, slots);
@@ -364,7 +377,7 @@ export class WorkerPool {
     const gone = Promise.all(this.workers.map((w) => w.handle.exited));
     if (this.attested) void gone.then(() => this.master?.close());
     // Connections and run directories the connectors hold for the run end once its workers are gone.
-    const connectors = new Set([...this.plans.values()].map((p) => connectorByName(p.d.connector)));
-    void gone.then(() => Promise.all([...connectors].map((c) => c?.close?.(this.runId).catch(() => undefined))));
+    const connectors = new Set([...this.plans.values()].map((p) => p.d.connector));
+    void gone.then(() => Promise.all([...connectors].map(async (n) => (await connectorByName(n))?.close?.(this.runId).catch(() => undefined))));
   }
 }

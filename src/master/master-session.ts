@@ -17,7 +17,7 @@ import { sealablePaths } from '../protocol/sealed-values.js';
 import type { Advertise } from './advertise.js';
 import type { BrokerDecision } from './broker/types.js';
 import { revealSealed } from './sealed-values.js';
-import { AttestedSession, type AttestedSettings } from './session.js';
+import type { AttestedSession, AttestedSettings } from './session.js';
 
 export interface MasterSettings {
   readonly runId: string;
@@ -78,7 +78,8 @@ export class MasterSession {
   attested(): Promise<AttestedSession> {
     if (!this.#opening) {
       const s = this.#settings;
-      this.#opening = AttestedSession.open({
+      // Loaded with the first attested session: a plain run never compiles the broker, the executor port or the run CA.
+      this.#opening = import('./session.js').then(({ AttestedSession }) => AttestedSession.open({
         runId: s.runId,
         ...(s.runRoot !== undefined ? { runRoot: s.runRoot } : {}),
         ...(s.owner !== undefined ? { owner: s.owner } : {}),
@@ -87,7 +88,7 @@ export class MasterSession {
         ...(s.data !== undefined ? { data: s.data } : {}),
         warn: this.warn,
         record: (d) => this.#journal.record(d),
-      });
+      }));
       this.#opening.then(
         (open) => (this.#open = open),
         () => undefined, // reported to whoever started the workers

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { openSmall } from '../crypto/oneshot.js';
 import type { Identity, Recipient } from '../crypto/types.js';
 import { revealValues, hasSealedValue } from '../protocol/sealed-values.js';
-import { sealDirectoryTo } from '../protocol/sealed-dirs.js';
 
 /**
  * `v` with every sealed value of run `runId` replaced by its plaintext,
@@ -28,6 +27,7 @@ export function revealSealed<T>(runId: string, ids: readonly Identity[] | null, 
 export async function admitDirectory(dir: string, sessionDir: string, recipients: readonly Recipient[]): Promise<{ path: string; sha256: string }> {
   const d = fs.mkdtempSync(path.join(sessionDir, 'input-'));
   const sealed = path.join(d, `${path.basename(dir)}.tar.age`);
+  const { sealDirectoryTo } = await import('../protocol/sealed-dirs.js'); // tar-stream (88 KB) loads with the first directory input, not with every run
   const { sha256 } = await sealDirectoryTo(dir, sealed, recipients);
   return { path: sealed, sha256 };
 }

@@ -96,6 +96,28 @@ describe('the bundled CLI', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('a --no-encrypt run of the installed sealflow starts its local workers from the bundled executor, and from the modules with SEALFLOW_NO_BUNDLE=1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bundle-plain-'));
+    try {
+      // The step's parent process is the worker that runs it: its command line names the executor it started from.
+      fs.writeFileSync(
+        path.join(dir, 'flow.yaml'),
+        ['name: executor', 'outputs:', '  who: { type: file, from: a/o }', 'steps:', '  a:', '    command: ["sh", "-c", "tr \'\\\\0\' \' \' < /proc/$PPID/cmdline"]', '    stdout: o', '    out: { o: { type: file, glob: o } }', ''].join('\n'),
+      );
+      const env = { SEALFLOW_HOME: path.join(dir, 'home'), SEALFLOW_MASTER_PASSPHRASE: '' };
+      const executorOf = async (extra: NodeJS.ProcessEnv, state: string): Promise<string> => {
+        const r = await run(BIN, ['run', 'flow.yaml', '--no-encrypt', '--quiet', '--state-dir', state], { ...env, ...extra }, dir);
+        assert.equal(r.code, 0, r.stderr);
+        const out = /who: (\S+)/.exec(r.stdout)?.[1];
+        assert.ok(out, r.stdout);
+        return fs.readFileSync(path.join(dir, out), 'utf8');
+      };
+      assert.match(await executorOf({}, 'bundled'), /\/dist\/cli\/executor\/main\.mjs local-1/);
+      assert.match(await executorOf({ SEALFLOW_NO_BUNDLE: '1' }, 'modules'), /\/dist\/src\/worker\/executor\/main\.js local-1/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('bundleIsCurrent', () => {

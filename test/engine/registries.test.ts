@@ -24,16 +24,16 @@ async function workflowWith(config: string) {
 }
 
 describe('the platform and connector registries', () => {
-  test('register every platform, and every list of names derives from them', () => {
+  test('register every platform, and every list of names derives from them', async () => {
     assert.deepEqual([...PLATFORM_NAMES], ['none', 'sim', 'gramine', 'occlum', 'cvm', 'sgx-lkl']);
     for (const n of PLATFORM_NAMES) assert.equal(platformByName(n)?.name, n);
     assert.deepEqual([...PLATFORMS], [...PLATFORM_NAMES]);
     assert.deepEqual([...LAUNCHABLE_PLATFORMS], ['none', 'sim']);
     assert.deepEqual([...RUN_PLATFORMS], [...LAUNCHABLE_PLATFORMS]);
     assert.deepEqual([...CONNECTORS], [...CONNECTOR_NAMES]);
-    for (const n of CONNECTOR_NAMES) assert.equal(connectorByName(n)?.name, n);
+    for (const n of CONNECTOR_NAMES) assert.equal((await connectorByName(n))?.name, n);
     assert.equal(platformByName('toString'), null, 'only the registry\'s own names');
-    assert.equal(connectorByName('constructor'), null);
+    assert.equal(await connectorByName('constructor'), null);
   });
 
   test('the placement rule is the platform\'s own satisfies, with the local policy\'s simulation allowed', () => {

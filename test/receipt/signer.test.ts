@@ -32,4 +32,16 @@ describe('§14 the receipt signing key', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^receipt: /m);
   });
+
+  test('a --no-encrypt run, whose workers start before the signing key loads, also exits 2 with no run created when no passphrase is given', async () => {
+    const { cwd, flow } = workdirWith('chain');
+    const env = { SEALFLOW_HOME: path.join(cwd, 'home') };
+    const init = await runCli(['master', 'init', '--work-factor', '10'], { cwd, env: { ...env, SEALFLOW_MASTER_PASSPHRASE: 'pw' } });
+    assert.equal(init.code, 0, init.stderr);
+    const r = await runCli(['run', flow, '--no-encrypt'], { cwd, env: { ...env, SEALFLOW_MASTER_PASSPHRASE: '' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /encrypted: set SEALFLOW_MASTER_PASSPHRASE/);
+    assert.doesNotMatch(r.stderr, /worker/, 'no worker reported anything');
+    assert.equal(fs.existsSync(path.join(cwd, '.sealflow')), false, 'no run was created');
+  });
 });

@@ -58,7 +58,13 @@ async function action(flow: string | undefined, job: string | undefined, opts: V
   }
   const { planRun } = await import('../run-plan.js');
   const plan = await planRun(flow, opts);
-  const { runWorkflow } = await import('../../engine/run-workflow.js');
+  // A plain run's workers start now, from modules the checks loaded: their start overlaps the engine's loading.
+  const { startPlainWorkersEarly, abandonEarlyWorkers } = await import('../../engine/early-workers.js');
+  const early = startPlainWorkersEarly(plan, opts.resume);
+  const { runWorkflow } = await import('../../engine/run-workflow.js').catch((e: unknown) => {
+    abandonEarlyWorkers(early);
+    throw e;
+  });
   const live = liveView(opts);
   opts.encrypt = plan.encrypt;
   const mode: ProgressMode = opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
@@ -90,6 +96,7 @@ async function action(flow: string | undefined, job: string | undefined, opts: V
         ...(opts.out !== undefined ? { out: opts.out } : {}),
         passphrase: () => masterPassphrase('Passphrase for the master keys (signs the run receipt): '),
         signal: abort.signal,
+        ...(early !== null ? { early } : {}),
       },
       { onEvent: (e) => (progress.onEvent(e), live.onEvent(e)) },
     );

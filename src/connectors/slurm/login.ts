@@ -25,7 +25,7 @@
  * sealed, keys come only through WCPAC, end to end in TLS through the relay.
  */
 import { InputError, OperationError } from '../../errors.js';
-import { SshHost } from '../ssh/host.js';
+import type { SshHost } from '../ssh/host.js';
 import { compileSshOptions, type CompiledSshOptions } from '../ssh/options.js';
 import type { Forward } from '../ssh/forward.js';
 import { shScript } from '../ssh/quote.js';

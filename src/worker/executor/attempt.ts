@@ -11,7 +11,6 @@ import type { AssignMsg, FailedMsg, SucceededMsg } from '../../protocol/executio
 import type { ToolCheck } from '../../protocol/execution.js';
 import { runCommand, toolsDirOf } from './command.js';
 import { runTask } from './task.js';
-import { runCwlStep } from './cwl.js';
 import { ensureDir, Keeper } from './outputs.js';
 
 export type AttemptResult = Omit<SucceededMsg, 'id'> | Omit<FailedMsg, 'id'> | { readonly type: 'cancelled' };
@@ -86,7 +85,7 @@ export function startAttempt(msg: AssignMsg, pathEnv: string, onStarted: (pgid: 
         msg.exec.kind === 'command'
           ? await runCommand(msg, msg.exec, { pathEnv, errLog, outLog: `${msg.logBase}.out`, signal: abort.signal, keeper, onStarted })
           : msg.exec.kind === 'cwl'
-            ? await runCwlStep(msg, msg.exec, { pathEnv, errLog, keeper })
+            ? await (await import('./cwl.js')).runCwlStep(msg, msg.exec, { pathEnv, errLog, keeper }) // the CWL runner (13 modules) loads with the first CWL step, not with every worker
             : await Promise.race([runTask(msg, msg.exec, { errLog, signal: abort.signal, keeper }), abandonedAfterGrace(abort.signal)]);
       if (abort.signal.aborted) return { type: 'cancelled' };
       const tools = 'tools' in r ? r.tools : undefined;
