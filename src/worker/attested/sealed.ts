@@ -51,7 +51,7 @@ export async function encryptFileInPlace(file: string, recipients: readonly X255
 async function sealOutput(src: string, dest: string, recipients: readonly X25519Recipient[]): Promise<{ size: number; sha256: string }> {
   // Synchronous (a few microseconds; the attempt's output directory exists already for a top-level output): a thread-pool round trip per output costs more.
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
-  return sealInPlace(src, recipients, await pipelineForFile(src), dest);
+  return sealInPlace(src, recipients, await pipelineForFile(src), dest, true); // `dest` is new, in this attempt's fresh output directory
 }
 
 /** SHA-256 of a file, streamed (memory stays bounded whatever its size). */
