@@ -56,7 +56,7 @@ describe('report model', () => {
     const t0 = process.cpuUsage();
     assert.equal(label(hostile, 'h6'), 'input 4', 'a long id of dots and digits is no label');
     const used = process.cpuUsage(t0);
-    assert.ok(used.user + used.system < 2_000_000, 'and is read in linear time, not with backtracking');
+    assert.ok(used.user + used.system < 2_000_000, 'and is read in linear time');
   });
 
   test('bytes in and out come from the ciphertext sizes the master recorded', () => {
