@@ -5,7 +5,10 @@
  * ```
  * journal.jsonl              append-only event journal (engine/journal.ts)
  * bundle/tasks.mjs           the run's TypeScript tasks, bundled by esbuild
- * steps/<step>/<index>/      outputs of each step instance
+ * steps/<step>.<index>/      outputs of each step instance (one directory: a
+ *                            step id never contains a dot; runs made before
+ *                            session 8 have steps/<step>/<index>/, read from
+ *                            their journals as recorded)
  * logs/<step>/<index>.out    stdout of the instance (unless captured as an output)
  * logs/<step>/<index>.err    stderr of the instance, and a task's ctx.log lines
  * scratch/<step>.<index>.<attempt>/   unencrypted runs: private working directory of an attempt (removed after)
@@ -15,7 +18,7 @@
  * ```
  *
  * Encrypted runs keep no plaintext here: their outputs are age files
- * (`steps/<step>/<index>/<name>.age`), and their workers' scratch lives
+ * (`steps/<step>.<index>/<name>.age`), and their workers' scratch lives
  * outside the run directory (protocol/scratch.ts). Opening a state directory
  * removes the scratch of workers that are gone (engine/scratch-sweep.ts).
  */
@@ -53,8 +56,9 @@ export class RunDir {
   get outputs(): string {
     return path.join(this.root, 'outputs');
   }
+  /** One directory per step instance, straight under `steps/` (one new inode per instance, not two). */
   stepOut(step: string, index: number): string {
-    return path.join(this.root, 'steps', step, String(index));
+    return path.join(this.root, 'steps', `${step}.${index}`);
   }
   logBase(step: string, index: number): string {
     return path.join(this.root, 'logs', step, String(index));

@@ -52,15 +52,18 @@ export async function attemptOutDir(outDir: string): Promise<AttemptOutDir> {
   let existing = abs;
   const rest: string[] = [];
   for (;;) {
+    // A missing level is the usual case (the attempt's directory is made by the worker): no Error is made for it.
+    let real: string | undefined;
     try {
-      if (fs.statSync(existing, { throwIfNoEntry: false }) === undefined) throw new Error('missing');
-      return { outDir: abs, real: path.join(fs.realpathSync.native(existing), ...rest) };
+      if (fs.statSync(existing, { throwIfNoEntry: false }) !== undefined) real = fs.realpathSync.native(existing);
     } catch {
-      const up = path.dirname(existing);
-      if (up === existing) return { outDir: abs, real: abs };
-      rest.unshift(path.basename(existing));
-      existing = up;
+      real = undefined; // unreadable: resolve from the level above
     }
+    if (real !== undefined) return { outDir: abs, real: path.join(real, ...rest) };
+    const up = path.dirname(existing);
+    if (up === existing) return { outDir: abs, real: abs };
+    rest.unshift(path.basename(existing));
+    existing = up;
   }
 }
 

@@ -165,8 +165,11 @@ export function fileLabeler(steps: readonly string[]): (id: string, sha256: stri
   return (id, sha256) => {
     const parts = id.split(/[\\/]/);
     const i = parts.lastIndexOf('steps');
-    const [s, n, f] = i >= 0 ? parts.slice(i + 1) : [];
-    if (i >= 0 && parts.length === i + 4 && s !== undefined && known.has(s) && /^\d+$/.test(n ?? '') && /^[A-Za-z_][\w-]*\.age$/.test(f ?? '')) return `${s}[${n}].${(f as string).slice(0, -4)}`;
+    // `steps/<step>.<index>/<port>.age`, or `steps/<step>/<index>/<port>.age` in runs made before session 8.
+    const tail = i >= 0 ? parts.slice(i + 1) : [];
+    const dot = tail.length === 2 ? (tail[0] ?? '').lastIndexOf('.') : -1; // `<step>.<index>`: the index follows the last dot
+    const [s, n, f] = dot > 0 ? [tail[0]!.slice(0, dot), tail[0]!.slice(dot + 1), tail[1]] : tail.length === 3 ? tail : [];
+    if (s !== undefined && known.has(s) && /^\d+$/.test(n ?? '') && /^[A-Za-z_][\w-]*\.age$/.test(f ?? '')) return `${s}[${n}].${(f as string).slice(0, -4)}`;
     let k = inputs.get(sha256);
     if (k === undefined) inputs.set(sha256, (k = inputs.size + 1));
     return `input ${k}`;

@@ -26,7 +26,7 @@ function workspace(): { root: string; flow: string; text: string; env: Record<st
 }
 
 describe('§10.8 encrypted outputs and worker scratch, as the user sees them', () => {
-  test('§10.8 an encrypted run\'s outputs are age files named <name>.age and <id>.tar.age in steps/, outputs/, the journal and the printed result', async () => {
+  test('§10.8 an encrypted run\'s outputs are age files named <name>.age and <id>.tar.age in steps/<step>.<index>/, outputs/, the journal and the printed result', async () => {
     const w = workspace();
     try {
       const state = path.join(w.root, 'state');
@@ -36,7 +36,7 @@ describe('§10.8 encrypted outputs and worker scratch, as the user sees them', (
       const runId = fs.readdirSync(path.join(state, 'runs'))[0] ?? '';
       const runDir = path.join(state, 'runs', runId);
       const steps = filesUnder(path.join(runDir, 'steps')).map((f) => path.relative(runDir, f)).sort();
-      assert.deepEqual(steps, ['steps/copy/0/out.txt.age', 'steps/copy/0/tree.tar.age']);
+      assert.deepEqual(steps, ['steps/copy.0/out.txt.age', 'steps/copy.0/tree.tar.age']);
       const published = filesUnder(path.join(runDir, 'outputs')).map((f) => path.basename(f)).filter((n) => n !== 'outputs.json' && n !== 'receipt.json').sort();
       assert.deepEqual(published, ['out.txt.age', 'tree.tar.age']);
       for (const f of [...steps.map((s) => path.join(runDir, s)), path.join(runDir, 'outputs', 'out.txt.age')]) {
@@ -44,7 +44,7 @@ describe('§10.8 encrypted outputs and worker scratch, as the user sees them', (
       }
       const done = readJournal(path.join(runDir, 'journal.jsonl')).events.find((e) => e.type === 'step-succeeded');
       assert.ok(done?.type === 'step-succeeded');
-      assert.deepEqual([(done.outputs['out'] as { path: string }).path, (done.outputs['tree'] as { path: string }).path].map((p) => path.relative(runDir, p)), ['steps/copy/0/out.txt.age', 'steps/copy/0/tree.tar.age'], 'the journal names the files as they are');
+      assert.deepEqual([(done.outputs['out'] as { path: string }).path, (done.outputs['tree'] as { path: string }).path].map((p) => path.relative(runDir, p)), ['steps/copy.0/out.txt.age', 'steps/copy.0/tree.tar.age'], 'the journal names the files as they are');
       assert.match(r.stdout, /out: \S*outputs\/out\.txt\.age$/m, 'the printed result names the age file');
       const dec = await runCli(['decrypt', '-i', path.join(w.root, 'home', 'owner-identity.txt'), path.join(runDir, 'outputs', 'out.txt.age')], { env: w.env });
       assert.equal(dec.stdout, 'plain words\n'.repeat(2));

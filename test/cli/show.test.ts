@@ -55,7 +55,7 @@ describe('sealflow show: outputs', () => {
     assert.equal(show.code, 0, show.stderr);
     assert.equal(/ {2}result: (\S+)/.exec(show.stdout)?.[1], printed);
     assert.match(show.stdout, new RegExp(`receipt: \\.sealflow/runs/${id}/outputs/receipt\\.json`));
-    assert.match(show.stdout, /step instance files: \.sealflow\/runs\/\S+\/steps\/<step>\/<index>\//);
+    assert.match(show.stdout, /step instance files: \.sealflow\/runs\/\S+\/steps\/<step>\.<index>\//);
   });
 
   test('with --out, lists the outputs and the receipt in that directory', async () => {

@@ -61,4 +61,17 @@ describe('encrypt then decrypt is the identity', () => {
     const b = await collect(encrypt(recipients, pt));
     assert.notDeepEqual(a, b);
   });
+  test('every X25519 stanza carries a fresh 32-byte ephemeral share that opens its file key with the identity', () => {
+    const fileKey = new Uint8Array(16).fill(7);
+    const shares = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const stanzas = identity.recipient().wrapFileKey(fileKey);
+      assert.equal(stanzas.length, 1);
+      const share = Buffer.from(stanzas[0]!.args[0]!, 'base64');
+      assert.equal(share.length, 32);
+      shares.add(share.toString('hex'));
+      assert.deepEqual(identity.unwrapFileKey(stanzas), Buffer.from(fileKey), `wrap ${i} opens`);
+    }
+    assert.equal(shares.size, 500, 'no share repeats');
+  });
 });

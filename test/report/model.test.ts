@@ -45,6 +45,20 @@ describe('report model', () => {
     assert.equal(fileLabeler(['a'])('/r/steps/zzz/0/o.age', 'h'), 'input 1', 'a step the workflow does not have is no label');
   });
 
+  test('a step output is labelled the same in the layout steps/<step>.<index>/ and in the layout of older runs, steps/<step>/<index>/', () => {
+    const label = fileLabeler(['count', 'a']);
+    assert.equal(label('/r/steps/count.12/o.age', 'h1'), 'count[12].o');
+    assert.equal(label('/r/steps/count/12/o.age', 'h2'), 'count[12].o');
+    assert.equal(label('/r/steps/count.x/o.age', 'h3'), 'input 1', 'an index that is not a number is no label');
+    assert.equal(label('/r/steps/count.1/sub/o.age', 'h4'), 'input 2', 'a file deeper in the instance directory is no label');
+    assert.equal(label('/r/steps/zzz.0/o.age', 'h5'), 'input 3', 'a step the workflow does not have is no label');
+    const hostile = `/r/steps/${'count.1'.repeat(50_000)}x/o.age`;
+    const t0 = process.cpuUsage();
+    assert.equal(label(hostile, 'h6'), 'input 4', 'a long id of dots and digits is no label');
+    const used = process.cpuUsage(t0);
+    assert.ok(used.user + used.system < 2_000_000, 'and is read in linear time');
+  });
+
   test('bytes in and out come from the ciphertext sizes the master recorded', () => {
     const m = buildModel('x', eventsOf('ok'));
     const count0 = m.attempts.find((a) => a.step === 'count' && a.index === 0);

@@ -127,6 +127,25 @@ describe('§10.5 one read per ciphertext', () => {
     }
   });
 
+  test('§16.1 in the layout steps/<step>.<index>/ an output in a sibling instance whose name extends this one (s1.1 and s1.10) is outside, and is refused as a forgery', async () => {
+    const dir = tmp();
+    try {
+      const id = X25519Identity.generate();
+      const steps = path.join(dir, 'steps');
+      const mine = path.join(steps, 's1.1');
+      const other = path.join(steps, 's1.10');
+      fs.mkdirSync(other, { recursive: true });
+      const assigned = await attemptOutDir(mine); // before the worker made it, as the master resolves it at assignment
+      fs.mkdirSync(mine);
+      const s = await sealed(other, id, Buffer.from('another instance\'s counts\n'), 'o.age');
+      for (const p of [s.file, path.join(mine, '..', 's1.10', path.basename(s.file))]) {
+        await assert.rejects(readOutputPrefix(assigned, p), (e: unknown) => e instanceof ReportRefusal && e.forged && (e.reason === 'output-outside' || e.reason === 'output-path'), p);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('§16.1 an output directory not yet created is resolved through the real path of its nearest existing ancestor, a symbolic link on the way included', async () => {
     const dir = tmp();
     try {

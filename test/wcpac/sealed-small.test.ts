@@ -99,4 +99,24 @@ describe('§10.4 small files in memory', () => {
     await openVerified(file, key, path.join(dir, 'out'), sha(armored));
     assert.ok(fs.readFileSync(path.join(dir, 'out')).equals(plain));
   }));
+  test('an output sealed into its fresh attempt directory is written in place, never over an existing file, and nothing is left when sealing fails', withDir(async (dir) => {
+    const id = X25519Identity.generate();
+    for (const size of [5, SMALL_FILE + K]) {
+      const plain = randomBytes(size);
+      const file = path.join(dir, `p${size}`);
+      fs.writeFileSync(file, plain);
+      const dest = path.join(dir, `o${size}.age`);
+      const r = await sealInPlace(file, [id.recipient()], {}, dest, true);
+      const ct = fs.readFileSync(dest);
+      assert.equal(r.sha256, sha(ct), `size ${size}`);
+      assert.equal(fs.statSync(dest).mode & 0o777, 0o600);
+      assert.ok((await collect(decrypt([id], ct))).equals(plain), `size ${size} decrypts`);
+      await assert.rejects(sealInPlace(file, [id.recipient()], {}, dest, true), /EEXIST/, 'an existing name is an error, not replaced');
+      assert.ok(fs.readFileSync(dest).equals(ct), 'the existing file is unchanged');
+    }
+    const gone = path.join(dir, 'missing-plaintext');
+    await assert.rejects(sealInPlace(gone, [id.recipient()], {}, path.join(dir, 'gone.age'), true));
+    assert.equal(fs.existsSync(path.join(dir, 'gone.age')), false, 'a failed sealing leaves no output');
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.sealing')).length, 0, 'no temporary file is made');
+  }));
 });

@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const published = readPublication(run);
       if (published && Object.keys(published.outputs).length > 0) {
         out.push('outputs:', ...formatOutputs(await revealForOwner(published.outputs)));
-        out.push(`step instance files: ${shortPath(path.join(run.root, 'steps'))}/<step>/<index>/`);
+        out.push(`step instance files: ${shortPath(path.join(run.root, 'steps'))}/<step>.<index>/`);
       } else if (Object.keys(s.outputs).length > 0) {
         out.push('outputs (not published; the step instance files):', ...formatOutputs(await revealForOwner(s.outputs)));
       }

@@ -146,16 +146,21 @@ export async function openVerified(src: string, fileKey: Uint8Array | (() => Uin
 
 /**
  * Encrypts `file` to `recipients` in place (same path), or to `dest` (the plaintext then stays for its owner to remove);
- * the ciphertext's size and SHA-256 are computed as it is written.
+ * the ciphertext's size and SHA-256 are computed as it is written. It is written to `<dest>.sealing` and renamed,
+ * unless `fresh`: `dest` is then a new name in a directory made for this attempt (an output, §10.8), written in place
+ * with O_EXCL (a name that exists is an error) and removed if the sealing fails — no temporary inode and no rename
+ * in the run directory per output; a file cut short by a crash is in an attempt directory no record names, which the
+ * next attempt of the instance removes.
  */
-export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE, dest = file): Promise<{ size: number; sha256: string }> {
-  const tmp = `${dest}.sealing`;
-  if (dest !== file) fs.rmSync(tmp, { force: true }); // a killed earlier attempt's leftover (beside `file`, its own attempt directory is fresh)
+export async function sealInPlace(file: string, recipients: readonly Recipient[], pipeline: PipelineOptions = PIPELINE, dest = file, fresh = false): Promise<{ size: number; sha256: string }> {
+  if (fresh && dest === file) throw new Error('sealInPlace: a fresh destination must differ from the plaintext');
+  const tmp = fresh ? dest : `${dest}.sealing`;
+  if (dest !== file && !fresh) fs.rmSync(tmp, { force: true }); // a killed earlier attempt's leftover
   const plain = readSmallFile(file, SMALL_FILE);
   if (plain !== null) {
     const pieces = sealBinary(recipients, plain);
     writeNewFile(tmp, pieces);
-    fs.renameSync(tmp, dest);
+    if (tmp !== dest) fs.renameSync(tmp, dest);
     const hash = createHash('sha256');
     for (const p of pieces) hash.update(p);
     return { size: pieces.reduce((n, p) => n + p.length, 0), sha256: hash.digest('hex') };
@@ -177,6 +182,6 @@ export async function sealInPlace(file: string, recipients: readonly Recipient[]
   } finally {
     await inFh.close();
   }
-  await fs.promises.rename(tmp, dest);
+  if (tmp !== dest) await fs.promises.rename(tmp, dest);
   return { size: sink.bytes(), sha256: hash.digest('hex') };
 }

@@ -60,7 +60,7 @@ export const targets: FuzzTarget[] = [
       enc(
         [
           { type: 'run-started', t: 1, runId: 'r', workflow: 'w', name: 'n', steps: ['a'], inputs: {}, concurrency: 1, keepGoing: false, pid: 1, host: 'h' },
-          { type: 'wcpac', t: 2, decision: { type: 'key-release', decision: 'released', worker: 7, step: null, files: [null, 3, { id: '/x/steps/a/0/o.age', sha256: 5 }] } },
+          { type: 'wcpac', t: 2, decision: { type: 'key-release', decision: 'released', worker: 7, step: null, files: [null, 3, { id: '/x/steps/a/0/o.age', sha256: 5 }, { id: '/x/steps/a.0/o.age', sha256: 'f' }, { id: `/x/steps/${'a.0'.repeat(20000)}/o.age`, sha256: 'g' }] } },
           { type: 'wcpac', t: 3, decision: { type: 'attestation', decision: 'accepted', slot: 'w1', claims: 'x' } },
           { type: 'step-started', t: 4, step: 'a', index: 0, attempt: 1, worker: 'w1', host: 'h', hash: 'h', usage: 1 },
           { type: 'step-succeeded', t: 5, step: 'a', index: 0, attempt: 1, hash: 'h', outputs: { o: { class: 'File', size: 'big' } }, exitStatus: 0, durationMs: 1, usage: { cpuMs: 'x' } },
