@@ -18,6 +18,16 @@ import { clearCertificateCache } from '../../src/attestation/x509.js';
 import { clearChainCache } from '../../src/attestation/sev-snp/chain.js';
 import { pemToDers } from '../../src/attestation/bytes.js';
 import type { Collateral } from '../../src/attestation/verifier.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/attestation/main.js [seconds-per-case]
+
+Measures attestation verification throughput, verifications per second, in one process: SEV-SNP (a raw
+report + VCEK, and configfs-tsm JSON with its certificate table) and sim evidence, warm (certificates
+and chain links cached, as in a long-running master), cold (caches cleared before each verification)
+and a VCEK never seen before with the AMD roots already parsed; beside its floor, the bare node:crypto
+work an SNP verification cannot avoid (one ECDSA P-384 verify and three RSA-PSS certificate checks).
+Uses recorded evidence (testdata); no TEE is needed or measured.`);
 
 const seconds = Number(process.argv[2] ?? '2');
 const shared = [process.env['SEALFLOW_SHARED'], path.resolve('..', 'shared'), '/work/shared'].find((p): p is string => !!p && existsSync(p));

@@ -13,6 +13,22 @@ import { hybridBench } from './hybrid.js';
 import { overheadBench } from './overhead.js';
 import { readyBench } from './ready.js';
 import { transferBench } from './transfer.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/connectors/main.js <transfer|ready|overhead|hybrid> [options]
+
+sealflow across hosts (network-namespace sshd hosts, a two-node Slurm cluster), each beside its peer in
+one invocation:
+  transfer [--mib 1024] [--reps 3]   a 1 GiB ciphertext pulled worker to worker between two hosts over
+                                     the data port (mTLS), beside plain TCP, the mTLS ceiling and scp
+  ready [--n 8] [--reps 3]           N attested sim workers on two ssh hosts from start to ready, beside
+                                     N local sim workers and a bare \`ssh host true\` (run with
+                                     SEALFLOW_HOME=$(mktemp -d); sim is not a TEE)
+  overhead [--n 100,1000] [--reps 2] [--workers 2]   per-step overhead of trivial steps on sim workers
+                                     of two ssh hosts, beside the same workflow on local sim workers
+  hybrid [--size 1GB] [--reps 1]     word count over local, ssh and Slurm workers beside local workers
+                                     only (also needs slurm-wlm and munge)
+Needs root, iproute2 and openssh-server/client (the hosts of test/helpers/hosts.ts).`);
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);

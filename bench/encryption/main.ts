@@ -30,6 +30,16 @@ import { X25519Identity } from '../../src/crypto/x25519.js';
 import { writeIdentityFile } from '../../src/crypto/keyfile.js';
 import { loadavg, summarize, timed, timedShell, type Measure, type Summary } from './measure.js';
 import { timeline } from './timeline.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/encryption/main.js [--size 256MiB] [--runs 5] [--warmup 1] [--baseline DIR]
+
+Measures sealflow's age encryption and decryption against the age CLI on the same file, in one
+invocation (to /dev/null and file to file; --baseline DIR alternates another build of sealflow too):
+wall time best and median, throughput ratio to age, median CPU seconds (user + system of the process
+tree), peak RSS and the load average; first the floors (Node's start, sealflow on an empty input, cat).
+Runs the installed entry (dist/src/cli/bin.js). Needs age and GNU time; its files (4x --size) live in
+bench/tmp/encryption and are removed at the end.`);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../../..');

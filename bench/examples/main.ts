@@ -1,6 +1,7 @@
 /**
  * Same-run comparison of each seed example's native baseline and `sealflow
- * run` (platform none, no encryption yet), on inputs the catalog prepares:
+ * run` as the example's sealflow.yaml configures it (attested `sim` workers,
+ * every file encrypted; `sim` is not a TEE), on inputs the catalog prepares:
  *
  *   node dist/bench/examples/main.js [--runs 1] [--data /tmp/sealflow-bench-data] [name=size ...]
  *   e.g.  node dist/bench/examples/main.js word-count=1GB distributed-k-means=1e7 --runs 3
@@ -17,6 +18,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXAMPLES } from '../../examples/catalog.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/examples/main.js [--runs 1] [--data DIR] [name=size ...]
+  e.g. node dist/bench/examples/main.js word-count=1GB distributed-k-means=1e7 --runs 3
+
+Measures each seed example's native baseline beside \`sealflow run\` as the example's sealflow.yaml
+configures it (attested sim workers, every file encrypted; sim is not a TEE) on inputs the catalog prepares (default: every example at its quick size; data under
+/tmp/sealflow-bench-data unless --data): wall time from spawn to exit, median of --runs, as a Markdown
+table with the load average. The full harness is \`sealflow bench\`.`);
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(DIST, 'src', 'cli', 'main.js');

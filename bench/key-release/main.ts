@@ -9,6 +9,13 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileKeyOpener, fileKeySealer, LABEL_BUNDLE_KEY, unwrapKey, wrapKey, x25519Raw } from '../../src/protocol/wcpac-crypto.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/key-release/main.js [--n 1,10,1000,10000] [--reps 3]
+
+Measures what releasing a step's file keys costs (docs/protocol.md §7, §7.1): N keys wrapped one X25519
+exchange each beside N keys released under one exchange, master side (seal) and worker side (open),
+alternated in one process; CPU time of this process, best of --reps.`);
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);

@@ -23,6 +23,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCwl, writeSealflowScatter, writeSealflowSteps, writeSnakefile } from './workloads.js';
 import { bundleIsCurrent } from '../../src/cli/bundle-check.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/overhead/main.js [--n 100,1000] [--reps 3] [--no-peers] [--modules]
+
+Measures the engine's overhead per step: for each N, trivial-step workloads run by sealflow (journal on,
+local workers, plain and encrypted) beside cwltool --no-container and snakemake -j 2 when installed
+(--no-peers leaves them out) and a floor (a bare Node process spawning the same N \`true\`s), in one
+invocation; best of --reps, seconds and ms/step, and fixed and per-step cost from a line through the
+smallest and largest N. sealflow runs as installed (dist/src/cli/bin.js, the bundled CLI while it is
+current); --modules runs the compiled modules instead (SEALFLOW_NO_BUNDLE=1).`);
 
 const CLI = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 

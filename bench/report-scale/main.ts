@@ -21,6 +21,14 @@ import { readJournal } from '../../src/engine/journal.js';
 import { renderPage } from '../../src/report/html.js';
 import { buildModel } from '../../src/report/model.js';
 import { syntheticJournal } from './synthetic.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/report-scale/main.js [N ...] [--runs R] [--run-dir DIR]
+
+Measures the HTML run report at scale (docs/report.md): for each N, a synthetic journal of N steps is
+built and rendered in process, and the page is opened R times in a fresh headless Chromium beside an
+empty page, alternating: the HTML's size, the page's own render time and Chromium's wall time.
+--run-dir DIR measures a real run's journal (DIR/journal.jsonl) too. Needs chromium.`);
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');

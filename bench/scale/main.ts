@@ -25,6 +25,17 @@ import { writeSealflowScatter } from '../overhead/workloads.js';
 import { measuredRun, type Measured } from './measure.js';
 import { replayJournal, type Replay } from './replay.js';
 import { writeFilesWorkload } from './workloads.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/scale/main.js [--steps 100,1000,10000] [--files 1,10,100,1000] [--quick]
+       [--cli PATH] [--no-resume] [--label TEXT] [--resume-with CLI,CLI... [--rounds R]] [--resume-only]
+
+Measures how sealflow's cost grows with work: an N-step encrypted scatter and one step over F owner
+input files, each a whole \`sealflow run\` (platform none, every file age-encrypted): wall, CPU of the
+process tree, the master's CPU and peak RSS, the journal's size; then the same run SIGKILLed halfway,
+its journal replayed, and \`run --resume\` timed. --steps none / --files none leave that half out;
+--cli PATH measures another build's dist/src/cli/main.js; --resume-with resumes the same killed run
+with each build in turn, R rounds, each from a fresh copy of its run directory.`);
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

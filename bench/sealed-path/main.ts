@@ -18,6 +18,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { decryptWithFileKey, encrypt, readHeaderOfFile, unwrapFileKey, X25519Identity } from '../../src/crypto/index.js';
 import { openVerified, sealInPlace } from '../../src/worker/attested/sealed-io.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/sealed-path/main.js FILE [--reps 3] [--scratch DIR]
+
+Measures the worker's per-MB cost of opening and sealing a step's files (docs/protocol.md §10.5) on
+FILE, in one process: the two-pass open (a SHA-256 pass, then decryption) beside openVerified, the
+stream seal beside sealInPlace, and the floors of one pass over the same bytes, each alone:
+ChaCha20-Poly1305 in age's 64 KiB chunks, SHA-256, and a plain read + write into the scratch directory
+(--scratch /dev/shm measures on tmpfs, where workers write). CPU (this process and its crypto pool
+threads) and wall per operation, best of --reps.`);
 
 const file = process.argv[2];
 const repsAt = process.argv.indexOf('--reps');

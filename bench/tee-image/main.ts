@@ -18,6 +18,14 @@ import { buildOcclumImage } from '../../src/master/occlum-image.js';
 import { buildGramineEnclave } from '../../src/master/gramine-enclave.js';
 import { INSTANCE_ARCHIVE } from '../../src/tee/occlum/index.js';
 import { standIns } from '../../test/tee/standins.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/tee-image/main.js [--reps 3]
+
+Measures what building a deployment's enclave costs the master at run start, with the stand-in
+toolchains of test/tee/standins.ts (NOT a TEE figure: no SGX here): the occlum image cold, the same
+image again (reused from its build record), and the gramine enclave, alternating in one invocation;
+CPU seconds of this process and its children beside the load average.`);
 
 const TICK = 100; // USER_HZ on Linux
 

@@ -10,6 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hashFile } from '../../src/worker/executor/tools.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/tools/main.js [file...]
+
+Measures what the tool pin check costs per command attempt (docs/protocol.md §10.3): hashing a tool,
+and hashing it while copying it into the attempt's private directory, beside sha256sum on the same
+file (default files: bowtie2-align-s, samtools, a 64 MiB synthetic binary).`);
 
 const N = 15;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

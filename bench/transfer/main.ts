@@ -26,6 +26,15 @@ import { RunCa } from '../../src/crypto/run-ca.js';
 import tls from 'node:tls';
 import { peerTlsOptions, type PeerIdentity } from '../../src/worker/attested/data-port.js';
 import { fetchCiphertext } from '../../src/worker/attested/fetch.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/transfer/main.js [--mib 1024] [--reps 3]
+
+Measures a worker-to-worker encrypted transfer (docs/protocol.md §15) beside scp over loopback, in one
+invocation: an age ciphertext served by one worker's data port and pulled by another over mutual
+TLS 1.3, written and SHA-256-checked as it streams; scp from a throwaway sshd with and without a
+sha256sum afterwards; and the ceiling, the same TLS stream discarded. Needs /usr/sbin/sshd for the scp
+rows.`);
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);

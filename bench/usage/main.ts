@@ -21,6 +21,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { measureGroup, SAMPLE_INTERVAL_MS, sampleGroup } from '../../src/worker/executor/measure.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/usage/main.js [--k 2000] [--s 400]
+
+Measures what sampling a command step's resource use costs the executor (docs/report.md, "Resource
+usage"): K samples of process groups of 1, 3 and 9 processes and a Node process, beside one read of the
+leader's /proc/<pid>/stat; then S \`true\` commands with measurement on and off, alternating in blocks
+of 50: CPU time per sample and per step.`);
 
 const kAt = process.argv.indexOf('--k');
 const K = kAt >= 0 ? Number(process.argv[kAt + 1]) : 2000;

@@ -21,6 +21,15 @@ import { parseArgs } from 'node:util';
 import { EXAMPLES } from '../../examples/catalog.js';
 import { measure, type Measurement } from '../../src/bench/measure.js';
 import { prepareBenchHome } from '../../src/bench/run-bench.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/word-count-sealed/main.js [--size 100MB] [--runs 3] [--work-dir DIR]
+
+Measures issue 15's word-count row both ways in one invocation: \`sealflow run examples/word-count\`
+plain (--platform none --no-encrypt), on attested sim workers with the plaintext corpus (sealed by the
+master at admission), and on sim with a corpus the owner sealed beforehand (sealflow encrypt, done
+once before anything is measured); the three alternate run by run. CPU is user + system of the whole
+process tree (GNU time), with the load average beside every run. sim is not a TEE.`);
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(DIST, 'src', 'cli', 'main.js');

@@ -12,6 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadWorkflow } from '../../src/workflow/index.js';
+import { helpIfAsked } from '../help.js';
+
+helpIfAsked(`usage: node dist/bench/workflow-load/main.js [N ...] [--runs R]
+
+Measures loading (parse + validate) a workflow of N command steps fanning in to one gather step, cold
+(a fresh node process each time, as \`sealflow run\` pays it) and warm (in process, repeated), beside the
+yaml package's parse alone on the same text.`);
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 

@@ -7,7 +7,7 @@
  * bundle/tasks.mjs           the run's TypeScript tasks, bundled by esbuild
  * steps/<step>.<index>/      outputs of each step instance (one directory: a
  *                            step id never contains a dot; runs made before
- *                            session 8 have steps/<step>/<index>/, read from
+ *                            this layout have steps/<step>/<index>/, read from
  *                            their journals as recorded)
  * logs/<step>/<index>.out    stdout of the instance (unless captured as an output)
  * logs/<step>/<index>.err    stderr of the instance, and a task's ctx.log lines

@@ -165,7 +165,7 @@ export function fileLabeler(steps: readonly string[]): (id: string, sha256: stri
   return (id, sha256) => {
     const parts = id.split(/[\\/]/);
     const i = parts.lastIndexOf('steps');
-    // `steps/<step>.<index>/<port>.age`, or `steps/<step>/<index>/<port>.age` in runs made before session 8.
+    // `steps/<step>.<index>/<port>.age`, or `steps/<step>/<index>/<port>.age` in runs made before this layout.
     const tail = i >= 0 ? parts.slice(i + 1) : [];
     const dot = tail.length === 2 ? (tail[0] ?? '').lastIndexOf('.') : -1; // `<step>.<index>`: the index follows the last dot
     const [s, n, f] = dot > 0 ? [tail[0]!.slice(0, dot), tail[0]!.slice(dot + 1), tail[1]] : tail.length === 3 ? tail : [];

@@ -10,8 +10,11 @@
  *   resolve; otherwise the plaintext file is deleted unread and the hash
  *   mismatch is reported (before any decryption error it caused), so nothing
  *   decrypted is used before the hash check passed.
- * - `sealInPlace` encrypts a file to a temporary file beside it, hashing the
- *   ciphertext as it is written, and renames it over the plaintext.
+ * - `sealInPlace` encrypts a file, hashing the ciphertext as it is written:
+ *   an output straight under its name in the attempt's fresh output
+ *   directory (O_EXCL, removed if sealing fails); a log, or a file sealed
+ *   in place, to a temporary file beside its destination, renamed over it
+ *   when complete.
  *
  * Batches past the pipeline's threshold go to the crypto pool (every core).
  * Files up to SMALL_FILE — most of a step's files: logs, small outputs —

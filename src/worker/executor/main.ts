@@ -5,8 +5,11 @@
  * itself when the channel to the master closes (then it first kills what it
  * is running and removes their scratch directories).
  *
- * argv: [workerId]. Platform `none` starts it directly; attested platforms
- * start `../attested/main.ts` from the provisioner after the key exchange.
+ * argv: [workerId]. A plain worker (platform `none`, `--no-encrypt`) is
+ * started directly (the installed `sealflow`, running its bundle, starts a
+ * local one from the bundled copy in dist/cli/executor/:
+ * scripts/bundle-cli.mjs); every other worker runs `../attested/main.ts`,
+ * started by the provisioner after the key exchange.
  */
 import { ipcChannel } from '../../protocol/channel.js';
 import { validateMasterToWorker, type MasterToWorker, type WorkerToMaster } from '../../protocol/execution.js';
