@@ -64,6 +64,7 @@ export class MasterSession {
   readonly #journal = new DecisionBuffer();
   #opening: Promise<AttestedSession> | null = null;
   #open: AttestedSession | null = null;
+  #closed = false;
 
   constructor(settings: MasterSettings) {
     this.runId = settings.runId;
@@ -76,6 +77,9 @@ export class MasterSession {
 
   /** The run's attested session, opened on first use. */
   attested(): Promise<AttestedSession> {
+    // Closed before any session opened (its workers failed to start): a late caller (preadmit) must not open one
+    // whose ports nothing would close.
+    if (this.#closed && !this.#opening) return Promise.reject(new Error(`the master of run ${this.runId} is closed`));
     if (!this.#opening) {
       const s = this.#settings;
       // Loaded with the first attested session: a plain run never compiles the broker, the executor port or the run CA.
@@ -145,6 +149,7 @@ export class MasterSession {
 
   /** Closes the attested session if one is open (the worker pool, once every worker is gone). */
   async close(): Promise<void> {
+    this.#closed = true;
     const s = this.#opening;
     if (s) await (await s.catch(() => null))?.close();
   }
