@@ -18,13 +18,21 @@ import { openSealedSandbox } from '../../src/worker/attested/sandbox.js';
 import { ExpressionError, ExpressionSandbox, useQuickJSSource } from '../../src/workflow/cwl/expr/sandbox.js';
 import { quickjsModule } from '../../src/workflow/cwl/expr/quickjs-module.js';
 import { readExecutorCache } from '../../src/master/broker/executor-cache.js';
+import { withEnv } from '../helpers/env.js';
+
+/** Runs `f` with SEALFLOW_HOME a fresh temporary directory (its caches), removed afterwards. */
+async function withTempHome(prefix: string, f: (home: string) => Promise<void>): Promise<void> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    await withEnv({ SEALFLOW_HOME: home }, () => f(home));
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
 
 describe('the executor bundle', () => {
   test('embeds the chunk worker, leaves out pkijs, and is cached (0600) per installation until its code or inputs change', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-bundle-'));
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    try {
+    await withTempHome('sealflow-bundle-', async (home) => {
       const code = await buildExecutorCode();
       assert.match(code, /^const __SEALFLOW_CHUNK_WORKER__ = "/);
       // ~0.4 MB of executor: the QuickJS WebAssembly CWL expressions run in (~0.67 MB) is the separate sealed sandbox (§7.2).
@@ -43,18 +51,11 @@ describe('the executor bundle', () => {
       const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { code: string };
       fs.writeFileSync(file, JSON.stringify({ ...c, code: `${c.code}\n// changed` }));
       assert.equal(readExecutorCache(ENTRY), null, 'code that does not match the recorded hash is not used');
-    } finally {
-      if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-      else process.env['SEALFLOW_HOME'] = saved;
-      fs.rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 
   test('the expression sandbox is its own bundle: it holds the QuickJS WebAssembly, runs from memory, and is cached apart from the executor', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sealflow-sandbox-'));
-    const saved = process.env['SEALFLOW_HOME'];
-    process.env['SEALFLOW_HOME'] = home;
-    try {
+    await withTempHome('sealflow-sandbox-', async () => {
       const code = await buildSandboxCode();
       assert.ok(code.includes('AGFzbQEAAAAB'), 'the WebAssembly bytes are in it, as data');
       assert.ok(code.length > 600_000 && code.length < 1_000_000, `sandbox of ${code.length} chars`);
@@ -71,11 +72,7 @@ describe('the executor bundle', () => {
       } finally {
         useQuickJSSource(quickjsModule);
       }
-    } finally {
-      if (saved === undefined) delete process.env['SEALFLOW_HOME'];
-      else process.env['SEALFLOW_HOME'] = saved;
-      fs.rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 
   test('the sealed executor bundle carries the run sandbox key inside its encryption, and none when sealed without one', async () => {
