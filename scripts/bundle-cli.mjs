@@ -10,7 +10,7 @@
  *
  * The plain executor (dist/src/worker/executor/main.js, the worker process
  * of a `--no-encrypt` local run) is bundled the same way into
- * dist/cli/executor/: a worker then reads a few files instead of ~25 modules
+ * dist/cli/executor/: a worker then reads a few files instead of its modules
  * at its start. The installed `sealflow` runs it only with the bundled CLI
  * (bin.ts), so the same check covers both.
  *
