@@ -16,7 +16,7 @@
  * host) are exactly those bytes. Nothing secret travels: the files are
  * public or sealed, keys come only through WCPAC.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -35,6 +35,7 @@ import { hostScratchDir, hostStager } from './stager.js';
 import { sweepHostScratch } from './scratch-sweep.js';
 import { scratchBase } from '../../protocol/scratch.js';
 import { RunRegistry } from '../run-registry.js';
+import { digestFileSync } from '../../crypto/digest-file.js';
 
 /** The provisioner's name in the run directory. */
 const ENTRY = 'provisioner.mjs';
@@ -69,7 +70,7 @@ function sha256(file: string): string {
   const stamp = `${st.size} ${st.mtimeNs} ${st.ctimeNs} ${st.ino}`;
   const known = hashed.get(file);
   if (known?.stamp === stamp) return known.sha256;
-  const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const digest = digestFileSync(file); // streamed in 1 MiB pieces: the image is not held in memory whole
   hashed.set(file, { stamp, sha256: digest });
   return digest;
 }
