@@ -27,12 +27,12 @@ import { OperationError } from '../errors.js';
 import { defaultMasterDir } from '../crypto/master-key.js';
 import { packDirectory } from '../protocol/tar.js';
 import { sizingOverrides } from '../tee/deployment-sizing.js';
-import { onPath } from '../tee/host.js';
 import { measuredBinary } from '../tee/ldd.js';
 import { INSTANCE_ARCHIVE, occlumLaunchPlan } from '../tee/occlum/index.js';
 import { measuredFiles, type LaunchPlan } from '../tee/plan.js';
 import { provisionerBundle } from '../tee/provisioner-bundle.js';
 import { launchConfigText } from '../tee/sim/measure.js';
+import { resolveOnPath } from '../workflow/which.js';
 import { deploymentStep, evidenceSource, ownerEnv, type HardwareOptions } from './gramine-enclave.js';
 
 /** Node's SEA fuse (the sentinel postject flips; docs.nodejs.org "Single executable applications"). */
@@ -57,14 +57,6 @@ async function fileSha256(file: string): Promise<string> {
 function statKey(file: string): string {
   const s = fs.statSync(file);
   return `${file}:${s.size}:${s.mtimeMs}:${s.ino}`;
-}
-
-/** The absolute path of `tool` on PATH (the owner's toolchain). */
-function which(tool: string): string {
-  for (const d of (process.env['PATH'] ?? '').split(':')) {
-    if (d !== '' && onPath(tool, d)) return path.join(d, tool);
-  }
-  throw new OperationError(`${tool} is not on this machine's PATH`);
 }
 
 function run(id: string, what: string, file: string, args: readonly string[], cwd: string, env: Record<string, string>): Promise<void> {
@@ -100,8 +92,12 @@ async function cached(key: string): Promise<string | null> {
  * the files the host receives, by name (the one instance archive).
  */
 export async function buildOcclumImage(dir: string, id: string, options: Readonly<Record<string, unknown>>, o: HardwareOptions, pin: string): Promise<Record<string, string>> {
+  // The owner's toolchain, found once: its files are part of the build's cache key below.
+  const toolchain: string[] = [];
   for (const tool of ['occlum', 'copy_bom']) {
-    if (!onPath(tool)) throw new OperationError(`deployment ${id}: ${tool} is not on this machine's PATH; the master builds and signs the Occlum image with the owner's key, so Occlum must be installed here (docs/tee-platforms.md "occlum")`);
+    const found = await resolveOnPath(tool, process.env['PATH'] ?? '');
+    if (found === undefined) throw new OperationError(`deployment ${id}: ${tool} is not on this machine's PATH; the master builds and signs the Occlum image with the owner's key, so Occlum must be installed here (docs/tee-platforms.md "occlum")`);
+    toolchain.push(found);
   }
   const key = path.resolve(o.signingKey as string);
   const node = measuredBinary(process.execPath);
@@ -112,7 +108,6 @@ export async function buildOcclumImage(dir: string, id: string, options: Readonl
   const esbuild = require('esbuild') as typeof import('esbuild');
   const keyOf = createHash('sha256');
   for (const [name, text] of Object.entries(plan.files).sort(([a], [b]) => (a < b ? -1 : 1))) keyOf.update(`${name}\0${sha256Hex(text)}\0`);
-  const toolchain = ['occlum', 'copy_bom'].map(which);
   for (const f of [...measuredFiles([node]), ...toolchain, postject]) keyOf.update(`${statKey(f)}\0`);
   keyOf.update(`${provisioner.sha256}\0${esbuild.version}\0${sha256Hex(fs.readFileSync(key))}\0${plan.sizing?.edmm === true ? 'edmm' : 'no-edmm'}`);
   const cacheKey = keyOf.digest('hex').slice(0, 32);
