@@ -11,6 +11,13 @@ export const FW_CFG_ROOT = '/sys/firmware/qemu_fw_cfg/by_name';
 /** Linux configfs-tsm's report directory (Documentation/ABI/testing/configfs-tsm). */
 export const TSM_ROOT = '/sys/kernel/config/tsm/report';
 
+/** `host:port` (host a name, IPv4 or [IPv6], brackets removed; port 1-65535), or null. */
+export function splitHostPort(a: string): { host: string; port: number } | null {
+  const m = /^([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):(\d{1,5})$/.exec(a);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return null;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
 export type EvidenceSource =
   | { readonly kind: 'sim'; readonly socket: string }
   /** `root`: the configfs-tsm report directory (default /sys/kernel/config/tsm/report); tests point it at a copy. */

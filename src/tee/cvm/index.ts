@@ -10,12 +10,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FW_CFG_BUNDLE } from '../../protocol/launch-config.js';
+import { FW_CFG_BUNDLE, splitHostPort } from '../../protocol/launch-config.js';
 import { allowedEnv, teeRefusal, UNMEASURED_FILE, type LaunchCommand, type LaunchSpec, type TeePlatform } from '../platform.js';
 import { deviceRoot, onPath, unmeasuredJson } from '../host.js';
 import type { LaunchPlan, PlanRequest } from '../plan.js';
 import { cvmImage, UNIT_NAME } from './image.js';
-import { GUEST_MASTER, qemuArgs, splitHostPort, type CvmVm } from './qemu.js';
+import { GUEST_MASTER, qemuArgs, type CvmVm } from './qemu.js';
 
 export { cvmImage, cvmUnit, KERNEL_CMDLINE, CVM_ENV, UNIT_NAME } from './image.js';
 export { qemuArgs, GUEST_MASTER, type CvmVm, type GuestKind } from './qemu.js';

@@ -17,11 +17,9 @@
  * the qemu process the connector tracks and kills.
  */
 
-import { FW_CFG_BUNDLE, FW_CFG_ROOT, FW_CFG_UNMEASURED } from '../../protocol/launch-config.js';
+import { FW_CFG_BUNDLE, FW_CFG_UNMEASURED, splitHostPort } from '../../protocol/launch-config.js';
 
 export { FW_CFG_BUNDLE, FW_CFG_UNMEASURED } from '../../protocol/launch-config.js';
-/** Where the guest kernel shows fw_cfg items (CONFIG_FW_CFG_SYSFS). */
-export const FW_CFG_SYSFS = FW_CFG_ROOT;
 /** The master's address inside the guest: QEMU user networking forwards it (guestfwd) to the master as the host reaches it. */
 export const GUEST_MASTER = '10.0.2.100';
 
@@ -46,13 +44,6 @@ export const KERNEL_CMDLINE = 'console=ttyS0 rdinit=/sbin/init systemd.unit=mult
 
 /** QEMU's option parser reads `,` as a separator: a literal comma is doubled. */
 const q = (v: string): string => v.replaceAll(',', ',,');
-
-/** `host:port` (host a name, IPv4 or [IPv6]), or null. */
-export function splitHostPort(a: string): { host: string; port: number } | null {
-  const m = /^([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):(\d{1,5})$/.exec(a);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return null;
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-}
 
 /**
  * qemu-system-x86_64's arguments for `vm`, the fw_cfg files in the worker's

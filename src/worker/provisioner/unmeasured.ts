@@ -7,7 +7,7 @@
  * catch. Node built-ins only.
  */
 import { open } from 'node:fs/promises';
-import { FW_CFG_BUNDLE, FW_CFG_ROOT, FW_CFG_UNMEASURED } from '../../protocol/launch-config.js';
+import { FW_CFG_BUNDLE, FW_CFG_ROOT, FW_CFG_UNMEASURED, splitHostPort } from '../../protocol/launch-config.js';
 
 export interface Unmeasured {
   readonly host: string;
@@ -37,12 +37,12 @@ export function parseUnmeasured(text: string): Unmeasured {
   const keys = Object.keys(o).sort().join(',');
   if (keys !== 'bundle,master,slot,ticket,version' || o['version'] !== 1) throw new UnmeasuredError(`${UNMEASURED_FILE} must hold exactly version 1, master, slot, bundle and ticket`);
   const { master, slot, bundle, ticket } = o;
-  const m = typeof master === 'string' ? /^([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):(\d{1,5})$/.exec(master) : null;
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new UnmeasuredError(`${UNMEASURED_FILE}: master must be host:port`);
+  const at = typeof master === 'string' ? splitHostPort(master) : null;
+  if (!at) throw new UnmeasuredError(`${UNMEASURED_FILE}: master must be host:port`);
   if (typeof slot !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(slot)) throw new UnmeasuredError(`${UNMEASURED_FILE}: slot must be 1-128 of [A-Za-z0-9_.-]`);
   if (typeof bundle !== 'string' || bundle.length === 0 || bundle.length > 1024 || bundle.includes('\0')) throw new UnmeasuredError(`${UNMEASURED_FILE}: bundle must be a path`);
   if (typeof ticket !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(ticket)) throw new UnmeasuredError(`${UNMEASURED_FILE}: ticket must be the slot's launch ticket (43 base64url characters)`);
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), slot, bundle, ticket };
+  return { host: at.host, port: at.port, slot, bundle, ticket };
 }
 
 
