@@ -14,8 +14,6 @@ import { InputError, OperationError } from '../errors.js';
 import { commands } from './commands/index.js';
 import { isVersionOnly, VERSION } from './version.js';
 
-export { isVersionOnly } from './version.js';
-
 /**
  * The program with the commands `argv` needs: only the named subcommand when
  * `argv` starts with one (start-up cost is that command's imports alone),

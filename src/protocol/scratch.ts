@@ -155,13 +155,20 @@ export interface ScratchOwner {
   readonly pidns?: string;
 }
 
-/** This process's PID namespace, or undefined where /proc does not say. */
+let ownPidns: { readonly ns: string | undefined } | undefined;
+
+/** This process's PID namespace, or undefined where /proc does not say (read once: a sweep asks for every owner). */
 export function pidNamespace(): string | undefined {
-  try {
-    return fs.readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return undefined;
+  if (ownPidns === undefined) {
+    let ns: string | undefined;
+    try {
+      ns = fs.readlinkSync('/proc/self/ns/pid');
+    } catch {
+      ns = undefined;
+    }
+    ownPidns = { ns };
   }
+  return ownPidns.ns;
 }
 
 /** Creates the worker directory `dir` (0700) with its owner marker, once per process. */

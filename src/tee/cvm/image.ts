@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import type { MeasuredBinary } from '../plan.js';
 import { measuredFiles } from '../plan.js';
-import { FW_CFG_SYSFS, KERNEL_CMDLINE } from './qemu.js';
+import { KERNEL_CMDLINE } from './qemu.js';
+import { FW_CFG_ROOT } from '../../protocol/launch-config.js';
 
 export { KERNEL_CMDLINE } from './qemu.js';
 export const UNIT_NAME = 'sealflow-provisioner.service';
@@ -85,7 +86,7 @@ export function cvmImage(launchJson: string, node: MeasuredBinary, tools: readon
       'Boot with measured direct boot (OVMF with kernel hashes for SNP, TDVF with RTMR measurement for TDX): kernel, initrd and command line are measured.',
       `The initrd holds node, ${INSTALL_DIR}/provisioner.mjs and ${INSTALL_DIR}/launch.json; a provisioner copied in after boot (over SSH) is not attested, and sealflow does not treat it as attested.`,
       'No SSH daemon, console login or root account usable by the host: the host only boots the VM (qemu-system-x86_64, measured direct boot) and hands it two fw_cfg files.',
-      `The kernel has CONFIG_FW_CFG_SYSFS (fw_cfg items under ${FW_CFG_SYSFS}) and CONFIG_TSM_REPORTS with the sev-guest or tdx-guest driver; configfs is mounted at /sys/kernel/config.`,
+      `The kernel has CONFIG_FW_CFG_SYSFS (fw_cfg items under ${FW_CFG_ROOT}) and CONFIG_TSM_REPORTS with the sev-guest or tdx-guest driver; configfs is mounted at /sys/kernel/config.`,
       `Launch SNP guests with HOST_DATA=${h}; TDX guests with MRCONFIGID=${h}${'0'.repeat(32)}.`,
       'Guest policy: debug off, no migration agent; the attestation policy lists the MEASUREMENT (SNP) or MRTD+RTMRs (TDX) and HOST_DATA/MRCONFIGID.',
       'Evidence comes from configfs-tsm (/sys/kernel/config/tsm/report), Linux >= 6.7.',
