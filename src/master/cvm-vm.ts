@@ -51,9 +51,7 @@ export function cvmVmOptions(id: string, options: Readonly<Record<string, unknow
 
 /** The launch.json a cvm image for this master holds: canonical, so HOST_DATA is reproducible. */
 export function cvmLaunchConfig(pin: string, evidence: EvidenceSource, fwCfgRoot?: string): string {
-  const text = launchConfigText(pin, evidence);
-  if (fwCfgRoot === undefined) return withFwCfg(text);
-  return JSON.stringify({ ...(JSON.parse(text) as object), unmeasured: { kind: 'fw_cfg', root: fwCfgRoot } }) + '\n';
+  return withFwCfg(launchConfigText(pin, evidence), fwCfgRoot);
 }
 
 /** The platform booting this deployment's VM for the master with `pin`. */

@@ -23,10 +23,14 @@ export { qemuArgs, GUEST_MASTER, type CvmVm, type GuestKind } from './qemu.js';
 /** Where a deployment's image is when it names none (`image:`), on the hypervisor host. */
 export const DEFAULT_IMAGE = { kernel: '/var/lib/sealflow/cvm/vmlinuz', initrd: '/var/lib/sealflow/cvm/initrd.img', firmware: '/var/lib/sealflow/cvm/OVMF.fd' } as const;
 
-/** launch.json for a cvm image: evidence from configfs-tsm, unmeasured values from fw_cfg (both roots default to the kernel's). */
-export function withFwCfg(launchConfig: string): string {
+/**
+ * launch.json for a cvm image: evidence from configfs-tsm, unmeasured values from fw_cfg under `root` (default: the
+ * kernel's; a configuration that names its unmeasured source already keeps it unless `root` is given).
+ */
+export function withFwCfg(launchConfig: string, root?: string): string {
   const c = JSON.parse(launchConfig) as { unmeasured?: unknown };
-  return c.unmeasured !== undefined ? launchConfig : JSON.stringify({ ...c, unmeasured: { kind: 'fw_cfg' } }) + '\n';
+  if (c.unmeasured !== undefined && root === undefined) return launchConfig;
+  return JSON.stringify({ ...c, unmeasured: { kind: 'fw_cfg', ...(root !== undefined ? { root } : {}) } }) + '\n';
 }
 
 /** What `sealflow tee plan --platform cvm` writes: the image description, the unit, and the measurement commands. */
